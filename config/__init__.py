@@ -1,0 +1,1 @@
+"""Packaged configuration: default settings, partnership policies, example directory."""

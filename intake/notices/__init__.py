@@ -1,0 +1,1 @@
+"""Notice readers: attachments and bodies into the canonical notice."""

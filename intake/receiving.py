@@ -1,0 +1,62 @@
+"""Receiving: commit a message's raw bytes and envelope, before anyone is told it arrived."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.parser import BytesHeaderParser
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalations.storage.models import InboundMessage, InboundStatus
+from escalations.storage.repositories import InboundRepository, Stored, dedupe_key
+
+
+@dataclass(frozen=True)
+class Envelope:
+    source: str  # smtp | imap | ingest
+    mail_from: str | None
+    rcpt_tos: tuple[str, ...] = ()
+    mailbox: str | None = None
+    imap_uidvalidity: int | None = None
+    imap_uid: int | None = None
+    peer: str | None = field(default=None, compare=False)
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID, read from the header section only (cheap, and enough for the dedupe key)."""
+    try:
+        headers = BytesHeaderParser().parsebytes(raw[:262_144])
+        value = str(headers.get("Message-ID", "") or "")
+    except Exception:  # hostile headers must not stop us storing the bytes
+        return None
+    match = re.search(r"<[^<>\s]+>", value)
+    return match.group(0) if match else None
+
+
+def receive(sessions: sessionmaker[Session], raw: bytes, envelope: Envelope, now: datetime) -> Stored:
+    """Store the message in its own committed transaction; a duplicate is recognised, not stored twice."""
+    message_id = header_message_id(raw)
+    imap = None
+    if envelope.imap_uid is not None:
+        imap = (envelope.mailbox or "", envelope.imap_uidvalidity or 0, envelope.imap_uid)
+    row = InboundMessage(
+        received_at=now,
+        source=envelope.source,
+        mailbox=envelope.mailbox,
+        envelope_from=envelope.mail_from,
+        envelope_to=list(envelope.rcpt_tos),
+        message_id=message_id,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        dedupe_key=dedupe_key(message_id, raw, imap),
+        imap_uidvalidity=envelope.imap_uidvalidity,
+        imap_uid=envelope.imap_uid,
+        raw=raw,
+        size=len(raw),
+        status=InboundStatus.RECEIVED,
+        tries=0,
+    )
+    with sessions.begin() as session:
+        return InboundRepository(session).store(row)

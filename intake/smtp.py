@@ -1,0 +1,100 @@
+"""The embedded SMTP intake: accept mail for our mailboxes only, store it, then answer.
+
+Nothing else happens in the SMTP callbacks (Mailman's LMTP runner is the
+model): the worker reads the stored message later. The ``250`` is given only
+after the raw bytes and envelope are committed; our own failures answer
+``451`` so the sending server keeps the message and tries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Collection
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, Envelope as SmtpEnvelope, Session as SmtpSession
+
+from escalations.intake.receiving import Envelope
+from escalations.storage.repositories import Stored
+
+log = logging.getLogger(__name__)
+
+REPLY_OK_RCPT = "250 2.1.5 Recipient OK"
+REPLY_UNKNOWN_RCPT = "550 5.1.1 Mailbox unavailable: this server accepts mail only for its partnership mailboxes"
+REPLY_TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
+REPLY_TEMPORARY = "451 4.3.0 Temporary local problem: please try again later"
+REPLY_NO_RCPT = "503 5.5.1 Error: need RCPT command"
+
+StoreFn = Callable[[bytes, Envelope], Stored]
+
+
+class IntakeHandler:
+    """aiosmtpd handler: RCPT checks the mailbox, DATA stores the message."""
+
+    def __init__(
+        self,
+        mailboxes: Collection[str],
+        store: StoreFn,
+        max_message_bytes: int,
+        on_stored: Callable[[Stored], None] = lambda stored: None,
+    ) -> None:
+        self.mailboxes = frozenset(m.lower() for m in mailboxes)
+        self.store = store
+        self.max_message_bytes = max_message_bytes
+        self.on_stored = on_stored
+
+    async def handle_RCPT(
+        self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        # Never an open relay: any address that is not one of our mailboxes is refused.
+        if address.lower() not in self.mailboxes:
+            return REPLY_UNKNOWN_RCPT
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return REPLY_OK_RCPT
+
+    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope) -> str:
+        raw = envelope.original_content if envelope.original_content is not None else envelope.content
+        if not isinstance(raw, bytes):
+            raw = str(raw or "").encode("utf-8", "surrogateescape")
+        if not envelope.rcpt_tos:
+            return REPLY_NO_RCPT
+        if len(raw) > self.max_message_bytes:
+            return REPLY_TOO_BIG
+        smtp_envelope = Envelope(
+            source="smtp",
+            mail_from=envelope.mail_from,
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            peer=_peer(session),
+        )
+        try:
+            stored = await asyncio.get_running_loop().run_in_executor(None, self.store, raw, smtp_envelope)
+        except Exception:
+            log.exception("smtp intake: could not store a message from %s; answered 451", smtp_envelope.peer)
+            return REPLY_TEMPORARY
+        log.info("smtp intake: stored inbound %s%s", stored.id, " (duplicate)" if stored.duplicate else "")
+        self.on_stored(stored)
+        return f"250 2.0.0 OK: queued as {stored.id}"
+
+
+def _peer(session: SmtpSession) -> str | None:
+    peer: Any = session.peer
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return str(peer) if peer else None
+
+
+def make_server_factory(handler: IntakeHandler, hostname: str | None = None) -> Callable[[], SMTP]:
+    """A protocol factory for ``loop.create_server``; aiosmtpd enforces the size limit with 552."""
+
+    def factory() -> SMTP:
+        return SMTP(
+            handler,
+            data_size_limit=handler.max_message_bytes,
+            enable_SMTPUTF8=True,
+            hostname=hostname,
+            ident="escalations intake",
+        )
+
+    return factory

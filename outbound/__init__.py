@@ -1,0 +1,1 @@
+"""Outbound: compose mail from templates, and deliver the outbox."""

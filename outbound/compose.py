@@ -1,0 +1,219 @@
+"""Composing: a routing Decision into whole email messages, rendered from templates/.
+
+Pure: no sockets, no database. Each message gets its fixed Message-ID here,
+so a resend after a crash is recognisable. Subjects and attachment names carry
+the case reference and stage only (DESIGN.md invariant 6); every message is
+marked automatic (invariant 7).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from escalations.intake.notices.model import Notice
+from escalations.intake.notices.reader import Attachment
+from escalations.intake.screening import ORIGIN_HEADER
+from escalations.routing.escalation import Decision, DirectoryGap, Recipient
+from escalations.routing.policy import Policy
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+ROLE_LABELS = {
+    "practitioner": "practitioner",
+    "line_manager": "line manager",
+    "team_manager": "team manager",
+    "service_manager": "service manager",
+    "head_of_service": "head of service",
+    "designated_safeguarding_lead": "designated safeguarding lead",
+    "senior_manager": "senior manager",
+    "business_manager": "business manager",
+    "board_manager": "board manager",
+    "chair": "chair of the partnership",
+    "head_of_safeguarding": "head of safeguarding and quality assurance",
+    "director_quality_assurance": "director of safeguarding and quality assurance",
+    "quality_assurance_unit": "safeguarding and quality assurance unit",
+    "board_referrals": "board referrals mailbox",
+    "lado": "local authority designated officer (LADO)",
+}
+DEADLINE_LABELS = {
+    "stage_response": "Response at this stage",
+    "immediate_risk": "Immediate risk: action",
+    "overall_resolution": "Whole matter resolved",
+}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who our mail comes from, and the domain of our Message-IDs."""
+
+    address: str
+    display_name: str = "Safeguarding escalations"
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[1]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    kind: str
+    message_id: str
+    mail_from: str
+    recipients: tuple[str, ...]
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What one email says: its template, subject, audience, and what it answers."""
+
+    kind: str
+    template: str
+    subject: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    auto_submitted: str = "auto-generated"
+    in_reply_to: str | None = None
+    attachments: tuple[tuple[str, Attachment], ...] = ()
+
+
+def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    env = environment()
+    return env.get_template(f"{template}.txt.j2").render(context), env.get_template(f"{template}.html.j2").render(context)
+
+
+def build(letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None) -> Outgoing:
+    """Render and assemble one message with its fixed Message-ID."""
+    text, html = render(letter.template, context)
+    message_id = f"<{(reference or 'hold').lower()}.{uuid.uuid4().hex}@{sender.domain}>"
+    msg = EmailMessage()
+    msg["From"] = formataddr((f"{policy.short_name} {sender.display_name}", sender.address))
+    msg["Reply-To"] = policy.mailbox
+    msg["To"] = ", ".join(letter.to)
+    if letter.cc:
+        msg["Cc"] = ", ".join(letter.cc)
+    msg["Subject"] = letter.subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id
+    if letter.in_reply_to:
+        msg["In-Reply-To"] = letter.in_reply_to
+        msg["References"] = letter.in_reply_to
+    msg["Auto-Submitted"] = letter.auto_submitted
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg[ORIGIN_HEADER] = policy.id
+    if reference:
+        msg["X-Escalations-Case"] = reference
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    for filename, attachment in letter.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        msg.add_attachment(attachment.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=filename)
+    return Outgoing(letter.kind, message_id, sender.address, tuple(dict.fromkeys(letter.to + letter.cc)), msg.as_bytes())
+
+
+def case_context(reference: str, policy: Policy, decision: Decision, notice: Notice, now: datetime) -> dict[str, Any]:
+    """Plain values the case templates need; nothing a template could call back into."""
+    calendar = policy.calendar
+    subject_word = "adult" if notice.subject.kind == "adult" or policy.protects == ("adult",) else "child"
+    return {
+        "reference": reference,
+        "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
+        "stage": {"number": decision.stage.number, "name": decision.stage.name, "guidance": decision.stage.guidance},
+        "immediate_risk": decision.immediate_risk,
+        "immediate_risk_advice": policy.immediate_risk.advice,
+        "routed_to": [_person(r) for r in decision.to],
+        "copied_to": [_person(r) for r in decision.cc],
+        "recipients": [_person(r) for r in decision.to + decision.cc],
+        "deadlines": [
+            {"label": DEADLINE_LABELS.get(d.kind, d.kind.replace("_", " ")), "due_text": _when(calendar.local(d.due))}
+            for d in decision.deadlines
+        ],
+        "gaps": [{"label": gap_label(g)} for g in decision.gaps],
+        "signposts": [{"text": s.text} for s in decision.signposts],
+        "raising_agency": decision.raising_agency.name if decision.raising_agency else None,
+        "challenged_agency": decision.challenged_agency.name if decision.challenged_agency else None,
+        "subject_word": subject_word,
+        "notice": {
+            "raised_by": ", ".join(v for v in (notice.raised_by.name, notice.raised_by.role) if v) or None,
+            "subject_name": notice.subject.name,
+            "subject_dob": notice.subject.dob.strftime("%-d %B %Y") if notice.subject.dob else None,
+            "categories": ", ".join(c.replace("_", " ") for c in notice.categories) or None,
+            "concern": notice.concern,
+            "outcome_sought": notice.outcome_sought,
+        },
+        "now": _when(calendar.local(now)),
+    }
+
+
+def gap_label(gap: DirectoryGap) -> str:
+    role = ROLE_LABELS.get(gap.role, gap.role)
+    if gap.side == "partnership":
+        return f"{role} (partnership)"
+    return f"{role} at {gap.agency}" if gap.agency else f"{role} at the {gap.side} agency (not recognised)"
+
+
+def case_letters(
+    reference: str,
+    decision: Decision,
+    sender_address: str | None,
+    inbound_message_id: str | None,
+    notice_files: Sequence[Attachment],
+) -> list[Letter]:
+    """The acknowledgement, the routed case, and a directory-gap notice where one is needed."""
+    stage = f"stage {decision.stage.number}"
+    letters = []
+    if sender_address:
+        letters.append(
+            Letter("acknowledgement", "practitioner/acknowledgement", f"[{reference}] Escalation received – {stage}",
+                   (sender_address,), auto_submitted="auto-replied", in_reply_to=inbound_message_id)
+        )
+    to = tuple(r.email for r in decision.to)
+    cc = tuple(r.email for r in decision.cc)
+    if to or cc:
+        files = tuple((attachment_name(reference, i, a), a) for i, a in enumerate(notice_files, start=1))
+        letters.append(
+            Letter("routed_case", "manager/routed-case", f"[{reference}] Escalation – {stage}",
+                   to or cc, cc if to else (), attachments=files)
+        )
+    managers = tuple(r.email for r in decision.business_managers)
+    if decision.gaps and managers:
+        letters.append(
+            Letter("directory_gap", "business_manager/directory-gap", f"[{reference}] Directory gap – {stage}", managers)
+        )
+    return letters
+
+
+def attachment_name(reference: str, index: int, attachment: Attachment) -> str:
+    """Reference and position only: the sender's file name may carry a child's name (invariant 6)."""
+    suffix = Path(attachment.filename or "").suffix.lower()
+    if not suffix or len(suffix) > 6 or not suffix[1:].isalnum():
+        suffix = ".bin"
+    return f"{reference}-notice-{index}{suffix}"
+
+
+def _person(r: Recipient) -> dict[str, Any]:
+    return {"name": r.name, "role_label": ROLE_LABELS.get(r.role, r.role), "agency": r.agency}
+
+
+def _when(local: datetime) -> str:
+    return local.strftime("%A %-d %B %Y, %H:%M")

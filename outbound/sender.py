@@ -1,0 +1,114 @@
+"""The outbox sender: the only code that sends mail (DESIGN.md invariant 4).
+
+A pass claims due rows (a short lease, so several senders never take the same
+row), delivers each outside any transaction, then records the result.
+Temporary failures retry with exponential backoff; permanent ones, and rows
+that have failed too often, are dead-lettered and listed by ``outbox list``.
+A crash between delivery and the record resends the same bytes with the same
+Message-ID, which the receiving side can recognise.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalations.outbound.transports import PermanentDeliveryError, TemporaryDeliveryError, Transport
+from escalations.storage.models import CaseEvent, OutboxMessage, OutboxStatus
+from escalations.storage.repositories import CaseRepository, OutboxRepository
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 12
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class _Job:
+    id: int
+    raw: bytes
+    mail_from: str
+    recipients: tuple[str, ...]
+    attempts: int
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after each failure, never more than an hour."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+class OutboxSender:
+    def __init__(self, sessions: sessionmaker[Session], transport: Transport, clock: Callable[[], datetime]) -> None:
+        self.sessions = sessions
+        self.transport = transport
+        self.clock = clock
+
+    def run_once(self, limit: int = 20) -> int:
+        """One delivery pass; returns how many rows it tried."""
+        jobs = self._claim(limit)
+        for job in jobs:
+            self._deliver(job)
+        return len(jobs)
+
+    def _claim(self, limit: int) -> list[_Job]:
+        now = self.clock()
+        with self.sessions.begin() as session:
+            jobs = []
+            for row in OutboxRepository(session).due(now, limit):
+                row.attempts += 1
+                row.next_attempt_at = now + LEASE
+                jobs.append(_Job(row.id, row.raw, row.mail_from, tuple(row.recipients), row.attempts))
+            return jobs
+
+    def _deliver(self, job: _Job) -> None:
+        message = email.message_from_bytes(job.raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        try:
+            refused = self.transport.send(message, sender=job.mail_from, recipients=job.recipients)
+        except TemporaryDeliveryError as exc:
+            self._record(job, error=str(exc), permanent=job.attempts >= MAX_ATTEMPTS)
+        except PermanentDeliveryError as exc:
+            self._record(job, error=str(exc), permanent=True)
+        except Exception as exc:  # a bug or an unexpected library error: retry, never lose the row
+            log.exception("outbox %s: unexpected delivery error", job.id)
+            self._record(job, error=f"unexpected error: {type(exc).__name__}", permanent=job.attempts >= MAX_ATTEMPTS)
+        else:
+            note = "; ".join(f"{addr}: {code} {text}" for addr, (code, text) in refused.items())
+            self._record(job, error=f"refused by some recipients: {note}" if note else None, sent=True)
+
+    def _record(self, job: _Job, error: str | None, permanent: bool = False, sent: bool = False) -> None:
+        now = self.clock()
+        with self.sessions.begin() as session:
+            row = OutboxRepository(session).get(job.id)
+            if row is None:
+                return
+            row.last_error = error
+            if sent:
+                row.status, row.sent_at = OutboxStatus.SENT, now
+                log.info("outbox %s: sent (%s)", row.id, row.kind)
+                if error:
+                    self._event(session, row, "outbound-partly-refused", error, now)
+            elif permanent:
+                row.status = OutboxStatus.DEAD
+                log.error("outbox %s: dead-lettered after %s attempt(s): %s", row.id, row.attempts, error)
+                self._event(session, row, "outbound-dead-letter", f"delivery failed for good: {error}", now)
+            else:
+                row.next_attempt_at = now + backoff(row.attempts)
+                log.warning("outbox %s: will retry at %s: %s", row.id, row.next_attempt_at.isoformat(), error)
+
+    @staticmethod
+    def _event(session: Session, row: OutboxMessage, rule: str, reason: str, now: datetime) -> None:
+        if row.case_id is None:
+            return
+        CaseRepository(session).add_event(
+            CaseEvent(case_id=row.case_id, at=now, kind="outbound", rule=rule, reason=reason, outbox_id=row.id, data={"kind": row.kind})
+        )

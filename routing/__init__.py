@@ -1,0 +1,1 @@
+"""Routing: policies, directory, working-day calendar, matching and escalation decisions."""

@@ -1,0 +1,170 @@
+"""The agency contact directory: a read-only view, and the CSV contract that fills it.
+
+Recipients come from here only (DESIGN.md invariant 5), never from addresses
+written in an email or a notice.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from escalations.routing.policy import AGENCY_ROLES, PARTNERSHIP_ROLES
+
+CSV_COLUMNS = ("partnership", "agency", "agency_domains", "name", "email", "role", "phone")
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+_AGENCY_NOISE = re.compile(r"\b(the|nhs|trust|service|services|department|dept|team)\b")
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    name: str
+    email: str
+    role: str
+    agency: str | None  # None for a partnership-level role
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class AgencyEntry:
+    name: str
+    domains: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Directory:
+    """One partnership's agencies and contacts."""
+
+    partnership: str
+    agencies: tuple[AgencyEntry, ...]
+    contacts: tuple[ContactEntry, ...]
+
+    def agency_for_address(self, address: str | None) -> AgencyEntry | None:
+        """The agency whose email domain (or a parent domain of it) the address is at."""
+        if not address or "@" not in address:
+            return None
+        domain = address.rsplit("@", 1)[1].lower()
+        for agency in self.agencies:
+            if any(domain == d or domain.endswith("." + d) for d in agency.domains):
+                return agency
+        return None
+
+    def agency_named(self, name: str | None) -> AgencyEntry | None:
+        """The agency a notice names, tolerating case, punctuation and small slips; None if unsure."""
+        if not name:
+            return None
+        wanted = _agency_key(name)
+        by_key = {_agency_key(a.name): a for a in self.agencies}
+        if wanted in by_key:
+            return by_key[wanted]
+        close = difflib.get_close_matches(wanted, list(by_key), n=2, cutoff=0.85)
+        return by_key[close[0]] if len(close) == 1 else None
+
+    def contacts_for(self, role: str, agency: AgencyEntry | None = None) -> tuple[ContactEntry, ...]:
+        agency_name = agency.name if agency else None
+        return tuple(c for c in self.contacts if c.role == role and c.agency == agency_name)
+
+    def is_contact(self, address: str | None) -> bool:
+        return bool(address) and any(c.email == address.lower() for c in self.contacts)
+
+
+def _agency_key(name: str) -> str:
+    text = name.lower().replace("&", " and ")
+    text = re.sub(r"[^a-z0-9 ]+", " ", text)
+    return " ".join(_AGENCY_NOISE.sub(" ", text).split())
+
+
+class DirectoryError(Exception):
+    """A directory CSV is wrong; each problem names the row and the column."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    partnership: str
+    agency: str | None
+    agency_domains: tuple[str, ...]
+    name: str
+    email: str
+    role: str
+    phone: str | None
+
+
+def parse_csv(text: str, partnerships: Iterable[str]) -> list[DirectoryRow]:
+    """Validate the whole file; raise DirectoryError listing every fault by row and column."""
+    known = set(partnerships)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DirectoryError([f"row 1 (header): missing column(s) {', '.join(missing)}"])
+    rows: list[DirectoryRow] = []
+    problems: list[str] = []
+    domains_seen: dict[tuple[str, str], str] = {}
+    for number, record in enumerate(reader, start=2):
+        row, row_problems = _row(number, record, known)
+        problems += row_problems
+        if row is None:
+            continue
+        for domain in row.agency_domains:
+            owner = domains_seen.setdefault((row.partnership, domain), row.agency or "")
+            if owner != row.agency:
+                problems.append(f"row {number}, column agency_domains: {domain} already belongs to {owner}")
+        rows.append(row)
+    if problems:
+        raise DirectoryError(problems)
+    return rows
+
+
+def _row(number: int, record: dict[str, str | None], known: set[str]) -> tuple[DirectoryRow | None, list[str]]:
+    values = {k: (record.get(k) or "").strip() for k in CSV_COLUMNS}
+    problems = []
+
+    def bad(column: str, problem: str) -> None:
+        problems.append(f"row {number}, column {column}: {problem}")
+
+    if values["partnership"] not in known:
+        bad("partnership", f"{values['partnership']!r} is not a configured partnership")
+    agency = values["agency"] or None
+    domains = tuple(d.strip().lower() for d in values["agency_domains"].split(";") if d.strip())
+    allowed = AGENCY_ROLES if agency else PARTNERSHIP_ROLES
+    if values["role"] not in allowed:
+        side = "an agency" if agency else "a partnership (empty agency)"
+        bad("role", f"{values['role']!r} is not {side} role; expected one of {', '.join(allowed)}")
+    if agency and not domains:
+        bad("agency_domains", "an agency needs at least one email domain")
+    for domain in domains:
+        if not _DOMAIN.match(domain):
+            bad("agency_domains", f"{domain!r} is not a domain name")
+    if not _EMAIL.match(values["email"]):
+        bad("email", f"{values['email']!r} is not an email address")
+    if not values["name"]:
+        bad("name", "is empty")
+    if problems:
+        return None, problems
+    row = DirectoryRow(
+        partnership=values["partnership"],
+        agency=agency,
+        agency_domains=domains,
+        name=values["name"],
+        email=values["email"].lower(),
+        role=values["role"],
+        phone=values["phone"] or None,
+    )
+    return row, []
+
+
+def to_csv(rows: Iterable[DirectoryRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow([r.partnership, r.agency or "", ";".join(r.agency_domains), r.name, r.email, r.role, r.phone or ""])
+    return out.getvalue()

@@ -1,0 +1,378 @@
+"""A partnership's escalation policy as data, loaded and validated from TOML.
+
+Each file in ``config/partnerships/`` describes one policy: its stages (who is
+involved on the raising side, the challenged side and at the partnership, by
+directory role), their timescales, the immediate-risk path, and the copy and
+signpost rules. The engine in ``routing.escalation`` applies it; nothing here
+knows about email or storage.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from escalations.routing.calendar import Timescale, WorkingCalendar
+
+AGENCY_ROLES = (
+    "practitioner",
+    "line_manager",
+    "team_manager",
+    "service_manager",
+    "head_of_service",
+    "designated_safeguarding_lead",
+    "senior_manager",
+)
+PARTNERSHIP_ROLES = (
+    "business_manager",
+    "board_manager",
+    "chair",
+    "head_of_safeguarding",
+    "director_quality_assurance",
+    "quality_assurance_unit",
+    "board_referrals",
+    "lado",
+)
+SUBJECT_KINDS = ("child", "adult")
+COPY_TRIGGERS = ("every_notice", "stage", "resolution", "immediate_risk")
+_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+_PREFIX = re.compile(r"^[A-Z]{2,6}$")
+
+
+class ConfigError(Exception):
+    """A configuration file is wrong; the message names the file, the key and what is wrong."""
+
+    def __init__(self, path: str | Path, key: str, problem: str) -> None:
+        self.path, self.key, self.problem = str(path), key, problem
+        super().__init__(f"{path}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Who is involved: roles at the raising agency, the challenged agency and the partnership."""
+
+    raising: tuple[str, ...] = ()
+    challenged: tuple[str, ...] = ()
+    partnership: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    number: int
+    name: str
+    who: Tier
+    respond_within: Timescale | None
+    guidance: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class ImmediateRisk:
+    who: Tier
+    respond_within: Timescale
+    advice: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class CopyRule:
+    """Send a copy to ``who`` when ``trigger`` happens (at ``stages``, if given), ``within`` a timescale."""
+
+    name: str
+    trigger: str
+    who: Tier
+    stages: tuple[int, ...]
+    within: Timescale | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Signpost:
+    name: str
+    text: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class FormProfile:
+    id: str
+    required: tuple[str, ...]
+    labels: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    name: str
+    short_name: str
+    prefix: str
+    mailbox: str
+    protects: tuple[str, ...]
+    source: str
+    nation: str
+    calendar: WorkingCalendar
+    stages: tuple[Stage, ...]
+    overall: Timescale | None
+    overall_clause: str
+    immediate_risk: ImmediateRisk
+    copies: tuple[CopyRule, ...]
+    signposts: tuple[Signpost, ...]
+    form: FormProfile
+
+    def stage(self, number: int) -> Stage:
+        for stage in self.stages:
+            if stage.number == number:
+                return stage
+        raise KeyError(number)
+
+    @property
+    def last_stage(self) -> int:
+        return self.stages[-1].number
+
+
+def load_policies(directory: str | Path) -> dict[str, Policy]:
+    """Every ``*.toml`` policy in ``directory``, by id; raise ConfigError on the first fault."""
+    directory = Path(directory)
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise ConfigError(directory, "partnerships.dir", "no partnership *.toml files found")
+    policies: dict[str, Policy] = {}
+    for path in files:
+        policy = load_policy(path)
+        if policy.id in policies:
+            raise ConfigError(path, "id", f"{policy.id!r} is defined twice")
+        policies[policy.id] = policy
+    _check_shared(policies, directory)
+    return policies
+
+
+def load_policy(path: str | Path) -> Policy:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from exc
+    return _Reader(path, data).policy()
+
+
+def _check_shared(policies: dict[str, Policy], directory: Path) -> None:
+    """Policies sharing a mailbox must be told apart by who they protect (Bury)."""
+    seen: dict[tuple[str, str], str] = {}
+    for policy in policies.values():
+        for kind in policy.protects:
+            key = (policy.mailbox, kind)
+            if key in seen:
+                raise ConfigError(
+                    directory / f"{policy.id}.toml",
+                    "protects",
+                    f"{policy.mailbox} already takes {kind} notices for {seen[key]!r}",
+                )
+            seen[key] = policy.id
+    prefixes = [p.prefix for p in policies.values()]
+    for policy in policies.values():
+        if prefixes.count(policy.prefix) > 1:
+            raise ConfigError(directory / f"{policy.id}.toml", "reference_prefix", "is not unique")
+
+
+class _Reader:
+    """Reads one policy table, naming the key of anything wrong."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path, self.data = path, data
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, key, problem)
+
+    def get(self, table: dict[str, Any], key: str, kind: type, where: str, default: Any = ...) -> Any:
+        if key not in table:
+            if default is ...:
+                raise self.fail(f"{where}{key}", "is required")
+            return default
+        value = table[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(f"{where}{key}", f"must be a {kind.__name__}, not {type(value).__name__}")
+        return value
+
+    def only(self, table: dict[str, Any], where: str, keys: str) -> None:
+        """Refuse keys the schema does not know: a misspelt key must not silently drop a rule."""
+        unknown = sorted(set(table) - set(keys.split()))
+        if unknown:
+            raise self.fail(f"{where}{unknown[0]}", f"is not a key this schema knows (expected one of: {keys.replace(' ', ', ')})")
+
+    def policy(self) -> Policy:
+        d = self.data
+        self.only(d, "", "id name short_name reference_prefix mailbox protects source calendar overall immediate_risk stages copies signposts form")
+        pid = self.get(d, "id", str, "")
+        if not _ID.match(pid):
+            raise self.fail("id", "must be lower-case letters, digits and hyphens")
+        if pid != self.path.stem:
+            raise self.fail("id", f"{pid!r} must match the file name {self.path.stem!r}")
+        prefix = self.get(d, "reference_prefix", str, "")
+        if not _PREFIX.match(prefix):
+            raise self.fail("reference_prefix", "must be 2 to 6 capital letters")
+        mailbox = self.get(d, "mailbox", str, "").strip().lower()
+        if "@" not in mailbox:
+            raise self.fail("mailbox", f"{mailbox!r} is not an email address")
+        protects = tuple(self.get(d, "protects", list, ""))
+        for kind in protects:
+            if kind not in SUBJECT_KINDS:
+                raise self.fail("protects", f"{kind!r} is not one of {', '.join(SUBJECT_KINDS)}")
+        if not protects:
+            raise self.fail("protects", "must name child, adult or both")
+        calendar, nation = self.calendar(self.get(d, "calendar", dict, ""))
+        stages = self.stages(self.get(d, "stages", list, ""))
+        overall_table = self.get(d, "overall", dict, "", {})
+        self.only(overall_table, "overall.", "resolve_within clause")
+        form = self.form(self.get(d, "form", dict, ""))
+        return Policy(
+            id=pid,
+            name=self.get(d, "name", str, ""),
+            short_name=self.get(d, "short_name", str, ""),
+            prefix=prefix,
+            mailbox=mailbox,
+            protects=protects,
+            source=self.get(d, "source", str, ""),
+            nation=nation,
+            calendar=calendar,
+            stages=stages,
+            overall=self.timescale(overall_table, "resolve_within", "overall.", optional=True),
+            overall_clause=self.get(overall_table, "clause", str, "overall.", ""),
+            immediate_risk=self.immediate_risk(self.get(d, "immediate_risk", dict, "")),
+            copies=tuple(self.copy(c, i, stages) for i, c in enumerate(self.get(d, "copies", list, "", []))),
+            signposts=tuple(self.signpost(s, i) for i, s in enumerate(self.get(d, "signposts", list, "", []))),
+            form=form,
+        )
+
+    def calendar(self, table: dict[str, Any]) -> tuple[WorkingCalendar, str]:
+        self.only(table, "calendar.", "nation timezone opens closes same_day_cutoff closures")
+        nation = self.get(table, "nation", str, "calendar.")
+        closures = []
+        for i, text in enumerate(self.get(table, "closures", list, "calendar.", [])):
+            try:
+                closures.append(date.fromisoformat(str(text)))
+            except ValueError:
+                raise self.fail(f"calendar.closures[{i}]", f"{text!r} is not an ISO date (YYYY-MM-DD)")
+        try:
+            cal = WorkingCalendar(
+                nation,
+                timezone=self.get(table, "timezone", str, "calendar.", "Europe/London"),
+                opens=self.clock(table, "opens", "09:00"),
+                closes=self.clock(table, "closes", "17:00"),
+                same_day_cutoff=self.clock(table, "same_day_cutoff", "16:00"),
+                closures=closures,
+            )
+        except (ValueError, KeyError) as exc:  # zoneinfo reports an unknown zone as a KeyError
+            raise self.fail("calendar", str(exc).strip("'\"")) from exc
+        return cal, nation
+
+    def clock(self, table: dict[str, Any], key: str, default: str) -> time:
+        text = self.get(table, key, str, "calendar.", default)
+        try:
+            return time.fromisoformat(text)
+        except ValueError:
+            raise self.fail(f"calendar.{key}", f"{text!r} is not a time of day (HH:MM)") from None
+
+    def timescale(self, table: dict[str, Any], key: str, where: str, optional: bool = False) -> Timescale | None:
+        text = self.get(table, key, str, where, None if optional else ...)
+        if text is None:
+            return None
+        try:
+            return Timescale.parse(text)
+        except ValueError as exc:
+            raise self.fail(f"{where}{key}", str(exc)) from None
+
+    def tier(self, table: dict[str, Any], where: str) -> Tier:
+        roles = {}
+        for side, allowed in (("raising", AGENCY_ROLES), ("challenged", AGENCY_ROLES), ("partnership", PARTNERSHIP_ROLES)):
+            values = tuple(self.get(table, side, list, where, []))
+            for role in values:
+                if role not in allowed:
+                    raise self.fail(f"{where}{side}", f"{role!r} is not one of {', '.join(allowed)}")
+            roles[side] = values
+        return Tier(**roles)
+
+    def stages(self, items: list[Any]) -> tuple[Stage, ...]:
+        stages = []
+        for i, table in enumerate(items):
+            where = f"stages[{i}]."
+            if not isinstance(table, dict):
+                raise self.fail(f"stages[{i}]", "must be a table")
+            self.only(table, where, "number name raising challenged partnership respond_within guidance clause")
+            number = self.get(table, "number", int, where)
+            if number != i + 1:
+                raise self.fail(f"{where}number", f"is {number}; stages must be numbered 1, 2, 3… in order")
+            stages.append(
+                Stage(
+                    number=number,
+                    name=self.get(table, "name", str, where),
+                    who=self.tier(table, where),
+                    respond_within=self.timescale(table, "respond_within", where, optional=True),
+                    guidance=self.get(table, "guidance", str, where, ""),
+                    clause=self.get(table, "clause", str, where, ""),
+                )
+            )
+        if not stages:
+            raise self.fail("stages", "at least one stage is required")
+        return tuple(stages)
+
+    def immediate_risk(self, table: dict[str, Any]) -> ImmediateRisk:
+        where = "immediate_risk."
+        self.only(table, where, "raising challenged partnership respond_within advice clause")
+        return ImmediateRisk(
+            who=self.tier(table, where),
+            respond_within=self.timescale(table, "respond_within", where),
+            advice=self.get(table, "advice", str, where),
+            clause=self.get(table, "clause", str, where, ""),
+        )
+
+    def copy(self, table: dict[str, Any], i: int, stages: tuple[Stage, ...]) -> CopyRule:
+        where = f"copies[{i}]."
+        if not isinstance(table, dict):
+            raise self.fail(f"copies[{i}]", "must be a table")
+        self.only(table, where, "name when stages raising challenged partnership within reason")
+        trigger = self.get(table, "when", str, where)
+        if trigger not in COPY_TRIGGERS:
+            raise self.fail(f"{where}when", f"{trigger!r} is not one of {', '.join(COPY_TRIGGERS)}")
+        numbers = tuple(self.get(table, "stages", list, where, []))
+        known = {s.number for s in stages}
+        for n in numbers:
+            if n not in known:
+                raise self.fail(f"{where}stages", f"{n!r} is not a stage of this policy")
+        who = self.tier(table, where)
+        if not (who.raising or who.challenged or who.partnership):
+            raise self.fail(where.rstrip("."), "names no roles (raising, challenged or partnership)")
+        return CopyRule(
+            name=self.get(table, "name", str, where),
+            trigger=trigger,
+            who=who,
+            stages=numbers,
+            within=self.timescale(table, "within", where, optional=True),
+            reason=self.get(table, "reason", str, where),
+        )
+
+    def signpost(self, table: dict[str, Any], i: int) -> Signpost:
+        where = f"signposts[{i}]."
+        if not isinstance(table, dict):
+            raise self.fail(f"signposts[{i}]", "must be a table")
+        self.only(table, where, "name text clause")
+        return Signpost(
+            name=self.get(table, "name", str, where),
+            text=self.get(table, "text", str, where),
+            clause=self.get(table, "clause", str, where, ""),
+        )
+
+    def form(self, table: dict[str, Any]) -> FormProfile:
+        self.only(table, "form.", "id required labels")
+        labels = self.get(table, "labels", dict, "form.", {})
+        for key, value in labels.items():
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise self.fail(f"form.labels.{key}", "must be a list of label strings")
+        return FormProfile(
+            id=self.get(table, "id", str, "form."),
+            required=tuple(self.get(table, "required", list, "form.", [])),
+            labels={k: tuple(v) for k, v in labels.items()},
+        )

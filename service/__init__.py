@@ -1,0 +1,1 @@
+"""Service: the composition root (settings, clock, CLI, serve)."""

@@ -1,0 +1,246 @@
+"""Settings: the TOML file of DESIGN.md, loaded once and validated, with errors that name file and key.
+
+With no ``--config`` the service reads ``./escalations.toml`` if present, else
+the packaged defaults. Relative paths resolve against the settings file's
+folder; the packaged defaults' data paths (database, outbox maildir) resolve
+against the working directory instead, since the installed package is not a
+place to write to.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from escalations.routing.policy import ConfigError
+
+PACKAGED = Path(str(resources.files("escalations.config"))) / "escalations.toml"
+DEFAULT_FILE = Path("escalations.toml")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 2525
+    max_message_bytes: int = 26_214_400
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    transport: str = "maildir"
+    maildir: Path = Path("var/outbox")
+    host: str = "127.0.0.1"
+    port: int = 25
+    starttls: bool = False
+    implicit_tls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    from_address: str = "escalations@partnership.example"
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    name: str
+    host: str
+    port: int = 993
+    ssl: bool = True
+    starttls: bool = False
+    username: str = ""
+    password_env: str | None = None
+    password_file: Path | None = None
+    oauth2_token_command: str | None = None
+    oauth2_token_file: Path | None = None
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    poll_seconds: float = 1.0
+    sender_poll_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    storage_url: str
+    smtp: SmtpSettings
+    outbound: OutboundSettings
+    imap: tuple[ImapSettings, ...]
+    partnerships_dir: Path
+    directory_seed: Path | None
+    worker: WorkerSettings
+
+
+def settings_path(given: str | os.PathLike[str] | None) -> Path:
+    if given is not None:
+        return Path(given)
+    return DEFAULT_FILE if DEFAULT_FILE.is_file() else PACKAGED
+
+
+def load_settings(given: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    path = settings_path(given)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "(file)", "not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from None
+    return _Reader(path, data, os.environ if environ is None else environ).settings()
+
+
+class _Reader:
+    def __init__(self, path: Path, data: dict[str, Any], environ: dict[str, str] | Any) -> None:
+        self.path = path
+        self.data = data
+        self.environ = environ
+        self.base = path.resolve().parent
+        self.data_base = Path.cwd() if path.resolve() == PACKAGED.resolve() else self.base
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, key, problem)
+
+    def table(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(name, "must be a table")
+        return value
+
+    def value(self, table: dict[str, Any], where: str, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        value = table.get(key, default)
+        if value is default:
+            return value
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(f"{where}.{key}", f"must be a {names}, not {type(value).__name__}")
+        return value
+
+    def settings(self) -> Settings:
+        unknown = set(self.data) - {"storage", "smtp", "outbound", "imap", "partnerships", "directory", "worker"}
+        if unknown:
+            raise self.fail(sorted(unknown)[0], "is not a settings table this service knows")
+        partnerships = self.table("partnerships")
+        directory = self.table("directory")
+        seed = self.value(directory, "directory", "seed", str, None)
+        return Settings(
+            path=self.path,
+            storage_url=self.storage(),
+            smtp=self.smtp(),
+            outbound=self.outbound(),
+            imap=self.imap(),
+            partnerships_dir=self.base / self.value(partnerships, "partnerships", "dir", str, "partnerships"),
+            directory_seed=(self.base / seed) if seed else None,
+            worker=WorkerSettings(
+                poll_seconds=float(self.value(self.table("worker"), "worker", "poll_seconds", (int, float), 1.0)),
+                sender_poll_seconds=float(
+                    self.value(self.table("worker"), "worker", "sender_poll_seconds", (int, float), 2.0)
+                ),
+            ),
+        )
+
+    def storage(self) -> str:
+        url = self.value(self.table("storage"), "storage", "url", str, "sqlite:///var/escalations.db")
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise self.fail("storage.url", f"{url!r} is not a database URL") from None
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise self.fail("storage.url", "only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+            database = Path(parsed.database)
+            if not database.is_absolute():
+                parsed = parsed.set(database=str(self.data_base / database))
+        return parsed.render_as_string(hide_password=False)
+
+    def smtp(self) -> SmtpSettings:
+        t = self.table("smtp")
+        port = self.value(t, "smtp", "port", int, 2525)
+        size = self.value(t, "smtp", "max_message_bytes", int, 26_214_400)
+        if not 0 < port < 65536:
+            raise self.fail("smtp.port", f"{port} is not a TCP port")
+        if size < 1024:
+            raise self.fail("smtp.max_message_bytes", "must be at least 1024")
+        return SmtpSettings(
+            enabled=self.value(t, "smtp", "enabled", bool, True),
+            host=self.value(t, "smtp", "host", str, "127.0.0.1"),
+            port=port,
+            max_message_bytes=size,
+        )
+
+    def outbound(self) -> OutboundSettings:
+        t = self.table("outbound")
+        transport = self.value(t, "outbound", "transport", str, "maildir")
+        if transport not in ("maildir", "smtp"):
+            raise self.fail("outbound.transport", f"{transport!r} is not maildir or smtp")
+        sender = self.value(t, "outbound", "from", str, "escalations@partnership.example")
+        if "@" not in sender:
+            raise self.fail("outbound.from", f"{sender!r} is not an email address")
+        return OutboundSettings(
+            transport=transport,
+            maildir=self.data_base / self.value(t, "outbound", "maildir", str, "var/outbox"),
+            host=self.value(t, "outbound", "host", str, "127.0.0.1"),
+            port=self.value(t, "outbound", "port", int, 25),
+            starttls=self.value(t, "outbound", "starttls", bool, False),
+            implicit_tls=self.value(t, "outbound", "ssl", bool, False),
+            username=self.value(t, "outbound", "username", str, None),
+            password=self.secret(t, "outbound"),
+            from_address=sender.lower(),
+        )
+
+    def secret(self, t: dict[str, Any], where: str) -> str | None:
+        """A password from an environment variable or a file, never from the TOML itself."""
+        if "password" in t:
+            raise self.fail(f"{where}.password", "passwords do not belong in the settings file; use password_env or password_file")
+        env = self.value(t, where, "password_env", str, None)
+        if env is not None:
+            if env not in self.environ:
+                raise self.fail(f"{where}.password_env", f"the environment variable {env} is not set")
+            return str(self.environ[env])
+        file = self.value(t, where, "password_file", str, None)
+        if file is not None:
+            try:
+                return (self.base / file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise self.fail(f"{where}.password_file", f"cannot be read: {exc.strerror}") from None
+        return None
+
+    def imap(self) -> tuple[ImapSettings, ...]:
+        items = self.data.get("imap", [])
+        if not isinstance(items, list):
+            raise self.fail("imap", "must be an array of tables ([[imap]])")
+        out = []
+        for i, t in enumerate(items):
+            where = f"imap[{i}]"
+            if not isinstance(t, dict) or "name" not in t or "host" not in t:
+                raise self.fail(where, "needs at least name and host")
+            if "password" in t:
+                raise self.fail(f"{where}.password", "passwords do not belong in the settings file; use password_env or password_file")
+            out.append(
+                ImapSettings(
+                    name=self.value(t, where, "name", str, ""),
+                    host=self.value(t, where, "host", str, ""),
+                    port=self.value(t, where, "port", int, 993),
+                    ssl=self.value(t, where, "ssl", bool, True),
+                    starttls=self.value(t, where, "starttls", bool, False),
+                    username=self.value(t, where, "username", str, ""),
+                    password_env=self.value(t, where, "password_env", str, None),
+                    password_file=self._path(t, where, "password_file"),
+                    oauth2_token_command=self.value(t, where, "oauth2_token_command", str, None),
+                    oauth2_token_file=self._path(t, where, "oauth2_token_file"),
+                    folder=self.value(t, where, "folder", str, "INBOX"),
+                    processed_folder=self.value(t, where, "processed_folder", str, "Processed"),
+                )
+            )
+        return tuple(out)
+
+    def _path(self, t: dict[str, Any], where: str, key: str) -> Path | None:
+        value = self.value(t, where, key, str, None)
+        return self.base / value if value else None

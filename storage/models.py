@@ -1,0 +1,246 @@
+"""SQLAlchemy 2 typed models: inbound mail, cases and their timeline, outbox, directory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must be aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class InboundStatus:
+    RECEIVED = "received"  # stored, waiting for a worker
+    PROCESSING = "processing"  # claimed by a worker until claimed_until
+    PROCESSED = "processed"  # the pipeline ran and its results committed
+    IGNORED = "ignored"  # screened out (automated mail, our own mail): recorded, never answered
+    REVIEW = "review"  # a person must decide (ambiguous policy, unknown case)
+    QUARANTINED = "quarantined"  # failed MAX_TRIES times; `quarantine retry` puts it back
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16))  # smtp | imap | ingest
+    mailbox: Mapped[str | None] = mapped_column(String(320))
+    envelope_from: Mapped[str | None] = mapped_column(String(998))
+    envelope_to: Mapped[list[Any]]
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    imap_uidvalidity: Mapped[int | None] = mapped_column(Integer)
+    imap_uid: Mapped[int | None] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED)
+    tries: Mapped[int] = mapped_column(default=0)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+    __table_args__ = (Index("ix_inbound_messages_status_id", "status", "id"),)
+
+
+class CaseSequence(Base):
+    """The last case number issued per partnership and year; rows are locked to issue the next."""
+
+    __tablename__ = "case_sequences"
+
+    partnership: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class CaseState:
+    OPEN = "open"
+    AWAITING_INFORMATION = "awaiting_information"
+    RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    partnership: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int]
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(String(24), default=CaseState.OPEN)
+    stage: Mapped[int]
+    immediate_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject_kind: Mapped[str | None] = mapped_column(String(8))
+    raising_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    challenged_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    raised_by_email: Mapped[str | None] = mapped_column(String(320))
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+    deadlines: Mapped[list[Deadline]] = relationship(
+        back_populates="case", order_by="Deadline.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("partnership", "year", "number"),)
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline: what happened, the rule that made it happen, and why."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(24))  # inbound | outbound | decision | deadline | note
+    rule: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class NoticeRecord(Base):
+    """A notice as read, in its canonical JSON form, linked to the message it came in."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    form: Mapped[str | None] = mapped_column(String(80))
+    data: Mapped[dict[str, Any]]
+    read_at: Mapped[datetime]
+
+
+class Deadline(Base):
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[int]
+    due: Mapped[datetime] = mapped_column(index=True)
+    met: Mapped[bool] = mapped_column(Boolean, default=False)
+    met_at: Mapped[datetime | None]
+    rule: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="deadlines")
+
+    __table_args__ = (UniqueConstraint("case_id", "stage", "kind"),)
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"  # permanently refused; listed by `outbox list`
+
+
+class OutboxMessage(Base):
+    """One email to send, rendered whole (fixed Message-ID) in the transaction that decided it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    mail_from: Mapped[str] = mapped_column(String(320))
+    recipients: Mapped[list[Any]]
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    domains: Mapped[list[Any]]
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="agency", order_by="Contact.id")
+
+    __table_args__ = (UniqueConstraint("partnership", "name"),)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership: Mapped[str] = mapped_column(String(40), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(40))
+
+    agency: Mapped[Agency | None] = relationship(back_populates="contacts")
+
+    __table_args__ = (UniqueConstraint("partnership", "agency_id", "role", "email"),)

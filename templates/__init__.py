@@ -1,0 +1,1 @@
+"""Jinja2 templates for every email the service sends (package data)."""
