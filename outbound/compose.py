@@ -105,7 +105,7 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
 def build(letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None) -> Outgoing:
     """Render and assemble one message with its fixed Message-ID."""
     text, html = render(letter.template, context)
-    message_id = f"<{(reference or 'hold').lower()}.{uuid.uuid4().hex}@{sender.domain}>"
+    message_id = f"<{(reference or 'hold').lower()}.{uuid.uuid4().hex[:16]}@{sender.domain}>"
     msg = EmailMessage()
     msg["From"] = formataddr((f"{policy.short_name} {sender.display_name}", sender.address))
     msg["Reply-To"] = policy.mailbox

@@ -64,6 +64,7 @@ class ImapSettings:
 
 @dataclass(frozen=True)
 class WorkerSettings:
+    enabled: bool = True  # false: this process only takes mail in (another runs the worker)
     poll_seconds: float = 1.0
     sender_poll_seconds: float = 2.0
 
@@ -139,6 +140,7 @@ class _Reader:
             partnerships_dir=self.base / self.value(partnerships, "partnerships", "dir", str, "partnerships"),
             directory_seed=(self.base / seed) if seed else None,
             worker=WorkerSettings(
+                enabled=self.value(self.table("worker"), "worker", "enabled", bool, True),
                 poll_seconds=float(self.value(self.table("worker"), "worker", "poll_seconds", (int, float), 1.0)),
                 sender_poll_seconds=float(
                     self.value(self.table("worker"), "worker", "sender_poll_seconds", (int, float), 2.0)

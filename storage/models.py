@@ -89,6 +89,8 @@ class InboundMessage(Base):
     processed_at: Mapped[datetime | None]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
+    case: Mapped[Case | None] = relationship()
+
     __table_args__ = (Index("ix_inbound_messages_status_id", "status", "id"),)
 
 
@@ -213,6 +215,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+    case: Mapped[Case | None] = relationship()
 
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
 

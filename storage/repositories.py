@@ -211,26 +211,29 @@ class DirectoryRepository(_Repository):
     def is_empty(self) -> bool:
         return self.session.scalar(select(func.count()).select_from(Contact)) == 0
 
-    def replace_partnership(self, partnership: str, agencies: Sequence[Agency], contacts: Sequence[Contact]) -> None:
-        """Swap one partnership's directory for a new one, in the caller's transaction."""
+    def replace_partnership(
+        self, partnership: str, agencies: Sequence[Agency], contacts: Sequence[tuple[str | None, Contact]]
+    ) -> None:
+        """Swap one partnership's directory for a new one, in the caller's transaction.
+
+        ``contacts`` pairs each contact with its agency's name (None for a
+        partnership role). Agencies that leave the directory keep their row,
+        since cases may point at them, but lose their domains so no mail is
+        routed by them.
+        """
         for contact in self.contacts(partnership):
             self.session.delete(contact)
-        self.session.flush()
-        old = self.session.scalars(select(Agency).where(Agency.partnership == partnership)).all()
-        keep = {a.name: a for a in old}
+        existing = {a.name: a for a in self.session.scalars(select(Agency).where(Agency.partnership == partnership))}
+        for old in existing.values():
+            old.domains = []
         for agency in agencies:
-            if agency.name in keep:
-                keep.pop(agency.name).domains = agency.domains
+            if agency.name in existing:
+                existing[agency.name].domains = list(agency.domains)
             else:
                 self.session.add(agency)
+                existing[agency.name] = agency
         self.session.flush()
-        by_name = {a.name: a for a in self.session.scalars(select(Agency).where(Agency.partnership == partnership))}
-        for name, agency in keep.items():
-            # Cases may still point at an agency that left the directory: keep its
-            # row for the record but with no domains, so no mail is routed by it.
-            agency.domains = []
-        for contact in contacts:
-            if contact.agency is not None:
-                contact.agency = by_name[contact.agency.name]
+        for agency_name, contact in contacts:
+            contact.agency = existing[agency_name] if agency_name else None
             self.session.add(contact)
         self.session.flush()

@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache
 
 from escalations.intake.notices.normalise import (
     clean_email,
@@ -21,6 +20,7 @@ from escalations.intake.notices.normalise import (
     parse_case_reference,
     parse_stage,
     parse_uk_date,
+    parse_yes_no,
 )
 
 VOCABULARY: dict[str, tuple[str, ...]] = {
@@ -70,18 +70,23 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 # Fields whose answer may run over several paragraphs below a label standing alone.
 FREE_TEXT = frozenset({"concern", "outcome_sought", "attempts", "copies_to"})
 
-# One ordinary word is too common at the start of a sentence to be read as a label
-# without a colon, unless what follows is plainly that field's kind of value.
+# Without a colon, "Label value" is read only where the value is plainly that
+# field's kind of value, or (for free text) the label is more than one ordinary
+# word: a paragraph that opens "Outcome of the meeting…" or "Immediate risk was
+# discussed…" is not a label.
 _BARE_CHECKS: dict[str, Callable[[str], object]] = {
     "stage": parse_stage,
+    "immediate_risk": parse_yes_no,
     "signed.date": parse_uk_date,
+    "subject.dob": lambda value: re.search(r"\d", value),  # an unreadable date is a problem
+    "attempts.date": lambda value: re.search(r"\d", value),
     "raised_by.email": clean_email,
     "raised_by.phone": clean_phone,
     "case_reference": parse_case_reference,
 }
 _FUZZY_MIN = 0.9
 _LONGEST_LABEL = 150
-_LEADERS = r"(?:[.…_]{2,}|\s)"  # the dotted lines of a blank form
+_LEADER_CHARS = ".…_"  # the dotted lines of a blank form
 
 
 @dataclass(frozen=True)
@@ -103,25 +108,31 @@ class Line:
 def normalise_label(text: str) -> str:
     """Lower case, no punctuation, numbering or bracketed asides: "1. D.O.B:" -> "dob"."""
     text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"^\s*\(?\d{1,2}[.)]\s*", "", text)
     text = re.sub(r"\([^)]*\)", " ", text)
     text = re.sub(r"['’.]", "", text)
-    text = " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-    return re.sub(r"^\d{1,2} (?=[a-z])", "", text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
 _EXACT = {normalise_label(label): path for path, labels in VOCABULARY.items() for label in labels}
 
 
-@lru_cache(maxsize=4096)
 def match_label(text: str) -> str | None:
-    """The canonical field path ``text`` labels, allowing for small spelling slips."""
+    """The canonical field path ``text`` labels, allowing for small spelling slips.
+
+    A slip keeps the label's words: "Date of brith" is a label, but "Is the child
+    at immediate risk of significant harm no" (a label and its answer) is not.
+    """
     if len(text) > _LONGEST_LABEL:
         return None
     wanted = normalise_label(text)
     if not wanted or wanted in _EXACT:
         return _EXACT.get(wanted)
     best, best_path = _FUZZY_MIN, None
+    words = wanted.count(" ")
     for known, path in _EXACT.items():
+        if known.count(" ") != words:
+            continue
         matcher = SequenceMatcher(None, wanted, known)
         if matcher.real_quick_ratio() >= best and matcher.quick_ratio() >= best:
             if (ratio := matcher.ratio()) >= best:
@@ -151,10 +162,10 @@ def split_labelled(text: str) -> tuple[str, str, str] | None:
         return None
     if path := match_label(stripped):
         return path, _tidy_label(stripped), ""
-    for separator in (":", "?"):
-        at = stripped.find(separator)
-        if at > 0 and (path := match_label(stripped[: at + 1])):
-            return path, _tidy_label(stripped[: at + 1]), tidy_value(stripped[at + 1 :])
+    for separator in re.finditer(r"[:?]", stripped[: _LONGEST_LABEL + 1]):
+        label = stripped[: separator.end()]
+        if path := match_label(label):
+            return path, _tidy_label(label), tidy_value(stripped[separator.end() :])
     for path, known, pattern in _PREFIXES:
         match = pattern.fullmatch(stripped)
         if match and (value := tidy_value(match.group(2))) and _bare_ok(path, known, value):
@@ -163,20 +174,29 @@ def split_labelled(text: str) -> tuple[str, str, str] | None:
 
 
 def _bare_ok(path: str, known: str, value: str) -> bool:
-    if " " in known or known == "dob":
-        return True
-    check = _BARE_CHECKS.get(path)
-    return check is not None and check(value) is not None
+    if check := _BARE_CHECKS.get(path):
+        return bool(check(value))
+    return " " in known
 
 
 def _tidy_label(label: str) -> str:
-    return re.sub(rf"(?:{_LEADERS}|:)+$", "", label).strip()
+    return _strip_leaders(label.strip(" \t:"), end=True).rstrip(" \t:")
 
 
 def tidy_value(value: str) -> str:
     """The value without the form's dotted lines or the colon left before it."""
-    value = re.sub(rf"^(?:{_LEADERS}|:)+", "", value)
-    return re.sub(rf"{_LEADERS}+$", "", value)
+    value = _strip_leaders(value.lstrip().removeprefix(":"), end=False)
+    return _strip_leaders(value, end=True)
+
+
+def _strip_leaders(text: str, *, end: bool) -> str:
+    """Strip dotted lines (two or more dots; one is a full stop) and spaces from one end."""
+    while True:
+        text = text.rstrip() if end else text.lstrip()
+        bare = text.rstrip(_LEADER_CHARS) if end else text.lstrip(_LEADER_CHARS)
+        if len(text) - len(bare) < 2:
+            return text
+        text = bare
 
 
 # Where a blank form puts two labels on one line: "Name:<tab>D.O.B", "Signed:.....Role.....".
@@ -197,16 +217,24 @@ def _segments(text: str) -> list[str]:
 
 @dataclass
 class _Open:
-    """A label waiting for its answer on the following lines."""
+    """A label standing alone, waiting for its answer on the following lines."""
 
     path: str
     label: str
     source: str
     parts: list[str] = field(default_factory=list)
 
-    def value(self) -> LabelledValue | None:
+    def ends_at(self, line: Line, labelled: bool, lead: str, *, blank_ends: bool) -> bool:
+        return (
+            line.ends_answer
+            or labelled
+            or (self.path not in FREE_TEXT and bool(self.parts))
+            or (blank_ends and not lead and bool(self.parts))
+        )
+
+    def answer(self) -> list[LabelledValue]:
         text = "\n".join(self.parts).strip()
-        return LabelledValue(self.label, text, self.source) if text else None
+        return [LabelledValue(self.label, text, self.source)] if text else []
 
 
 def labelled_values(lines: Iterable[Line], *, blank_ends: bool = False) -> list[LabelledValue]:
@@ -220,20 +248,15 @@ def labelled_values(lines: Iterable[Line], *, blank_ends: bool = False) -> list[
     waiting: _Open | None = None
     for line in lines:
         entries, lead = _entries(line.text)
-        if waiting and (line.ends_answer or entries or (blank_ends and not lead and waiting.parts)):
-            waiting = _close(waiting, found)
-        if waiting and lead:
+        if waiting and lead and not line.ends_answer:
             waiting.parts.append(lead)
-            if waiting.path not in FREE_TEXT:
-                waiting = _close(waiting, found)
-        for path, label, value in entries:
-            if value:
-                found.append(LabelledValue(label, value, line.source))
-        if entries and not entries[-1][2] and not line.ends_answer:
+        if waiting and waiting.ends_at(line, bool(entries), lead, blank_ends=blank_ends):
+            found += waiting.answer()
+            waiting = None
+        found += [LabelledValue(label, value, line.source) for _, label, value in entries if value]
+        if entries and not entries[-1][2]:
             waiting = _Open(entries[-1][0], entries[-1][1], line.source)
-    if waiting:
-        _close(waiting, found)
-    return found
+    return found + (waiting.answer() if waiting else [])
 
 
 def _entries(text: str) -> tuple[list[tuple[str, str, str]], str]:
@@ -242,9 +265,3 @@ def _entries(text: str) -> tuple[list[tuple[str, str, str]], str]:
     lead = "" if split_labelled(segments[0]) else tidy_value(segments[0].strip())
     labelled = [entry for segment in segments if (entry := split_labelled(segment))]
     return labelled, lead
-
-
-def _close(waiting: _Open, found: list[LabelledValue]) -> None:
-    if value := waiting.value():
-        found.append(value)
-    return None

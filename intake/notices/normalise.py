@@ -102,6 +102,12 @@ def _hand_boxes(text: str) -> str:
     return text
 
 
+def nothing_ticked(text: str) -> bool:
+    """True for a list of boxes with none ticked: a question left unanswered."""
+    boxed = _hand_boxes(text)
+    return any(box in boxed for box in UNTICKED) and not any(box in boxed for box in TICKED)
+
+
 def _ticked_text(text: str) -> str:
     """In a list of boxes, only the ticked items' wording; other text unchanged."""
     boxed = _hand_boxes(text)

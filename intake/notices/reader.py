@@ -1,0 +1,253 @@
+"""An email's attachments and body into one canonical ``Notice``.
+
+Labelled values come from each .docx attachment, or, when none is attached,
+from "Label: value" lines in the body. Each value is normalised by its field's
+rule; a value that is present but cannot be normalised leaves the field empty
+and adds a ``Problem`` (DESIGN.md: unknown values are never guessed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from escalations.intake.notices import normalise as n
+from escalations.intake.notices.docx_reader import UnreadableDocument, read_docx
+from escalations.intake.notices.fields import LabelledValue, Line, labelled_values, match_label
+from escalations.intake.notices.model import CATEGORY_SLUGS, Attempt, Notice, Problem
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Formats a later reader will handle; until then a person reads them.
+_NOT_READ_YET = {"application/pdf": ".pdf", "application/msword": ".doc"}
+ADULT_AGE = 18
+_LONGEST_DATE = 40  # "Wednesday 30th September 2026" and room to spare
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str | None
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """How one field's text becomes a value, and what to say when it cannot."""
+
+    parse: Callable[[str], Any]
+    unreadable: str | None  # None: nothing to report (empty text, someone else's reference)
+    combine: str = "one"  # "one": a single value; "text": paragraphs joined; "list": items
+
+
+def _items(text: str) -> list[str]:
+    """A written list: one item a line, or separated by commas or semicolons."""
+    return [item.strip() for item in re.split(r"[\n;,]", text) if item.strip()]
+
+
+def _copies(text: str) -> list[str] | None:
+    return [item for item in map(n.clean_text, _items(text)) if item] or None
+
+
+def _dates(text: str) -> list[date] | None:
+    dates = [n.parse_uk_date(item) for item in _items(text)]
+    return None if None in dates else [when for when in dates if when]
+
+
+def _outcomes(text: str) -> list[str] | None:
+    outcome = n.clean_text(text)
+    return [outcome] if outcome else None
+
+
+def _attempts(text: str) -> list[Attempt]:
+    return [_attempt(line) for line in text.splitlines() if line.strip()]
+
+
+def _attempt(line: str) -> Attempt:
+    """A dated attempt from "12/01/2026 – spoke to the social worker"; undated text as it is."""
+    if whole := n.parse_uk_date(line):
+        return Attempt(whole, None)
+    for at, char in enumerate(line[:_LONGEST_DATE]):
+        if char in "-–—:" and (when := n.parse_uk_date(line[:at])):
+            return Attempt(when, n.clean_text(line[at + 1 :]))
+    return Attempt(None, n.clean_text(line))
+
+
+_RULES: dict[str, _Rule] = {
+    "subject.name": _Rule(n.clean_name, "is not a name"),
+    "subject.dob": _Rule(n.parse_uk_date, "is not a date"),
+    "subject.kind": _Rule(n.parse_subject_kind, "does not say child or adult"),
+    "raised_by.name": _Rule(n.clean_name, "is not a name"),
+    "raised_by.role": _Rule(n.clean_text, None),
+    "raised_by.agency": _Rule(n.clean_text, None),
+    "raised_by.email": _Rule(n.clean_email, "is not an email address"),
+    "raised_by.phone": _Rule(n.clean_phone, "is not a UK telephone number"),
+    "challenged.agency": _Rule(n.clean_text, None),
+    "challenged.name": _Rule(n.clean_name, "is not a name"),
+    "challenged.role": _Rule(n.clean_text, None),
+    "categories": _Rule(lambda t: n.parse_categories(t) or None, "names no category we know", "list"),
+    "concern": _Rule(n.clean_text, None, "text"),
+    "immediate_risk": _Rule(n.parse_yes_no, "is not a clear yes or no"),
+    "stage": _Rule(n.parse_stage, "is not a stage number"),
+    "outcome_sought": _Rule(n.clean_text, None, "text"),
+    "copies_to": _Rule(_copies, None, "list"),
+    "signed.name": _Rule(n.clean_name, "is not a name"),
+    "signed.role": _Rule(n.clean_text, None),
+    "signed.date": _Rule(n.parse_uk_date, "is not a date"),
+    "attempts": _Rule(_attempts, None, "list"),
+    "attempts.date": _Rule(_dates, "is not a list of dates", "list"),
+    "attempts.outcome": _Rule(_outcomes, None, "list"),
+    "case_reference": _Rule(n.parse_case_reference, None),
+}
+
+
+def read_notice(
+    attachments: Sequence[Attachment],
+    body_text: str | None,
+    *,
+    today: date,
+    partnership: str | None = None,
+) -> Notice:
+    """The notice these attachments (or, with no .docx, this body) carry."""
+    notice = Notice(partnership=partnership)
+    values = _attachment_values(attachments, notice.problems)
+    if values is None:
+        values = body_values(body_text or "")
+    _fill(notice, values)
+    _settle_subject(notice, today)
+    return notice
+
+
+def _attachment_values(attachments: Sequence[Attachment], problems: list[Problem]) -> list[LabelledValue] | None:
+    """Values from every .docx attached, or ``None`` when there is no .docx at all."""
+    values: list[LabelledValue] | None = None
+    for position, attachment in enumerate(attachments, start=1):
+        kind = _kind(attachment)
+        if kind == ".docx":
+            values = values or []
+            try:
+                values += read_docx(attachment.data)
+            except UnreadableDocument as exc:
+                problems.append(Problem("document", f"attachment {position} (.docx): {exc}"))
+        elif kind:
+            problems.append(Problem("document", f"attachment {position} ({kind}) was not read: "
+                                                f"{kind} notices are not read automatically yet."))
+    return values
+
+
+def _kind(attachment: Attachment) -> str | None:
+    content_type = attachment.content_type.split(";")[0].strip().lower()
+    name = (attachment.filename or "").lower()
+    if content_type == DOCX_TYPE or name.endswith(".docx"):
+        return ".docx"
+    for known, suffix in _NOT_READ_YET.items():
+        if content_type == known or name.endswith(suffix):
+            return suffix
+    return None
+
+
+def body_values(body_text: str) -> list[LabelledValue]:
+    """"Label: value" lines of a plain email; quoted earlier mail and the signature end answers."""
+    lines = [
+        Line("" if _quoted(text) else text, f"email body line {number}", _quoted(text) or text.rstrip() == "--")
+        for number, text in enumerate(body_text.splitlines(), start=1)
+    ]
+    return labelled_values(lines, blank_ends=True)
+
+
+def _quoted(text: str) -> bool:
+    return text.lstrip().startswith(">")
+
+
+def _fill(notice: Notice, values: list[LabelledValue]) -> None:
+    """Normalise each value by its field's rule, then set each field from what was found."""
+    found: dict[str, list[tuple[Any, str]]] = {}
+    for value in values:
+        path = match_label(value.label)
+        if path is None or n.nothing_ticked(value.value):  # a blank list of boxes: unanswered
+            continue
+        rule = _RULES[path]
+        parsed = rule.parse(value.value)
+        if parsed is None and rule.unreadable:
+            notice.problems.append(
+                Problem(_problem_field(path), f"The answer to '{value.label}' in {value.source} {rule.unreadable}.")
+            )
+        elif parsed is not None:
+            found.setdefault(path, []).append((parsed, value.source))
+    for path, items in found.items():
+        if not path.startswith("attempts"):
+            _assign(notice, path, items)
+    notice.attempts = _all_attempts(found)
+
+
+def _assign(notice: Notice, path: str, items: list[tuple[Any, str]]) -> None:
+    combine = _RULES[path].combine
+    if combine == "list":
+        value: Any = _unique([item for parsed, _ in items for item in parsed])
+        if path == "categories":
+            value = [slug for slug in CATEGORY_SLUGS if slug in value]
+    elif combine == "text":
+        value = "\n\n".join(_unique([parsed for parsed, _ in items]))
+    else:
+        distinct = _unique([parsed for parsed, _ in items])
+        if len(distinct) > 1:
+            sources = " and ".join(_unique([source for _, source in items]))
+            notice.problems.append(Problem(path, f"Different answers in {sources}; none was used."))
+            return
+        value = distinct[0]
+    _set(notice, path, value)
+
+
+def _all_attempts(found: dict[str, list[tuple[Any, str]]]) -> list[Attempt]:
+    """Written attempts, then "Dates" paired with "Outcome" when they pair one to one."""
+    attempts = [attempt for parsed, _ in found.get("attempts", []) for attempt in parsed]
+    dates = [when for parsed, _ in found.get("attempts.date", []) for when in parsed]
+    outcomes = [text for parsed, _ in found.get("attempts.outcome", []) for text in parsed]
+    if len(dates) == len(outcomes):
+        return attempts + [Attempt(when, text) for when, text in zip(dates, outcomes)]
+    return attempts + [Attempt(when, None) for when in dates] + [Attempt(None, text) for text in outcomes]
+
+
+def _settle_subject(notice: Notice, today: date) -> None:
+    """A date of birth after today is a problem; otherwise the age decides child or adult."""
+    subject = notice.subject
+    if subject.dob and subject.dob > today:
+        notice.problems.append(Problem("subject.dob", "The date of birth is after today; it was not used."))
+        subject.dob = None
+    if subject.dob is None or any(problem.field == "subject.kind" for problem in notice.problems):
+        return
+    age = today.year - subject.dob.year - ((today.month, today.day) < (subject.dob.month, subject.dob.day))
+    by_age = "adult" if age >= ADULT_AGE else "child"
+    if subject.kind not in (None, by_age):
+        notice.problems.append(
+            Problem("subject.kind", f"The notice says {subject.kind} but the date of birth gives age {age}.")
+        )
+        subject.kind = None
+    else:
+        subject.kind = by_age
+
+
+def _problem_field(path: str) -> str:
+    return "attempts" if path.startswith("attempts.") else path
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    """Values in order without repeats; text compared regardless of case."""
+    seen: set[Any] = set()
+    unique = []
+    for value in values:
+        key = value.casefold() if isinstance(value, str) else value
+        if key not in seen:
+            seen.add(key)
+            unique.append(value)
+    return unique
+
+
+def _set(notice: Notice, path: str, value: Any) -> None:
+    *parents, name = path.split(".")
+    target: Any = notice
+    for parent in parents:
+        target = getattr(target, parent)
+    setattr(target, name, value)

@@ -1,0 +1,325 @@
+"""The `escalations` command line (DESIGN.md, "The command line")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from escalations.intake.receiving import Envelope, receive
+from escalations.routing.directory import DirectoryError, parse_csv, to_csv
+from escalations.routing.policy import ConfigError
+from escalations.service import views
+from escalations.service.clock import system_clock
+from escalations.service.directory import changes, current_rows, import_rows, rows_for_export
+from escalations.service.runtime import Runtime
+from escalations.service.settings import load_settings
+from escalations.storage.models import InboundStatus
+from escalations.storage.repositories import CaseRepository, InboundRepository, OutboxRepository
+
+log = logging.getLogger("escalations")
+
+EX_OK = 0
+EX_FAIL = 1
+EX_USAGE = 2
+EX_DATAERR = 65
+EX_TEMPFAIL = 75
+EX_CONFIG = 78
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _logging(args.verbose)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EX_USAGE
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL if args.command == "ingest" else EX_CONFIG
+    except DirectoryError as exc:
+        print("directory errors:\n" + str(exc), file=sys.stderr)
+        return EX_DATAERR
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # aiosmtpd logs envelopes and peers at INFO; our own lines say what matters.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="escalations", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", help="settings file (default ./escalations.toml, else the packaged defaults)")
+    common.add_argument("-v", "--verbose", action="store_true")
+    parser.set_defaults(verbose=False, config=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    command("serve", cmd_serve, "run the SMTP intake, worker and outbox sender")
+    p = command("ingest", cmd_ingest, "store one RFC 5322 message from FILE or stdin (exit 0 stored, 75 retry later)")
+    p.add_argument("file", nargs="?", default="-")
+    p.add_argument("--sender", default=os.environ.get("SENDER"), help="envelope sender (Postfix pipe: ${sender})")
+    p.add_argument("--recipient", action="append", help="envelope recipient (Postfix pipe: ${recipient}); repeatable")
+    p = command("parse", cmd_parse, "read a notice (.docx or .eml) and print the canonical fields")
+    p.add_argument("file")
+    p.add_argument("--partnership")
+    p.add_argument("--json", action="store_true")
+    command("check-config", cmd_check_config, "validate the settings, policies and seed directory")
+    command("migrate", cmd_migrate, "apply database migrations")
+
+    directory = sub.add_parser("directory", help="import or export the agency directory").add_subparsers(dest="action", metavar="ACTION")
+    p = directory.add_parser("import", parents=[common], help="replace the directory of the partnerships the CSV names")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true")
+    p.set_defaults(handler=cmd_directory_import)
+    p = directory.add_parser("export", parents=[common], help="write the directory as CSV")
+    p.add_argument("file", nargs="?")
+    p.set_defaults(handler=cmd_directory_export)
+
+    cases = sub.add_parser("cases", help="list or show cases").add_subparsers(dest="action", metavar="ACTION")
+    p = cases.add_parser("list", parents=[common])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_cases_list)
+    p = cases.add_parser("show", parents=[common])
+    p.add_argument("reference")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_cases_show)
+
+    review = sub.add_parser("review", help="messages waiting for a person to decide").add_subparsers(dest="action", metavar="ACTION")
+    p = review.add_parser("list", parents=[common])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_review_list)
+
+    outbox = sub.add_parser("outbox", help="outgoing mail").add_subparsers(dest="action", metavar="ACTION")
+    p = outbox.add_parser("list", parents=[common])
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--status", choices=("pending", "sent", "dead"))
+    p.set_defaults(handler=cmd_outbox_list)
+    p = outbox.add_parser("send", parents=[common], help="one delivery pass")
+    p.set_defaults(handler=cmd_outbox_send)
+
+    quarantine = sub.add_parser("quarantine", help="messages that could not be processed").add_subparsers(dest="action", metavar="ACTION")
+    p = quarantine.add_parser("list", parents=[common])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_quarantine_list)
+    p = quarantine.add_parser("retry", parents=[common])
+    p.add_argument("id", type=int)
+    p.set_defaults(handler=cmd_quarantine_retry)
+    return parser
+
+
+def _runtime(args: argparse.Namespace, migrate: bool = True) -> Runtime:
+    runtime = Runtime(load_settings(args.config), clock=system_clock)
+    if migrate:
+        runtime.prepare_database()
+    return runtime
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from escalations.service.serve import Service
+
+    Service(_runtime(args, migrate=False)).run()
+    return EX_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Store one message for a mail server pipe: 0 once committed, 75 on any temporary failure."""
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"ingest: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return EX_TEMPFAIL if args.file == "-" else EX_DATAERR
+    try:
+        runtime = _runtime(args)
+        limit = runtime.settings.smtp.max_message_bytes
+        if len(raw) > limit:
+            print(f"ingest: message of {len(raw)} bytes is over the {limit}-byte limit", file=sys.stderr)
+            return EX_DATAERR
+        if not raw.strip():
+            print("ingest: empty message", file=sys.stderr)
+            return EX_DATAERR
+        recipients = tuple(args.recipient or ([os.environ["RECIPIENT"]] if os.environ.get("RECIPIENT") else []))
+        stored = receive(runtime.sessions, raw, Envelope("ingest", args.sender, recipients), runtime.clock())
+        runtime.close()
+    except ConfigError:
+        raise
+    except Exception as exc:
+        log.error("ingest: could not store the message (%s); exit 75 so the mail server retries", type(exc).__name__)
+        return EX_TEMPFAIL
+    print(f"stored inbound {stored.id}{' (duplicate of a message already stored)' if stored.duplicate else ''}")
+    return EX_OK
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from escalations.service.parsing import parse_file
+
+    notice = parse_file(Path(args.file), partnership=args.partnership, today=system_clock().date())
+    if args.json:
+        _print_json(notice.to_json())
+    else:
+        print(views.notice_text(notice))
+    return EX_OK
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    runtime = Runtime(settings)
+    print(f"settings: {settings.path}")
+    print(f"storage: {views.safe_url(settings.storage_url)}")
+    for policy in runtime.policies.values():
+        print(f"partnership {policy.id}: {len(policy.stages)} stages, mailbox {policy.mailbox}, references {policy.prefix}-YYYY-NNNN")
+    if settings.directory_seed is not None:
+        rows = runtime.seed_rows(settings.directory_seed)
+        print(f"directory seed: {len(rows)} contacts")
+    print("configuration OK")
+    return EX_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _runtime(args).close()
+    print("database is up to date")
+    return EX_OK
+
+
+def cmd_directory_import(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    rows = parse_csv(Path(args.file).read_text(encoding="utf-8"), runtime.policies)
+    with runtime.sessions.begin() as session:
+        planned = changes(session, rows)
+        for change in planned:
+            print(change.describe())
+        if args.dry_run:
+            print(f"dry run: {len(planned)} change(s) not applied")
+            session.rollback()
+            return EX_OK
+        import_rows(session, rows)
+    print(f"imported {len(rows)} contact(s); {len(planned)} change(s)")
+    return EX_OK
+
+
+def cmd_directory_export(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    with runtime.sessions() as session:
+        text = to_csv(rows_for_export(current_rows(session)))
+    if args.file:
+        Path(args.file).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EX_OK
+
+
+def cmd_cases_list(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    with runtime.sessions() as session:
+        cases = [views.case_summary(c) for c in CaseRepository(session).all()]
+    if args.json:
+        _print_json(cases)
+    else:
+        for c in cases:
+            print(f"{c['reference']:16} {c['partnership']:14} {c['state']:22} stage {c['stage']}{'  IMMEDIATE RISK' if c['immediate_risk'] else ''}")
+    return EX_OK
+
+
+def cmd_cases_show(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    with runtime.sessions() as session:
+        case = CaseRepository(session).by_reference(args.reference)
+        if case is None:
+            print(f"no case {args.reference}", file=sys.stderr)
+            return EX_FAIL
+        detail = views.case_detail(case)
+    if args.json:
+        _print_json(detail)
+    else:
+        print(views.case_text(detail))
+    return EX_OK
+
+
+def cmd_review_list(args: argparse.Namespace) -> int:
+    return _inbound_list(args, InboundStatus.REVIEW)
+
+
+def cmd_quarantine_list(args: argparse.Namespace) -> int:
+    return _inbound_list(args, InboundStatus.QUARANTINED)
+
+
+def _inbound_list(args: argparse.Namespace, status: str) -> int:
+    runtime = _runtime(args)
+    with runtime.sessions() as session:
+        rows = [views.inbound_summary(m) for m in InboundRepository(session).with_status(status)]
+    if getattr(args, "json", False):
+        _print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['id']:6} {r['received_at']} {r['source']:6} tries {r['tries']}  {r['reason']}")
+        if not rows:
+            print(f"nothing in {status}")
+    return EX_OK
+
+
+def cmd_quarantine_retry(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    with runtime.sessions.begin() as session:
+        message = InboundRepository(session).get(args.id)
+        if message is None or message.status != InboundStatus.QUARANTINED:
+            print(f"inbound {args.id} is not in quarantine", file=sys.stderr)
+            return EX_FAIL
+        message.status = InboundStatus.RECEIVED
+        message.tries = 0
+        message.claim_token = None
+        message.claimed_until = None
+    print(f"inbound {args.id} will be processed again")
+    return EX_OK
+
+
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    with runtime.sessions() as session:
+        rows = [views.outbox_summary(m) for m in OutboxRepository(session).all(args.status)]
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}")
+    return EX_OK
+
+
+def cmd_outbox_send(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    sender = runtime.outbox_sender()
+    total = 0
+    while (tried := sender.run_once()) > 0:
+        total += tried
+    print(f"delivery pass: {total} message(s) tried")
+    return EX_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

@@ -1,0 +1,94 @@
+"""The composition root: settings, policies, database, clock and transport, wired once."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalations.intake.screening import Screen
+from escalations.outbound.compose import Sender
+from escalations.outbound.sender import OutboxSender
+from escalations.outbound.transports import Transport, make_transport
+from escalations.routing.directory import parse_csv
+from escalations.routing.policy import ConfigError, Policy, load_policies
+from escalations.service.clock import Clock, system_clock
+from escalations.service.directory import import_rows
+from escalations.service.pipeline import Context
+from escalations.service.settings import Settings
+from escalations.service.worker import Worker
+from escalations.storage.engine import make_engine, make_session_factory
+from escalations.storage.migrate import upgrade
+from escalations.storage.repositories import DirectoryRepository
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.policies: dict[str, Policy] = load_policies(settings.partnerships_dir)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.storage_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @property
+    def mailboxes(self) -> frozenset[str]:
+        return frozenset(p.mailbox for p in self.policies.values())
+
+    def prepare_database(self) -> None:
+        """Apply migrations, then load the seed directory into an empty one."""
+        upgrade(self.engine)
+        seed = self.settings.directory_seed
+        if seed is None:
+            return
+        with self.sessions.begin() as session:
+            if not DirectoryRepository(session).is_empty():
+                return
+            import_rows(session, self.seed_rows(seed))
+            log.info("directory: loaded the seed directory %s", seed.name)
+
+    def seed_rows(self, seed: Path):  # type: ignore[no-untyped-def]
+        try:
+            text = seed.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(self.settings.path, "directory.seed", f"{seed} cannot be read: {exc.strerror}") from None
+        return parse_csv(text, self.policies)
+
+    def context(self) -> Context:
+        outbound = self.settings.outbound
+        sender = Sender(outbound.from_address)
+        return Context(
+            policies=self.policies,
+            screen=Screen(own_addresses=frozenset({outbound.from_address}), message_id_domain=sender.domain),
+            sender=sender,
+            clock=self.clock,
+        )
+
+    def worker(self) -> Worker:
+        return Worker(self.sessions, self.context())
+
+    def transport(self) -> Transport:
+        o = self.settings.outbound
+        if o.transport == "maildir":
+            return make_transport("maildir", path=o.maildir)
+        return make_transport(
+            "smtp", host=o.host, port=o.port, starttls=o.starttls, implicit_tls=o.implicit_tls,
+            username=o.username, password=o.password,
+        )
+
+    def outbox_sender(self, transport: Transport | None = None) -> OutboxSender:
+        return OutboxSender(self.sessions, transport or self.transport(), self.clock)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,110 @@
+"""The worker: claim a stored message, run the pipeline, commit its results in one transaction.
+
+A claim is a lease: several workers (threads or `serve` processes) on one
+database never take the same message, and a worker that dies mid-message
+leaves it to be claimed again when the lease runs out. The claim counts a try;
+after MAX_TRIES the message goes to quarantine with its reason, so one bad
+message never stops the others (Mailman's shunt queue).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalations.intake.mime import MalformedMessage
+from escalations.service.pipeline import Apply, Context, prepare
+from escalations.storage.models import InboundStatus
+from escalations.storage.repositories import Claim, InboundRepository
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 3
+LEASE = timedelta(minutes=10)
+
+
+class PermanentFailure(Exception):
+    """Retrying will not help: quarantine at once."""
+
+
+@dataclass(frozen=True)
+class _Work:
+    claim: Claim
+    raw: bytes
+    envelope_from: str | None
+
+
+class Worker:
+    def __init__(self, sessions: sessionmaker[Session], context: Context) -> None:
+        self.sessions = sessions
+        self.context = context
+
+    def run_once(self) -> bool:
+        """Handle one message if one is waiting; say whether there was one."""
+        work = self._claim()
+        if work is None:
+            return False
+        try:
+            self._process(work)
+        except (MalformedMessage, PermanentFailure) as exc:
+            self._failed(work.claim, f"{type(exc).__name__}: {exc}", permanent=True)
+        except Exception as exc:
+            # The message text stays in the database; the log says only what kind of failure it was.
+            log.exception("inbound %s: try %s failed with %s", work.claim.id, work.claim.tries, type(exc).__name__)
+            self._failed(work.claim, f"{type(exc).__name__}: {exc}"[:2000], permanent=False)
+        return True
+
+    def run_until_idle(self, limit: int = 10_000) -> int:
+        handled = 0
+        while handled < limit and self.run_once():
+            handled += 1
+        return handled
+
+    def _claim(self) -> _Work | None:
+        now = self.context.clock()
+        with self.sessions.begin() as session:
+            repo = InboundRepository(session)
+            claim = repo.claim_next(now, LEASE)
+            if claim is None:
+                return None
+            message = repo.get(claim.id)
+            assert message is not None
+            if claim.tries > MAX_TRIES:
+                # Tried MAX_TRIES times already and never finished: the process
+                # itself died on it (a crash, the OOM killer). Stop here.
+                self._quarantine(message, message.last_error or "the worker stopped while processing it, repeatedly")
+                return None
+            return _Work(claim, message.raw, message.envelope_from)
+
+    def _process(self, work: _Work) -> None:
+        prepared = prepare(work.raw, work.envelope_from, self.context)
+        with self.sessions.begin() as session:
+            message = InboundRepository(session).lock_claimed(work.claim)
+            if message is None:
+                log.warning("inbound %s: claim lost (lease expired); another worker has it", work.claim.id)
+                return
+            Apply(session, message, prepared, self.context).run()
+
+    def _failed(self, claim: Claim, error: str, permanent: bool) -> None:
+        with self.sessions.begin() as session:
+            message = InboundRepository(session).lock_claimed(claim)
+            if message is None:
+                return
+            message.last_error = error
+            if permanent or claim.tries >= MAX_TRIES:
+                self._quarantine(message, error)
+            else:
+                message.status = InboundStatus.RECEIVED
+                message.claim_token = None
+                message.claimed_until = None
+
+    @staticmethod
+    def _quarantine(message, error: str) -> None:  # type: ignore[no-untyped-def]
+        message.status = InboundStatus.QUARANTINED
+        message.last_error = error
+        message.claim_token = None
+        message.claimed_until = None
+        log.error("inbound %s: quarantined after %s tr%s", message.id, message.tries, "y" if message.tries == 1 else "ies")
