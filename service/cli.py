@@ -129,7 +129,11 @@ def _parser() -> argparse.ArgumentParser:
 def _runtime(args: argparse.Namespace, migrate: bool = True) -> Runtime:
     runtime = Runtime(load_settings(args.config), clock=system_clock)
     if migrate:
-        runtime.prepare_database()
+        try:
+            runtime.prepare_database()
+        except BaseException:
+            runtime.close()
+            raise
     return runtime
 
 
@@ -155,18 +159,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"ingest: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EX_TEMPFAIL if args.file == "-" else EX_DATAERR
+    settings = load_settings(args.config)
+    limit = settings.smtp.max_message_bytes
+    if len(raw) > limit:
+        print(f"ingest: message of {len(raw)} bytes is over the {limit}-byte limit", file=sys.stderr)
+        return EX_DATAERR
+    if not raw.strip():
+        print("ingest: empty message", file=sys.stderr)
+        return EX_DATAERR
+    recipients = tuple(args.recipient or ([os.environ["RECIPIENT"]] if os.environ.get("RECIPIENT") else []))
     try:
-        runtime = _runtime(args)
-        limit = runtime.settings.smtp.max_message_bytes
-        if len(raw) > limit:
-            print(f"ingest: message of {len(raw)} bytes is over the {limit}-byte limit", file=sys.stderr)
-            return EX_DATAERR
-        if not raw.strip():
-            print("ingest: empty message", file=sys.stderr)
-            return EX_DATAERR
-        recipients = tuple(args.recipient or ([os.environ["RECIPIENT"]] if os.environ.get("RECIPIENT") else []))
-        stored = receive(runtime.sessions, raw, Envelope("ingest", args.sender, recipients), runtime.clock())
-        runtime.close()
+        with Runtime(settings, clock=system_clock) as runtime:
+            runtime.prepare_database()
+            stored = receive(runtime.sessions, raw, Envelope("ingest", args.sender, recipients), runtime.clock())
     except ConfigError:
         raise
     except Exception as exc:
@@ -202,63 +207,63 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    _runtime(args).close()
-    print("database is up to date")
+    with _runtime(args):
+        print("database is up to date")
     return EX_OK
 
 
 def cmd_directory_import(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
-    rows = parse_csv(Path(args.file).read_text(encoding="utf-8"), runtime.policies)
-    with runtime.sessions.begin() as session:
-        planned = changes(session, rows)
-        for change in planned:
-            print(change.describe())
-        if args.dry_run:
-            print(f"dry run: {len(planned)} change(s) not applied")
-            session.rollback()
-            return EX_OK
-        import_rows(session, rows)
-    print(f"imported {len(rows)} contact(s); {len(planned)} change(s)")
-    return EX_OK
+    with _runtime(args) as runtime:
+        rows = parse_csv(Path(args.file).read_text(encoding="utf-8"), runtime.policies)
+        with runtime.sessions.begin() as session:
+            planned = changes(session, rows)
+            for change in planned:
+                print(change.describe())
+            if args.dry_run:
+                print(f"dry run: {len(planned)} change(s) not applied")
+                session.rollback()
+                return EX_OK
+            import_rows(session, rows)
+        print(f"imported {len(rows)} contact(s); {len(planned)} change(s)")
+        return EX_OK
 
 
 def cmd_directory_export(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
-    with runtime.sessions() as session:
-        text = to_csv(rows_for_export(current_rows(session)))
-    if args.file:
-        Path(args.file).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return EX_OK
+    with _runtime(args) as runtime:
+        with runtime.sessions() as session:
+            text = to_csv(rows_for_export(current_rows(session)))
+        if args.file:
+            Path(args.file).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return EX_OK
 
 
 def cmd_cases_list(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
-    with runtime.sessions() as session:
-        cases = [views.case_summary(c) for c in CaseRepository(session).all()]
-    if args.json:
-        _print_json(cases)
-    else:
-        for c in cases:
-            print(f"{c['reference']:16} {c['partnership']:14} {c['state']:22} stage {c['stage']}{'  IMMEDIATE RISK' if c['immediate_risk'] else ''}")
-    return EX_OK
+    with _runtime(args) as runtime:
+        with runtime.sessions() as session:
+            cases = [views.case_summary(c) for c in CaseRepository(session).all()]
+        if args.json:
+            _print_json(cases)
+        else:
+            for c in cases:
+                print(f"{c['reference']:16} {c['partnership']:14} {c['state']:22} stage {c['stage']}{'  IMMEDIATE RISK' if c['immediate_risk'] else ''}")
+        return EX_OK
 
 
 def cmd_cases_show(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
-    with runtime.sessions() as session:
-        case = CaseRepository(session).by_reference(args.reference)
-        if case is None:
-            print(f"no case {args.reference}", file=sys.stderr)
-            return EX_FAIL
-        detail = views.case_detail(case)
-    if args.json:
-        _print_json(detail)
-    else:
-        print(views.case_text(detail))
-    return EX_OK
+    with _runtime(args) as runtime:
+        with runtime.sessions() as session:
+            case = CaseRepository(session).by_reference(args.reference)
+            if case is None:
+                print(f"no case {args.reference}", file=sys.stderr)
+                return EX_FAIL
+            detail = views.case_detail(case)
+        if args.json:
+            _print_json(detail)
+        else:
+            print(views.case_text(detail))
+        return EX_OK
 
 
 def cmd_review_list(args: argparse.Namespace) -> int:
@@ -270,56 +275,56 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
 
 
 def _inbound_list(args: argparse.Namespace, status: str) -> int:
-    runtime = _runtime(args)
-    with runtime.sessions() as session:
-        rows = [views.inbound_summary(m) for m in InboundRepository(session).with_status(status)]
-    if getattr(args, "json", False):
-        _print_json(rows)
-    else:
-        for r in rows:
-            print(f"{r['id']:6} {r['received_at']} {r['source']:6} tries {r['tries']}  {r['reason']}")
-        if not rows:
-            print(f"nothing in {status}")
-    return EX_OK
+    with _runtime(args) as runtime:
+        with runtime.sessions() as session:
+            rows = [views.inbound_summary(m) for m in InboundRepository(session).with_status(status)]
+        if getattr(args, "json", False):
+            _print_json(rows)
+        else:
+            for r in rows:
+                print(f"{r['id']:6} {r['received_at']} {r['source']:6} tries {r['tries']}  {r['reason']}")
+            if not rows:
+                print(f"nothing in {status}")
+        return EX_OK
 
 
 def cmd_quarantine_retry(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
-    with runtime.sessions.begin() as session:
-        message = InboundRepository(session).get(args.id)
-        if message is None or message.status != InboundStatus.QUARANTINED:
-            print(f"inbound {args.id} is not in quarantine", file=sys.stderr)
-            return EX_FAIL
-        message.status = InboundStatus.RECEIVED
-        message.tries = 0
-        message.claim_token = None
-        message.claimed_until = None
-    print(f"inbound {args.id} will be processed again")
-    return EX_OK
+    with _runtime(args) as runtime:
+        with runtime.sessions.begin() as session:
+            message = InboundRepository(session).get(args.id)
+            if message is None or message.status != InboundStatus.QUARANTINED:
+                print(f"inbound {args.id} is not in quarantine", file=sys.stderr)
+                return EX_FAIL
+            message.status = InboundStatus.RECEIVED
+            message.tries = 0
+            message.claim_token = None
+            message.claimed_until = None
+        print(f"inbound {args.id} will be processed again")
+        return EX_OK
 
 
 def cmd_outbox_list(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
-    with runtime.sessions() as session:
-        rows = [views.outbox_summary(m) for m in OutboxRepository(session).all(args.status)]
-    if args.json:
-        _print_json(rows)
-    else:
-        for r in rows:
-            print(f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}")
-    return EX_OK
+    with _runtime(args) as runtime:
+        with runtime.sessions() as session:
+            rows = [views.outbox_summary(m) for m in OutboxRepository(session).all(args.status)]
+        if args.json:
+            _print_json(rows)
+        else:
+            for r in rows:
+                print(f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}")
+        return EX_OK
 
 
 def cmd_outbox_send(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
-    sender = runtime.outbox_sender()
-    total = 0
-    while (tried := sender.run_once()) > 0:
-        total += tried
-    print(f"delivery pass: {total} message(s) tried")
-    return EX_OK
+    with _runtime(args) as runtime:
+        sender = runtime.outbox_sender()
+        total = 0
+        while (tried := sender.run_once()) > 0:
+            total += tried
+        print(f"delivery pass: {total} message(s) tried")
+        return EX_OK
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    if __name__ == "__main__":  # pragma: no cover
+        sys.exit(main())
 

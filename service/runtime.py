@@ -89,6 +89,12 @@ class Runtime:
     def outbox_sender(self, transport: Transport | None = None) -> OutboxSender:
         return OutboxSender(self.sessions, transport or self.transport(), self.clock)
 
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -38,7 +38,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
         "Telephone", "Telephone number", "Your telephone number", "Phone", "Contact number", "Tel",
     ),
     "challenged.agency": (
-        "Agency whose decision is challenged", "Agency you disagree with", "Agency being challenged",
+        "Agency whose decision is challenged", "Agency you disagree with",
+        "Agency being challenged",
     ),
     "challenged.name": ("Practitioner you disagree with", "Name of practitioner challenged"),
     "challenged.role": ("Their role", "Role of practitioner challenged"),
@@ -78,7 +79,8 @@ _BARE_CHECKS: dict[str, Callable[[str], object]] = {
     "stage": parse_stage,
     "immediate_risk": parse_yes_no,
     "signed.date": parse_uk_date,
-    "subject.dob": lambda value: re.search(r"\d", value),  # an unreadable date is a problem
+    # Any digit will do: "D.O.B 31/02/2019" is then reported as a problem, not dropped.
+    "subject.dob": lambda value: re.search(r"\d", value),
     "attempts.date": lambda value: re.search(r"\d", value),
     "raised_by.email": clean_email,
     "raised_by.phone": clean_phone,
@@ -131,16 +133,17 @@ def match_label(text: str) -> str | None:
     best, best_path = _FUZZY_MIN, None
     words = wanted.count(" ")
     for known, path in _EXACT.items():
-        if known.count(" ") != words:
-            continue
+        shortest, total = min(len(known), len(wanted)), len(known) + len(wanted)
+        if known.count(" ") != words or 2 * shortest / total < best:
+            continue  # different words, or lengths too far apart to reach ``best``
         matcher = SequenceMatcher(None, wanted, known)
-        if matcher.real_quick_ratio() >= best and matcher.quick_ratio() >= best:
-            if (ratio := matcher.ratio()) >= best:
-                best, best_path = ratio, path
+        if matcher.quick_ratio() >= best and (ratio := matcher.ratio()) >= best:
+            best, best_path = ratio, path
     return best_path
 
 
 def _prefix_pattern(label: str) -> re.Pattern[str]:
+    """A line opening with ``label`` as written ("D.O.B", "Child's name") and a space or dash."""
     tokens = [r"['’.]?".join(re.escape(ch) for ch in token) for token in label.split()]
     return re.compile(
         r"\s*(?:\d{1,2}[.)]\s*)?(" + r"[^a-z0-9]+".join(tokens) + r")\.?(?![a-z0-9])"
@@ -156,7 +159,10 @@ _PREFIXES = [
 
 
 def split_labelled(text: str) -> tuple[str, str, str] | None:
-    """``(field, label, value)`` for "Label: value", "Label? value", "Label value" or a bare label."""
+    """``(field, label, value)`` from "Label: value", "Label? value", "Label value" or "Label".
+
+    The value is empty for a label standing alone.
+    """
     stripped = text.strip()
     if not stripped:
         return None
@@ -175,7 +181,7 @@ def split_labelled(text: str) -> tuple[str, str, str] | None:
 
 def _bare_ok(path: str, known: str, value: str) -> bool:
     if check := _BARE_CHECKS.get(path):
-        return bool(check(value))
+        return check(value) is not None
     return " " in known
 
 

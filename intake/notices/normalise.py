@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from escalations.intake.notices.model import Attempt
+
 TICKED = "☒☑✓✔✗✘"
 UNTICKED = "☐□"
 _BOXES = TICKED + UNTICKED
@@ -20,6 +22,7 @@ _MONTHS = (
 ).split()
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_LONGEST_DATE = 40  # "Wednesday 30th September 2026" and room to spare
 _TWO_DIGIT_CUTOFF = 50  # "17" is 2017, "55" is 1955
 _YEARS = range(1900, 2100)
 
@@ -77,6 +80,26 @@ def _valid_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def parse_dates(text: str) -> list[date] | None:
+    """Dates listed one a line or between commas; ``None`` if any of them is not a date."""
+    dates = [parse_uk_date(item) for item in _items(text, "\n;,")]
+    return [when for when in dates if when] if dates and None not in dates else None
+
+
+def parse_attempts(text: str) -> list[Attempt]:
+    """One attempt a line: "12/01/2026 – spoke to the social worker"; undated lines kept."""
+    return [_attempt(line) for line in text.splitlines() if line.strip()]
+
+
+def _attempt(line: str) -> Attempt:
+    if whole := parse_uk_date(line):
+        return Attempt(whole, None)
+    for at, char in enumerate(line[:_LONGEST_DATE]):
+        if char in "-–—:" and (when := parse_uk_date(line[:at])):
+            return Attempt(when, clean_text(line[at + 1 :]))
+    return Attempt(None, clean_text(line))
 
 
 def parse_yes_no(text: str) -> bool | None:
@@ -195,6 +218,18 @@ def clean_text(text: str) -> str | None:
     return re.sub(r"\n{3,}", "\n\n", cleaned) or None
 
 
+def parse_copies(text: str) -> list[str]:
+    """Who a copy went to, one a line or between semicolons.
+
+    Not split at commas: "Team Manager, Northside Health" is one person.
+    """
+    return [item for item in map(clean_text, _items(text, "\n;")) if item]
+
+
+def _items(text: str, separators: str) -> list[str]:
+    return [item.strip() for item in re.split(f"[{separators}]", text) if item.strip()]
+
+
 def clean_name(text: str) -> str | None:
     """A person's name as written, or ``None`` if it does not look like one."""
     name = (clean_text(text) or "").replace("\n", " ").strip(" ,;:-–")
@@ -203,7 +238,9 @@ def clean_name(text: str) -> str | None:
     return None if re.search(r"[\d@<>]", name) else name
 
 
-_EMAIL = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
+_EMAIL = re.compile(
+    r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+"
+)
 
 
 def clean_email(text: str) -> str | None:

@@ -8,7 +8,6 @@ and adds a ``Problem`` (DESIGN.md: unknown values are never guessed).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +22,6 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 # Formats a later reader will handle; until then a person reads them.
 _NOT_READ_YET = {"application/pdf": ".pdf", "application/msword": ".doc"}
 ADULT_AGE = 18
-_LONGEST_DATE = 40  # "Wednesday 30th September 2026" and room to spare
 
 
 @dataclass(frozen=True)
@@ -42,37 +40,13 @@ class _Rule:
     combine: str = "one"  # "one": a single value; "text": paragraphs joined; "list": items
 
 
-def _items(text: str) -> list[str]:
-    """A written list: one item a line, or separated by commas or semicolons."""
-    return [item.strip() for item in re.split(r"[\n;,]", text) if item.strip()]
-
-
-def _copies(text: str) -> list[str] | None:
-    return [item for item in map(n.clean_text, _items(text)) if item] or None
-
-
-def _dates(text: str) -> list[date] | None:
-    dates = [n.parse_uk_date(item) for item in _items(text)]
-    return None if None in dates else [when for when in dates if when]
+def _categories(text: str) -> list[str] | None:
+    return n.parse_categories(text) or None
 
 
 def _outcomes(text: str) -> list[str] | None:
     outcome = n.clean_text(text)
     return [outcome] if outcome else None
-
-
-def _attempts(text: str) -> list[Attempt]:
-    return [_attempt(line) for line in text.splitlines() if line.strip()]
-
-
-def _attempt(line: str) -> Attempt:
-    """A dated attempt from "12/01/2026 – spoke to the social worker"; undated text as it is."""
-    if whole := n.parse_uk_date(line):
-        return Attempt(whole, None)
-    for at, char in enumerate(line[:_LONGEST_DATE]):
-        if char in "-–—:" and (when := n.parse_uk_date(line[:at])):
-            return Attempt(when, n.clean_text(line[at + 1 :]))
-    return Attempt(None, n.clean_text(line))
 
 
 _RULES: dict[str, _Rule] = {
@@ -87,17 +61,17 @@ _RULES: dict[str, _Rule] = {
     "challenged.agency": _Rule(n.clean_text, None),
     "challenged.name": _Rule(n.clean_name, "is not a name"),
     "challenged.role": _Rule(n.clean_text, None),
-    "categories": _Rule(lambda t: n.parse_categories(t) or None, "names no category we know", "list"),
+    "categories": _Rule(_categories, "names no category we know", "list"),
     "concern": _Rule(n.clean_text, None, "text"),
     "immediate_risk": _Rule(n.parse_yes_no, "is not a clear yes or no"),
     "stage": _Rule(n.parse_stage, "is not a stage number"),
     "outcome_sought": _Rule(n.clean_text, None, "text"),
-    "copies_to": _Rule(_copies, None, "list"),
+    "copies_to": _Rule(n.parse_copies, None, "list"),
     "signed.name": _Rule(n.clean_name, "is not a name"),
     "signed.role": _Rule(n.clean_text, None),
     "signed.date": _Rule(n.parse_uk_date, "is not a date"),
-    "attempts": _Rule(_attempts, None, "list"),
-    "attempts.date": _Rule(_dates, "is not a list of dates", "list"),
+    "attempts": _Rule(n.parse_attempts, None, "list"),
+    "attempts.date": _Rule(n.parse_dates, "is not a list of dates", "list"),
     "attempts.outcome": _Rule(_outcomes, None, "list"),
     "case_reference": _Rule(n.parse_case_reference, None),
 }
@@ -120,7 +94,9 @@ def read_notice(
     return notice
 
 
-def _attachment_values(attachments: Sequence[Attachment], problems: list[Problem]) -> list[LabelledValue] | None:
+def _attachment_values(
+    attachments: Sequence[Attachment], problems: list[Problem]
+) -> list[LabelledValue] | None:
     """Values from every .docx attached, or ``None`` when there is no .docx at all."""
     values: list[LabelledValue] | None = None
     for position, attachment in enumerate(attachments, start=1):
@@ -132,8 +108,8 @@ def _attachment_values(attachments: Sequence[Attachment], problems: list[Problem
             except UnreadableDocument as exc:
                 problems.append(Problem("document", f"attachment {position} (.docx): {exc}"))
         elif kind:
-            problems.append(Problem("document", f"attachment {position} ({kind}) was not read: "
-                                                f"{kind} notices are not read automatically yet."))
+            message = f"{kind} notices are not read automatically yet; a person must read it."
+            problems.append(Problem("document", f"attachment {position} ({kind}): {message}"))
     return values
 
 
@@ -149,16 +125,18 @@ def _kind(attachment: Attachment) -> str | None:
 
 
 def body_values(body_text: str) -> list[LabelledValue]:
-    """"Label: value" lines of a plain email; quoted earlier mail and the signature end answers."""
+    """The labelled lines of a plain email; quoted earlier mail is skipped."""
     lines = [
-        Line("" if _quoted(text) else text, f"email body line {number}", _quoted(text) or text.rstrip() == "--")
+        _body_line(text, f"email body line {number}")
         for number, text in enumerate(body_text.splitlines(), start=1)
     ]
     return labelled_values(lines, blank_ends=True)
 
 
-def _quoted(text: str) -> bool:
-    return text.lstrip().startswith(">")
+def _body_line(text: str, source: str) -> Line:
+    if text.lstrip().startswith(">"):  # quoted from earlier mail: not this notice
+        return Line("", source, ends_answer=True)
+    return Line(text, source, ends_answer=text.rstrip() == "--")  # the signature
 
 
 def _fill(notice: Notice, values: list[LabelledValue]) -> None:
@@ -171,9 +149,8 @@ def _fill(notice: Notice, values: list[LabelledValue]) -> None:
         rule = _RULES[path]
         parsed = rule.parse(value.value)
         if parsed is None and rule.unreadable:
-            notice.problems.append(
-                Problem(_problem_field(path), f"The answer to '{value.label}' in {value.source} {rule.unreadable}.")
-            )
+            message = f"The answer to '{value.label}' in {value.source} {rule.unreadable}."
+            notice.problems.append(Problem(_problem_field(path), message))
         elif parsed is not None:
             found.setdefault(path, []).append((parsed, value.source))
     for path, items in found.items():
@@ -207,26 +184,31 @@ def _all_attempts(found: dict[str, list[tuple[Any, str]]]) -> list[Attempt]:
     outcomes = [text for parsed, _ in found.get("attempts.outcome", []) for text in parsed]
     if len(dates) == len(outcomes):
         return attempts + [Attempt(when, text) for when, text in zip(dates, outcomes)]
-    return attempts + [Attempt(when, None) for when in dates] + [Attempt(None, text) for text in outcomes]
+    unpaired = [Attempt(when, None) for when in dates] + [Attempt(None, text) for text in outcomes]
+    return attempts + unpaired
 
 
 def _settle_subject(notice: Notice, today: date) -> None:
     """A date of birth after today is a problem; otherwise the age decides child or adult."""
     subject = notice.subject
     if subject.dob and subject.dob > today:
-        notice.problems.append(Problem("subject.dob", "The date of birth is after today; it was not used."))
+        message = "The date of birth is after today; it was not used."
+        notice.problems.append(Problem("subject.dob", message))
         subject.dob = None
     if subject.dob is None or any(problem.field == "subject.kind" for problem in notice.problems):
         return
-    age = today.year - subject.dob.year - ((today.month, today.day) < (subject.dob.month, subject.dob.day))
+    age = _age(subject.dob, today)
     by_age = "adult" if age >= ADULT_AGE else "child"
     if subject.kind not in (None, by_age):
-        notice.problems.append(
-            Problem("subject.kind", f"The notice says {subject.kind} but the date of birth gives age {age}.")
-        )
+        message = f"The notice says {subject.kind} but the date of birth gives age {age}."
+        notice.problems.append(Problem("subject.kind", message))
         subject.kind = None
     else:
         subject.kind = by_age
+
+
+def _age(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def _problem_field(path: str) -> str:

@@ -41,7 +41,9 @@ def salford_notice(**overrides: str | None) -> bytes:
         overrides,
         child="Jo Bloggs",
         dob="14/02/2017",
-        concern="Jo has missed three health appointments.\nThe referral was closed without a visit.",
+        concern=(
+            "Jo has missed three health appointments.\nThe referral was closed without a visit."
+        ),
         signed="Aisha Khan",
         role="Health Visitor",
         dated="05/03/2026",
@@ -60,7 +62,7 @@ def salford_notice(**overrides: str | None) -> bytes:
     document.add_paragraph(f"Signed: {a['signed']}.....Role: {a['role']}.....")
     document.add_paragraph(f"Dated: {a['dated']}")
     document.add_paragraph(f"Who has a copy of this notice been sent to? {a['copies']}")
-    document.add_paragraph().add_run("Return to; SSCB Business Manager, Sutherland House").bold = True
+    document.add_paragraph().add_run("Return to; SSCB Business Manager").bold = True
     _label_table(
         document,
         [

@@ -1,0 +1,284 @@
+"""The worker and pipeline on a real database: stored message in, case, events, deadlines and outbox out."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from escalations.intake.receiving import Envelope, receive
+from escalations.service.cli import main
+from escalations.service.runtime import Runtime
+from escalations.service.worker import MAX_TRIES
+from escalations.storage.models import (
+    Case,
+    CaseEvent,
+    CaseSequence,
+    CaseState,
+    InboundMessage,
+    InboundStatus,
+    OutboxMessage,
+)
+from escalations.storage.repositories import CaseRepository
+from tests.conftest import Clock
+from tests.support.forms import bury_adults_notice, bury_children_notice, docx_table_notice, salford_notice
+from tests.support.mail import notice_email, wire
+
+PRACTITIONER = "a.khan@northside-health.example"
+
+
+def _deliver(runtime: Runtime, raw: bytes, to: str = "escalations@salford.example", sender: str | None = PRACTITIONER) -> int:
+    return receive(runtime.sessions, raw, Envelope("smtp", sender, (to,)), runtime.clock()).id
+
+
+def _process(runtime: Runtime) -> int:
+    return runtime.worker().run_until_idle()
+
+
+def _inbound(runtime: Runtime, inbound_id: int) -> InboundMessage:
+    with runtime.sessions() as session:
+        row = session.get(InboundMessage, inbound_id)
+        assert row is not None
+        return row
+
+
+def _outbox(runtime: Runtime) -> list[OutboxMessage]:
+    with runtime.sessions() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def _cases(runtime: Runtime) -> list[Case]:
+    with runtime.sessions() as session:
+        return list(session.scalars(select(Case).order_by(Case.id)))
+
+
+def _headers(row: OutboxMessage) -> email.message.EmailMessage:
+    return email.message_from_bytes(row.raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def test_notice_opens_a_case_and_queues_acknowledgement_and_routed_summary(runtime: Runtime) -> None:
+    inbound_id = _deliver(runtime, wire(notice_email(salford_notice())))
+    assert _process(runtime) == 1
+
+    [case] = _cases(runtime)
+    assert case.reference == "SAL-2026-0001"
+    assert (case.partnership, case.state, case.stage) == ("salford", CaseState.OPEN, 2)
+    assert _inbound(runtime, inbound_id).status == InboundStatus.PROCESSED
+
+    ack, routed = _outbox(runtime)
+    assert ack.kind == "acknowledgement" and ack.recipients == [PRACTITIONER]
+    assert routed.kind == "routed_case"
+    # Salford stage 2: line manager and safeguarding lead on both sides; copies to the
+    # challenged service manager (3.4) and the SSCB business manager (4.2).
+    to = _headers(routed)["To"].addresses
+    cc = _headers(routed)["Cc"].addresses
+    assert {a.addr_spec for a in to} == {
+        "elin.everard@northside-health.example",
+        "idris.greystone@northside-health.example",
+        "lowri.dalby@childrens.salford.example",
+        "priya.fairbank@childrens.salford.example",
+    }
+    assert {a.addr_spec for a in cc} == {"niall.tandy@childrens.salford.example", "business.manager@salford.example"}
+    for row in (ack, routed):
+        headers = _headers(row)
+        assert headers["Subject"].startswith("[SAL-2026-0001] ")
+        assert "Jo" not in headers["Subject"] and "Bloggs" not in headers["Subject"]
+        assert headers["X-Auto-Response-Suppress"] == "All"
+        assert headers["Message-ID"] == row.message_id
+    assert [p.get_filename() for p in _headers(routed).iter_attachments()] == ["SAL-2026-0001-notice-1.docx"]
+
+
+def test_case_timeline_explains_every_decision(runtime: Runtime) -> None:
+    _deliver(runtime, wire(notice_email(salford_notice())))
+    _process(runtime)
+    with runtime.sessions() as session:
+        case = CaseRepository(session).by_reference("SAL-2026-0001")
+        assert case is not None
+        rules = [e.rule for e in case.events]
+        assert all(e.reason for e in case.events)
+        deadlines = [(d.kind, d.stage, d.due) for d in case.deadlines]
+    assert rules[0] == "new-notice"
+    assert {"policy:mailbox", "stage-from-notice", "raising-agency", "challenged-agency", "copy:service-manager-copy"} <= set(rules)
+    assert rules.count("send:acknowledgement") == 1 and rules.count("send:routed_case") == 1
+    # Received Tuesday 10 March 2026 10:00 GMT; Salford stage 2 is the same working day.
+    assert deadlines == [("stage_response", 2, datetime(2026, 3, 10, 17, 0, tzinfo=UTC))]
+
+
+def test_same_message_twice_makes_one_case(runtime: Runtime) -> None:
+    raw = wire(notice_email(salford_notice()))
+    first, second = _deliver(runtime, raw), _deliver(runtime, raw)
+    assert first == second
+    _process(runtime)
+    assert len(_cases(runtime)) == 1
+    assert len(_outbox(runtime)) == 2
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto-Submitted": "auto-replied", "Subject": "Automatic reply: Escalation notice"},
+        {"Precedence": "bulk"},
+        {"List-Id": "<safeguarding.lists.example>"},
+        {"X-Escalations-Origin": "salford"},
+    ],
+    ids=["out-of-office", "bulk", "list", "our-own"],
+)
+def test_automated_mail_is_recorded_and_never_answered(runtime: Runtime, headers: dict[str, str]) -> None:
+    subject = headers.pop("Subject", "Escalation notice")
+    inbound_id = _deliver(runtime, wire(notice_email(salford_notice(), subject=subject, headers=headers)))
+    _process(runtime)
+    row = _inbound(runtime, inbound_id)
+    assert row.status == InboundStatus.IGNORED
+    assert row.outcome and row.outcome.startswith("screening:")
+    assert _outbox(runtime) == [] and _cases(runtime) == []
+
+
+def test_bounce_with_null_sender_is_never_answered(runtime: Runtime) -> None:
+    inbound_id = _deliver(runtime, wire(notice_email(salford_notice(), sender="mailer-daemon@mx.salford.example")), sender="")
+    _process(runtime)
+    assert _inbound(runtime, inbound_id).status == InboundStatus.IGNORED
+    assert _outbox(runtime) == []
+
+
+def test_sender_outside_the_directory_goes_to_review_unanswered(runtime: Runtime) -> None:
+    raw = wire(notice_email(salford_notice(), sender="someone@unknown-agency.example"))
+    inbound_id = _deliver(runtime, raw, sender="someone@unknown-agency.example")
+    _process(runtime)
+    row = _inbound(runtime, inbound_id)
+    assert row.status == InboundStatus.REVIEW and row.outcome.startswith("unknown-sender")
+    assert _outbox(runtime) == [] and _cases(runtime) == []
+
+
+def test_notice_with_no_readable_fields_is_held_and_the_sender_told(runtime: Runtime) -> None:
+    blank = docx_table_notice([], paragraphs=["Nothing useful in here at all."])
+    inbound_id = _deliver(runtime, wire(notice_email(blank, body="see attached")))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert case.state == CaseState.AWAITING_INFORMATION
+    assert _inbound(runtime, inbound_id).status == InboundStatus.PROCESSED
+    [reply] = _outbox(runtime)
+    assert reply.kind == "information_needed" and reply.recipients == [PRACTITIONER]
+    text = _headers(reply).get_body(("plain",)).get_content()
+    assert "could not be read" in text
+
+
+def test_held_case_is_routed_when_the_notice_arrives(runtime: Runtime) -> None:
+    _deliver(runtime, wire(notice_email(None, body="I want to escalate a case, form to follow.")))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert case.state == CaseState.AWAITING_INFORMATION
+    _deliver(runtime, wire(notice_email(salford_notice(), subject=f"RE: [{case.reference}] More information needed")))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert (case.state, case.stage) == (CaseState.OPEN, 2)
+    assert [r.kind for r in _outbox(runtime)] == ["information_needed", "acknowledgement", "routed_case"]
+
+
+def test_reply_naming_a_case_is_recorded_on_it(runtime: Runtime) -> None:
+    _deliver(runtime, wire(notice_email(salford_notice())))
+    _process(runtime)
+    reply = notice_email(None, sender="lowri.dalby@childrens.salford.example", subject="RE: [SAL-2026-0001] Escalation – stage 2",
+                         body="We will visit tomorrow.\n\n> Stage: 4\n> Name of Child/Young Person: someone else")
+    inbound_id = _deliver(runtime, wire(reply), sender="lowri.dalby@childrens.salford.example")
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert case.stage == 2, "quoted text must never read as a notice"
+    assert _inbound(runtime, inbound_id).case_id == case.id
+    with runtime.sessions() as session:
+        rules = session.scalars(select(CaseEvent.rule).where(CaseEvent.inbound_id == inbound_id)).all()
+    assert rules == ["subject-reference"]
+
+
+def test_unknown_reference_goes_to_review(runtime: Runtime) -> None:
+    inbound_id = _deliver(runtime, wire(notice_email(None, subject="RE: [SAL-2026-0999] Escalation")))
+    _process(runtime)
+    assert _inbound(runtime, inbound_id).status == InboundStatus.REVIEW
+
+
+@pytest.mark.parametrize(
+    ("notice", "sender", "policy", "prefix"),
+    [
+        (lambda: bury_children_notice(reference=None), "h.visitor@bury-health.example", "bury-children", "BURYC"),
+        (lambda: bury_adults_notice(), "h.visitor@bury-health.example", "bury-adults", "BURYA"),
+    ],
+)
+def test_bury_shared_mailbox_picks_policy_by_subject(runtime: Runtime, notice, sender: str, policy: str, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    _deliver(runtime, wire(notice_email(notice(), sender=sender, to="bsp@bury.example")), to="bsp@bury.example", sender=sender)
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert case.partnership == policy
+    assert case.reference.startswith(f"{prefix}-2026-")
+
+
+def test_malformed_message_is_quarantined_with_its_reason_and_kept(runtime: Runtime) -> None:
+    inbound_id = _deliver(runtime, b"\x00\x01\x02 not an email at all")
+    _process(runtime)
+    row = _inbound(runtime, inbound_id)
+    assert row.status == InboundStatus.QUARANTINED
+    assert "MalformedMessage" in (row.last_error or "")
+    assert row.raw == b"\x00\x01\x02 not an email at all"
+
+
+def test_message_that_keeps_failing_is_quarantined_after_three_tries_then_retried(runtime: Runtime, clock: Clock) -> None:
+    # A real fault: a case numbered outside the sequence (a bad restore, say) makes
+    # the next reference collide with the unique constraint on every try.
+    with runtime.sessions.begin() as session:
+        session.add(Case(reference="SAL-2026-0001", partnership="salford", year=2026, number=1, stage=1,
+                         opened_at=clock(), updated_at=clock()))
+    inbound_id = _deliver(runtime, wire(notice_email(salford_notice())))
+    for _ in range(MAX_TRIES):
+        assert runtime.worker().run_once() is True
+    assert runtime.worker().run_once() is False, "a quarantined message is not claimed again"
+    row = _inbound(runtime, inbound_id)
+    assert (row.status, row.tries) == (InboundStatus.QUARANTINED, MAX_TRIES)
+    assert "IntegrityError" in (row.last_error or "")
+    assert _outbox(runtime) == []
+
+    with runtime.sessions.begin() as session:  # the operator repairs the sequence and retries
+        session.merge(CaseSequence(partnership="salford", year=2026, last=1))
+    assert main(["quarantine", "retry", str(inbound_id), "--config", str(runtime.settings.path)]) == 0
+    _process(runtime)
+    assert _inbound(runtime, inbound_id).status == InboundStatus.PROCESSED
+    assert [c.reference for c in _cases(runtime)] == ["SAL-2026-0001", "SAL-2026-0002"]
+
+
+def test_worker_survives_a_bad_message_and_handles_the_next(runtime: Runtime) -> None:
+    bad = _deliver(runtime, b"\x00garbage")
+    good = _deliver(runtime, wire(notice_email(salford_notice())))
+    _process(runtime)
+    assert _inbound(runtime, bad).status == InboundStatus.QUARANTINED
+    assert _inbound(runtime, good).status == InboundStatus.PROCESSED
+
+
+def test_case_references_are_unique_under_concurrent_workers(runtime: Runtime) -> None:
+    for i in range(12):
+        _deliver(runtime, wire(notice_email(salford_notice(), message_id=f"<n{i}@northside-health.example>")))
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            runtime.worker().run_until_idle()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    references = [c.reference for c in _cases(runtime)]
+    assert sorted(references) == [f"SAL-2026-{n:04d}" for n in range(1, 13)]
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage).where(InboundMessage.status == InboundStatus.PROCESSED)) == 12
+
+
+def test_reference_year_follows_london_time(runtime: Runtime, clock: Clock) -> None:
+    clock.moment = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # GMT: still 2026 in London
+    _deliver(runtime, wire(notice_email(salford_notice())))
+    _process(runtime)
+    assert _cases(runtime)[0].reference == "SAL-2026-0001"

@@ -1,0 +1,534 @@
+"""Reading emailed notices: labels, Word documents (real .docx bytes), bodies, and hostile files."""
+
+import io
+import random
+import zipfile
+from datetime import date
+
+import pytest
+
+from escalations.intake.notices.docx_reader import (
+    MAX_PARTS,
+    LabelledValue,
+    UnreadableDocument,
+    read_docx,
+)
+from escalations.intake.notices.fields import VOCABULARY, match_label, split_labelled
+from escalations.intake.notices.model import (
+    Attempt,
+    Challenged,
+    Notice,
+    Person,
+    Problem,
+    Signed,
+    Subject,
+)
+from escalations.intake.notices.reader import DOCX_TYPE, Attachment, read_notice
+from tests.support import forms
+
+TODAY = date(2026, 3, 6)
+NAME = "Jo Bloggs escalation.docx"  # personal data: never repeated in a problem
+
+
+def read(*documents: bytes, body: str | None = None, partnership: str | None = None) -> Notice:
+    attachments = [Attachment(NAME, DOCX_TYPE, data) for data in documents]
+    return read_notice(attachments, body, today=TODAY, partnership=partnership)
+
+
+# --- labels -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Name of Child/Young Person", "subject.name"),
+        ("NAME OF CHILD / YOUNG PERSON:", "subject.name"),
+        ("Child's full name", "subject.name"),
+        ("Child’s full name", "subject.name"),
+        ("name of adult", "subject.name"),
+        ("D.O.B", "subject.dob"),
+        ("D.O.B.:", "subject.dob"),
+        ("DOB", "subject.dob"),
+        ("Date of birth", "subject.dob"),
+        ("Date of brith", "subject.dob"),
+        ("Date  of  birth :", "subject.dob"),
+        ("1. Date of birth", "subject.dob"),
+        ("Your email", "raised_by.email"),
+        ("Telephone", "raised_by.phone"),
+        ("Agency whose decision is challenged", "challenged.agency"),
+        ("Agency you disagre with", "challenged.agency"),
+        ("Nature of disagreement (tick all that apply)", "categories"),
+        ("Please document any information of concern.", "concern"),
+        ("Is the child at immediate risk of significant harm?", "immediate_risk"),
+        ("Is the adult at imminent risk of harm?", "immediate_risk"),
+        ("Stage being escalated to", "stage"),
+        ("Step", "stage"),
+        ("Who has a copy of this notice been sent to?", "copies_to"),
+        ("Signed", "signed.name"),
+        ("Role", "signed.role"),
+        ("Dated:", "signed.date"),
+        ("Date", "signed.date"),
+        ("Dates", "attempts.date"),
+        ("Outcome", "attempts.outcome"),
+        ("Outcome you are seeking", "outcome_sought"),
+        ("Case reference", "case_reference"),
+        ("Jo Bloggs", None),
+        ("No", None),
+        ("Date of referral", None),
+        ("Is the child at immediate risk of significant harm? No", None),
+        ("Name of the child in this case", None),
+        ("", None),
+    ],
+)
+def test_match_label(text, field):
+    assert match_label(text) == field
+
+
+EVERY_LABEL = [(field, label) for field, labels in VOCABULARY.items() for label in labels]
+
+
+@pytest.mark.parametrize(("field", "label"), EVERY_LABEL)
+def test_every_vocabulary_label_names_its_own_field(field, label):
+    assert match_label(label) == field
+
+
+SALFORD_NAME = "Name of Child/Young Person"
+COPIES = "Who has a copy of this notice been sent to?"
+RISK = "Is the child at immediate risk of significant harm?"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"{SALFORD_NAME}: Jo Bloggs", ("subject.name", SALFORD_NAME, "Jo Bloggs")),
+        ("D.O.B 3rd September 2019", ("subject.dob", "D.O.B", "3rd September 2019")),
+        ("Date of brith: 14/02/2017", ("subject.dob", "Date of brith", "14/02/2017")),
+        ("Stage 2", ("stage", "Stage", "2")),
+        ("Stage - 2", ("stage", "Stage", "2")),
+        ("Dated:.....", ("signed.date", "Dated", "")),
+        (f"{COPIES} Team Manager", ("copies_to", COPIES, "Team Manager")),
+        (f"{RISK} No: reported", ("immediate_risk", RISK, "No: reported")),
+        ("Stage 2 was discussed with the school", None),
+        ("Immediate risk was considered at the meeting", None),
+        ("Outcome of the meeting was no change", None),
+        ("Signed off sick last week", None),
+        ("Date of Referral: 01/02/2026", None),
+        ("At 10:30 the school rang", None),
+    ],
+)
+def test_split_labelled(text, expected):
+    assert split_labelled(text) == expected
+
+
+# --- each partnership's notice ---------------------------------------------------------------
+
+
+NORTHSIDE = Person(
+    name="Aisha Khan",
+    agency="Northside Health",
+    email="a.khan@northside-health.example",
+    phone="0161 496 0000",
+)
+
+
+def test_salford_appendix_2_notice():
+    assert read(forms.salford_notice(), partnership="salford") == Notice(
+        partnership="salford",
+        subject=Subject(kind="child", name="Jo Bloggs", dob=date(2017, 2, 14)),
+        raised_by=NORTHSIDE,
+        challenged=Challenged(agency="Salford Children's Services"),
+        concern=(
+            "Jo has missed three health appointments.\nThe referral was closed without a visit."
+        ),
+        immediate_risk=False,
+        stage=2,
+        copies_to=["Team Manager, Northside Health"],
+        signed=Signed(name="Aisha Khan", role="Health Visitor", date=date(2026, 3, 5)),
+    )
+
+
+def test_barnet_notice_with_ticked_categories():
+    assert read(forms.barnet_notice(), partnership="barnet") == Notice(
+        partnership="barnet",
+        subject=Subject(kind="child", name="Sam Smith", dob=date(2019, 9, 3)),
+        raised_by=Person(
+            name="Ben Osei",
+            role="Designated Safeguarding Lead",
+            agency="Eastgate Primary School",
+            email="b.osei@eastgate-school.example",
+            phone="020 7946 0000",
+        ),
+        challenged=Challenged(agency="Barnet Children's Social Care"),
+        categories=["thresholds", "case_conference"],
+        concern="Concerns about neglect were not taken to a strategy discussion.",
+        immediate_risk=False,
+        stage=3,
+        outcome_sought="A case conference is held.",
+        signed=Signed(name="Ben Osei", date=date(2026, 3, 4)),
+    )
+
+
+def test_bnes_appendix_a_attempts_table():
+    assert read(forms.bnes_notice(), partnership="bnes") == Notice(
+        partnership="bnes",
+        subject=Subject(kind="child", name="Alex Example", dob=date(2012, 6, 30)),
+        raised_by=Person(name="Priya Shah", agency="Riverside Housing"),
+        challenged=Challenged(agency="B&NES Children's Services"),
+        immediate_risk=False,
+        stage=3,
+        attempts=[
+            Attempt(date(2026, 1, 12), "Practitioners met; not resolved."),
+            Attempt(date(2026, 1, 19), "Line managers met; not resolved."),
+        ],
+    )
+
+
+def test_bury_children_notice_with_reference_in_the_page_header():
+    assert read(forms.bury_children_notice(), partnership="bury-children") == Notice(
+        partnership="bury-children",
+        subject=Subject(kind="child", name="Kai Doe", dob=date(2019, 9, 3)),
+        raised_by=Person(name="Tom Reid", agency="Bury Police"),
+        challenged=Challenged(agency="Bury Early Help"),
+        categories=["step_up_down", "non_attendance"],
+        concern="The family was stepped down to universal services without a meeting.",
+        immediate_risk=False,
+        stage=2,
+        case_reference="BUR-2026-0012",
+    )
+
+
+def test_bury_adults_notice_in_a_nested_table_with_footer():
+    assert read(forms.bury_adults_notice()) == Notice(
+        subject=Subject(kind="adult", name="Pat Jones", dob=date(1952, 3, 12)),
+        raised_by=Person(
+            name="Lee Park",
+            agency="Bury Adult Social Care",
+            email="l.park@bury-asc.example",
+            phone="+44 161 496 0999",
+        ),
+        challenged=Challenged(agency="Bury Community Mental Health Team"),
+        concern="Pat was discharged home without the care package agreed.",
+        immediate_risk=False,
+        stage=4,
+        attempts=[
+            Attempt(date(2026, 1, 12), "practitioners discussed; not resolved"),
+            Attempt(date(2026, 1, 20), "line managers discussed; not resolved"),
+        ],
+    )
+
+
+def test_read_docx_names_where_each_value_was_found():
+    values = read_docx(forms.salford_notice())
+    assert values[:2] == [
+        LabelledValue("Name of Child/Young Person", "Jo Bloggs", "docx paragraph 2"),
+        LabelledValue("D.O.B", "14/02/2017", "docx paragraph 2"),
+    ]
+    assert LabelledValue("Current stage", "2", "docx table 1 row 6") in values
+
+
+# --- values that cannot be read are problems, not guesses -------------------------------------
+
+
+def test_an_unreadable_date_of_birth_is_a_problem():
+    notice = read(forms.salford_notice(dob="31/02/2019"))
+    assert (notice.subject.dob, notice.subject.kind) == (None, None)
+    assert notice.problems == [
+        Problem("subject.dob", "The answer to 'D.O.B' in docx paragraph 2 is not a date."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"stage": "the next one"}, "stage"),
+        ({"immediate_risk": "Possibly"}, "immediate_risk"),
+        ({"your_email": "a.khan at northside"}, "raised_by.email"),
+        ({"telephone": "ext 4350"}, "raised_by.phone"),
+        ({"dated": "last Tuesday"}, "signed.date"),
+    ],
+)
+def test_an_unreadable_value_leaves_the_field_empty(overrides, field):
+    notice = read(forms.salford_notice(**overrides))
+    assert [problem.field for problem in notice.problems] == [field]
+    owner, _, name = field.rpartition(".")
+    assert getattr(getattr(notice, owner) if owner else notice, name) is None
+
+
+def test_blank_answers_are_not_problems():
+    notice = read(forms.salford_notice(stage=None, immediate_risk="☐ Yes ☐ No", dated=None))
+    answers = (notice.stage, notice.immediate_risk, notice.signed.date, notice.problems)
+    assert answers == (None, None, None, [])
+
+
+def test_a_date_of_birth_after_today_is_a_problem():
+    notice = read(forms.salford_notice(dob="14/02/2027"))
+    assert notice.subject.dob is None
+    assert [problem.field for problem in notice.problems] == ["subject.dob"]
+
+
+def test_two_different_answers_for_one_field_is_a_problem():
+    data = forms.docx_table_notice([("Date of birth", "14/02/2017"), ("DOB", "15/02/2017")])
+    notice = read(data)
+    assert notice.subject.dob is None
+    assert notice.problems == [
+        Problem(
+            "subject.dob",
+            "Different answers in docx table 1 row 1 and docx table 1 row 2; none was used.",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "kind"),
+    [
+        ([("Date of birth", "06/03/2008")], "adult"),  # 18 today
+        ([("Date of birth", "07/03/2008")], "child"),  # 18 tomorrow
+        ([("Child or adult", "Adult"), ("Name of adult", "Pat Jones")], "adult"),
+        ([("Child or adult", "☒ Child ☐ Adult"), ("Date of birth", "14/02/2017")], "child"),
+        ([("Name of child", "Jo Bloggs")], None),
+    ],
+)
+def test_subject_kind_from_the_form_or_else_from_age_today(rows, kind):
+    assert read(forms.docx_table_notice(rows)).subject.kind == kind
+
+
+def test_subject_kind_contradicting_the_age_is_a_problem():
+    rows = [("Child or adult", "Child"), ("Date of birth", "12/03/1952")]
+    notice = read(forms.docx_table_notice(rows))
+    assert notice.subject.kind is None
+    assert [problem.field for problem in notice.problems] == ["subject.kind"]
+
+
+# --- Word layouts ----------------------------------------------------------------------
+
+
+def test_paragraph_labels_without_colons_as_blank_forms_are_filled_in():
+    data = forms.docx_table_notice(
+        [],
+        paragraphs=[
+            "Name of child Jo Bloggs",
+            "D.O.B 3rd September 2019",
+            "Stage 2",
+            "Immediate risk No",
+            "Details of the disagreement",
+            "The referral was closed.",
+            "Stage 2 was discussed with the school and nothing changed.",
+        ],
+    )
+    notice = read(data)
+    assert (notice.subject.name, notice.subject.dob, notice.stage, notice.immediate_risk) == (
+        "Jo Bloggs",
+        date(2019, 9, 3),
+        2,
+        False,
+    )
+    assert notice.concern == (
+        "The referral was closed.\nStage 2 was discussed with the school and nothing changed."
+    )
+
+
+def test_merged_cells_are_read_once():
+    document = forms.docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).text = "Name of child"
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "Jo Bloggs"
+    table.cell(1, 0).merge(table.cell(1, 1)).text = "D.O.B"
+    table.cell(1, 2).text = "14/02/2017"
+    assert read_docx(forms._save(document)) == [
+        LabelledValue("Name of child", "Jo Bloggs", "docx table 1 row 1"),
+        LabelledValue("D.O.B", "14/02/2017", "docx table 1 row 2"),
+    ]
+
+
+def test_a_row_of_labels_over_a_row_of_answers():
+    data = forms.docx_table_notice([("Name of child", "D.O.B"), ("Jo Bloggs", "14/02/2017")])
+    assert read_docx(data) == [
+        LabelledValue("Name of child", "Jo Bloggs", "docx table 1 row 2"),
+        LabelledValue("D.O.B", "14/02/2017", "docx table 1 row 2"),
+    ]
+
+
+def test_a_label_and_answer_in_one_cell():
+    data = forms.docx_table_notice([("Name of child: Jo Bloggs", "D.O.B: 14/02/2017")])
+    assert read(data).subject == Subject(kind="child", name="Jo Bloggs", dob=date(2017, 2, 14))
+
+
+def test_unknown_labels_are_ignored():
+    rows = [("Favourite colour", "Blue"), ("Date of Referral", "01/02/2026")]
+    data = forms.docx_table_notice(rows)
+    assert read(data) == Notice()
+
+
+def test_a_file_with_no_recognisable_fields_gives_an_empty_notice():
+    paragraphs = ["Dear colleague,", "Please see the attached.", "Thanks"]
+    data = forms.docx_table_notice([], paragraphs=paragraphs)
+    notice = read(data, partnership="salford")
+    assert notice == Notice(partnership="salford")
+    assert not notice.has_content
+
+
+def test_a_docx_is_found_by_file_name_when_sent_as_octet_stream():
+    attachment = Attachment("notice.DOCX", "application/octet-stream", forms.salford_notice())
+    assert read_notice([attachment], None, today=TODAY).subject.name == "Jo Bloggs"
+
+
+def test_every_docx_attached_is_read():
+    first = forms.docx_table_notice([("Name of child", "Jo Bloggs")])
+    second = forms.docx_table_notice([("Current stage", "3")])
+    notice = read(first, second)
+    assert (notice.subject.name, notice.stage) == ("Jo Bloggs", 3)
+
+
+# --- hostile and broken files: a document problem, never an exception ---------------------------
+
+
+def _zip(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as package:
+        for name, data in members.items():
+            package.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _lying_zip(claimed: int) -> bytes:
+    """A docx whose directory claims a part is ``claimed`` bytes long, whatever it holds."""
+    data = bytearray(_zip({"word/document.xml": b"<w:document/>" * 20_000}))
+    package = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = package.infolist()[0]
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 24 : central + 28] = claimed.to_bytes(4, "little")
+    data[info.header_offset + 22 : info.header_offset + 26] = claimed.to_bytes(4, "little")
+    return bytes(data)
+
+
+DOCUMENT = "word/document.xml"
+OLE = bytes.fromhex("D0CF11E0A1B11AE1")  # Word's encrypted (and 97-2003) container
+HOSTILE = {
+    "random bytes": (random.Random(7).randbytes(4000), "damaged"),
+    "empty file": (b"", "damaged"),
+    "truncated docx": (forms.salford_notice()[:5000], "damaged"),
+    "zip that is not a docx": (_zip({"hello.txt": b"hello"}), "damaged"),
+    "docx with broken XML": (_zip({"[Content_Types].xml": b"<Types"}), "damaged"),
+    "password-protected (OLE)": (OLE + bytes(2000), "password-protected"),
+    "zip bomb past the unpacked limit": (_zip({DOCUMENT: bytes(60_000_000)}), "unpack to more"),
+    "zip bomb under the limit": (_zip({DOCUMENT: bytes(20_000_000)}), "compressed more than"),
+    "part that holds more than it claims": (_lying_zip(1000), "damaged"),
+    "too many parts": (_zip({f"p{i}.xml": b"" for i in range(MAX_PARTS + 1)}), "1000 parts"),
+    "document type declaration": (_zip({DOCUMENT: b"<!DOCTYPE x []><x/>"}), "document type"),
+}
+
+
+@pytest.mark.parametrize(("data", "says"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_or_broken_documents_are_unreadable(data, says):
+    with pytest.raises(UnreadableDocument, match=says):
+        read_docx(data)
+
+
+@pytest.mark.parametrize(("data", "says"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_an_unreadable_attachment_is_a_document_problem_named_by_position(data, says):
+    logo = Attachment("logo.png", "image/png", b"\x89PNG")
+    attachments = [logo, Attachment(NAME, DOCX_TYPE, data)]
+    notice = read_notice(attachments, "Name of child: Jo Bloggs", today=TODAY)
+    assert [problem.field for problem in notice.problems] == ["document"]
+    message = notice.problems[0].message
+    assert message.startswith("attachment 2 (.docx): ") and says in message
+    assert "Jo" not in message and "Bloggs" not in message
+    assert notice.subject.name is None  # a .docx was sent: the body is not the notice
+
+
+def test_a_document_over_the_size_limit_is_unreadable():
+    with pytest.raises(UnreadableDocument, match="larger than"):
+        read_docx(forms.salford_notice(), max_bytes=1000)
+
+
+def test_an_encrypted_zip_member_is_unreadable():
+    data = bytearray(_zip({"word/document.xml": b"<x/>"}))
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 8] |= 0x1  # general purpose flag, bit 0: encrypted
+    data[6] |= 0x1
+    with pytest.raises(UnreadableDocument, match="encrypted"):
+        read_docx(bytes(data))
+
+
+def test_a_pdf_is_a_problem_until_a_reader_exists_and_the_body_is_read():
+    attachments = [Attachment("notice.pdf", "application/pdf", b"%PDF-1.7")]
+    notice = read_notice(attachments, "Name of child: Jo Bloggs", today=TODAY)
+    assert notice.subject.name == "Jo Bloggs"
+    assert [problem.field for problem in notice.problems] == ["document"]
+    assert notice.problems[0].message.startswith("attachment 1 (.pdf)")
+
+
+# --- notices written in the email body -----------------------------------------------------------
+
+
+BURY_ADULTS_EMAIL = """\
+Dear Board,
+
+Please accept this step 4 referral.
+
+Name of adult: Pat Jones
+Date of birth: 12/03/1952
+Your name: Lee Park
+Your agency: Bury Adult Social Care
+Your email: L.Park@bury-asc.example
+Agency you disagree with: Bury Community Mental Health Team
+Step: 4
+Is the adult at imminent risk of harm? No
+Reference: BUA-2026-0003
+Details of the disagreement:
+Pat was discharged home without the care package agreed.
+The CMHT says the package is not theirs to arrange.
+
+Attempts to resolve issue:
+12/01/2026 – practitioners discussed; not resolved
+20/01/2026 – line managers discussed; not resolved
+
+Thanks,
+--
+Lee Park
+Telephone: 0161 496 0999
+
+> On 1 March, someone wrote:
+> Name of adult: Somebody Else
+"""
+
+
+def test_a_notice_written_in_the_email_body():
+    assert read_notice([], BURY_ADULTS_EMAIL, today=TODAY, partnership="bury-adults") == Notice(
+        partnership="bury-adults",
+        subject=Subject(kind="adult", name="Pat Jones", dob=date(1952, 3, 12)),
+        raised_by=Person(
+            name="Lee Park",
+            agency="Bury Adult Social Care",
+            email="l.park@bury-asc.example",
+            phone="0161 496 0999",
+        ),
+        challenged=Challenged(agency="Bury Community Mental Health Team"),
+        concern=(
+            "Pat was discharged home without the care package agreed.\n"
+            "The CMHT says the package is not theirs to arrange."
+        ),
+        immediate_risk=False,
+        stage=4,
+        attempts=[
+            Attempt(date(2026, 1, 12), "practitioners discussed; not resolved"),
+            Attempt(date(2026, 1, 20), "line managers discussed; not resolved"),
+        ],
+        case_reference="BUA-2026-0003",
+    )
+
+
+def test_a_reference_that_is_not_ours_is_ignored():
+    notice = read_notice([], "Reference: LCS 123456\nName of child: Jo Bloggs", today=TODAY)
+    assert (notice.case_reference, notice.problems) == (None, [])
+
+
+def test_an_email_with_no_notice_in_it_gives_an_empty_notice():
+    body = "Hello,\n\nPlease call me about the Bloggs family.\n\nThanks"
+    notice = read_notice([], body, today=TODAY)
+    assert notice == Notice()
+    assert not notice.has_content
+
+
+def test_no_attachments_and_no_body_gives_an_empty_notice():
+    assert read_notice([], None, today=TODAY) == Notice()
