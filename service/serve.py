@@ -86,6 +86,7 @@ class Service:
     def _worker_loop(self) -> None:
         worker = self.runtime.worker()
         poll = self.runtime.settings.worker.poll_seconds
+        log.info("worker: started")
         while not self.stopping.is_set():
             handled = _guarded("worker", worker.run_once)
             if handled:

@@ -16,6 +16,7 @@ from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
 
 POSTGRES_URL = os.environ.get("ESCALATIONS_TEST_POSTGRES_URL")
+REQUIRE_SERVICES = os.environ.get("ESCALATIONS_REQUIRE_SERVICES") == "1"
 REPO = Path(__file__).resolve().parent.parent
 PACKAGED_CONFIG = REPO / "config"
 
@@ -27,7 +28,9 @@ def pytest_report_header() -> str:
 def _temporary_postgres_database() -> Iterator[str]:
     """A fresh database on the test server, dropped afterwards."""
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need ESCALATIONS_TEST_POSTGRES_URL")
+        if REQUIRE_SERVICES:
+            pytest.fail("ESCALATIONS_REQUIRE_SERVICES=1 but ESCALATIONS_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL tests need ESCALATIONS_TEST_POSTGRES_URL (for example postgresql://postgres@127.0.0.1:5432/test)")
     base = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
     name = f"esc_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -55,15 +58,25 @@ def postgres_url() -> Iterator[str]:
     yield from _temporary_postgres_database()
 
 
-def write_settings(directory: Path, database_url: str, *, smtp_port: int = 2525, outbound: str = "", extra: str = "") -> Path:
+def write_settings(
+    directory: Path,
+    database_url: str,
+    *,
+    smtp_port: int = 2525,
+    smtp_enabled: bool = True,
+    worker_enabled: bool = True,
+    outbound: str = "",
+    name: str = "escalations.toml",
+) -> Path:
     """A settings file that uses the packaged partnerships and example directory."""
     outbound = outbound or f'transport = "maildir"\nmaildir = "{directory / "outbox"}"'
-    path = directory / "escalations.toml"
+    path = directory / name
     path.write_text(
         f"""
 [storage]
 url = "{database_url}"
 [smtp]
+enabled = {str(smtp_enabled).lower()}
 host = "127.0.0.1"
 port = {smtp_port}
 max_message_bytes = 200000
@@ -75,9 +88,9 @@ dir = "{PACKAGED_CONFIG / 'partnerships'}"
 [directory]
 seed = "{PACKAGED_CONFIG / 'directory.example.csv'}"
 [worker]
+enabled = {str(worker_enabled).lower()}
 poll_seconds = 0.2
 sender_poll_seconds = 0.2
-{extra}
 """,
         encoding="utf-8",
     )

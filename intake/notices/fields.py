@@ -117,6 +117,10 @@ def normalise_label(text: str) -> str:
 
 
 _EXACT = {normalise_label(label): path for path, labels in VOCABULARY.items() for label in labels}
+_BY_WORD_COUNT = {
+    words: [(known, path) for known, path in _EXACT.items() if known.count(" ") == words]
+    for words in {known.count(" ") for known in _EXACT}
+}
 
 
 def match_label(text: str) -> str | None:
@@ -131,11 +135,9 @@ def match_label(text: str) -> str | None:
     if not wanted or wanted in _EXACT:
         return _EXACT.get(wanted)
     best, best_path = _FUZZY_MIN, None
-    words = wanted.count(" ")
-    for known, path in _EXACT.items():
-        shortest, total = min(len(known), len(wanted)), len(known) + len(wanted)
-        if known.count(" ") != words or 2 * shortest / total < best:
-            continue  # different words, or lengths too far apart to reach ``best``
+    for known, path in _BY_WORD_COUNT.get(wanted.count(" "), []):
+        if 2 * min(len(known), len(wanted)) / (len(known) + len(wanted)) < best:
+            continue  # lengths too far apart to reach ``best``
         matcher = SequenceMatcher(None, wanted, known)
         if matcher.quick_ratio() >= best and (ratio := matcher.ratio()) >= best:
             best, best_path = ratio, path
@@ -171,10 +173,10 @@ def split_labelled(text: str) -> tuple[str, str, str] | None:
     for separator in re.finditer(r"[:?]", stripped[: _LONGEST_LABEL + 1]):
         label = stripped[: separator.end()]
         if path := match_label(label):
-            return path, _tidy_label(label), tidy_value(stripped[separator.end() :])
+            return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
     for path, known, pattern in _PREFIXES:
         match = pattern.fullmatch(stripped)
-        if match and (value := tidy_value(match.group(2))) and _bare_ok(path, known, value):
+        if match and (value := _tidy_value(match.group(2))) and _bare_ok(path, known, value):
             return path, match.group(1), value
     return None
 
@@ -189,7 +191,7 @@ def _tidy_label(label: str) -> str:
     return _strip_leaders(label.strip(" \t:"), end=True).rstrip(" \t:")
 
 
-def tidy_value(value: str) -> str:
+def _tidy_value(value: str) -> str:
     """The value without the form's dotted lines or the colon left before it."""
     value = _strip_leaders(value.lstrip().removeprefix(":"), end=False)
     return _strip_leaders(value, end=True)
@@ -268,6 +270,6 @@ def labelled_values(lines: Iterable[Line], *, blank_ends: bool = False) -> list[
 def _entries(text: str) -> tuple[list[tuple[str, str, str]], str]:
     """The labelled segments of a line, and any unlabelled text before the first."""
     segments = _segments(text)
-    lead = "" if split_labelled(segments[0]) else tidy_value(segments[0].strip())
-    labelled = [entry for segment in segments if (entry := split_labelled(segment))]
-    return labelled, lead
+    parsed = [split_labelled(segment) for segment in segments]
+    lead = "" if parsed[0] else _tidy_value(segments[0])
+    return [entry for entry in parsed if entry], lead

@@ -29,13 +29,13 @@ _YEARS = range(1900, 2100)
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})")
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
-_LEADERS = re.compile(r"[._…]{3,}")
+_LEADERS = re.compile(r"[._…]{4,}")  # a form's dotted line; "..." is a writer's ellipsis
 
 
 def parse_uk_date(text: str) -> date | None:
     """A date written the British way (day first), or ``None`` if it is not one date."""
     cleaned = _ORDINAL.sub("", text.strip().rstrip(".").replace(",", " ")).lower()
-    cleaned = " ".join(cleaned.split())
+    cleaned = " ".join(word for word in cleaned.split() if word != "of")  # "3rd of May 2019"
     if match := _ISO.fullmatch(cleaned):
         year, month, day = (int(part) for part in match.groups())
         return _valid_date(year, month, day)

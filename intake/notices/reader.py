@@ -200,7 +200,7 @@ def _settle_subject(notice: Notice, today: date) -> None:
     age = _age(subject.dob, today)
     by_age = "adult" if age >= ADULT_AGE else "child"
     if subject.kind not in (None, by_age):
-        message = f"The notice says {subject.kind} but the date of birth gives age {age}."
+        message = f"The notice says {subject.kind} but the date of birth says {by_age}."
         notice.problems.append(Problem("subject.kind", message))
         subject.kind = None
     else:

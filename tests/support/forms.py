@@ -67,6 +67,7 @@ def salford_notice(**overrides: str | None) -> bytes:
         document,
         [
             ("Your name", a["your_name"]),
+            ("Your role", a["your_role"]),
             ("Your agency", a["your_agency"]),
             ("Your email", a["your_email"]),
             ("Telephone", a["telephone"]),

@@ -38,6 +38,7 @@ MONTHS = "January February March April May June July August September October No
         ("3 Sep. 2019", date(2019, 9, 3)),
         ("Sept 3 2019", date(2019, 9, 3)),
         ("September 3rd, 2019", date(2019, 9, 3)),
+        ("3rd of September 2019", date(2019, 9, 3)),
         ("Tuesday 3rd September 2019", date(2019, 9, 3)),
         ("2019-09-03", date(2019, 9, 3)),
         (" 1/2/2026 ", date(2026, 2, 1)),
@@ -304,6 +305,7 @@ def test_clean_phone(text, expected):
         ("  Health   Visitor ", "Health Visitor"),
         ("Line one\n\n\n\nLine two", "Line one\n\nLine two"),
         ("Waiting.....", "Waiting"),
+        ("She said... then left", "She said... then left"),
         ("....", None),
     ],
 )

@@ -5,6 +5,7 @@ import random
 import zipfile
 from datetime import date
 
+import docx
 import pytest
 
 from escalations.intake.notices.docx_reader import (
@@ -125,6 +126,7 @@ def test_split_labelled(text, expected):
 
 NORTHSIDE = Person(
     name="Aisha Khan",
+    role="Health Visitor",
     agency="Northside Health",
     email="a.khan@northside-health.example",
     phone="0161 496 0000",
@@ -223,7 +225,7 @@ def test_read_docx_names_where_each_value_was_found():
         LabelledValue("Name of Child/Young Person", "Jo Bloggs", "docx paragraph 2"),
         LabelledValue("D.O.B", "14/02/2017", "docx paragraph 2"),
     ]
-    assert LabelledValue("Current stage", "2", "docx table 1 row 6") in values
+    assert LabelledValue("Current stage", "2", "docx table 1 row 7") in values
 
 
 # --- values that cannot be read are problems, not guesses -------------------------------------
@@ -327,17 +329,55 @@ def test_paragraph_labels_without_colons_as_blank_forms_are_filled_in():
     )
 
 
+def _saved(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
 def test_merged_cells_are_read_once():
-    document = forms.docx.Document()
+    document = docx.Document()
     table = document.add_table(rows=2, cols=3)
     table.cell(0, 0).text = "Name of child"
     table.cell(0, 1).merge(table.cell(0, 2)).text = "Jo Bloggs"
     table.cell(1, 0).merge(table.cell(1, 1)).text = "D.O.B"
     table.cell(1, 2).text = "14/02/2017"
-    assert read_docx(forms._save(document)) == [
+    assert read_docx(_saved(document)) == [
         LabelledValue("Name of child", "Jo Bloggs", "docx table 1 row 1"),
         LabelledValue("D.O.B", "14/02/2017", "docx table 1 row 2"),
     ]
+
+
+def test_a_label_merged_down_two_rows_labels_both_answers():
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "Attempts to resolve issue"
+    table.cell(0, 1).text = "12/01/2026 – practitioners met"
+    table.cell(1, 1).text = "19/01/2026 – managers met"
+    assert read(_saved(document)).attempts == [
+        Attempt(date(2026, 1, 12), "practitioners met"),
+        Attempt(date(2026, 1, 19), "managers met"),
+    ]
+
+
+def test_a_header_shared_by_every_section_is_read_once():
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "Case reference: SAL-2026-0007"
+    document.add_paragraph("Name of child: Jo Bloggs")
+    document.add_section()  # a paragraph ends section 1; section 2's header is linked to it
+    document.add_paragraph("Current stage: 2")
+    assert [value.source for value in read_docx(_saved(document))] == [
+        "docx header 1 paragraph 1",
+        "docx paragraph 1",
+        "docx paragraph 3",
+    ]
+
+
+def test_the_blank_salford_form_has_no_answers_and_no_problems():
+    answers = ["child", "dob", "concern", "signed", "role", "dated", "copies", "challenged"]
+    answers += ["stage", "immediate_risk", *forms.NORTHSIDE]
+    notice = read(forms.salford_notice(**dict.fromkeys(answers)))
+    assert notice == Notice()
 
 
 def test_a_row_of_labels_over_a_row_of_answers():
