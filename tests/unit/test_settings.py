@@ -1,0 +1,74 @@
+"""Settings: defaults, path resolution, and errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from escalations.routing.policy import ConfigError
+from escalations.service.cli import main
+from escalations.service.settings import PACKAGED, load_settings
+
+
+def test_packaged_defaults_keep_data_under_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.path == PACKAGED
+    assert settings.storage_url == f"sqlite:///{tmp_path}/var/escalations.db"
+    assert settings.outbound.maildir == tmp_path / "var" / "outbox"
+    assert (settings.smtp.host, settings.smtp.port) == ("127.0.0.1", 2525)
+    assert settings.partnerships_dir == PACKAGED.parent / "partnerships"
+    assert settings.directory_seed == PACKAGED.parent / "directory.example.csv"
+
+
+def test_local_file_is_preferred_and_its_paths_resolve_against_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "escalations.toml").write_text('[storage]\nurl = "sqlite:///data/e.db"\n[outbound]\nmaildir = "mail"\n[partnerships]\ndir = "policies"\n')
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.storage_url == f"sqlite:///{tmp_path}/data/e.db"
+    assert settings.outbound.maildir == tmp_path / "mail"
+    assert settings.partnerships_dir == tmp_path / "policies"
+
+
+def test_password_comes_from_the_environment(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[outbound]\ntransport = "smtp"\nusername = "relay"\npassword_env = "RELAY_PASSWORD"\n')
+    assert load_settings(path, environ={"RELAY_PASSWORD": "s3cret"}).outbound.password == "s3cret"
+    assert "s3cret" not in repr(load_settings(path, environ={"RELAY_PASSWORD": "s3cret"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        ('[smtp]\nport = 70000\n', "smtp.port", "not a TCP port"),
+        ('[smtp]\nport = "25"\n', "smtp.port", "must be a int"),
+        ('[outbound]\ntransport = "pigeon"\n', "outbound.transport", "not maildir or smtp"),
+        ('[outbound]\nfrom = "nobody"\n', "outbound.from", "not an email address"),
+        ('[outbound]\npassword = "x"\n', "outbound.password", "do not belong in the settings file"),
+        ('[outbound]\npassword_env = "NOT_SET_ANYWHERE"\n', "outbound.password_env", "is not set"),
+        ('[storage]\nurl = "mysql://x/y"\n', "storage.url", "only sqlite"),
+        ('[storag]\nurl = "sqlite:///x.db"\n', "storag", "not a settings table"),
+        ('[[imap]]\nname = "bsp"\n', "imap[0]", "needs at least name and host"),
+        ("[smtp\n", "(file)", "not valid TOML"),
+    ],
+)
+def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, key: str, words: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert caught.value.key == key
+    assert str(path) in str(caught.value) and words in str(caught.value)
+
+
+def test_check_config_reports_success_and_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(PACKAGED)]) == 0
+    out = capsys.readouterr().out
+    assert "configuration OK" in out and "partnership bnes: 5 stages" in out
+    (tmp_path / "empty").mkdir()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[partnerships]\ndir = "empty"\n')
+    assert main(["check-config", "--config", str(bad)]) == 78
+    err = capsys.readouterr().err
+    assert "partnerships.dir" in err and "no partnership *.toml files found" in err
