@@ -58,7 +58,7 @@ def parse(raw: bytes) -> InboundEmail:
     return InboundEmail(
         message_id=_msgid(headers.get("message-id", "")),
         subject=_unfold(headers.get("subject", "")),
-        from_address=from_address.lower() or None,
+        from_address=from_address.lower() if "@" in from_address else None,
         from_name=from_name or None,
         to=_addresses(message, "to"),
         cc=_addresses(message, "cc"),
@@ -70,7 +70,7 @@ def parse(raw: bytes) -> InboundEmail:
         text=text,
         html=html,
         attachments=tuple(attachments),
-        defects=tuple(type(d).__name__ for d in message.defects),
+        defects=tuple(type(d).__name__ for part in message.walk() for d in part.defects),
     )
 
 

@@ -93,8 +93,10 @@ def _delivery_report(mail: InboundEmail, _e: str | None, _s: Screen) -> str | No
 
 
 _AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress-reason")
+# The prefix with its colon, as mail clients write it: "Out of office hours decision…"
+# is a person writing about a decision, "Out of Office: …" is a machine.
 _AUTOREPLY_SUBJECT = re.compile(
-    r"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|abwesenheitsnotiz|réponse automatique)\b", re.I
+    r"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office( ?auto-?reply)?|abwesenheitsnotiz|réponse automatique)\s*:", re.I
 )
 
 

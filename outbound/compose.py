@@ -149,6 +149,7 @@ def case_context(reference: str, policy: Policy, decision: Decision, notice: Not
             for d in decision.deadlines
         ],
         "gaps": [{"label": gap_label(g)} for g in decision.gaps],
+        "gap_reported": bool(decision.business_managers),
         "signposts": [{"text": s.text} for s in decision.signposts],
         "raising_agency": decision.raising_agency.name if decision.raising_agency else None,
         "challenged_agency": decision.challenged_agency.name if decision.challenged_agency else None,
@@ -203,11 +204,25 @@ def case_letters(
     return letters
 
 
+SUFFIXES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/pdf": ".pdf",
+    "application/msword": ".doc",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/rtf": ".rtf",
+    "text/rtf": ".rtf",
+}
+
+
 def attachment_name(reference: str, index: int, attachment: Attachment) -> str:
-    """Reference and position only: the sender's file name may carry a child's name (invariant 6)."""
+    """Reference and position only: the sender's file name may carry a child's name (invariant 6).
+
+    Even the suffix is taken from a fixed list, never from the sender's name
+    ("notice - Bloggs.Jo" must not become "….jo").
+    """
     suffix = Path(attachment.filename or "").suffix.lower()
-    if not suffix or len(suffix) > 6 or not suffix[1:].isalnum():
-        suffix = ".bin"
+    if suffix not in SUFFIXES.values():
+        suffix = SUFFIXES.get(attachment.content_type, ".bin")
     return f"{reference}-notice-{index}{suffix}"
 
 

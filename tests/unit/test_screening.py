@@ -324,11 +324,6 @@ PASSES = [
         outlook("Out of office hours decision by EDT - escalation notice attached"),
         PRACTITIONER,
         id="subject-about-out-of-office-hours",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: _AUTOREPLY_SUBJECT matches 'Out of office' followed by any word boundary, so a person's "
-            "subject starting 'Out of office hours …' is screened as an auto-reply and the notice never routed",
-        ),
     ),
 ]
 
