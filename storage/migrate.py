@@ -19,7 +19,7 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     config = alembic_config(engine)
     if engine.dialect.name != "postgresql":
         command.upgrade(config, revision)
