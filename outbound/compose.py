@@ -24,7 +24,7 @@ from escalations.intake.notices.model import Notice
 from escalations.intake.notices.reader import Attachment
 from escalations.intake.screening import ORIGIN_HEADER
 from escalations.routing.escalation import Decision, DirectoryGap, Recipient
-from escalations.routing.policy import Policy
+from escalations.routing.policy import Policy, Stage
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ROLE_LABELS = {
@@ -48,6 +48,7 @@ DEADLINE_LABELS = {
     "stage_response": "Response at this stage",
     "immediate_risk": "Immediate risk: action",
     "overall_resolution": "Whole matter resolved",
+    "panel_decision": "Panel's decision",
 }
 
 
@@ -151,6 +152,8 @@ def case_context(reference: str, policy: Policy, decision: Decision, notice: Not
         "gaps": [{"label": gap_label(g)} for g in decision.gaps],
         "gap_reported": bool(decision.business_managers),
         "signposts": [{"text": s.text} for s in decision.signposts],
+        "independent_chair": _person(decision.independent_chair) if decision.independent_chair else None,
+        "panel": decision.stage.panel is not None,
         "raising_agency": decision.raising_agency.name if decision.raising_agency else None,
         "challenged_agency": decision.challenged_agency.name if decision.challenged_agency else None,
         "subject_word": subject_word,
@@ -164,6 +167,34 @@ def case_context(reference: str, policy: Policy, decision: Decision, notice: Not
         },
         "now": _when(calendar.local(now)),
     }
+
+
+def stage_context(reference: str, policy: Policy, stage: Stage, **extra: Any) -> dict[str, Any]:
+    """The plain values every case letter has, plus the letter's own."""
+    return {
+        "reference": reference,
+        "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
+        "stage": {"number": stage.number, "name": stage.name, "guidance": stage.guidance},
+        **extra,
+    }
+
+
+def people(recipients: Sequence[Recipient]) -> list[dict[str, Any]]:
+    return [_person(r) for r in recipients]
+
+
+def deadline_lines(policy: Policy, deadlines: Sequence[Any]) -> list[dict[str, str]]:
+    return [
+        {"label": DEADLINE_LABELS.get(d.kind, d.kind.replace("_", " ")), "due_text": _when(policy.calendar.local(d.due))}
+        for d in deadlines
+        if not getattr(d, "met", False)
+    ]
+
+
+def simple_letter(kind: str, template: str, reference: str, title: str, stage: int | None, to: Sequence[str], cc: Sequence[str] = (), in_reply_to: str | None = None) -> Letter:
+    """A case letter whose subject is the reference, a fixed title and the stage only (invariant 6)."""
+    suffix = f" – stage {stage}" if stage is not None else ""
+    return Letter(kind, template, f"[{reference}] {title}{suffix}", tuple(to), tuple(cc), in_reply_to=in_reply_to)
 
 
 def gap_label(gap: DirectoryGap) -> str:

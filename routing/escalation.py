@@ -1,17 +1,18 @@
-"""The escalation engine: (policy, notice, directory, clock) into a routing Decision.
+"""The escalation engine: (policy, case or notice, directory, clock) into a routing Decision.
 
 Pure: values in, a value out. Every choice carries the rule that made it and
-why, so the case timeline can explain it (DESIGN.md invariant 9).
+why, so the case timeline can explain it (DESIGN.md invariant 9). Recipients
+come only from the directory (invariant 5).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from escalations.intake.notices.model import Notice
-from escalations.routing.directory import AgencyEntry, Directory
+from escalations.routing.directory import AgencyEntry, ContactEntry, Directory
 from escalations.routing.policy import CopyRule, Policy, Signpost, Stage, Tier
 
 SIDES = ("raising", "challenged", "partnership")
@@ -41,12 +42,26 @@ class DeadlinePlan:
     due: datetime
     rule: str
     reason: str
+    met: bool = False
 
 
 @dataclass(frozen=True)
 class Reason:
     rule: str
     text: str
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Who the disagreement is between: the two agencies, and who raised it."""
+
+    raising: AgencyEntry | None
+    challenged: AgencyEntry | None
+    raised_by: str | None
+
+    @property
+    def same_agency(self) -> bool:
+        return self.raising is not None and self.raising == self.challenged
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,40 @@ class Decision:
     deadlines: tuple[DeadlinePlan, ...]
     reasons: tuple[Reason, ...]
     signposts: tuple[Signpost, ...]
+    independent_chair: Recipient | None = None
+    stopped_by: Signpost | None = None  # not escalated (B&NES: whistle-blowing)
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A case resolved or withdrawn: who is told, and the copies the policy asks for."""
+
+    state: str
+    to: tuple[Recipient, ...]
+    cc: tuple[Recipient, ...]
+    gaps: tuple[DirectoryGap, ...]
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class PanelCall:
+    """B&NES stage 5: the Chair convened a Resolution Panel."""
+
+    chair: tuple[Recipient, ...]
+    members: tuple[Recipient, ...]
+    agencies: tuple[str, ...]
+    gaps: tuple[DirectoryGap, ...]
+    reasons: tuple[Reason, ...] = field(default=())
+
+
+def parties_for_notice(directory: Directory, notice: Notice, sender: str | None) -> Parties:
+    raising = directory.agency_for_address(sender) or directory.agency_named(notice.raised_by.agency)
+    return Parties(raising, directory.agency_named(notice.challenged.agency), sender)
+
+
+def parties_for_case(directory: Directory, raising: str | None, challenged: str | None, raised_by: str | None) -> Parties:
+    by_name = {a.name: a for a in directory.agencies}
+    return Parties(by_name.get(raising or ""), by_name.get(challenged or ""), raised_by)
 
 
 def decide(
@@ -75,33 +124,126 @@ def decide(
     """Route a notice: a new case (``current_stage`` None) or the next step of an open one."""
     reasons: list[Reason] = []
     stage = _stage(policy, notice, current_stage, reasons)
-    raising = directory.agency_for_address(sender) or directory.agency_named(notice.raised_by.agency)
-    challenged = directory.agency_named(notice.challenged.agency)
-    reasons.append(_agency_reason("raising", raising, "the sender's email domain or the notice's own agency"))
-    reasons.append(_agency_reason("challenged", challenged, "the agency the notice challenges"))
-    immediate = bool(notice.immediate_risk)
-    resolver = _Resolver(directory, raising, challenged, exclude=sender)
-    resolver.add(stage.who, f"stage-{stage.number}", into="to")
-    if immediate:
-        resolver.add(policy.immediate_risk.who, "immediate-risk", into="to")
-        reasons.append(Reason("immediate-risk", f"the notice says the subject is at immediate risk: {policy.immediate_risk.clause}".rstrip(": ")))
-    for rule in _copy_rules(policy, stage.number, immediate, opening=current_stage is None):
-        resolver.add(rule.who, f"copy:{rule.name}", into="cc")
-        reasons.append(Reason(f"copy:{rule.name}", rule.reason))
-    deadlines = _deadlines(policy, stage, immediate, now, opening=current_stage is None)
+    parties = parties_for_notice(directory, notice, sender)
+    reasons.append(_agency_reason("raising", parties.raising, "the sender's email domain or the notice's own agency"))
+    reasons.append(_agency_reason("challenged", parties.challenged, "the agency the notice challenges"))
+    return route_stage(policy, stage, parties, directory, now, immediate=bool(notice.immediate_risk),
+                       opening=current_stage is None, reasons=reasons)
+
+
+def route_stage(
+    policy: Policy,
+    stage: Stage,
+    parties: Parties,
+    directory: Directory,
+    now: datetime,
+    *,
+    immediate: bool,
+    opening: bool,
+    reasons: Iterable[Reason] = (),
+) -> Decision:
+    """Everyone a stage involves, its copies, deadlines and signposts."""
+    reasons = list(reasons)
+    stopper = next((s for s in policy.signposts if s.stops_escalation and _applies(s, parties)), None)
+    if stopper is not None:
+        reasons.append(Reason(f"signpost:{stopper.name}", f"not escalated: {stopper.clause or stopper.text}"))
+    resolver = _Resolver(directory, parties)
+    if stopper is None:
+        resolver.add(stage.who, f"stage-{stage.number}", into="to")
+        if immediate:
+            resolver.add(policy.immediate_risk.who, "immediate-risk", into="to")
+            reasons.append(Reason("immediate-risk", f"the notice says the subject is at immediate risk. {policy.immediate_risk.clause}".strip()))
+        for rule in _copy_rules(policy, stage.number, immediate, opening):
+            resolver.add(rule.who, f"copy:{rule.name}", into="cc")
+            reasons.append(Reason(f"copy:{rule.name}", rule.reason))
+    chair = _independent_chair(stage, parties, directory, reasons) if stopper is None else None
+    deadlines = () if stopper is not None else _deadlines(policy, stage, immediate, now, opening, resolver)
     return Decision(
         stage=stage,
         immediate_risk=immediate,
-        raising_agency=raising,
-        challenged_agency=challenged,
+        raising_agency=parties.raising,
+        challenged_agency=parties.challenged,
         to=resolver.recipients("to"),
         cc=resolver.recipients("cc"),
         gaps=tuple(resolver.gaps),
-        business_managers=_business_managers(directory),
+        business_managers=business_managers(directory),
         deadlines=deadlines,
         reasons=tuple(reasons) + tuple(Reason("directory-gap", g.reason) for g in resolver.gaps),
-        signposts=policy.signposts,
+        signposts=tuple(s for s in policy.signposts if _applies(s, parties)),
+        independent_chair=chair,
+        stopped_by=stopper,
     )
+
+
+def escalate(policy: Policy, current: int, parties: Parties, directory: Directory, now: datetime, immediate: bool, why: str) -> Decision | None:
+    """The next stage of an open case; None at the last stage."""
+    following = policy.next_stage(current)
+    if following is None:
+        return None
+    reasons = [Reason("escalated", f"{why}: stage {current} → stage {following.number} ({following.name})")]
+    return route_stage(policy, following, parties, directory, now, immediate=immediate, opening=False, reasons=reasons)
+
+
+def close(policy: Policy, stage: Stage, parties: Parties, directory: Directory, state: str, why: str) -> Closing:
+    """A case resolved or withdrawn: the stage's people and the raiser are told; resolution copies go out."""
+    resolver = _Resolver(directory, parties, exclude_raiser=False)
+    resolver.add(stage.who, f"stage-{stage.number}", into="to")
+    reasons = [Reason(state, why)]
+    if state == "resolved":
+        for rule in policy.copies:
+            if rule.trigger == "resolution" and (not rule.stages or stage.number in rule.stages):
+                resolver.add(rule.who, f"copy:{rule.name}", into="cc")
+                reasons.append(Reason(f"copy:{rule.name}", rule.reason))
+    to = resolver.recipients("to")
+    if parties.raised_by and parties.raised_by not in {r.email for r in to}:
+        to = (Recipient(parties.raised_by, "the person who raised it", "raised_by", "raising", None),) + to
+    return Closing(state, to, resolver.recipients("cc"), tuple(resolver.gaps), tuple(reasons))
+
+
+def convene_panel(policy: Policy, stage: Stage, parties: Parties, directory: Directory) -> PanelCall:
+    """B&NES: a panel of representatives of ``agencies`` agencies, including the two in dispute."""
+    panel = stage.panel
+    assert panel is not None
+    involved = [a for a in (parties.raising, parties.challenged) if a is not None]
+    others = [a for a in directory.agencies if a not in involved]
+    chosen = involved + others[: max(panel.agencies - len(involved), 0)]
+    resolver = _Resolver(directory, parties, exclude_raiser=False)
+    resolver.add(Tier(partnership=(panel.chaired_by,)), "panel-chair", into="to")
+    members: list[Recipient] = []
+    for agency in chosen:
+        contacts = directory.contacts_for(panel.member_role, agency)
+        if contacts:
+            members.append(_recipient(contacts[0], panel.member_role, "panel"))
+        else:
+            resolver._gap("panel", panel.member_role, agency.name, f"panel: the directory has no {panel.member_role} for {agency.name}")
+    reasons = (
+        Reason("panel-convened", f"a Resolution Panel of {len(chosen)} agencies ({', '.join(a.name for a in chosen)}), "
+                                 f"chaired by the {panel.chaired_by.replace('_', ' ')}. {stage.clause}".strip()),
+    )
+    return PanelCall(resolver.recipients("to"), tuple(members), tuple(a.name for a in chosen), tuple(resolver.gaps), reasons)
+
+
+def stage_contacts(policy: Policy, stage: Stage, parties: Parties, directory: Directory, immediate: bool = False) -> tuple[Recipient, ...]:
+    """Who answers for a stage (and its immediate-risk path): the people chasers go to."""
+    resolver = _Resolver(directory, parties)
+    resolver.add(stage.who, f"stage-{stage.number}", into="to")
+    if immediate:
+        resolver.add(policy.immediate_risk.who, "immediate-risk", into="to")
+    return resolver.recipients("to")
+
+
+def tier_contacts(tier: Tier, parties: Parties, directory: Directory) -> tuple[tuple[Recipient, ...], tuple[DirectoryGap, ...]]:
+    resolver = _Resolver(directory, parties, exclude_raiser=False)
+    resolver.add(tier, "tier", into="to")
+    return resolver.recipients("to"), tuple(resolver.gaps)
+
+
+def business_managers(directory: Directory) -> tuple[Recipient, ...]:
+    return tuple(_recipient(c, c.role, "partnership") for c in directory.contacts_for("business_manager"))
+
+
+def _applies(signpost: Signpost, parties: Parties) -> bool:
+    return signpost.when == "always" or (signpost.when == "same_agency" and parties.same_agency)
 
 
 def _stage(policy: Policy, notice: Notice, current: int | None, reasons: list[Reason]) -> Stage:
@@ -137,63 +279,68 @@ def _copy_rules(policy: Policy, stage: int, immediate: bool, opening: bool) -> I
             yield rule
 
 
-def _deadlines(policy: Policy, stage: Stage, immediate: bool, now: datetime, opening: bool) -> tuple[DeadlinePlan, ...]:
+def _independent_chair(stage: Stage, parties: Parties, directory: Directory, reasons: list[Reason]) -> Recipient | None:
+    """Barnet 4: propose a safeguarding lead from an agency not involved in the dispute."""
+    if stage.independent_chair is None:
+        return None
+    involved = {parties.raising, parties.challenged}
+    for agency in directory.agencies:
+        if agency in involved:
+            continue
+        contacts = directory.contacts_for(stage.independent_chair, agency)
+        if contacts:
+            chair = _recipient(contacts[0], stage.independent_chair, "partnership")
+            reasons.append(Reason("independent-chair", f"{chair.name} ({agency.name}) is proposed to chair: their agency is not involved in the dispute. {stage.clause}".strip()))
+            return chair
+    reasons.append(Reason("independent-chair-gap", "no agency outside the dispute has a contact to propose as chair"))
+    return None
+
+
+def _deadlines(policy: Policy, stage: Stage, immediate: bool, now: datetime, opening: bool, resolver: _Resolver) -> tuple[DeadlinePlan, ...]:
     plans = []
     calendar = policy.calendar
     if stage.respond_within is not None:
-        plans.append(
-            DeadlinePlan(
-                "stage_response",
-                stage.number,
-                calendar.due(now, stage.respond_within),
-                f"stage-{stage.number}-timescale",
-                f"stage {stage.number} ({stage.name}): respond {stage.respond_within.describe()}. {stage.clause}".strip(),
-            )
-        )
+        plans.append(DeadlinePlan("stage_response", stage.number, calendar.due(now, stage.respond_within), f"stage-{stage.number}-timescale",
+                                  f"stage {stage.number} ({stage.name}): respond {stage.respond_within.describe()}. {stage.clause}".strip()))
     if immediate:
         risk = policy.immediate_risk
-        plans.append(
-            DeadlinePlan(
-                "immediate_risk",
-                stage.number,
-                calendar.due(now, risk.respond_within),
-                "immediate-risk-timescale",
-                f"immediate risk: act {risk.respond_within.describe()}. {risk.clause}".strip(),
-            )
-        )
+        plans.append(DeadlinePlan("immediate_risk", stage.number, calendar.due(now, risk.respond_within), "immediate-risk-timescale",
+                                  f"immediate risk: act {risk.respond_within.describe()}. {risk.clause}".strip()))
     if opening and policy.overall is not None:
-        plans.append(
-            DeadlinePlan(
-                "overall_resolution",
-                stage.number,
-                calendar.due(now, policy.overall),
-                "overall-timescale",
-                f"the whole matter resolved {policy.overall.describe()}. {policy.overall_clause}".strip(),
-            )
-        )
+        plans.append(DeadlinePlan("overall_resolution", stage.number, calendar.due(now, policy.overall), "overall-timescale",
+                                  f"the whole matter resolved {policy.overall.describe()}. {policy.overall_clause}".strip()))
+    for rule in _copy_rules(policy, stage.number, immediate, opening):
+        if rule.within is not None:
+            # The service sends the copy at once; the deadline stays open (and is
+            # chased with the business manager) only when the directory had nobody.
+            sent = resolver.found_for(f"copy:{rule.name}")
+            plans.append(DeadlinePlan(f"copy:{rule.name}", stage.number, calendar.due(now, rule.within), f"copy:{rule.name}",
+                                      f"{rule.reason}" + ("; copied at once by the service" if sent else "; nobody to copy it to"), met=sent))
     return tuple(plans)
 
 
-def _business_managers(directory: Directory) -> tuple[Recipient, ...]:
-    return tuple(
-        Recipient(c.email, c.name, c.role, "partnership", None) for c in directory.contacts_for("business_manager")
-    )
+def _recipient(contact: ContactEntry, role: str, side: str) -> Recipient:
+    return Recipient(contact.email, contact.name, role, side, contact.agency)
 
 
 class _Resolver:
     """Looks a tier's roles up in the directory, collecting recipients and gaps."""
 
-    def __init__(self, directory: Directory, raising: AgencyEntry | None, challenged: AgencyEntry | None, exclude: str | None) -> None:
+    def __init__(self, directory: Directory, parties: Parties, exclude_raiser: bool = True) -> None:
         self.directory = directory
-        self.agencies = {"raising": raising, "challenged": challenged, "partnership": None}
-        self.exclude = (exclude or "").lower()
+        self.agencies = {"raising": parties.raising, "challenged": parties.challenged, "partnership": None}
+        self.exclude = (parties.raised_by or "").lower() if exclude_raiser else ""
         self.found: dict[str, dict[str, Recipient]] = {"to": {}, "cc": {}}
+        self.why_found: set[str] = set()
         self.gaps: list[DirectoryGap] = []
 
     def add(self, tier: Tier, why: str, into: str) -> None:
         for side in SIDES:
             for role in getattr(tier, side):
                 self._role(side, role, why, into)
+
+    def found_for(self, why: str) -> bool:
+        return why in self.why_found
 
     def _role(self, side: str, role: str, why: str, into: str) -> None:
         agency = self.agencies[side]
@@ -204,10 +351,12 @@ class _Resolver:
         if not contacts:
             where = agency.name if agency else "the partnership"
             self._gap(side, role, agency.name if agency else None, f"{why}: the directory has no {role} for {where}")
+            return
+        self.why_found.add(why)
         for c in contacts:
             if c.email == self.exclude or c.email in self.found["to"]:
                 continue
-            self.found[into].setdefault(c.email, Recipient(c.email, c.name, role, side, c.agency))
+            self.found[into].setdefault(c.email, _recipient(c, role, side))
 
     def _gap(self, side: str, role: str, agency: str | None, reason: str) -> None:
         gap = DirectoryGap(side, role, agency, reason)
@@ -219,3 +368,10 @@ class _Resolver:
         if into == "cc":
             return tuple(r for email, r in chosen.items() if email not in self.found["to"])
         return tuple(chosen.values())
+
+
+__all__ = [
+    "Closing", "Decision", "DeadlinePlan", "DirectoryGap", "PanelCall", "Parties", "Reason", "Recipient",
+    "business_managers", "close", "convene_panel", "decide", "escalate", "parties_for_case", "parties_for_notice",
+    "route_stage", "stage_contacts", "tier_contacts",
+]

@@ -39,6 +39,8 @@ PARTNERSHIP_ROLES = (
 )
 SUBJECT_KINDS = ("child", "adult")
 COPY_TRIGGERS = ("every_notice", "stage", "resolution", "immediate_risk")
+SIGNPOST_WHEN = ("always", "same_agency")
+ESCALATE_TO = ("next_stage", "business_manager")
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _PREFIX = re.compile(r"^[A-Z]{2,6}$")
 
@@ -61,6 +63,16 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class Panel:
+    """B&NES stage 5: the Chair decides whether to convene; representatives of ``agencies`` agencies."""
+
+    decided_by: str  # partnership role that decides whether to convene (the Chair)
+    chaired_by: str  # partnership role that chairs the panel and owns its final decision
+    member_role: str  # agency role that represents each agency on the panel
+    agencies: int
+
+
+@dataclass(frozen=True)
 class Stage:
     number: int
     name: str
@@ -68,6 +80,26 @@ class Stage:
     respond_within: Timescale | None
     guidance: str
     clause: str
+    independent_chair: str | None = None  # agency role proposed from an agency not in the dispute (Barnet 4)
+    panel: Panel | None = None
+
+
+@dataclass(frozen=True)
+class Chasers:
+    """When to remind and chase a stage's contacts, and what happens when chasing fails."""
+
+    reminder: bool = True  # at the start of the due day
+    same_day_reminder_hours: int = 2  # before a deadline that falls on the day it was set
+    escalate_after: int = 3  # chasers sent before the matter moves on
+    escalate_to: str = "business_manager"
+
+
+@dataclass(frozen=True)
+class OverallBreach:
+    """Barnet 3: past the overall timescale, ask the escalating agency's manager why, and for the child's safety."""
+
+    ask: Tier
+    request: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +127,8 @@ class Signpost:
     name: str
     text: str
     clause: str
+    when: str = "always"  # or "same_agency": the disagreement is within one agency
+    stops_escalation: bool = False  # B&NES: a disagreement with your own manager is whistle-blowing, not escalation
 
 
 @dataclass(frozen=True)
@@ -118,6 +152,8 @@ class Policy:
     stages: tuple[Stage, ...]
     overall: Timescale | None
     overall_clause: str
+    overall_breach: OverallBreach | None
+    chasers: Chasers
     immediate_risk: ImmediateRisk
     copies: tuple[CopyRule, ...]
     signposts: tuple[Signpost, ...]
@@ -132,6 +168,9 @@ class Policy:
     @property
     def last_stage(self) -> int:
         return self.stages[-1].number
+
+    def next_stage(self, number: int) -> Stage | None:
+        return self.stage(number + 1) if number < self.last_stage else None
 
 
 def load_policies(directory: str | Path) -> dict[str, Policy]:
@@ -205,7 +244,7 @@ class _Reader:
 
     def policy(self) -> Policy:
         d = self.data
-        self.only(d, "", "id name short_name reference_prefix mailbox protects source calendar overall immediate_risk stages copies signposts form")
+        self.only(d, "", "id name short_name reference_prefix mailbox protects source calendar overall immediate_risk stages copies signposts form chasers")
         pid = self.get(d, "id", str, "")
         if not _ID.match(pid):
             raise self.fail("id", "must be lower-case letters, digits and hyphens")
@@ -226,7 +265,7 @@ class _Reader:
         calendar, nation = self.calendar(self.get(d, "calendar", dict, ""))
         stages = self.stages(self.get(d, "stages", list, ""))
         overall_table = self.get(d, "overall", dict, "", {})
-        self.only(overall_table, "overall.", "resolve_within clause")
+        self.only(overall_table, "overall.", "resolve_within clause on_breach_ask on_breach_request")
         form = self.form(self.get(d, "form", dict, ""))
         return Policy(
             id=pid,
@@ -241,6 +280,8 @@ class _Reader:
             stages=stages,
             overall=self.timescale(overall_table, "resolve_within", "overall.", optional=True),
             overall_clause=self.get(overall_table, "clause", str, "overall.", ""),
+            overall_breach=self.overall_breach(overall_table),
+            chasers=self.chasers(self.get(d, "chasers", dict, "", {})),
             immediate_risk=self.immediate_risk(self.get(d, "immediate_risk", dict, "")),
             copies=tuple(self.copy(c, i, stages) for i, c in enumerate(self.get(d, "copies", list, "", []))),
             signposts=tuple(self.signpost(s, i) for i, s in enumerate(self.get(d, "signposts", list, "", []))),
@@ -301,7 +342,7 @@ class _Reader:
             where = f"stages[{i}]."
             if not isinstance(table, dict):
                 raise self.fail(f"stages[{i}]", "must be a table")
-            self.only(table, where, "number name raising challenged partnership respond_within guidance clause")
+            self.only(table, where, "number name raising challenged partnership respond_within guidance clause independent_chair panel")
             number = self.get(table, "number", int, where)
             if number != i + 1:
                 raise self.fail(f"{where}number", f"is {number}; stages must be numbered 1, 2, 3… in order")
@@ -313,6 +354,8 @@ class _Reader:
                     respond_within=self.timescale(table, "respond_within", where, optional=True),
                     guidance=self.get(table, "guidance", str, where, ""),
                     clause=self.get(table, "clause", str, where, ""),
+                    independent_chair=self.role(table, "independent_chair", where, AGENCY_ROLES),
+                    panel=self.panel(table, where),
                 )
             )
         if not stages:
@@ -358,12 +401,68 @@ class _Reader:
         where = f"signposts[{i}]."
         if not isinstance(table, dict):
             raise self.fail(f"signposts[{i}]", "must be a table")
-        self.only(table, where, "name text clause")
+        self.only(table, where, "name text clause when stops_escalation")
+        when = self.get(table, "when", str, where, "always")
+        if when not in SIGNPOST_WHEN:
+            raise self.fail(f"{where}when", f"{when!r} is not one of {', '.join(SIGNPOST_WHEN)}")
         return Signpost(
             name=self.get(table, "name", str, where),
             text=self.get(table, "text", str, where),
             clause=self.get(table, "clause", str, where, ""),
+            when=when,
+            stops_escalation=self.get(table, "stops_escalation", bool, where, False),
         )
+
+    def role(self, table: dict[str, Any], key: str, where: str, allowed: tuple[str, ...], default: Any = None) -> str | None:
+        role = self.get(table, key, str, where, default)
+        if role is not None and role not in allowed:
+            raise self.fail(f"{where}{key}", f"{role!r} is not one of {', '.join(allowed)}")
+        return role
+
+    def panel(self, table: dict[str, Any], where: str) -> Panel | None:
+        panel = self.get(table, "panel", dict, where, None)
+        if panel is None:
+            return None
+        here = f"{where}panel."
+        self.only(panel, here, "decided_by chaired_by member_role agencies")
+        agencies = self.get(panel, "agencies", int, here)
+        if agencies < 2:
+            raise self.fail(f"{here}agencies", "a panel needs at least the two agencies in dispute")
+        return Panel(
+            decided_by=self.role(panel, "decided_by", here, PARTNERSHIP_ROLES, ...) or "",
+            chaired_by=self.role(panel, "chaired_by", here, PARTNERSHIP_ROLES, ...) or "",
+            member_role=self.role(panel, "member_role", here, AGENCY_ROLES, ...) or "",
+            agencies=agencies,
+        )
+
+    def chasers(self, table: dict[str, Any]) -> Chasers:
+        where = "chasers."
+        self.only(table, where, "reminder same_day_reminder_hours escalate_after escalate_to")
+        escalate_to = self.get(table, "escalate_to", str, where, "business_manager")
+        if escalate_to not in ESCALATE_TO:
+            raise self.fail(f"{where}escalate_to", f"{escalate_to!r} is not one of {', '.join(ESCALATE_TO)}")
+        after = self.get(table, "escalate_after", int, where, 3)
+        hours = self.get(table, "same_day_reminder_hours", int, where, 2)
+        if after < 1:
+            raise self.fail(f"{where}escalate_after", "must be at least 1")
+        if not 0 <= hours <= 8:
+            raise self.fail(f"{where}same_day_reminder_hours", "must be between 0 and 8")
+        return Chasers(
+            reminder=self.get(table, "reminder", bool, where, True),
+            same_day_reminder_hours=hours,
+            escalate_after=after,
+            escalate_to=escalate_to,
+        )
+
+    def overall_breach(self, table: dict[str, Any]) -> OverallBreach | None:
+        if "on_breach_ask" not in table:
+            return None
+        where = "overall."
+        roles = tuple(self.get(table, "on_breach_ask", list, where))
+        for role in roles:
+            if role not in AGENCY_ROLES:
+                raise self.fail(f"{where}on_breach_ask", f"{role!r} is not one of {', '.join(AGENCY_ROLES)}")
+        return OverallBreach(ask=Tier(raising=roles), request=self.get(table, "on_breach_request", str, where))
 
     def form(self, table: dict[str, Any]) -> FormProfile:
         self.only(table, "form.", "id required labels")

@@ -21,23 +21,16 @@ from escalations.intake.mime import InboundEmail
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.reader import Attachment, read_notice
 from escalations.intake.screening import Screen, Verdict, screen
-from escalations.outbound.compose import Letter, Sender, build, case_context, case_letters
+from escalations.outbound.compose import Letter, Sender
 from escalations.routing.directory import Directory
-from escalations.routing.escalation import Decision, decide
+from escalations.routing.escalation import decide
 from escalations.routing.matching import choose_policy, policies_for, subject_reference
 from escalations.routing.policy import Policy
+from escalations.routing.replies import Command, parse_command
+from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView
 from escalations.service.directory import load_directory
-from escalations.storage.models import (
-    Case,
-    CaseEvent,
-    CaseState,
-    Deadline,
-    InboundMessage,
-    InboundStatus,
-    NoticeRecord,
-    OutboxMessage,
-)
-from escalations.storage.repositories import CaseRepository, OutboxRepository
+from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
+from escalations.storage.repositories import CaseRepository
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +101,7 @@ class Apply:
         self.context = context
         self.now = context.clock()
         self.cases = CaseRepository(session)
+        self.actions = CaseActions(session, context.policies, context.sender, self.now, inbound.id)
         self.sender_address = prepared.mail.from_address
 
     def run(self) -> None:
@@ -138,7 +132,7 @@ class Apply:
         reference = subject_reference(self.p.mail.subject)
         case = self.cases.by_reference(reference) if reference else None
         if case is not None:
-            self._event(case, "inbound", f"screening:{verdict.rule}", f"automated mail recorded and not answered: {verdict.reason}")
+            self.actions.event(case, "inbound", f"screening:{verdict.rule}", f"automated mail recorded and not answered: {verdict.reason}")
         self._finish(InboundStatus.IGNORED, f"screening:{verdict.rule}", verdict.reason, case)
 
     def _review(self, rule: str, reason: str, case: Case | None = None) -> None:
@@ -156,7 +150,7 @@ class Apply:
         directory, agency_ids = load_directory(self.session, policy.id)
         if not _known_sender(directory, self.sender_address):
             return self._review("unknown-sender", f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it")
-        case = self._open_case(policy, choice.rule, choice.reason)
+        case = self.actions.open_case(policy, self.p.notice, self.sender_address, choice.rule, choice.reason)
         missing = self._missing(policy)
         if missing:
             return self._await_information(case, policy, missing)
@@ -185,64 +179,71 @@ class Apply:
 
     # -- a message naming a case -----------------------------------------------
 
+    # -- a message naming a case -----------------------------------------------
+
     def _follow_up(self, case: Case) -> None:
         policy = self.context.policies.get(case.partnership)
         if policy is None:
             return self._review("unknown-partnership", f"case {case.reference} belongs to a partnership no longer configured", case)
-        directory, agency_ids = load_directory(self.session, policy.id)
-        if not _known_sender(directory, self.sender_address):
-            self._event(case, "inbound", "unknown-sender", "a message naming this case came from an address outside the directory; held for review")
+        view = self.actions.view(case)
+        if not _known_sender(view.directory, self.sender_address):
+            self.actions.event(case, "inbound", "unknown-sender", "a message naming this case came from an address outside the directory; held for review")
             return self._review("unknown-sender", f"names case {case.reference} but the sender is not in the {policy.short_name} directory", case)
+        self.actions.event(case, "inbound", "subject-reference", f"a reply on case {case.reference} (matched by the reference in its subject)")
         # Only attached notices count on a reply: the quoted text of our own
         # emails would otherwise read as a notice.
         notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date()) if self.p.notice_files else Notice()
-        self._event(case, "inbound", "subject-reference", f"a reply on case {case.reference} (matched by the reference in its subject)")
-        if notice.has_content and case.state == CaseState.AWAITING_INFORMATION:
+        if case.state == CaseState.AWAITING_INFORMATION:
+            return self._information_received(case, policy, view, notice)
+        command = parse_command(body_text(self.p.mail))
+        if case.state != CaseState.OPEN:
+            return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on {case.state} case {case.reference}", case)
+        if command is not None:
+            return self._command(view, command)
+        if notice.has_content:
             self.p = Prepared(self.p.mail, None, notice, self.p.notice_files)
-            missing = self._missing(policy)
-            if missing:
-                return self._await_information(case, policy, missing)
-            case.state = CaseState.OPEN
-            self._route(case, policy, directory, agency_ids, current_stage=None)
-            return self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
-        if notice.has_content and case.state == CaseState.OPEN:
-            self.p = Prepared(self.p.mail, None, notice, self.p.notice_files)
-            self._route(case, policy, directory, agency_ids, current_stage=case.stage)
+            self.actions.add_notice(case, notice)
+            self._route(case, policy, view.directory, view.agency_ids, current_stage=case.stage)
             return self._finish(InboundStatus.PROCESSED, "further-notice", f"case {case.reference} now at stage {case.stage}", case)
+        self.actions.record_response(case, self.sender_address)
         self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}", case)
 
-    # -- writing ---------------------------------------------------------------
+    def _information_received(self, case: Case, policy: Policy, view: CaseView, notice: Notice) -> None:
+        if not notice.has_content:
+            return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}, still waiting for the notice", case)
+        self.p = Prepared(self.p.mail, None, notice, self.p.notice_files)
+        self.actions.add_notice(case, notice)
+        missing = self._missing(policy)
+        if missing:
+            return self._await_information(case, policy, missing)
+        case.state = CaseState.OPEN
+        self._route(case, policy, view.directory, view.agency_ids, current_stage=None)
+        self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
 
-    def _open_case(self, policy: Policy, rule: str, reason: str) -> Case:
-        year = policy.calendar.local(self.now).year
-        number = self.cases.next_number(policy.id, year)
-        case = self.cases.add(
-            Case(
-                reference=f"{policy.prefix}-{year}-{number:04d}",
-                partnership=policy.id,
-                year=year,
-                number=number,
-                state=CaseState.OPEN,
-                stage=1,
-                immediate_risk=False,
-                subject_kind=self.p.notice.subject.kind,
-                raised_by_email=self.sender_address,
-                opened_at=self.now,
-                updated_at=self.now,
-            )
-        )
-        self.inbound.case_id = case.id
-        self._event(case, "inbound", "new-notice", f"a new notice with no case reference opened case {case.reference}")
-        self._event(case, "decision", f"policy:{rule}", reason)
-        self.cases.add_notice(
-            NoticeRecord(case_id=case.id, inbound_id=self.inbound.id, form=self.p.notice.form, data=self.p.notice.to_json(), read_at=self.now)
-        )
-        return case
+    def _command(self, view: CaseView, command: Command) -> None:
+        """A reply whose first line is a command moves the case (and is the stage's response)."""
+        case, actor = view.case, self.sender_address
+        self.actions.event(case, "inbound", f"command:{command.kind}", f"{actor} replied \"{command.word}\"" + (f": {command.text}" if command.text else ""))
+        stage = view.policy.stage(case.stage)
+        if command.kind in ("resolved", "withdrawn"):
+            self.actions.close(view, command.kind, command.text, actor)
+        elif command.kind == "escalate":
+            self.actions.escalate(view, f"{actor} replied \"{command.word}\"" + (f" ({command.text})" if command.text else ""), actor)
+        elif command.kind == "panel" and stage.panel is not None:
+            self.actions.convene_panel(view, actor)
+        elif command.kind == "no_panel" and stage.panel is not None:
+            self.actions.close(view, "resolved", f"the Chair decided not to convene a Resolution Panel. {command.text}".strip(), actor)
+        else:
+            self.actions.record_response(case, actor)
+            return self._finish(InboundStatus.PROCESSED, "correspondence", f"\"{command.word}\" has no meaning at stage {case.stage}; recorded", case)
+        self._finish(InboundStatus.PROCESSED, f"command:{command.kind}", f"case {case.reference} is {case.state} at stage {case.stage}", case)
+
+    # -- writing ---------------------------------------------------------------
 
     def _await_information(self, case: Case, policy: Policy, problems: list[str]) -> None:
         case.state = CaseState.AWAITING_INFORMATION
         case.updated_at = self.now
-        self._event(case, "decision", "awaiting-information", "the notice cannot be routed yet: " + " ".join(problems))
+        self.actions.event(case, "decision", "awaiting-information", "the notice cannot be routed yet: " + " ".join(problems))
         self._information_needed(policy, case, problems)
         self._finish(InboundStatus.PROCESSED, "awaiting-information", f"case {case.reference} waits for information", case)
 
@@ -259,63 +260,13 @@ class Apply:
             "problems": problems,
             "subject_word": "child" if policy.protects == ("child",) else ("adult" if policy.protects == ("adult",) else "child or adult"),
         }
-        self._queue(case, policy, letter, context, reference)
+        self.actions.queue(case, policy, letter, context)
 
     def _route(self, case: Case, policy: Policy, directory: Directory, agency_ids: dict[str, int], current_stage: int | None) -> None:
-        notice = self.p.notice
-        decision = decide(policy, notice, directory, self.sender_address, self.now, current_stage)
-        self._apply_decision(case, decision, agency_ids)
+        decision = decide(policy, self.p.notice, directory, self.sender_address, self.now, current_stage)
         if current_stage is not None:
-            self.cases.add_notice(
-                NoticeRecord(case_id=case.id, inbound_id=self.inbound.id, form=notice.form, data=notice.to_json(), read_at=self.now)
-            )
-        context = case_context(case.reference, policy, decision, notice, self.now)
-        for letter in case_letters(case.reference, decision, self.sender_address, self.p.mail.message_id, self.p.notice_files):
-            self._queue(case, policy, letter, context, case.reference)
-
-    def _apply_decision(self, case: Case, decision: Decision, agency_ids: dict[str, int]) -> None:
-        case.stage = decision.stage.number
-        case.immediate_risk = case.immediate_risk or decision.immediate_risk
-        case.subject_kind = case.subject_kind or self.p.notice.subject.kind
-        if decision.raising_agency is not None:
-            case.raising_agency_id = agency_ids.get(decision.raising_agency.name)
-        if decision.challenged_agency is not None:
-            case.challenged_agency_id = agency_ids.get(decision.challenged_agency.name)
-        case.updated_at = self.now
-        for reason in decision.reasons:
-            self._event(case, "decision", reason.rule, reason.text)
-        existing = {(d.stage, d.kind) for d in case.deadlines}
-        for plan in decision.deadlines:
-            if (plan.stage, plan.kind) in existing:
-                continue
-            self.cases.add_deadline(
-                Deadline(case=case, kind=plan.kind, stage=plan.stage, due=plan.due, met=False, rule=plan.rule, reason=plan.reason)
-            )
-            self._event(case, "deadline", plan.rule, f"{plan.kind} due {plan.due.isoformat()}: {plan.reason}")
-
-    def _queue(self, case: Case | None, policy: Policy, letter: Letter, context: dict, reference: str | None) -> None:
-        out = build(letter, context, policy, self.context.sender, self.now, reference)
-        row = OutboxRepository(self.session).add(
-            OutboxMessage(
-                case_id=case.id if case else None,
-                kind=out.kind,
-                message_id=out.message_id,
-                mail_from=out.mail_from,
-                recipients=list(out.recipients),
-                raw=out.raw,
-                next_attempt_at=self.now,
-                created_at=self.now,
-            )
-        )
-        if case is not None:
-            self._event(case, "outbound", f"send:{out.kind}", f"{out.kind.replace('_', ' ')} queued for {len(out.recipients)} recipient(s)",
-                        outbox_id=row.id, data={"recipients": list(out.recipients), "message_id": out.message_id})
-
-    def _event(self, case: Case, kind: str, rule: str, reason: str, outbox_id: int | None = None, data: dict | None = None) -> None:
-        self.cases.add_event(
-            CaseEvent(case_id=case.id, at=self.now, kind=kind, rule=rule, reason=reason,
-                      inbound_id=self.inbound.id, outbox_id=outbox_id, data=data or {})
-        )
+            self.actions.meet(case, lambda d: d.stage == current_stage and d.kind in RESPONSE_KINDS, "a further notice moved the case on")
+        self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, self.p.notice_files)
 
 
 def _known_sender(directory: Directory, address: str | None) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -127,6 +129,7 @@ class Case(Base):
     raising_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     challenged_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     raised_by_email: Mapped[str | None] = mapped_column(String(320))
+    outcome: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -190,6 +193,22 @@ class Deadline(Base):
     __table_args__ = (UniqueConstraint("case_id", "stage", "kind"),)
 
 
+class Chaser(Base):
+    """A reminder, chaser or move-on taken for a deadline; the unique key makes each happen once."""
+
+    __tablename__ = "chasers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int]
+    for_date: Mapped[date] = mapped_column(Date)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime]
+
+
 class OutboxStatus:
     PENDING = "pending"
     SENT = "sent"
@@ -248,3 +267,30 @@ class Contact(Base):
     agency: Mapped[Agency | None] = relationship(back_populates="contacts")
 
     __table_args__ = (UniqueConstraint("partnership", "agency_id", "role", "email"),)
+
+
+class ImapMailbox(Base):
+    """Where the watcher of one ``[[imap]]`` mailbox stands, and how it is doing (`escalations status`).
+
+    The watcher takes UIDs from ``first_uid`` on under ``uidvalidity``; mail
+    that was in the folder before its first connection is left for
+    ``escalations imap backfill``. UIDVALIDITY and UIDs are unsigned 32-bit.
+    """
+
+    __tablename__ = "imap_mailboxes"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    first_uid: Mapped[int | None] = mapped_column(BigInteger)
+    watching_since: Mapped[datetime | None]
+    connected: Mapped[bool] = mapped_column(Boolean, default=False)
+    mode: Mapped[str | None] = mapped_column(String(16))  # idle | polling
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    last_auth_alert_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+# IMAP intake recognises a message it took before under another UIDVALIDITY by its hash.
+Index("ix_inbound_messages_raw_sha256", InboundMessage.raw_sha256)

@@ -20,6 +20,7 @@ from escalations.storage.models import (
     CaseSequence,
     Contact,
     Deadline,
+    ImapMailbox,
     InboundMessage,
     InboundStatus,
     NoticeRecord,
@@ -237,3 +238,40 @@ class DirectoryRepository(_Repository):
             contact.agency = existing[agency_name] if agency_name else None
             self.session.add(contact)
         self.session.flush()
+
+
+class ImapMailboxRepository(_Repository):
+    """Watched IMAP mailboxes' state, and what each has taken."""
+
+    def ensure(self, name: str, now: datetime, lock: bool = False) -> ImapMailbox:
+        """The mailbox's row, created on first use (two processes may race to create it)."""
+        self.session.execute(
+            self._insert()(ImapMailbox)
+            .values(name=name, connected=False, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        query = select(ImapMailbox).where(ImapMailbox.name == name)
+        if lock and self._postgres:
+            query = query.with_for_update()
+        return self.session.scalars(query).one()
+
+    def all(self) -> Sequence[ImapMailbox]:
+        return self.session.scalars(select(ImapMailbox).order_by(ImapMailbox.name)).all()
+
+    def taken_before(self, mailbox: str, message_id: str | None, raw_sha256: str) -> int | None:
+        """The inbound id of the same bytes taken from this mailbox before, under any UIDVALIDITY or UID."""
+        same_id = InboundMessage.message_id.is_(None) if message_id is None else InboundMessage.message_id == message_id
+        return self.session.scalar(
+            select(InboundMessage.id)
+            .where(InboundMessage.raw_sha256 == raw_sha256, InboundMessage.source == "imap",
+                   InboundMessage.mailbox == mailbox, same_id)
+            .order_by(InboundMessage.id)
+            .limit(1)
+        )
+
+    def taken_since(self, mailbox: str, since: datetime) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(InboundMessage).where(
+                InboundMessage.source == "imap", InboundMessage.mailbox == mailbox, InboundMessage.received_at >= since
+            )
+        ) or 0

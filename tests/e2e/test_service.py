@@ -129,7 +129,7 @@ def test_demo_path_notice_in_case_out_mail_relayed(tmp_path: Path, database_url:
         assert shown.returncode == 0, shown.stderr
         case = json.loads(shown.stdout)
         assert (case["partnership"], case["state"], case["stage"], case["immediate_risk"]) == ("salford", "open", 2, False)
-        assert [d["kind"] for d in case["deadlines"]] == ["stage_response"]
+        assert [(d["kind"], d["met"]) for d in case["deadlines"]] == [("stage_response", False), ("copy:service-manager-copy", True)]
         assert case["deadlines"][0]["due"].endswith("+00:00")
         assert case["events"][0]["rule"] == "new-notice"
 

@@ -100,12 +100,16 @@ def test_case_timeline_explains_every_decision(runtime: Runtime) -> None:
         assert case is not None
         rules = [e.rule for e in case.events]
         assert all(e.reason for e in case.events)
-        deadlines = [(d.kind, d.stage, d.due) for d in case.deadlines]
+        deadlines = [(d.kind, d.stage, d.due, d.met) for d in case.deadlines]
     assert rules[0] == "new-notice"
     assert {"policy:mailbox", "stage-from-notice", "raising-agency", "challenged-agency", "copy:service-manager-copy"} <= set(rules)
     assert rules.count("send:acknowledgement") == 1 and rules.count("send:routed_case") == 1
-    # Received Tuesday 10 March 2026 10:00 GMT; Salford stage 2 is the same working day.
-    assert deadlines == [("stage_response", 2, datetime(2026, 3, 10, 17, 0, tzinfo=UTC))]
+    # Received Tuesday 10 March 2026 10:00 GMT; Salford stage 2 is the same working day,
+    # and the copy to the Service Manager (3.4, within 2 working days) is made at once.
+    assert deadlines == [
+        ("stage_response", 2, datetime(2026, 3, 10, 17, 0, tzinfo=UTC), False),
+        ("copy:service-manager-copy", 2, datetime(2026, 3, 12, 17, 0, tzinfo=UTC), True),
+    ]
 
 
 def test_same_message_twice_makes_one_case(runtime: Runtime) -> None:
@@ -190,7 +194,7 @@ def test_reply_naming_a_case_is_recorded_on_it(runtime: Runtime) -> None:
     assert _inbound(runtime, inbound_id).case_id == case.id
     with runtime.sessions() as session:
         rules = session.scalars(select(CaseEvent.rule).where(CaseEvent.inbound_id == inbound_id)).all()
-    assert rules == ["subject-reference"]
+    assert rules == ["subject-reference", "met:stage_response"], "a reply from the other agency is the stage's response"
 
 
 def test_unknown_reference_goes_to_review(runtime: Runtime) -> None:

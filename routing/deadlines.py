@@ -1,0 +1,127 @@
+"""Chasers: what an open deadline needs at a given moment (a reminder, a chaser, or to move on).
+
+Pure. A reminder goes at the start of the due day (or some hours before a
+deadline that falls on the day it was set); a chaser at breach, then one each
+working day; after the policy's number of chasers the matter moves to the next
+stage or to the business manager. Every action has a deterministic key built
+from ids and ISO dates (STYLE.md 6), so a restart, a rerun or two schedulers
+never send one twice: the database refuses the second key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from escalations.routing.policy import Policy
+
+REMINDER = "reminder"
+CHASER = "chaser"
+ESCALATE = "escalate"
+OVERRUN = "overrun"  # Barnet 3: past the overall timescale, ask for reasons
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    id: int
+    case_id: int
+    kind: str
+    stage: int
+    due: datetime
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class Action:
+    deadline_id: int
+    kind: str  # reminder | chaser | escalate | overrun
+    number: int  # the nth chaser; 1 for the others
+    for_date: date
+    key: str
+    reason: str
+
+
+def action_key(deadline: OpenDeadline, kind: str, day: date) -> str:
+    return f"case:{deadline.case_id}:stage:{deadline.stage}:{deadline.kind}:{kind}:{day.isoformat()}"
+
+
+def due_actions(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
+    """What this deadline needs now, given the keys of actions already taken."""
+    if deadline.kind == "overall_resolution":
+        return _overrun(policy, deadline, sent, now)
+    if now < deadline.due:
+        return _reminder(policy, deadline, sent, now)
+    return _after_breach(policy, deadline, sent, now)
+
+
+def _reminder(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
+    if not policy.chasers.reminder:
+        return []
+    calendar = policy.calendar
+    due_day = calendar.local(deadline.due).date()
+    if calendar.local(deadline.set_at).date() == due_day:
+        remind_at = deadline.due - timedelta(hours=policy.chasers.same_day_reminder_hours)
+        if remind_at <= deadline.set_at:
+            return []  # set too close to the deadline for a reminder to mean anything
+    else:
+        remind_at = calendar.start_of_day(due_day)
+    key = action_key(deadline, REMINDER, due_day)
+    if now < remind_at or key in sent:
+        return []
+    return [Action(deadline.id, REMINDER, 1, due_day, key, f"{_what(deadline)} is due {_when(policy, deadline.due)}")]
+
+
+def _after_breach(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
+    """At breach a chaser; then one each working day; after enough chasers, move on."""
+    calendar = policy.calendar
+    days = _chaser_days(policy, deadline, now)
+    limit = policy.chasers.escalate_after
+    if len(days) > limit:
+        key = action_key(deadline, ESCALATE, days[limit])
+        if key in sent:
+            return []
+        return [Action(deadline.id, ESCALATE, 1, days[limit], key,
+                       f"{_what(deadline)} was due {_when(policy, deadline.due)}; {limit} chaser(s) brought no response")]
+    latest = days[-1]
+    key = action_key(deadline, CHASER, latest)
+    if key in sent:
+        return []
+    return [Action(deadline.id, CHASER, len(days), latest, key,
+                   f"{_what(deadline)} was due {_when(policy, deadline.due)} and is overdue"
+                   f" ({calendar.working_days_between(deadline.due, now)} working day(s) late)")]
+
+
+def _chaser_days(policy: Policy, deadline: OpenDeadline, now: datetime) -> list[date]:
+    """The breach day, then every working day since whose working hours have begun."""
+    calendar = policy.calendar
+    days = [calendar.local(deadline.due).date()]
+    today = calendar.local(now).date()
+    day = calendar.next_working_day(days[0])
+    while day <= today and calendar.start_of_day(day) <= now:
+        days.append(day)
+        day = calendar.next_working_day(day)
+    return days
+
+
+def _overrun(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
+    if now < deadline.due or policy.overall_breach is None:
+        return []
+    day = policy.calendar.local(deadline.due).date()
+    key = action_key(deadline, OVERRUN, day)
+    if key in sent:
+        return []
+    return [Action(deadline.id, OVERRUN, 1, day, key,
+                   f"the whole matter was to be resolved {_when(policy, deadline.due)}. {policy.overall_clause}".strip())]
+
+
+def _what(deadline: OpenDeadline) -> str:
+    if deadline.kind == "stage_response":
+        return f"the stage {deadline.stage} response"
+    if deadline.kind == "immediate_risk":
+        return "action on the immediate risk"
+    return deadline.kind.replace("copy:", "the copy ").replace("_", " ").replace("-", " ")
+
+
+def _when(policy: Policy, moment: datetime) -> str:
+    return policy.calendar.local(moment).strftime("%A %-d %B %Y, %H:%M")

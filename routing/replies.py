@@ -1,0 +1,64 @@
+"""Reply commands: the first unquoted line of a reply says what happens to the case.
+
+``Resolved``, ``Unresolved``, ``Escalate`` and ``Withdrawn`` (any case, then the
+outcome or reason in free text) move the case; at a stage with a Resolution
+Panel the Chair's ``Panel`` or ``No panel`` records the decision to convene.
+Anything else is correspondence, recorded on the timeline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+COMMANDS = {
+    "resolved": "resolved",
+    "unresolved": "escalate",
+    "escalate": "escalate",
+    "escalated": "escalate",
+    "withdrawn": "withdrawn",
+    "withdraw": "withdrawn",
+    "panel": "panel",
+    "convene": "panel",
+    "no panel": "no_panel",
+    "do not convene": "no_panel",
+}
+_COMMAND = re.compile(
+    r"^\s*(no panel|do not convene|unresolved|resolved|escalated|escalate|withdrawn|withdraw|panel|convene)\b[\s:.,;–—-]*(.*)$",
+    re.I,
+)
+# Where quoted history starts, in the common mail clients' words.
+_HISTORY = re.compile(
+    r"^\s*(>|-{2,}\s*original message\s*-{2,}|_{5,}|on .{3,200} wrote:\s*$|from:\s|sent from my |"
+    r"le .{3,200} a écrit|am .{3,200} schrieb)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: str  # resolved | escalate | withdrawn | panel | no_panel
+    word: str  # as written
+    text: str  # the outcome or reason that followed
+
+
+def own_words(body: str | None) -> str:
+    """The reply's own text: everything above the quoted history and signature."""
+    lines = []
+    for line in (body or "").splitlines():
+        if _HISTORY.match(line) or line.strip() == "--":
+            break
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def parse_command(body: str | None) -> Command | None:
+    """The command on the first non-empty line of the reply's own text, if it starts with one."""
+    text = own_words(body)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    match = _COMMAND.match(first)
+    if not match:
+        return None
+    word = match.group(1)
+    rest = " ".join([match.group(2).strip()] + [line.strip() for line in text.splitlines()[1:] if line.strip()]).strip()
+    return Command(COMMANDS[word.lower()], word, rest)

@@ -1,0 +1,234 @@
+"""Case actions: apply an engine decision to a stored case, in the caller's transaction.
+
+Shared by the worker (notices and replies) and the scheduler (chasers): each
+action changes the case, records why on its timeline, sets or meets deadlines
+and writes the outbox rows for the emails it causes, all in one transaction
+(DESIGN.md invariant 3). Nothing here commits or sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from escalations.intake.notices.model import Notice
+from escalations.intake.notices.reader import Attachment
+from escalations.outbound.compose import (
+    Letter,
+    Sender,
+    build,
+    case_context,
+    case_letters,
+    deadline_lines,
+    people,
+    simple_letter,
+    stage_context,
+)
+from escalations.routing import escalation as engine
+from escalations.routing.directory import Directory
+from escalations.routing.escalation import Decision, Parties, Recipient
+from escalations.routing.policy import Policy
+from escalations.service.directory import load_directory
+from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, NoticeRecord, OutboxMessage
+from escalations.storage.repositories import CaseRepository, OutboxRepository
+
+RESPONSE_KINDS = ("stage_response", "immediate_risk", "panel_decision")
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A stored case with what the engine needs: its policy, directory and parties."""
+
+    case: Case
+    policy: Policy
+    directory: Directory
+    agency_ids: dict[str, int]
+    parties: Parties
+
+
+class CaseActions:
+    def __init__(self, session: Session, policies: Mapping[str, Policy], sender: Sender, now: datetime, inbound_id: int | None = None) -> None:
+        self.session = session
+        self.policies = policies
+        self.sender = sender
+        self.now = now
+        self.inbound_id = inbound_id
+        self.cases = CaseRepository(session)
+
+    # -- views -------------------------------------------------------------------
+
+    def view(self, case: Case) -> CaseView:
+        policy = self.policies[case.partnership]
+        directory, agency_ids = load_directory(self.session, policy.id)
+        names = {v: k for k, v in agency_ids.items()}
+        parties = engine.parties_for_case(directory, names.get(case.raising_agency_id or -1), names.get(case.challenged_agency_id or -1), case.raised_by_email)
+        return CaseView(case, policy, directory, agency_ids, parties)
+
+    # -- routing -----------------------------------------------------------------
+
+    def apply_decision(self, case: Case, decision: Decision, agency_ids: dict[str, int], subject_kind: str | None = None) -> None:
+        case.stage = decision.stage.number
+        case.immediate_risk = case.immediate_risk or decision.immediate_risk
+        case.subject_kind = case.subject_kind or subject_kind
+        if decision.raising_agency is not None:
+            case.raising_agency_id = agency_ids.get(decision.raising_agency.name)
+        if decision.challenged_agency is not None:
+            case.challenged_agency_id = agency_ids.get(decision.challenged_agency.name)
+        case.updated_at = self.now
+        for reason in decision.reasons:
+            self.event(case, "decision", reason.rule, reason.text)
+        existing = {(d.stage, d.kind) for d in case.deadlines}
+        for plan in decision.deadlines:
+            if (plan.stage, plan.kind) in existing:
+                continue
+            self.cases.add_deadline(
+                Deadline(case=case, kind=plan.kind, stage=plan.stage, due=plan.due, met=plan.met,
+                         met_at=self.now if plan.met else None, rule=plan.rule, reason=plan.reason)
+            )
+            state = "met at once" if plan.met else f"due {plan.due.isoformat()}"
+            self.event(case, "deadline", plan.rule, f"{plan.kind} {state}: {plan.reason}")
+
+    def route(self, case: Case, policy: Policy, decision: Decision, notice: Notice, agency_ids: dict[str, int],
+              acknowledge: str | None, in_reply_to: str | None, files: Sequence[Attachment]) -> None:
+        """Apply a notice's decision and queue the acknowledgement, routed case and any gap notice."""
+        self.apply_decision(case, decision, agency_ids, notice.subject.kind)
+        if decision.stopped_by is not None:
+            return self.not_escalated(case, policy, decision, acknowledge, in_reply_to)
+        context = case_context(case.reference, policy, decision, notice, self.now)
+        for letter in case_letters(case.reference, decision, acknowledge, in_reply_to, files):
+            self.queue(case, policy, letter, context)
+
+    def not_escalated(self, case: Case, policy: Policy, decision: Decision, acknowledge: str | None, in_reply_to: str | None) -> None:
+        """B&NES: a disagreement within one agency is signposted (whistle-blowing), not escalated."""
+        case.state = CaseState.CLOSED
+        case.closed_at = self.now
+        case.outcome = f"not escalated: {decision.stopped_by.name if decision.stopped_by else ''}"
+        if acknowledge:
+            letter = Letter("not_escalated", "practitioner/not-escalated", f"[{case.reference}] Not escalated", (acknowledge,),
+                            auto_submitted="auto-replied", in_reply_to=in_reply_to)
+            self.queue(case, policy, letter, stage_context(case.reference, policy, decision.stage,
+                       signposts=[{"text": s.text} for s in decision.signposts], subject_word=_subject_word(policy, case)))
+
+    def escalate(self, view: CaseView, why: str, actor: str | None) -> None:
+        """Move the case to its next stage; at the last stage, hand it to the business manager."""
+        case, policy = view.case, view.policy
+        decision = engine.escalate(policy, case.stage, view.parties, view.directory, self.now, case.immediate_risk, why)
+        if decision is None:
+            self.event(case, "decision", "final-stage-unresolved", f"{why} at stage {case.stage}, the policy's last stage")
+            return self.needs_attention(view, f"{why}, and stage {case.stage} is the last stage of the policy: the matter is unresolved.")
+        self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"stage {case.stage} concluded: escalated")
+        self.apply_decision(case, decision, view.agency_ids)
+        context = case_context(case.reference, policy, decision, Notice(), self.now)
+        for letter in case_letters(case.reference, decision, None, None, ()):
+            self.queue(case, policy, letter, context)
+        tell = [a for a in dict.fromkeys([case.raised_by_email, actor]) if a]
+        if tell:
+            update = stage_context(case.reference, policy, decision.stage, event=f"escalated to stage {decision.stage.number}. {why}.",
+                                   routed_to=people(decision.to), deadlines=deadline_lines(policy, decision.deadlines))
+            self.queue(case, policy, simple_letter("case_update", "practitioner/case-update", case.reference, "Case update",
+                                                   decision.stage.number, tell), update)
+
+    def close(self, view: CaseView, state: str, outcome: str, actor: str | None) -> None:
+        case, policy = view.case, view.policy
+        stage = policy.stage(case.stage)
+        closing = engine.close(policy, stage, view.parties, view.directory, state, f"{state} by {actor or 'the service'}: {outcome or 'no text given'}")
+        case.state = CaseState.RESOLVED if state == "resolved" else CaseState.WITHDRAWN
+        case.outcome = outcome or None
+        case.closed_at = case.updated_at = self.now
+        self.meet(case, lambda d: True, f"case {state}")
+        for reason in closing.reasons:
+            self.event(case, "decision", reason.rule, reason.text)
+        context = stage_context(case.reference, policy, stage, state=state, outcome=outcome, copies=people(closing.cc),
+                                copy_reasons=[r.text for r in closing.reasons if r.rule.startswith("copy:")])
+        title = "Resolved" if state == "resolved" else "Withdrawn"
+        self.queue(case, policy, simple_letter("case_closed", "manager/case-closed", case.reference, title, stage.number,
+                                               _emails(closing.to), _emails(closing.cc)), context)
+
+    def convene_panel(self, view: CaseView, actor: str | None) -> None:
+        case, policy = view.case, view.policy
+        stage = policy.stage(case.stage)
+        call = engine.convene_panel(policy, stage, view.parties, view.directory)
+        for reason in call.reasons:
+            self.event(case, "decision", reason.rule, reason.text)
+        for gap in call.gaps:
+            self.event(case, "decision", "directory-gap", gap.reason)
+        self.meet(case, lambda d: d.stage == case.stage and d.kind == "stage_response", f"the Chair convened a panel ({actor or 'unknown'})")
+        if stage.respond_within is not None:
+            due = policy.calendar.due(self.now, stage.respond_within)
+            self.cases.add_deadline(Deadline(case=case, kind="panel_decision", stage=stage.number, due=due, met=False,
+                                             rule="panel-timescale", reason=f"the panel's decision {stage.respond_within.describe()}"))
+            self.event(case, "deadline", "panel-timescale", f"panel_decision due {due.isoformat()}")
+        context = stage_context(case.reference, policy, stage, chair=people(call.chair), members=people(call.members), agencies=list(call.agencies))
+        to = _emails(call.chair + call.members)
+        if to:
+            self.queue(case, policy, simple_letter("panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to), context)
+
+    def needs_attention(self, view: CaseView, what: str) -> None:
+        managers = engine.business_managers(view.directory)
+        if not managers:
+            self.event(view.case, "decision", "no-business-manager", "the directory has no business manager to tell")
+            return
+        stage = view.policy.stage(view.case.stage)
+        context = stage_context(view.case.reference, view.policy, stage, event=what)
+        self.queue(view.case, view.policy, simple_letter("needs_attention", "business_manager/needs-attention", view.case.reference,
+                                                         "Needs attention", stage.number, _emails(managers)), context)
+
+    def record_response(self, case: Case, actor: str | None) -> None:
+        """A reply from someone other than the raiser counts as the stage's response."""
+        if actor and actor != case.raised_by_email:
+            self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"response received from {actor}")
+
+    def meet(self, case: Case, which: Callable[[Deadline], bool], why: str) -> None:
+        for deadline in case.deadlines:
+            if not deadline.met and which(deadline):
+                deadline.met, deadline.met_at = True, self.now
+                self.event(case, "deadline", f"met:{deadline.kind}", f"stage {deadline.stage} {deadline.kind} met: {why}")
+
+    # -- writing -----------------------------------------------------------------
+
+    def open_case(self, policy: Policy, notice: Notice, raised_by: str | None, rule: str, reason: str) -> Case:
+        year = policy.calendar.local(self.now).year
+        number = self.cases.next_number(policy.id, year)
+        case = self.cases.add(
+            Case(reference=f"{policy.prefix}-{year}-{number:04d}", partnership=policy.id, year=year, number=number,
+                 state=CaseState.OPEN, stage=1, immediate_risk=False, subject_kind=notice.subject.kind,
+                 raised_by_email=raised_by, opened_at=self.now, updated_at=self.now)
+        )
+        self.event(case, "inbound", "new-notice", f"a new notice with no case reference opened case {case.reference}")
+        self.event(case, "decision", f"policy:{rule}", reason)
+        self.add_notice(case, notice)
+        return case
+
+    def add_notice(self, case: Case, notice: Notice) -> None:
+        if self.inbound_id is not None:
+            self.cases.add_notice(NoticeRecord(case_id=case.id, inbound_id=self.inbound_id, form=notice.form, data=notice.to_json(), read_at=self.now))
+
+    def queue(self, case: Case | None, policy: Policy, letter: Letter, context: dict[str, Any]) -> OutboxMessage:
+        reference = case.reference if case else None
+        out = build(letter, context, policy, self.sender, self.now, reference)
+        row = OutboxRepository(self.session).add(
+            OutboxMessage(case_id=case.id if case else None, kind=out.kind, message_id=out.message_id, mail_from=out.mail_from,
+                          recipients=list(out.recipients), raw=out.raw, next_attempt_at=self.now, created_at=self.now)
+        )
+        if case is not None:
+            self.event(case, "outbound", f"send:{out.kind}", f"{out.kind.replace('_', ' ')} queued for {len(out.recipients)} recipient(s)",
+                       outbox_id=row.id, data={"recipients": list(out.recipients), "message_id": out.message_id})
+        return row
+
+    def event(self, case: Case, kind: str, rule: str, reason: str, outbox_id: int | None = None, data: dict[str, Any] | None = None) -> None:
+        self.cases.add_event(CaseEvent(case_id=case.id, at=self.now, kind=kind, rule=rule, reason=reason,
+                                       inbound_id=self.inbound_id, outbox_id=outbox_id, data=data or {}))
+
+
+def _emails(recipients: Sequence[Recipient]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r.email for r in recipients))
+
+
+def _subject_word(policy: Policy, case: Case) -> str:
+    if case.subject_kind in ("child", "adult"):
+        return case.subject_kind
+    return "adult" if policy.protects == ("adult",) else "child"
