@@ -86,7 +86,7 @@ class CaseActions:
             if (plan.stage, plan.kind) in existing:
                 continue
             self.cases.add_deadline(
-                Deadline(case=case, kind=plan.kind, stage=plan.stage, due=plan.due, met=plan.met,
+                Deadline(case=case, kind=plan.kind, stage=plan.stage, due=plan.due, set_at=self.now, met=plan.met,
                          met_at=self.now if plan.met else None, rule=plan.rule, reason=plan.reason)
             )
             state = "met at once" if plan.met else f"due {plan.due.isoformat()}"
@@ -159,7 +159,7 @@ class CaseActions:
         self.meet(case, lambda d: d.stage == case.stage and d.kind == "stage_response", f"the Chair convened a panel ({actor or 'unknown'})")
         if stage.respond_within is not None:
             due = policy.calendar.due(self.now, stage.respond_within)
-            self.cases.add_deadline(Deadline(case=case, kind="panel_decision", stage=stage.number, due=due, met=False,
+            self.cases.add_deadline(Deadline(case=case, kind="panel_decision", stage=stage.number, due=due, set_at=self.now, met=False,
                                              rule="panel-timescale", reason=f"the panel's decision {stage.respond_within.describe()}"))
             self.event(case, "deadline", "panel-timescale", f"panel_decision due {due.isoformat()}")
         context = stage_context(case.reference, policy, stage, chair=people(call.chair), members=people(call.members), agencies=list(call.agencies))

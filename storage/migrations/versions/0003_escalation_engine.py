@@ -19,6 +19,8 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("outcome", sa.Text(), nullable=True))
+    with op.batch_alter_table("deadlines") as batch:
+        batch.add_column(sa.Column("set_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "chasers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -44,5 +46,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_chasers_deadline_id"), table_name="chasers")
     op.drop_index(op.f("ix_chasers_case_id"), table_name="chasers")
     op.drop_table("chasers")
+    with op.batch_alter_table("deadlines") as batch:
+        batch.drop_column("set_at")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("outcome")

@@ -1,0 +1,120 @@
+"""The deadline scheduler: one pass takes every reminder, chaser and move-on that is due.
+
+`escalations deadlines run` runs one pass (for cron and tests); `serve` runs one
+a minute. Each case is its own transaction; each action is recorded under its
+unique key before its emails are queued, so two schedulers, a restart or a
+rerun never send anything twice (DESIGN.md invariant 2).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalations.outbound.compose import simple_letter, stage_context
+from escalations.routing import escalation as engine
+from escalations.routing.deadlines import CHASER, ESCALATE, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
+from escalations.service.case_actions import CaseActions, CaseView
+from escalations.service.pipeline import Context
+from escalations.storage.models import Case, CaseState, Chaser, Deadline
+from escalations.storage.repositories import ChaserRepository
+
+log = logging.getLogger(__name__)
+
+LOOKAHEAD = timedelta(hours=12)  # reminders go out before the due time
+
+
+class Scheduler:
+    def __init__(self, sessions: sessionmaker[Session], context: Context) -> None:
+        self.sessions = sessions
+        self.context = context
+
+    def run_once(self) -> int:
+        """One pass over every open case with a deadline near or past; returns the actions taken."""
+        now = self.context.clock()
+        with self.sessions() as session:
+            case_ids = ChaserRepository(session).cases_with_open_deadlines(now + LOOKAHEAD)
+        taken = 0
+        for case_id in case_ids:
+            with self.sessions.begin() as session:
+                taken += self._case(session, case_id)
+        return taken
+
+    def _case(self, session: Session, case_id: int) -> int:
+        now = self.context.clock()
+        case = session.get(Case, case_id)
+        if case is None or case.state != CaseState.OPEN or case.partnership not in self.context.policies:
+            return 0
+        actions = CaseActions(session, self.context.policies, self.context.sender, now)
+        view = actions.view(case)
+        sent = ChaserRepository(session).keys_for_case(case.id)
+        taken = 0
+        for deadline in [d for d in case.deadlines if not d.met]:
+            open_deadline = OpenDeadline(deadline.id, case.id, deadline.kind, deadline.stage, deadline.due, deadline.set_at or case.opened_at)
+            for action in due_actions(view.policy, open_deadline, sent, now):
+                if self._take(session, actions, view, deadline, action):
+                    taken += 1
+            if case.state != CaseState.OPEN:
+                break  # an escalation or closing changed the case: the next pass sees it afresh
+        return taken
+
+    def _take(self, session: Session, actions: CaseActions, view: CaseView, deadline: Deadline, action: Action) -> bool:
+        case = view.case
+        chaser = ChaserRepository(session).take(
+            Chaser(case_id=case.id, deadline_id=deadline.id, kind=action.kind, number=action.number,
+                   for_date=action.for_date, key=action.key, created_at=actions.now)
+        )
+        if chaser is None:
+            return False  # another pass or scheduler already took it
+        actions.event(case, "deadline", f"{action.kind}:{deadline.kind}", action.reason, data={"key": action.key})
+        log.info("scheduler: case %s %s for %s (stage %s)", case.reference, action.kind, deadline.kind, deadline.stage)
+        if action.kind in (REMINDER, CHASER):
+            row = self._remind_or_chase(actions, view, deadline, action)
+            chaser.outbox_id = row.id if row is not None else None
+        elif action.kind == ESCALATE:
+            self._move_on(actions, view, action)
+        elif action.kind == OVERRUN:
+            self._ask_reasons(actions, view, action)
+        return True
+
+    def _remind_or_chase(self, actions: CaseActions, view: CaseView, deadline: Deadline, action: Action):  # type: ignore[no-untyped-def]
+        policy, case = view.policy, view.case
+        stage = policy.stage(deadline.stage)
+        if deadline.kind.startswith("copy:"):
+            to = engine.business_managers(view.directory)
+        else:
+            to = engine.stage_contacts(policy, stage, view.parties, view.directory, immediate=deadline.kind == "immediate_risk")
+        to = to or engine.business_managers(view.directory)
+        if not to:
+            actions.event(case, "decision", "directory-gap", f"nobody in the directory to send the {action.kind} to")
+            return None
+        chasers = policy.chasers
+        then = "the matter moves to the next stage" if chasers.escalate_to == "next_stage" else "the business manager is asked to step in"
+        context = stage_context(case.reference, policy, stage, what=action.reason, number=action.number,
+                                escalate_after=chasers.escalate_after if action.kind == CHASER else 0, then=then)
+        template, title = ("manager/reminder", "Reminder") if action.kind == REMINDER else ("manager/chaser", "Overdue")
+        letter = simple_letter(action.kind, template, case.reference, title, stage.number, [r.email for r in to])
+        return actions.queue(case, policy, letter, context)
+
+    def _move_on(self, actions: CaseActions, view: CaseView, action: Action) -> None:
+        if view.policy.chasers.escalate_to == "next_stage":
+            actions.escalate(view, f"no response: {action.reason}", None)
+        else:
+            actions.needs_attention(view, f"No response after chasing: {action.reason}.")
+
+    def _ask_reasons(self, actions: CaseActions, view: CaseView, action: Action) -> None:
+        """Barnet 3: the escalating agency's manager gives the reasons and confirms the child's safety."""
+        breach = view.policy.overall_breach
+        assert breach is not None
+        asked, gaps = engine.tier_contacts(breach.ask, view.parties, view.directory)
+        for gap in gaps:
+            actions.event(view.case, "decision", "directory-gap", gap.reason)
+        to = asked or engine.business_managers(view.directory)
+        if not to:
+            return
+        stage = view.policy.stage(view.case.stage)
+        context = stage_context(view.case.reference, view.policy, stage, what=action.reason, request=breach.request)
+        letter = simple_letter("overrun", "manager/overrun-reasons", view.case.reference, "Reasons needed", stage.number, [r.email for r in to])
+        actions.queue(view.case, view.policy, letter, context)

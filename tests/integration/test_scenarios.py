@@ -1,0 +1,304 @@
+"""Each partnership's policy walked end to end: notice, every stage, chasers, resolution.
+
+A fixed clock (London time in comments) and the example directory; every
+step asserts the exact recipients, copies and due times the policy text gives.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from escalations.service.runtime import Runtime
+from escalations.storage.models import CaseState
+from tests.conftest import Clock
+from tests.support.scenario import Scenario, by_kind, contact, contacts
+
+T = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731  (GMT until 29 March 2026)
+
+
+def _notice(child: str, dob: str, challenged: str, stage: str, risk: str = "No", **more: str) -> list[tuple[str, str]]:
+    rows = [("Name of child", child), ("Date of birth", dob), ("Agency whose decision is challenged", challenged),
+            ("Please document any information of concern", "The referral was closed without a visit."),
+            ("Current stage", stage), ("Is the child at immediate risk of significant harm?", risk)]
+    return rows + list(more.items())
+
+
+# -- Barnet -------------------------------------------------------------------
+
+BAR_RAISING, BAR_CHALLENGED = "Barnet Community Health", "Barnet Children's Social Care"
+
+
+def _bar(role: str, side: str = "raising") -> str:
+    return contact("barnet", BAR_RAISING if side == "raising" else BAR_CHALLENGED, role)
+
+
+def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@barnet.example").at(T(2026, 3, 10, 10, 0))  # Tuesday 10:00
+    practitioner = _bar("practitioner")
+    ref = s.notice(practitioner, _notice("Sam Smith", "03/09/2019", BAR_CHALLENGED, "1"))
+    sent = by_kind(s.sent())
+    # Stage 1: the professionals in disagreement; the raiser is told, not routed to.
+    assert sent["routed_case"].to == {_bar("practitioner", "challenged")}
+    assert sent["acknowledgement"].to == {practitioner}
+    # Barnet 3: escalated the same working day; the whole matter within five working days.
+    assert s.open_deadlines(ref) == {("stage_response", 1, T(2026, 3, 10, 17, 0)), ("overall_resolution", 1, T(2026, 3, 17, 17, 0))}
+
+    assert s.at(T(2026, 3, 10, 14, 59)).tick() == 0
+    assert s.at(T(2026, 3, 10, 15, 0)).tick() == 1  # two hours before a same-day deadline
+    [reminder] = s.sent()
+    assert (reminder.kind, reminder.to) == ("reminder", {_bar("practitioner", "challenged")})
+    assert reminder.subject == f"[{ref}] Reminder – stage 1"
+    assert s.tick() == 0, "a second pass sends nothing twice"
+
+    s.at(T(2026, 3, 10, 17, 0)).tick()
+    [chaser] = s.sent()
+    assert (chaser.kind, chaser.to, chaser.subject) == ("chaser", {_bar("practitioner", "challenged")}, f"[{ref}] Overdue – stage 1")
+    s.at(T(2026, 3, 11, 9, 0)).tick()
+    assert [m.kind for m in s.sent()] == ["chaser"]
+    # Two chasers brought nothing: Barnet moves the matter to the next stage (same working day rule).
+    s.at(T(2026, 3, 12, 9, 0)).tick()
+    moved = by_kind(s.sent())
+    assert s.case(ref).stage == 2
+    managers = {_bar(r, side) for r in ("line_manager", "team_manager", "head_of_service") for side in ("raising", "challenged")}
+    assert moved["routed_case"].to == managers
+    assert moved["case_update"].to == {practitioner}
+
+    s.reply(ref, _bar("line_manager", "challenged"), "Unresolved: we still do not agree.\n\n> quoted")
+    stage3 = by_kind(s.sent())
+    assert s.case(ref).stage == 3
+    assert stage3["routed_case"].to == {_bar("designated_safeguarding_lead"), _bar("designated_safeguarding_lead", "challenged")}
+
+    s.reply(ref, _bar("designated_safeguarding_lead"), "Escalate - significant policy issue")
+    stage4 = by_kind(s.sent())
+    assert s.case(ref).stage == 4
+    assert stage4["routed_case"].to == {_bar("designated_safeguarding_lead"), _bar("designated_safeguarding_lead", "challenged"),
+                                        contact("barnet", None, "board_manager"), contact("barnet", None, "head_of_safeguarding")}
+    # Barnet 2, Stage 4: a chair from an agency not involved in the dispute is proposed.
+    police_lead = contact("barnet", "Barnet Police", "designated_safeguarding_lead")
+    assert "Proposed chair" in stage4["routed_case"].text and "Barnet Police" in stage4["routed_case"].text
+    assert police_lead not in stage4["routed_case"].everyone
+
+    # Past five working days: the escalating agency's manager is asked for reasons and safety.
+    s.reply(ref, contact("barnet", None, "board_manager"), "We are arranging mediation next week.")
+    s.sent()
+    s.at(T(2026, 3, 17, 17, 0)).tick()
+    overrun = [m for m in s.sent() if m.kind == "overrun"]
+    assert [(m.to, m.subject) for m in overrun] == [({_bar("line_manager")}, f"[{ref}] Reasons needed – stage 4")]
+    assert "safety" in overrun[0].text
+
+    s.reply(ref, _bar("line_manager"), "The delay was agreed; the child was seen at home on Monday and is safe.")
+    assert [m.kind for m in s.sent()] == []
+    s.reply(ref, contact("barnet", None, "head_of_safeguarding"), "Resolved: mediation agreed a strategy discussion on Friday.")
+    [closed] = s.sent()
+    case = s.case(ref)
+    assert (case.state, case.outcome) == (CaseState.RESOLVED, "mediation agreed a strategy discussion on Friday.")
+    assert closed.kind == "case_closed" and closed.subject == f"[{ref}] Resolved – stage 4"
+    assert practitioner in closed.to
+    # Barnet 4: the issue, learning and outcome go to the Board Manager for the BSCB Action Log.
+    assert contact("barnet", None, "board_manager") in closed.everyone
+    assert "Action Log" in closed.text
+    assert s.open_deadlines(ref) == set()
+    assert s.at(T(2026, 3, 20, 12, 0)).tick() == 0, "a resolved case is never chased"
+
+
+# -- Salford ------------------------------------------------------------------
+
+SAL_RAISING, SAL_CHALLENGED = "Northside Health", "Salford Children's Services"
+
+
+def test_salford_three_stages_copies_consultation_and_lado(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    practitioner = contact("salford", SAL_RAISING, "practitioner")
+    ref = s.notice(practitioner, _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED, "1"))
+    sent = by_kind(s.sent())
+    assert sent["routed_case"].to == {contact("salford", SAL_CHALLENGED, "practitioner")}
+    # 3.4: copied to the Service Manager within 2 working days (done at once); 4.2: every notice to the Business Manager.
+    assert sent["routed_case"].cc == {contact("salford", SAL_CHALLENGED, "service_manager"), contact("salford", None, "business_manager")}
+    assert "LADO" in sent["acknowledgement"].text
+    case = s.case(ref)
+    assert {(d.kind, d.met) for d in case.deadlines} == {("stage_response", False), ("copy:service-manager-copy", True)}
+
+    s.reply(ref, contact("salford", SAL_CHALLENGED, "practitioner"), "Unresolved. We maintain the threshold was not met.")
+    stage2 = by_kind(s.sent())
+    assert stage2["routed_case"].to == contacts("salford", (SAL_RAISING, "line_manager"), (SAL_RAISING, "designated_safeguarding_lead"),
+                                                (SAL_CHALLENGED, "line_manager"), (SAL_CHALLENGED, "designated_safeguarding_lead"))
+    s.reply(ref, contact("salford", SAL_RAISING, "line_manager"), "Escalate")
+    stage3 = by_kind(s.sent())
+    # 3.1: the practitioner's manager to the Operational/Service Manager; 3.2: the SQAU for consultation.
+    assert stage3["routed_case"].to == {contact("salford", SAL_RAISING, "line_manager"), contact("salford", SAL_CHALLENGED, "service_manager"),
+                                        contact("salford", None, "quality_assurance_unit")}
+    s.reply(ref, contact("salford", SAL_CHALLENGED, "service_manager"), "Resolved: an assessment will start tomorrow.")
+    [closed] = s.sent()
+    assert s.case(ref).state == CaseState.RESOLVED
+    assert contact("salford", None, "business_manager") in closed.cc  # 5: general issues to the Business Manager
+
+
+def test_salford_copy_to_a_missing_service_manager_is_chased_with_the_business_manager(runtime: Runtime, clock: Clock) -> None:
+    from escalations.routing.directory import parse_csv
+    from escalations.service.directory import current_rows, import_rows
+
+    with runtime.sessions.begin() as session:
+        rows = [r for r in current_rows(session, "salford") if not (r.agency == SAL_CHALLENGED and r.role == "service_manager")]
+        import_rows(session, rows)
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(contact("salford", SAL_RAISING, "practitioner"), _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED, "1"))
+    assert "directory_gap" in by_kind(s.sent())
+    assert ("copy:service-manager-copy", 1, T(2026, 3, 12, 17, 0)) in s.open_deadlines(ref)
+    s.at(T(2026, 3, 12, 17, 0)).tick()
+    chasers = [m for m in s.sent() if m.kind == "chaser" and "copy" in m.text]
+    assert [m.to for m in chasers] == [{contact("salford", None, "business_manager")}]
+    assert parse_csv  # the import path used above is the CLI's own
+
+
+# -- Bury (children) ------------------------------------------------------------
+
+BURYC_RAISING, BURYC_CHALLENGED = "Bury Health Visiting", "Bury Children's Social Care"
+
+
+def test_bury_children_immediate_risk_same_working_day_through_four_tiers(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "bsp@bury.example").at(T(2026, 3, 13, 16, 45))  # Friday 16:45, after the cut-off
+    practitioner = contact("bury-children", BURYC_RAISING, "practitioner")
+    ref = s.notice(practitioner, _notice("Kai Doe", "03/09/2019", BURYC_CHALLENGED, "1", risk="Yes"))
+    assert ref.startswith("BURYC-2026-")
+    sent = by_kind(s.sent())
+    dsls = contacts("bury-children", (BURYC_RAISING, "designated_safeguarding_lead"), (BURYC_CHALLENGED, "designated_safeguarding_lead"))
+    assert sent["routed_case"].to == {contact("bury-children", BURYC_CHALLENGED, "practitioner")} | dsls
+    assert "IMMEDIATE RISK" in sent["acknowledgement"].text
+    # Received after the cut-off on a Friday: the same working day is Monday.
+    assert ("immediate_risk", 1, T(2026, 3, 16, 17, 0)) in s.open_deadlines(ref)
+    for stage, replier_role, expect in [
+        (2, "practitioner", {(BURYC_RAISING, "line_manager"), (BURYC_CHALLENGED, "line_manager")}),
+        (3, "line_manager", {(BURYC_RAISING, "senior_manager"), (BURYC_RAISING, "designated_safeguarding_lead"),
+                             (BURYC_CHALLENGED, "senior_manager"), (BURYC_CHALLENGED, "designated_safeguarding_lead")}),
+    ]:
+        s.reply(ref, contact("bury-children", BURYC_CHALLENGED, replier_role), "Escalate")
+        routed = by_kind(s.sent())["routed_case"]
+        assert s.case(ref).stage == stage
+        assert {contact("bury-children", a, r) for a, r in expect} <= routed.to
+    s.reply(ref, contact("bury-children", BURYC_CHALLENGED, "senior_manager"), "Escalate")
+    routed = by_kind(s.sent())["routed_case"]
+    assert s.case(ref).stage == 4
+    assert contact("bury-children", None, "business_manager") in routed.to
+    s.reply(ref, contact("bury-children", None, "business_manager"), "Resolved: strategy meeting held.")
+    assert s.case(ref).state == CaseState.RESOLVED
+
+
+# -- Bury (adults) --------------------------------------------------------------
+
+BURYA_RAISING, BURYA_CHALLENGED = "Bury Community Health", "Bury Adult Social Care"
+
+
+def test_bury_adults_four_steps_to_the_board_and_999_advice(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "bsp@bury.example").at(T(2026, 3, 10, 10, 0))
+    practitioner = contact("bury-adults", BURYA_RAISING, "practitioner")
+    rows = [("Name of adult", "Pat Jones"), ("Date of birth", "12 March 1952"), ("Agency you disagree with", BURYA_CHALLENGED),
+            ("Details of the disagreement", "Discharged home without the agreed care package."), ("Step", "3"),
+            ("Is the adult at imminent risk of harm?", "Yes")]
+    ref = s.notice(practitioner, rows)
+    assert ref.startswith("BURYA-2026-")
+    sent = by_kind(s.sent())
+    assert "999" in sent["acknowledgement"].text and "safeguarding adults referral" in sent["acknowledgement"].text
+    assert {contact("bury-adults", a, r) for a in (BURYA_RAISING, BURYA_CHALLENGED) for r in ("designated_safeguarding_lead", "senior_manager")} <= sent["routed_case"].to
+    s.reply(ref, contact("bury-adults", BURYA_CHALLENGED, "senior_manager"), "Unresolved")
+    step4 = by_kind(s.sent())["routed_case"]
+    # Step 4: referral to the Safeguarding Adults Board by email; the independent chair mediates.
+    assert {contact("bury-adults", None, "board_referrals"), contact("bury-adults", None, "chair")} <= step4.to
+    assert "action" in step4.text.lower()
+    s.reply(ref, contact("bury-adults", None, "chair"), "Resolved: mediation agreed a joint review.")
+    assert s.case(ref).state == CaseState.RESOLVED
+
+
+# -- B&NES --------------------------------------------------------------------
+
+BNES_RAISING, BNES_CHALLENGED = "B&NES Community Health", "B&NES Social Care"
+
+
+def _bnes(role: str, side: str = "raising") -> str:
+    return contact("bnes", BNES_RAISING if side == "raising" else BNES_CHALLENGED, role)
+
+
+def test_bnes_five_stages_to_the_chairs_panel(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(_bnes("practitioner"), _notice("Alex Example", "30/06/2012", BNES_CHALLENGED, "1"))
+    s.sent()
+    for stage, role in [(2, "line_manager"), (3, "team_manager"), (4, "service_manager")]:
+        s.reply(ref, _bnes("practitioner" if stage == 2 else {3: "line_manager", 4: "team_manager"}[stage], "challenged"), "Unresolved")
+        routed = by_kind(s.sent())["routed_case"]
+        assert s.case(ref).stage == stage
+        assert {_bnes(role), _bnes(role, "challenged")} <= routed.to
+    s.reply(ref, _bnes("service_manager", "challenged"), "Unresolved: no agreement at service manager level.")
+    stage5 = by_kind(s.sent())["routed_case"]
+    assert s.case(ref).stage == 5
+    # The Service Manager's report goes via the Business Manager to the Chair, who decides on a panel.
+    assert {contact("bnes", None, "business_manager"), contact("bnes", None, "chair")} <= stage5.everyone
+    assert "No panel" in stage5.text
+    s.reply(ref, contact("bnes", None, "chair"), "Panel: convene for Thursday.")
+    [panel] = s.sent()
+    assert panel.kind == "panel_convened" and panel.subject == f"[{ref}] Resolution Panel – stage 5"
+    members = {contact("bnes", a, "designated_safeguarding_lead") for a in (BNES_RAISING, BNES_CHALLENGED, "Avon Police")}
+    assert panel.to == members | {contact("bnes", None, "director_quality_assurance")}
+    assert ("panel_decision", 5, T(2026, 3, 17, 17, 0)) in s.open_deadlines(ref)
+    s.reply(ref, contact("bnes", None, "director_quality_assurance"), "Resolved: the panel decided a joint assessment; final.")
+    case = s.case(ref)
+    assert (case.state, case.outcome) == (CaseState.RESOLVED, "the panel decided a joint assessment; final.")
+
+
+def test_bnes_resolution_at_stages_two_to_four_sends_appendix_a_to_the_business_manager(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(_bnes("practitioner"), _notice("Alex Example", "30/06/2012", BNES_CHALLENGED, "3"))
+    s.sent()
+    s.reply(ref, _bnes("team_manager", "challenged"), "Resolved: agreed at team manager level.")
+    [closed] = s.sent()
+    assert contact("bnes", None, "business_manager") in closed.cc
+    assert "Appendix A" in closed.text
+
+
+def test_bnes_chair_may_decline_a_panel(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(_bnes("practitioner"), _notice("Alex Example", "30/06/2012", BNES_CHALLENGED, "5"))
+    s.sent()
+    s.reply(ref, contact("bnes", None, "chair"), "No panel: the agencies agreed a way forward at my meeting.")
+    case = s.case(ref)
+    assert case.state == CaseState.RESOLVED and case.outcome.startswith("the Chair decided not to convene")
+
+
+def test_bnes_disagreement_within_one_agency_is_signposted_not_escalated(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(_bnes("practitioner"), _notice("Alex Example", "30/06/2012", BNES_RAISING, "1"))
+    [reply] = s.sent()
+    assert reply.kind == "not_escalated" and "whistle-blowing" in reply.text
+    assert s.case(ref).state == CaseState.CLOSED
+    assert s.open_deadlines(ref) == set()
+
+
+def test_bnes_immediate_harm_within_24_clock_hours(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 28, 12, 0))  # Saturday before the clocks go forward
+    ref = s.notice(_bnes("practitioner"), _notice("Alex Example", "30/06/2012", BNES_CHALLENGED, "1", risk="Yes"))
+    assert ("immediate_risk", 1, T(2026, 3, 28, 12, 0) + timedelta(hours=24)) in s.open_deadlines(ref)
+
+
+@pytest.mark.parametrize("reply", ["Withdrawn: the family moved out of area.", "withdraw - resolved informally"])
+def test_withdrawn_closes_the_case_and_its_deadlines(runtime: Runtime, clock: Clock, reply: str) -> None:
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    practitioner = contact("salford", SAL_RAISING, "practitioner")
+    ref = s.notice(practitioner, _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED, "1"))
+    s.sent()
+    s.reply(ref, practitioner, reply)
+    [closed] = s.sent()
+    assert s.case(ref).state == CaseState.WITHDRAWN
+    assert closed.subject == f"[{ref}] Withdrawn – stage 1"
+    assert s.open_deadlines(ref) == set()
+
+
+def test_other_replies_are_recorded_and_count_as_the_response(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(contact("salford", SAL_RAISING, "practitioner"), _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED, "1"))
+    s.sent()
+    s.reply(ref, contact("salford", SAL_CHALLENGED, "practitioner"), "Thanks, I will call you this afternoon.\n\nResolved? not yet")
+    assert s.sent() == []
+    case = s.case(ref)
+    assert (case.state, case.stage) == (CaseState.OPEN, 1)
+    assert s.open_deadlines(ref) == set()
+    assert s.at(T(2026, 3, 11, 10, 0)).tick() == 0, "a stage that has responded is not chased"
