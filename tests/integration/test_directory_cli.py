@@ -1,0 +1,69 @@
+"""`escalations directory import|export`: the CSV contract, dry runs, and errors by row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from escalations.service.cli import main
+from escalations.service.directory import current_rows
+from escalations.service.runtime import Runtime
+
+HEADER = "partnership,agency,agency_domains,name,email,role,phone\n"
+
+
+def _run(runtime: Runtime, *args: str) -> int:
+    return main([*args, "--config", str(runtime.settings.path)])
+
+
+def test_export_then_import_round_trips(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "directory.csv"
+    assert _run(runtime, "directory", "export", str(out)) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(HEADER) and text.count("\n") == 1 + 132  # header and every contact
+    capsys.readouterr()
+    assert _run(runtime, "directory", "import", str(out), "--dry-run") == 0
+    assert "dry run: 0 change(s)" in capsys.readouterr().out
+
+
+def test_dry_run_prints_changes_and_changes_nothing(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "salford.csv"
+    csv.write_text(HEADER + "salford,,,New Manager,new.bm@salford.example,business_manager,\n"
+                   "salford,Northside Health,northside-health.example,Ann Lee,ann.lee@northside-health.example,practitioner,\n")
+    assert _run(runtime, "directory", "import", str(csv), "--dry-run") == 0
+    printed = capsys.readouterr().out
+    assert "+ salford: business_manager new.bm@salford.example (partnership)" in printed
+    assert "- salford: business_manager business.manager@salford.example (partnership)" in printed
+    with runtime.sessions() as session:
+        assert any(r.email == "business.manager@salford.example" for r in current_rows(session, "salford"))
+    assert _run(runtime, "directory", "import", str(csv)) == 0
+    with runtime.sessions() as session:
+        assert {r.email for r in current_rows(session, "salford")} == {"new.bm@salford.example", "ann.lee@northside-health.example"}
+        assert any(r.email == "referrals@bury.example" for r in current_rows(session, "bury-adults")), "other partnerships untouched"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("narnia,,,A B,a@b.example,business_manager,", "row 2, column partnership: 'narnia' is not a configured partnership"),
+        ("salford,,,A B,not-an-email,business_manager,", "row 2, column email"),
+        ("salford,,,A B,a@b.example,practitioner,", "row 2, column role"),
+        ("salford,Northside Health,,A B,a@b.example,practitioner,", "row 2, column agency_domains: an agency needs at least one email domain"),
+        ("salford,Northside Health,northside-health.example,,a@b.example,practitioner,", "row 2, column name: is empty"),
+    ],
+)
+def test_errors_name_the_row_and_column(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str], row: str, message: str) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text(HEADER + row + "\n")
+    assert _run(runtime, "directory", "import", str(csv)) == 65
+    assert message in capsys.readouterr().err
+    with runtime.sessions() as session:
+        assert len(current_rows(session)) == 132, "a bad file changes nothing"
+
+
+def test_missing_column_is_reported_on_the_header(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "bad.csv"
+    csv.write_text("partnership,agency,name,email,role\n")
+    assert _run(runtime, "directory", "import", str(csv)) == 65
+    assert "row 1 (header): missing column(s) agency_domains, phone" in capsys.readouterr().err
