@@ -183,6 +183,7 @@ class Deadline(Base):
     kind: Mapped[str] = mapped_column(String(40))
     stage: Mapped[int]
     due: Mapped[datetime] = mapped_column(index=True)
+    set_at: Mapped[datetime | None]  # when the deadline was set (reminders differ for same-day deadlines)
     met: Mapped[bool] = mapped_column(Boolean, default=False)
     met_at: Mapped[datetime | None]
     rule: Mapped[str] = mapped_column(String(80))
