@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +73,17 @@ def parse(raw: bytes) -> InboundEmail:
         attachments=tuple(attachments),
         defects=tuple(type(d).__name__ for part in message.walk() for d in part.defects),
     )
+
+
+def body_text(mail: InboundEmail) -> str | None:
+    """The text a person wrote: the plain part, else the HTML part reduced to text."""
+    if mail.text:
+        return mail.text
+    if mail.html:
+        text = re.sub(r"(?is)<(script|style).*?</\1>", " ", mail.html)
+        text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", text)
+        return html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return None
 
 
 def _headers(message: Message) -> dict[str, str]:

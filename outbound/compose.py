@@ -8,9 +8,8 @@ marked automatic (invariant 7).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -24,6 +23,7 @@ from escalations.intake.notices.model import Notice
 from escalations.intake.notices.reader import Attachment
 from escalations.intake.screening import ORIGIN_HEADER
 from escalations.routing.escalation import Decision, DirectoryGap, Recipient
+from escalations.routing.matching import new_message_id
 from escalations.routing.policy import Policy, Stage
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -65,14 +65,18 @@ def environment() -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class Sender:
-    """Who our mail comes from, and the domain of our Message-IDs."""
+    """Who our mail comes from, the domain of our Message-IDs, and the key that signs them."""
 
     address: str
+    secret: str = field(default="", repr=False)
     display_name: str = "Safeguarding escalations"
 
     @property
     def domain(self) -> str:
         return self.address.rsplit("@", 1)[1]
+
+    def message_id(self, reference: str | None) -> str:
+        return new_message_id(reference, self.domain, self.secret)
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
 def build(letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None) -> Outgoing:
     """Render and assemble one message with its fixed Message-ID."""
     text, html = render(letter.template, context)
-    message_id = f"<{(reference or 'hold').lower()}.{uuid.uuid4().hex[:16]}@{sender.domain}>"
+    message_id = sender.message_id(reference)
     msg = EmailMessage()
     msg["From"] = formataddr((f"{policy.short_name} {sender.display_name}", sender.address))
     msg["Reply-To"] = policy.mailbox

@@ -190,7 +190,7 @@ class CaseActions:
 
     # -- writing -----------------------------------------------------------------
 
-    def open_case(self, policy: Policy, notice: Notice, raised_by: str | None, rule: str, reason: str) -> Case:
+    def open_case(self, policy: Policy, notice: Notice, raised_by: str | None, rule: str, reason: str, document_sha256: str | None = None) -> Case:
         year = policy.calendar.local(self.now).year
         number = self.cases.next_number(policy.id, year)
         case = self.cases.add(
@@ -200,12 +200,13 @@ class CaseActions:
         )
         self.event(case, "inbound", "new-notice", f"a new notice with no case reference opened case {case.reference}")
         self.event(case, "decision", f"policy:{rule}", reason)
-        self.add_notice(case, notice)
+        self.add_notice(case, notice, document_sha256)
         return case
 
-    def add_notice(self, case: Case, notice: Notice) -> None:
+    def add_notice(self, case: Case, notice: Notice, document_sha256: str | None = None) -> None:
         if self.inbound_id is not None:
-            self.cases.add_notice(NoticeRecord(case_id=case.id, inbound_id=self.inbound_id, form=notice.form, data=notice.to_json(), read_at=self.now))
+            self.cases.add_notice(NoticeRecord(case_id=case.id, inbound_id=self.inbound_id, form=notice.form, data=notice.to_json(),
+                                               document_sha256=document_sha256, read_at=self.now))
 
     def queue(self, case: Case | None, policy: Policy, letter: Letter, context: dict[str, Any]) -> OutboxMessage:
         reference = case.reference if case else None

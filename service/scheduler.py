@@ -13,13 +13,15 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalations.outbound.compose import simple_letter, stage_context
+from escalations.outbound.compose import Letter, simple_letter, stage_context
 from escalations.routing import escalation as engine
 from escalations.routing.deadlines import CHASER, ESCALATE, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
 from escalations.service.case_actions import CaseActions, CaseView
 from escalations.service.pipeline import Context
-from escalations.storage.models import Case, CaseState, Chaser, Deadline
-from escalations.storage.repositories import ChaserRepository
+from escalations.routing.policy import Policy
+from escalations.service.directory import load_directory
+from escalations.storage.models import Case, CaseState, Chaser, Deadline, InboundStatus
+from escalations.storage.repositories import ChaserRepository, InboundRepository, NotificationRepository
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,33 @@ class Scheduler:
         for case_id in case_ids:
             with self.sessions.begin() as session:
                 taken += self._case(session, case_id)
+        for policy in self.context.policies.values():
+            with self.sessions.begin() as session:
+                taken += self._review_summary(session, policy)
         return taken
+
+    def _review_summary(self, session: Session, policy: Policy) -> int:
+        """Once a working day, from opening time: what waits in review for this partnership."""
+        now = self.context.clock()
+        calendar = policy.calendar
+        today = calendar.local(now).date()
+        if not calendar.is_working_day(today) or now < calendar.start_of_day(today):
+            return 0
+        waiting = [m for m in InboundRepository(session).with_status(InboundStatus.REVIEW) if (m.review or {}).get("partnership") == policy.id]
+        if not waiting:
+            return 0
+        directory, _ = load_directory(session, policy.id)
+        managers = [r.email for r in engine.business_managers(directory)]
+        key = f"review-summary:{policy.id}:{today.isoformat()}"
+        if not managers or not NotificationRepository(session).take(key, "review_summary", now):
+            return 0
+        items = [{"id": m.id, "received": calendar.local(m.received_at).strftime("%-d %B %Y, %H:%M"),
+                  "reason": m.outcome or "", "candidates": (m.review or {}).get("candidates", [])} for m in waiting]
+        context = {"reference": None, "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name}, "items": items}
+        letter = Letter("review_summary", "business_manager/review-summary", f"{policy.short_name} escalations: {len(items)} waiting for review", tuple(managers))
+        CaseActions(session, self.context.policies, self.context.sender, now).queue(None, policy, letter, context)
+        log.info("scheduler: review summary for %s (%s waiting)", policy.id, len(items))
+        return 1
 
     def _case(self, session: Session, case_id: int) -> int:
         now = self.context.clock()

@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from escalations.intake import mime
 from escalations.intake.notices.model import Notice
+from escalations.routing.replies import own_words
 from escalations.storage.models import Case, InboundMessage, OutboxMessage
 
 
@@ -27,10 +29,14 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case) -> dict[str, Any]:
+def case_detail(case: Case, messages: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The case and its timeline; ``messages`` adds each inbound email's own words (quotes and signature stripped)."""
     detail = case_summary(case)
-    detail["events"] = [
-        {
+    detail["outcome"] = case.outcome
+    shown: set[int] = set()
+    events = []
+    for e in case.events:
+        event = {
             "at": e.at.isoformat(),
             "kind": e.kind,
             "rule": e.rule,
@@ -39,9 +45,26 @@ def case_detail(case: Case) -> dict[str, Any]:
             "outbox_id": e.outbox_id,
             "data": e.data,
         }
-        for e in case.events
-    ]
+        if e.kind == "inbound" and e.inbound_id in (messages or {}) and e.inbound_id not in shown:
+            event["message"] = (messages or {})[e.inbound_id]
+            shown.add(e.inbound_id)
+        events.append(event)
+    detail["events"] = events
     return detail
+
+
+def inbound_for_display(message: InboundMessage) -> dict[str, Any]:
+    """Who wrote and what they said in their own words; the raw message stays stored as it came."""
+    try:
+        mail = mime.parse(message.raw)
+    except mime.MalformedMessage:
+        return {"from": message.envelope_from, "date": None, "text": "(the message could not be read)"}
+    return {
+        "from": mail.from_address,
+        "date": mail.date.isoformat() if mail.date else None,
+        "attachments": len(mail.attachments),
+        "text": own_words(mime.body_text(mail)),
+    }
 
 
 def case_text(detail: dict[str, Any]) -> str:
@@ -53,7 +76,12 @@ def case_text(detail: dict[str, Any]) -> str:
     ]
     lines += [f"  {d['kind']:20} stage {d['stage']}  due {d['due']}  {'met' if d['met'] else 'open'}" for d in detail["deadlines"]] or ["  none"]
     lines += ["", "Timeline:"]
-    lines += [f"  {e['at']}  {e['kind']:9} {e['rule']}: {e['reason']}" for e in detail["events"]]
+    for e in detail["events"]:
+        lines.append(f"  {e['at']}  {e['kind']:9} {e['rule']}: {e['reason']}")
+        message = e.get("message")
+        if message:
+            lines.append(f"{'':4}From {message['from']}" + (f", {message['attachments']} attachment(s)" if message.get("attachments") else ""))
+            lines += [f"{'':6}| {line}" for line in (message["text"] or "(no text)").splitlines()]
     return "\n".join(lines)
 
 
@@ -67,6 +95,9 @@ def inbound_summary(message: InboundMessage) -> dict[str, Any]:
         "size": message.size,
         "case": message.case.reference if message.case else None,
         "reason": message.last_error if message.status == "quarantined" else message.outcome,
+        "from": message.envelope_from,
+        "candidates": (message.review or {}).get("candidates", []),
+        "partnership": (message.review or {}).get("partnership"),
     }
 
 

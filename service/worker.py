@@ -47,6 +47,10 @@ class Worker:
         work = self._claim()
         if work is None:
             return False
+        self._handle(work)
+        return True
+
+    def _handle(self, work: _Work) -> None:
         try:
             self._process(work)
         except (MalformedMessage, PermanentFailure) as exc:
@@ -55,6 +59,13 @@ class Worker:
             # The message text stays in the database; the log says only what kind of failure it was.
             log.exception("inbound %s: try %s failed with %s", work.claim.id, work.claim.tries, type(exc).__name__)
             self._failed(work.claim, f"{type(exc).__name__}: {exc}"[:2000], permanent=False)
+
+    def run_message(self, message_id: int) -> bool:
+        """Handle one particular waiting message now (after a review decision, say)."""
+        work = self._claim(message_id)
+        if work is None:
+            return False
+        self._handle(work)
         return True
 
     def run_until_idle(self, limit: int = 10_000) -> int:
@@ -63,11 +74,11 @@ class Worker:
             handled += 1
         return handled
 
-    def _claim(self) -> _Work | None:
+    def _claim(self, only: int | None = None) -> _Work | None:
         now = self.context.clock()
         with self.sessions.begin() as session:
             repo = InboundRepository(session)
-            claim = repo.claim_next(now, LEASE)
+            claim = repo.claim_next(now, LEASE, only=only)
             if claim is None:
                 return None
             message = repo.get(claim.id)

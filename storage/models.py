@@ -64,6 +64,8 @@ class InboundStatus:
     IGNORED = "ignored"  # screened out (automated mail, our own mail): recorded, never answered
     REVIEW = "review"  # a person must decide (ambiguous policy, unknown case)
     QUARANTINED = "quarantined"  # failed MAX_TRIES times; `quarantine retry` puts it back
+    DUPLICATE = "duplicate"  # the same message came in again (say by SMTP and by IMAP): linked, not processed
+    REJECTED = "rejected"  # a person decided in review that it is not for the service
 
 
 class InboundMessage(Base):
@@ -90,10 +92,15 @@ class InboundMessage(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    review: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # why it waits, the candidates, a person's decision
 
     case: Mapped[Case | None] = relationship()
 
-    __table_args__ = (Index("ix_inbound_messages_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_inbound_messages_status_id", "status", "id"),
+        Index("ix_inbound_messages_message_id", "message_id"),
+    )
 
 
 class CaseSequence(Base):
@@ -141,7 +148,10 @@ class Case(Base):
         back_populates="case", order_by="Deadline.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (UniqueConstraint("partnership", "year", "number"),)
+    __table_args__ = (
+        UniqueConstraint("partnership", "year", "number"),
+        Index("ix_cases_partnership_state", "partnership", "state"),
+    )
 
 
 class CaseEvent(Base):
@@ -172,6 +182,7 @@ class NoticeRecord(Base):
     inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
     form: Mapped[str | None] = mapped_column(String(80))
     data: Mapped[dict[str, Any]]
+    document_sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # the notice file, to spot it sent twice
     read_at: Mapped[datetime]
 
 
@@ -208,6 +219,27 @@ class Chaser(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """A once-only message not tied to one deadline (the daily review summary), by unique key."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+
+class Secret(Base):
+    """Service secrets kept in the database so every process shares them (the Message-ID HMAC key)."""
+
+    __tablename__ = "secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class OutboxStatus:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from escalations.storage.models import (
     Agency,
     Case,
+    Chaser,
     CaseEvent,
     CaseSequence,
     Contact,
@@ -24,9 +26,20 @@ from escalations.storage.models import (
     InboundMessage,
     InboundStatus,
     NoticeRecord,
+    Notification,
     OutboxMessage,
     OutboxStatus,
+    Secret,
 )
+
+
+def _body_digest(raw: bytes) -> str:
+    """A digest of everything after the header section: copies of one message fetched different ways share it."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        head, found, body = raw.partition(separator)
+        if found:
+            return hashlib.sha256(body).hexdigest()
+    return hashlib.sha256(raw).hexdigest()
 
 
 def dedupe_key(message_id: str | None, raw: bytes, imap: tuple[str, int, int] | None = None) -> str:
@@ -80,7 +93,7 @@ class InboundRepository(_Repository):
         assert existing is not None
         return Stored(existing, duplicate=True)
 
-    def claim_next(self, now: datetime, lease: timedelta) -> Claim | None:
+    def claim_next(self, now: datetime, lease: timedelta, only: int | None = None) -> Claim | None:
         """Take the oldest message waiting (or whose worker's lease ran out) for this worker."""
         waiting = (InboundMessage.status == InboundStatus.RECEIVED) | (
             (InboundMessage.status == InboundStatus.PROCESSING) & (InboundMessage.claimed_until < now)
@@ -88,6 +101,8 @@ class InboundRepository(_Repository):
         query: Select[tuple[InboundMessage]] = (
             select(InboundMessage).where(waiting).order_by(InboundMessage.id).limit(1)
         )
+        if only is not None:
+            query = query.where(InboundMessage.id == only)
         if self._postgres:
             query = query.with_for_update(skip_locked=True)
         message = self.session.scalars(query).first()
@@ -167,6 +182,64 @@ class CaseRepository(_Repository):
 
     def add_notice(self, notice: NoticeRecord) -> None:
         self.session.add(notice)
+
+    def case_for_message_id(self, message_id: str, exclude_inbound: int | None = None) -> int | None:
+        """The case a stored Message-ID belongs to: one we sent, or one we received on a case."""
+        sent = self.session.scalar(select(OutboxMessage.case_id).where(OutboxMessage.message_id == message_id))
+        if sent is not None:
+            return sent
+        return self.session.scalar(
+            select(InboundMessage.case_id)
+            .where(InboundMessage.message_id == message_id, InboundMessage.case_id.is_not(None), InboundMessage.id != (exclude_inbound or -1))
+            .order_by(InboundMessage.id)
+            .limit(1)
+        )
+
+    def recipients_of(self, case_id: int) -> set[str]:
+        """Everyone we have written to on a case."""
+        rows = self.session.scalars(select(OutboxMessage.recipients).where(OutboxMessage.case_id == case_id))
+        return {address for recipients in rows for address in recipients}
+
+    def earlier_same_message(self, inbound: InboundMessage) -> InboundMessage | None:
+        """An earlier stored copy of this message: the same Message-ID and the same body bytes."""
+        body = _body_digest(inbound.raw)
+        earlier = self.session.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.message_id == inbound.message_id, InboundMessage.id < inbound.id)
+            .order_by(InboundMessage.id)
+        )
+        return next((m for m in earlier if _body_digest(m.raw) == body), None)
+
+    def case_with_document(self, partnership: str, document_sha256: str) -> Case | None:
+        return self.session.scalars(
+            select(Case)
+            .join(NoticeRecord, NoticeRecord.case_id == Case.id)
+            .where(NoticeRecord.document_sha256 == document_sha256, Case.partnership == partnership)
+            .order_by(Case.id)
+            .limit(1)
+        ).first()
+
+    def open_subjects(self, partnership: str) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
+        """Each open case of a partnership: its reference, its first notice's subject, and its two agencies."""
+        cases = self.session.scalars(
+            select(Case)
+            .where(Case.partnership == partnership, Case.state.in_(("open", "awaiting_information")))
+            .order_by(Case.id)
+        ).all()
+        if not cases:
+            return []
+        notices: dict[int, dict] = {}
+        for record in self.session.scalars(
+            select(NoticeRecord).where(NoticeRecord.case_id.in_([c.id for c in cases])).order_by(NoticeRecord.id)
+        ):
+            notices.setdefault(record.case_id or 0, record.data)
+        names = {a.id: a.name for a in self.session.scalars(select(Agency).where(Agency.partnership == partnership))}
+        out = []
+        for case in cases:
+            subject = (notices.get(case.id) or {}).get("subject") or {}
+            agencies = frozenset(names[i] for i in (case.raising_agency_id, case.challenged_agency_id) if i in names)
+            out.append((case.reference, subject, agencies))
+        return out
 
 
 class OutboxRepository(_Repository):
@@ -275,3 +348,45 @@ class ImapMailboxRepository(_Repository):
                 InboundMessage.source == "imap", InboundMessage.mailbox == mailbox, InboundMessage.received_at >= since
             )
         ) or 0
+
+
+class ChaserRepository(_Repository):
+    def keys_for_case(self, case_id: int) -> set[str]:
+        return set(self.session.scalars(select(Chaser.key).where(Chaser.case_id == case_id)))
+
+    def take(self, chaser: Chaser) -> Chaser | None:
+        """Record the action unless its key is taken (by an earlier pass or another scheduler)."""
+        insert = self._insert()
+        values = {c.key: getattr(chaser, c.key) for c in Chaser.__table__.columns if c.key not in ("id", "outbox_id")}
+        stmt = insert(Chaser).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(Chaser.id)
+        new_id = self.session.execute(stmt).scalar_one_or_none()
+        return self.session.get(Chaser, new_id) if new_id is not None else None
+
+    def cases_with_open_deadlines(self, before: datetime) -> list[int]:
+        """Open cases with an unmet deadline due before ``before`` (uses the index on due)."""
+        query = (
+            select(Deadline.case_id)
+            .join(Case, Case.id == Deadline.case_id)
+            .where(Deadline.met.is_(False), Deadline.due <= before, Case.state == "open")
+            .distinct()
+            .order_by(Deadline.case_id)
+        )
+        return list(self.session.scalars(query))
+
+
+class SecretRepository(_Repository):
+    def get_or_create(self, name: str, make: Callable[[], str]) -> str:
+        """The named secret; the first process to ask makes it, the rest read the same one."""
+        insert = self._insert()
+        self.session.execute(insert(Secret).values(name=name, value=make()).on_conflict_do_nothing(index_elements=["name"]))
+        value = self.session.scalar(select(Secret.value).where(Secret.name == name))
+        assert value is not None
+        return value
+
+
+class NotificationRepository(_Repository):
+    def take(self, key: str, kind: str, now: datetime) -> bool:
+        """Claim a once-only notification; False when another pass or process already has."""
+        insert = self._insert()
+        stmt = insert(Notification).values(key=key, kind=kind, created_at=now).on_conflict_do_nothing(index_elements=["key"])
+        return self.session.execute(stmt.returning(Notification.id)).scalar_one_or_none() is not None

@@ -200,7 +200,8 @@ def test_two_serve_processes_share_fifty_messages_on_postgres(tmp_path: Path, po
     engine = create_engine(postgres_url)
     sessions = make_session_factory(engine)
     for i in range(50):
-        raw = wire(notice_email(salford_notice(), message_id=f"<bulk-{i}@northside-health.example>"))
+        notice = salford_notice(dob=f"{i % 28 + 1:02d}/{i // 28 + 1:02d}/2017")  # fifty different children
+        raw = wire(notice_email(notice, message_id=f"<bulk-{i}@northside-health.example>"))
         receive(sessions, raw, Envelope("smtp", PRACTITIONER, ("escalations@salford.example",)), datetime.now(UTC))
     _until(lambda: _count(postgres_url, InboundMessage, InboundMessage.status == InboundStatus.PROCESSED) == 50,
            timeout=120, what="fifty messages processed")
@@ -225,3 +226,37 @@ def _stored_url(settings: Path) -> str:
     from escalations.service.settings import load_settings
 
     return load_settings(settings).storage_url
+
+
+def test_a_managers_reply_moves_the_right_case_and_a_look_alike_waits_for_review(tmp_path: Path, database_url: str, processes: list[Serve]) -> None:
+    port = free_port()
+    with SmtpSink() as relay:
+        settings = write_settings(tmp_path, database_url, smtp_port=port,
+                                  outbound=f'transport = "smtp"\nhost = "127.0.0.1"\nport = {relay.port}')
+        serve = Serve(settings, tmp_path / "serve.log")
+        processes.append(serve)
+        serve.wait_listening(port)
+        other_child = wire(notice_email(salford_notice(child="Sam Carter", dob="03/09/2019"), message_id="<other@northside-health.example>"))
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.sendmail(PRACTITIONER, ["escalations@salford.example"], EXAMPLE.read_bytes())
+            client.sendmail(PRACTITIONER, ["escalations@salford.example"], other_child)
+        received = relay.wait_for(4, timeout=30)
+        [routed] = [r for r in received if r.message["Subject"] == "[SAL-2026-0001] Escalation – stage 2"]
+
+        manager = "lowri.dalby@childrens.salford.example"
+        reply = notice_email(None, sender=manager, subject="RE: Escalation", body="Escalate: we cannot agree at this level.\n\n> earlier text",
+                             headers={"In-Reply-To": routed.message["Message-ID"], "References": routed.message["Message-ID"]})
+        look_alike = notice_email(salford_notice(dob=None), message_id="<look-alike@northside-health.example>")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.sendmail(manager, ["escalations@salford.example"], wire(reply))
+            client.sendmail(PRACTITIONER, ["escalations@salford.example"], wire(look_alike))
+        url = _stored_url(settings)
+        _until(lambda: _count(url, InboundMessage, InboundMessage.status == InboundStatus.RECEIVED) == 0
+               and _count(url, InboundMessage, InboundMessage.status == InboundStatus.PROCESSING) == 0, what="processing")
+
+        first = json.loads(_cli(settings, "cases", "show", "SAL-2026-0001", "--json").stdout)
+        second = json.loads(_cli(settings, "cases", "show", "SAL-2026-0002", "--json").stdout)
+        assert (first["stage"], second["stage"]) == (3, 2), "the reply moved the case it answered, and only that one"
+        review = json.loads(_cli(settings, "review", "list", "--json").stdout)
+        assert [(r["reason"].split(":")[0], r["candidates"]) for r in review] == [("possible-same-case", ["SAL-2026-0001"])]
+        assert serve.stop() == 0

@@ -194,7 +194,7 @@ def test_reply_naming_a_case_is_recorded_on_it(runtime: Runtime) -> None:
     assert _inbound(runtime, inbound_id).case_id == case.id
     with runtime.sessions() as session:
         rules = session.scalars(select(CaseEvent.rule).where(CaseEvent.inbound_id == inbound_id)).all()
-    assert rules == ["subject-reference", "met:stage_response"], "a reply from the other agency is the stage's response"
+    assert rules == ["match:reference", "met:stage_response"], "a reply from the other agency is the stage's response"
 
 
 def test_unknown_reference_goes_to_review(runtime: Runtime) -> None:
@@ -260,7 +260,8 @@ def test_worker_survives_a_bad_message_and_handles_the_next(runtime: Runtime) ->
 
 def test_case_references_are_unique_under_concurrent_workers(runtime: Runtime) -> None:
     for i in range(12):
-        _deliver(runtime, wire(notice_email(salford_notice(), message_id=f"<n{i}@northside-health.example>")))
+        notice = salford_notice(dob=f"{i + 1:02d}/02/2017")  # twelve different children
+        _deliver(runtime, wire(notice_email(notice, message_id=f"<n{i}@northside-health.example>")))
     errors: list[BaseException] = []
 
     def work() -> None:
