@@ -29,12 +29,13 @@ from escalations.outbound.compose import (
     stage_context,
 )
 from escalations.routing import escalation as engine
+from escalations.routing.deadlines import OVERRUN
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, Parties, Recipient
 from escalations.routing.policy import Policy
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, NoticeRecord, OutboxMessage
-from escalations.storage.repositories import CaseRepository, OutboxRepository
+from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
 
 RESPONSE_KINDS = ("stage_response", "immediate_risk", "panel_decision")
 
@@ -177,10 +178,19 @@ class CaseActions:
         self.queue(view.case, view.policy, simple_letter("needs_attention", "business_manager/needs-attention", view.case.reference,
                                                          "Needs attention", stage.number, _emails(managers)), context)
 
-    def record_response(self, case: Case, actor: str | None) -> None:
+    def record_response(self, view: CaseView, actor: str | None) -> None:
         """A reply from someone other than the raiser counts as the stage's response."""
+        case = view.case
         if actor and actor != case.raised_by_email:
             self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"response received from {actor}")
+        breach = view.policy.overall_breach
+        asked_for_reasons = any(f":{OVERRUN}:" in key for key in ChaserRepository(self.session).keys_for_case(case.id))
+        if breach is None or not actor or not asked_for_reasons:
+            return
+        asked, _ = engine.tier_contacts(breach.ask, view.parties, view.directory)
+        if actor in {r.email for r in asked}:
+            # Barnet 3: the reasons for the delay and the manager's confirmation of the child's safety are recorded.
+            self.event(case, "decision", "overrun-response", f"{actor} replied to the request for reasons and confirmation of safety; their reply is kept with the case. {view.policy.overall_clause}")
 
     def meet(self, case: Case, which: Callable[[Deadline], bool], why: str) -> None:
         for deadline in case.deadlines:

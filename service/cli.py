@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from escalations.intake.receiving import Envelope, receive
 from escalations.routing.directory import DirectoryError, parse_csv, to_csv
 from escalations.routing.policy import ConfigError
 from escalations.service import views
-from escalations.service.clock import system_clock
+from escalations.service.clock import fixed_clock, system_clock
 from escalations.service.directory import changes, current_rows, import_rows, rows_for_export
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
@@ -58,6 +60,8 @@ def _logging(verbose: bool) -> None:
     # aiosmtpd logs envelopes and peers at INFO; our own lines say what matters.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # imapclient logs whole messages at DEBUG, and a line per logout at INFO.
+    logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     command("check-config", cmd_check_config, "validate the settings, policies and seed directory")
     command("migrate", cmd_migrate, "apply database migrations")
+    p = command("status", cmd_status, "show each watched IMAP mailbox's state")
+    p.add_argument("--json", action="store_true")
+
+    imap = sub.add_parser("imap", help="watched IMAP mailboxes").add_subparsers(dest="action", metavar="ACTION")
+    p = imap.add_parser("backfill", parents=[common], help="take the mail already in a mailbox's folder since DATE (safe to run twice)")
+    p.add_argument("--mailbox", required=True, metavar="NAME", help="the [[imap]] name")
+    p.add_argument("--since", required=True, metavar="DATE", type=date.fromisoformat, help="YYYY-MM-DD, by the server's arrival date")
+    p.set_defaults(handler=cmd_imap_backfill)
 
     directory = sub.add_parser("directory", help="import or export the agency directory").add_subparsers(dest="action", metavar="ACTION")
     p = directory.add_parser("import", parents=[common], help="replace the directory of the partnerships the CSV names")
@@ -107,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     p = review.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_review_list)
+    p = review.add_parser("decide", parents=[common], help="settle a waiting message: attach it to a case, open a new one, or reject it")
+    p.add_argument("id", type=int)
+    choice = p.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--case", metavar="REF", help="it belongs to this case")
+    choice.add_argument("--new", action="store_true", help="it opens a new case")
+    choice.add_argument("--reject", action="store_true", help="it is not for the service: record it and send nothing")
+    p.add_argument("--note", default="", help="why (kept with the message)")
+    p.set_defaults(handler=cmd_review_decide)
 
     outbox = sub.add_parser("outbox", help="outgoing mail").add_subparsers(dest="action", metavar="ACTION")
     p = outbox.add_parser("list", parents=[common])
@@ -115,6 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_outbox_list)
     p = outbox.add_parser("send", parents=[common], help="one delivery pass")
     p.set_defaults(handler=cmd_outbox_send)
+
+    deadlines = sub.add_parser("deadlines", help="reminders, chasers and move-ons").add_subparsers(dest="action", metavar="ACTION")
+    p = deadlines.add_parser("run", parents=[common], help="one scheduler pass (for cron and tests)")
+    p.add_argument("--now", type=_moment, help="pretend it is this moment (ISO 8601 with an offset)")
+    p.set_defaults(handler=cmd_deadlines_run)
 
     quarantine = sub.add_parser("quarantine", help="messages that could not be processed").add_subparsers(dest="action", metavar="ACTION")
     p = quarantine.add_parser("list", parents=[common])
@@ -135,6 +160,16 @@ def _runtime(args: argparse.Namespace, migrate: bool = True) -> Runtime:
             runtime.close()
             raise
     return runtime
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 moment") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs an offset, for example 2026-03-10T09:00:00+00:00")
+    return moment
 
 
 def _print_json(value: Any) -> None:
@@ -202,6 +237,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if settings.directory_seed is not None:
         rows = runtime.seed_rows(settings.directory_seed)
         print(f"directory seed: {len(rows)} contacts")
+    for i, mailbox in enumerate(settings.imap):
+        served = [p.id for p in runtime.policies.values() if p.mailbox == mailbox.address]
+        if mailbox.address and not served:
+            raise ConfigError(settings.path, f"imap[{i}].address", f"{mailbox.address} is not a partnership mailbox")
+        print(f"imap {mailbox.name}: {mailbox.folder} on {mailbox.host}:{mailbox.port} for {', '.join(served) or 'the partnership in To/Cc'}")
     print("configuration OK")
     return EX_OK
 
@@ -210,6 +250,25 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     with _runtime(args):
         print("database is up to date")
     return EX_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from escalations.service.imap_status import mailbox_status, status_text
+
+    with _runtime(args) as runtime:
+        entries = mailbox_status(runtime)
+    if args.json:
+        _print_json({"mailboxes": entries})
+    else:
+        print(status_text(entries))
+    return EX_OK
+
+
+def cmd_imap_backfill(args: argparse.Namespace) -> int:
+    from escalations.service.imap_runner import backfill
+
+    with _runtime(args) as runtime:
+        return backfill(runtime, args.mailbox, args.since)
 
 
 def cmd_directory_import(args: argparse.Namespace) -> int:
@@ -258,7 +317,10 @@ def cmd_cases_show(args: argparse.Namespace) -> int:
             if case is None:
                 print(f"no case {args.reference}", file=sys.stderr)
                 return EX_FAIL
-            detail = views.case_detail(case)
+            inbound = InboundRepository(session)
+            ids = {e.inbound_id for e in case.events if e.kind == "inbound" and e.inbound_id}
+            messages = {i: views.inbound_for_display(m) for i in ids if (m := inbound.get(i)) is not None}
+            detail = views.case_detail(case, messages)
         if args.json:
             _print_json(detail)
         else:
@@ -268,6 +330,33 @@ def cmd_cases_show(args: argparse.Namespace) -> int:
 
 def cmd_review_list(args: argparse.Namespace) -> int:
     return _inbound_list(args, InboundStatus.REVIEW)
+
+
+def cmd_review_decide(args: argparse.Namespace) -> int:
+    with _runtime(args) as runtime:
+        with runtime.sessions.begin() as session:
+            message = InboundRepository(session).get(args.id)
+            if message is None or message.status != InboundStatus.REVIEW:
+                print(f"inbound {args.id} is not waiting in review", file=sys.stderr)
+                return EX_FAIL
+            if args.case and CaseRepository(session).by_reference(args.case) is None:
+                print(f"no case {args.case}", file=sys.stderr)
+                return EX_FAIL
+            decision = {"kind": "reject"} if args.reject else ({"kind": "case", "reference": args.case.upper()} if args.case else {"kind": "new"})
+            message.review = {**(message.review or {}), "decision": {**decision, "note": args.note, "at": runtime.clock().isoformat()}}
+            if args.reject:
+                message.status = InboundStatus.REJECTED
+            else:
+                message.status, message.tries = InboundStatus.RECEIVED, 0
+        if args.reject:
+            print(f"inbound {args.id} rejected; nothing was sent")
+            return EX_OK
+        runtime.worker().run_message(args.id)
+        with runtime.sessions() as session:
+            done = InboundRepository(session).get(args.id)
+            outcome = f"{done.status}: {done.outcome or done.last_error}" if done else "gone"
+    print(f"inbound {args.id} {outcome}")
+    return EX_OK
 
 
 def cmd_quarantine_list(args: argparse.Namespace) -> int:
@@ -283,6 +372,8 @@ def _inbound_list(args: argparse.Namespace, status: str) -> int:
         else:
             for r in rows:
                 print(f"{r['id']:6} {r['received_at']} {r['source']:6} tries {r['tries']}  {r['reason']}")
+                if r["candidates"]:
+                    print(f"{'':6} candidates: {', '.join(r['candidates'])}")
             if not rows:
                 print(f"nothing in {status}")
         return EX_OK
@@ -313,6 +404,15 @@ def cmd_outbox_list(args: argparse.Namespace) -> int:
             for r in rows:
                 print(f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}")
         return EX_OK
+
+
+def cmd_deadlines_run(args: argparse.Namespace) -> int:
+    with _runtime(args) as runtime:
+        if args.now is not None:
+            runtime.clock = fixed_clock(args.now)
+        taken = runtime.scheduler().run_once()
+    print(f"deadline pass: {taken} action(s) taken")
+    return EX_OK
 
 
 def cmd_outbox_send(args: argparse.Namespace) -> int:

@@ -7,40 +7,44 @@ deadlines and the outbox rows together (invariant 3).
 
 from __future__ import annotations
 
-import html as html_lib
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from escalations.intake import mime
-from escalations.intake.mime import InboundEmail
+from escalations.intake.mime import InboundEmail, body_text
+from escalations.intake.notices.formats import notice_format
 from escalations.intake.notices.model import Notice
+from escalations.intake.notices.profile import wordings_of
 from escalations.intake.notices.reader import Attachment, read_notice
 from escalations.intake.screening import Screen, Verdict, screen
 from escalations.outbound.compose import Letter, Sender
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import decide
-from escalations.routing.matching import choose_policy, policies_for, subject_reference
+from escalations.routing.escalation import parties_for_notice
+from escalations.routing.matching import (
+    OpenCase,
+    SubjectMatch,
+    body_reference,
+    choose_policy,
+    match_subject,
+    policies_for,
+    reference_from_message_id,
+    subject_reference,
+)
 from escalations.routing.policy import Policy
-from escalations.routing.replies import Command, parse_command
+from escalations.routing.replies import Command, own_words, parse_command
 from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
 from escalations.storage.repositories import CaseRepository
 
 log = logging.getLogger(__name__)
-
-NOTICE_TYPES = (
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/pdf",
-    "application/msword",
-)
-NOTICE_SUFFIXES = (".docx", ".pdf", ".doc", ".odt", ".rtf")
-
 
 @dataclass(frozen=True)
 class Context:
@@ -66,23 +70,15 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared
         return Prepared(mail, verdict, Notice(), ())
     today = context.clock().astimezone(_london()).date()
     files = tuple(a for a in mail.attachments if is_notice_file(a))
-    notice = read_notice(files, body_text(mail), today=today)
+    # The policy is chosen later, but the mailbox already says whose form wordings to know.
+    forms = [policy.form for policy in policies_for(mail.to + mail.cc, context.policies)]
+    notice = read_notice(files, body_text(mail), today=today, form=wordings_of(forms))
     return Prepared(mail, None, notice, files)
 
 
-def body_text(mail: InboundEmail) -> str | None:
-    if mail.text:
-        return mail.text
-    if mail.html:
-        text = re.sub(r"(?is)<(script|style).*?</\1>", " ", mail.html)
-        text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", text)
-        return html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
-    return None
-
-
 def is_notice_file(attachment: Attachment) -> bool:
-    name = (attachment.filename or "").lower()
-    return attachment.content_type in NOTICE_TYPES or name.endswith(NOTICE_SUFFIXES)
+    """A document a notice may be in, by its bytes or its name (intake.notices.formats)."""
+    return notice_format(attachment.filename, attachment.content_type, attachment.data) is not None
 
 
 def _london():  # type: ignore[no-untyped-def]
@@ -107,13 +103,78 @@ class Apply:
     def run(self) -> None:
         if self.p.verdict is not None:
             return self._ignored(self.p.verdict)
-        reference = subject_reference(self.p.mail.subject) or self.p.notice.case_reference
-        if reference:
-            case = self.cases.by_reference(reference)
-            if case is None:
-                return self._review("unknown-reference", f"the subject names case {reference}, which does not exist")
-            return self._follow_up(case)
+        earlier = self._same_message_earlier()
+        if earlier is not None:
+            return self._duplicate(earlier)
+        decided = (self.inbound.review or {}).get("decision")
+        if decided:
+            return self._decided(decided)
+        found = self._find_case()
+        if found is not None:
+            return found
         return self._new_notice()
+
+    def _decided(self, decided: dict) -> None:
+        """A person settled this message in review: take it as they said (nothing is auto-merged)."""
+        if decided.get("kind") == "case":
+            case = self.cases.by_reference(decided["reference"])
+            if case is None:
+                return self._review("review-decision", f"the decision names case {decided['reference']}, which does not exist")
+            return self._follow_up(case, "review-decision", f"a person attached it to {case.reference} in review", checked=True)
+        return self._new_notice(forced=True)
+
+    def _find_case(self) -> None | bool:
+        """Layers 1 and 2: our Message-IDs, then a reference from a participant. None: no case named."""
+        secret = self.context.sender.secret
+        for message_id in ([self.p.mail.in_reply_to] if self.p.mail.in_reply_to else []) + list(reversed(self.p.mail.references)):
+            reference = reference_from_message_id(message_id, secret) if secret else None
+            case = self.cases.by_reference(reference) if reference else self._case_by_stored_id(message_id)
+            if case is not None:
+                why = "our signed Message-ID" if reference else "a Message-ID stored on the case"
+                return self._follow_up(case, "message-id", f"it answers {why} ({message_id})") or True
+        reference = (subject_reference(self.p.mail.subject) or body_reference(own_words(body_text(self.p.mail)))
+                     or self.p.notice.case_reference)
+        if not reference:
+            return None
+        case = self.cases.by_reference(reference)
+        if case is None:
+            self._review("unknown-reference", f"it names case {reference}, which does not exist")
+            return True
+        if not self._participant(case):
+            self.actions.event(case, "inbound", "reference-from-outsider", "a message naming this case came from someone who is not a participant; held for review")
+            self._review("reference-from-outsider", f"it names case {reference} but the sender is not a participant of it or a contact of its agencies", case=case)
+            return True
+        return self._follow_up(case, "reference", f"it names {reference} and the sender is a participant", checked=True) or True
+
+    def _case_by_stored_id(self, message_id: str) -> Case | None:
+        case_id = self.cases.case_for_message_id(message_id, exclude_inbound=self.inbound.id)
+        return self.session.get(Case, case_id) if case_id is not None else None
+
+    def _participant(self, case: Case) -> bool:
+        """The raiser, anyone we have written to on the case, or a contact of its agencies or the partnership."""
+        sender = self.sender_address
+        if not sender:
+            return False
+        if sender == case.raised_by_email or sender in self.cases.recipients_of(case.id):
+            return True
+        view = self.actions.view(case)
+        if any(c.email == sender and c.agency is None for c in view.directory.contacts):
+            return True
+        agency = view.directory.agency_for_address(sender)
+        return agency is not None and agency in (view.parties.raising, view.parties.challenged)
+
+    def _same_message_earlier(self) -> InboundMessage | None:
+        """The same message taken before (by SMTP and by IMAP, say): same Message-ID and the same body."""
+        if not self.p.mail.message_id:
+            return None
+        return self.cases.earlier_same_message(self.inbound)
+
+    def _duplicate(self, earlier: InboundMessage) -> None:
+        self.inbound.duplicate_of = earlier.id
+        case = earlier.case
+        if case is not None:
+            self.actions.event(case, "inbound", "duplicate-message", f"the same message arrived again ({self.inbound.source}); linked to inbound {earlier.id}, not processed again")
+        self._finish(InboundStatus.DUPLICATE, "duplicate-message", f"the same message as inbound {earlier.id}", case)
 
     # -- outcomes -------------------------------------------------------------
 
@@ -135,12 +196,17 @@ class Apply:
             self.actions.event(case, "inbound", f"screening:{verdict.rule}", f"automated mail recorded and not answered: {verdict.reason}")
         self._finish(InboundStatus.IGNORED, f"screening:{verdict.rule}", verdict.reason, case)
 
-    def _review(self, rule: str, reason: str, case: Case | None = None) -> None:
+    def _review(self, rule: str, reason: str, case: Case | None = None, candidates: tuple[str, ...] = (), partnership: str | None = None) -> None:
+        """Wait for a person: the reason, the candidate cases, and the partnership whose business manager is told."""
+        if partnership is None:
+            mailboxes = policies_for(tuple(self.inbound.envelope_to or ()) + self.p.mail.to + self.p.mail.cc, self.context.policies)
+            partnership = case.partnership if case is not None else (mailboxes[0].id if mailboxes else None)
+        self.inbound.review = {"rule": rule, "reason": reason, "candidates": list(candidates), "partnership": partnership}
         self._finish(InboundStatus.REVIEW, rule, reason, case)
 
     # -- a message with no case reference --------------------------------------
 
-    def _new_notice(self) -> None:
+    def _new_notice(self, forced: bool = False) -> None:
         addresses = tuple(self.inbound.envelope_to or ()) + self.p.mail.to + self.p.mail.cc
         candidates = policies_for(addresses, self.context.policies)
         choice = choose_policy(candidates, self.p.notice.subject.kind)
@@ -148,14 +214,48 @@ class Apply:
             return self._undecided_policy(candidates, choice.rule, choice.reason)
         policy = choice.policy
         directory, agency_ids = load_directory(self.session, policy.id)
-        if not _known_sender(directory, self.sender_address):
-            return self._review("unknown-sender", f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it")
-        case = self.actions.open_case(policy, self.p.notice, self.sender_address, choice.rule, choice.reason)
+        if not forced and not _known_sender(directory, self.sender_address):
+            return self._review("unknown-sender", f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it", partnership=policy.id)
+        same_document = self._same_document(policy)
+        if same_document is not None:
+            return self._document_again(same_document)
+        if not forced and self.p.notice.has_content:
+            match = self._same_subject(policy, directory)
+            if match.outcome == "review":
+                return self._review("possible-same-case", match.reason, candidates=match.candidates, partnership=policy.id)
+            if match.outcome == "match":
+                case = self.cases.by_reference(match.reference or "")
+                assert case is not None
+                return self._follow_up(case, "same-subject", match.reason, checked=True)
+        case = self.actions.open_case(policy, self.p.notice, self.sender_address, choice.rule, choice.reason, self._document_hash())
         missing = self._missing(policy)
         if missing:
             return self._await_information(case, policy, missing)
         self._route(case, policy, directory, agency_ids, current_stage=None)
         self._finish(InboundStatus.PROCESSED, "new-notice", f"case {case.reference} opened and routed", case)
+
+    def _same_subject(self, policy: Policy, directory: Directory) -> SubjectMatch:
+        """Layer 3: an open case about the same person between the same two agencies."""
+        parties = parties_for_notice(directory, self.p.notice, self.sender_address)
+        agencies = frozenset(a.name for a in (parties.raising, parties.challenged) if a is not None)
+        open_cases = [
+            OpenCase(reference, subject.get("name"), date.fromisoformat(subject["dob"]) if subject.get("dob") else None, agencies)
+            for reference, subject, agencies in self.cases.open_subjects(policy.id)
+        ]
+        return match_subject(self.p.notice.subject.name, self.p.notice.subject.dob, agencies, open_cases)
+
+    def _document_hash(self) -> str | None:
+        return hashlib.sha256(self.p.notice_files[0].data).hexdigest() if self.p.notice_files else None
+
+    def _same_document(self, policy: Policy) -> Case | None:
+        digest = self._document_hash()
+        return self.cases.case_with_document(policy.id, digest) if digest else None
+
+    def _document_again(self, case: Case) -> None:
+        """The same notice document sent by another person: recorded once on the case, with both senders."""
+        self.actions.event(case, "inbound", "duplicate-notice", f"the same notice document was also sent by {self.sender_address or 'an unknown sender'}; not routed again",
+                           data={"sender": self.sender_address})
+        self._finish(InboundStatus.PROCESSED, "duplicate-notice", f"the same notice as case {case.reference}", case)
 
     def _undecided_policy(self, candidates: list[Policy], rule: str, reason: str) -> None:
         known = [p for p in candidates if _known_sender(load_directory(self.session, p.id)[0], self.sender_address)]
@@ -181,15 +281,15 @@ class Apply:
 
     # -- a message naming a case -----------------------------------------------
 
-    def _follow_up(self, case: Case) -> None:
+    def _follow_up(self, case: Case, layer: str, why: str, checked: bool = False) -> None:
         policy = self.context.policies.get(case.partnership)
         if policy is None:
             return self._review("unknown-partnership", f"case {case.reference} belongs to a partnership no longer configured", case)
         view = self.actions.view(case)
-        if not _known_sender(view.directory, self.sender_address):
+        if not checked and not _known_sender(view.directory, self.sender_address):
             self.actions.event(case, "inbound", "unknown-sender", "a message naming this case came from an address outside the directory; held for review")
             return self._review("unknown-sender", f"names case {case.reference} but the sender is not in the {policy.short_name} directory", case)
-        self.actions.event(case, "inbound", "subject-reference", f"a reply on case {case.reference} (matched by the reference in its subject)")
+        self.actions.event(case, "inbound", f"match:{layer}", f"matched to {case.reference}: {why}", data={"from": self.sender_address})
         # Only attached notices count on a reply: the quoted text of our own
         # emails would otherwise read as a notice.
         notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date()) if self.p.notice_files else Notice()
@@ -205,7 +305,7 @@ class Apply:
             self.actions.add_notice(case, notice)
             self._route(case, policy, view.directory, view.agency_ids, current_stage=case.stage)
             return self._finish(InboundStatus.PROCESSED, "further-notice", f"case {case.reference} now at stage {case.stage}", case)
-        self.actions.record_response(case, self.sender_address)
+        self.actions.record_response(view, self.sender_address)
         self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}", case)
 
     def _information_received(self, case: Case, policy: Policy, view: CaseView, notice: Notice) -> None:
@@ -234,7 +334,7 @@ class Apply:
         elif command.kind == "no_panel" and stage.panel is not None:
             self.actions.close(view, "resolved", f"the Chair decided not to convene a Resolution Panel. {command.text}".strip(), actor)
         else:
-            self.actions.record_response(case, actor)
+            self.actions.record_response(view, actor)
             return self._finish(InboundStatus.PROCESSED, "correspondence", f"\"{command.word}\" has no meaning at stage {case.stage}; recorded", case)
         self._finish(InboundStatus.PROCESSED, f"command:{command.kind}", f"case {case.reference} is {case.state} at stage {case.stage}", case)
 

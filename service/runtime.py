@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from functools import cached_property
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from escalations.routing.policy import ConfigError, Policy, load_policies
 from escalations.service.clock import Clock, system_clock
 from escalations.service.directory import import_rows
 from escalations.service.pipeline import Context
+from escalations.service.scheduler import Scheduler
 from escalations.service.settings import Settings
 from escalations.service.worker import Worker
 from escalations.storage.engine import make_engine, make_session_factory
 from escalations.storage.migrate import upgrade
-from escalations.storage.repositories import DirectoryRepository
+from escalations.storage.repositories import DirectoryRepository, SecretRepository
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,15 @@ class Runtime:
             raise ConfigError(self.settings.path, "directory.seed", f"{seed} cannot be read: {exc.strerror}") from None
         return parse_csv(text, self.policies)
 
+    @cached_property
+    def secret(self) -> str:
+        """The Message-ID signing key: made once, kept in the database, shared by every process."""
+        with self.sessions.begin() as session:
+            return SecretRepository(session).get_or_create("message_id_hmac", lambda: secrets.token_hex(32))
+
     def context(self) -> Context:
         outbound = self.settings.outbound
-        sender = Sender(outbound.from_address)
+        sender = Sender(outbound.from_address, self.secret)
         return Context(
             policies=self.policies,
             screen=Screen(own_addresses=frozenset({outbound.from_address}), message_id_domain=sender.domain),
@@ -76,6 +84,9 @@ class Runtime:
 
     def worker(self) -> Worker:
         return Worker(self.sessions, self.context())
+
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.sessions, self.context())
 
     def transport(self) -> Transport:
         o = self.settings.outbound

@@ -1,4 +1,4 @@
-"""`escalations serve`: the SMTP intake, the worker and the outbox sender in one process.
+"""`escalations serve`: the SMTP intake, the IMAP watchers, the worker and the outbox sender in one process.
 
 The SMTP server runs on an asyncio loop and only stores; the worker and the
 sender are threads that do the blocking database and network work. SIGTERM
@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from escalations.intake.receiving import Envelope, receive
 from escalations.intake.smtp import IntakeHandler, make_server_factory
+from escalations.service.imap_runner import start_watchers
 from escalations.service.runtime import Runtime
 from escalations.storage.repositories import Stored
 
@@ -33,9 +34,11 @@ class Service:
 
     def run(self) -> None:
         self.runtime.prepare_database()
+        self.threads += start_watchers(self.runtime, self.stopping, self._stored)
         if self.process:
             self._start_thread("worker", self._worker_loop)
             self._start_thread("sender", self._sender_loop)
+            self._start_thread("scheduler", self._scheduler_loop)
         try:
             asyncio.run(self._serve_smtp())
         finally:
@@ -102,6 +105,15 @@ class Service:
             if not _guarded("sender", sender.run_once):
                 self.mail_waiting.wait(poll)
                 self.mail_waiting.clear()
+
+
+    def _scheduler_loop(self) -> None:
+        scheduler = self.runtime.scheduler()
+        every = self.runtime.settings.worker.scheduler_seconds
+        while not self.stopping.is_set():
+            if _guarded("scheduler", scheduler.run_once):
+                self.mail_waiting.set()
+            self.stopping.wait(every)
 
 
 def _guarded(name: str, step: Callable[[], object]) -> object:

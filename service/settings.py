@@ -60,6 +60,13 @@ class ImapSettings:
     oauth2_token_file: Path | None = None
     folder: str = "INBOX"
     processed_folder: str = "Processed"
+    # Additions to DESIGN.md (README, "Watching a mailbox over IMAP"):
+    address: str | None = None  # the partnership mailbox this folder receives, e.g. bsp@bury.example
+    processed_flag: str | None = None  # set: taken mail is flagged with this keyword and stays in the folder
+    idle: bool = True  # false: poll even where the server offers IDLE
+    poll_seconds: float = 60.0
+    timeout_seconds: float = 60.0
+    backoff_max_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class WorkerSettings:
     enabled: bool = True  # false: this process only takes mail in (another runs the worker)
     poll_seconds: float = 1.0
     sender_poll_seconds: float = 2.0
+    scheduler_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,9 @@ class _Reader:
                 poll_seconds=float(self.value(self.table("worker"), "worker", "poll_seconds", (int, float), 1.0)),
                 sender_poll_seconds=float(
                     self.value(self.table("worker"), "worker", "sender_poll_seconds", (int, float), 2.0)
+                ),
+                scheduler_seconds=float(
+                    self.value(self.table("worker"), "worker", "scheduler_seconds", (int, float), 60.0)
                 ),
             ),
         )
@@ -239,9 +250,34 @@ class _Reader:
                     oauth2_token_file=self._path(t, where, "oauth2_token_file"),
                     folder=self.value(t, where, "folder", str, "INBOX"),
                     processed_folder=self.value(t, where, "processed_folder", str, "Processed"),
+                    **self.imap_additions(t, where),
                 )
             )
+        names = [m.name for m in out]
+        if len(set(names)) != len(names):
+            raise self.fail("imap", "two [[imap]] tables have the same name; each mailbox needs its own")
         return tuple(out)
+
+    def imap_additions(self, t: dict[str, Any], where: str) -> dict[str, Any]:
+        sources = [k for k in ("password_env", "password_file", "oauth2_token_command", "oauth2_token_file") if k in t]
+        if len(sources) != 1:
+            raise self.fail(where, "needs exactly one of password_env, password_file, oauth2_token_command, oauth2_token_file")
+        address = self.value(t, where, "address", str, None)
+        if address is not None and "@" not in address:
+            raise self.fail(f"{where}.address", f"{address!r} is not an email address")
+        seconds = {
+            key: float(self.value(t, where, key, (int, float), default))
+            for key, default in (("poll_seconds", 60.0), ("timeout_seconds", 60.0), ("backoff_max_seconds", 300.0))
+        }
+        for key, value in seconds.items():
+            if value <= 0:
+                raise self.fail(f"{where}.{key}", "must be more than 0")
+        return {
+            "address": address.lower() if address else None,
+            "processed_flag": self.value(t, where, "processed_flag", str, None) or None,
+            "idle": self.value(t, where, "idle", bool, True),
+            **seconds,
+        }
 
     def _path(self, t: dict[str, Any], where: str, key: str) -> Path | None:
         value = self.value(t, where, key, str, None)

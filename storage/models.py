@@ -80,8 +80,8 @@ class InboundMessage(Base):
     message_id: Mapped[str | None] = mapped_column(String(998))
     raw_sha256: Mapped[str] = mapped_column(String(64))
     dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
-    imap_uidvalidity: Mapped[int | None] = mapped_column(Integer)
-    imap_uid: Mapped[int | None] = mapped_column(Integer)
+    imap_uidvalidity: Mapped[int | None] = mapped_column(BigInteger)  # IMAP allows up to 2**32 - 1
+    imap_uid: Mapped[int | None] = mapped_column(BigInteger)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED)

@@ -2,9 +2,13 @@
 
 The package is checked as a zip first (size, parts, unpacked size counted as it
 is read, compression ratio), so python-docx only ever opens a package whose
-every part has already been read within the limits. Then the body is walked in
-document order: label/value tables, tables with a row of labels over rows of
-answers, nested tables, and "Label: value" paragraphs; then headers and footers.
+every part has already been read within the limits. ``wordml`` turns the XML
+into what Word shows; this module finds the labels and answers in it, in
+document order (headers, body, footers): "Label: value" paragraphs and the
+blank-form habit "D.O.B 3rd September 2019", label/value tables side by side,
+a row of labels over rows of answers, a label row over its answer rows (a
+ticked list, free text), nested tables, merged cells, text boxes, and content
+controls named after a field.
 """
 
 from __future__ import annotations
@@ -12,19 +16,27 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
-from typing import Protocol
+from dataclasses import dataclass, field
 
 import docx
 from docx.document import Document
 from docx.opc.exceptions import OpcError
 from docx.oxml.exceptions import InvalidXmlError
 from docx.section import Section, _Footer, _Header
-from docx.table import Table, _Cell, _Row
-from docx.text.paragraph import Paragraph
-from lxml.etree import LxmlError
+from lxml.etree import LxmlError, _Element
 
-from escalations.intake.notices.fields import LabelledValue, Line, labelled_values, match_label
+from escalations.intake.notices import wordml
+from escalations.intake.notices.docx_tables import TableReader
+from escalations.intake.notices.fields import (
+    EVERY_FIELD,
+    LabelledValue,
+    Line,
+    Vocabulary,
+    labelled_values,
+)
+from escalations.intake.notices.wordml import Cell, Control, Paragraph, Table, TextBox
 
 __all__ = ["LabelledValue", "UnreadableDocument", "read_docx"]
 
@@ -37,6 +49,7 @@ RATIO_GRACE_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
 _OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 _DAMAGED = "The document is damaged or is not a Word .docx file."
+_TOO_DEEP = "The document nests tables or boxes too deeply to be a form."
 # What zipfile and python-docx raise on a damaged package (RuntimeError: an encrypted
 # part; NotImplementedError: an unknown compression method; KeyError: a missing part).
 _BROKEN_ZIP = (
@@ -45,24 +58,26 @@ _BROKEN_ZIP = (
 _BROKEN_DOCX = (OpcError, InvalidXmlError, LxmlError, KeyError, IndexError, *_BROKEN_ZIP)
 
 
-class _Container(Protocol):
-    """A body, cell, header or footer: anything holding paragraphs and tables."""
-
-    def iter_inner_content(self) -> Iterator[Paragraph | Table]: ...
-
-
 class UnreadableDocument(Exception):
     """The document can never be read (permanent); the message is safe to show the sender."""
 
 
-def read_docx(data: bytes, *, max_bytes: int = 10_000_000) -> list[LabelledValue]:
-    """Every labelled value in a .docx, in reading order; ``UnreadableDocument`` if unsafe."""
+def read_docx(
+    data: bytes, *, max_bytes: int = 10_000_000, vocabulary: Vocabulary = EVERY_FIELD
+) -> list[LabelledValue]:
+    """Every labelled value in a .docx, in reading order; ``UnreadableDocument`` if unsafe.
+
+    ``vocabulary`` says which labels to look for (a partnership's form profile can
+    add its own wordings with ``Vocabulary.extended``).
+    """
     check_package(data, max_bytes=max_bytes)
     try:
         document = docx.Document(io.BytesIO(data))
-        return _document_values(document)
+        return _document_values(document, vocabulary)
     except _BROKEN_DOCX as exc:
         raise UnreadableDocument(_DAMAGED) from exc
+    except (wordml.TooDeep, RecursionError) as exc:
+        raise UnreadableDocument(_TOO_DEEP) from exc
 
 
 def check_package(data: bytes, *, max_bytes: int) -> None:
@@ -99,12 +114,16 @@ def _read_every_part(package: zipfile.ZipFile) -> None:
     """Decompress every part, counting what actually comes out, not what the header claims."""
     total = 0
     for part in package.infolist():
-        unpacked = 0
+        unpacked, tail = 0, b""
+        parsed = part.filename.lower().endswith((".xml", ".rels"))  # media are never parsed
         with package.open(part) as stream:
             while chunk := stream.read(_CHUNK):
-                if unpacked == 0 and b"<!DOCTYPE" in chunk:
-                    # Word never writes a DTD; lxml would not expand one either.
+                if parsed and b"<!DOCTYPE" in tail + chunk:
+                    # Word never writes a DTD; lxml would not expand one either. Searched in
+                    # every chunk (with the last few bytes before it): a long comment can
+                    # push a declaration past the first.
                     raise UnreadableDocument("The document contains a document type declaration.")
+                tail = chunk[-8:]
                 unpacked += len(chunk)
                 total += len(chunk)
                 if total > MAX_UNPACKED_BYTES:
@@ -124,23 +143,30 @@ def _too_large() -> str:
     return f"The document would unpack to more than {MAX_UNPACKED_BYTES:,} bytes."
 
 
-def _document_values(document: Document) -> list[LabelledValue]:
+def _document_values(document: Document, vocabulary: Vocabulary) -> list[LabelledValue]:
+    """Headers, then the body, then footers; then what named content controls add."""
+    body = document.element.body
+    if body is None:
+        raise UnreadableDocument(_DAMAGED)
+    reading = _Reading(vocabulary)
     headers, footers = _headers_and_footers(document)
-    body = _container_values(document, "docx")
-    return headers + body + footers
+    for element, where in [*headers, (body, "docx"), *footers]:
+        reading.container(wordml.blocks(element), where)
+    return reading.result()
 
 
-def _headers_and_footers(document: Document) -> tuple[list[LabelledValue], list[LabelledValue]]:
+def _headers_and_footers(
+    document: Document,
+) -> tuple[list[tuple[_Element, str]], list[tuple[_Element, str]]]:
     """Each distinct header and footer once (a linked one repeats the section before)."""
-    found: dict[str, list[LabelledValue]] = {"header": [], "footer": []}
+    found: dict[str, list[tuple[_Element, str]]] = {"header": [], "footer": []}
     seen: list[object] = []
     for section in document.sections:
         for kind, part in _section_parts(section):
             if part.is_linked_to_previous or any(part.part is other for other in seen):
                 continue
             seen.append(part.part)
-            where = f"docx {kind} {len(seen)}"
-            found[kind] += _container_values(part, where)
+            found[kind].append((part.part.element, f"docx {kind} {len(seen)}"))
     return found["header"], found["footer"]
 
 
@@ -153,107 +179,59 @@ def _section_parts(section: Section) -> Iterator[tuple[str, _Header | _Footer]]:
     yield "footer", section.even_page_footer
 
 
-def _container_values(container: _Container, where: str) -> list[LabelledValue]:
-    """Labelled values in a body, cell, header or footer: paragraph runs and tables in order."""
-    found: list[LabelledValue] = []
-    lines: list[Line] = []
-    paragraphs = tables = 0
-    for block in container.iter_inner_content():
-        if isinstance(block, Paragraph):
-            paragraphs += 1
-            lines.append(Line(block.text, f"{where} paragraph {paragraphs}", _is_heading(block)))
-        else:
-            tables += 1
-            found += labelled_values(lines) + _table_values(block, f"{where} table {tables}")
-            lines = []
-    return found + labelled_values(lines)
+@dataclass
+class _Reading:
+    """The labelled values of one document as its containers are read."""
+
+    vocabulary: Vocabulary
+    found: list[LabelledValue] = field(default_factory=list)
+    controls: list[LabelledValue] = field(default_factory=list)
+
+    def container(self, items: list[wordml.Block], where: str) -> None:
+        """A body, cell, header or footer: its running text, tables, text boxes and controls."""
+        lines: list[Line] = []
+        self._blocks(items, where, lines)
+        self.found += labelled_values(lines, vocabulary=self.vocabulary)
+
+    def _blocks(self, items: list[wordml.Block], where: str, lines: list[Line]) -> None:
+        counts: Counter[str] = Counter()
+        for block in items:
+            kind = _KINDS[type(block)]
+            counts[kind] += 1
+            source = f"{where} {kind} {counts[kind]}"
+            if isinstance(block, Paragraph):
+                lines += [Line(text, source, block.heading) for text in block.text.split("\n")]
+            elif isinstance(block, TextBox):
+                self._blocks(block.blocks, source, lines)  # its text runs on from the page's
+            elif isinstance(block, Control):
+                self.controls += _control_values(block, source, self.vocabulary)
+            else:
+                self.found += labelled_values(lines, vocabulary=self.vocabulary)
+                lines.clear()
+                self.found += TableReader(self.vocabulary, self.cell, source).values(block)
+
+    def cell(self, cell: Cell, where: str) -> list[LabelledValue]:
+        """A cell that is not a label or its answer, read like a page ("Name: Jo Bloggs")."""
+        inner = _Reading(self.vocabulary)
+        inner.container(cell.blocks, where)
+        self.controls += inner.controls
+        return inner.found
+
+    def result(self) -> list[LabelledValue]:
+        """Everything found; a named control's answer only where the layout did not give it."""
+        given = {self._key(value) for value in self.found}
+        return self.found + [value for value in self.controls if self._key(value) not in given]
+
+    def _key(self, value: LabelledValue) -> tuple[str | None, str]:
+        return self.vocabulary.match(value.label), " ".join(value.value.split()).casefold()
 
 
-def _is_heading(paragraph: Paragraph) -> bool:
-    """A heading or an all-bold line: the end of any answer above it."""
-    # The style id, not paragraph.style: resolving the style object scans every style.
-    if (paragraph._p.style or "").startswith(("Heading", "Title")):
-        return True
-    runs = [run for run in paragraph.runs if run.text.strip()]
-    return bool(runs) and all(run.bold for run in runs)
+_KINDS = {Paragraph: "paragraph", Table: "table", TextBox: "text box", Control: "content control"}
 
 
-class _TableReader:
-    """One table's labelled values, row by row."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where
-        # Cell elements already read, by id (kept alive here, so ids stay theirs):
-        # python-docx gives a merged cell again for every row and column it spans.
-        self.read: dict[int, object] = {}
-        self.header: dict[int, str] = {}  # grid column -> label, from a row of labels
-
-    def row(self, row: _Row, number: int) -> list[LabelledValue]:
-        source = f"{self.where} row {number}"
-        grid = list(row.cells)
-        cells = _distinct(grid)
-        labels = [_cell_label(cell) for cell in cells]
-        filled = [label for cell, label in zip(cells, labels) if cell.text.strip()]
-        if len(filled) >= 2 and all(filled):
-            self.header = {
-                col: cell.text.strip() for col, cell in enumerate(grid) if _cell_label(cell)
-            }
-            return []
-        if self.header and not any(labels):
-            return self._under_header(grid, source)
-        self.header = {}
-        return self._pairs(cells, labels, source)
-
-    def _under_header(self, grid: list[_Cell], source: str) -> list[LabelledValue]:
-        found = []
-        for col, cell in enumerate(grid):
-            label, value = self.header.get(col), cell.text.strip()
-            if label and value and self._first_time(cell):
-                found.append(LabelledValue(label, value, source))
-        return found
-
-    def _pairs(
-        self, cells: list[_Cell], labels: list[str | None], source: str
-    ) -> list[LabelledValue]:
-        """Label cell, then its value in the next different cell; other cells read as text."""
-        found: list[LabelledValue] = []
-        at = 0
-        while at < len(cells):
-            cell, label = cells[at], labels[at]
-            if label and at + 1 < len(cells) and not labels[at + 1]:
-                value_cell = cells[at + 1]
-                value = value_cell.text.strip()
-                if value and self._first_time(value_cell):
-                    found.append(LabelledValue(cell.text.strip(), value, source))
-                at += 2
-                continue
-            if not label and self._first_time(cell):
-                found += _container_values(cell, f"{source} cell {at + 1}")
-            at += 1
-        return found
-
-    def _first_time(self, cell: _Cell) -> bool:
-        if id(cell._tc) in self.read:
-            return False
-        self.read[id(cell._tc)] = cell._tc
-        return True
-
-
-def _table_values(table: Table, where: str) -> list[LabelledValue]:
-    reader = _TableReader(where)
-    return [value for number, row in enumerate(table.rows, 1) for value in reader.row(row, number)]
-
-
-def _distinct(cells: list[_Cell]) -> list[_Cell]:
-    """The row's cells once each: python-docx repeats a merged cell for every column it spans."""
-    distinct: list[_Cell] = []
-    for cell in cells:
-        if not distinct or cell._tc is not distinct[-1]._tc:
-            distinct.append(cell)
-    return distinct
-
-
-def _cell_label(cell: _Cell) -> str | None:
-    text = cell.text.strip()
-    return match_label(text) if text else None
-
+def _control_values(control: Control, source: str, vocabulary: Vocabulary) -> list[LabelledValue]:
+    """A content control tagged or titled with a field ("subject.dob", "Date of birth")."""
+    for name in control.names:
+        if vocabulary.match(name) and control.text:
+            return [LabelledValue(name, control.text, f"{source} '{name}'")]
+    return []

@@ -3,19 +3,21 @@
 Each canonical field path (DESIGN.md, "The canonical notice") lists the labels the
 five partnerships' forms and practitioners' own documents use for it. Readers of
 every format turn a document into ``LabelledValue``s with ``labelled_values`` and
-leave the meaning of the value to ``reader``.
+leave the meaning of the value to ``reader``. A ``Vocabulary`` can be extended by
+a partnership's form profile (``[form.labels]`` in its TOML file).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 from escalations.intake.notices.normalise import (
     clean_email,
+    has_boxes,
     clean_phone,
     parse_case_reference,
     parse_stage,
@@ -25,51 +27,155 @@ from escalations.intake.notices.normalise import (
 
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "subject.name": (
+        # Salford Appendix 2; then the wordings of practitioners' own forms.
         "Name of Child/Young Person", "Child's full name", "Name of child", "Child's name",
-        "Name of young person", "Name of adult", "Adult's name", "Subject name",
+        "Child name", "Full name of child", "Name of the child", "Name of young person",
+        "Young person's name", "Child/Young person's name", "Name of child or young person",
+        "Name of adult", "Adult's name", "Adult's full name", "Name of adult at risk",
+        "Name of child/adult", "Name of child or adult", "Subject name",
+        "Name of service user", "Service user's name",
     ),
-    "subject.dob": ("D.O.B", "DOB", "Date of birth"),
-    "subject.kind": ("Child or adult", "Adult or child", "Is this about a child or an adult?"),
-    "raised_by.name": ("Your name", "Name of practitioner", "Practitioner's name", "Raised by"),
-    "raised_by.role": ("Your role", "Your job title", "Job title"),
-    "raised_by.agency": ("Your agency", "Your organisation", "Agency raising the concern"),
-    "raised_by.email": ("Your email", "Your email address", "Email", "Email address", "E-mail"),
+    "subject.dob": (
+        "D.O.B", "DOB", "Date of birth", "Child's date of birth", "Child's DOB",
+        "Adult's date of birth", "Birth date",
+    ),
+    "subject.kind": (
+        "Child or adult", "Adult or child", "Is this about a child or an adult?", "Child/Adult",
+        "Is the person a child or an adult?",
+    ),
+    "raised_by.name": (
+        "Your name", "Name of practitioner", "Practitioner's name", "Practitioner name",
+        "Raised by", "Escalated by", "Completed by", "Name of professional",
+        "Professional's name", "Name of person raising the concern",
+        "Name of person completing this form", "Referrer's name", "Name of referrer",
+    ),
+    "raised_by.role": (
+        "Your role", "Your job title", "Job title", "Your designation", "Designation",
+        "Your position", "Practitioner's role", "Role of practitioner", "Referrer's role",
+    ),
+    "raised_by.agency": (
+        "Your agency", "Your organisation", "Your agency/organisation", "Your service",
+        "Agency raising the concern", "Agency raising the escalation", "Referring agency",
+        "Name of agency raising the concern", "Agency escalating the concern",
+    ),
+    "raised_by.email": (
+        "Your email", "Your email address", "Email", "Email address", "E-mail",
+        "E-mail address", "Contact email", "Secure email", "Your secure email address",
+    ),
     "raised_by.phone": (
-        "Telephone", "Telephone number", "Your telephone number", "Phone", "Contact number", "Tel",
+        "Telephone", "Telephone number", "Your telephone number", "Telephone no", "Tel",
+        "Tel no", "Phone", "Phone number", "Contact number", "Contact telephone number",
+        "Your contact number", "Mobile", "Mobile number",
     ),
     "challenged.agency": (
         "Agency whose decision is challenged", "Agency you disagree with",
-        "Agency being challenged",
+        "Agency being challenged", "Agency challenged", "Name of agency being challenged",
+        "Organisation being challenged", "Organisation you disagree with",
+        "Service you disagree with", "Agency the disagreement is with", "Other agency",
+        "Other agency involved", "Agency in disagreement",
+        # Salford 3.1: "the service about which there is a concern".
+        "Service about which there is a concern", "Agency about which there is a concern",
     ),
-    "challenged.name": ("Practitioner you disagree with", "Name of practitioner challenged"),
-    "challenged.role": ("Their role", "Role of practitioner challenged"),
+    "challenged.name": (
+        "Practitioner you disagree with", "Name of practitioner challenged",
+        "Name of practitioner being challenged", "Professional being challenged",
+        "Name of professional you disagree with", "Name of worker in the other agency",
+    ),
+    "challenged.role": (
+        "Their role", "Their job title", "Their designation", "Role of practitioner challenged",
+        "Role of professional being challenged",
+    ),
     "categories": (
         "Nature of disagreement", "Nature of the disagreement", "Area of disagreement",
-        "Type of disagreement",
+        "Areas of disagreement", "Type of disagreement", "Category of disagreement",
+        "Disagreement category", "Theme of disagreement", "Themes of disagreement",
     ),
     "concern": (
-        "Please document any information of concern", "Details of the disagreement",
-        "Details of disagreement", "Information of concern",
+        # Salford Appendix 2; Barnet 4 "the issue in dispute"; Bury adults 6 "details of
+        # the disagreement".
+        "Please document any information of concern", "Information of concern",
+        "Details of the disagreement", "Details of disagreement", "Details of concern",
+        "Details of the concern", "Details of the issue", "The issue in dispute",
+        "Issue in dispute", "Summary of concerns", "Summary of the disagreement",
+        "Description of the disagreement", "Please describe the disagreement",
+        "What is the disagreement about?", "What is the problem?", "Reason for escalation",
+        "Reasons for escalation", "Details of the professional disagreement",
+        "Details of the disagreement and action already taken",
     ),
     "immediate_risk": (
         "Is the child at immediate risk of significant harm?", "Immediate risk",
         "Is the adult at imminent risk of harm?", "Is the adult at immediate risk of harm?",
+        # Barnet 1 and B&NES wordings of the same question.
+        "Is the child at risk of immediate harm?",
+        "Is the child believed to be at risk of immediate harm?",
+        "Is the child or young person at risk of immediate harm?",
+        "Is the child/adult at risk of immediate harm?", "Is the child at immediate risk?",
+        "Is there an immediate risk of significant harm?", "Immediate risk of significant harm",
+        "Risk of immediate harm", "Imminent risk", "Imminent risk of harm",
     ),
-    "stage": ("Current stage", "Stage being escalated to", "Stage", "Step"),
-    "outcome_sought": ("Outcome you are seeking", "Outcome sought"),
-    "copies_to": ("Who has a copy of this notice been sent to?", "Copies sent to", "Copied to"),
-    "signed.name": ("Signed", "Signed by", "Signature"),
+    "stage": (
+        "Current stage", "Stage being escalated to", "Stage", "Step", "Level", "Tier",
+        "Escalation stage", "Stage of escalation", "Stage reached", "Current step",
+        "Step being escalated to", "Current level", "Escalation level", "Level of escalation",
+        "Level being escalated to",
+    ),
+    "outcome_sought": (
+        "Outcome you are seeking", "Outcome sought", "Outcome you are seeking to achieve",
+        "What outcome are you seeking?", "Desired outcome", "Resolution sought",
+        "What would you like to happen?",
+    ),
+    "copies_to": (
+        "Who has a copy of this notice been sent to?", "Copies sent to", "Copied to",
+        "Copy sent to", "Copies to", "Who has been sent a copy?", "Who has a copy?",
+    ),
+    "signed.name": ("Signed", "Signed by", "Signature", "Print name", "Name of signatory"),
     "signed.role": ("Role",),
-    "signed.date": ("Dated", "Date", "Date signed"),
-    # B&NES Appendix A: "Attempts to resolve issue", then "Dates:" and "Outcome:".
-    "attempts": ("Attempts to resolve issue", "Action already taken"),
-    "attempts.date": ("Dates", "Date of attempt"),
-    "attempts.outcome": ("Outcome",),
-    "case_reference": ("Case reference", "Reference", "Our reference"),
+    "signed.date": (
+        "Dated", "Date", "Date signed", "Date completed", "Date form completed",
+        "Date of notice", "Date of escalation", "Date raised",
+    ),
+    # B&NES Appendix A: "Attempts to resolve issue", then "Dates:" and "Outcome:";
+    # Bury adults 6: "action which has already been taken to resolve it".
+    "attempts": (
+        "Attempts to resolve issue", "Attempts to resolve the issue", "Attempts to resolve",
+        "Action already taken", "Action which has already been taken to resolve it",
+        "Action taken to resolve", "Action taken to date", "Actions taken so far",
+        "Previous attempts to resolve", "Steps taken to resolve the disagreement",
+        "What has been done to resolve the disagreement?",
+    ),
+    "attempts.date": ("Dates", "Date of attempt", "Date of discussion"),
+    "attempts.outcome": ("Outcome", "Outcomes", "Outcome of discussion", "Outcome of attempt"),
+    "case_reference": (
+        "Case reference", "Reference", "Our reference", "Escalation reference", "Case ref", "Ref",
+    ),
+}
+
+# B&NES Appendix A, "Unresolved Dispute and Referral to BCSSP Chair" (Notice.panel).
+# Kept apart: on another partnership's form "Date of referral" is the date of a
+# referral to children's services, so these are read only where the caller asks.
+PANEL_VOCABULARY: dict[str, tuple[str, ...]] = {
+    "panel.referral_date": (
+        "Date of Referral", "Date of referral to the Chair", "Date of referral to BCSSP Chair",
+        "Date referred to the Chair",
+    ),
+    "panel.convene": (
+        "Chair's Decision to Convene a Resolution Panel",
+        "Chair's Decision to Convene a Resolution Panel: Yes or No",
+        "Chair's decision to convene a panel", "Decision to convene a Resolution Panel",
+        "Resolution Panel convened",
+    ),
+    "panel.outcome": (
+        "Outcome and Date of BCSSP Resolution Panel", "Outcome and date of Resolution Panel",
+        "Outcome of BCSSP Resolution Panel", "Outcome of Resolution Panel",
+        "Resolution Panel outcome",
+    ),
+    "panel.date": ("Date of BCSSP Resolution Panel", "Date of Resolution Panel"),
 }
 
 # Fields whose answer may run over several paragraphs below a label standing alone.
-FREE_TEXT = frozenset({"concern", "outcome_sought", "attempts", "copies_to"})
+FREE_TEXT = frozenset({"concern", "outcome_sought", "attempts", "copies_to", "panel.outcome"})
+# Fields answered by ticking options, often listed in the rows below the label.
+TICK_LISTS = frozenset({"categories"})
 
 # Without a colon, "Label value" is read only where the value is plainly that
 # field's kind of value, or (for free text) the label is more than one ordinary
@@ -85,10 +191,13 @@ _BARE_CHECKS: dict[str, Callable[[str], object]] = {
     "raised_by.email": clean_email,
     "raised_by.phone": clean_phone,
     "case_reference": parse_case_reference,
+    "panel.referral_date": lambda value: re.search(r"\d", value),
+    "panel.date": lambda value: re.search(r"\d", value),
+    "panel.convene": parse_yes_no,
 }
-_FUZZY_MIN = 0.9
+_SHORTEST_SLIP = 5  # letters: a word this long may be misspelt and still be the label's
+_LONG_WORD = 9  # letters: a word this long may carry two slips
 _LONGEST_LABEL = 150
-_LEADER_CHARS = ".…_"  # the dotted lines of a blank form
 
 
 @dataclass(frozen=True)
@@ -110,40 +219,127 @@ class Line:
 def normalise_label(text: str) -> str:
     """Lower case, no punctuation, numbering or bracketed asides: "1. D.O.B:" -> "dob"."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub(r"^\s*\(?\d{1,2}[.)]\s*", "", text)
+    text = re.sub(r"^\s*\(?(?:\d{1,2}|[a-h])[.)]\s+|^\s*\(?\d{1,2}[.)]\s*", "", text)
     text = re.sub(r"\([^)]*\)", " ", text)
     text = re.sub(r"['’.]", "", text)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-_EXACT = {normalise_label(label): path for path, labels in VOCABULARY.items() for label in labels}
-_BY_WORD_COUNT = {
-    words: [(known, path) for known, path in _EXACT.items() if known.count(" ") == words]
-    for words in {known.count(" ") for known in _EXACT}
-}
+class Vocabulary:
+    """Labels by field path, indexed for exact, tolerant and "Label value" matching."""
 
+    def __init__(self, labels: Mapping[str, Iterable[str]]) -> None:
+        self.labels = {path: tuple(words) for path, words in labels.items()}
+        self._exact = {
+            normalise_label(label): path for path, words in self.labels.items() for label in words
+        }
+        self._by_word_count: dict[int, list[tuple[list[str], str]]] = {}
+        for known, path in self._exact.items():
+            self._by_word_count.setdefault(known.count(" "), []).append((known.split(), path))
+        self._prefixes = [
+            (path, known, label)
+            for path, words in self.labels.items()
+            for label in words
+            if (known := normalise_label(label))
+        ]
+        self._prefixes.sort(key=lambda entry: -len(entry[1]))  # longest label first
 
-def match_label(text: str) -> str | None:
-    """The canonical field path ``text`` labels, allowing for small spelling slips.
+    def extended(self, more: Mapping[str, Iterable[str]]) -> Vocabulary:
+        """This vocabulary with more labels (a form profile's): a wording the profile gives
+        to a field is taken from any other field that had it."""
+        added = {path: list(words) for path, words in more.items()}
+        taken = {normalise_label(word) for words in added.values() for word in words}
+        merged = {
+            path: [word for word in words if normalise_label(word) not in taken]
+            for path, words in self.labels.items()
+        }
+        for path, words in added.items():
+            merged.setdefault(path, []).extend(words)
+        return Vocabulary(merged)
 
-    A slip keeps the label's words: "Date of brith" is a label, but "Is the child
-    at immediate risk of significant harm no" (a label and its answer) is not.
-    """
-    if len(text) > _LONGEST_LABEL:
+    def match(self, text: str) -> str | None:
+        """The field path ``text`` labels, allowing for a small spelling slip.
+
+        A slip keeps the label's words but one, and that one is misspelt, not
+        replaced: "Date of brith" is a label, "Practitioners met" (an answer) is not
+        "Practitioner name", and "Is the child at immediate risk of significant harm
+        no" (a label and its answer) is not a label. A field path itself
+        ("subject.dob", a content control's tag) names its field.
+        """
+        if len(text) > _LONGEST_LABEL:
+            return None
+        if text.strip() in self.labels:
+            return text.strip()
+        wanted = normalise_label(text)
+        if not wanted or wanted in self._exact:
+            return self._exact.get(wanted)
+        return self._fuzzy(wanted.split())
+
+    def _fuzzy(self, words: list[str]) -> str | None:
+        """The one field whose label is ``words`` with one word misspelt; two such: unsure."""
+        found: set[str] = set()
+        for known, path in self._by_word_count.get(len(words) - 1, []):
+            differing = [(a, b) for a, b in zip(words, known) if a != b]
+            if len(differing) == 1 and _misspelt(*differing[0]):
+                found.add(path)
+        return found.pop() if len(found) == 1 else None
+
+    def split(self, text: str) -> tuple[str, str, str] | None:
+        """``(field, label, value)`` from "Label: value", "Label? value", "Label value" or "Label".
+
+        The value is empty for a label standing alone.
+        """
+        stripped = text.strip()
+        if not stripped:
+            return None
+        if path := self.match(stripped):
+            return path, _tidy_label(stripped), ""
+        for separator in re.finditer(r"[:?]", stripped[: _LONGEST_LABEL + 1]):
+            label = stripped[: separator.end()]
+            if path := self.match(label):
+                return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
+        return self._bare(stripped)
+
+    def _bare(self, stripped: str) -> tuple[str, str, str] | None:
+        """ "D.O.B 3rd September 2019": a label with its answer after a space or dash."""
+        opening = normalise_label(stripped[: _LONGEST_LABEL + 1]) + " "
+        for path, known, label in self._prefixes:
+            if not opening.startswith(known + " "):
+                continue  # cheap test first: most lines open with no label at all
+            match = _prefix_pattern(label).fullmatch(stripped)
+            if match and (value := _tidy_value(match.group(2))) and _bare_ok(path, known, value):
+                return path, match.group(1), value
         return None
-    wanted = normalise_label(text)
-    if not wanted or wanted in _EXACT:
-        return _EXACT.get(wanted)
-    best, best_path = _FUZZY_MIN, None
-    for known, path in _BY_WORD_COUNT.get(wanted.count(" "), []):
-        if 2 * min(len(known), len(wanted)) / (len(known) + len(wanted)) < best:
-            continue  # lengths too far apart to reach ``best``
-        matcher = SequenceMatcher(None, wanted, known)
-        if matcher.quick_ratio() >= best and (ratio := matcher.ratio()) >= best:
-            best, best_path = ratio, path
-    return best_path
 
 
+def _misspelt(word: str, known: str) -> bool:
+    """One slip (a letter wrong, missing, extra or two swapped) in a word of five letters
+    or more; two in a long word. Short words are not matched: "no" is not "on"."""
+    if min(len(word), len(known)) < _SHORTEST_SLIP or word.isdigit() or known.isdigit():
+        return False
+    return _edits(word, known, limit=1 if len(known) < _LONG_WORD else 2)
+
+
+def _edits(a: str, b: str, *, limit: int) -> bool:
+    """Whether ``a`` is within ``limit`` edits of ``b`` (optimal string alignment distance)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        if min(current) > limit:
+            return False
+        previous2, previous = previous, current
+    return previous[-1] <= limit
+
+
+@functools.cache
 def _prefix_pattern(label: str) -> re.Pattern[str]:
     """A line opening with ``label`` as written ("D.O.B", "Child's name") and a space or dash."""
     tokens = [r"['’.]?".join(re.escape(ch) for ch in token) for token in label.split()]
@@ -154,37 +350,31 @@ def _prefix_pattern(label: str) -> re.Pattern[str]:
     )
 
 
-_PREFIXES = [
-    (path, known, _prefix_pattern(known))
-    for known, path in sorted(_EXACT.items(), key=lambda item: -len(item[0]))
-]
+# The canonical notice's fields, and those with the B&NES panel fields too: readers
+# find labels with ``EVERY_FIELD`` so that an answer ends where any known label begins.
+NOTICE_FIELDS = Vocabulary(VOCABULARY)
+EVERY_FIELD = NOTICE_FIELDS.extended(PANEL_VOCABULARY)
 
 
-def split_labelled(text: str) -> tuple[str, str, str] | None:
-    """``(field, label, value)`` from "Label: value", "Label? value", "Label value" or "Label".
+def match_label(text: str, vocabulary: Vocabulary = NOTICE_FIELDS) -> str | None:
+    """The canonical field path ``text`` labels, allowing for small spelling slips."""
+    return vocabulary.match(text)
 
-    The value is empty for a label standing alone.
-    """
-    stripped = text.strip()
-    if not stripped:
-        return None
-    if path := match_label(stripped):
-        return path, _tidy_label(stripped), ""
-    for separator in re.finditer(r"[:?]", stripped[: _LONGEST_LABEL + 1]):
-        label = stripped[: separator.end()]
-        if path := match_label(label):
-            return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
-    for path, known, pattern in _PREFIXES:
-        match = pattern.fullmatch(stripped)
-        if match and (value := _tidy_value(match.group(2))) and _bare_ok(path, known, value):
-            return path, match.group(1), value
-    return None
+
+def split_labelled(
+    text: str, vocabulary: Vocabulary = NOTICE_FIELDS
+) -> tuple[str, str, str] | None:
+    """``(field, label, value)`` from "Label: value", "Label? value", "Label value" or "Label"."""
+    return vocabulary.split(text)
 
 
 def _bare_ok(path: str, known: str, value: str) -> bool:
     if check := _BARE_CHECKS.get(path):
         return check(value) is not None
     return " " in known
+
+
+_LEADER_CHARS = ".…_"  # the dotted lines of a blank form
 
 
 def _tidy_label(label: str) -> str:
@@ -211,12 +401,12 @@ def _strip_leaders(text: str, *, end: bool) -> str:
 _SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,})")
 
 
-def _segments(text: str) -> list[str]:
+def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
     """Split a line at tabs and dotted lines, but only where a label follows."""
     pieces = _SEGMENT_BREAK.split(text)
     segments = [pieces[0]]
     for gap, piece in zip(pieces[1::2], pieces[2::2], strict=True):
-        if piece.strip() and split_labelled(piece):
+        if piece.strip() and vocabulary.split(piece):
             segments.append(piece)
         else:
             segments[-1] += gap + piece
@@ -232,33 +422,35 @@ class _Open:
     source: str
     parts: list[str] = field(default_factory=list)
 
-    def ends_at(self, line: Line, labelled: bool, lead: str, *, blank_ends: bool) -> bool:
-        return (
-            line.ends_answer
-            or labelled
-            or (self.path not in FREE_TEXT and bool(self.parts))
-            or (blank_ends and not lead and bool(self.parts))
-        )
+    def takes(self, lead: str) -> bool:
+        """Whether an unlabelled line continues the answer.
+
+        Free text runs on; a ticked list runs on while its lines carry boxes (the
+        narrative after it is not a list of categories); anything else is one line.
+        """
+        if not self.parts or self.path in FREE_TEXT:
+            return True
+        return self.path in TICK_LISTS and has_boxes(lead)
 
     def answer(self) -> list[LabelledValue]:
         text = "\n".join(self.parts).strip()
         return [LabelledValue(self.label, text, self.source)] if text else []
 
 
-def labelled_values(lines: Iterable[Line], *, blank_ends: bool = False) -> list[LabelledValue]:
+def labelled_values(
+    lines: Iterable[Line], *, blank_ends: bool = False, vocabulary: Vocabulary = EVERY_FIELD
+) -> list[LabelledValue]:
     """Labels and their answers in running text, in order.
 
     An answer is on the label's line or, when the label stands alone, on the next
-    line (or lines, for free text) until the next label, a heading, or, when
-    ``blank_ends``, a blank line after the answer has begun.
+    line (or lines, for free text and ticked lists) until the next label, a
+    heading, or, when ``blank_ends``, a blank line after the answer has begun.
     """
     found: list[LabelledValue] = []
     waiting: _Open | None = None
     for line in lines:
-        entries, lead = _entries(line.text)
-        if waiting and lead and not line.ends_answer:
-            waiting.parts.append(lead)
-        if waiting and waiting.ends_at(line, bool(entries), lead, blank_ends=blank_ends):
+        entries, lead = _entries(line.text, vocabulary)
+        if waiting and _answer_ends(waiting, line, bool(entries), lead, blank_ends):
             found += waiting.answer()
             waiting = None
         found += [LabelledValue(label, value, line.source) for _, label, value in entries if value]
@@ -267,9 +459,22 @@ def labelled_values(lines: Iterable[Line], *, blank_ends: bool = False) -> list[
     return found + (waiting.answer() if waiting else [])
 
 
-def _entries(text: str) -> tuple[list[tuple[str, str, str]], str]:
+def _answer_ends(waiting: _Open, line: Line, labelled: bool, lead: str, blank_ends: bool) -> bool:
+    """Take the line into the waiting answer if it continues it; True once the answer is over."""
+    took = bool(lead) and not line.ends_answer and waiting.takes(lead)
+    if took:
+        waiting.parts.append(lead)
+    if line.ends_answer or labelled or (lead and not took):
+        return True
+    if not waiting.parts:
+        return False
+    one_line = waiting.path not in FREE_TEXT | TICK_LISTS
+    return one_line or (blank_ends and not lead)
+
+
+def _entries(text: str, vocabulary: Vocabulary) -> tuple[list[tuple[str, str, str]], str]:
     """The labelled segments of a line, and any unlabelled text before the first."""
-    segments = _segments(text)
-    parsed = [split_labelled(segment) for segment in segments]
+    segments = _segments(text, vocabulary)
+    parsed = [vocabulary.split(segment) for segment in segments]
     lead = "" if parsed[0] else _tidy_value(segments[0])
     return [entry for entry in parsed if entry], lead

@@ -3,6 +3,11 @@
 The JSON shape is a stable contract (DESIGN.md, "The canonical notice").
 Unknown values are ``None`` (or empty), never guessed; whatever a reader could
 not read or was unsure of is a ``Problem``.
+
+One key is added to DESIGN.md's shape, and printed only when something in it is
+known: ``panel``, B&NES Appendix A's "Unresolved Dispute and Referral to BCSSP
+Chair" (``{"referral_date", "convene", "outcome", "date"}``). A consumer that does
+not know it loses nothing it had before.
 """
 
 from __future__ import annotations
@@ -73,6 +78,20 @@ class Signed:
 
 
 @dataclass
+class Panel:
+    """B&NES Appendix A: the referral to the BCSSP Chair and the Resolution Panel (stage 5)."""
+
+    referral_date: date | None = None  # "Date of Referral"
+    convene: bool | None = None  # "Chair's Decision to Convene a Resolution Panel: Yes or No"
+    outcome: str | None = None  # "Outcome and Date of BCSSP Resolution Panel": the outcome…
+    date: date | None = None  # …and the date the panel met
+
+    @property
+    def is_empty(self) -> bool:
+        return all(value is None for value in asdict(self).values())
+
+
+@dataclass
 class Notice:
     partnership: str | None = None
     form: str | None = None
@@ -87,8 +106,12 @@ class Notice:
     outcome_sought: str | None = None
     copies_to: list[str] = field(default_factory=list)
     signed: Signed = field(default_factory=Signed)
+    panel: Panel = field(default_factory=Panel)
     case_reference: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    # Where each field's value was read ("subject.dob": ["attachment 2 pdf page 1 field 'DOB'"]).
+    # Not part of the JSON contract, nor of equality: two readings of one notice are equal.
+    sources: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def has_content(self) -> bool:
@@ -104,8 +127,12 @@ class Notice:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The canonical JSON form, dates as ISO strings."""
-        return _jsonable(asdict(self))
+        """The canonical JSON form, dates as ISO strings; ``panel`` only when it says something."""
+        values = asdict(self)
+        del values["sources"]
+        if self.panel.is_empty:
+            del values["panel"]
+        return _jsonable(values)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Notice:
@@ -123,15 +150,17 @@ class Notice:
             outcome_sought=data.get("outcome_sought"),
             copies_to=list(data.get("copies_to") or []),
             signed=Signed(**_dates(data.get("signed") or {}, "date")),
+            panel=Panel(**_dates(data.get("panel") or {}, "referral_date", "date")),
             case_reference=data.get("case_reference"),
             problems=[Problem(**p) for p in data.get("problems") or []],
         )
 
 
-def _dates(values: dict[str, Any], key: str) -> dict[str, Any]:
+def _dates(values: dict[str, Any], *keys: str) -> dict[str, Any]:
     out = dict(values)
-    if out.get(key):
-        out[key] = date.fromisoformat(out[key])
+    for key in keys:
+        if out.get(key):
+            out[key] = date.fromisoformat(out[key])
     return out
 
 

@@ -11,50 +11,83 @@ from datetime import date
 
 from escalations.intake.notices.model import Attempt
 
-TICKED = "☒☑✓✔✗✘"
-UNTICKED = "☐□"
+# Ticks and boxes as readers hand them over: Word's own check boxes, typed ticks, and
+# the Wingdings/Wingdings 2 glyphs (which the Word reader turns into these).
+TICKED = "☒☑✓✔✗✘√⌧🗹🗷🗸🗵⮽"
+UNTICKED = "☐□◻❑❒▢"
 _BOXES = TICKED + UNTICKED
 # "[x] Yes [ ] No" written by hand: read as the Word check-box glyphs.
 _HAND_BOXES = ((re.compile(r"[\[(][xX✓✔][\])]"), "☒"), (re.compile(r"[\[(]\s?[\])]"), "☐"))
+# "Yes X  No ☐": a typed X beside printed boxes is a tick (only where boxes are printed).
+_TYPED_X = re.compile(r"(?<![\w'’])[xX](?![\w'’])")
 
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_SHORT = {"weds": 2}  # the one common short form that is not a prefix
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix")
 _LONGEST_DATE = 40  # "Wednesday 30th September 2026" and room to spare
 _TWO_DIGIT_CUTOFF = 50  # "17" is 2017, "55" is 1955
 _YEARS = range(1900, 2100)
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})")
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
+_DATE_SEPARATORS = re.compile(r"[\s\-/.]+")
+_FILLER_WORDS = frozenset({"of", "the"})  # "the 3rd of May 2019"
 _LEADERS = re.compile(r"[._…]{4,}")  # a form's dotted line; "..." is a writer's ellipsis
 
 
 def parse_uk_date(text: str) -> date | None:
-    """A date written the British way (day first), or ``None`` if it is not one date."""
-    cleaned = _ORDINAL.sub("", text.strip().rstrip(".").replace(",", " ")).lower()
-    cleaned = " ".join(word for word in cleaned.split() if word != "of")  # "3rd of May 2019"
-    if match := _ISO.fullmatch(cleaned):
-        year, month, day = (int(part) for part in match.groups())
-        return _valid_date(year, month, day)
-    if match := _NUMERIC.fullmatch(cleaned):
-        day, month, year = match.groups()
-        return _valid_date(_full_year(year), int(month), int(day))
-    return _worded_date(re.split(r"[\s\-/.]+", cleaned))
+    """A date written the British way (day first), or ``None`` if it is not one date.
+
+    Numbers: "14/02/2017", "14.02.17", "3/9/19", "2017-02-14" (a four-digit year
+    first is read year-month-day). Words: "3rd of September 2019", "Sept 3 2019",
+    "03 Sep 19", "Tuesday 3 September 2019" (a weekday that does not fit is not a date).
+    """
+    if len(text) > _LONGEST_DATE:
+        return None
+    cleaned = _ORDINAL.sub("", text.strip().rstrip(".").replace(",", " ").replace("'", " "))
+    tokens = [word for word in _DATE_SEPARATORS.split(cleaned.lower()) if word]
+    tokens = [word for word in tokens if word not in _FILLER_WORDS]
+    weekday = _weekday(tokens[0]) if len(tokens) == 4 else None
+    if weekday is not None:
+        tokens = tokens[1:]
+    if len(tokens) != 3:
+        return None
+    found = _numeric_date(tokens) if all(map(_is_number, tokens)) else _worded_date(tokens)
+    return found if found is None or weekday in (None, found.weekday()) else None
+
+
+def _numeric_date(tokens: list[str]) -> date | None:
+    if len(tokens[0]) == 4:  # ISO order, the only one that starts with the year
+        year, month, day = tokens
+        return _valid_date(int(year), int(month), int(day)) if len(day) <= 2 else None
+    day, month, year = tokens
+    if len(day) > 2 or len(month) > 2 or len(year) not in (2, 4):
+        return None
+    return _valid_date(_full_year(year), int(month), int(day))
 
 
 def _worded_date(tokens: list[str]) -> date | None:
-    if len(tokens) == 4 and tokens[0][:3] in _WEEKDAYS:
-        tokens = tokens[1:]  # "Tuesday 3rd September 2019"
-    if len(tokens) != 3 or not tokens[2].isdigit() or len(tokens[2]) not in (2, 4):
-        return None
     first, second, year = tokens
-    day, month = (first, _month(second)) if first.isdigit() else (second, _month(first))
-    if month is None or not day.isdigit() or len(day) > 2:
+    if not _is_number(year) or len(year) not in (2, 4):
+        return None
+    day, month = (first, _month(second)) if _is_number(first) else (second, _month(first))
+    if month is None or not _is_number(day) or len(day) > 2:
         return None
     return _valid_date(_full_year(year), month, int(day))
+
+
+def _is_number(token: str) -> bool:
+    return token.isascii() and token.isdigit()  # "²" is a digit to str.isdigit, not to int()
+
+
+def _weekday(token: str) -> int | None:
+    if token in _WEEKDAY_SHORT:
+        return _WEEKDAY_SHORT[token]
+    matches = [n for n, name in enumerate(_WEEKDAYS) if len(token) >= 3 and name.startswith(token)]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _month(token: str) -> int | None:
@@ -93,6 +126,22 @@ def parse_attempts(text: str) -> list[Attempt]:
     return [_attempt(line) for line in text.splitlines() if line.strip()]
 
 
+def parse_dated_outcome(text: str) -> Attempt | None:
+    """An outcome that may open with its date: "20/02/2026 – the panel agreed…".
+
+    Only a date at the start counts: a date later in the text ("review by
+    01/04/2026") is part of the outcome, not the date it happened.
+    """
+    first, _, rest = text.strip().partition("\n")
+    if not first:
+        return None
+    opening = _attempt(first)
+    outcome = clean_text("\n".join(part for part in (opening.outcome or "", rest) if part))
+    if opening.date is None:
+        return Attempt(None, clean_text(text))
+    return Attempt(opening.date, outcome)
+
+
 def _attempt(line: str) -> Attempt:
     if whole := parse_uk_date(line):
         return Attempt(whole, None)
@@ -102,14 +151,50 @@ def _attempt(line: str) -> Attempt:
     return Attempt(None, clean_text(line))
 
 
+# The form's own words, left as printed: the question was not answered.
+_PROMPTS = re.compile(
+    r"(?:yes\s*(?:or|/)\s*no|y\s*/\s*n|n\s*/\s*a|not applicable|dd\s*/\s*mm\s*/\s*yy(?:yy)?"
+    r"|click (?:or tap )?(?:here )?to enter (?:a date|text)|choose an item|please select|select)",
+    re.IGNORECASE,
+)
+
+
+def nothing_ticked(text: str) -> bool:
+    """True for an answer left blank: boxes with none ticked, or the form's own prompt.
+
+    "☐ Yes ☐ No", "Yes or No" and "Click or tap here to enter text." are questions
+    nobody answered, not answers nobody could read.
+    """
+    boxed = _hand_boxes(text)
+    if any(box in boxed for box in UNTICKED) and not any(box in boxed for box in TICKED):
+        return True
+    return _PROMPTS.fullmatch(text.strip().rstrip(".").strip()) is not None
+
+
 def parse_yes_no(text: str) -> bool | None:
-    """Yes/no in words or as ticked boxes ("☒ Yes ☐ No"); ``None`` when unclear."""
+    """Yes/no in words or as ticked boxes ("☒ Yes ☐ No"); ``None`` when unclear.
+
+    A box ticked on its own answers yes; the printed prompt "Yes or No" before an
+    answer is skipped, and so is the other word left behind when one was struck
+    through ("Yes / ~~No~~" reaches here as "Yes /").
+    """
     boxed = _hand_boxes(text)
     if any(box in boxed for box in _BOXES):
-        ticked = {word for word, is_ticked in _ticked_items(boxed) if is_ticked}
+        items = _ticked_items(boxed)
+        if [ticked for words, ticked in items] == [True] and not items[0][0]:
+            return True  # a single ticked box beside the question
+        ticked = {word for word, is_ticked in items if is_ticked}
         answers = {_yes_no_word(word) for word in ticked} - {None}
         return answers.pop() if len(answers) == 1 else None
-    return _yes_no_word(text)
+    return _yes_no_word(_without_prompt(text))
+
+
+_PROMPT_FIRST = re.compile(r"\s*yes\s*(?:or|/)\s*no\b[\s:\-–—?]*(?=\S)", re.IGNORECASE)
+_DANGLING = re.compile(r"^\s*(?:or|/)\s+|\s*(?:or|/)\s*$", re.IGNORECASE)
+
+
+def _without_prompt(text: str) -> str:
+    return _DANGLING.sub("", _PROMPT_FIRST.sub("", text, count=1))
 
 
 def _yes_no_word(text: str) -> bool | None:
@@ -119,16 +204,17 @@ def _yes_no_word(text: str) -> bool | None:
     return match.group(1).lower() in ("yes", "y", "true")
 
 
+def has_boxes(text: str) -> bool:
+    """True when the text carries check boxes or ticks, printed or typed ("[x]")."""
+    return any(box in _hand_boxes(text) for box in _BOXES)
+
+
 def _hand_boxes(text: str) -> str:
     for pattern, glyph in _HAND_BOXES:
         text = pattern.sub(glyph, text)
+    if any(box in text for box in _BOXES):
+        text = _TYPED_X.sub("☒", text)
     return text
-
-
-def nothing_ticked(text: str) -> bool:
-    """True for a list of boxes with none ticked: a question left unanswered."""
-    boxed = _hand_boxes(text)
-    return any(box in boxed for box in UNTICKED) and not any(box in boxed for box in TICKED)
 
 
 def _ticked_text(text: str) -> str:
@@ -148,37 +234,58 @@ def _ticked_items(text: str) -> list[tuple[str, bool]]:
 
 
 _STAGE = re.compile(
-    r"\s*(?:(?:stage|step|tier)\s*)?(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\b"
-    r"\s*(?:[-–—:.,;(/].*)?",
+    r"\s*(?:(stage|step|tier|level)\s*)?(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r"|[ivx]{1,4})\b"
+    r"(\s*(?:[-–—:.,;(/].*)?)",
     re.IGNORECASE | re.DOTALL,
 )
+# "Stage 2 - 3", "2/3", "stage 2 to 3": two stages, so not one stage.
+_SECOND_NUMBER = re.compile(r"\s*(?:[-–—/,&]|to|and|or)\s*\d", re.IGNORECASE)
 
 
 def parse_stage(text: str) -> int | None:
-    """The stage number in "Stage 4", "4 – BSCB representatives", "Step 3", "stage two"."""
+    """The stage in "Stage 4", "4 – BSCB representatives", "Step 3", "Level 2", "stage two".
+
+    Greater Manchester's policy numbers its tiers as levels; Roman numerals count
+    only after the word ("Stage II"), as a lone "I" or "V" is not a stage.
+    """
     match = _STAGE.fullmatch(text)
-    if not match:
+    if not match or _SECOND_NUMBER.match(match.group(3)):
         return None
-    number = match.group(1).lower()
-    stage = int(number) if number.isdigit() else _NUMBER_WORDS.index(number) + 1
+    word, number = match.group(1), match.group(2).lower()
+    if _is_number(number):
+        stage = int(number)
+    elif number in _NUMBER_WORDS:
+        stage = _NUMBER_WORDS.index(number) + 1
+    elif word and number in _ROMAN:
+        stage = _ROMAN.index(number) + 1
+    else:
+        return None
     return stage if 1 <= stage <= 9 else None
 
 
-# Each slug with the wordings the five policies use for it (INDEX.md, "Disagreement themes").
+# Each slug with the wordings the five policies use for it (INDEX.md, "Disagreement
+# themes"): Bury 4 and Salford 1.4/1.7 lists, Barnet 1, Bury adults 4, and the slug
+# itself written out.
 _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "thresholds": (r"threshold", r"levels? of need"),
+    "thresholds": (r"threshold", r"levels? of (?:need|risk)", r"recogni[sz]\w* (?:the )?need"),
     "roles_responsibilities": (r"roles?\s*(?:and|&)?\s*responsibilit",),
-    "action_communication": (r"need for action", r"communicat"),
-    "information_sharing": (r"information\s*sharing", r"sharing (?:of )?information"),
+    "action_communication": (r"need for action", r"communicat", r"action and communication"),
+    "information_sharing": (
+        r"information\s*sharing", r"sharing (?:of )?information", r"info sharing",
+        r"information (?:is |was )?not (?:being )?shared",
+    ),
     "response_to_concern": (r"respon(?:se|ding) to (?:an? )?(?:safeguarding )?concern",),
     "referral_not_accepted": (r"referral",),
     "assessment_outcome": (r"assessment",),
     "step_up_down": (r"step\s*(?:up|down)",),
-    "case_conference": (r"case conference", r"child protection conference"),
-    "plan_progression": (r"progression of (?:the )?plans?", r"plans? progression"),
+    "case_conference": (r"case conference", r"child protection conference", r"strategy meeting"),
+    "plan_progression": (
+        r"progression of (?:the )?plans?", r"plans? progression", r"progress of (?:the )?plans?",
+        r"planned interventions?",
+    ),
     "resources": (r"resource", r"capacity"),
     "statutory_roles": (r"statutory roles?", r"not fulfilling", r"working together"),
-    "non_attendance": (r"non\s*attendance", r"not attend"),
+    "non_attendance": (r"non\s*attendance", r"not attend", r"attendance at statutory meetings"),
     "unilateral_decision": (r"uni\s*lateral",),
     "service_timeliness": (r"service provision", r"timeliness", r"timely"),
 }
@@ -211,6 +318,23 @@ def parse_subject_kind(text: str) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
+ADULT_AGE = 18
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years of age on ``day``; born on 29 February, a year older on 1 March."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def kind_by_age(born: date, on: date) -> str:
+    """The subject's kind by age on the notice's date: an adult from the 18th birthday.
+
+    The notice's date is its signed date (the day it is read when it has none): the
+    policy that applies is the one for the person as they were when it was raised.
+    """
+    return "adult" if age_on(born, on) >= ADULT_AGE else "child"
+
+
 def clean_text(text: str) -> str | None:
     """Free text with form leaders ("....") dropped and spacing tidied; ``None`` if empty."""
     lines = [" ".join(_LEADERS.sub(" ", line).split()) for line in text.splitlines()]
@@ -241,22 +365,45 @@ def clean_name(text: str) -> str | None:
 _EMAIL = re.compile(
     r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+"
 )
+_EMAIL_IN_TEXT = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9.-]+", re.IGNORECASE)
 
 
 def clean_email(text: str) -> str | None:
-    """One lower-case address ("Name <addr>" and "mailto:" allowed), or ``None``."""
-    candidate = text.strip()
-    if match := re.fullmatch(r"[^<>]*<([^<>]+)>\s*", candidate):
-        candidate = match.group(1)
-    candidate = candidate.strip().lower().removeprefix("mailto:")
-    return candidate if _EMAIL.fullmatch(candidate) else None
+    """The one lower-case address the text gives, or ``None``.
+
+    "Name <addr>", "mailto:addr" and "addr (secure)" all give the address; two
+    addresses, or something that only looks like one, give ``None``.
+    """
+    found = {_address(candidate) for candidate in _EMAIL_IN_TEXT.findall(text)}
+    if len(found) != 1 or text.count("@") != 1:
+        return None
+    return found.pop()
+
+
+def _address(candidate: str) -> str | None:
+    address = candidate.lower().removeprefix("mailto:").rstrip(".")
+    return address if _EMAIL.fullmatch(address) else None
+
+
+_PHONE_IN_TEXT = re.compile(r"\+?[\d(][\d\s().\-]{7,}\d")
 
 
 def clean_phone(text: str) -> str | None:
-    """A UK telephone number as digits and spaces (leading + kept), or ``None``."""
-    written = text.strip().replace("(0)", " ")
-    if not re.fullmatch(r"\+?[\d\s().\-]+", written):
+    """The one UK telephone number the text gives, as digits and spaces, or ``None``.
+
+    "0161 496 0000 (direct line)" gives the number; two numbers, or a number with
+    an extension ("0161 496 0000 ext 12"), give ``None``: which one to ring is not ours to guess.
+    """
+    if re.search(r"\bext(?:ension)?\b|\bx\d", text, re.IGNORECASE):
         return None
+    numbers = [_phone(found) for found in _PHONE_IN_TEXT.findall(text)]
+    return numbers[0] if len(numbers) == 1 else None
+
+
+def _phone(written: str) -> str | None:
+    written = written.strip().replace("(0)", " ")
+    if written.startswith("0044"):
+        written = "+44" + written[4:]
     tidy = " ".join(re.sub(r"[().\-]", " ", written).split())
     digits = re.sub(r"\D", "", tidy)
     domestic = tidy.startswith("0") and len(digits) in (10, 11)

@@ -1,27 +1,66 @@
 """An email's attachments and body into one canonical ``Notice``.
 
-Labelled values come from each .docx attachment, or, when none is attached,
-from "Label: value" lines in the body. Each value is normalised by its field's
-rule; a value that is present but cannot be normalised leaves the field empty
-and adds a ``Problem`` (DESIGN.md: unknown values are never guessed).
+Each attachment is recognised by its bytes (``formats``); a .docx or .pdf is
+read in a child process within limits (``sandbox``); a .doc, .odt or .rtf is
+converted through LibreOffice where it is installed, and otherwise, like
+winmail.dat and password-protected files, is a problem that tells the sender
+what to send instead. The values of every attachment and of the body's
+"Label: value" lines are merged (``canonical``), each with where it came from.
+
+An attached notice that could not be read at all keeps the body out: the body
+is then a covering note, and reading it alone would route a notice nobody has
+read (issue 3: a notice that cannot be read is held, not guessed at).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from escalations.intake.notices import normalise as n
-from escalations.intake.notices.docx_reader import UnreadableDocument, read_docx
-from escalations.intake.notices.fields import LabelledValue, Line, labelled_values, match_label
-from escalations.intake.notices.model import CATEGORY_SLUGS, Attempt, Notice, Problem
+from escalations.intake.notices import conversion, sandbox
+from escalations.intake.notices.canonical import fill, settle_subject
+from escalations.intake.notices.fields import EVERY_FIELD, LabelledValue, Line, Vocabulary, labelled_values
+from escalations.intake.notices.formats import Format, declared_format, notice_format
+from escalations.intake.notices.model import Notice, Problem
+from escalations.intake.notices.profile import (
+    FormProfile,
+    field_vocabulary,
+    missing_required,
+    reading_vocabulary,
+)
+from escalations.intake.notices.sandbox import Limits, Reading
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-# Formats a later reader will handle; until then a person reads them.
-_NOT_READ_YET = {"application/pdf": ".pdf", "application/msword": ".doc"}
-ADULT_AGE = 18
+# A notice written in an email is a page or two; this is thirty.
+MAX_BODY_CHARS = 100_000
+
+NOT_READ = {
+    Format.DOC: (
+        "This is an old Word 97-2003 (.doc) file, which we do not read; please open it in Word, "
+        "choose File > Save As > Word Document (.docx), and send the .docx."
+    ),
+    Format.ODT: (
+        "This is an OpenDocument (.odt) file, which we do not read; please save it as a "
+        "Word document (.docx) and send that."
+    ),
+    Format.RTF: (
+        "This is a Rich Text (.rtf) file, which we do not read; please save it as a "
+        "Word document (.docx) and send that."
+    ),
+    Format.TNEF: (
+        "Your email program sent the attachment inside a winmail.dat file, which we cannot open; "
+        "please send the notice again from a message in HTML or plain text format "
+        "(in Outlook: Format Text > HTML)."
+    ),
+    Format.ENCRYPTED: (
+        "The document is password-protected; please remove the password and send it again "
+        "(your organisation's secure email keeps it safe on the way)."
+    ),
+}
+
+
+Labels = Mapping[str, Sequence[str]] | None  # a form profile's own wordings, by field
 
 
 @dataclass(frozen=True)
@@ -31,205 +70,103 @@ class Attachment:
     data: bytes
 
 
-@dataclass(frozen=True)
-class _Rule:
-    """How one field's text becomes a value, and what to say when it cannot."""
-
-    parse: Callable[[str], Any]
-    unreadable: str | None  # None: nothing to report (empty text, someone else's reference)
-    combine: str = "one"  # "one": a single value; "text": paragraphs joined; "list": items
-
-
-def _categories(text: str) -> list[str] | None:
-    return n.parse_categories(text) or None
-
-
-def _outcomes(text: str) -> list[str] | None:
-    outcome = n.clean_text(text)
-    return [outcome] if outcome else None
-
-
-_RULES: dict[str, _Rule] = {
-    "subject.name": _Rule(n.clean_name, "is not a name"),
-    "subject.dob": _Rule(n.parse_uk_date, "is not a date"),
-    "subject.kind": _Rule(n.parse_subject_kind, "does not say child or adult"),
-    "raised_by.name": _Rule(n.clean_name, "is not a name"),
-    "raised_by.role": _Rule(n.clean_text, None),
-    "raised_by.agency": _Rule(n.clean_text, None),
-    "raised_by.email": _Rule(n.clean_email, "is not an email address"),
-    "raised_by.phone": _Rule(n.clean_phone, "is not a UK telephone number"),
-    "challenged.agency": _Rule(n.clean_text, None),
-    "challenged.name": _Rule(n.clean_name, "is not a name"),
-    "challenged.role": _Rule(n.clean_text, None),
-    "categories": _Rule(_categories, "names no category we know", "list"),
-    "concern": _Rule(n.clean_text, None, "text"),
-    "immediate_risk": _Rule(n.parse_yes_no, "is not a clear yes or no"),
-    "stage": _Rule(n.parse_stage, "is not a stage number"),
-    "outcome_sought": _Rule(n.clean_text, None, "text"),
-    "copies_to": _Rule(n.parse_copies, None, "list"),
-    "signed.name": _Rule(n.clean_name, "is not a name"),
-    "signed.role": _Rule(n.clean_text, None),
-    "signed.date": _Rule(n.parse_uk_date, "is not a date"),
-    "attempts": _Rule(n.parse_attempts, None, "list"),
-    "attempts.date": _Rule(n.parse_dates, "is not a list of dates", "list"),
-    "attempts.outcome": _Rule(_outcomes, None, "list"),
-    "case_reference": _Rule(n.parse_case_reference, None),
-}
-
-
 def read_notice(
     attachments: Sequence[Attachment],
     body_text: str | None,
     *,
     today: date,
     partnership: str | None = None,
+    form: FormProfile | None = None,
+    limits: Limits = Limits(),
 ) -> Notice:
-    """The notice these attachments (or, with no .docx, this body) carry."""
-    notice = Notice(partnership=partnership)
-    values = _attachment_values(attachments, notice.problems)
-    if values is None:
-        values = body_values(body_text or "")
-    _fill(notice, values)
-    _settle_subject(notice, today)
+    """The notice these attachments and this body carry.
+
+    ``form``, a partnership's form profile, adds its label wordings and makes a
+    missing required field a problem.
+    """
+    notice = Notice(partnership=partnership, form=form.id if form else None)
+    labels = form.labels if form else None
+    values, unreadable = _attachment_values(attachments, labels, limits, notice.problems)
+    if not unreadable and body_text:
+        values += body_values(_within_limit(body_text, notice.problems), reading_vocabulary(labels))
+    fill(notice, values, field_vocabulary(labels))
+    settle_subject(notice, today)
+    if form:
+        notice.problems += missing_required(notice, form.required)
     return notice
 
 
 def _attachment_values(
-    attachments: Sequence[Attachment], problems: list[Problem]
-) -> list[LabelledValue] | None:
-    """Values from every .docx attached, or ``None`` when there is no .docx at all."""
-    values: list[LabelledValue] | None = None
-    for position, attachment in enumerate(attachments, start=1):
-        kind = _kind(attachment)
-        if kind == ".docx":
-            values = values or []
-            try:
-                values += read_docx(attachment.data)
-            except UnreadableDocument as exc:
-                problems.append(Problem("document", f"attachment {position} (.docx): {exc}"))
-        elif kind:
-            message = f"{kind} notices are not read automatically yet; a person must read it."
-            problems.append(Problem("document", f"attachment {position} ({kind}): {message}"))
-    return values
+    attachments: Sequence[Attachment], labels: Labels, limits: Limits, problems: list[Problem]
+) -> tuple[list[LabelledValue], bool]:
+    """Values from every notice document, and whether any could not be read at all."""
+    documents = [
+        (position, kind, _label(kind, attachment), attachment.data)
+        for position, attachment in enumerate(attachments, start=1)
+        if (kind := notice_format(attachment.filename, attachment.content_type, attachment.data))
+    ]
+    values: list[LabelledValue] = []
+    unreadable = False
+    for position, kind, label, data in documents:
+        reading = read_attachment(kind, data, labels, limits)
+        problems += [Problem("document", f"attachment {position} ({label}): {p}") for p in reading.problems]
+        unreadable = unreadable or not reading.values and bool(reading.problems)
+        named = len(documents) > 1  # with one document, "docx paragraph 2" is unambiguous
+        values += [
+            LabelledValue(v.label, v.value, f"attachment {position} {v.source}" if named else v.source)
+            for v in reading.values
+        ]
+    return values, unreadable
 
 
-def _kind(attachment: Attachment) -> str | None:
-    content_type = attachment.content_type.split(";")[0].strip().lower()
-    name = (attachment.filename or "").lower()
-    if content_type == DOCX_TYPE or name.endswith(".docx"):
-        return ".docx"
-    for known, suffix in _NOT_READ_YET.items():
-        if content_type == known or name.endswith(suffix):
-            return suffix
-    return None
+def _label(kind: Format, attachment: Attachment) -> str:
+    """How a problem names the attachment's kind: an encrypted file by the kind it was sent as."""
+    if kind is Format.ENCRYPTED:
+        declared = declared_format(attachment.filename, attachment.content_type)
+        return declared.value if declared and declared is not Format.ENCRYPTED else "Office document"
+    return kind.value
 
 
-def body_values(body_text: str) -> list[LabelledValue]:
-    """The labelled lines of a plain email; quoted earlier mail is skipped."""
+def read_attachment(kind: Format, data: bytes, labels: Labels, limits: Limits) -> Reading:
+    """One notice document's values, or what to tell the sender about it."""
+    if kind in (Format.DOCX, Format.PDF):
+        return sandbox.read_document(kind, data, labels, limits)
+    if kind in conversion.CONVERTIBLE and conversion.soffice():
+        return _converted(kind, data, labels, limits)
+    return Reading(problems=[NOT_READ[kind]])
+
+
+def _converted(kind: Format, data: bytes, labels: Labels, limits: Limits) -> Reading:
+    if len(data) > limits.max_bytes:
+        return Reading(problems=[sandbox.too_large(limits.max_bytes)])
+    try:
+        docx = conversion.to_docx(data, kind, max_bytes=limits.max_bytes)
+    except conversion.ConversionFailed as exc:
+        return Reading(problems=[str(exc)])
+    reading = sandbox.read_document(Format.DOCX, docx, labels, limits)
+    converted = [LabelledValue(v.label, v.value, f"{kind.value} converted, {v.source}") for v in reading.values]
+    return Reading(converted, reading.problems)
+
+
+def _within_limit(body_text: str, problems: list[Problem]) -> str:
+    """The body as far as we read it: it is read in this process, so its length is bounded."""
+    if len(body_text) <= MAX_BODY_CHARS:
+        return body_text
+    message = f"The email is longer than {MAX_BODY_CHARS:,} characters; only its beginning was read."
+    problems.append(Problem("body", message))
+    return body_text[:MAX_BODY_CHARS]
+
+
+def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[LabelledValue]:
+    """The labelled lines of a plain email; quoted earlier mail and the signature are skipped."""
     lines = [
         _body_line(text, f"email body line {number}")
         for number, text in enumerate(body_text.splitlines(), start=1)
     ]
-    return labelled_values(lines, blank_ends=True)
+    return labelled_values(lines, blank_ends=True, vocabulary=vocabulary)
 
 
 def _body_line(text: str, source: str) -> Line:
     if text.lstrip().startswith(">"):  # quoted from earlier mail: not this notice
         return Line("", source, ends_answer=True)
     return Line(text, source, ends_answer=text.rstrip() == "--")  # the signature
-
-
-def _fill(notice: Notice, values: list[LabelledValue]) -> None:
-    """Normalise each value by its field's rule, then set each field from what was found."""
-    found: dict[str, list[tuple[Any, str]]] = {}
-    for value in values:
-        path = match_label(value.label)
-        if path is None or n.nothing_ticked(value.value):  # a blank list of boxes: unanswered
-            continue
-        rule = _RULES[path]
-        parsed = rule.parse(value.value)
-        if parsed is None and rule.unreadable:
-            message = f"The answer to '{value.label}' in {value.source} {rule.unreadable}."
-            notice.problems.append(Problem(_problem_field(path), message))
-        elif parsed is not None:
-            found.setdefault(path, []).append((parsed, value.source))
-    for path, items in found.items():
-        if not path.startswith("attempts"):
-            _assign(notice, path, items)
-    notice.attempts = _all_attempts(found)
-
-
-def _assign(notice: Notice, path: str, items: list[tuple[Any, str]]) -> None:
-    combine = _RULES[path].combine
-    if combine == "list":
-        value: Any = _unique([item for parsed, _ in items for item in parsed])
-        if path == "categories":
-            value = [slug for slug in CATEGORY_SLUGS if slug in value]
-    elif combine == "text":
-        value = "\n\n".join(_unique([parsed for parsed, _ in items]))
-    else:
-        distinct = _unique([parsed for parsed, _ in items])
-        if len(distinct) > 1:
-            sources = " and ".join(_unique([source for _, source in items]))
-            notice.problems.append(Problem(path, f"Different answers in {sources}; none was used."))
-            return
-        value = distinct[0]
-    _set(notice, path, value)
-
-
-def _all_attempts(found: dict[str, list[tuple[Any, str]]]) -> list[Attempt]:
-    """Written attempts, then "Dates" paired with "Outcome" when they pair one to one."""
-    attempts = [attempt for parsed, _ in found.get("attempts", []) for attempt in parsed]
-    dates = [when for parsed, _ in found.get("attempts.date", []) for when in parsed]
-    outcomes = [text for parsed, _ in found.get("attempts.outcome", []) for text in parsed]
-    if len(dates) == len(outcomes):
-        return attempts + [Attempt(when, text) for when, text in zip(dates, outcomes)]
-    unpaired = [Attempt(when, None) for when in dates] + [Attempt(None, text) for text in outcomes]
-    return attempts + unpaired
-
-
-def _settle_subject(notice: Notice, today: date) -> None:
-    """A date of birth after today is a problem; otherwise the age decides child or adult."""
-    subject = notice.subject
-    if subject.dob and subject.dob > today:
-        message = "The date of birth is after today; it was not used."
-        notice.problems.append(Problem("subject.dob", message))
-        subject.dob = None
-    if subject.dob is None or any(problem.field == "subject.kind" for problem in notice.problems):
-        return
-    age = _age(subject.dob, today)
-    by_age = "adult" if age >= ADULT_AGE else "child"
-    if subject.kind not in (None, by_age):
-        message = f"The notice says {subject.kind} but the date of birth says {by_age}."
-        notice.problems.append(Problem("subject.kind", message))
-        subject.kind = None
-    else:
-        subject.kind = by_age
-
-
-def _age(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def _problem_field(path: str) -> str:
-    return "attempts" if path.startswith("attempts.") else path
-
-
-def _unique(values: list[Any]) -> list[Any]:
-    """Values in order without repeats; text compared regardless of case."""
-    seen: set[Any] = set()
-    unique = []
-    for value in values:
-        key = value.casefold() if isinstance(value, str) else value
-        if key not in seen:
-            seen.add(key)
-            unique.append(value)
-    return unique
-
-
-def _set(notice: Notice, path: str, value: Any) -> None:
-    *parents, name = path.split(".")
-    target: Any = notice
-    for parent in parents:
-        target = getattr(target, parent)
-    setattr(target, name, value)

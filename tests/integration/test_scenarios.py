@@ -90,6 +90,7 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
 
     s.reply(ref, _bar("line_manager"), "The delay was agreed; the child was seen at home on Monday and is safe.")
     assert [m.kind for m in s.sent()] == []
+    assert "overrun-response" in [e.rule for e in s.case(ref).events], "Barnet 3: the reasons and the safety confirmation are recorded"
     s.reply(ref, contact("barnet", None, "head_of_safeguarding"), "Resolved: mediation agreed a strategy discussion on Friday.")
     [closed] = s.sent()
     case = s.case(ref)

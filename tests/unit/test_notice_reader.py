@@ -3,10 +3,14 @@
 import io
 import random
 import zipfile
+from dataclasses import dataclass
 from datetime import date
+from importlib.resources import as_file, files
 
 import docx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from escalations.intake.notices.docx_reader import (
     MAX_PARTS,
@@ -14,17 +18,27 @@ from escalations.intake.notices.docx_reader import (
     UnreadableDocument,
     read_docx,
 )
-from escalations.intake.notices.fields import VOCABULARY, match_label, split_labelled
+from escalations.intake.notices.fields import (
+    EVERY_FIELD,
+    NOTICE_FIELDS,
+    PANEL_VOCABULARY,
+    VOCABULARY,
+    match_label,
+    normalise_label,
+    split_labelled,
+)
 from escalations.intake.notices.model import (
     Attempt,
     Challenged,
     Notice,
+    Panel,
     Person,
     Problem,
     Signed,
     Subject,
 )
 from escalations.intake.notices.reader import DOCX_TYPE, Attachment, read_notice
+from escalations.routing.policy import load_policy
 from tests.support import forms
 
 TODAY = date(2026, 3, 6)
@@ -73,16 +87,74 @@ def read(*documents: bytes, body: str | None = None, partnership: str | None = N
         ("Outcome", "attempts.outcome"),
         ("Outcome you are seeking", "outcome_sought"),
         ("Case reference", "case_reference"),
+        # The wordings the issue lists, and their common slips.
+        ("Your agency", "raised_by.agency"),
+        ("Current stage", "stage"),
+        ("Level", "stage"),
+        ("Attempts to resolve issue", "attempts"),
+        ("Action which has already been taken to resolve it", "attempts"),
+        ("Is the child/adult at risk of immediate harm?", "immediate_risk"),
+        ("Is the child at risk of immediate harm?", "immediate_risk"),
+        ("The issue in dispute", "concern"),
+        ("a) Name of child", "subject.name"),
+        ("Telephnoe", "raised_by.phone"),
+        ("Stgae", "stage"),
+        ("Name of chlid", "subject.name"),
+        ("subject.dob", "subject.dob"),  # a content control's tag
         ("Jo Bloggs", None),
         ("No", None),
-        ("Date of referral", None),
+        ("Date of referral", None),  # B&NES's panel field: only with EVERY_FIELD
         ("Is the child at immediate risk of significant harm? No", None),
         ("Name of the child in this case", None),
+        # An answer one word away from a label is not that label.
+        ("Practitioners met", None),
+        ("Rule", None),
+        ("Your names", None),
+        ("Stage 2", None),
         ("", None),
     ],
 )
 def test_match_label(text, field):
     assert match_label(text) == field
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Date of Referral", "panel.referral_date"),
+        ("Date of Referral:", "panel.referral_date"),
+        ("Chair's Decision to Convene a Resolution Panel", "panel.convene"),
+        ("Chair's Decision to Convene a Resolution Panel: Yes or No", "panel.convene"),
+        ("Chairs decision to convene a resolution panel", "panel.convene"),
+        ("Outcome and Date of BCSSP Resolution Panel", "panel.outcome"),
+        ("Date of BCSSP Resolution Panel", "panel.date"),
+        ("Outcome", "attempts.outcome"),
+        ("Date", "signed.date"),
+    ],
+)
+def test_panel_labels_with_every_field(text, field):
+    assert match_label(text, EVERY_FIELD) == field
+
+
+EVERY_PANEL_LABEL = [
+    (field, label) for field, labels in PANEL_VOCABULARY.items() for label in labels
+]
+
+
+@pytest.mark.parametrize(("field", "label"), EVERY_PANEL_LABEL)
+def test_every_panel_label_names_its_own_field(field, label):
+    assert (match_label(label), match_label(label, EVERY_FIELD)) == (None, field)
+
+
+@pytest.mark.parametrize(
+    "pid", ["bury-children", "salford", "barnet", "bury-adults", "bnes"]
+)
+def test_every_form_profile_label_names_its_field(pid):
+    with as_file(files("escalations.config") / "partnerships" / f"{pid}.toml") as path:
+        profile = load_policy(path).form
+    vocabulary = NOTICE_FIELDS.extended(profile.labels)
+    for field, labels in profile.labels.items():
+        assert [vocabulary.match(label) for label in labels] == [field] * len(labels)
 
 
 EVERY_LABEL = [(field, label) for field, labels in VOCABULARY.items() for label in labels]
@@ -91,6 +163,43 @@ EVERY_LABEL = [(field, label) for field, labels in VOCABULARY.items() for label 
 @pytest.mark.parametrize(("field", "label"), EVERY_LABEL)
 def test_every_vocabulary_label_names_its_own_field(field, label):
     assert match_label(label) == field
+
+
+ALL_LABELS = EVERY_LABEL + [
+    (field, label) for field, labels in PANEL_VOCABULARY.items() for label in labels
+]
+
+
+@given(
+    st.sampled_from(ALL_LABELS),
+    st.sampled_from(["", "1. ", "2) ", "(a) "]),
+    st.sampled_from(["", ":", " :", "?", ".", ":\t"]),
+    st.sampled_from([str.lower, str.upper, str.title, str]),
+)
+def test_a_label_written_any_way_names_its_field(entry, numbering, ending, case):
+    field, label = entry
+    assert EVERY_FIELD.match(f"  {numbering}{case(label)}{ending} ") == field
+
+
+@given(st.sampled_from(ALL_LABELS), st.data())
+def test_a_slip_in_a_label_never_names_another_field(entry, data):
+    """A letter dropped, changed or swapped with its neighbour: the label's own field or none."""
+    field, label = entry
+    words = normalise_label(label).split()
+    at = data.draw(st.integers(0, len(words) - 1))
+    word = words[at]
+    k = data.draw(st.integers(0, len(word) - 1))
+    slipped = data.draw(
+        st.sampled_from([word[:k] + word[k + 1 :], word[:k] + "q" + word[k + 1 :], word[::-1]])
+    )
+    found = EVERY_FIELD.match(" ".join([*words[:at], slipped, *words[at + 1 :]]))
+    assert found in (field, None)
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_a_known_field_or_none(text):
+    found = EVERY_FIELD.match(text)
+    assert found is None or found in EVERY_FIELD.labels
 
 
 SALFORD_NAME = "Name of Child/Young Person"
@@ -115,10 +224,28 @@ RISK = "Is the child at immediate risk of significant harm?"
         ("Signed off sick last week", None),
         ("Date of Referral: 01/02/2026", None),
         ("At 10:30 the school rang", None),
+        ("Level 2 – line managers", ("stage", "Level", "2 – line managers")),
+        ("Level of need was disputed", None),
+        ("Practitioners met: no change", None),
     ],
 )
 def test_split_labelled(text, expected):
     assert split_labelled(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Date of Referral: 09/02/2026", ("panel.referral_date", "Date of Referral", "09/02/2026")),
+        ("Date of Referral 09/02/2026", ("panel.referral_date", "Date of Referral", "09/02/2026")),
+        (
+            "Chair's Decision to Convene a Resolution Panel: Yes or No: Yes",
+            ("panel.convene", "Chair's Decision to Convene a Resolution Panel", "Yes or No: Yes"),
+        ),
+    ],
+)
+def test_split_labelled_panel_lines_with_every_field(text, expected):
+    assert split_labelled(text, EVERY_FIELD) == expected
 
 
 # --- each partnership's notice ---------------------------------------------------------------
@@ -226,6 +353,216 @@ def test_read_docx_names_where_each_value_was_found():
         LabelledValue("D.O.B", "14/02/2017", "docx paragraph 2"),
     ]
     assert LabelledValue("Current stage", "2", "docx table 1 row 7") in values
+
+
+# --- each partnership's form as filled in with Word's form features -----------------------
+
+
+def test_salford_appendix_2_as_a_legacy_word_form():
+    assert read(forms.salford_legacy_form_notice(), partnership="salford") == Notice(
+        partnership="salford",
+        subject=Subject(kind="child", name="Jo Bloggs", dob=date(2017, 2, 14)),
+        raised_by=NORTHSIDE,
+        challenged=Challenged(agency="Salford Children's Services"),
+        concern=(
+            "Jo has missed three health appointments.\nThe referral was closed without a visit."
+        ),
+        immediate_risk=False,
+        stage=2,
+        copies_to=["Team Manager, Northside Health", "SSCB Business Manager"],
+        signed=Signed(name="Aisha Khan", role="Health Visitor", date=date(2026, 3, 5)),
+    )
+
+
+def test_barnet_practitioners_form_of_content_controls():
+    assert read(forms.barnet_content_control_notice(), partnership="barnet") == Notice(
+        partnership="barnet",
+        subject=Subject(kind="child", name="Sam Smith", dob=date(2019, 9, 3)),
+        raised_by=Person(
+            name="Ben Osei",
+            role="Designated Safeguarding Lead",
+            agency="Eastgate Primary School",
+            email="b.osei@eastgate-school.example",
+            phone="020 7946 0000",
+        ),
+        challenged=Challenged(agency="Barnet Children's Social Care"),
+        categories=["thresholds", "case_conference"],
+        concern="Concerns about neglect were not taken to a strategy discussion.",
+        immediate_risk=False,
+        stage=3,
+        outcome_sought="A case conference is held.",
+        signed=Signed(name="Ben Osei", date=date(2026, 3, 4)),
+    )
+
+
+BNES_TRACKED = Notice(
+    partnership="bnes",
+    subject=Subject(kind="child", name="Alex Example", dob=date(2012, 6, 30)),
+    raised_by=Person(name="Priya Shah", role="Housing Officer", agency="Riverside Housing"),
+    challenged=Challenged(agency="B&NES Children's Services"),
+    concern=(
+        "Riverside Housing asked for a joint visit before the eviction; "
+        "Children's Services declined it."
+    ),
+    immediate_risk=False,
+    stage=4,
+    attempts=[
+        Attempt(date(2026, 1, 12), "Practitioners met; not resolved."),
+        Attempt(date(2026, 1, 19), "Line managers met; not resolved."),
+        Attempt(date(2026, 2, 2), "Service Managers met; not resolved."),
+    ],
+)
+
+
+def test_bnes_appendix_a_revised_with_track_changes():
+    assert read(forms.bnes_tracked_changes_notice(), partnership="bnes") == BNES_TRACKED
+
+
+def test_bnes_referral_to_the_chair_is_read_from_the_document():
+    panel = [value for value in read_docx(forms.bnes_tracked_changes_notice())][-3:]
+    assert [(value.label, value.value) for value in panel] == [
+        ("Date of Referral", "09/02/2026"),
+        ("Chair's Decision to Convene a Resolution Panel", "Yes"),
+        (
+            "Outcome and Date of BCSSP Resolution Panel",
+            "20/02/2026 – The panel agreed Children's Services will hold a strategy discussion.",
+        ),
+    ]
+    assert [match_label(value.label, EVERY_FIELD) for value in panel] == [
+        "panel.referral_date", "panel.convene", "panel.outcome",
+    ]
+
+
+BNES_PANEL = Panel(
+    referral_date=date(2026, 2, 9),
+    convene=True,
+    outcome="The panel agreed Children's Services will hold a strategy discussion.",
+    date=date(2026, 2, 20),
+)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    id: str
+    required: tuple[str, ...]
+    labels: dict[str, tuple[str, ...]]
+
+
+def test_bnes_referral_to_the_chair_fills_the_panel_where_the_profile_names_it():
+    profile = _Profile("bnes-appendix-a", (), {"panel.referral_date": ("Date of Referral",)})
+    attachments = [Attachment(NAME, DOCX_TYPE, forms.bnes_tracked_changes_notice())]
+    notice = read_notice(attachments, None, today=TODAY, partnership="bnes", form=profile)
+    assert (notice.panel, notice.problems) == (BNES_PANEL, [])
+
+
+def test_the_packaged_bnes_profile_reads_the_referral_to_the_chair():
+    with as_file(files("escalations.config") / "partnerships" / "bnes.toml") as path:
+        profile = load_policy(path).form
+    attachments = [Attachment(NAME, DOCX_TYPE, forms.bnes_tracked_changes_notice())]
+    notice = read_notice(attachments, None, today=TODAY, partnership="bnes", form=profile)
+    assert notice.panel == BNES_PANEL
+
+
+def test_bury_children_form_with_wingdings_ticks_and_gm_levels():
+    notice = read(forms.bury_children_wingdings_notice(), partnership="bury-children")
+    assert notice == Notice(
+        partnership="bury-children",
+        subject=Subject(kind="child", name="Kai Doe", dob=date(2019, 9, 3)),
+        raised_by=Person(name="Tom Reid", agency="Bury Police"),
+        challenged=Challenged(agency="Bury Early Help"),
+        categories=["step_up_down", "non_attendance"],
+        concern="The family was stepped down to universal services without a meeting.",
+        immediate_risk=False,
+        stage=2,
+        case_reference="BURYC-2026-0012",
+    )
+
+
+def test_bury_adults_referral_in_text_boxes():
+    assert read(forms.bury_adults_text_box_notice(), partnership="bury-adults") == Notice(
+        partnership="bury-adults",
+        subject=Subject(kind="adult", name="Pat Jones", dob=date(1952, 3, 12)),
+        raised_by=Person(
+            name="Lee Park",
+            agency="Bury Adult Social Care",
+            email="l.park@bury-asc.example",
+            phone="+44 161 496 0999",
+        ),
+        challenged=Challenged(agency="Bury Community Mental Health Team"),
+        concern=(
+            "Pat was discharged home without the care package agreed.\n"
+            "The CMHT says the package is not theirs to arrange."
+        ),
+        immediate_risk=False,
+        stage=4,
+        attempts=[
+            Attempt(date(2026, 1, 12), "practitioners discussed; not resolved"),
+            Attempt(date(2026, 1, 20), "line managers discussed; not resolved"),
+            Attempt(date(2026, 2, 3), "safeguarding leads discussed; not resolved"),
+        ],
+        signed=Signed(name="Lee Park", role="Senior Practitioner", date=date(2026, 2, 3)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"child": "", "dob": ""}, None),
+        ({"dob": "31/02/2017"}, "subject.dob"),
+        ({"dated": "the fifth"}, "signed.date"),
+        ({"your_email": "a.khan@northside-health.example, b@x.example"}, "raised_by.email"),
+        ({"telephone": "0161 496 0000 / 07700 900123"}, "raised_by.phone"),
+    ],
+)
+def test_salford_legacy_form_blank_or_unreadable_answers(overrides, field):
+    notice = read(forms.salford_legacy_form_notice(**overrides))
+    assert [problem.field for problem in notice.problems] == ([field] if field else [])
+
+
+@pytest.mark.parametrize(
+    ("ticked", "categories"),
+    [
+        ((), []),
+        (forms.BARNET_THEMES, ["thresholds", "roles_responsibilities", "action_communication",
+                               "case_conference", "plan_progression"]),
+        ((forms.BARNET_THEMES[4],), ["action_communication"]),
+    ],
+)
+def test_barnet_themes_as_ticked(ticked, categories):
+    assert read(forms.barnet_content_control_notice(ticked=ticked)).categories == categories
+
+
+@pytest.mark.parametrize(
+    ("theme", "slug"),
+    list(zip(forms.BURY_THEMES, [
+        "thresholds", "roles_responsibilities", "action_communication", "response_to_concern",
+        "step_up_down", "resources", "statutory_roles", "non_attendance", "unilateral_decision",
+    ], strict=True)),
+)
+def test_each_bury_theme_ticked_alone(theme, slug):
+    assert read(forms.bury_children_wingdings_notice(ticked=(theme,))).categories == [slug]
+
+
+# --- the canonical JSON ------------------------------------------------------------------------
+
+
+def test_the_json_has_no_panel_key_when_nothing_of_it_is_known():
+    assert "panel" not in read(forms.salford_notice()).to_json()
+
+
+def test_the_panel_key_appears_and_reads_back():
+    notice = Notice(panel=Panel(referral_date=date(2026, 2, 9), convene=False))
+    data = notice.to_json()
+    assert data["panel"] == {
+        "referral_date": "2026-02-09", "convene": False, "outcome": None, "date": None,
+    }
+    assert Notice.from_json(data) == notice
+    assert list(data)[-3:] == ["panel", "case_reference", "problems"]
+
+
+def test_json_without_a_panel_key_reads_back():
+    notice = read(forms.bnes_tracked_changes_notice(), partnership="bnes")
+    assert Notice.from_json(notice.to_json()) == notice
 
 
 # --- values that cannot be read are problems, not guesses -------------------------------------
@@ -490,12 +827,12 @@ def test_an_encrypted_zip_member_is_unreadable():
         read_docx(bytes(data))
 
 
-def test_a_pdf_is_a_problem_until_a_reader_exists_and_the_body_is_read():
+def test_a_damaged_pdf_is_a_problem_and_the_body_is_not_read_in_its_place():
     attachments = [Attachment("notice.pdf", "application/pdf", b"%PDF-1.7")]
     notice = read_notice(attachments, "Name of child: Jo Bloggs", today=TODAY)
-    assert notice.subject.name == "Jo Bloggs"
+    assert notice.subject.name is None
     assert [problem.field for problem in notice.problems] == ["document"]
-    assert notice.problems[0].message.startswith("attachment 1 (.pdf)")
+    assert notice.problems[0].message.startswith("attachment 1 (.pdf): The PDF is damaged")
 
 
 # --- notices written in the email body -----------------------------------------------------------

@@ -1,7 +1,7 @@
 """Escalation engine and matching: case outcomes, chasers, review and duplicate links, notifications, secrets.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-29
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: Union[str, Sequence[str], None] = "0001"
+down_revision: Union[str, Sequence[str], None] = "0002"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -41,6 +41,9 @@ def upgrade() -> None:
     op.create_index(op.f("ix_chasers_case_id"), "chasers", ["case_id"], unique=False)
     op.create_index(op.f("ix_chasers_deadline_id"), "chasers", ["deadline_id"], unique=False)
     with op.batch_alter_table("inbound_messages") as batch:
+        # IMAP UIDs and UIDVALIDITY run to 2**32 - 1 (RFC 9051): wider than a 32-bit signed integer.
+        batch.alter_column("imap_uidvalidity", type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=True)
+        batch.alter_column("imap_uid", type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=True)
         batch.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("review", sa.JSON(), nullable=True))
         batch.create_foreign_key(op.f("fk_inbound_messages_duplicate_of_inbound_messages"), "inbound_messages", ["duplicate_of"], ["id"])
@@ -80,6 +83,8 @@ def downgrade() -> None:
         batch.drop_constraint(op.f("fk_inbound_messages_duplicate_of_inbound_messages"), type_="foreignkey")
         batch.drop_column("review")
         batch.drop_column("duplicate_of")
+        batch.alter_column("imap_uid", type_=sa.Integer(), existing_type=sa.BigInteger(), existing_nullable=True)
+        batch.alter_column("imap_uidvalidity", type_=sa.Integer(), existing_type=sa.BigInteger(), existing_nullable=True)
     op.drop_index(op.f("ix_chasers_deadline_id"), table_name="chasers")
     op.drop_index(op.f("ix_chasers_case_id"), table_name="chasers")
     op.drop_table("chasers")

@@ -1,0 +1,180 @@
+"""Labelled values from every source into the canonical notice's fields.
+
+Each field has a rule: how its text becomes a value, what to say when it
+cannot, and how answers from several places combine. One-value fields that are
+answered differently in two places are left empty with a problem naming both
+places (DESIGN.md: unknown values are never guessed); free text and lists are
+joined. Where each value came from is kept in ``Notice.sources``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from escalations.intake.notices import normalise as n
+from escalations.intake.notices.fields import LabelledValue, Vocabulary
+from escalations.intake.notices.model import CATEGORY_SLUGS, Attempt, Notice, Problem
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """How one field's text becomes a value, and what to say when it cannot."""
+
+    parse: Callable[[str], Any]
+    unreadable: str | None  # None: nothing to report (empty text, someone else's reference)
+    combine: str = "one"  # "one": a single value; "text": paragraphs joined; "list": items
+
+
+def _categories(text: str) -> list[str] | None:
+    return n.parse_categories(text) or None
+
+
+def _outcomes(text: str) -> list[str] | None:
+    outcome = n.clean_text(text)
+    return [outcome] if outcome else None
+
+
+RULES: dict[str, _Rule] = {
+    "subject.name": _Rule(n.clean_name, "is not a name"),
+    "subject.dob": _Rule(n.parse_uk_date, "is not a date"),
+    "subject.kind": _Rule(n.parse_subject_kind, "does not say child or adult"),
+    "raised_by.name": _Rule(n.clean_name, "is not a name"),
+    "raised_by.role": _Rule(n.clean_text, None),
+    "raised_by.agency": _Rule(n.clean_text, None),
+    "raised_by.email": _Rule(n.clean_email, "is not an email address"),
+    "raised_by.phone": _Rule(n.clean_phone, "is not a UK telephone number"),
+    "challenged.agency": _Rule(n.clean_text, None),
+    "challenged.name": _Rule(n.clean_name, "is not a name"),
+    "challenged.role": _Rule(n.clean_text, None),
+    "categories": _Rule(_categories, "names no category we know", "list"),
+    "concern": _Rule(n.clean_text, None, "text"),
+    "immediate_risk": _Rule(n.parse_yes_no, "is not a clear yes or no"),
+    "stage": _Rule(n.parse_stage, "is not a stage number"),
+    "outcome_sought": _Rule(n.clean_text, None, "text"),
+    "copies_to": _Rule(n.parse_copies, None, "list"),
+    "signed.name": _Rule(n.clean_name, "is not a name"),
+    "signed.role": _Rule(n.clean_text, None),
+    "signed.date": _Rule(n.parse_uk_date, "is not a date"),
+    "attempts": _Rule(n.parse_attempts, None, "list"),
+    "attempts.date": _Rule(n.parse_dates, "is not a list of dates", "list"),
+    "attempts.outcome": _Rule(_outcomes, None, "list"),
+    "case_reference": _Rule(n.parse_case_reference, None),
+    # B&NES Appendix A, "Unresolved Dispute and Referral to BCSSP Chair".
+    "panel.referral_date": _Rule(n.parse_uk_date, "is not a date"),
+    "panel.convene": _Rule(n.parse_yes_no, "is not a clear yes or no"),
+    "panel.outcome": _Rule(n.parse_dated_outcome, None),  # "20/02/2026 – the panel agreed…"
+    "panel.date": _Rule(n.parse_uk_date, "is not a date"),
+}
+_PAIRED = ("attempts", "attempts.date", "attempts.outcome")
+
+
+def fill(notice: Notice, values: list[LabelledValue], vocabulary: Vocabulary) -> None:
+    """Normalise each value by its field's rule, then set each field from what was found."""
+    found: dict[str, list[tuple[Any, str]]] = {}
+    for value in values:
+        path = vocabulary.match(value.label)
+        rule = RULES.get(path or "")
+        if path is None or rule is None or n.nothing_ticked(value.value):  # boxes, none ticked: unanswered
+            continue
+        parsed = rule.parse(value.value)
+        if parsed is None and rule.unreadable:
+            message = f"The answer to '{value.label}' in {value.source} {rule.unreadable}."
+            notice.problems.append(Problem(_problem_field(path), message))
+        for part, item in _parts(path, parsed):
+            found.setdefault(part, []).append((item, value.source))
+    for path, items in found.items():
+        if path not in _PAIRED:
+            _assign(notice, path, items)
+    notice.attempts = _all_attempts(found)
+    notice.sources = {path: _unique([source for _, source in items]) for path, items in found.items()}
+
+
+def _parts(path: str, parsed: Any) -> list[tuple[str, Any]]:
+    """The field values one answer gives: the panel's outcome may carry the date it met."""
+    if parsed is None:
+        return []
+    if isinstance(parsed, Attempt) and path == "panel.outcome":
+        dated = [("panel.date", parsed.date)] if parsed.date else []
+        return dated + ([(path, parsed.outcome)] if parsed.outcome else [])
+    return [(path, parsed)]
+
+
+def _assign(notice: Notice, path: str, items: list[tuple[Any, str]]) -> None:
+    combine = RULES[path].combine
+    if combine == "list":
+        value: Any = _unique([item for parsed, _ in items for item in parsed])
+        if path == "categories":
+            value = [slug for slug in CATEGORY_SLUGS if slug in value]
+    elif combine == "text":
+        value = "\n\n".join(_unique([parsed for parsed, _ in items]))
+    else:
+        distinct = _unique([parsed for parsed, _ in items])
+        if len(distinct) > 1:
+            sources = " and ".join(_unique([source for _, source in items]))
+            notice.problems.append(Problem(path, f"Different answers in {sources}; none was used."))
+            return
+        value = distinct[0]
+    _set(notice, path, value)
+
+
+def _all_attempts(found: dict[str, list[tuple[Any, str]]]) -> list[Attempt]:
+    """Written attempts, then "Dates" paired with "Outcome" when they pair one to one."""
+    attempts = [attempt for parsed, _ in found.get("attempts", []) for attempt in parsed]
+    dates = [when for parsed, _ in found.get("attempts.date", []) for when in parsed]
+    outcomes = [text for parsed, _ in found.get("attempts.outcome", []) for text in parsed]
+    if len(dates) == len(outcomes):
+        return attempts + [Attempt(when, text) for when, text in zip(dates, outcomes)]
+    unpaired = [Attempt(when, None) for when in dates] + [Attempt(None, text) for text in outcomes]
+    return attempts + unpaired
+
+
+def settle_subject(notice: Notice, today: date) -> None:
+    """A date of birth after today is a problem; otherwise the age decides child or adult."""
+    subject = notice.subject
+    if subject.dob and subject.dob > today:
+        message = "The date of birth is after today; it was not used."
+        notice.problems.append(Problem("subject.dob", message))
+        subject.dob = None
+    if subject.dob is None or any(problem.field == "subject.kind" for problem in notice.problems):
+        return
+    age = _age(subject.dob, today)
+    by_age = "adult" if age >= ADULT_AGE else "child"
+    if subject.kind not in (None, by_age):
+        message = f"The notice says {subject.kind} but the date of birth says {by_age}."
+        notice.problems.append(Problem("subject.kind", message))
+        subject.kind = None
+    else:
+        subject.kind = by_age
+
+
+def _age(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _problem_field(path: str) -> str:
+    return "attempts" if path.startswith("attempts.") else path
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    """Values in order without repeats; text compared regardless of case."""
+    seen: set[Any] = set()
+    unique = []
+    for value in values:
+        key = value.casefold() if isinstance(value, str) else value
+        if key not in seen:
+            seen.add(key)
+            unique.append(value)
+    return unique
+
+
+def _set(notice: Notice, path: str, value: Any) -> None:
+    *parents, name = path.split(".")
+    target: Any = notice
+    for parent in parents:
+        target = getattr(target, parent)
+    setattr(target, name, value)

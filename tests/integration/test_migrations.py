@@ -1,0 +1,37 @@
+"""Upgrading a database that already holds cases keeps every row and every link."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from escalations.storage.engine import make_engine
+from escalations.storage.migrate import upgrade
+from escalations.storage.models import Case, CaseEvent, InboundMessage, NoticeRecord
+
+
+def test_upgrade_from_the_first_schema_keeps_data(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO cases (id, reference, partnership, year, number, state, stage, immediate_risk, opened_at, updated_at) "
+                "VALUES (1, 'SAL-2026-0001', 'salford', 2026, 1, 'open', 2, false, '2026-03-10 10:00:00+00', '2026-03-10 10:00:00+00')"))
+            conn.execute(text(
+                "INSERT INTO inbound_messages (id, received_at, source, envelope_to, message_id, raw_sha256, dedupe_key, raw, size, status, tries, case_id) "
+                "VALUES (1, '2026-03-10 10:00:00+00', 'smtp', '[]', '<a@b.example>', 'x', 'k1', :raw, 3, 'processed', 1, 1)"), {"raw": b"abc"})
+            conn.execute(text(
+                "INSERT INTO case_events (case_id, at, kind, rule, reason, inbound_id, data) "
+                "VALUES (1, '2026-03-10 10:00:00+00', 'inbound', 'new-notice', 'opened', 1, '{}')"))
+            conn.execute(text(
+                "INSERT INTO notices (case_id, inbound_id, data, read_at) VALUES (1, 1, '{}', '2026-03-10 10:00:00+00')"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            counts = [conn.execute(select(func.count()).select_from(m)).scalar() for m in (Case, InboundMessage, CaseEvent, NoticeRecord)]
+            assert counts == [1, 1, 1, 1]
+            assert conn.execute(select(InboundMessage.raw, InboundMessage.case_id)).one() == (b"abc", 1)
+            if engine.dialect.name == "sqlite":
+                assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
