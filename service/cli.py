@@ -8,8 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", default="-")
     p.add_argument("--sender", default=os.environ.get("SENDER"), help="envelope sender (Postfix pipe: ${sender})")
     p.add_argument("--recipient", action="append", help="envelope recipient (Postfix pipe: ${recipient}); repeatable")
-    p = command("parse", cmd_parse, "read a notice (.docx or .eml) and print the canonical fields")
+    p = command("parse", cmd_parse, "read a notice (.docx, .pdf or .eml) and print the canonical fields")
     p.add_argument("file")
     p.add_argument("--partnership")
     p.add_argument("--json", action="store_true")
@@ -219,7 +218,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_parse(args: argparse.Namespace) -> int:
     from escalations.service.parsing import parse_file
 
-    notice = parse_file(Path(args.file), partnership=args.partnership, today=system_clock().date())
+    notice = parse_file(Path(args.file), partnership=args.partnership, today=system_clock().date(), config=args.config)
     if args.json:
         _print_json(notice.to_json())
     else:

@@ -60,6 +60,7 @@ class Prepared:
     verdict: Verdict | None
     notice: Notice
     notice_files: tuple[Attachment, ...]
+    files_notice: Notice | None = None  # the attachments alone, for a reply (its quoted text is no notice)
 
 
 def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared:
@@ -72,8 +73,11 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared
     files = tuple(a for a in mail.attachments if is_notice_file(a))
     # The policy is chosen later, but the mailbox already says whose form wordings to know.
     forms = [policy.form for policy in policies_for(mail.to + mail.cc, context.policies)]
-    notice = read_notice(files, body_text(mail), today=today, form=wordings_of(forms))
-    return Prepared(mail, None, notice, files)
+    wordings = wordings_of(forms)
+    notice = read_notice(files, body_text(mail), today=today, form=wordings)
+    looks_like_reply = bool(subject_reference(mail.subject) or mail.in_reply_to or mail.references)
+    files_notice = read_notice(files, None, today=today, form=wordings) if files and looks_like_reply else None
+    return Prepared(mail, None, notice, files, files_notice)
 
 
 def is_notice_file(attachment: Attachment) -> bool:
@@ -265,8 +269,11 @@ class Apply:
         self._review(rule, reason)
 
     def _missing(self, policy: Policy) -> list[str]:
+        """What stops the notice being routed: nothing read, a required field missing, an
+        attachment we could not read, or an immediate-risk answer we are unsure of (never guessed)."""
         notice = self.p.notice
         problems = [p.message for p in notice.problems]
+        blocking = [p.message for p in notice.problems if p.field in HOLDING_FIELDS or p.field.startswith("document")]
         if not notice.has_content:
             if not self.p.notice_files:
                 problems.insert(0, "No escalation notice was attached, and the email itself does not set out the notice's details.")
@@ -275,7 +282,9 @@ class Apply:
             return problems
         values = notice.to_json()
         missing = [field for field in policy.form.required if not _value_at(values, field)]
-        return problems + [f"The notice does not give: {_field_label(f)}." for f in missing] if missing else []
+        if missing:
+            return problems + [f"The notice does not give: {_field_label(f)}." for f in missing]
+        return blocking
 
     # -- a message naming a case -----------------------------------------------
 
@@ -292,7 +301,9 @@ class Apply:
         self.actions.event(case, "inbound", f"match:{layer}", f"matched to {case.reference}: {why}", data={"from": self.sender_address})
         # Only attached notices count on a reply: the quoted text of our own
         # emails would otherwise read as a notice.
-        notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date()) if self.p.notice_files else Notice()
+        notice = self.p.files_notice or Notice()
+        if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
+            notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date())
         if case.state == CaseState.AWAITING_INFORMATION:
             return self._information_received(case, policy, view, notice)
         command = parse_command(body_text(self.p.mail))
@@ -385,6 +396,9 @@ def _value_at(values: dict, path: str) -> object:
             return None
     return current
 
+
+# Problems that hold a notice even when its required fields are there.
+HOLDING_FIELDS = ("immediate_risk", "subject.kind")
 
 FIELD_LABELS = {
     "subject.name": "the name of the child or adult",

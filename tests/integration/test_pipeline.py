@@ -287,3 +287,27 @@ def test_reference_year_follows_london_time(runtime: Runtime, clock: Clock) -> N
     _deliver(runtime, wire(notice_email(salford_notice())))
     _process(runtime)
     assert _cases(runtime)[0].reference == "SAL-2026-0001"
+
+
+def test_an_immediate_risk_answer_we_are_unsure_of_holds_the_notice(runtime: Runtime) -> None:
+    rows = [("Name of Child/Young Person", "Jo Bloggs"), ("D.O.B", "14/02/2017"),
+            ("Please document any information of concern", "Bruising seen twice."),
+            ("Is the child at immediate risk of significant harm?", "Yes"), ("Immediate risk", "No")]
+    _deliver(runtime, wire(notice_email(docx_table_notice(rows))))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert case.state == CaseState.AWAITING_INFORMATION, "conflicting immediate-risk answers are never guessed"
+    [reply] = _outbox(runtime)
+    text = _headers(reply).get_body(("plain",)).get_content()
+    assert reply.kind == "information_needed" and "immediate risk" in text.lower()
+
+
+def test_an_attachment_we_cannot_read_holds_the_notice_and_says_why(runtime: Runtime) -> None:
+    message = notice_email(salford_notice())
+    message.add_attachment(b"%PDF-1.7\n this is not really a pdf", maintype="application", subtype="pdf", filename="scan.pdf")
+    _deliver(runtime, wire(message))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert case.state == CaseState.AWAITING_INFORMATION
+    [reply] = _outbox(runtime)
+    assert "PDF" in _headers(reply).get_body(("plain",)).get_content()
