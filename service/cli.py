@@ -176,6 +176,15 @@ def _print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
+def _listing(args: argparse.Namespace, rows: list[dict[str, Any]], line: Callable[[dict[str, Any]], str], empty: str) -> int:
+    """Rows as JSON with --json, else one line each (or a note that there are none)."""
+    if getattr(args, "json", False):
+        _print_json(rows)
+    else:
+        print("\n".join(line(r) for r in rows) if rows else empty)
+    return EX_OK
+
+
 # -- commands -----------------------------------------------------------------
 
 
@@ -301,12 +310,7 @@ def cmd_cases_list(args: argparse.Namespace) -> int:
     with _runtime(args) as runtime:
         with runtime.sessions() as session:
             cases = [views.case_summary(c) for c in CaseRepository(session).all()]
-        if args.json:
-            _print_json(cases)
-        else:
-            for c in cases:
-                print(f"{c['reference']:16} {c['partnership']:14} {c['state']:22} stage {c['stage']}{'  IMMEDIATE RISK' if c['immediate_risk'] else ''}")
-        return EX_OK
+    return _listing(args, cases, views.case_line, "no cases")
 
 
 def cmd_cases_show(args: argparse.Namespace) -> int:
@@ -366,16 +370,7 @@ def _inbound_list(args: argparse.Namespace, status: str) -> int:
     with _runtime(args) as runtime:
         with runtime.sessions() as session:
             rows = [views.inbound_summary(m) for m in InboundRepository(session).with_status(status)]
-        if getattr(args, "json", False):
-            _print_json(rows)
-        else:
-            for r in rows:
-                print(f"{r['id']:6} {r['received_at']} {r['source']:6} tries {r['tries']}  {r['reason']}")
-                if r["candidates"]:
-                    print(f"{'':6} candidates: {', '.join(r['candidates'])}")
-            if not rows:
-                print(f"nothing in {status}")
-        return EX_OK
+    return _listing(args, rows, views.inbound_line, f"nothing in {status}")
 
 
 def cmd_quarantine_retry(args: argparse.Namespace) -> int:
@@ -397,12 +392,7 @@ def cmd_outbox_list(args: argparse.Namespace) -> int:
     with _runtime(args) as runtime:
         with runtime.sessions() as session:
             rows = [views.outbox_summary(m) for m in OutboxRepository(session).all(args.status)]
-        if args.json:
-            _print_json(rows)
-        else:
-            for r in rows:
-                print(f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}")
-        return EX_OK
+    return _listing(args, rows, views.outbox_line, "the outbox is empty")
 
 
 def cmd_deadlines_run(args: argparse.Namespace) -> int:

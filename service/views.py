@@ -116,6 +116,20 @@ def outbox_summary(message: OutboxMessage) -> dict[str, Any]:
     }
 
 
+def case_line(c: dict[str, Any]) -> str:
+    risk = "  IMMEDIATE RISK" if c["immediate_risk"] else ""
+    return f"{c['reference']:16} {c['partnership']:14} {c['state']:22} stage {c['stage']}{risk}"
+
+
+def outbox_line(r: dict[str, Any]) -> str:
+    return f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}"
+
+
+def inbound_line(r: dict[str, Any]) -> str:
+    line = f"{r['id']:6} {r['received_at']} {r['source']:6} tries {r['tries']}  {r['reason']}"
+    return line + (f"\n{'':6} candidates: {', '.join(r['candidates'])}" if r["candidates"] else "")
+
+
 def notice_text(notice: Notice) -> str:
     values = notice.to_json()
     lines = []

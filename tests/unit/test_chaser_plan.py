@@ -19,7 +19,7 @@ def deadline(kind: str = "stage_response", due: datetime = T(2026, 3, 10, 17, 0)
     return OpenDeadline(1, 7, kind, 1, due, set_at)
 
 
-def kinds(pid: str, d: OpenDeadline, now: datetime, sent: set[str] = set()) -> list[tuple[str, int, str]]:
+def kinds(pid: str, d: OpenDeadline, now: datetime, sent: frozenset[str] = frozenset()) -> list[tuple[str, int, str]]:
     return [(a.kind, a.number, a.for_date.isoformat()) for a in due_actions(POLICIES[pid], d, sent, now)]
 
 
