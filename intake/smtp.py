@@ -16,6 +16,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope as SmtpEnvelope, Session as SmtpSession
 
 from escalations.intake.receiving import Envelope
+from escalations.storage.logs import log_failure
 from escalations.storage.repositories import Stored
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ class IntakeHandler:
         )
         try:
             stored = await asyncio.get_running_loop().run_in_executor(None, self.store, raw, smtp_envelope)
-        except Exception:
-            log.exception("smtp intake: could not store a message from %s; answered 451", smtp_envelope.peer)
+        except Exception as exc:
+            log_failure(log, "smtp intake: could not store a message from %s; answered 451", exc, smtp_envelope.peer)
             return REPLY_TEMPORARY
         log.info("smtp intake: stored inbound %s%s", stored.id, " (duplicate)" if stored.duplicate else "")
         self.on_stored(stored)

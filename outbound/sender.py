@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.outbound.transports import PermanentDeliveryError, TemporaryDeliveryError, Transport
+from escalations.storage.logs import log_failure
 from escalations.storage.models import CaseEvent, OutboxMessage, OutboxStatus
 from escalations.storage.repositories import CaseRepository, OutboxRepository
 
@@ -79,7 +80,7 @@ class OutboxSender:
         except PermanentDeliveryError as exc:
             self._record(job, error=str(exc), permanent=True)
         except Exception as exc:  # a bug or an unexpected library error: retry, never lose the row
-            log.exception("outbox %s: unexpected delivery error", job.id)
+            log_failure(log, "outbox %s: unexpected delivery error", exc, job.id)
             self._record(job, error=f"unexpected error: {type(exc).__name__}", permanent=job.attempts >= MAX_ATTEMPTS)
         else:
             note = "; ".join(f"{addr}: {code} {text}" for addr, (code, text) in refused.items())

@@ -18,6 +18,7 @@ from escalations.intake.receiving import Envelope, receive
 from escalations.intake.smtp import IntakeHandler, make_server_factory
 from escalations.service.imap_runner import start_watchers
 from escalations.service.runtime import Runtime
+from escalations.storage.logs import log_failure
 from escalations.storage.repositories import Stored
 
 log = logging.getLogger(__name__)
@@ -121,5 +122,5 @@ def _guarded(name: str, step: Callable[[], object]) -> object:
     try:
         return step()
     except Exception as exc:
-        log.error("%s: step failed with %s; will try again", name, type(exc).__name__, exc_info=True)
+        log_failure(log, "%s: step failed; will try again", exc, name)
         return False

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.intake.mime import MalformedMessage
 from escalations.service.pipeline import Apply, Context, prepare
+from escalations.storage.logs import log_failure
 from escalations.storage.models import InboundStatus
 from escalations.storage.repositories import Claim, InboundRepository
 
@@ -57,7 +58,7 @@ class Worker:
             self._failed(work.claim, f"{type(exc).__name__}: {exc}", permanent=True)
         except Exception as exc:
             # The message text stays in the database; the log says only what kind of failure it was.
-            log.exception("inbound %s: try %s failed with %s", work.claim.id, work.claim.tries, type(exc).__name__)
+            log_failure(log, "inbound %s: try %s failed", exc, work.claim.id, work.claim.tries)
             self._failed(work.claim, f"{type(exc).__name__}: {exc}"[:2000], permanent=False)
 
     def run_message(self, message_id: int) -> bool:

@@ -41,3 +41,18 @@ def test_templates_and_config_ship_as_package_data() -> None:
     for name in ("practitioner/acknowledgement", "manager/routed-case", "business_manager/directory-gap", "practitioner/information-needed"):
         for part in ("txt", "html"):
             assert templates.joinpath(f"{name}.{part}.j2").is_file()
+
+
+def test_failures_are_logged_without_their_message(caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from escalations.storage.logs import log_failure
+
+    try:
+        raise ValueError("Jo Bloggs, born 14/02/2017")
+    except ValueError as exc:
+        log_failure(logging.getLogger("test"), "inbound %s: failed", exc, 7)
+    [record] = caplog.records
+    assert "inbound 7: failed (builtins.ValueError)" in record.getMessage()
+    assert "test_project.py" in record.getMessage()
+    assert "Bloggs" not in record.getMessage() and record.exc_info is None
