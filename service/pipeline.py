@@ -60,6 +60,7 @@ class Prepared:
     notice: Notice
     notice_files: tuple[Attachment, ...]
     files_notice: Notice | None = None  # the attachments alone, for a reply (its quoted text is no notice)
+    words_notice: Notice | None = None  # the reply's own words (above the quotes) read as Label: value lines
 
 
 def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared:
@@ -76,7 +77,8 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared
     notice = read_notice(files, body_text(mail), today=today, form=wordings)
     looks_like_reply = bool(subject_reference(mail.subject) or mail.in_reply_to or mail.references)
     files_notice = read_notice(files, None, today=today, form=wordings) if files and looks_like_reply else None
-    return Prepared(mail, None, notice, files, files_notice)
+    words_notice = read_notice((), own_words(body_text(mail)), today=today, form=wordings) if looks_like_reply else None
+    return Prepared(mail, None, notice, files, files_notice, words_notice)
 
 
 def is_notice_file(attachment: Attachment) -> bool:
@@ -304,6 +306,9 @@ class Apply:
         if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
             notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date())
         if case.state == CaseState.AWAITING_INFORMATION:
+            # Waiting for what was missing: an attached notice, or the details written in the reply.
+            if self.p.words_notice is not None and self.p.words_notice.has_content:
+                notice = notice.updated_with(self.p.words_notice) if notice.has_content else self.p.words_notice
             return self._information_received(case, policy, view, notice)
         command = parse_command(body_text(self.p.mail))
         if case.state != CaseState.OPEN:
@@ -321,6 +326,9 @@ class Apply:
     def _information_received(self, case: Case, policy: Policy, view: CaseView, notice: Notice) -> None:
         if not notice.has_content:
             return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}, still waiting for the notice", case)
+        earlier = self.cases.first_notice(case.id)
+        if earlier is not None:
+            notice = Notice.from_json(earlier).updated_with(notice)
         self.p = Prepared(self.p.mail, None, notice, self.p.notice_files)
         self.actions.add_notice(case, notice)
         missing = self._missing(policy)

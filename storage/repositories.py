@@ -183,6 +183,12 @@ class CaseRepository(_Repository):
     def add_notice(self, notice: NoticeRecord) -> None:
         self.session.add(notice)
 
+    def first_notice(self, case_id: int) -> dict[str, Any] | None:
+        """The canonical JSON of the first notice read for a case."""
+        return self.session.scalar(
+            select(NoticeRecord.data).where(NoticeRecord.case_id == case_id).order_by(NoticeRecord.id).limit(1)
+        )
+
     def case_for_message_id(self, message_id: str, exclude_inbound: int | None = None) -> int | None:
         """The case a stored Message-ID belongs to: one we sent, or one we received on a case."""
         sent = self.session.scalar(select(OutboxMessage.case_id).where(OutboxMessage.message_id == message_id))

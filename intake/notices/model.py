@@ -12,6 +12,8 @@ not know it loses nothing it had before.
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -125,6 +127,27 @@ class Notice:
             or self.stage is not None
             or self.immediate_risk is not None
         )
+
+    def updated_with(self, later: Notice) -> Notice:
+        """This notice with every value ``later`` gives put in (a sender answering what was missing).
+
+        The problems are the later reading's: what is still missing is worked out afresh.
+        """
+        merged = copy.deepcopy(self)
+        for name in ("partnership", "form", "concern", "immediate_risk", "stage", "outcome_sought", "case_reference"):
+            if getattr(later, name) is not None:
+                setattr(merged, name, getattr(later, name))
+        for name in ("categories", "attempts", "copies_to"):
+            if getattr(later, name):
+                setattr(merged, name, list(getattr(later, name)))
+        for name in ("subject", "raised_by", "challenged", "signed", "panel"):
+            part, newer = getattr(merged, name), getattr(later, name)
+            for attribute in vars(newer):
+                if getattr(newer, attribute) is not None:
+                    setattr(part, attribute, getattr(newer, attribute))
+        merged.problems = list(later.problems)
+        merged.sources = {**self.sources, **later.sources}
+        return merged
 
     def to_json(self) -> dict[str, Any]:
         """The canonical JSON form, dates as ISO strings; ``panel`` only when it says something."""

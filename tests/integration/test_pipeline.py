@@ -311,3 +311,22 @@ def test_an_attachment_we_cannot_read_holds_the_notice_and_says_why(runtime: Run
     assert case.state == CaseState.AWAITING_INFORMATION
     [reply] = _outbox(runtime)
     assert "PDF" in _headers(reply).get_body(("plain",)).get_content()
+
+
+def test_a_held_notice_is_completed_by_writing_the_missing_detail_in_the_reply(runtime: Runtime) -> None:
+    _deliver(runtime, wire(notice_email(salford_notice(dob=None))))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert case.state == CaseState.AWAITING_INFORMATION
+    [reply] = _outbox(runtime)
+    assert "date of birth" in _headers(reply).get_body(("plain",)).get_content()
+    answer = notice_email(None, subject=f"RE: [{case.reference}] More information needed",
+                          body="Date of birth: 14/02/2017\n\nOn Tue, 10 Mar 2026, SSCB wrote:\n> Name of Child/Young Person: someone else",
+                          headers={"In-Reply-To": reply.message_id})
+    _deliver(runtime, wire(answer))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert (case.state, case.stage) == (CaseState.OPEN, 2)
+    routed = [r for r in _outbox(runtime) if r.kind == "routed_case"]
+    text = _headers(routed[0]).get_body(("plain",)).get_content()
+    assert "Jo Bloggs (date of birth 14 February 2017)" in text, "the first notice's details with the answer put in"
