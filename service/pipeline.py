@@ -27,11 +27,13 @@ from escalations.routing.directory import Directory
 from escalations.routing.escalation import decide
 from escalations.routing.escalation import parties_for_notice
 from escalations.routing.matching import (
+    CONFIDENT_NAME,
     OpenCase,
     SubjectMatch,
     body_reference,
     choose_policy,
     match_subject,
+    name_score,
     policies_for,
     reference_from_message_id,
     subject_reference,
@@ -231,7 +233,7 @@ class Apply:
             if match.outcome == "match":
                 case = self.cases.by_reference(match.reference or "")
                 assert case is not None
-                return self._follow_up(case, "same-subject", match.reason, checked=True)
+                return self._follow_up(case, "same-subject", match.reason, checked=True, notice=self.p.notice)
         case = self.actions.open_case(policy, self.p.notice, self.sender_address, choice.rule, choice.reason, self._document_hash())
         missing = self._missing(policy)
         if missing:
@@ -291,7 +293,7 @@ class Apply:
 
     # -- a message naming a case -----------------------------------------------
 
-    def _follow_up(self, case: Case, layer: str, why: str, checked: bool = False) -> None:
+    def _follow_up(self, case: Case, layer: str, why: str, checked: bool = False, notice: Notice | None = None) -> None:
         policy = self.context.policies.get(case.partnership)
         if policy is None:
             return self._review("unknown-partnership", f"case {case.reference} belongs to a partnership no longer configured", case)
@@ -302,9 +304,14 @@ class Apply:
         self.actions.event(case, "inbound", f"match:{layer}", f"matched to {case.reference}: {why}", data={"from": self.sender_address})
         # Only attached notices count on a reply: the quoted text of our own
         # emails would otherwise read as a notice.
-        notice = self.p.files_notice or Notice()
-        if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
-            notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date())
+        if notice is None:
+            notice = self.p.files_notice or Notice()
+            if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
+                notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date())
+        if notice.has_content and not self._same_person(case, notice):
+            self.actions.event(case, "inbound", "different-subject", "a message on this case's thread carries a notice about someone else; held for review")
+            return self._review("different-subject", f"it answers case {case.reference} but its notice is about someone else (an old thread reused?)",
+                                case=case, candidates=(case.reference,))
         if case.state == CaseState.AWAITING_INFORMATION:
             # Waiting for what was missing: an attached notice, or the details written in the reply.
             if self.p.words_notice is not None and self.p.words_notice.has_content:
@@ -322,6 +329,16 @@ class Apply:
             return self._finish(InboundStatus.PROCESSED, "further-notice", f"case {case.reference} now at stage {case.stage}", case)
         self.actions.record_response(view, self.sender_address)
         self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}", case)
+
+    def _same_person(self, case: Case, notice: Notice) -> bool:
+        """A notice sent on a case's thread must be about that case's child or adult (threads get reused)."""
+        earlier = self.cases.first_notice(case.id)
+        subject = (earlier or {}).get("subject") or {}
+        if notice.subject.dob and subject.get("dob") and notice.subject.dob.isoformat() != subject["dob"]:
+            return False
+        if notice.subject.name and subject.get("name"):
+            return name_score(notice.subject.name, subject["name"]) >= CONFIDENT_NAME
+        return True
 
     def _information_received(self, case: Case, policy: Policy, view: CaseView, notice: Notice) -> None:
         if not notice.has_content:

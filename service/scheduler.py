@@ -79,7 +79,9 @@ class Scheduler:
         view = actions.view(case)
         sent = ChaserRepository(session).keys_for_case(case.id)
         taken = 0
-        for deadline in [d for d in case.deadlines if not d.met]:
+        for deadline in list(case.deadlines):
+            if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
+                continue
             open_deadline = OpenDeadline(deadline.id, case.id, deadline.kind, deadline.stage, deadline.due, deadline.set_at or case.opened_at)
             for action in due_actions(view.policy, open_deadline, sent, now):
                 if self._take(session, actions, view, deadline, action):

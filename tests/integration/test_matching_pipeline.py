@@ -216,3 +216,22 @@ def test_the_timeline_shows_each_email_in_its_own_words(runtime: Runtime, capsys
     with runtime.sessions() as session:
         raw = session.scalars(select(InboundMessage.raw).where(InboundMessage.envelope_from == OTHER_SIDE)).one()
     assert b"Please look at this again" in raw, "the raw message stays stored whole"
+
+
+def test_a_new_notice_on_an_old_thread_is_not_taken_for_that_case(runtime: Runtime) -> None:
+    ref, sent = _opened(runtime)
+    other_child = salford_notice(child="Sam Carter", dob="03/09/2019")
+    raw = wire(notice_email(other_child, subject=f"RE: [{ref}] Escalation – stage 2", headers={"In-Reply-To": sent[0].message_id}))
+    row = _deliver(runtime, raw)
+    [case] = _cases(runtime)
+    assert row.status == InboundStatus.REVIEW and row.outcome.startswith("different-subject")
+    assert case.stage == 2, "the old case did not move"
+
+
+def test_a_notice_written_in_the_email_finds_its_open_case_too(runtime: Runtime) -> None:
+    body = ("Name of child: Jo Bloggs\nDate of birth: 14/02/2017\nAgency whose decision is challenged: Salford Children's Services\n"
+            "Stage being escalated to: 3\nPlease document any information of concern: Still no visit.")
+    _opened(runtime)
+    row = _deliver(runtime, wire(notice_email(None, body=body, message_id="<in-the-body@northside-health.example>")))
+    [case] = _cases(runtime)
+    assert row.case_id == case.id and case.stage == 3
