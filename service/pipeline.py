@@ -116,10 +116,8 @@ class Apply:
         decided = (self.inbound.review or {}).get("decision")
         if decided:
             return self._decided(decided)
-        found = self._find_case()
-        if found is not None:
-            return found
-        return self._new_notice()
+        if not self._find_case():
+            self._new_notice()
 
     def _decided(self, decided: dict) -> None:
         """A person settled this message in review: take it as they said (nothing is auto-merged)."""
@@ -130,19 +128,20 @@ class Apply:
             return self._follow_up(case, "review-decision", f"a person attached it to {case.reference} in review", checked=True)
         return self._new_notice(forced=True)
 
-    def _find_case(self) -> None | bool:
-        """Layers 1 and 2: our Message-IDs, then a reference from a participant. None: no case named."""
+    def _find_case(self) -> bool:
+        """Layers 1 and 2: our Message-IDs, then a reference from a participant. False: no case named."""
         secret = self.context.sender.secret
         for message_id in ([self.p.mail.in_reply_to] if self.p.mail.in_reply_to else []) + list(reversed(self.p.mail.references)):
             reference = reference_from_message_id(message_id, secret) if secret else None
             case = self.cases.by_reference(reference) if reference else self._case_by_stored_id(message_id)
             if case is not None:
                 why = "our signed Message-ID" if reference else "a Message-ID stored on the case"
-                return self._follow_up(case, "message-id", f"it answers {why} ({message_id})") or True
+                self._follow_up(case, "message-id", f"it answers {why} ({message_id})")
+                return True
         reference = (subject_reference(self.p.mail.subject) or body_reference(own_words(body_text(self.p.mail)))
                      or self.p.notice.case_reference)
         if not reference:
-            return None
+            return False
         case = self.cases.by_reference(reference)
         if case is None:
             self._review("unknown-reference", f"it names case {reference}, which does not exist")
@@ -151,7 +150,8 @@ class Apply:
             self.actions.event(case, "inbound", "reference-from-outsider", "a message naming this case came from someone who is not a participant; held for review")
             self._review("reference-from-outsider", f"it names case {reference} but the sender is not a participant of it or a contact of its agencies", case=case)
             return True
-        return self._follow_up(case, "reference", f"it names {reference} and the sender is a participant", checked=True) or True
+        self._follow_up(case, "reference", f"it names {reference} and the sender is a participant", checked=True)
+        return True
 
     def _case_by_stored_id(self, message_id: str) -> Case | None:
         case_id = self.cases.case_for_message_id(message_id, exclude_inbound=self.inbound.id)
@@ -246,8 +246,8 @@ class Apply:
         parties = parties_for_notice(directory, self.p.notice, self.sender_address)
         agencies = frozenset(a.name for a in (parties.raising, parties.challenged) if a is not None)
         open_cases = [
-            OpenCase(reference, subject.get("name"), date.fromisoformat(subject["dob"]) if subject.get("dob") else None, agencies)
-            for reference, subject, agencies in self.cases.open_subjects(policy.id)
+            OpenCase(reference, subject.get("name"), date.fromisoformat(subject["dob"]) if subject.get("dob") else None, between)
+            for reference, subject, between in self.cases.open_subjects(policy.id)
         ]
         return match_subject(self.p.notice.subject.name, self.p.notice.subject.dob, agencies, open_cases)
 
@@ -291,8 +291,6 @@ class Apply:
 
     # -- a message naming a case -----------------------------------------------
 
-    # -- a message naming a case -----------------------------------------------
-
     def _follow_up(self, case: Case, layer: str, why: str, checked: bool = False, notice: Notice | None = None) -> None:
         policy = self.context.policies.get(case.partnership)
         if policy is None:
@@ -308,7 +306,7 @@ class Apply:
             notice = self.p.files_notice or Notice()
             if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
                 notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date())
-        if notice.has_content and not self._same_person(case, notice):
+        if layer != "review-decision" and notice.has_content and not self._same_person(case, notice):
             self.actions.event(case, "inbound", "different-subject", "a message on this case's thread carries a notice about someone else; held for review")
             return self._review("different-subject", f"it answers case {case.reference} but its notice is about someone else (an old thread reused?)",
                                 case=case, candidates=(case.reference,))
