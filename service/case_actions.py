@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from escalations.intake import mime
+from escalations.intake.notices.formats import is_notice_file
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import (
@@ -34,7 +36,7 @@ from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, Parties, Recipient
 from escalations.routing.policy import Policy
 from escalations.service.directory import load_directory
-from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, NoticeRecord, OutboxMessage
+from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, InboundMessage, NoticeRecord, OutboxMessage
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
 
 RESPONSE_KINDS = ("stage_response", "immediate_risk", "panel_decision")
@@ -123,8 +125,10 @@ class CaseActions:
             return self.needs_attention(view, f"{why}, and stage {case.stage} is the last stage of the policy: the matter is unresolved.")
         self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"stage {case.stage} concluded: escalated")
         self.apply_decision(case, decision, view.agency_ids)
-        context = case_context(case.reference, policy, decision, Notice(), self.now)
-        for letter in case_letters(case.reference, decision, None, None, ()):
+        # The next tier sees what the first did: the notice's details and the original document.
+        notice, files = self.original_notice(case)
+        context = case_context(case.reference, policy, decision, notice, self.now)
+        for letter in case_letters(case.reference, decision, None, None, files):
             self.queue(case, policy, letter, context)
         tell = [a for a in dict.fromkeys([case.raised_by_email, actor]) if a]
         if tell:
@@ -132,6 +136,19 @@ class CaseActions:
                                    routed_to=people(decision.to), deadlines=deadline_lines(policy, decision.deadlines))
             self.queue(case, policy, simple_letter("case_update", "practitioner/case-update", case.reference, "Case update",
                                                    decision.stage.number, tell), update)
+
+    def original_notice(self, case: Case) -> tuple[Notice, tuple[Attachment, ...]]:
+        """The case's notice as read, and the documents it came in (from the stored raw message)."""
+        record = self.cases.first_notice_record(case.id)
+        if record is None:
+            return Notice(), ()
+        inbound = self.session.get(InboundMessage, record.inbound_id)
+        try:
+            mail = mime.parse(inbound.raw) if inbound is not None else None
+        except mime.MalformedMessage:
+            mail = None
+        files = tuple(a for a in mail.attachments if is_notice_file(a)) if mail is not None else ()
+        return Notice.from_json(record.data), files
 
     def close(self, view: CaseView, state: str, outcome: str, actor: str | None) -> None:
         case, policy = view.case, view.policy

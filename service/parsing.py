@@ -15,7 +15,7 @@ from escalations.intake.mime import body_text
 from escalations.intake.notices.model import Notice, Problem
 from escalations.intake.notices.reader import Attachment, read_notice
 from escalations.routing.policy import ConfigError, FormProfile, load_policies
-from escalations.service.pipeline import is_notice_file
+from escalations.intake.notices.formats import is_notice_file
 from escalations.service.settings import load_settings
 
 NOT_A_NOTICE = "The file is not a document we read: send a .docx or .pdf notice, or an .eml message."

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from escalations.intake import mime
 from escalations.intake.mime import InboundEmail, body_text
-from escalations.intake.notices.formats import notice_format
+from escalations.intake.notices.formats import is_notice_file
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.profile import wordings_of
 from escalations.intake.notices.reader import Attachment, read_notice
@@ -81,11 +81,6 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared
     files_notice = read_notice(files, None, today=today, form=wordings) if files and looks_like_reply else None
     words_notice = read_notice((), own_words(body_text(mail)), today=today, form=wordings) if looks_like_reply else None
     return Prepared(mail, None, notice, files, files_notice, words_notice)
-
-
-def is_notice_file(attachment: Attachment) -> bool:
-    """A document a notice may be in, by its bytes or its name (intake.notices.formats)."""
-    return notice_format(attachment.filename, attachment.content_type, attachment.data) is not None
 
 
 def _london():  # type: ignore[no-untyped-def]

@@ -183,11 +183,15 @@ class CaseRepository(_Repository):
     def add_notice(self, notice: NoticeRecord) -> None:
         self.session.add(notice)
 
+    def first_notice_record(self, case_id: int) -> NoticeRecord | None:
+        return self.session.scalars(
+            select(NoticeRecord).where(NoticeRecord.case_id == case_id).order_by(NoticeRecord.id).limit(1)
+        ).first()
+
     def first_notice(self, case_id: int) -> dict[str, Any] | None:
         """The canonical JSON of the first notice read for a case."""
-        return self.session.scalar(
-            select(NoticeRecord.data).where(NoticeRecord.case_id == case_id).order_by(NoticeRecord.id).limit(1)
-        )
+        record = self.first_notice_record(case_id)
+        return record.data if record is not None else None
 
     def case_for_message_id(self, message_id: str, exclude_inbound: int | None = None) -> int | None:
         """The case a stored Message-ID belongs to: one we sent, or one we received on a case."""

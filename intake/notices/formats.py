@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import struct
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from escalations.intake.notices.reader import Attachment
 
 
 class Format(str, Enum):
@@ -178,3 +182,8 @@ class _CompoundFile:
         if len(block) != self.size:
             raise ValueError("sector past the end of the file")
         return block
+
+
+def is_notice_file(attachment: Attachment) -> bool:
+    """A document a notice may be in, by its bytes or its name."""
+    return notice_format(attachment.filename, attachment.content_type, attachment.data) is not None

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from escalations.service.runtime import Runtime
-from escalations.storage.models import CaseState
+from escalations.storage.models import CaseState, OutboxMessage
 from tests.conftest import Clock
 from tests.support.scenario import Scenario, by_kind, contact, contacts
 
@@ -303,3 +304,16 @@ def test_other_replies_are_recorded_and_count_as_the_response(runtime: Runtime, 
     assert (case.state, case.stage) == (CaseState.OPEN, 1)
     assert s.open_deadlines(ref) == set()
     assert s.at(T(2026, 3, 11, 10, 0)).tick() == 0, "a stage that has responded is not chased"
+
+
+def test_the_next_tier_gets_the_notice_and_the_original_document(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(contact("salford", SAL_RAISING, "practitioner"), _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED, "1"))
+    s.sent()
+    s.reply(ref, contact("salford", SAL_CHALLENGED, "practitioner"), "Unresolved")
+    routed = by_kind(s.sent())["routed_case"]
+    assert "Jo Bloggs (date of birth 14 February 2017)" in routed.text
+    assert "The referral was closed without a visit." in routed.text
+    with runtime.sessions() as session:
+        raw = session.scalars(select(OutboxMessage.raw).where(OutboxMessage.kind == "routed_case").order_by(OutboxMessage.id.desc())).first()
+    assert f'filename="{ref}-notice-1.docx"'.encode() in raw
