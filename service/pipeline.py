@@ -313,6 +313,7 @@ class Apply:
         command = parse_command(body_text(self.p.mail))
         if case.state != CaseState.OPEN:
             return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on {case.state} case {case.reference}", case)
+        command = command or self._form_outcome(view, notice)
         if command is not None:
             return self._command(view, command)
         if notice.has_content:
@@ -347,6 +348,21 @@ class Apply:
         case.state = CaseState.OPEN
         self._route(case, policy, view.directory, view.agency_ids, current_stage=None)
         self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
+
+    @staticmethod
+    def _form_outcome(view: CaseView, notice: Notice) -> Command | None:
+        """A returned Appendix A with its panel section filled says what the Chair or the panel decided."""
+        stage = view.policy.stage(view.case.stage)
+        if stage.panel is None or notice.panel.is_empty:
+            return None
+        if notice.panel.outcome:
+            when = f" (panel of {notice.panel.date.isoformat()})" if notice.panel.date else ""
+            return Command("resolved", "the returned form's panel outcome", f"{notice.panel.outcome}{when}")
+        if notice.panel.convene is True:
+            return Command("panel", "the returned form: the Chair's decision to convene", "")
+        if notice.panel.convene is False:
+            return Command("no_panel", "the returned form: the Chair's decision not to convene", "")
+        return None
 
     def _command(self, view: CaseView, command: Command) -> None:
         """A reply whose first line is a command moves the case (and is the stage's response)."""

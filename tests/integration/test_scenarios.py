@@ -11,9 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from escalations.intake.receiving import Envelope, receive
 from escalations.service.runtime import Runtime
 from escalations.storage.models import CaseState, OutboxMessage
 from tests.conftest import Clock
+from tests.support.forms import docx_table_notice
+from tests.support.mail import notice_email, wire
 from tests.support.scenario import Scenario, by_kind, contact, contacts
 
 T = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731  (GMT until 29 March 2026)
@@ -317,3 +320,22 @@ def test_the_next_tier_gets_the_notice_and_the_original_document(runtime: Runtim
     with runtime.sessions() as session:
         raw = session.scalars(select(OutboxMessage.raw).where(OutboxMessage.kind == "routed_case").order_by(OutboxMessage.id.desc())).first()
     assert f'filename="{ref}-notice-1.docx"'.encode() in raw
+
+
+def test_bnes_returned_appendix_a_records_the_chairs_decision_and_the_panels_outcome(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(_bnes("practitioner"), _notice("Alex Example", "30/06/2012", BNES_CHALLENGED, "5"))
+    s.sent()
+
+    def return_form(sender: str, rows: list[tuple[str, str]]) -> None:
+        form = docx_table_notice([("Name of child", "Alex Example"), ("Date of birth", "30/06/2012"), *rows])
+        message = notice_email(form, sender=sender, to="escalations@bnes.example", subject=f"RE: [{ref}] Escalation – stage 5")
+        receive(runtime.sessions, wire(message), Envelope("smtp", sender, ("escalations@bnes.example",)), clock())
+        runtime.worker().run_until_idle()
+
+    return_form(contact("bnes", None, "chair"), [("Date of Referral", "09/03/2026"), ("Chair's Decision to Convene a Resolution Panel: Yes or No", "Yes")])
+    assert [m.kind for m in s.sent()] == ["panel_convened"]
+    return_form(contact("bnes", None, "director_quality_assurance"),
+                [("Outcome and Date of BCSSP Resolution Panel", "19/03/2026 – joint assessment to start at once")])
+    case = s.case(ref)
+    assert case.state == CaseState.RESOLVED and "joint assessment" in (case.outcome or "")
