@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
-
 from escalations.intake.receiving import Envelope, receive
 from escalations.service.runtime import Runtime
 from escalations.storage.models import CaseState, OutboxMessage
+from sqlalchemy import select
+
 from tests.conftest import Clock
 from tests.support.forms import docx_table_notice
 from tests.support.mail import notice_email, wire
