@@ -138,17 +138,23 @@ def build(letter: Letter, context: dict[str, Any], policy: Policy, sender: Sende
 
 def case_context(reference: str, policy: Policy, decision: Decision, notice: Notice, now: datetime) -> dict[str, Any]:
     """Plain values the case templates need; nothing a template could call back into."""
+    return stage_context(
+        reference,
+        policy,
+        decision.stage,
+        immediate_risk=decision.immediate_risk,
+        immediate_risk_advice=policy.immediate_risk.advice,
+        routed_to=people(decision.to),
+        copied_to=people(decision.cc),
+        recipients=people(decision.to + decision.cc),
+        **_case_details(policy, decision, notice, now),
+    )
+
+
+def _case_details(policy: Policy, decision: Decision, notice: Notice, now: datetime) -> dict[str, Any]:
     calendar = policy.calendar
     subject_word = "adult" if notice.subject.kind == "adult" or policy.protects == ("adult",) else "child"
     return {
-        "reference": reference,
-        "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
-        "stage": {"number": decision.stage.number, "name": decision.stage.name, "guidance": decision.stage.guidance},
-        "immediate_risk": decision.immediate_risk,
-        "immediate_risk_advice": policy.immediate_risk.advice,
-        "routed_to": [_person(r) for r in decision.to],
-        "copied_to": [_person(r) for r in decision.cc],
-        "recipients": [_person(r) for r in decision.to + decision.cc],
         "deadlines": [
             {"label": DEADLINE_LABELS.get(d.kind, d.kind.replace("_", " ")), "due_text": _when(calendar.local(d.due))}
             for d in decision.deadlines
@@ -173,11 +179,15 @@ def case_context(reference: str, policy: Policy, decision: Decision, notice: Not
     }
 
 
+def partnership_context(policy: Policy) -> dict[str, str]:
+    return {"id": policy.id, "name": policy.name, "short_name": policy.short_name}
+
+
 def stage_context(reference: str, policy: Policy, stage: Stage, **extra: Any) -> dict[str, Any]:
     """The plain values every case letter has, plus the letter's own."""
     return {
         "reference": reference,
-        "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
+        "partnership": partnership_context(policy),
         "stage": {"number": stage.number, "name": stage.name, "guidance": stage.guidance},
         **extra,
     }

@@ -61,10 +61,18 @@ class CaseActions:
         self.now = now
         self.inbound_id = inbound_id
         self.cases = CaseRepository(session)
+        self._views: dict[tuple[int, int | None, int | None], CaseView] = {}
 
     # -- views -------------------------------------------------------------------
 
     def view(self, case: Case) -> CaseView:
+        """The case with its policy, directory and parties; the directory is loaded once per action."""
+        key = (case.id, case.raising_agency_id, case.challenged_agency_id)
+        if key not in self._views:
+            self._views[key] = self._load_view(case)
+        return self._views[key]
+
+    def _load_view(self, case: Case) -> CaseView:
         policy = self.policies[case.partnership]
         directory, agency_ids = load_directory(self.session, policy.id)
         names = {v: k for k, v in agency_ids.items()}

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from escalations.intake.notices.model import Notice
 from escalations.intake.notices.profile import wordings_of
 from escalations.intake.notices.reader import Attachment, read_notice
 from escalations.intake.screening import Screen, Verdict, screen
-from escalations.outbound.compose import Letter, Sender
+from escalations.outbound.compose import Letter, Sender, partnership_context
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import decide
 from escalations.routing.escalation import parties_for_notice
@@ -46,6 +47,8 @@ from escalations.storage.models import Case, CaseState, InboundMessage, InboundS
 from escalations.storage.repositories import CaseRepository
 
 log = logging.getLogger(__name__)
+# A notice's "today" (for ages) before its partnership is known: all five are in England.
+LONDON = ZoneInfo("Europe/London")
 
 @dataclass(frozen=True)
 class Context:
@@ -71,7 +74,7 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared
     verdict = screen(mail, envelope_from, context.screen)
     if verdict is not None:
         return Prepared(mail, verdict, Notice(), ())
-    today = context.clock().astimezone(_london()).date()
+    today = context.clock().astimezone(LONDON).date()
     files = tuple(a for a in mail.attachments if is_notice_file(a))
     # The policy is chosen later, but the mailbox already says whose form wordings to know.
     forms = [policy.form for policy in policies_for(mail.to + mail.cc, context.policies)]
@@ -81,12 +84,6 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared
     files_notice = read_notice(files, None, today=today, form=wordings) if files and looks_like_reply else None
     words_notice = read_notice((), own_words(body_text(mail)), today=today, form=wordings) if looks_like_reply else None
     return Prepared(mail, None, notice, files, files_notice, words_notice)
-
-
-def _london():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Europe/London")
 
 
 class Apply:
@@ -300,7 +297,7 @@ class Apply:
         if notice is None:
             notice = self.p.files_notice or Notice()
             if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
-                notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(_london()).date())
+                notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(LONDON).date())
         if layer != "review-decision" and notice.has_content and not self._same_person(case, notice):
             self.actions.event(case, "inbound", "different-subject", "a message on this case's thread carries a notice about someone else; held for review")
             return self._review("different-subject", f"it answers case {case.reference} but its notice is about someone else (an old thread reused?)",
@@ -400,7 +397,7 @@ class Apply:
                         auto_submitted="auto-replied", in_reply_to=self.p.mail.message_id)
         context = {
             "reference": reference,
-            "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
+            "partnership": partnership_context(policy),
             "problems": problems,
             "subject_word": "child" if policy.protects == ("child",) else ("adult" if policy.protects == ("adult",) else "child or adult"),
         }
