@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
 from tests.support.authentication import RELAY, UPSTREAM
-from tests.support.dns import Zone, test_dns
+from tests.support.dns import Zone, dns_server
 
 POSTGRES_URL = os.environ.get("ESCALATIONS_TEST_POSTGRES_URL")
 REQUIRE_SERVICES = os.environ.get("ESCALATIONS_REQUIRE_SERVICES") == "1"
@@ -105,13 +105,13 @@ sender_poll_seconds = 0.2
 def default_trust() -> str:
     """The test settings' trust: the test upstream's header via the test relay, and only the test DNS server."""
     return (f'authserv_id = ["{UPSTREAM}"]\nrelays = ["{RELAY}"]\n'
-            f'nameservers = ["{test_dns().address}"]\ndns_timeout_seconds = 1\n')
+            f'nameservers = ["{dns_server().address}"]\ndns_timeout_seconds = 1\n')
 
 
 @pytest.fixture
 def dns_zone() -> Iterator[Zone]:
     """The test DNS server's records, empty at the start of each test that takes this."""
-    zone = test_dns().zone
+    zone = dns_server().zone
     zone.clear()
     yield zone
     zone.clear()

@@ -145,19 +145,22 @@ def _alignment_note(v: Verified, is_aligned: bool, from_domain: str, modes: Alig
 
 
 def _upstream_checks(results: AuthResults, from_domain: str) -> list[Check]:
-    """What a trusted upstream says, as checks: its DMARC verdict for our From: domain, else aligned SPF/DKIM."""
+    """What a trusted upstream says, as checks. Its DMARC verdict for our From: domain decides when it gives
+    one (``bestguesspass``: Microsoft 365's pass for a domain with no DMARC record); else its SPF or DKIM
+    pass for a domain aligned (relaxed) with the From: domain."""
     by = results.authserv_id or "microsoft-365"
+    verdict = any(r.method == "dmarc" and (r.get("header.from") or "").lower() == from_domain for r in results.results)
     out = []
     for r in results.results:
         if r.method == "dmarc":
             header_from = (r.get("header.from") or "").lower()
             about_us = header_from == from_domain
-            ok = r.result == "pass" and about_us
+            ok = r.result in ("pass", "bestguesspass") and about_us
             why = f"{by} says DMARC {r.result} for {header_from or 'no domain'}" + ("" if about_us else f", not the From: domain {from_domain}")
-            out.append(Check("dmarc", r.result, header_from or None, ok, by, why))
+            out.append(Check("dmarc", "pass" if ok else r.result, header_from or None, ok, by, why))
         elif r.method in ("spf", "dkim"):
             domain = _result_domain(r.method, r.get("smtp.mailfrom") or r.get("smtp.helo") if r.method == "spf" else r.get("header.d") or r.get("header.i"))
-            ok = r.result == "pass" and domain is not None and aligned(domain, from_domain, "r")
+            ok = not verdict and r.result == "pass" and domain is not None and aligned(domain, from_domain, "r")
             why = f"{by} says {r.method.upper()} {r.result} for {domain or 'no domain'}" + ("; aligned with the From: domain" if ok else "")
             out.append(Check(r.method, r.result, domain, ok, by, why))
     return out

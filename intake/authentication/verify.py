@@ -97,8 +97,11 @@ def check_dkim(resolver: Resolver, raw: bytes) -> list[Verified]:
                                 f"DKIM signature by {domain} " + ("verified" if ok else "does not verify")))
         except DnsTemporaryError as exc:
             out.append(Verified("dkim", "temperror", _domain(signer), f"DKIM key look-up failed: {exc}"))
+        except dkim.ValidationError as exc:
+            result = "fail" if "body hash mismatch" in str(exc) else "permerror"  # a changed body, or a malformed signature
+            out.append(Verified("dkim", result, _domain(signer), f"DKIM signature by {_domain(signer)} does not verify: {str(exc)[:200]}"))
         except dkim.DKIMException as exc:
-            out.append(Verified("dkim", "permerror", _domain(signer), f"DKIM signature unusable: {exc}"))
+            out.append(Verified("dkim", "permerror", _domain(signer), f"DKIM signature unusable: {str(exc)[:200]}"))
     return out
 
 

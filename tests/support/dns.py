@@ -83,7 +83,7 @@ class _Resolver:
         return reply
 
 
-class TestDns:
+class LoopbackDns:
     """Start once per test session; ``zone`` is cleared by the ``dns_zone`` fixture."""
 
     def __init__(self) -> None:
@@ -109,15 +109,15 @@ class TestDns:
         return f"{self.host}:{self.port}"
 
 
-_instance: TestDns | None = None
+_instance: LoopbackDns | None = None
 _lock = threading.Lock()
 
 
-def test_dns() -> TestDns:
+def dns_server() -> LoopbackDns:
     global _instance
     with _lock:
         if _instance is None:
-            _instance = TestDns()
+            _instance = LoopbackDns()
         return _instance
 
 
