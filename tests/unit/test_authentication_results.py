@@ -131,3 +131,10 @@ def test_comment_stripping_is_linear_and_handles_nesting_and_escapes() -> None:
     assert strip_comments('a (b (c) d) e "f (g)" \\( h').split() == ["a", "e", "f", "(g)", "(", "h"]
     hostile = "(" * 100_000 + "x;" * 100_000
     assert len(parse(hostile).results) == 0  # bounded by MAX_HEADER, no recursion
+
+
+def test_arc_authentication_results_are_not_read_as_authentication_results() -> None:
+    # ARC (RFC 8617) records what an intermediary saw; we do not evaluate ARC chains, so its results never count.
+    raw = (b"ARC-Authentication-Results: i=1; mx.google.com; dmarc=pass header.from=childrens.salford.example\r\n"
+           b"From: x@childrens.salford.example\r\n\r\n")
+    assert trusted_results(headers(raw), ["mx.google.com"]) == ()
