@@ -200,3 +200,20 @@ def test_a_person_deciding_in_review_applies_the_held_command(runtime: Runtime, 
     assert row.status == InboundStatus.REVIEW
     assert main(["review", "decide", str(row.id), "--case", reference, "--config", str(runtime.settings.path)]) == 0
     assert _case(runtime, reference) == ("resolved", 2)
+
+
+def test_with_require_authentication_off_a_participant_still_must_be_on_the_case(tmp_path, database_url: str, clock: Clock, dns_zone: Zone) -> None:  # type: ignore[no-untyped-def]
+    from escalations.service.settings import load_settings
+    from tests.conftest import default_trust, write_settings
+
+    settings = load_settings(write_settings(tmp_path, database_url, trust=default_trust() + "require_authentication = false\n"))
+    with Runtime(settings, clock=clock) as runtime:
+        runtime.prepare_database()
+        reference = _open_case(runtime)
+        intake = Intake(runtime)
+        with intake.server:
+            outsider = intake.send(OUTSIDER, _reply(OUTSIDER, reference))
+            assert outsider.status == InboundStatus.REVIEW and _case(runtime, reference) == ("open", 2)
+            row = intake.send(MANAGER, _reply(MANAGER, reference))
+        assert row.status == InboundStatus.PROCESSED and row.authentication and row.authentication["authenticated"] is False
+        assert _case(runtime, reference) == ("resolved", 2), "the laboratory setting lets an unauthenticated participant's command through"
