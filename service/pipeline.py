@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from escalations.intake import mime
+from escalations.intake.authentication import Authentication, Authenticator, Origin, unauthenticated
 from escalations.intake.mime import InboundEmail, body_text
 from escalations.intake.notices.formats import is_notice_file
 from escalations.intake.notices.model import Notice
@@ -56,6 +57,8 @@ class Context:
     screen: Screen
     sender: Sender
     clock: Callable[[], datetime]
+    authenticator: Authenticator | None = None  # None: no sender is authenticated
+    require_authentication: bool = True  # DESIGN.md invariant 10; false only for a test laboratory
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,16 @@ class Prepared:
     notice_files: tuple[Attachment, ...]
     files_notice: Notice | None = None  # the attachments alone, for a reply (its quoted text is no notice)
     words_notice: Notice | None = None  # the reply's own words (above the quotes) read as Label: value lines
+    authentication: Authentication | None = None  # whether the From: sender is authenticated (None: screened out)
 
 
-def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared:
-    """Parse, screen and read the notice: pure, no database (MalformedMessage is permanent)."""
+def prepare(raw: bytes, envelope_from: str | None, context: Context, origin: Origin | None = None) -> Prepared:
+    """Parse, screen, authenticate the sender and read the notice: no database (MalformedMessage is permanent)."""
     mail = mime.parse(raw)
     verdict = screen(mail, envelope_from, context.screen)
     if verdict is not None:
         return Prepared(mail, verdict, Notice(), ())
+    authentication = authenticate(raw, origin or Origin("ingest", envelope_from), context)
     today = context.clock().astimezone(LONDON).date()
     files = tuple(a for a in mail.attachments if is_notice_file(a))
     # The policy is chosen later, but the mailbox already says whose form wordings to know.
@@ -83,7 +88,13 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared
     looks_like_reply = bool(subject_reference(mail.subject) or mail.in_reply_to or mail.references)
     files_notice = read_notice(files, None, today=today, form=wordings) if files and looks_like_reply else None
     words_notice = read_notice((), own_words(body_text(mail)), today=today, form=wordings) if looks_like_reply else None
-    return Prepared(mail, None, notice, files, files_notice, words_notice)
+    return Prepared(mail, None, notice, files, files_notice, words_notice, authentication)
+
+
+def authenticate(raw: bytes, origin: Origin, context: Context) -> Authentication:
+    if context.authenticator is None:
+        return unauthenticated("not authenticated: sender authentication is not configured")
+    return context.authenticator.authenticate(raw, origin)
 
 
 class Apply:
@@ -98,6 +109,8 @@ class Apply:
         self.cases = CaseRepository(session)
         self.actions = CaseActions(session, context.policies, context.sender, self.now, inbound.id)
         self.sender_address = prepared.mail.from_address
+        self.authentication = prepared.authentication
+        self._authentication_recorded = False
 
     def run(self) -> None:
         if self.p.verdict is not None:
@@ -128,7 +141,10 @@ class Apply:
             case = self.cases.by_reference(reference) if reference else self._case_by_stored_id(message_id)
             if case is not None:
                 why = "our signed Message-ID" if reference else "a Message-ID stored on the case"
-                self._follow_up(case, "message-id", f"it answers {why} ({message_id})")
+                if not self._participant(case):  # a Message-ID names the case; it does not make the sender a party to it
+                    self._from_outsider(case, f"it answers {why} of case {case.reference}")
+                    return True
+                self._follow_up(case, "message-id", f"it answers {why} ({message_id}) and the sender is a participant", checked=True)
                 return True
         reference = (subject_reference(self.p.mail.subject) or body_reference(own_words(body_text(self.p.mail)))
                      or self.p.notice.case_reference)
@@ -139,8 +155,7 @@ class Apply:
             self._review("unknown-reference", f"it names case {reference}, which does not exist")
             return True
         if not self._participant(case):
-            self.actions.event(case, "inbound", "reference-from-outsider", "a message naming this case came from someone who is not a participant; held for review")
-            self._review("reference-from-outsider", f"it names case {reference} but the sender is not a participant of it or a contact of its agencies", case=case)
+            self._from_outsider(case, f"it names case {reference}")
             return True
         self._follow_up(case, "reference", f"it names {reference} and the sender is a participant", checked=True)
         return True
@@ -150,17 +165,55 @@ class Apply:
         return self.session.get(Case, case_id) if case_id is not None else None
 
     def _participant(self, case: Case) -> bool:
-        """The raiser, anyone we have written to on the case, or a contact of its agencies or the partnership."""
+        """The raiser, anyone we have written to on the case, or a directory contact of its two agencies or
+        its partnership: people, by address, never everyone at a domain."""
         sender = self.sender_address
         if not sender:
             return False
         if sender == case.raised_by_email or sender in self.cases.recipients_of(case.id):
             return True
         view = self.actions.view(case)
-        if any(c.email == sender and c.agency is None for c in view.directory.contacts):
-            return True
-        agency = view.directory.agency_for_address(sender)
-        return agency is not None and agency in (view.parties.raising, view.parties.challenged)
+        agencies = {a.name for a in (view.parties.raising, view.parties.challenged) if a is not None}
+        return any(c.email == sender and (c.agency is None or c.agency in agencies) for c in view.directory.contacts)
+
+    def _from_outsider(self, case: Case, what: str) -> None:
+        """Held for review; the sender is told nothing, the business manager sees why."""
+        self.actions.event(case, "inbound", "reference-from-outsider", f"{what}, but its sender is not a participant of the case; held for review, nothing sent to the sender")
+        self._review("reference-from-outsider", f"{what} but the sender is not a participant of it (its raiser, someone we wrote to on it, or a directory contact of its agencies or partnership)", case=case)
+
+    def _refuse_move(self, case: Case, layer: str) -> str | None:
+        """Why this message may not move the case, or None (DESIGN.md invariant 10: authenticated and a participant)."""
+        if layer == "review-decision":
+            return None  # a person settled it in review and vouches for it
+        if not self._participant(case):
+            return "its sender is not a participant of the case"
+        auth = self.authentication
+        if not self.context.require_authentication:
+            return None
+        if auth is None or not auth.authenticated:
+            return auth.reason if auth is not None else "not authenticated"
+        sender_domain = (self.sender_address or "").rsplit("@", 1)[-1]
+        if auth.from_domain != sender_domain:
+            return f"not authenticated: the authenticated domain {auth.from_domain} is not the sender's {sender_domain}"
+        return None
+
+    def _hold_move(self, case: Case, what: str, why: str) -> None:
+        """A move refused: review with the reason; the case and its people are untouched and the sender hears nothing."""
+        reason = (f"{what} from {self.sender_address or 'an unknown sender'} was not applied to case {case.reference}: {why}. "
+                  f"`review decide ID --case {case.reference}` applies it; `--reject` drops it")
+        self.actions.event(case, "inbound", "move-held", f"{what} from {self.sender_address or 'an unknown sender'} was held for review, not applied: {why}",
+                           data={"from": self.sender_address})
+        self._review("unauthenticated-command", reason, case=case, candidates=(case.reference,))
+
+    def _record_authentication(self, case: Case | None) -> None:
+        auth = self.authentication
+        if auth is None:
+            return
+        self.inbound.authentication = auth.to_json()
+        if case is not None and not self._authentication_recorded:
+            self._authentication_recorded = True
+            rule = "authentication:pass" if auth.authenticated else ("authentication:temporary" if auth.temporary else "authentication:none")
+            self.actions.event(case, "inbound", rule, f"sender {self.sender_address or 'unknown'}: {auth.reason}", data=auth.to_json())
 
     def _same_message_earlier(self) -> InboundMessage | None:
         """The same message taken before (by SMTP and by IMAP, say): same Message-ID and the same body."""
@@ -186,6 +239,7 @@ class Apply:
         self.inbound.last_error = None
         if case is not None:
             self.inbound.case_id = case.id
+        self._record_authentication(case)
         log.info("inbound %s: %s (%s)%s", self.inbound.id, status, rule, f" case {case.reference}" if case else "")
 
     def _ignored(self, verdict: Verdict) -> None:
@@ -311,6 +365,9 @@ class Apply:
         if case.state != CaseState.OPEN:
             return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on {case.state} case {case.reference}", case)
         command = command or self._form_outcome(view, notice)
+        refusal = self._refuse_move(case, layer) if command is not None or notice.has_content else None
+        if refusal is not None:
+            return self._hold_move(case, f"\"{command.word}\"" if command else "a further notice", refusal)
         if command is not None:
             return self._command(view, command)
         if notice.has_content:
@@ -318,6 +375,10 @@ class Apply:
             self.actions.add_notice(case, notice)
             self._route(case, policy, view.directory, view.agency_ids, current_stage=case.stage)
             return self._finish(InboundStatus.PROCESSED, "further-notice", f"case {case.reference} now at stage {case.stage}", case)
+        if layer != "review-decision" and self.context.require_authentication and not (self.authentication and self.authentication.authenticated):
+            # Only an authenticated sender can stop the chasers: a forged "thanks" must not meet a deadline.
+            self.actions.event(case, "inbound", "response-not-counted", "recorded, but not counted as the stage's response: the sender is not authenticated")
+            return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference} (sender not authenticated)", case)
         self.actions.record_response(view, self.sender_address)
         self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}", case)
 

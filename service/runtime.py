@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from escalations.intake.authentication import Authenticator
+from escalations.intake.authentication.dns import Resolver, parse_nameserver
 from escalations.intake.screening import Screen
 from escalations.outbound.compose import Sender
 from escalations.outbound.sender import OutboxSender
@@ -80,7 +82,14 @@ class Runtime:
             screen=Screen(own_addresses=frozenset({outbound.from_address}), message_id_domain=sender.domain),
             sender=sender,
             clock=self.clock,
+            authenticator=self.authenticator(),
+            require_authentication=self.settings.trust.require_authentication,
         )
+
+    def authenticator(self) -> Authenticator:
+        trust = self.settings.trust
+        resolver = Resolver([parse_nameserver(n) for n in trust.nameservers], timeout=trust.dns_timeout_seconds)
+        return Authenticator(resolver, trust.authserv_id, trust.relays)
 
     def worker(self) -> Worker:
         return Worker(self.sessions, self.context())

@@ -93,6 +93,10 @@ class InboundMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     review: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # why it waits, the candidates, a person's decision
+    # Sender authentication (DESIGN.md invariant 10): the SMTP client's address and HELO name, and the result.
+    peer_ip: Mapped[str | None] = mapped_column(String(45))
+    helo: Mapped[str | None] = mapped_column(String(255))
+    authentication: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     case: Mapped[Case | None] = relationship()
 
