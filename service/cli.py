@@ -61,6 +61,8 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # imapclient logs whole messages at DEBUG, and a line per logout at INFO.
     logging.getLogger("imapclient").setLevel(logging.WARNING)
+    # flufl.bounce logs a line per detector per bounce at INFO.
+    logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,9 +133,15 @@ def _parser() -> argparse.ArgumentParser:
     p = outbox.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
     p.add_argument("--status", choices=("pending", "sent", "dead"))
+    p.add_argument("--dead", action="store_true", help="only mail that did not reach someone: dead, or some recipients not reached")
+    p.add_argument("--limit", type=_count, metavar="N")
+    p.add_argument("--offset", type=_count, default=0, metavar="N")
     p.set_defaults(handler=cmd_outbox_list)
     p = outbox.add_parser("send", parents=[common], help="one delivery pass")
     p.set_defaults(handler=cmd_outbox_send)
+    p = outbox.add_parser("retry", parents=[common], help="send a dead message again (to the recipients it did not reach)")
+    p.add_argument("id", type=int)
+    p.set_defaults(handler=cmd_outbox_retry)
 
     deadlines = sub.add_parser("deadlines", help="reminders, chasers and move-ons").add_subparsers(dest="action", metavar="ACTION")
     p = deadlines.add_parser("run", parents=[common], help="one scheduler pass (for cron and tests)")
@@ -169,6 +177,12 @@ def _moment(text: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs an offset, for example 2026-03-10T09:00:00+00:00")
     return moment
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
 
 
 def _print_json(value: Any) -> None:
@@ -296,9 +310,15 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
 
 
 def cmd_directory_export(args: argparse.Namespace) -> int:
+    from escalations.service.delivery import bouncing_notes
+
     with _runtime(args) as runtime:
         with runtime.sessions() as session:
-            text = to_csv(rows_for_export(current_rows(session)))
+            rows = rows_for_export(current_rows(session))
+            text = to_csv(rows)
+            notes = bouncing_notes(session, {r.email for r in rows})
+        for note in notes:  # the CSV contract stays as it is
+            print(note, file=sys.stderr)
         if args.file:
             Path(args.file).write_text(text, encoding="utf-8")
         else:
@@ -391,8 +411,27 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
 def cmd_outbox_list(args: argparse.Namespace) -> int:
     with _runtime(args) as runtime:
         with runtime.sessions() as session:
-            rows = [views.outbox_summary(m) for m in OutboxRepository(session).all(args.status)]
-    return _listing(args, rows, views.outbox_line, "the outbox is empty")
+            found = OutboxRepository(session).listing(args.status, dead=args.dead, limit=args.limit, offset=args.offset)
+            rows = [views.outbox_summary(m) for m in found]
+    return _listing(args, rows, views.outbox_line, "no undelivered mail" if args.dead else "the outbox is empty")
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    """Put a dead row (or a row with recipients not reached) back in the queue, for those recipients."""
+    from escalations.service.delivery import requeue
+
+    with _runtime(args) as runtime:
+        with runtime.sessions.begin() as session:
+            row = OutboxRepository(session).get(args.id)
+            if row is None:
+                print(f"no outbox message {args.id}", file=sys.stderr)
+                return EX_FAIL
+            recipients = requeue(session, row, runtime.clock())
+            if recipients is None:
+                print(f"outbox message {args.id} is {row.status} and reached every recipient; nothing to retry", file=sys.stderr)
+                return EX_FAIL
+        print(f"outbox message {args.id} will be sent again to {len(recipients)} recipient(s)")
+        return EX_OK
 
 
 def cmd_deadlines_run(args: argparse.Namespace) -> int:

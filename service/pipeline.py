@@ -23,7 +23,8 @@ from escalations.intake.notices.formats import is_notice_file
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.profile import wordings_of
 from escalations.intake.notices.reader import Attachment, read_notice
-from escalations.intake.screening import Screen, Verdict, screen
+from escalations.intake.bounces import Bounce, is_report, read_bounce
+from escalations.intake.screening import BOUNCE_RULES, TEXT_RULES, Screen, Verdict, screen
 from escalations.outbound.compose import Letter, Sender, partnership_context
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import decide
@@ -43,6 +44,7 @@ from escalations.routing.matching import (
 from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
 from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView
+from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
 from escalations.storage.repositories import CaseRepository
@@ -70,14 +72,18 @@ class Prepared:
     files_notice: Notice | None = None  # the attachments alone, for a reply (its quoted text is no notice)
     words_notice: Notice | None = None  # the reply's own words (above the quotes) read as Label: value lines
     authentication: Authentication | None = None  # whether the From: sender is authenticated (None: screened out)
+    bounce: Bounce | None = None  # a bounce of our own mail: who was not reached
 
 
 def prepare(raw: bytes, envelope_from: str | None, context: Context, origin: Origin | None = None) -> Prepared:
     """Parse, screen, authenticate the sender and read the notice: no database (MalformedMessage is permanent)."""
     mail = mime.parse(raw)
     verdict = screen(mail, envelope_from, context.screen)
+    if verdict is not None and verdict.rule in TEXT_RULES and parse_command(body_text(mail)) is not None:
+        verdict = None  # a command on the first line is a person's reply, whatever wording follows
     if verdict is not None:
-        return Prepared(mail, verdict, Notice(), ())
+        bounce = read_bounce(raw, context.screen.message_id_domain) if verdict.rule in BOUNCE_RULES or is_report(raw) else None
+        return Prepared(mail, verdict, Notice(), (), bounce=bounce)
     authentication = authenticate(raw, origin or Origin("ingest", envelope_from), context)
     today = context.clock().astimezone(LONDON).date()
     files = tuple(a for a in mail.attachments if is_notice_file(a))
@@ -243,11 +249,21 @@ class Apply:
         log.info("inbound %s: %s (%s)%s", self.inbound.id, status, rule, f" case {case.reference}" if case else "")
 
     def _ignored(self, verdict: Verdict) -> None:
-        reference = subject_reference(self.p.mail.subject)
-        case = self.cases.by_reference(reference) if reference else None
+        case = self._bounced_case()
+        if case is None:
+            reference = subject_reference(self.p.mail.subject)
+            case = self.cases.by_reference(reference) if reference else None
         if case is not None:
             self.actions.event(case, "inbound", f"screening:{verdict.rule}", f"automated mail recorded and not answered: {verdict.reason}")
         self._finish(InboundStatus.IGNORED, f"screening:{verdict.rule}", verdict.reason, case)
+
+    def _bounced_case(self) -> Case | None:
+        """A bounce of our mail: recorded on its outbox row, the address marked bouncing, the business manager told."""
+        if self.p.bounce is None:
+            return None
+        alerts = DeliveryAlerts(self.context.policies, self.context.sender)
+        row = record_bounce(self.session, alerts, self.inbound, self.p.bounce, self.now)
+        return self.session.get(Case, row.case_id) if row is not None and row.case_id is not None else None
 
     def _review(self, rule: str, reason: str, case: Case | None = None, candidates: tuple[str, ...] = (), partnership: str | None = None) -> None:
         """Wait for a person: the reason, the candidate cases, and the partnership whose business manager is told."""

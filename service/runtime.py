@@ -19,6 +19,7 @@ from escalations.outbound.transports import Transport, make_transport
 from escalations.routing.directory import parse_csv
 from escalations.routing.policy import ConfigError, Policy, load_policies
 from escalations.service.clock import Clock, system_clock
+from escalations.service.delivery import DeliveryAlerts
 from escalations.service.directory import import_rows
 from escalations.service.pipeline import Context
 from escalations.service.scheduler import Scheduler
@@ -107,7 +108,8 @@ class Runtime:
         )
 
     def outbox_sender(self, transport: Transport | None = None) -> OutboxSender:
-        return OutboxSender(self.sessions, transport or self.transport(), self.clock)
+        alerts = DeliveryAlerts(self.policies, self.context().sender)
+        return OutboxSender(self.sessions, transport or self.transport(), self.clock, alerts)
 
     def __enter__(self) -> Runtime:
         return self
