@@ -18,7 +18,7 @@ from escalations.routing.directory import parse_csv
 from escalations.routing.policy import ConfigError, Policy, load_policies
 from escalations.service.clock import Clock, system_clock
 from escalations.service.directory import import_rows
-from escalations.service.pipeline import Context
+from escalations.service.pipeline import Context, directory_senders
 from escalations.service.scheduler import Scheduler
 from escalations.service.settings import Settings
 from escalations.service.worker import Worker
@@ -80,6 +80,7 @@ class Runtime:
             screen=Screen(own_addresses=frozenset({outbound.from_address}), message_id_domain=sender.domain),
             sender=sender,
             clock=self.clock,
+            known_sender=directory_senders(self.sessions, self.policies),
         )
 
     def worker(self) -> Worker:

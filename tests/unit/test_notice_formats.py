@@ -156,7 +156,7 @@ def test_a_word_97_document_saved_by_libreoffice_is_recognised_and_read(tmp_path
 @needs_soffice
 def test_a_conversion_past_its_time_limit_is_stopped():
     with pytest.raises(conversion.ConversionFailed, match="took too long"):
-        conversion.to_docx(office.rtf_document(LINES), Format.RTF, seconds=0.05)
+        conversion.to_docx(office.rtf_document(LINES), Format.RTF, limits=conversion.Limits(seconds=0.05))
 
 
 # --- every attachment and the body, merged ------------------------------------------------------------
