@@ -73,7 +73,7 @@ class Prepared:
 
 
 def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared:
-    """Parse, screen and read the notice: pure, no database (MalformedMessage is permanent)."""
+    """Parse, screen and read the notice: no writes, and no database read but ``known_sender`` (MalformedMessage is permanent)."""
     mail = mime.parse(raw)
     verdict = screen(mail, envelope_from, context.screen)
     if verdict is not None:
