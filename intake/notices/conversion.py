@@ -186,19 +186,28 @@ def _environment(folder: Path) -> dict[str, str]:
 
 def _limited(command: list[str], limits: Limits) -> tuple[list[str], object]:
     """The command under ``prlimit`` where it is installed; otherwise the limits set in the child before exec."""
-    values = {
-        "as": limits.memory_bytes, "cpu": limits.cpu_seconds, "fsize": limits.file_bytes, "core": 0,
+    wanted = {
+        "as": (resource.RLIMIT_AS, limits.memory_bytes),
+        "cpu": (resource.RLIMIT_CPU, limits.cpu_seconds),
+        "fsize": (resource.RLIMIT_FSIZE, limits.file_bytes),
+        "core": (resource.RLIMIT_CORE, 0),
     }
+    values = {name: (which, _within_hard_limit(which, value)) for name, (which, value) in wanted.items()}
     found = shutil.which("prlimit")
     if found:
-        return [found, *(f"--{name}={value}" for name, value in values.items()), "--", *command], None
+        return [found, *(f"--{name}={value}" for name, (_, value) in values.items()), "--", *command], None
 
     def lower() -> None:  # pragma: no cover - only where util-linux's prlimit is missing
-        for which, value in ((resource.RLIMIT_AS, values["as"]), (resource.RLIMIT_CPU, values["cpu"]),
-                             (resource.RLIMIT_FSIZE, values["fsize"]), (resource.RLIMIT_CORE, 0)):
+        for which, value in values.values():
             resource.setrlimit(which, (value, value))
 
     return command, lower
+
+
+def _within_hard_limit(which: int, value: int) -> int:
+    """A limit may only be lowered: never ask for more than this process is allowed (or prlimit fails)."""
+    hard = resource.getrlimit(which)[1]
+    return value if hard == resource.RLIM_INFINITY else min(value, hard)
 
 
 def _run(command: list[str], folder: Path, limits: Limits, kind: Format) -> None:
