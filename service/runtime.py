@@ -21,7 +21,7 @@ from escalations.routing.policy import ConfigError, Policy, load_policies
 from escalations.service.clock import Clock, system_clock
 from escalations.service.delivery import DeliveryAlerts
 from escalations.service.directory import import_rows
-from escalations.service.pipeline import Context
+from escalations.service.pipeline import Context, directory_senders
 from escalations.service.scheduler import Scheduler
 from escalations.service.settings import Settings
 from escalations.service.worker import Worker
@@ -85,6 +85,7 @@ class Runtime:
             clock=self.clock,
             authenticator=self.authenticator(),
             require_authentication=self.settings.trust.require_authentication,
+            known_sender=directory_senders(self.sessions, self.policies),
         )
 
     def authenticator(self) -> Authenticator:

@@ -221,14 +221,17 @@ class CaseRepository(_Repository):
         )
         return next((m for m in earlier if _body_digest(m.raw) == body), None)
 
-    def case_with_document(self, partnership: str, document_sha256: str) -> Case | None:
-        return self.session.scalars(
-            select(Case)
+    def cases_with_document(self, partnership: str, document_sha256: str) -> list[tuple[Case, dict[str, Any]]]:
+        """Each case of a partnership a notice document with these bytes opened, with whom that notice was about.
+
+        Equal bytes are only a candidate: the caller compares the subject (a leaflet is no notice)."""
+        rows = self.session.execute(
+            select(Case, NoticeRecord.data)
             .join(NoticeRecord, NoticeRecord.case_id == Case.id)
             .where(NoticeRecord.document_sha256 == document_sha256, Case.partnership == partnership)
-            .order_by(Case.id)
-            .limit(1)
-        ).first()
+            .order_by(Case.id, NoticeRecord.id)
+        )
+        return [(case, (data or {}).get("subject") or {}) for case, data in rows]
 
     def open_subjects(self, partnership: str) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
         """Each open case of a partnership: its reference, its first notice's subject, and its two agencies."""
