@@ -9,10 +9,17 @@ written, and a blank form must give nothing at all.
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from escalations.intake.notices import conversion
+from escalations.intake.notices.formats import Format
 from escalations.intake.notices.model import CATEGORY_SLUGS
 from escalations.intake.notices.reader import Attachment, read_notice
 from escalations.outbound.notice_forms import blank_form, notice_form
@@ -116,3 +123,44 @@ def test_a_blank_form_reads_as_nothing(partnership, form_format):
         "case_reference": None,
     }
     assert {p["field"] for p in problems} == set(policy.form.required)  # only "not given", nothing unreadable
+
+
+# --- through LibreOffice ------------------------------------------------------------------------
+
+needs_soffice = pytest.mark.skipif(conversion.soffice() is None, reason="LibreOffice (soffice) is not installed")
+SINGLE_LINE = ("subject", "raised_by", "challenged", "signed", "immediate_risk", "categories", "case_reference")
+
+
+def libreoffice(data: bytes, source: str, target: str, tmp_path: Path) -> bytes:
+    """``data`` opened in LibreOffice and saved as ``target`` (its own profile, headless)."""
+    folder = tmp_path / f"{source}-{target.split(':')[0]}"
+    folder.mkdir()
+    (folder / f"form.{source}").write_bytes(data)
+    subprocess.run(
+        [conversion.soffice(), f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+         "--norestore", "--convert-to", target, "--outdir", str(folder / "out"), str(folder / f"form.{source}")],
+        check=True, capture_output=True, timeout=120, env={**os.environ, "HOME": str(folder)},
+    )
+    return next((folder / "out").iterdir()).read_bytes()
+
+
+@needs_soffice
+@pytest.mark.parametrize(
+    ("partnership", "route"), [("salford", "open and save"), ("bnes", "to .odt and back")],
+)
+def test_a_form_filled_and_saved_through_libreoffice_reads_back(partnership, route, tmp_path):
+    """Exact where LibreOffice keeps the controls' tags (7.5 on); older versions drop them
+    (and move a line break out of its box), and the form is then read by its printed labels."""
+    policy = POLICIES[partnership]
+    answers, expected = answers_for(policy)
+    filled = fill_docx(blank_form(policy, "docx"), answers)
+    if route == "open and save":
+        saved = libreoffice(filled, "docx", "docx:MS Word 2007 XML", tmp_path)
+    else:
+        saved = conversion.to_docx(libreoffice(filled, "docx", "odt", tmp_path), Format.ODT)
+    got = read(policy, "docx", saved).to_json()
+    if b"w:tag" in zipfile.ZipFile(io.BytesIO(saved)).read("word/document.xml"):
+        assert got == expected
+        return
+    assert {key: got[key] for key in SINGLE_LINE} == {key: expected[key] for key in SINGLE_LINE}
+    pytest.xfail("this LibreOffice drops content controls' tags: read by labels, multi-line answers and the stage not exact")
