@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 import docx
 from docx.document import Document
 from docx.oxml import parse_xml
+from docx.enum.table import WD_ROW_HEIGHT_RULE
 from docx.shared import Mm, Pt
 from docx.table import _Cell
 
@@ -33,6 +34,7 @@ DATE_PROMPT = "Click or tap to enter a date."
 DATE_FORMAT = "dd/MM/yyyy"
 UNCHECKED = "☐"
 _GREY = "808080"
+ROOM = {"concern": 40, "attempts": 24}  # millimetres; other free text gets 16
 
 
 def write_docx(form: NoticeForm) -> bytes:
@@ -90,7 +92,10 @@ def _question(table, item: FormField, ids) -> None:
         guidance = table.add_row().cells
         merged = guidance[0].merge(guidance[1])
         _small(merged.paragraphs[0], item.guidance)
-    label, answer = table.add_row().cells
+    row = table.add_row()
+    if item.kind == "text":  # room to write in, as the printed form leaves
+        row.height, row.height_rule = Mm(ROOM.get(item.path, 16)), WD_ROW_HEIGHT_RULE.AT_LEAST
+    label, answer = row.cells
     label.width, answer.width = Mm(62), Mm(112)
     label.paragraphs[0].add_run(item.shown_label).bold = True
     _answer(answer, item, ids)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_notice_forms import POLICIES, answers_for
+from tests.integration.test_form_round_trips import POLICIES, answers_for
 from tests.support.filled_forms import fill_docx, fill_pdf
 
 pytestmark = pytest.mark.slow
