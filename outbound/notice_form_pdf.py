@@ -17,6 +17,7 @@ from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFObjectReference, PDFString
 from reportlab.pdfgen.canvas import Canvas
 
 from escalations.outbound.notice_forms import ADDED_NOTE, FormField, NoticeForm
@@ -50,8 +51,42 @@ def write_pdf(form: NoticeForm) -> bytes:
             page.field(item)
     for line in form.closing:
         page.paragraph(line, "Helvetica-Bold", 9)
+    _nest(canvas)
     page.finish()
     return buffer.getvalue()
+
+
+def _nest(canvas: Canvas) -> None:
+    """Each field under its parents, so that its full name is its field path: "subject.dob"
+    is the field "dob" in "subject", not a name with a dot in it (PDF 32000-1, 12.7.3.2:
+    a partial field name has no period). reportlab writes every field at the top; its
+    radio groups are parents in the same way."""
+    document = canvas._doc
+    top: list[PDFObjectReference] = []
+    parents: dict[str, tuple[PDFDictionary, PDFObjectReference]] = {}
+
+    def attach(node: PDFDictionary, ref: PDFObjectReference, above: str) -> None:
+        if not above:
+            top.append(ref)
+            return
+        holder, holder_ref = parent(above)
+        node["Parent"] = holder_ref
+        holder["Kids"].sequence.append(ref)
+
+    def parent(path: str) -> tuple[PDFDictionary, PDFObjectReference]:
+        if path not in parents:
+            above, _, name = path.rpartition(".")
+            node = PDFDictionary({"T": PDFString(name), "Kids": PDFArray([])})
+            parents[path] = node, document.Reference(node)
+            attach(node, parents[path][1], above)
+        return parents[path]
+
+    for ref in list(canvas.acroForm.fields):
+        widget = document.idToObject[ref.name]
+        above, _, name = widget["T"].s.rpartition(".")
+        widget["T"] = PDFString(name)
+        attach(widget, ref, above)
+    canvas.acroForm.fields[:] = top
 
 
 @dataclass

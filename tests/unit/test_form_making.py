@@ -147,10 +147,11 @@ def test_every_pdf_field_is_named_with_its_field_and_has_a_tooltip(partnership):
     data = blank_form(policy, "pdf")
     reader = PdfReader(io.BytesIO(data))
     widgets = [ref.get_object() for page in reader.pages for ref in page.get("/Annots", [])]
-    names = [widget["/T"] for widget in widgets]
+    names = [full_name(widget) for widget in widgets]
     assert sorted(names) == sorted(expected_names(partnership))
+    assert all("." not in widget["/T"] for widget in widgets)  # a partial name has no period
     assert all(widget.get("/TU") for widget in widgets)
-    boxes = {widget["/T"] for widget in widgets if widget["/FT"] == "/Btn"}
+    boxes = {full_name(widget) for widget in widgets if widget["/FT"] == "/Btn"}
     assert boxes == {name for name in names if field_path(name)[1] is not None}
     assert all([round(v) for v in page.mediabox] == [0, 0, round(A4[0]), round(A4[1])] for page in reader.pages)
     assert reader.metadata.author == policy.name
@@ -159,6 +160,15 @@ def test_every_pdf_field_is_named_with_its_field_and_has_a_tooltip(partnership):
         first = pdf.pages[0].extract_text()
     assert policy.name in first.replace("\n", " ")
     assert notice_form(policy).fields[0].label in first
+
+
+def full_name(widget) -> str:
+    names = []
+    while widget is not None:
+        names.insert(0, widget["/T"])
+        widget = widget.get("/Parent")
+        widget = widget.get_object() if widget is not None else None
+    return ".".join(names)
 
 
 # --- the wording files --------------------------------------------------------------------------
