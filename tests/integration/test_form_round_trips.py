@@ -164,3 +164,23 @@ def test_a_form_filled_and_saved_through_libreoffice_reads_back(partnership, rou
         return
     assert {key: got[key] for key in SINGLE_LINE} == {key: expected[key] for key in SINGLE_LINE}
     pytest.xfail("this LibreOffice drops content controls' tags: read by labels, multi-line answers and the stage not exact")
+
+
+@pytest.mark.parametrize("form_format", ["docx", "pdf"])
+def test_a_partly_filled_form_reads_only_what_was_given(form_format):
+    policy = POLICIES["bury-children"]
+    answers = {"subject.name": "Amelia-Rose O'Connor", "concern": "Missed appointments.", "stage": "3"}
+    notice = read(policy, form_format, FILL[form_format](blank_form(policy, form_format), answers))
+    assert (notice.subject.name, notice.concern, notice.stage) == ("Amelia-Rose O'Connor", "Missed appointments.", 3)
+    assert (notice.immediate_risk, notice.categories, notice.challenged.agency, notice.signed.date) == (None, [], None, None)
+    assert [problem.field for problem in notice.problems] == ["subject.dob"]  # required, and not given
+
+
+@pytest.mark.parametrize("form_format", ["docx", "pdf"])
+def test_two_boxes_ticked_for_one_answer_is_a_problem_not_a_guess(form_format):
+    policy = POLICIES["salford"]
+    answers, _ = answers_for(policy)
+    answers |= {"immediate_risk": ["yes", "no"], "stage": ["1", "3"]}
+    notice = read(policy, form_format, FILL[form_format](blank_form(policy, form_format), answers))
+    assert (notice.immediate_risk, notice.stage) == (None, None)
+    assert sorted(problem.field for problem in notice.problems) == ["immediate_risk", "stage"]

@@ -16,10 +16,13 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from datetime import date
+from xml.sax.saxutils import escape
 
 import docx
 from docx.oxml import parse_xml
 from pypdf import PdfReader, PdfWriter
+
+from escalations.intake.notices.fields import OPTION_FIELDS
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
@@ -70,8 +73,6 @@ def _type(sdt, properties, answer: Answer) -> None:
 
 
 def _run(text: str) -> str:
-    from xml.sax.saxutils import escape
-
     pieces = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in text.split("\n"))
     return f"<w:r {_NS}>{pieces}</w:r>"
 
@@ -83,7 +84,7 @@ def fill_pdf(data: bytes, answers: Mapping[str, Answer]) -> bytes:
     for path, answer in answers.items():
         if isinstance(answer, date):
             values[path] = answer.strftime("%d/%m/%Y")
-        elif isinstance(answer, str) and not _is_option_field(path):
+        elif isinstance(answer, str) and path not in OPTION_FIELDS:
             values[path] = answer
         else:
             boxes |= {f"{path}.{option}" for option in _options(answer)}
@@ -94,11 +95,4 @@ def fill_pdf(data: bytes, answers: Mapping[str, Answer]) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
-
-
-OPTION_FIELDS = {"subject.kind", "categories", "immediate_risk", "stage", "panel.convene"}
-
-
-def _is_option_field(path: str) -> bool:
-    return path in OPTION_FIELDS
 
