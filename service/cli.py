@@ -155,6 +155,13 @@ def _parser() -> argparse.ArgumentParser:
     p = quarantine.add_parser("retry", parents=[common])
     p.add_argument("id", type=int)
     p.set_defaults(handler=cmd_quarantine_retry)
+
+    forms = sub.add_parser("forms", help="the partnerships' own notice forms").add_subparsers(dest="action", metavar="ACTION")
+    p = forms.add_parser("make", parents=[common], help="write a partnership's blank notice form (Word content controls or fillable PDF, named by field path)")
+    p.add_argument("--partnership", required=True, metavar="ID")
+    p.add_argument("--format", required=True, choices=("docx", "pdf"), dest="form_format")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it (- for stdout)")
+    p.set_defaults(handler=cmd_forms_make)
     return parser
 
 
@@ -456,3 +463,25 @@ def cmd_outbox_send(args: argparse.Namespace) -> int:
     if __name__ == "__main__":  # pragma: no cover
         sys.exit(main())
 
+
+
+def cmd_forms_make(args: argparse.Namespace) -> int:
+    from escalations.outbound.notice_forms import blank_form
+    from escalations.routing.policy import load_policies
+
+    settings = load_settings(args.config)
+    policies = load_policies(settings.partnerships_dir)
+    if args.partnership not in policies:
+        print(f"forms make: no partnership {args.partnership!r} (known: {', '.join(sorted(policies))})", file=sys.stderr)
+        return EX_USAGE
+    data = blank_form(policies[args.partnership], args.form_format)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        return EX_OK
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        print(f"forms make: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return EX_FAIL
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return EX_OK
