@@ -154,15 +154,16 @@ class BoundedSMTP(SMTP):
             return
         try:
             await self.push("354 End data with <CR><LF>.<CR><LF>")
-            refusal, content = await self._receive()
-            if refusal is None:
+            reply, content = await self._receive()
+            if reply is None:
                 self.envelope.content = self.envelope.original_content = content
+                del content
                 status = await self._call_handler_hook("DATA")
-                refusal = "250 OK" if status is MISSING else status
+                reply = "250 OK" if status is MISSING else status
             self._set_post_data_state()
-            await self.push(refusal)
         finally:
-            self.release()
+            self.release()  # before the reply: a client told 250 or 452 may send its next message at once
+        await self.push(reply)
 
     async def _receive(self) -> tuple[str | None, bytes]:
         """Read to the final dot; the refusal to send after it (None: accepted) and the message bytes."""
