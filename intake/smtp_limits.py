@@ -120,6 +120,10 @@ class BoundedSMTP(SMTP):
         self.held = amount
         return True
 
+    def _chunk(self, amount: int) -> int:
+        """Never more than the largest message: one message of that size must always fit an empty budget."""
+        return min(amount, self.data_size_limit) if self.data_size_limit else amount
+
     def release(self) -> None:
         if self.held:
             self.limits.budget.give_back(self.held)
@@ -148,7 +152,7 @@ class BoundedSMTP(SMTP):
         if arg:
             await self.push("501 Syntax: DATA")
             return
-        if not self.reserve(max(self.held, _CHUNK)):
+        if not self.reserve(self._chunk(max(self.held, _CHUNK))):
             log.warning("smtp intake: answered 452 at DATA: %s bytes in flight", self.limits.budget.used)
             await self.push(REPLY_NO_ROOM)
             return
@@ -195,6 +199,6 @@ class BoundedSMTP(SMTP):
             return REPLY_TOO_BIG
         if line_length > MAX_LINE_BYTES:
             return REPLY_LINE_TOO_LONG
-        if received > self.held and not self.reserve(self.held + max(_CHUNK, received - self.held)):
+        if received > self.held and not self.reserve(self._chunk(self.held + max(_CHUNK, received - self.held))):
             return REPLY_NO_ROOM
         return None

@@ -116,6 +116,18 @@ def test_message_that_outgrows_the_budget_while_arriving_gets_452_and_is_not_kep
     assert limits.budget.used == 0
 
 
+def test_a_message_of_the_largest_size_fits_a_budget_of_exactly_that_size(
+    make_intake: Callable[..., IntakeServer], runtime: Runtime
+) -> None:
+    intake = make_intake(200_000, IntakeLimits(max_sessions=10, max_inflight_bytes=200_000))
+    largest = _message(199_990)
+    with _client(intake) as client:
+        client.mail(SENDER)  # no SIZE: the budget is taken in chunks as it arrives, never past the largest size
+        client.rcpt(MAILBOX)
+        assert client.data(largest)[0] == 250
+    assert _stored(runtime) == [largest]
+
+
 def test_nothing_left_at_data_gets_452_before_any_byte_is_sent(make_intake: Callable[..., IntakeServer]) -> None:
     limits = IntakeLimits(max_sessions=10, max_inflight_bytes=200_000)
     intake = make_intake(200_000, limits)
