@@ -181,3 +181,18 @@ def test_oversized_message_is_drained_not_kept_and_gives_its_share_back(make_int
         assert (code, reply[:5]) == (552, b"5.3.4")
         assert limits.budget.used == 0
     assert _stored(runtime) == []
+
+
+def test_a_client_that_vanishes_mid_data_gives_its_place_and_bytes_back(make_intake: Callable[..., IntakeServer], runtime: Runtime) -> None:
+    limits = IntakeLimits(max_sessions=10, max_inflight_bytes=400_000)
+    intake = make_intake(200_000, limits)
+    client = _client(intake)
+    client.mail(SENDER)
+    client.rcpt(MAILBOX)
+    client.putcmd("data")
+    assert client.getreply()[0] == 354
+    client.send(_message(150_000))  # no final dot: the connection drops mid-message
+    _eventually(lambda: limits.budget.used > 0)
+    client.close()
+    _eventually(lambda: (limits.sessions, limits.budget.used) == (0, 0))
+    assert _stored(runtime) == []
