@@ -11,9 +11,11 @@ from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from escalations.intake import header_values
 from escalations.intake.notices.reader import Attachment
 
 MAX_PARTS = 200
+MAX_REFERENCES = 50  # the most recent; each one is looked up when matching a reply
 
 
 class MalformedMessage(Exception):
@@ -57,15 +59,15 @@ def parse(raw: bytes) -> InboundEmail:
     text, html, attachments = _walk(message)
     from_name, from_address = parseaddr(headers.get("from", ""))
     return InboundEmail(
-        message_id=_msgid(headers.get("message-id", "")),
+        message_id=header_values.message_id(headers.get("message-id")),
         subject=_unfold(headers.get("subject", "")),
-        from_address=from_address.lower() if "@" in from_address else None,
+        from_address=header_values.address(from_address.lower()),
         from_name=from_name or None,
         to=_addresses(message, "to"),
         cc=_addresses(message, "cc"),
         date=_date(headers.get("date", "")),
-        in_reply_to=_msgid(headers.get("in-reply-to", "")),
-        references=tuple(re.findall(r"<[^<>\s]+>", headers.get("references", ""))),
+        in_reply_to=header_values.message_id(headers.get("in-reply-to")),
+        references=tuple(header_values.message_ids(headers.get("references"))[-MAX_REFERENCES:]),
         headers=headers,
         content_type=message.get_content_type(),
         text=text,
@@ -91,7 +93,7 @@ def _headers(message: Message) -> dict[str, str]:
     for name, value in message.raw_items():
         key = name.lower()
         if key not in out:
-            out[key] = _header_text(message, name, value)
+            out[key] = header_values.storable(_header_text(message, name, value))
     return out
 
 
@@ -104,11 +106,6 @@ def _header_text(message: Message, name: str, raw_value: object) -> str:
 
 def _unfold(value: str) -> str:
     return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
-
-
-def _msgid(value: str) -> str | None:
-    match = re.search(r"<[^<>\s]+>", value)
-    return match.group(0) if match else (value.strip() or None)
 
 
 def _addresses(message: Message, name: str) -> tuple[str, ...]:

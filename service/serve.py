@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from escalations.intake.receiving import Envelope, receive
 from escalations.intake.smtp import IntakeHandler, make_server_factory
+from escalations.intake.smtp_limits import IntakeLimits
 from escalations.service.imap_runner import start_watchers
 from escalations.service.runtime import Runtime
 from escalations.storage.logs import log_failure
@@ -62,7 +63,8 @@ class Service:
         settings = self.runtime.settings.smtp
         server = None
         if settings.enabled:
-            handler = IntakeHandler(self.runtime.mailboxes, self._store, settings.max_message_bytes, self._stored)
+            limits = IntakeLimits(settings.max_sessions, settings.max_inflight_bytes)
+            handler = IntakeHandler(self.runtime.mailboxes, self._store, settings.max_message_bytes, self._stored, limits)
             server = await loop.create_server(make_server_factory(handler), settings.host, settings.port)
             log.info("serve: SMTP intake listening on %s:%s for %s mailbox(es)", settings.host, settings.port, len(self.runtime.mailboxes))
         while not (stop.is_set() or self.stopping.is_set()):
