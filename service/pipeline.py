@@ -56,6 +56,7 @@ class Context:
     screen: Screen
     sender: Sender
     clock: Callable[[], datetime]
+    max_message_bytes: int | None = None  # larger messages are kept but not read (IMAP takes any size)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Prepared:
 
 def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared:
     """Parse, screen and read the notice: pure, no database (MalformedMessage is permanent)."""
-    mail = mime.parse(raw)
+    mail = mime.parse(raw, context.max_message_bytes)
     verdict = screen(mail, envelope_from, context.screen)
     if verdict is not None:
         return Prepared(mail, verdict, Notice(), ())
@@ -179,13 +180,15 @@ class Apply:
 
     def _finish(self, status: str, rule: str, reason: str, case: Case | None = None) -> None:
         self.inbound.status = status
-        self.inbound.outcome = f"{rule}: {reason}"
+        self.inbound.outcome = f"{rule}: {reason}" + "".join(f"; {cut}" for cut in self.p.mail.truncated)
         self.inbound.processed_at = self.now
         self.inbound.claim_token = None
         self.inbound.claimed_until = None
         self.inbound.last_error = None
         if case is not None:
             self.inbound.case_id = case.id
+            if self.p.mail.truncated:  # said on the case, not silently: the notice may be incomplete
+                self.actions.event(case, "inbound", "read-in-part", "the message was read in part: " + "; ".join(self.p.mail.truncated))
         log.info("inbound %s: %s (%s)%s", self.inbound.id, status, rule, f" case {case.reference}" if case else "")
 
     def _ignored(self, verdict: Verdict) -> None:

@@ -80,10 +80,11 @@ class Runtime:
             screen=Screen(own_addresses=frozenset({outbound.from_address}), message_id_domain=sender.domain),
             sender=sender,
             clock=self.clock,
+            max_message_bytes=self.settings.smtp.max_message_bytes,
         )
 
-    def worker(self) -> Worker:
-        return Worker(self.sessions, self.context())
+    def worker(self, budget_seconds: float | None = None) -> Worker:
+        return Worker(self.sessions, self.context(), budget_seconds)
 
     def scheduler(self) -> Scheduler:
         return Scheduler(self.sessions, self.context())

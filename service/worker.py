@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.intake.mime import MalformedMessage
+from escalations.service.budget import budget
 from escalations.service.pipeline import Apply, Context, prepare
 from escalations.storage.logs import log_failure
 from escalations.storage.models import InboundStatus
@@ -39,9 +40,10 @@ class _Work:
 
 
 class Worker:
-    def __init__(self, sessions: sessionmaker[Session], context: Context) -> None:
+    def __init__(self, sessions: sessionmaker[Session], context: Context, budget_seconds: float | None = None) -> None:
         self.sessions = sessions
         self.context = context
+        self.budget_seconds = budget_seconds  # per message; only on the main thread (service.budget)
 
     def run_once(self) -> bool:
         """Handle one message if one is waiting; say whether there was one."""
@@ -53,7 +55,8 @@ class Worker:
 
     def _handle(self, work: _Work) -> None:
         try:
-            self._process(work)
+            with budget(self.budget_seconds):  # BudgetExceeded: a failed try like any other
+                self._process(work)
         except (MalformedMessage, PermanentFailure) as exc:
             self._failed(work.claim, f"{type(exc).__name__}: {exc}", permanent=True)
         except Exception as exc:
