@@ -102,6 +102,9 @@ class Service:
         self.threads += start_watchers(self.runtime, self.stopping, self._stored)
         processing = sorted(self.only & set(PROCESSING))
         if processing:
+            # Ignored here, so ignored in the child until it sets its handler (an ignored signal
+            # stays ignored across exec): a wake-up during its start-up must not kill it.
+            signal.signal(signal.SIGUSR1, signal.SIG_IGN)
             self._start_thread("supervisor", lambda: self._supervise(processing))
         asyncio.run(self._serve_smtp())
 
