@@ -150,15 +150,21 @@ class Service:
         failures = 0
         while not self.stopping.is_set():
             started = time.monotonic()
-            self.child = subprocess.Popen(command, env={**os.environ, PARENT_ENV: str(os.getpid())})
-            log.info("serve: %s running in process %s", ", ".join(components), self.child.pid)
-            while self.child.poll() is None and not self.stopping.wait(0.2):
-                pass
+            try:
+                self.child = subprocess.Popen(command, env={**os.environ, PARENT_ENV: str(os.getpid())})
+            except OSError as exc:
+                log_failure(log, "serve: could not start the processing process", exc)
+                exit_code: object = "none (not started)"
+            else:
+                log.info("serve: %s running in process %s", ", ".join(components), self.child.pid)
+                while self.child.poll() is None and not self.stopping.wait(0.2):
+                    pass
+                exit_code = self.child.returncode
             if self.stopping.is_set():
                 break
             failures = 0 if time.monotonic() - started > STEADY_SECONDS else failures + 1
             pause = RESTART_PAUSES[min(failures, len(RESTART_PAUSES)) - 1] if failures else RESTART_PAUSES[0]
-            log.error("serve: the processing process exited with code %s; starting it again in %g s", self.child.returncode, pause)
+            log.error("serve: the processing process exited with code %s; starting it again in %g s", exit_code, pause)
             self.stopping.wait(pause)
         self._stop_child()
 

@@ -38,7 +38,8 @@ FLOOR = 0.15  # seconds: a large run faster than this passes whatever the ratio
 
 
 def _html(markup: str) -> InboundEmail:
-    return InboundEmail(None, "", None, None, (), (), None, None, (), {}, "text/html", None, markup)
+    return InboundEmail(message_id=None, subject="", from_address=None, from_name=None, to=(), cc=(), date=None,
+                        in_reply_to=None, references=(), headers={}, content_type="text/html", text=None, html=markup)
 
 
 def _raw(header: str = "", body: str = "Hello", content_type: str = "text/plain; charset=utf-8") -> bytes:
