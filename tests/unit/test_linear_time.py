@@ -12,12 +12,15 @@ Each input here once took from seconds to many minutes at 200 KB.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from escalations.intake import mime
 from escalations.intake.html_text import html_to_text
@@ -156,3 +159,55 @@ def test_time_grows_linearly(name: str) -> None:
     assert large_time < FLOOR or large_time < RATIO * small_time, (
         f"{name}: {small_time * 1000:.1f} ms at {SMALL:,}, {large_time * 1000:.1f} ms at {LARGE:,} (quadratic?)"
     )
+
+
+# -- the rewrites give the answers the patterns they replace gave (on inputs short enough for those) --
+
+_OLD_PHONE = re.compile(r"\+?[\d(][\d\s().\-]{7,}\d")
+_OLD_EMAIL_IN_TEXT = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9.-]+", re.IGNORECASE)
+_OLD_PROMPT = re.compile(r"\s*yes\s*(?:or|/)\s*no\b[\s:\-–—?]*(?=\S)", re.IGNORECASE)
+_OLD_DANGLING = re.compile(r"^\s*(?:or|/)\s+|\s*(?:or|/)\s*$", re.IGNORECASE)
+_OLD_PREFIX = re.compile(
+    r"^\s*(?:[\[(]\s*)?(?:re|fw|fwd|aw|wg|sv|vs|vb|tr|rv|enc|antw|doorst|odp|pd|atb|yml|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*(?:[\])]\s*)?",
+    re.I,
+)
+
+
+def _old_email(text: str) -> str | None:
+    found = {n._address(candidate) for candidate in _OLD_EMAIL_IN_TEXT.findall(text)}
+    return found.pop() if len(found) == 1 and text.count("@") == 1 else None
+
+
+def _old_prefixes(subject: str) -> str:
+    previous, text = None, subject
+    while previous != text:
+        previous, text = text, _OLD_PREFIX.sub("", text, count=1)
+    return text.strip()
+
+
+def _words(*pieces: str) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(pieces), max_size=12).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_words("0", "7", "٣", " ", "(", ")", ".", "-", "+", "x", "\t"))
+def test_phone_scanner_finds_what_the_pattern_found(text: str) -> None:
+    assert n._phone_candidates(text) == _OLD_PHONE.findall(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_words("a", "B", "9", ".", "@", " ", "<", ">", ":", "-", "_", "'", "mailto:", "x.example"))
+def test_address_scanner_finds_what_the_pattern_found(text: str) -> None:
+    assert n.clean_email(text) == _old_email(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_words("yes", "Yes", "no", "or", "OR", "/", " ", "\n", ":", "x", "?"))
+def test_prompt_removal_removes_what_the_patterns_removed(text: str) -> None:
+    assert n._without_prompt(text) == _OLD_DANGLING.sub("", _OLD_PROMPT.sub("", text, count=1))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_words("re", "RE", "fw", ":", "：", " ", "[", "]", "(2)", "i", "x", "SAL-2026-0001"))
+def test_prefix_stripping_strips_what_the_pattern_stripped(subject: str) -> None:
+    assert matching.strip_prefixes(subject) == _old_prefixes(subject)
