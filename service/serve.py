@@ -78,7 +78,8 @@ class Service:
         self.child: subprocess.Popen[bytes] | None = None
 
     def run(self) -> None:
-        self.runtime.prepare_database()
+        if not os.environ.get(PARENT_ENV):  # the intake process has migrated and seeded already
+            self.runtime.prepare_database()
         try:
             if "intake" in self.only:
                 self._run_intake()
