@@ -79,6 +79,7 @@ class WorkerSettings:
     poll_seconds: float = 1.0
     sender_poll_seconds: float = 2.0
     scheduler_seconds: float = 60.0
+    message_budget_seconds: float = 60.0  # one message's processing, then it is stopped (a failed try)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ class _Reader:
                 scheduler_seconds=float(
                     self.value(self.table("worker"), "worker", "scheduler_seconds", (int, float), 60.0)
                 ),
+                message_budget_seconds=self.budget(),
             ),
             trust=self.trust(),
         )
@@ -212,6 +214,12 @@ class _Reader:
             except ValueError as exc:
                 raise self.fail(f"trust.{key}", f"{v!r}: {exc}") from None
         return values
+
+    def budget(self) -> float:
+        seconds = float(self.value(self.table("worker"), "worker", "message_budget_seconds", (int, float), 60.0))
+        if seconds <= 0:
+            raise self.fail("worker.message_budget_seconds", "must be more than 0")
+        return seconds
 
     def storage(self) -> str:
         url = self.value(self.table("storage"), "storage", "url", str, "sqlite:///var/escalations.db")

@@ -113,3 +113,14 @@ def test_check_config_reports_success_and_failure(tmp_path: Path, capsys: pytest
     assert main(["check-config", "--config", str(bad)]) == 78
     err = capsys.readouterr().err
     assert "partnerships.dir" in err and "no partnership *.toml files found" in err
+
+
+def test_message_budget_defaults_to_a_minute_and_must_be_positive(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("")
+    assert load_settings(path).worker.message_budget_seconds == 60.0
+    path.write_text("[worker]\nmessage_budget_seconds = 2.5\n")
+    assert load_settings(path).worker.message_budget_seconds == 2.5
+    path.write_text("[worker]\nmessage_budget_seconds = 0\n")
+    with pytest.raises(ConfigError, match="message_budget_seconds"):
+        load_settings(path)
