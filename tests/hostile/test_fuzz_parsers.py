@@ -103,9 +103,12 @@ def test_mime_parse_returns_a_message_or_says_it_is_malformed(raw: bytes) -> Non
 
 @FUZZ
 @given(TEXT)
-def test_body_text_of_any_html_is_text_without_script(markup: str) -> None:
+@example("<p>Name: Jo</p><script>hidden_words()</script>")
+def test_body_text_of_any_html_is_text_without_closed_scripts(markup: str) -> None:
     text = body_text(_html(markup))
-    assert isinstance(text, str)
+    assert isinstance(text, str) if markup else text is None
+    if "<script>hidden_words()</script>" in markup and "<!--" not in markup:
+        assert "hidden_words" not in (text or "")
 
 
 @pytest.mark.xfail(strict=True, reason=DEFECT_1)
@@ -114,7 +117,7 @@ def test_body_text_of_any_html_is_text_without_script(markup: str) -> None:
 @example("<script>")
 @example("<style>")
 def test_body_text_takes_linear_time(atom: str) -> None:
-    assert elapsed(body_text, _html(repeated(atom))) < LINEAR_BOUND
+    assert elapsed(body_text, _html(repeated(atom, 24_000))) < LINEAR_BOUND
 
 
 def _html(markup: str) -> InboundEmail:
