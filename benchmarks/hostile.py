@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.hostile import cases as catalogue  # noqa: E402
-from tests.hostile.harness import OUTCOMES, Databases, Intake, run_case  # noqa: E402
+from tests.hostile.harness import OUTCOMES, Databases, Intake, run_case, warm_up  # noqa: E402
 from tests.hostile.test_hostile_intake import FetchListener, check_invariants, check_outcome  # noqa: E402
 
 DOC = REPO / "docs" / "reliability.md"
@@ -42,6 +42,7 @@ def main() -> int:
     required: Counter[str] = Counter(c.outcome for c in chosen)
     observed: Counter[str] = Counter()
     differing: list[str] = []
+    warm_up()
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as root, Intake() as intake, FetchListener() as fetches:
         databases = Databases(Path(root), backend, args.postgres)

@@ -6,8 +6,8 @@ run; ``HOSTILE_FUZZ_EXAMPLES=2000 HOSTILE_FUZZ_RANDOM=1`` fuzzes for longer
 locally. The properties: only the documented exception (if any), the
 documented output types, outputs that come from the input (a reference, an
 address), and time that stays linear: a short atom repeated to a few
-kilobytes must be handled in well under a second (a quadratic regular
-expression takes seconds there, issue 12 defect 1).
+kilobytes, then four times as many, must cost about four times the time
+(a quadratic regular expression costs sixteen: issue 12 defect 1).
 """
 
 from __future__ import annotations
@@ -39,12 +39,11 @@ pytestmark = pytest.mark.hostile
 
 FUZZ = settings.get_profile("hostile-fuzz")
 # Documents go through a child process each (~20-300 ms): fewer examples, same properties.
-DOCUMENTS = settings(FUZZ, max_examples=max(6, FUZZ.max_examples // 6), deadline=None,
+DOCUMENTS = settings(FUZZ, max_examples=max(6, FUZZ.max_examples // 5), deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 # A timing failure is not shrunk: shrinking would rerun the slow input many times.
 TIMING = settings(FUZZ, phases=[Phase.explicit, Phase.generate], deadline=None, max_examples=max(10, FUZZ.max_examples // 4))
 TODAY = date(2026, 3, 10)
-LINEAR_BOUND = 1.0  # seconds for ~8 KB of one repeated atom: linear code takes milliseconds
 DEFECT_1 = "issue 12 defect 1: fixed on branch freeze"
 
 # Text with the characters parsers care about, more often than chance would give them.
@@ -65,6 +64,20 @@ def elapsed(function: Callable[..., object], *args: object) -> float:
 
 def repeated(atom: str, size: int = 8_000) -> str:
     return atom * (size // max(1, len(atom)) + 1)
+
+
+def assert_linear(function: Callable[[str], object], atom: str, small: int = 2_000, wrap: Callable[[str], object] = lambda text: text) -> None:
+    """Four times the input may cost about four times the time, never sixteen (a quadratic scan).
+
+    Compared with itself rather than a wall-clock bound, so a loaded machine does not
+    decide it; the slack absorbs the jitter of timing a linear function's milliseconds.
+    """
+    short, long = wrap(repeated(atom, small)), wrap(repeated(atom, 4 * small))
+    base = min(elapsed(function, short) for _ in range(3))
+    taken = elapsed(function, long)
+    if taken > 8 * base + 0.1:
+        taken = min(taken, elapsed(function, long))  # a second look before calling it quadratic
+    assert taken <= 8 * base + 0.1, f"{len(long)} characters took {taken:.3f} s, {len(short)} took {base:.3f} s"
 
 
 # --- MIME ---------------------------------------------------------------------------------------------
@@ -117,7 +130,7 @@ def test_body_text_of_any_html_is_text_without_closed_scripts(markup: str) -> No
 @example("<script>")
 @example("<style>")
 def test_body_text_takes_linear_time(atom: str) -> None:
-    assert elapsed(body_text, _html(repeated(atom, 24_000))) < LINEAR_BOUND
+    assert_linear(body_text, atom, small=8_000, wrap=_html)
 
 
 def _html(markup: str) -> InboundEmail:
@@ -182,7 +195,7 @@ def test_clean_phone_gives_digits_from_the_text(text: str) -> None:
 @example("a")
 @example("a.")
 def test_clean_email_takes_linear_time(atom: str) -> None:
-    assert elapsed(normalise.clean_email, repeated(atom)) < LINEAR_BOUND
+    assert_linear(normalise.clean_email, atom)
 
 
 @pytest.mark.xfail(strict=True, reason="issue 12 (every byte in linear time): clean_phone backtracks like defect 1; not yet on any branch")
@@ -190,7 +203,17 @@ def test_clean_email_takes_linear_time(atom: str) -> None:
 @given(ATOM)
 @example("(")
 def test_clean_phone_takes_linear_time(atom: str) -> None:
-    assert elapsed(normalise.clean_phone, repeated(atom)) < LINEAR_BOUND
+    assert_linear(normalise.clean_phone, atom)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 (every byte in linear time): parse_yes_no's \\s*yes… searched from every "
+                   "position of a whitespace run is quadratic; not yet on any branch")
+@TIMING
+@given(ATOM)
+@example("\r")
+@example(" ")
+def test_parse_yes_no_takes_linear_time(atom: str) -> None:
+    assert_linear(normalise.parse_yes_no, atom)
 
 
 @TIMING
@@ -200,11 +223,10 @@ def test_clean_phone_takes_linear_time(atom: str) -> None:
 @example("Yes or No ")
 @example("☒ ")
 def test_the_other_normalisers_take_linear_time(atom: str) -> None:
-    text = repeated(atom)
-    for function in (normalise.parse_uk_date, normalise.parse_yes_no, normalise.parse_stage, normalise.parse_categories,
+    for function in (normalise.parse_uk_date, normalise.parse_stage, normalise.parse_categories,
                      normalise.parse_copies, normalise.clean_name, normalise.clean_text, normalise.parse_attempts,
                      normalise.parse_case_reference, normalise.parse_subject_kind):
-        assert elapsed(function, text) < LINEAR_BOUND, function.__name__
+        assert_linear(function, atom)
 
 
 # --- reply commands and references -----------------------------------------------------------------------
@@ -229,9 +251,8 @@ def test_parse_command_reads_only_the_first_line_of_the_own_words(body: str) -> 
 @example("> ")
 @example("On ")
 def test_reply_parsing_takes_linear_time(atom: str) -> None:
-    text = repeated(atom)
-    assert elapsed(parse_command, text) < LINEAR_BOUND
-    assert elapsed(parse_command, text.replace("\n", " ")) < LINEAR_BOUND
+    assert_linear(parse_command, atom)
+    assert_linear(parse_command, atom.replace("\n", " "))
 
 
 @FUZZ
@@ -249,9 +270,8 @@ def test_references_come_from_the_text_and_have_the_reference_form(text: str) ->
 @example("RE: ")
 @example("[SAL-")
 def test_reference_matching_takes_linear_time(atom: str) -> None:
-    text = repeated(atom)
     for function in (subject_reference, body_reference, strip_prefixes):
-        assert elapsed(function, text) < LINEAR_BOUND, function.__name__
+        assert_linear(function, atom)
 
 
 # --- documents through the sandbox ---------------------------------------------------------------------

@@ -28,13 +28,15 @@ import pytest
 from tests.conftest import POSTGRES_URL, REQUIRE_SERVICES
 from tests.hostile import cases as catalogue
 from tests.hostile.cases import CASES, Case
-from tests.hostile.harness import AWAITING, BOUND_SECONDS, IGNORED, ISOLATED_BOUND_SECONDS, QUARANTINED, REFUSED, REVIEW, Databases, Intake, Observed, run_case
+from tests.hostile.harness import AWAITING, BOUND_SECONDS, IGNORED, ISOLATED_BOUND_SECONDS, QUARANTINED, REFUSED, REVIEW, Databases, Intake, Observed, run_case, warm_up
 
 pytestmark = pytest.mark.hostile
 
 CHILD_NAME = re.compile(r"\b(Jo|Bloggs|Sam Example)\b")
 # A sample across the families for PostgreSQL, plus every case whose defect shows only there.
-POSTGRES_SAMPLE = [c for i, c in enumerate(CASES) if i % 12 == 0 or "postgres" in c.defect_on and "sqlite" not in c.defect_on]
+# (Two set-ups only: each set-up costs PostgreSQL a migrated template database.)
+POSTGRES_SAMPLE = [c for i, c in enumerate(CASES)
+                   if c.setup in ("empty", "case") and (i % 20 == 0 or "postgres" in c.defect_on and "sqlite" not in c.defect_on)]
 
 
 class FetchListener:
@@ -67,6 +69,7 @@ class FetchListener:
 
 @pytest.fixture(scope="module")
 def intake() -> Iterator[Intake]:
+    warm_up()
     with Intake() as running:
         yield running
 
@@ -157,6 +160,8 @@ def check_outcome(case: Case, seen: Observed) -> None:
             assert seen.rule.startswith(case.rule), f"required rule {case.rule!r}, got {seen.rule!r}"
     if seen.outcome == REFUSED:
         assert seen.smtp_text.strip(), "a refusal says why"
+        # 4xx is for our own trouble: a hostile message refused with 4xx comes back for days (issue 12 defect 10).
+        assert 500 <= seen.smtp_code < 600, f"refused with {seen.smtp_code} {seen.smtp_text}: the sender will retry for ever"
         if case.family == "long-lines":
             assert "line" in seen.smtp_text.lower(), f"a long line refused without saying so: {seen.smtp_text}"
     if seen.outcome == AWAITING:
@@ -170,7 +175,10 @@ def check_outcome(case: Case, seen: Observed) -> None:
         assert answered == [], f"{seen.outcome} but the sender was answered: {answered}"
 
 
-def test_the_suite_has_at_least_200_cases_in_every_family() -> None:
+def test_the_catalogue_has_200_cases_across_the_families_and_every_outcome() -> None:
     assert len(CASES) >= 200
+    assert len({c.id for c in CASES}) == len(CASES)
     families = {c.family for c in CASES}
-    assert {"control", "mime", "html", "text", "addresses", "commands", "automated", "injection", "smuggling", "long-lines", "attachments"} <= families
+    assert {"control", "mime", "html", "text", "addresses", "smtp", "commands", "automated", "injection", "smuggling", "long-lines", "attachments"} <= families
+    assert {c.outcome for c in CASES} >= {REFUSED, IGNORED, REVIEW, AWAITING, QUARANTINED, "opened", "recorded"}
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", c.id) for c in CASES)
