@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import shutil
 import smtplib
+import sys
 import time
 import uuid
 import warnings
@@ -57,10 +58,8 @@ OPENED = "opened"  # a case opened and routed
 MOVED = "moved"  # an existing case's state or stage changed
 RECORDED = "recorded"  # recorded on an existing case (correspondence, a duplicate), nothing moved
 OUTCOMES = (REFUSED, IGNORED, REVIEW, AWAITING, QUARANTINED, OPENED, MOVED, RECORDED)
-FINAL = {
-    InboundStatus.PROCESSED, InboundStatus.IGNORED, InboundStatus.REVIEW, InboundStatus.QUARANTINED,
-    InboundStatus.DUPLICATE, InboundStatus.REJECTED,
-}
+# Anything else is final (a status added later, say for a bounce, counts too; its outcome then shows as itself).
+UNFINISHED = {InboundStatus.RECEIVED, InboundStatus.PROCESSING}
 
 
 @dataclass(frozen=True)
@@ -280,6 +279,8 @@ def _process(runtime: Runtime, isolate: bool) -> tuple[float, bool]:
         return time.monotonic() - started, False
     path = runtime.settings.path
     child = multiprocessing.get_context("fork").Process(target=_work_in_child, args=(str(path),), daemon=True)
+    sys.stdout.flush()  # or the child would write the parent's buffered output a second time
+    sys.stderr.flush()
     with warnings.catch_warnings():
         # Python 3.12 warns of fork() in a threaded process; the child only opens its own connections.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -349,7 +350,7 @@ def _observe(runtime: Runtime, code: int, reply: str, inbound_before: int, outbo
             outbox=[email.message_from_bytes(o.raw, policy=email.policy.default) for o in outbox],  # type: ignore[misc]
             outbox_kinds=[o.kind for o in outbox], outbox_recipients=[list(o.recipients) for o in outbox],
             case_before=cases_before, met_by_case=met,
-            left_unfinished=[f"{r.id}:{r.status}" for r in rows if r.status not in FINAL],
+            left_unfinished=[f"{r.id}:{r.status}" for r in rows if r.status in UNFINISHED],
         )
         observed.case_after = _cases_in(session)
         if rows:
@@ -372,7 +373,7 @@ def _classify(row: InboundMessage, before: dict[str, tuple[str, int]], after: di
     if row.status == InboundStatus.DUPLICATE:
         return RECORDED
     if row.status != InboundStatus.PROCESSED:
-        return row.status  # received / processing: not final (an invariant failure)
+        return row.status  # received or processing (an invariant failure), or a status this suite does not know yet
     rule = (row.outcome or "").split(":", 1)[0]
     if rule == "awaiting-information":
         return AWAITING
