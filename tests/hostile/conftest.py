@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 # Locally: HOSTILE_FUZZ_EXAMPLES=2000 HOSTILE_FUZZ_RANDOM=1 for a longer, random run.
 settings.register_profile(
     "hostile-fuzz",
-    max_examples=int(os.environ.get("HOSTILE_FUZZ_EXAMPLES", "120")),
+    max_examples=int(os.environ.get("HOSTILE_FUZZ_EXAMPLES", "80")),
     deadline=2000,  # ms per example: generous for a loaded machine, small against a freeze
     derandomize=os.environ.get("HOSTILE_FUZZ_RANDOM") != "1",
     database=None,
