@@ -68,6 +68,7 @@ class IntakeHandler:
             mail_from=envelope.mail_from,
             rcpt_tos=tuple(envelope.rcpt_tos),
             peer=_peer(session),
+            helo=session.host_name or None,
         )
         try:
             stored = await asyncio.get_running_loop().run_in_executor(None, self.store, raw, smtp_envelope)

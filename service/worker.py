@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from escalations.intake.authentication import Origin
 from escalations.intake.mime import MalformedMessage
 from escalations.service.pipeline import Apply, Context, prepare
 from escalations.storage.logs import log_failure
@@ -36,6 +37,7 @@ class _Work:
     claim: Claim
     raw: bytes
     envelope_from: str | None
+    origin: Origin
 
 
 class Worker:
@@ -89,10 +91,11 @@ class Worker:
                 # itself died on it (a crash, the OOM killer). Stop here.
                 self._quarantine(message, message.last_error or "the worker stopped while processing it, repeatedly")
                 return None
-            return _Work(claim, message.raw, message.envelope_from)
+            origin = Origin(message.source, message.envelope_from, message.peer_ip, message.helo)
+            return _Work(claim, message.raw, message.envelope_from, origin)
 
     def _process(self, work: _Work) -> None:
-        prepared = prepare(work.raw, work.envelope_from, self.context)
+        prepared = prepare(work.raw, work.envelope_from, self.context, work.origin)
         with self.sessions.begin() as session:
             message = InboundRepository(session).lock_claimed(work.claim)
             if message is None:
