@@ -505,33 +505,33 @@ COMMANDS = (
 
 
 def commands() -> Iterator[Case]:
-    """Commands in replies from people not authenticated: none may move the case (defect 2)."""
+    """Commands in replies from people not authenticated: none may move the case (defect 2, fixed by the auth branch)."""
     for word, body in COMMANDS:
         # A stranger forging the From of the challenged manager, with the real reference in the subject.
         yield Case(f"command-{word}-forged-manager-from-subject-ref", "commands",
                    sent(lambda body=body: message(sender=MANAGER, subject=f"RE: [{REFERENCE}] Escalation", body=body), mail_from=STRANGER),
-                   REVIEW, setup="case", defect=2)
+                   REVIEW, setup="case")
         yield Case(f"command-{word}-forged-business-manager", "commands",
                    sent(lambda body=body: message(sender=BUSINESS_MANAGER, subject=f"RE: [{REFERENCE}] Escalation", body=body), mail_from=STRANGER),
-                   REVIEW, setup="case", defect=2)
+                   REVIEW, setup="case")
         # The stranger's own address, the real reference in the subject: held as an outsider today.
         yield Case(f"command-{word}-stranger-subject-ref", "commands",
                    sent(lambda body=body: message(sender=STRANGER, subject=f"RE: [{REFERENCE}] Escalation", body=body)),
                    REVIEW, "reference-from-outsider", setup="case")
         # A forged In-Reply-To of our real routed-case message, from a stranger.
         yield Case(f"command-{word}-stranger-forged-in-reply-to", "commands", _replying(STRANGER, body, forged_from=None),
-                   REVIEW, "unknown-sender", setup="case")
+                   REVIEW, "reference-from-outsider", setup="case")
         # Someone in the directory but no party to the case, answering our Message-ID (a forwarded thread).
         yield Case(f"command-{word}-directory-outsider-in-reply-to", "commands", _replying(OTHER_AGENCY, body, forged_from=None),
-                   REVIEW, setup="case", defect=2)
+                   REVIEW, setup="case")
         # Any address at a subdomain of a party's agency domain.
         yield Case(f"command-{word}-agency-subdomain-sender", "commands",
                    sent(lambda body=body: message(sender="anyone@evil.childrens.salford.example", subject=f"RE: [{REFERENCE}] Escalation", body=body)),
-                   REVIEW, setup="case", defect=2)
+                   REVIEW, setup="case")
         # The reference only in the body.
         yield Case(f"command-{word}-forged-manager-body-ref", "commands",
                    sent(lambda body=body: message(sender=MANAGER, subject="RE: Escalation", body=f"{body}\n\nCase {REFERENCE}"), mail_from=STRANGER),
-                   REVIEW, setup="case", defect=2)
+                   REVIEW, setup="case")
     yield Case("command-panel-forged-chair", "commands",
                sent(lambda body=body: message(sender=BUSINESS_MANAGER, subject=f"RE: [{REFERENCE}] Escalation", body="Panel"), mail_from=STRANGER),
                REVIEW, setup="case", alternatives=(REVIEW, RECORDED),
@@ -587,20 +587,20 @@ def automated() -> Iterator[Case]:
                sent(lambda: message(sender=MANAGER, subject=reply, body="Thank you",
                             headers={"Auto-Submitted": "auto-replied", "X-Escalations-Origin": "salford"})),
                IGNORED, "screening:", setup="case", automated=True)
-    # Defect 9: without the standard headers, these count as the stage's response today.
-    yield auto("auto-ooo-no-headers-english", IGNORED, defect=9,
+    # Defect 9 (fixed by the delivery branch): without the standard headers these counted as the stage's response.
+    yield auto("auto-ooo-no-headers-english", IGNORED,
                body="I am out of the office until Monday 16 March with no access to email. For urgent matters contact the duty desk.")
-    yield auto("auto-ooo-no-headers-dutch-subject", IGNORED, defect=9, subject=f"Automatisch antwoord: {reply}", body="Ik ben afwezig.")
-    yield auto("auto-ooo-no-headers-spanish-subject", IGNORED, defect=9, subject=f"Respuesta automática: {reply}", body="Estoy fuera de la oficina.")
-    yield auto("auto-ooo-exchange-suppress-header-only", IGNORED, defect=9, X_Auto_Response_Suppress="All",
+    yield auto("auto-ooo-no-headers-dutch-subject", IGNORED, subject=f"Automatisch antwoord: {reply}", body="Ik ben afwezig.")
+    yield auto("auto-ooo-no-headers-spanish-subject", IGNORED, subject=f"Respuesta automática: {reply}", body="Estoy fuera de la oficina.")
+    yield auto("auto-ooo-exchange-suppress-header-only", IGNORED, X_Auto_Response_Suppress="All",
                body="I am currently out of the office.")
-    yield auto("auto-exchange-plain-text-bounce", IGNORED, defect=9,
+    yield auto("auto-exchange-plain-text-bounce", IGNORED,
                sender="MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@childrens.salford.example",
                subject=f"Undeliverable: {reply}",
                body="Delivery has failed to these recipients or groups:\n\nlowri.dalby@childrens.salford.example\n"
                     "The email address you entered couldn't be found.\n\nDiagnostic information for administrators:\n"
                     "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'")
-    yield auto("auto-gmail-style-bounce-no-headers", IGNORED, defect=9, sender="mail-noreply@childrens.salford.example",
+    yield auto("auto-gmail-style-bounce-no-headers", IGNORED, sender="mail-noreply@childrens.salford.example",
                subject=f"Delivery Status Notification (Failure) {reply}",
                body="Address not found\n\nYour message wasn't delivered to x@childrens.salford.example because the address couldn't be found.")
 
@@ -830,20 +830,20 @@ def attachments() -> Iterator[Case]:
                OPENED, alternatives=(OPENED, AWAITING))
     yield Case("attach-notice-from-stranger-with-bomb", "attachments",
                attached(lambda: [docx(_zip({"word/document.xml": bytes(60_000_000)}))], sender=STRANGER), REVIEW, "unknown-sender")
-    yield Case("attach-odt-remote-image-from-practitioner", "attachments", _odt_fetch(PRACTITIONER), AWAITING, alternatives=(AWAITING, OPENED), defect=4,
+    yield Case("attach-odt-remote-image-from-practitioner", "attachments", _odt_fetch(PRACTITIONER), AWAITING, alternatives=(AWAITING, OPENED),
                notes="the test listens on loopback for the fetch; LibreOffice must never make it")
-    yield Case("attach-odt-renamed-docx-remote-image-from-stranger", "attachments", _odt_fetch(STRANGER, "notice.docx"), REVIEW, "unknown-sender", defect=4,
+    yield Case("attach-odt-renamed-docx-remote-image-from-stranger", "attachments", _odt_fetch(STRANGER, "notice.docx"), REVIEW, "unknown-sender",
                notes="refused from unknown senders: never converted, so never fetched")
-    # Defect 3: two notices about two children, each with the same leaflet first, are not "the same notice".
+    # Defect 3 (fixed by the documents branch): two notices about two children, each with the same leaflet first, are not "the same notice".
     yield Case("attach-same-leaflet-different-child", "attachments",
                sent(lambda: message(sender="dev.vellacott@northside-health.example",
                             attachments=(pdf(LEAFLET, "what happens next.pdf"), docx(salford_docx(child="Sam Example", dob="01/01/2016"))))),
-               OPENED, "new-notice", setup="leaflet-case", defect=3)
+               OPENED, "new-notice", setup="leaflet-case")
     yield Case("attach-same-empty-attachment-different-child", "attachments",
                sent(lambda: message(sender="dev.vellacott@northside-health.example",
                             body=SALFORD_BODY.replace("Jo Bloggs", "Sam Example").replace("14/02/2017", "01/01/2016"),
                             attachments=(docx(b"", "blank.docx"),))),
-               AWAITING, setup="empty-attachment-case", defect=3, alternatives=(AWAITING, OPENED),
+               AWAITING, setup="empty-attachment-case", alternatives=(AWAITING, OPENED),
                notes="an empty attachment is a problem to tell the sender, never a match with another empty file")
 
 
