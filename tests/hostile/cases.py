@@ -285,7 +285,7 @@ def mime() -> Iterator[Case]:
                AWAITING, "awaiting-information")
     yield Case("mime-header-count-20000", "mime",
                raw(lambda: headers_then(b"hello", *BASIC, b"Subject: x", *[b"X-Junk-%d: value" % i for i in range(20000)]), STRANGER),
-               AWAITING, defect=1, branch="none yet", isolate=True, alternatives=(AWAITING, QUARANTINED),
+               AWAITING, defect=1, branch="freeze, probably (header caps and the budget)", isolate=True, alternatives=(AWAITING, QUARANTINED),
                notes="intake.mime._headers looks each header up by name again: quadratic in the number of headers")
     yield Case("mime-duplicate-subject", "mime",
                raw(lambda: headers_then(b"hello", *BASIC, b"Subject: one", b"Subject: [SAL-2026-0001] two"), STRANGER), AWAITING, "awaiting-information")
@@ -305,7 +305,7 @@ def mime() -> Iterator[Case]:
         yield Case(f"mime-references-{count}", "mime",
                    raw(lambda count=count: headers_then(b"hello", *BASIC, b"Subject: x",
                                                         b"References: " + b"\r\n ".join(b"<r%d@evil.example>" % i for i in range(count))), PRACTITIONER),
-                   AWAITING, "awaiting-information", defect=1 if count > 100 else None, branch="none yet", isolate=count > 100,
+                   AWAITING, "awaiting-information", defect=1 if count > 100 else None, branch="freeze (References capped)", isolate=count > 100,
                    notes="one database query per Message-ID in References: 2-12 s for 2,000 here (a 50 KB header); a budget or a cap bounds it")
     yield Case("mime-forwarded-message-rfc822", "mime", sent(lambda: _forwarded(good_notice())), OPENED, alternatives=(OPENED, AWAITING))
     yield Case("mime-nul-in-body", "mime",
@@ -406,20 +406,20 @@ def html_and_text() -> Iterator[Case]:
     yield Case("text-many-at-signs-90k", "text", body_field("Your email", "@" * 90_000), OPENED, alternatives=(OPENED, AWAITING))
     yield Case("text-at-pairs-40k", "text", body_field("Your email", "a@" * 40_000), OPENED, alternatives=(OPENED, AWAITING))
     yield Case("text-phone-paren-run-60k", "text", body_field("Telephone", "(" * 60_000), OPENED, isolate=True,
-               alternatives=(OPENED, AWAITING), defect=1, branch="none yet",
+               alternatives=(OPENED, AWAITING), defect=1, branch="freeze",
                notes="clean_phone's [\\d(][\\d\\s().\\-]{7,}\\d from every '(' of a run with no digit: the same quadratic shape")
     yield Case("text-long-whitespace-run", "text", body_field("Name of Child/Young Person", " " * 90_000 + "Jo Bloggs"), OPENED,
                alternatives=(OPENED, AWAITING))
     yield Case("text-immediate-risk-whitespace-run", "text",
                body_field("Is the child at immediate risk of significant harm?", "N" + " \t" * 30_000 + "o"), AWAITING, isolate=True,
-               defect=1, branch="none yet", alternatives=(AWAITING, OPENED),
+               defect=1, branch="freeze", alternatives=(AWAITING, OPENED),
                notes="parse_yes_no's \\s*yes… searched from every position of a whitespace run: quadratic")
     yield Case("text-long-dots-leader", "text", body_field("Signed", "." * 90_000), OPENED, alternatives=(OPENED, AWAITING))
     yield Case("text-dates-flood", "text", body_field("Dated", "01/01/2001 " * 8_000), OPENED, alternatives=(OPENED, AWAITING))
     yield Case("text-body-over-the-read-limit", "text",
                sent(lambda: message(body=SALFORD_BODY + "\n" + ("filler line of the body\n" * 8_000))), OPENED, alternatives=(OPENED, AWAITING))
     yield Case("text-100k-short-lines", "text", sent(lambda: message(sender=STRANGER, body="x\n" * 100_000)), REVIEW, "unknown-sender",
-               defect=1, branch="none yet", isolate=True, alternatives=(REVIEW, QUARANTINED),
+               defect=1, branch="freeze, probably (the per-message budget)", isolate=True, alternatives=(REVIEW, QUARANTINED),
                notes="linear, but ~0.4 ms a line of label matching in the worker: 20 s for one 200 KB email; a per-message budget bounds it")
     yield Case("text-5k-short-lines", "text", sent(lambda: message(sender=STRANGER, body="x\n" * 5_000)), REVIEW, "unknown-sender")
     yield Case("text-many-labels", "text", sent(lambda: message(body="\n".join(f"Name of Child/Young Person: Child {i}" for i in range(3000)))),

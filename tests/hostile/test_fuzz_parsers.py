@@ -198,7 +198,7 @@ def test_clean_email_takes_linear_time(atom: str) -> None:
     assert_linear(normalise.clean_email, atom)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 (every byte in linear time): clean_phone backtracks like defect 1; not yet on any branch")
+@pytest.mark.xfail(strict=True, reason="issue 12 defect 1 (every byte in linear time): clean_phone backtracks the same way; fixed on branch freeze")
 @TIMING
 @given(ATOM)
 @example("(")
@@ -206,8 +206,8 @@ def test_clean_phone_takes_linear_time(atom: str) -> None:
     assert_linear(normalise.clean_phone, atom)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 (every byte in linear time): parse_yes_no's \\s*yes… searched from every "
-                   "position of a whitespace run is quadratic; not yet on any branch")
+@pytest.mark.xfail(strict=True, reason="issue 12 defect 1 (every byte in linear time): parse_yes_no's \\s*yes… searched from "
+                   "every position of a whitespace run is quadratic; fixed on branch freeze")
 @TIMING
 @given(ATOM)
 @example("\r")
