@@ -124,7 +124,6 @@ def test_body_text_of_any_html_is_text_without_closed_scripts(markup: str) -> No
         assert "hidden_words" not in (text or "")
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_1)
 @TIMING
 @given(ATOM)
 @example("<script>")
@@ -189,7 +188,6 @@ def test_clean_phone_gives_digits_from_the_text(text: str) -> None:
         assert set(phone) <= set("+0123456789 ")
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_1)
 @TIMING
 @given(ATOM)
 @example("a")
@@ -198,7 +196,6 @@ def test_clean_email_takes_linear_time(atom: str) -> None:
     assert_linear(normalise.clean_email, atom)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 defect 1 (every byte in linear time): clean_phone backtracks the same way; fixed on branch freeze")
 @TIMING
 @given(ATOM)
 @example("(")
@@ -206,8 +203,6 @@ def test_clean_phone_takes_linear_time(atom: str) -> None:
     assert_linear(normalise.clean_phone, atom)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 defect 1 (every byte in linear time): parse_yes_no's \\s*yes… searched from "
-                   "every position of a whitespace run is quadratic; fixed on branch freeze")
 @TIMING
 @given(ATOM)
 @example("\r")
