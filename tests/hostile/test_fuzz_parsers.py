@@ -44,7 +44,6 @@ DOCUMENTS = settings(FUZZ, max_examples=max(6, FUZZ.max_examples // 5), deadline
 # A timing failure is not shrunk: shrinking would rerun the slow input many times.
 TIMING = settings(FUZZ, phases=[Phase.explicit, Phase.generate], deadline=None, max_examples=max(10, FUZZ.max_examples // 4))
 TODAY = date(2026, 3, 10)
-DEFECT_1 = "issue 12 defect 1: fixed on branch freeze"
 
 # Text with the characters parsers care about, more often than chance would give them.
 INTERESTING = st.sampled_from(list("<>@.:;,-/()[]\"'=?\r\n\t \x00é☒☐✓XxYesNo0123456789") + [
