@@ -1,30 +1,32 @@
 """The worker: claim a stored message, run the pipeline, commit its results in one transaction.
 
-A claim is a lease: several workers (threads or `serve` processes) on one
-database never take the same message, and a worker that dies mid-message
-leaves it to be claimed again when the lease runs out. The claim counts a try;
-after MAX_TRIES the message goes to quarantine with its reason, so one bad
-message never stops the others (Mailman's shunt queue).
+A claim is a short lease held by a process identity (storage.claims): several
+workers (threads or `serve` processes) on one database never take the same
+message; a heartbeat renews the lease while the message is in hand; a worker
+that dies mid-message leaves it to be claimed again at once by a process on
+the same host (it can see the holder is gone), or by any process when the
+lease runs out. The claim counts a try; after MAX_TRIES the message goes to
+quarantine with its reason, so one bad message never stops the others
+(Mailman's shunt queue), even one that kills the worker every time.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.intake.mime import MalformedMessage
+from escalations.service import faults
 from escalations.service.pipeline import Apply, Context, prepare
+from escalations.storage.claims import LEASE, Heartbeat
 from escalations.storage.logs import log_failure
-from escalations.storage.models import InboundStatus
+from escalations.storage.models import InboundMessage, InboundStatus
 from escalations.storage.repositories import Claim, InboundRepository
 
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 3
-LEASE = timedelta(minutes=10)
 
 
 class PermanentFailure(Exception):
@@ -52,6 +54,15 @@ class Worker:
         return True
 
     def _handle(self, work: _Work) -> None:
+        with Heartbeat(lambda: self._renew(work.claim), name=f"heartbeat-inbound-{work.claim.id}"):
+            self._handle_claimed(work)
+
+    def _renew(self, claim: Claim) -> None:
+        with self.sessions.begin() as session:
+            if not InboundRepository(session).renew(claim, self.context.clock(), LEASE):
+                log.warning("inbound %s: claim lost while in hand; another worker has it", claim.id)
+
+    def _handle_claimed(self, work: _Work) -> None:
         try:
             self._process(work)
         except (MalformedMessage, PermanentFailure) as exc:
@@ -92,7 +103,9 @@ class Worker:
             return _Work(claim, message.raw, message.envelope_from)
 
     def _process(self, work: _Work) -> None:
+        faults.point("worker-claimed")
         prepared = prepare(work.raw, work.envelope_from, self.context)
+        faults.point("worker-prepared")
         with self.sessions.begin() as session:
             message = InboundRepository(session).lock_claimed(work.claim)
             if message is None:
@@ -110,13 +123,18 @@ class Worker:
                 self._quarantine(message, error)
             else:
                 message.status = InboundStatus.RECEIVED
-                message.claim_token = None
-                message.claimed_until = None
+                release(message)
 
     @staticmethod
-    def _quarantine(message, error: str) -> None:  # type: ignore[no-untyped-def]
+    def _quarantine(message: InboundMessage, error: str) -> None:
         message.status = InboundStatus.QUARANTINED
         message.last_error = error
-        message.claim_token = None
-        message.claimed_until = None
+        release(message)
         log.error("inbound %s: quarantined after %s tr%s", message.id, message.tries, "y" if message.tries == 1 else "ies")
+
+
+def release(message: InboundMessage) -> None:
+    """Let go of a message's claim (it is done, waits again, or is in quarantine)."""
+    message.claim_token = None
+    message.claimed_until = None
+    message.claimed_by = None
