@@ -31,6 +31,7 @@ class SmtpSettings:
     host: str = "127.0.0.1"
     port: int = 2525
     max_message_bytes: int = 26_214_400
+    store_timeout_seconds: float = 15.0  # a message not committed by then gets 451 (a frozen database, a held lock)
 
 
 @dataclass(frozen=True)
@@ -181,11 +182,15 @@ class _Reader:
             raise self.fail("smtp.port", f"{port} is not a TCP port")
         if size < 1024:
             raise self.fail("smtp.max_message_bytes", "must be at least 1024")
+        store_timeout = float(self.value(t, "smtp", "store_timeout_seconds", (int, float), 15.0))
+        if not 0 < store_timeout <= 300:
+            raise self.fail("smtp.store_timeout_seconds", "must be more than 0 and at most 300")
         return SmtpSettings(
             enabled=self.value(t, "smtp", "enabled", bool, True),
             host=self.value(t, "smtp", "host", str, "127.0.0.1"),
             port=port,
             max_message_bytes=size,
+            store_timeout_seconds=store_timeout,
         )
 
     def outbound(self) -> OutboundSettings:
