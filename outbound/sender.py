@@ -28,7 +28,7 @@ from email.message import EmailMessage
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.outbound.transports import PermanentDeliveryError, TemporaryDeliveryError, Transport
-from escalations.storage.claims import LEASE, Heartbeat, this_process
+from escalations.storage.claims import HEARTBEAT_SECONDS, LEASE, Heartbeat, this_process
 from escalations.storage.logs import log_failure
 from escalations.storage.models import CaseEvent, OutboxMessage, OutboxStatus
 from escalations.storage.repositories import CaseRepository, OutboxRepository
@@ -68,7 +68,7 @@ class OutboxSender:
         if not jobs:
             return 0
         held = {job.id: job.token for job in jobs}
-        with Heartbeat(lambda: self._renew(held), name="heartbeat-outbox"):
+        with Heartbeat(lambda: self._renew(held), every=HEARTBEAT_SECONDS, name="heartbeat-outbox"):
             for job in jobs:
                 if self._start(job):
                     self._deliver(job)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.intake.mime import MalformedMessage
 from escalations.service import faults
 from escalations.service.pipeline import Apply, Context, prepare
-from escalations.storage.claims import LEASE, Heartbeat
+from escalations.storage.claims import HEARTBEAT_SECONDS, LEASE, Heartbeat
 from escalations.storage.logs import log_failure
 from escalations.storage.models import InboundMessage, InboundStatus
 from escalations.storage.repositories import Claim, InboundRepository
@@ -54,7 +55,7 @@ class Worker:
         return True
 
     def _handle(self, work: _Work) -> None:
-        with Heartbeat(lambda: self._renew(work.claim), name=f"heartbeat-inbound-{work.claim.id}"):
+        with Heartbeat(lambda: self._renew(work.claim), every=HEARTBEAT_SECONDS, name=f"heartbeat-inbound-{work.claim.id}"):
             self._handle_claimed(work)
 
     def _renew(self, claim: Claim) -> None:
@@ -65,6 +66,10 @@ class Worker:
     def _handle_claimed(self, work: _Work) -> None:
         try:
             self._process(work)
+        except OperationalError:
+            # The database failed (down, disk full), not the message: give the try back and let the loop pause.
+            self._storage_failed(work.claim)
+            raise
         except (MalformedMessage, PermanentFailure) as exc:
             self._failed(work.claim, f"{type(exc).__name__}: {exc}", permanent=True)
         except Exception as exc:
@@ -124,6 +129,16 @@ class Worker:
             else:
                 message.status = InboundStatus.RECEIVED
                 release(message)
+
+    def _storage_failed(self, claim: Claim) -> None:
+        try:
+            with self.sessions.begin() as session:
+                message = InboundRepository(session).lock_claimed(claim)
+                if message is not None:
+                    message.status, message.tries = InboundStatus.RECEIVED, max(message.tries - 1, 0)
+                    release(message)
+        except OperationalError:
+            pass  # still failing: the lease runs out and the message is claimed again, counting a try
 
     @staticmethod
     def _quarantine(message: InboundMessage, error: str) -> None:
