@@ -76,6 +76,7 @@ class Claim:
     id: int
     token: str
     tries: int
+    taken_over: str | None = None  # why another holder's claim was taken: "holder-gone" or "lease-expired"
 
 
 class InboundRepository(_Repository):
@@ -114,13 +115,16 @@ class InboundRepository(_Repository):
         message = self.session.scalars(query).first()
         if message is None:
             return None
+        taken_over = None
+        if message.status == InboundStatus.PROCESSING:
+            taken_over = "holder-gone" if message.claimed_by in dead else "lease-expired"
         message.status = InboundStatus.PROCESSING
         message.claim_token = str(uuid.uuid4())
         message.claimed_by = holder or str(this_process())
         message.claimed_until = now + lease
         message.heartbeat_at = now
         message.tries += 1
-        return Claim(message.id, message.claim_token, message.tries)
+        return Claim(message.id, message.claim_token, message.tries, taken_over)
 
     def renew(self, claim: Claim, now: datetime, lease: timedelta) -> bool:
         """The heartbeat: extend the lease of a claim still held; False if it was lost."""
