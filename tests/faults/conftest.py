@@ -61,7 +61,7 @@ class Look:
 
 class Probe:
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+        self.engine = create_engine(url, pool_pre_ping=True, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
         self.sessions = make_session_factory(self.engine)
 
     def look(self) -> Look:
