@@ -22,7 +22,8 @@ class Envelope:
     mailbox: str | None = None
     imap_uidvalidity: int | None = None
     imap_uid: int | None = None
-    peer: str | None = field(default=None, compare=False)
+    peer: str | None = field(default=None, compare=False)  # the SMTP client's IP address
+    helo: str | None = field(default=None, compare=False)  # the name it gave in HELO/EHLO
 
 
 def header_message_id(raw: bytes) -> str | None:
@@ -34,6 +35,13 @@ def header_message_id(raw: bytes) -> str | None:
         return None
     match = re.search(r"<[^<>\s]+>", value)
     return match.group(0) if match else None
+
+
+def _printable(text: str | None, limit: int) -> str | None:
+    """A client-given name kept for the record: printable ASCII only (no NUL for PostgreSQL), bounded."""
+    if not text:
+        return None
+    return "".join(ch if " " < ch < "\x7f" else "?" for ch in text[:limit])
 
 
 def receive(sessions: sessionmaker[Session], raw: bytes, envelope: Envelope, now: datetime) -> Stored:
@@ -53,6 +61,8 @@ def receive(sessions: sessionmaker[Session], raw: bytes, envelope: Envelope, now
         dedupe_key=dedupe_key(message_id, raw, imap),
         imap_uidvalidity=envelope.imap_uidvalidity,
         imap_uid=envelope.imap_uid,
+        peer_ip=envelope.peer,
+        helo=_printable(envelope.helo, 255),
         raw=raw,
         size=len(raw),
         status=InboundStatus.RECEIVED,

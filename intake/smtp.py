@@ -123,6 +123,7 @@ class IntakeHandler:
             mail_from=envelope.mail_from,
             rcpt_tos=tuple(envelope.rcpt_tos),
             peer=_peer(session),
+            helo=session.host_name or None,
         )
         pending = self.threads.submit(self.store, raw, smtp_envelope)
         if pending is None:

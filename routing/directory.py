@@ -17,7 +17,7 @@ from escalations.routing.policy import AGENCY_ROLES, PARTNERSHIP_ROLES
 
 CSV_COLUMNS = ("partnership", "agency", "agency_domains", "name", "email", "role", "phone")
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+_DOMAIN = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$")  # "*.nhs.example": its subdomains
 _AGENCY_NOISE = re.compile(r"\b(the|nhs|trust|service|services|department|dept|team)\b")
 
 
@@ -45,12 +45,13 @@ class Directory:
     contacts: tuple[ContactEntry, ...]
 
     def agency_for_address(self, address: str | None) -> AgencyEntry | None:
-        """The agency whose email domain (or a parent domain of it) the address is at."""
+        """The agency whose email domain the address is at; a subdomain only where the directory
+        lists ``*.domain`` (which covers the subdomains, not the domain itself)."""
         if not address or "@" not in address:
             return None
         domain = address.rsplit("@", 1)[1].lower()
         for agency in self.agencies:
-            if any(domain == d or domain.endswith("." + d) for d in agency.domains):
+            if any(domain == d or (d.startswith("*.") and domain.endswith(d[1:])) for d in agency.domains):
                 return agency
         return None
 

@@ -7,7 +7,6 @@ deadlines and the outbox rows together (invariant 3).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,12 +16,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from escalations.intake import mime
+from escalations.intake.authentication import Authentication, Authenticator, Origin, unauthenticated
 from escalations.intake.mime import InboundEmail, body_text
-from escalations.intake.notices.formats import is_notice_file
+from escalations.intake.notices.conversion import CONVERTIBLE
+from escalations.intake.notices.formats import is_notice_file, notice_format
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.profile import wordings_of
-from escalations.intake.notices.reader import Attachment, read_notice
-from escalations.intake.screening import Screen, Verdict, screen
+from escalations.intake.notices.reader import Attachment, NoticeDocument, read_notice, read_notice_and_documents
+from escalations.intake.bounces import Bounce, is_report, read_bounce
+from escalations.intake.screening import BOUNCE_RULES, TEXT_RULES, Screen, Verdict, screen
 from escalations.outbound.compose import Letter, Sender, partnership_context
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import decide
@@ -42,6 +44,7 @@ from escalations.routing.matching import (
 from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
 from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView
+from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
 from escalations.storage.repositories import CaseRepository
@@ -56,6 +59,10 @@ class Context:
     screen: Screen
     sender: Sender
     clock: Callable[[], datetime]
+    authenticator: Authenticator | None = None  # None: no sender is authenticated
+    require_authentication: bool = True  # DESIGN.md invariant 10; false only for a test laboratory
+    # Whether an address is in the directory: LibreOffice converts only such a sender's .doc, .odt or .rtf.
+    known_sender: Callable[[str | None], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,24 +73,47 @@ class Prepared:
     notice_files: tuple[Attachment, ...]
     files_notice: Notice | None = None  # the attachments alone, for a reply (its quoted text is no notice)
     words_notice: Notice | None = None  # the reply's own words (above the quotes) read as Label: value lines
+    authentication: Authentication | None = None  # whether the From: sender is authenticated (None: screened out)
+    bounce: Bounce | None = None  # a bounce of our own mail: who was not reached
+    documents: tuple[NoticeDocument, ...] = ()  # attachments that by themselves name the notice's subject
+    convert: bool = False  # a sender the directory knows: LibreOffice may open their .doc, .odt and .rtf
 
 
-def prepare(raw: bytes, envelope_from: str | None, context: Context) -> Prepared:
-    """Parse, screen and read the notice: pure, no database (MalformedMessage is permanent)."""
+def prepare(raw: bytes, envelope_from: str | None, context: Context, origin: Origin | None = None) -> Prepared:
+    """Parse, screen, authenticate the sender and read the notice: no writes, and no database read but ``known_sender`` (MalformedMessage is permanent)."""
     mail = mime.parse(raw)
     verdict = screen(mail, envelope_from, context.screen)
+    if verdict is not None and verdict.rule in TEXT_RULES and parse_command(body_text(mail)) is not None:
+        verdict = None  # a command on the first line is a person's reply, whatever wording follows
     if verdict is not None:
-        return Prepared(mail, verdict, Notice(), ())
+        bounce = read_bounce(raw, context.screen.message_id_domain) if verdict.rule in BOUNCE_RULES or is_report(raw) else None
+        return Prepared(mail, verdict, Notice(), (), bounce=bounce)
+    authentication = authenticate(raw, origin or Origin("ingest", envelope_from), context)
     today = context.clock().astimezone(LONDON).date()
     files = tuple(a for a in mail.attachments if is_notice_file(a))
     # The policy is chosen later, but the mailbox already says whose form wordings to know.
     forms = [policy.form for policy in policies_for(mail.to + mail.cc, context.policies)]
     wordings = wordings_of(forms)
-    notice = read_notice(files, body_text(mail), today=today, form=wordings)
+    convert = _may_convert(files, mail.from_address, context)
+    notice, documents = read_notice_and_documents(files, body_text(mail), today=today, form=wordings, convert=convert)
     looks_like_reply = bool(subject_reference(mail.subject) or mail.in_reply_to or mail.references)
-    files_notice = read_notice(files, None, today=today, form=wordings) if files and looks_like_reply else None
+    files_notice = read_notice(files, None, today=today, form=wordings, convert=convert) if files and looks_like_reply else None
     words_notice = read_notice((), own_words(body_text(mail)), today=today, form=wordings) if looks_like_reply else None
-    return Prepared(mail, None, notice, files, files_notice, words_notice)
+    return Prepared(mail, None, notice, files, files_notice, words_notice,
+                    authentication=authentication, documents=documents, convert=convert)
+
+
+def authenticate(raw: bytes, origin: Origin, context: Context) -> Authentication:
+    if context.authenticator is None:
+        return unauthenticated("not authenticated: sender authentication is not configured")
+    return context.authenticator.authenticate(raw, origin)
+
+
+def _may_convert(files: tuple[Attachment, ...], sender: str | None, context: Context) -> bool:
+    """LibreOffice opens a .doc, .odt or .rtf only from a sender in the directory (issue 12: a stranger's
+    linked image made the server fetch it); anyone else is asked for the Word form or a PDF."""
+    convertible = any(notice_format(f.filename, f.content_type, f.data) in CONVERTIBLE for f in files)
+    return convertible and context.known_sender is not None and context.known_sender(sender)
 
 
 class Apply:
@@ -98,6 +128,8 @@ class Apply:
         self.cases = CaseRepository(session)
         self.actions = CaseActions(session, context.policies, context.sender, self.now, inbound.id)
         self.sender_address = prepared.mail.from_address
+        self.authentication = prepared.authentication
+        self._authentication_recorded = False
 
     def run(self) -> None:
         if self.p.verdict is not None:
@@ -128,7 +160,10 @@ class Apply:
             case = self.cases.by_reference(reference) if reference else self._case_by_stored_id(message_id)
             if case is not None:
                 why = "our signed Message-ID" if reference else "a Message-ID stored on the case"
-                self._follow_up(case, "message-id", f"it answers {why} ({message_id})")
+                if not self._participant(case):  # a Message-ID names the case; it does not make the sender a party to it
+                    self._from_outsider(case, f"it answers {why} of case {case.reference}")
+                    return True
+                self._follow_up(case, "message-id", f"it answers {why} ({message_id}) and the sender is a participant", checked=True)
                 return True
         reference = (subject_reference(self.p.mail.subject) or body_reference(own_words(body_text(self.p.mail)))
                      or self.p.notice.case_reference)
@@ -139,8 +174,7 @@ class Apply:
             self._review("unknown-reference", f"it names case {reference}, which does not exist")
             return True
         if not self._participant(case):
-            self.actions.event(case, "inbound", "reference-from-outsider", "a message naming this case came from someone who is not a participant; held for review")
-            self._review("reference-from-outsider", f"it names case {reference} but the sender is not a participant of it or a contact of its agencies", case=case)
+            self._from_outsider(case, f"it names case {reference}")
             return True
         self._follow_up(case, "reference", f"it names {reference} and the sender is a participant", checked=True)
         return True
@@ -150,17 +184,55 @@ class Apply:
         return self.session.get(Case, case_id) if case_id is not None else None
 
     def _participant(self, case: Case) -> bool:
-        """The raiser, anyone we have written to on the case, or a contact of its agencies or the partnership."""
+        """The raiser, anyone we have written to on the case, or a directory contact of its two agencies or
+        its partnership: people, by address, never everyone at a domain."""
         sender = self.sender_address
         if not sender:
             return False
         if sender == case.raised_by_email or sender in self.cases.recipients_of(case.id):
             return True
         view = self.actions.view(case)
-        if any(c.email == sender and c.agency is None for c in view.directory.contacts):
-            return True
-        agency = view.directory.agency_for_address(sender)
-        return agency is not None and agency in (view.parties.raising, view.parties.challenged)
+        agencies = {a.name for a in (view.parties.raising, view.parties.challenged) if a is not None}
+        return any(c.email == sender and (c.agency is None or c.agency in agencies) for c in view.directory.contacts)
+
+    def _from_outsider(self, case: Case, what: str) -> None:
+        """Held for review; the sender is told nothing, the business manager sees why."""
+        self.actions.event(case, "inbound", "reference-from-outsider", f"{what}, but its sender is not a participant of the case; held for review, nothing sent to the sender")
+        self._review("reference-from-outsider", f"{what} but the sender is not a participant of it (its raiser, someone we wrote to on it, or a directory contact of its agencies or partnership)", case=case)
+
+    def _refuse_move(self, case: Case, layer: str) -> str | None:
+        """Why this message may not move the case, or None (DESIGN.md invariant 10: authenticated and a participant)."""
+        if layer == "review-decision":
+            return None  # a person settled it in review and vouches for it
+        if not self._participant(case):
+            return "its sender is not a participant of the case"
+        auth = self.authentication
+        if not self.context.require_authentication:
+            return None
+        if auth is None or not auth.authenticated:
+            return auth.reason if auth is not None else "not authenticated"
+        sender_domain = (self.sender_address or "").rsplit("@", 1)[-1]
+        if auth.from_domain != sender_domain:
+            return f"not authenticated: the authenticated domain {auth.from_domain} is not the sender's {sender_domain}"
+        return None
+
+    def _hold_move(self, case: Case, what: str, why: str) -> None:
+        """A move refused: review with the reason; the case and its people are untouched and the sender hears nothing."""
+        reason = (f"{what} from {self.sender_address or 'an unknown sender'} was not applied to case {case.reference}: {why}. "
+                  f"`review decide ID --case {case.reference}` applies it; `--reject` drops it")
+        self.actions.event(case, "inbound", "move-held", f"{what} from {self.sender_address or 'an unknown sender'} was held for review, not applied: {why}",
+                           data={"from": self.sender_address})
+        self._review("unauthenticated-command", reason, case=case, candidates=(case.reference,))
+
+    def _record_authentication(self, case: Case | None) -> None:
+        auth = self.authentication
+        if auth is None:
+            return
+        self.inbound.authentication = auth.to_json()
+        if case is not None and not self._authentication_recorded:
+            self._authentication_recorded = True
+            rule = "authentication:pass" if auth.authenticated else ("authentication:temporary" if auth.temporary else "authentication:none")
+            self.actions.event(case, "inbound", rule, f"sender {self.sender_address or 'unknown'}: {auth.reason}", data=auth.to_json())
 
     def _same_message_earlier(self) -> InboundMessage | None:
         """The same message taken before (by SMTP and by IMAP, say): same Message-ID and the same body."""
@@ -187,14 +259,25 @@ class Apply:
         self.inbound.last_error = None
         if case is not None:
             self.inbound.case_id = case.id
+        self._record_authentication(case)
         log.info("inbound %s: %s (%s)%s", self.inbound.id, status, rule, f" case {case.reference}" if case else "")
 
     def _ignored(self, verdict: Verdict) -> None:
-        reference = subject_reference(self.p.mail.subject)
-        case = self.cases.by_reference(reference) if reference else None
+        case = self._bounced_case()
+        if case is None:
+            reference = subject_reference(self.p.mail.subject)
+            case = self.cases.by_reference(reference) if reference else None
         if case is not None:
             self.actions.event(case, "inbound", f"screening:{verdict.rule}", f"automated mail recorded and not answered: {verdict.reason}")
         self._finish(InboundStatus.IGNORED, f"screening:{verdict.rule}", verdict.reason, case)
+
+    def _bounced_case(self) -> Case | None:
+        """A bounce of our mail: recorded on its outbox row, the address marked bouncing, the business manager told."""
+        if self.p.bounce is None:
+            return None
+        alerts = DeliveryAlerts(self.context.policies, self.context.sender)
+        row = record_bounce(self.session, alerts, self.inbound, self.p.bounce, self.now)
+        return self.session.get(Case, row.case_id) if row is not None and row.case_id is not None else None
 
     def _review(self, rule: str, reason: str, case: Case | None = None, candidates: tuple[str, ...] = (), partnership: str | None = None) -> None:
         """Wait for a person: the reason, the candidate cases, and the partnership whose business manager is told."""
@@ -216,7 +299,7 @@ class Apply:
         directory, agency_ids = load_directory(self.session, policy.id)
         if not forced and not _known_sender(directory, self.sender_address):
             return self._review("unknown-sender", f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it", partnership=policy.id)
-        same_document = self._same_document(policy)
+        same_document = None if forced else self._same_document(policy)
         if same_document is not None:
             return self._document_again(same_document)
         if not forced and self.p.notice.has_content:
@@ -244,12 +327,27 @@ class Apply:
         ]
         return match_subject(self.p.notice.subject.name, self.p.notice.subject.dob, agencies, open_cases)
 
+    def _notice_document(self) -> NoticeDocument | None:
+        """The attachment that by itself names whom this notice is about; a leaflet, a logo or an
+        empty file names nobody, so two notices sharing one are never the same notice by it."""
+        subject = self.p.notice.subject
+        return next((d for d in self.p.documents if _same_subject_as(d, subject.name, subject.dob)), None)
+
     def _document_hash(self) -> str | None:
-        return hashlib.sha256(self.p.notice_files[0].data).hexdigest() if self.p.notice_files else None
+        document = self._notice_document()
+        return document.sha256 if document is not None else None
 
     def _same_document(self, policy: Policy) -> Case | None:
-        digest = self._document_hash()
-        return self.cases.case_with_document(policy.id, digest) if digest else None
+        """A case of this partnership opened by the same notice document about the same person (issue 12:
+        equal bytes alone made a second child's notice a "duplicate" of the first's)."""
+        document = self._notice_document()
+        if document is None:
+            return None
+        for case, subject in self.cases.cases_with_document(policy.id, document.sha256):
+            dob = subject.get("dob")
+            if _same_subject_as(document, subject.get("name"), date.fromisoformat(dob) if dob else None):
+                return case
+        return None
 
     def _document_again(self, case: Case) -> None:
         """The same notice document sent by another person: recorded once on the case, with both senders."""
@@ -298,7 +396,7 @@ class Apply:
         if notice is None:
             notice = self.p.files_notice or Notice()
             if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
-                notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(LONDON).date())
+                notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(LONDON).date(), convert=self.p.convert)
         if layer != "review-decision" and notice.has_content and not self._same_person(case, notice):
             self.actions.event(case, "inbound", "different-subject", "a message on this case's thread carries a notice about someone else; held for review")
             return self._review("different-subject", f"it answers case {case.reference} but its notice is about someone else (an old thread reused?)",
@@ -312,6 +410,9 @@ class Apply:
         if case.state != CaseState.OPEN:
             return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on {case.state} case {case.reference}", case)
         command = command or self._form_outcome(view, notice)
+        refusal = self._refuse_move(case, layer) if command is not None or notice.has_content else None
+        if refusal is not None:
+            return self._hold_move(case, f"\"{command.word}\"" if command else "a further notice", refusal)
         if command is not None:
             return self._command(view, command)
         if notice.has_content:
@@ -319,6 +420,10 @@ class Apply:
             self.actions.add_notice(case, notice)
             self._route(case, policy, view.directory, view.agency_ids, current_stage=case.stage)
             return self._finish(InboundStatus.PROCESSED, "further-notice", f"case {case.reference} now at stage {case.stage}", case)
+        if layer != "review-decision" and self.context.require_authentication and not (self.authentication and self.authentication.authenticated):
+            # Only an authenticated sender can stop the chasers: a forged "thanks" must not meet a deadline.
+            self.actions.event(case, "inbound", "response-not-counted", "recorded, but not counted as the stage's response: the sender is not authenticated")
+            return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference} (sender not authenticated)", case)
         self.actions.record_response(view, self.sender_address)
         self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}", case)
 
@@ -413,6 +518,19 @@ class Apply:
 
 def _known_sender(directory: Directory, address: str | None) -> bool:
     return directory.agency_for_address(address) is not None or directory.is_contact(address)
+
+
+def directory_senders(sessions: Callable[[], Session], policies: Mapping[str, Policy]) -> Callable[[str | None], bool]:
+    """``Context.known_sender``: whether an address is in any partnership's directory (read when asked)."""
+    def known(address: str | None) -> bool:
+        with sessions() as session:
+            return any(_known_sender(load_directory(session, p)[0], address) for p in policies)
+    return known
+
+
+def _same_subject_as(document: NoticeDocument, name: str | None, dob: date | None) -> bool:
+    """The same person, by both name and date of birth; a missing one never agrees."""
+    return dob == document.dob and bool(name) and name_score(document.name, name or "") >= CONFIDENT_NAME
 
 
 def _value_at(values: dict, path: str) -> object:

@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from escalations.intake.authentication import Authenticator
+from escalations.intake.authentication.dns import Resolver, parse_nameserver
 from escalations.intake.screening import Screen
 from escalations.outbound.compose import Sender
 from escalations.outbound.sender import OutboxSender
@@ -17,8 +19,9 @@ from escalations.outbound.transports import Transport, make_transport
 from escalations.routing.directory import parse_csv
 from escalations.routing.policy import ConfigError, Policy, load_policies
 from escalations.service.clock import Clock, system_clock
+from escalations.service.delivery import DeliveryAlerts
 from escalations.service.directory import import_rows
-from escalations.service.pipeline import Context
+from escalations.service.pipeline import Context, directory_senders
 from escalations.service.scheduler import Scheduler
 from escalations.service.settings import Settings
 from escalations.service.worker import Worker
@@ -80,7 +83,15 @@ class Runtime:
             screen=Screen(own_addresses=frozenset({outbound.from_address}), message_id_domain=sender.domain),
             sender=sender,
             clock=self.clock,
+            authenticator=self.authenticator(),
+            require_authentication=self.settings.trust.require_authentication,
+            known_sender=directory_senders(self.sessions, self.policies),
         )
+
+    def authenticator(self) -> Authenticator:
+        trust = self.settings.trust
+        resolver = Resolver([parse_nameserver(n) for n in trust.nameservers], timeout=trust.dns_timeout_seconds)
+        return Authenticator(resolver, trust.authserv_id, trust.relays)
 
     def worker(self) -> Worker:
         return Worker(self.sessions, self.context())
@@ -98,7 +109,8 @@ class Runtime:
         )
 
     def outbox_sender(self, transport: Transport | None = None) -> OutboxSender:
-        return OutboxSender(self.sessions, transport or self.transport(), self.clock)
+        alerts = DeliveryAlerts(self.policies, self.context().sender)
+        return OutboxSender(self.sessions, transport or self.transport(), self.clock, alerts)
 
     def __enter__(self) -> Runtime:
         return self

@@ -9,6 +9,7 @@ place to write to.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from escalations.intake.authentication.dns import parse_nameserver as _nameserver
 from escalations.routing.policy import ConfigError
 
 PACKAGED = Path(str(resources.files("escalations.config"))) / "escalations.toml"
@@ -79,6 +81,17 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class TrustSettings:
+    """Whose word we take that a sender is who their From: says (README, "Sender authentication")."""
+
+    require_authentication: bool = True  # a command that moves a case needs an authenticated sender
+    authserv_id: tuple[str, ...] = ()  # upstreams whose Authentication-Results we believe
+    relays: tuple[str, ...] = ()  # addresses (or networks) of relays that hand our SMTP intake mail with such headers
+    nameservers: tuple[str, ...] = ()  # "127.0.0.1:5353"; empty: the system's resolver
+    dns_timeout_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     storage_url: str
@@ -88,6 +101,11 @@ class Settings:
     partnerships_dir: Path
     directory_seed: Path | None
     worker: WorkerSettings
+    trust: TrustSettings = TrustSettings()
+
+
+def _network(text: str) -> object:
+    return ipaddress.ip_network(text, strict=False)
 
 
 def settings_path(given: str | os.PathLike[str] | None) -> Path:
@@ -134,7 +152,7 @@ class _Reader:
         return value
 
     def settings(self) -> Settings:
-        unknown = set(self.data) - {"storage", "smtp", "outbound", "imap", "partnerships", "directory", "worker"}
+        unknown = set(self.data) - {"storage", "smtp", "outbound", "imap", "partnerships", "directory", "worker", "trust"}
         if unknown:
             raise self.fail(sorted(unknown)[0], "is not a settings table this service knows")
         partnerships = self.table("partnerships")
@@ -158,7 +176,41 @@ class _Reader:
                     self.value(self.table("worker"), "worker", "scheduler_seconds", (int, float), 60.0)
                 ),
             ),
+            trust=self.trust(),
         )
+
+    def trust(self) -> TrustSettings:
+        t = self.table("trust")
+        unknown = set(t) - {"require_authentication", "authserv_id", "relays", "nameservers", "dns_timeout_seconds"}
+        if unknown:
+            raise self.fail(f"trust.{sorted(unknown)[0]}", "is not a setting this service knows")
+        timeout = float(self.value(t, "trust", "dns_timeout_seconds", (int, float), 3.0))
+        if not 0 < timeout <= 60:
+            raise self.fail("trust.dns_timeout_seconds", "must be more than 0 and at most 60")
+        return TrustSettings(
+            require_authentication=self.value(t, "trust", "require_authentication", bool, True),
+            authserv_id=tuple(a.lower() for a in self.strings(t, "authserv_id")),
+            relays=self.checked(t, "relays", _network),
+            nameservers=self.checked(t, "nameservers", _nameserver),
+            dns_timeout_seconds=timeout,
+        )
+
+    def strings(self, t: dict[str, Any], key: str) -> tuple[str, ...]:
+        value = t.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(f"trust.{key}", "must be a list of non-empty strings")
+        return tuple(v.strip() for v in value)
+
+    def checked(self, t: dict[str, Any], key: str, check: Any) -> tuple[str, ...]:
+        values = self.strings(t, key)
+        for v in values:
+            try:
+                check(v)
+            except ValueError as exc:
+                raise self.fail(f"trust.{key}", f"{v!r}: {exc}") from None
+        return values
 
     def storage(self) -> str:
         url = self.value(self.table("storage"), "storage", "url", str, "sqlite:///var/escalations.db")

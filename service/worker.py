@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from escalations.intake.authentication import Origin
 from escalations.intake.mime import MalformedMessage
 from escalations.service import faults
 from escalations.service.pipeline import Apply, Context, prepare
@@ -39,6 +40,7 @@ class _Work:
     claim: Claim
     raw: bytes
     envelope_from: str | None
+    origin: Origin
 
 
 class Worker:
@@ -108,11 +110,12 @@ class Worker:
                 # itself died on it (a crash, the OOM killer). Stop here.
                 self._quarantine(message, message.last_error or "the worker stopped while processing it, repeatedly")
                 return None
-            return _Work(claim, message.raw, message.envelope_from)
+            origin = Origin(message.source, message.envelope_from, message.peer_ip, message.helo)
+            return _Work(claim, message.raw, message.envelope_from, origin)
 
     def _process(self, work: _Work) -> None:
         faults.point("worker-claimed")
-        prepared = prepare(work.raw, work.envelope_from, self.context)
+        prepared = prepare(work.raw, work.envelope_from, self.context, work.origin)
         faults.point("worker-prepared")
         with self.sessions.begin() as session:
             message = InboundRepository(session).lock_claimed(work.claim)

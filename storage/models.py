@@ -95,6 +95,10 @@ class InboundMessage(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     review: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # why it waits, the candidates, a person's decision
+    # Sender authentication (DESIGN.md invariant 10): the SMTP client's address and HELO name, and the result.
+    peer_ip: Mapped[str | None] = mapped_column(String(45))
+    helo: Mapped[str | None] = mapped_column(String(255))
+    authentication: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     case: Mapped[Case | None] = relationship()
 
@@ -246,7 +250,7 @@ class Secret(Base):
 class OutboxStatus:
     PENDING = "pending"
     SENT = "sent"
-    DEAD = "dead"  # permanently refused; listed by `outbox list`
+    DEAD = "dead"  # permanently refused; listed by `outbox list --dead`, requeued by `outbox retry`
 
 
 class OutboxMessage(Base):
@@ -273,10 +277,31 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None]
     sending_since: Mapped[datetime | None]  # set before the SMTP transaction, cleared when its result is recorded
     uncertain_deliveries: Mapped[int] = mapped_column(default=0)  # times it was sent again after a crash mid-delivery
+    # The next attempt goes to these only: the rest accepted it, these were refused with 4xx.
+    pending_recipients: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Recipients not reached for good: [{"address", "code", "text", "how", "at"}] (5xx, 4xx to the end, a bounce).
+    undelivered: Mapped[list[Any] | None] = mapped_column(JSON)
+    undelivered_at: Mapped[datetime | None] = mapped_column(index=True)
 
     case: Mapped[Case | None] = relationship()
 
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+
+class BouncingAddress(Base):
+    """A directory address whose mail bounced (kept apart from contacts, which an import replaces)."""
+
+    __tablename__ = "bouncing_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    bounces: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str | None] = mapped_column(String(16))  # the DSN status, e.g. 5.1.1
+    diagnostic: Mapped[str | None] = mapped_column(Text)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
 
 
 class Agency(Base):

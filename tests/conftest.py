@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
+from tests.support.authentication import RELAY, UPSTREAM
+from tests.support.dns import Zone, dns_server
 
 POSTGRES_URL = os.environ.get("ESCALATIONS_TEST_POSTGRES_URL")
 REQUIRE_SERVICES = os.environ.get("ESCALATIONS_REQUIRE_SERVICES") == "1"
@@ -67,6 +69,7 @@ def write_settings(
     worker_enabled: bool = True,
     outbound: str = "",
     name: str = "escalations.toml",
+    trust: str | None = None,
 ) -> Path:
     """A settings file that uses the packaged partnerships and example directory."""
     outbound = outbound or f'transport = "maildir"\nmaildir = "{directory / "outbox"}"'
@@ -91,10 +94,27 @@ seed = "{PACKAGED_CONFIG / 'directory.example.csv'}"
 enabled = {str(worker_enabled).lower()}
 poll_seconds = 0.2
 sender_poll_seconds = 0.2
+[trust]
+{trust if trust is not None else default_trust()}
 """,
         encoding="utf-8",
     )
     return path
+
+
+def default_trust() -> str:
+    """The test settings' trust: the test upstream's header via the test relay, and only the test DNS server."""
+    return (f'authserv_id = ["{UPSTREAM}"]\nrelays = ["{RELAY}"]\n'
+            f'nameservers = ["{dns_server().address}"]\ndns_timeout_seconds = 1\n')
+
+
+@pytest.fixture
+def dns_zone() -> Iterator[Zone]:
+    """The test DNS server's records, empty at the start of each test that takes this."""
+    zone = dns_server().zone
+    zone.clear()
+    yield zone
+    zone.clear()
 
 
 class Clock:

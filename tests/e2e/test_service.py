@@ -21,6 +21,7 @@ from escalations.intake.receiving import Envelope, receive
 from escalations.storage.engine import make_session_factory
 from escalations.storage.models import Case, CaseEvent, InboundMessage, InboundStatus, OutboxMessage
 from tests.conftest import write_settings
+from tests.support.dns import Zone
 from tests.support.forms import salford_notice
 from tests.support.mail import notice_email, wire
 from tests.support.smtp_sink import SmtpSink, free_port
@@ -228,8 +229,10 @@ def _stored_url(settings: Path) -> str:
     return load_settings(settings).storage_url
 
 
-def test_a_managers_reply_moves_the_right_case_and_a_look_alike_waits_for_review(tmp_path: Path, database_url: str, processes: list[Serve]) -> None:
+def test_a_managers_reply_moves_the_right_case_and_a_look_alike_waits_for_review(tmp_path: Path, database_url: str, processes: list[Serve], dns_zone: Zone) -> None:
     port = free_port()
+    # The manager's mail server is this host, as the agency's SPF record (on the test DNS server) says.
+    dns_zone.txt("childrens.salford.example", "v=spf1 ip4:127.0.0.1 -all")
     with SmtpSink() as relay:
         settings = write_settings(tmp_path, database_url, smtp_port=port,
                                   outbound=f'transport = "smtp"\nhost = "127.0.0.1"\nport = {relay.port}')

@@ -15,6 +15,7 @@ from escalations.service.cli import main
 from escalations.service.runtime import Runtime
 from escalations.storage.models import Case, CaseEvent, InboundMessage, InboundStatus, OutboxMessage
 from tests.conftest import Clock
+from tests.support.authentication import RELAY, by_gateway
 from tests.support.forms import salford_notice
 from tests.support.mail import notice_email, wire
 from tests.support.scenario import contact
@@ -26,7 +27,8 @@ OTHER_SIDE = "lowri.dalby@childrens.salford.example"  # line manager, Salford Ch
 
 
 def _deliver(runtime: Runtime, raw: bytes, sender: str = PRACTITIONER, source: str = "smtp") -> InboundMessage:
-    stored = receive(runtime.sessions, raw, Envelope(source, sender, (MAILBOX,)), runtime.clock())
+    """Handed over by the partnership's gateway, which authenticated the sender (tests.support.authentication)."""
+    stored = receive(runtime.sessions, by_gateway(raw), Envelope(source, sender, (MAILBOX,), peer=RELAY), runtime.clock())
     runtime.worker().run_until_idle()
     with runtime.sessions() as session:
         row = session.get(InboundMessage, stored.id)
@@ -161,7 +163,7 @@ def test_the_same_notice_from_two_people_is_recorded_once_with_both(runtime: Run
     [case] = _cases(runtime)
     assert row.case_id == case.id and row.outcome.startswith("duplicate-notice")
     with runtime.sessions() as session:
-        event = session.scalars(select(CaseEvent).where(CaseEvent.inbound_id == row.id)).one()
+        event = session.scalars(select(CaseEvent).where(CaseEvent.inbound_id == row.id, CaseEvent.rule == "duplicate-notice")).one()
     assert event.data == {"sender": colleague}
 
 

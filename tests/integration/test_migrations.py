@@ -30,6 +30,8 @@ def test_upgrade_from_the_first_schema_keeps_data(database_url: str) -> None:
             counts = [conn.execute(select(func.count()).select_from(m)).scalar() for m in (Case, InboundMessage, CaseEvent, NoticeRecord)]
             assert counts == [1, 1, 1, 1]
             assert conn.execute(select(InboundMessage.raw, InboundMessage.case_id)).one() == (b"abc", 1)
+            # 0006: the SMTP client and the authentication result, empty for mail taken before.
+            assert conn.execute(select(InboundMessage.peer_ip, InboundMessage.helo, InboundMessage.authentication)).one() == (None, None, None)
             if engine.dialect.name == "sqlite":
                 assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

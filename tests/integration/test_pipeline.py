@@ -25,6 +25,7 @@ from escalations.storage.models import (
 )
 from escalations.storage.repositories import CaseRepository
 from tests.conftest import Clock
+from tests.support.authentication import RELAY, by_gateway
 from tests.support.forms import bury_adults_notice, bury_children_notice, docx_table_notice, salford_notice
 from tests.support.mail import notice_email, wire
 
@@ -32,7 +33,8 @@ PRACTITIONER = "a.khan@northside-health.example"
 
 
 def _deliver(runtime: Runtime, raw: bytes, to: str = "escalations@salford.example", sender: str | None = PRACTITIONER) -> int:
-    return receive(runtime.sessions, raw, Envelope("smtp", sender, (to,)), runtime.clock()).id
+    """Handed over by the partnership's gateway, which authenticated the sender (tests.support.authentication)."""
+    return receive(runtime.sessions, by_gateway(raw), Envelope("smtp", sender, (to,), peer=RELAY), runtime.clock()).id
 
 
 def _process(runtime: Runtime) -> int:
@@ -194,7 +196,7 @@ def test_reply_naming_a_case_is_recorded_on_it(runtime: Runtime) -> None:
     assert _inbound(runtime, inbound_id).case_id == case.id
     with runtime.sessions() as session:
         rules = session.scalars(select(CaseEvent.rule).where(CaseEvent.inbound_id == inbound_id)).all()
-    assert rules == ["match:reference", "met:stage_response"], "a reply from the other agency is the stage's response"
+    assert rules == ["match:reference", "met:stage_response", "authentication:pass"], "a reply from the other agency is the stage's response"
 
 
 def test_unknown_reference_goes_to_review(runtime: Runtime) -> None:

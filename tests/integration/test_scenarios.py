@@ -15,6 +15,7 @@ from escalations.storage.models import CaseState, OutboxMessage
 from sqlalchemy import select
 
 from tests.conftest import Clock
+from tests.support.authentication import RELAY, by_gateway
 from tests.support.forms import docx_table_notice
 from tests.support.mail import notice_email, wire
 from tests.support.scenario import Scenario, by_kind, contact, contacts
@@ -330,7 +331,7 @@ def test_bnes_returned_appendix_a_records_the_chairs_decision_and_the_panels_out
     def return_form(sender: str, rows: list[tuple[str, str]]) -> None:
         form = docx_table_notice([("Name of child", "Alex Example"), ("Date of birth", "30/06/2012"), *rows])
         message = notice_email(form, sender=sender, to="escalations@bnes.example", subject=f"RE: [{ref}] Escalation – stage 5")
-        receive(runtime.sessions, wire(message), Envelope("smtp", sender, ("escalations@bnes.example",)), clock())
+        receive(runtime.sessions, by_gateway(wire(message)), Envelope("smtp", sender, ("escalations@bnes.example",), peer=RELAY), clock())
         runtime.worker().run_until_idle()
 
     return_form(contact("bnes", None, "chair"), [("Date of Referral", "09/03/2026"), ("Chair's Decision to Convene a Resolution Panel: Yes or No", "Yes")])

@@ -19,6 +19,7 @@ from escalations.service.runtime import Runtime
 from escalations.storage.models import Case, InboundMessage, OutboxMessage
 from escalations.storage.repositories import CaseRepository
 from tests.conftest import Clock
+from tests.support.authentication import RELAY, by_gateway
 from tests.support.forms import docx_table_notice
 from tests.support.mail import notice_email, wire
 
@@ -99,7 +100,8 @@ class Scenario:
         return {(d.kind, d.stage, d.due) for d in self.case(reference).deadlines if not d.met}
 
     def _deliver(self, message: EmailMessage, sender: str) -> None:
-        receive(self.runtime.sessions, wire(message), Envelope("smtp", sender, (self.mailbox,)), self.clock())
+        # As through the partnership's gateway, which checked the sender (tests.support.authentication).
+        receive(self.runtime.sessions, by_gateway(wire(message)), Envelope("smtp", sender, (self.mailbox,), peer=RELAY), self.clock())
         self.runtime.worker().run_until_idle()
 
 

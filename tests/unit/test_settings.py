@@ -23,6 +23,26 @@ def test_packaged_defaults_keep_data_under_the_working_directory(tmp_path: Path,
     assert settings.directory_seed == PACKAGED.parent / "directory.example.csv"
 
 
+def test_trust_defaults_require_authentication_and_trust_no_upstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    trust = load_settings().trust
+    assert (trust.require_authentication, trust.authserv_id, trust.relays, trust.nameservers) == (True, (), (), ())
+    assert trust.dns_timeout_seconds == 3.0
+
+
+def test_trust_settings_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[trust]\nauthserv_id = ["MX.Google.com", "microsoft-365"]\nrelays = ["192.0.2.0/24", "2001:db8::1"]\n'
+                    'nameservers = ["127.0.0.1:5353", "[::1]:53", "::1"]\ndns_timeout_seconds = 1.5\nrequire_authentication = false\n')
+    trust = load_settings(path).trust
+    assert trust.authserv_id == ("mx.google.com", "microsoft-365")
+    assert trust.relays == ("192.0.2.0/24", "2001:db8::1")
+    assert trust.nameservers == ("127.0.0.1:5353", "[::1]:53", "::1")
+    assert (trust.dns_timeout_seconds, trust.require_authentication) == (1.5, False)
+    path.write_text('[trust]\nauthserv_id = "gateway.council.example"\n')
+    assert load_settings(path).trust.authserv_id == ("gateway.council.example",), "one id may be written as a string"
+
+
 def test_local_file_is_preferred_and_its_paths_resolve_against_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "escalations.toml").write_text('[storage]\nurl = "sqlite:///data/e.db"\n[outbound]\nmaildir = "mail"\n[partnerships]\ndir = "policies"\n')
     monkeypatch.chdir(tmp_path)
@@ -59,6 +79,13 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
         ('[storag]\nurl = "sqlite:///x.db"\n', "storag", "not a settings table"),
         ('[[imap]]\nname = "bsp"\n', "imap[0]", "needs at least name and host"),
         ("[smtp\n", "(file)", "not valid TOML"),
+        ('[trust]\nrequire_authentication = "no"\n', "trust.require_authentication", "must be a bool"),
+        ('[trust]\nauthserv_id = [1]\n', "trust.authserv_id", "list of non-empty strings"),
+        ('[trust]\nnameservers = ["dns.example"]\n', "trust.nameservers", "'dns.example'"),
+        ('[trust]\nnameservers = ["127.0.0.1:99999"]\n', "trust.nameservers", "not a port"),
+        ('[trust]\nrelays = ["10.0.0.300"]\n', "trust.relays", "'10.0.0.300'"),
+        ('[trust]\ndns_timeout_seconds = 0\n', "trust.dns_timeout_seconds", "more than 0"),
+        ('[trust]\ntrust_everyone = true\n', "trust.trust_everyone", "not a setting"),
     ],
 )
 def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, key: str, words: str) -> None:
