@@ -31,9 +31,15 @@ STORE_TIMEOUT = 3.0
 SLACK = 2.0  # the client's own round trips on a loaded test machine
 
 
+_NOTICES: dict[int, bytes] = {}
+
+
 def _notice(n: int) -> bytes:
+    """Notice n, the same bytes every time (a sending server's retry sends what it sent before)."""
     # A different child each time: each notice is a case of its own.
-    return wire(notice_email(salford_notice(dob=f"{n + 1:02d}/05/2016"), message_id=f"<db-fault-{n}@northside-health.example>"))
+    if n not in _NOTICES:
+        _NOTICES[n] = wire(notice_email(salford_notice(dob=f"{n + 1:02d}/05/2016"), message_id=f"<db-fault-{n}@northside-health.example>"))
+    return _NOTICES[n]
 
 
 def _timed_send(port: int, raw: bytes) -> tuple[int, float]:
