@@ -118,7 +118,7 @@ class InboundRepository(_Repository):
             return None
         taken_over = None
         if message.status == InboundStatus.PROCESSING:
-            taken_over = "holder-gone" if message.claimed_by in dead else "lease-expired"
+            taken_over = "holder-gone" if message.claimed_by in dead or gone(message.claimed_by) else "lease-expired"
         message.status = InboundStatus.PROCESSING
         message.claim_token = str(uuid.uuid4())
         message.claimed_by = holder or str(this_process())

@@ -79,6 +79,12 @@ class Probe:
             assert row is not None
             return row.status, row.claimed_by
 
+    def held_by(self, pid: int) -> list[int]:
+        """Inbound messages a process (by pid, on this host) has in hand."""
+        with self.sessions() as session:
+            return list(session.scalars(select(InboundMessage.id).where(
+                InboundMessage.status == InboundStatus.PROCESSING, InboundMessage.claimed_by.like(f"%|{pid}|%"))))
+
     def count(self, model: type, *where: object, default: int | None = None) -> int:
         """How many rows; ``default`` while the database is not there yet (serve still migrating it)."""
         try:

