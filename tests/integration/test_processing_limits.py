@@ -37,10 +37,10 @@ def test_a_message_over_its_time_budget_is_a_failed_try_then_quarantined_and_the
     # backtracking pattern on the message, as the old HTML reader was.
     real_prepare = worker_module.prepare
 
-    def slow_prepare(raw, envelope_from, context):  # type: ignore[no-untyped-def]
+    def slow_prepare(raw, envelope_from, context, origin=None):  # type: ignore[no-untyped-def]
         if b"hostile" in raw:
             re.fullmatch(r"(a+)+b", "a" * 64)
-        return real_prepare(raw, envelope_from, context)
+        return real_prepare(raw, envelope_from, context, origin)
 
     monkeypatch.setattr(worker_module, "prepare", slow_prepare)
     _deliver(runtime, wire(notice_email(salford_notice(), message_id="<warm@northside-health.example>")))
