@@ -166,7 +166,9 @@ How well the notice reader reads notices laid out as other partnerships' forms
 are (tests/corpus, built by code; tests/corpus/README.md), and how fast: field
 accuracy per field and per format, the development and held-out designs apart,
 and the five partnerships' own `forms make` forms filled in; parse time of one
-notice in the worker's way (sandbox child included), and peak memory.
+notice in the worker's way (sandbox child included), and peak memory. The
+wall-clock times grow with the machine's load (given beside them); the CPU
+column is the parse alone, which load hardly changes.
 
 ```sh
 .venv/bin/python benchmarks/notices.py --write

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import random
 import json
+import os
 import tempfile
 import zlib
 from dataclasses import asdict, dataclass
@@ -86,10 +87,26 @@ def seed(design: str, number: int) -> int:
     return zlib.crc32(f"{design}/{number}".encode())
 
 
+REPO = HERE.parent.parent
+# What else the built files depend on: the directory, the policies, and the `forms make` forms and their filling.
+INPUTS = ("config/directory.example.csv", "config/partnerships", "templates/forms", "outbound/notice_forms.py",
+          "outbound/notice_form_docx.py", "outbound/notice_form_pdf.py", "tests/support/filled_forms.py",
+          "tests/integration/test_form_round_trips.py")
+
+
+def _inputs() -> list[Path]:
+    files = list(HERE.rglob("*.py"))
+    for name in INPUTS:
+        path = REPO / name
+        files += sorted(path.rglob("*")) if path.is_dir() else [path]
+    return sorted(f for f in files if f.is_file())
+
+
 def _code_hash() -> str:
+    """Names the cache folder: this package's code and every input of the built files."""
     digest = hashlib.sha256()
-    for path in sorted(HERE.rglob("*.py")):
-        digest.update(path.relative_to(HERE).as_posix().encode() + path.read_bytes())
+    for path in _inputs():
+        digest.update(path.relative_to(REPO).as_posix().encode() + path.read_bytes())
     digest.update(b"soffice" if conversion.soffice() else b"no soffice")
     return digest.hexdigest()[:16]
 
@@ -103,7 +120,7 @@ def build(folder: Path | None = None) -> Corpus:
     folder.mkdir(parents=True, exist_ok=True)
     notices, skipped = _make(folder)
     data = {"notices": [asdict(n) for n in notices], "skipped": list(skipped)}
-    partial = folder / "manifest.json.part"
+    partial = folder / f"manifest.json.{os.getpid()}"  # two sessions building at once each write their own
     partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
     partial.replace(manifest)
     return _load(folder, data)
