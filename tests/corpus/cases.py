@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -139,7 +139,6 @@ class Case:
     stage: int
     signed_date: date
     seed: int
-    extras: dict = field(default_factory=dict)
 
     @property
     def subject_name(self) -> str:
@@ -156,9 +155,6 @@ class Case:
     @property
     def mailbox(self) -> str:
         return MAILBOXES[self.partnership]
-
-    def with_(self, **changes) -> Case:
-        return replace(self, **changes)
 
 
 def directory_agencies(path: Path = REPO / "config" / "directory.example.csv") -> dict[str, tuple[Agency, ...]]:
