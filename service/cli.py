@@ -419,6 +419,7 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
             message.tries = 0
             message.claim_token = None
             message.claimed_until = None
+            message.claimed_by = None
         print(f"inbound {args.id} will be processed again")
         return EX_OK
 

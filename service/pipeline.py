@@ -256,6 +256,7 @@ class Apply:
         self.inbound.processed_at = self.now
         self.inbound.claim_token = None
         self.inbound.claimed_until = None
+        self.inbound.claimed_by = None
         self.inbound.last_error = None
         if case is not None:
             self.inbound.case_id = case.id

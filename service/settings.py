@@ -35,6 +35,7 @@ class SmtpSettings:
     max_message_bytes: int = 26_214_400
     max_sessions: int = 50  # more concurrent SMTP sessions are told 421 4.3.2
     max_inflight_bytes: int = 4 * 26_214_400  # more message bytes arriving at once are told 452 4.3.1
+    store_timeout_seconds: float = 15.0  # a message not committed by then gets 451 (a frozen database, a held lock)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class _Reader:
 
     def smtp(self) -> SmtpSettings:
         t = self.table("smtp")
-        unknown = set(t) - {"enabled", "host", "port", "max_message_bytes", "max_sessions", "max_inflight_bytes"}
+        unknown = set(t) - {"enabled", "host", "port", "max_message_bytes", "max_sessions", "max_inflight_bytes", "store_timeout_seconds"}
         if unknown:
             raise self.fail(f"smtp.{sorted(unknown)[0]}", "is not a setting this service knows")
         port = self.value(t, "smtp", "port", int, 2525)
@@ -252,6 +253,9 @@ class _Reader:
             raise self.fail("smtp.max_sessions", "must be at least 1")
         if inflight < size:
             raise self.fail("smtp.max_inflight_bytes", f"must be at least smtp.max_message_bytes ({size}), or no message of that size could arrive")
+        store_timeout = float(self.value(t, "smtp", "store_timeout_seconds", (int, float), 15.0))
+        if not 0 < store_timeout <= 300:
+            raise self.fail("smtp.store_timeout_seconds", "must be more than 0 and at most 300")
         return SmtpSettings(
             enabled=self.value(t, "smtp", "enabled", bool, True),
             host=self.value(t, "smtp", "host", str, "127.0.0.1"),
@@ -259,6 +263,7 @@ class _Reader:
             max_message_bytes=size,
             max_sessions=sessions,
             max_inflight_bytes=inflight,
+            store_timeout_seconds=store_timeout,
         )
 
     def outbound(self) -> OutboundSettings:

@@ -18,6 +18,7 @@ def test_packaged_defaults_keep_data_under_the_working_directory(tmp_path: Path,
     assert settings.storage_url == f"sqlite:///{tmp_path}/var/escalations.db"
     assert settings.outbound.maildir == tmp_path / "var" / "outbox"
     assert (settings.smtp.host, settings.smtp.port) == ("127.0.0.1", 2525)
+    assert settings.smtp.store_timeout_seconds == 15.0
     assert settings.partnerships_dir == PACKAGED.parent / "partnerships"
     assert settings.directory_seed == PACKAGED.parent / "directory.example.csv"
 
@@ -51,6 +52,12 @@ def test_local_file_is_preferred_and_its_paths_resolve_against_it(tmp_path: Path
     assert settings.partnerships_dir == tmp_path / "policies"
 
 
+def test_the_intake_store_timeout_can_be_set(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[smtp]\nstore_timeout_seconds = 2.5\n")
+    assert load_settings(path, environ={}).smtp.store_timeout_seconds == 2.5
+
+
 def test_password_comes_from_the_environment(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text('[outbound]\ntransport = "smtp"\nusername = "relay"\npassword_env = "RELAY_PASSWORD"\n')
@@ -63,6 +70,7 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
     [
         ('[smtp]\nport = 70000\n', "smtp.port", "not a TCP port"),
         ('[smtp]\nport = "25"\n', "smtp.port", "must be a int"),
+        ('[smtp]\nstore_timeout_seconds = 0\n', "smtp.store_timeout_seconds", "more than 0"),
         ('[outbound]\ntransport = "pigeon"\n', "outbound.transport", "not maildir or smtp"),
         ('[outbound]\nfrom = "nobody"\n', "outbound.from", "not an email address"),
         ('[outbound]\npassword = "x"\n', "outbound.password", "do not belong in the settings file"),
