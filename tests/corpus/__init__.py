@@ -1,0 +1,1 @@
+"""A corpus of escalation notices in other partnerships' styles, built by code (see README.md)."""
