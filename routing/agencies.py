@@ -276,9 +276,11 @@ def _raising(directory: Directory, names: Names, s: Sources) -> Resolution:
 
 
 def _challenged(directory: Directory, names: Names, s: Sources, taken: str | None) -> Resolution:
+    """The notice's own words first (which may name the sender's own agency: a disagreement within one
+    agency, which the policy signposts); then the addresses and the body, which never name the sender's own."""
     evidence: list[Evidence] = []
     found, ambiguous, unknown = _from_texts(names, "challenged", [("the challenged agency field", s.challenged_field)]
-                                            + [("the challenged person's line", line) for line in s.challenged_lines], evidence, taken)
+                                            + [("the challenged person's line", line) for line in s.challenged_lines], evidence, None)
     if found is not None or ambiguous or (unknown and s.challenged_field):
         return Resolution("challenged", found, tuple(evidence), ambiguous, unknown)
     # An address at an agency's domain on the email, other than the sender's: the other side was copied in.

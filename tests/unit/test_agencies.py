@@ -99,10 +99,11 @@ def test_role_lines_are_evidence(line: str, agency: str) -> None:
     assert challenged.agency and challenged.agency.name == agency
 
 
-def test_the_senders_domain_is_the_raising_side_and_never_the_challenged() -> None:
+def test_the_senders_domain_is_the_raising_side_and_challenged_only_by_the_notices_own_words() -> None:
     raising, challenged = resolve(BURY, Sources(challenged_field="Bury Police", sender="x@police.bury.example"))
-    assert raising.agency.name == POLICE  # type: ignore[union-attr]
-    assert challenged.agency is None and not challenged.ambiguous  # its own agency is not the other side
+    assert raising.agency.name == POLICE and challenged.agency.name == POLICE  # type: ignore[union-attr]  # within one agency
+    _, challenged = resolve(BURY, Sources(sender="x@police.bury.example", copied=("y@police.bury.example",), body="GMP said no"))
+    assert challenged.agency is None and not challenged.ambiguous  # a colleague copied in is not the other side
 
 
 def test_to_and_cc_addresses_at_an_agency_are_evidence_for_the_challenged_side() -> None:
