@@ -46,8 +46,6 @@ ABBREVIATIONS = {
     "cyps": "children and young peoples services",
     "asc": "adult social care",
     "gmp": "greater manchester police",
-    "mps": "metropolitan police",
-    "met": "metropolitan police",
     "hv": "health visiting",
     "hvs": "health visiting",
     "cahms": "camhs",
@@ -63,6 +61,9 @@ ABBREVIATIONS = {
     "visitor": "visiting",
     "visitors": "visiting",
 }
+
+# Short forms whose use makes a match's rule "abbreviation" (the rest of ABBREVIATIONS are spellings).
+ACRONYMS = frozenset({"csc", "cs", "cyps", "asc", "gmp", "hv", "hvs", "sch", "acad", "dsl", "ft"})
 
 _WORD = re.compile(r"[a-z0-9]+")  # one pass, no nesting
 _LINE_SPLIT = re.compile(r"[,;|/\n()]|\s[-\u2013\u2014]\s|\s@\s|\bat\b")
@@ -174,9 +175,9 @@ class Names:
         return names
 
     def score(self, text: str) -> list[Match]:
-        """Every agency the text could name, best first. A name scores by the larger of how much of
-        its telling words the text holds (coverage) and how much of the text's own telling words it
-        explains (precision: a word no agency has, like "Royal", counts against every one)."""
+        """Every agency the text could name, best first. A name scores by how much of its telling words
+        the text holds (coverage) and how much of the text's own telling words it explains (precision: a
+        word no agency has, like "Royal", counts against every one), the better of the two weighing most."""
         raw_words = _WORD.findall((text or "")[:MAX_FIELD].lower().replace("'", "").replace("\u2019", ""))
         words = set(tokens(text))
         if not words:
@@ -192,7 +193,7 @@ class Names:
                 present[found[0]] = max(present.get(found[0], 0.0), found[1] / 100.0)
             else:
                 unknown += 1.0
-        abbreviated = any(w in ABBREVIATIONS and len(w) <= 5 for w in raw_words)
+        abbreviated = any(w in ACRONYMS for w in raw_words)
         text_weight = unknown + sum(self.weight.get(w, 1.0) for w in present)
         best: dict[str, Match] = {}
         for index in {i for w in present for i in self.by_word[w]}:

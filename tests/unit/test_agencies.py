@@ -178,3 +178,11 @@ def test_linear_on_hostile_text() -> None:
     small = hostile[:MAX_BODY]
     seconds(small)
     assert seconds(hostile) < max(0.5, 5 * seconds(small))
+
+
+def test_ordinary_words_in_a_body_name_no_agency() -> None:
+    barnet = Directory("barnet", (AgencyEntry("Barnet Police", ("police.barnet.example",), ("Metropolitan Police",)),
+                                  AgencyEntry("Barnet Children's Social Care", ("csc.barnet.example",), ())), ())
+    names = Names.of(barnet)
+    assert mentions(names, "We met the family at the school and the care plan was discussed.") == {}
+    assert mentions(names, "The Metropolitan Police attended.") == {"Barnet Police": "Metropolitan Police"}
