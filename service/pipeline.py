@@ -31,7 +31,7 @@ from escalations.routing.agencies import answer as agency_answer
 from escalations.routing.agencies import resolve as resolve_agencies
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import decide
-from escalations.routing.escalation import Parties, parties_for_notice
+from escalations.routing.escalation import Parties
 from escalations.routing.matching import (
     CONFIDENT_NAME,
     OpenCase,
@@ -324,8 +324,7 @@ class Apply:
 
     def _same_subject(self, policy: Policy, directory: Directory) -> SubjectMatch:
         """Layer 3: an open case about the same person between the same two agencies."""
-        parties = parties_for_notice(directory, self.p.notice, self.sender_address)
-        agencies = frozenset(a.name for a in (parties.raising, parties.challenged) if a is not None)
+        agencies = frozenset(r.agency.name for r in self._agencies(None, directory) if r.agency is not None)
         open_cases = [
             OpenCase(reference, subject.get("name"), date.fromisoformat(subject["dob"]) if subject.get("dob") else None, between)
             for reference, subject, between in self.cases.open_subjects(policy.id)
