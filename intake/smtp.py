@@ -16,6 +16,16 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope as SmtpEnvelope, Session as SmtpSession
 
 from escalations.intake.receiving import Envelope
+from escalations.intake.smtp_limits import (
+    DEFAULT_INFLIGHT_MESSAGES,
+    DEFAULT_MAX_SESSIONS,
+    REPLY_NO_ROOM,
+    REPLY_TOO_BIG,
+    BoundedSMTP,
+    Busy,
+    IntakeLimits,
+    declared_size,
+)
 from escalations.storage.logs import log_failure
 from escalations.storage.repositories import Stored
 
@@ -23,7 +33,6 @@ log = logging.getLogger(__name__)
 
 REPLY_OK_RCPT = "250 2.1.5 Recipient OK"
 REPLY_UNKNOWN_RCPT = "550 5.1.1 Mailbox unavailable: this server accepts mail only for its partnership mailboxes"
-REPLY_TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
 REPLY_TEMPORARY = "451 4.3.0 Temporary local problem: please try again later"
 REPLY_NO_RCPT = "503 5.5.1 Error: need RCPT command"
 
@@ -39,11 +48,23 @@ class IntakeHandler:
         store: StoreFn,
         max_message_bytes: int,
         on_stored: Callable[[Stored], None] = lambda stored: None,
+        limits: IntakeLimits | None = None,
     ) -> None:
         self.mailboxes = frozenset(m.lower() for m in mailboxes)
         self.store = store
         self.max_message_bytes = max_message_bytes
         self.on_stored = on_stored
+        self.limits = limits or IntakeLimits(DEFAULT_MAX_SESSIONS, DEFAULT_INFLIGHT_MESSAGES * max_message_bytes)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope, address: str, mail_options: list[str]
+    ) -> str:
+        # A declared SIZE (RFC 1870) holds its share of the in-flight budget from now on.
+        if isinstance(server, BoundedSMTP) and not server.reserve(declared_size(mail_options)):
+            return REPLY_NO_ROOM
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope, address: str, rcpt_options: list[str]
@@ -87,12 +108,15 @@ def _peer(session: SmtpSession) -> str | None:
     return str(peer) if peer else None
 
 
-def make_server_factory(handler: IntakeHandler, hostname: str | None = None) -> Callable[[], SMTP]:
-    """A protocol factory for ``loop.create_server``; aiosmtpd enforces the size limit with 552."""
+def make_server_factory(handler: IntakeHandler, hostname: str | None = None) -> Callable[[], asyncio.Protocol]:
+    """A protocol factory for ``loop.create_server``: one bounded session per connection, or a 421."""
 
-    def factory() -> SMTP:
-        return SMTP(
+    def factory() -> asyncio.Protocol:
+        if not handler.limits.open_session():
+            return Busy()
+        return BoundedSMTP(
             handler,
+            handler.limits,
             data_size_limit=handler.max_message_bytes,
             enable_SMTPUTF8=True,
             hostname=hostname,

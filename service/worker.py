@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.intake.authentication import Origin
 from escalations.intake.mime import MalformedMessage
+from escalations.service.budget import budget
 from escalations.service.pipeline import Apply, Context, prepare
 from escalations.storage.logs import log_failure
 from escalations.storage.models import InboundStatus
@@ -41,9 +42,10 @@ class _Work:
 
 
 class Worker:
-    def __init__(self, sessions: sessionmaker[Session], context: Context) -> None:
+    def __init__(self, sessions: sessionmaker[Session], context: Context, budget_seconds: float | None = None) -> None:
         self.sessions = sessions
         self.context = context
+        self.budget_seconds = budget_seconds  # per message; only on the main thread (service.budget)
 
     def run_once(self) -> bool:
         """Handle one message if one is waiting; say whether there was one."""
@@ -55,7 +57,8 @@ class Worker:
 
     def _handle(self, work: _Work) -> None:
         try:
-            self._process(work)
+            with budget(self.budget_seconds):  # BudgetExceeded: a failed try like any other
+                self._process(work)
         except (MalformedMessage, PermanentFailure) as exc:
             self._failed(work.claim, f"{type(exc).__name__}: {exc}", permanent=True)
         except Exception as exc:

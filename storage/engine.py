@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from escalations.storage.text import make_text_storable
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -31,7 +33,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", make_text_storable)
+    return factory
 
 
 def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:

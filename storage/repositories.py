@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from escalations.storage.models import (
     Agency,
@@ -133,6 +133,11 @@ class InboundRepository(_Repository):
         return self.session.scalars(
             select(InboundMessage).where(InboundMessage.status == status).order_by(InboundMessage.id)
         ).all()
+
+    def quarantined(self) -> Sequence[InboundMessage]:
+        """Every quarantined message, its raw bytes left in the database until asked for."""
+        query = select(InboundMessage).where(InboundMessage.status == InboundStatus.QUARANTINED)
+        return self.session.scalars(query.options(defer(InboundMessage.raw)).order_by(InboundMessage.id)).all()
 
     def count_by_status(self) -> dict[str, int]:
         rows = self.session.execute(

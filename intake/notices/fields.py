@@ -267,6 +267,9 @@ class Vocabulary:
             if (known := normalise_label(label))
         ]
         self._prefixes.sort(key=lambda entry: -len(entry[1]))  # longest label first
+        self._prefixes_by_word: dict[str, list[tuple[str, str, str]]] = {}
+        for entry in self._prefixes:
+            self._prefixes_by_word.setdefault(entry[1].split(" ", 1)[0], []).append(entry)
 
     def extended(self, more: Mapping[str, Iterable[str]]) -> Vocabulary:
         """This vocabulary with more labels (a form profile's): a wording the profile gives
@@ -327,7 +330,7 @@ class Vocabulary:
     def _bare(self, stripped: str) -> tuple[str, str, str] | None:
         """ "D.O.B 3rd September 2019": a label with its answer after a space or dash."""
         opening = normalise_label(stripped[: _LONGEST_LABEL + 1]) + " "
-        for path, known, label in self._prefixes:
+        for path, known, label in self._prefixes_by_word.get(opening.split(" ", 1)[0], ()):
             if not opening.startswith(known + " "):
                 continue  # cheap test first: most lines open with no label at all
             match = _prefix_pattern(label).fullmatch(stripped)
@@ -412,13 +415,23 @@ def _tidy_value(value: str) -> str:
 
 
 def _strip_leaders(text: str, *, end: bool) -> str:
-    """Strip dotted lines (two or more dots; one is a full stop) and spaces from one end."""
+    """Strip dotted lines (two or more dots; one is a full stop) and spaces from one end.
+
+    By index, not by stripping copies in a loop: " .. .. .." would copy the text once per run.
+    """
+    if not end:
+        return _strip_leaders(text[::-1], end=True)[::-1]
+    cut = len(text)
     while True:
-        text = text.rstrip() if end else text.lstrip()
-        bare = text.rstrip(_LEADER_CHARS) if end else text.lstrip(_LEADER_CHARS)
-        if len(text) - len(bare) < 2:
-            return text
-        text = bare
+        spaces = cut
+        while spaces and text[spaces - 1].isspace():
+            spaces -= 1
+        dots = spaces
+        while dots and text[dots - 1] in _LEADER_CHARS:
+            dots -= 1
+        if spaces - dots < 2:
+            return text[:spaces]
+        cut = dots
 
 
 # Where a blank form puts two labels on one line: "Name:<tab>D.O.B", "Signed:.....Role.....".
@@ -428,13 +441,13 @@ _SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,})")
 def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
     """Split a line at tabs and dotted lines, but only where a label follows."""
     pieces = _SEGMENT_BREAK.split(text)
-    segments = [pieces[0]]
+    segments = [[pieces[0]]]  # joined once at the end: adding to a string in the loop is quadratic
     for gap, piece in zip(pieces[1::2], pieces[2::2], strict=True):
         if piece.strip() and vocabulary.split(piece):
-            segments.append(piece)
+            segments.append([piece])
         else:
-            segments[-1] += gap + piece
-    return segments
+            segments[-1] += (gap, piece)
+    return ["".join(parts) for parts in segments]
 
 
 @dataclass
