@@ -96,7 +96,7 @@ def parse(raw: bytes, max_bytes: int | None = None) -> InboundEmail:
     if not headers:
         raise MalformedMessage("no header section")
     text, html, attachments = _walk(message)
-    from_name, from_address = parseaddr(_repaired(_first_raw(message, "from")))
+    from_name, from_address = sender_address(_repaired(_first_raw(message, "from")))
     truncated = [f"the {name} header was longer than {MAX_HEADER_CHARS:,} characters; only its beginning was read" for name in dict.fromkeys(cut)]
     text, html = _capped(text, "text", truncated), _capped(html, "HTML", truncated)
     return InboundEmail(
@@ -158,6 +158,25 @@ def _header_text(raw_value: object) -> str:
 
 
 _NO_LINE_BREAKS = str.maketrans("", "", "\r\n")
+
+
+def sender_address(value: str) -> tuple[str, str]:
+    """(display name, address) of a From: field; the address in angle brackets wins.
+
+    ``parseaddr`` takes the first thing that looks like an address, so an unquoted
+    display name written as a directory address (``a.khan@northside-health.example
+    <attacker@evil.example>``) would pass for that address: the mailbox is the one
+    in the last angle brackets, as every mail client shows it. Linear: two scans.
+    """
+    start = value.rfind("<")
+    end = value.find(">", start + 1) if start != -1 else -1
+    if start == -1 or end == -1:
+        return parseaddr(value)
+    address = value[start + 1 : end].strip()
+    if address.lower().startswith("mailto:"):
+        address = address[len("mailto:") :]
+    name = value[:start].strip().strip('"').strip()
+    return name, address
 
 
 def _repaired(value: str) -> str:

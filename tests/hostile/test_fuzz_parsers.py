@@ -44,7 +44,6 @@ DOCUMENTS = settings(FUZZ, max_examples=max(6, FUZZ.max_examples // 5), deadline
 # A timing failure is not shrunk: shrinking would rerun the slow input many times.
 TIMING = settings(FUZZ, phases=[Phase.explicit, Phase.generate], deadline=None, max_examples=max(10, FUZZ.max_examples // 4))
 TODAY = date(2026, 3, 10)
-DEFECT_1 = "issue 12 defect 1: fixed on branch freeze"
 
 # Text with the characters parsers care about, more often than chance would give them.
 INTERESTING = st.sampled_from(list("<>@.:;,-/()[]\"'=?\r\n\t \x00é☒☐✓XxYesNo0123456789") + [
@@ -124,7 +123,6 @@ def test_body_text_of_any_html_is_text_without_closed_scripts(markup: str) -> No
         assert "hidden_words" not in (text or "")
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_1)
 @TIMING
 @given(ATOM)
 @example("<script>")
@@ -189,7 +187,6 @@ def test_clean_phone_gives_digits_from_the_text(text: str) -> None:
         assert set(phone) <= set("+0123456789 ")
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_1)
 @TIMING
 @given(ATOM)
 @example("a")
@@ -198,7 +195,6 @@ def test_clean_email_takes_linear_time(atom: str) -> None:
     assert_linear(normalise.clean_email, atom)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 defect 1 (every byte in linear time): clean_phone backtracks the same way; fixed on branch freeze")
 @TIMING
 @given(ATOM)
 @example("(")
@@ -206,8 +202,6 @@ def test_clean_phone_takes_linear_time(atom: str) -> None:
     assert_linear(normalise.clean_phone, atom)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 defect 1 (every byte in linear time): parse_yes_no's \\s*yes… searched from "
-                   "every position of a whitespace run is quadratic; fixed on branch freeze")
 @TIMING
 @given(ATOM)
 @example("\r")
