@@ -7,7 +7,6 @@ written in an email or a notice.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
 from collections.abc import Iterable, Sequence
@@ -16,9 +15,12 @@ from dataclasses import dataclass
 from escalations.routing.policy import AGENCY_ROLES, PARTNERSHIP_ROLES
 
 CSV_COLUMNS = ("partnership", "agency", "agency_domains", "name", "email", "role", "phone")
+# Optional last column: other names of the agency, ";"-separated ("CSC;Children's Social Care").
+OPTIONAL_COLUMNS = ("agency_aliases",)
+MAX_ALIASES = 20
+MAX_ALIAS_LENGTH = 200
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _DOMAIN = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$")  # "*.nhs.example": its subdomains
-_AGENCY_NOISE = re.compile(r"\b(the|nhs|trust|service|services|department|dept|team)\b")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class ContactEntry:
 class AgencyEntry:
     name: str
     domains: tuple[str, ...]
+    aliases: tuple[str, ...] = ()  # other names it goes by (the CSV's agency_aliases)
 
 
 @dataclass(frozen=True)
@@ -56,15 +59,14 @@ class Directory:
         return None
 
     def agency_named(self, name: str | None) -> AgencyEntry | None:
-        """The agency a notice names, tolerating case, punctuation and small slips; None if unsure."""
+        """The agency a notice names, by its name or an alias, tolerating case, punctuation,
+        abbreviations, word order and small slips; None if unsure (routing/agencies.py)."""
         if not name:
             return None
-        wanted = _agency_key(name)
-        by_key = {_agency_key(a.name): a for a in self.agencies}
-        if wanted in by_key:
-            return by_key[wanted]
-        close = difflib.get_close_matches(wanted, list(by_key), n=2, cutoff=0.85)
-        return by_key[close[0]] if len(close) == 1 else None
+        from escalations.routing.agencies import Names, choose
+
+        match, _ = choose(Names.of(self).score(name))
+        return match.agency if match is not None else None
 
     def contacts_for(self, role: str, agency: AgencyEntry | None = None) -> tuple[ContactEntry, ...]:
         agency_name = agency.name if agency else None
@@ -72,12 +74,6 @@ class Directory:
 
     def is_contact(self, address: str | None) -> bool:
         return bool(address) and any(c.email == address.lower() for c in self.contacts)
-
-
-def _agency_key(name: str) -> str:
-    text = name.lower().replace("&", " and ")
-    text = re.sub(r"[^a-z0-9 ]+", " ", text)
-    return " ".join(_AGENCY_NOISE.sub(" ", text).split())
 
 
 class DirectoryError(Exception):
@@ -97,6 +93,7 @@ class DirectoryRow:
     email: str
     role: str
     phone: str | None
+    agency_aliases: tuple[str, ...] = ()
 
 
 def parse_csv(text: str, partnerships: Iterable[str]) -> list[DirectoryRow]:
@@ -109,6 +106,7 @@ def parse_csv(text: str, partnerships: Iterable[str]) -> list[DirectoryRow]:
     rows: list[DirectoryRow] = []
     problems: list[str] = []
     domains_seen: dict[tuple[str, str], str] = {}
+    names_seen: dict[tuple[str, str], str] = {}  # an agency's name or alias, folded: whose it is
     for number, record in enumerate(reader, start=2):
         row, row_problems = _row(number, record, known)
         problems += row_problems
@@ -118,6 +116,14 @@ def parse_csv(text: str, partnerships: Iterable[str]) -> list[DirectoryRow]:
             owner = domains_seen.setdefault((row.partnership, domain), row.agency or "")
             if owner != row.agency:
                 problems.append(f"row {number}, column agency_domains: {domain} already belongs to {owner}")
+        if row.agency:
+            owner = names_seen.setdefault((row.partnership, _folded(row.agency)), row.agency)
+            if owner != row.agency:
+                problems.append(f"row {number}, column agency: {row.agency!r} is already an alias of {owner}")
+        for alias in row.agency_aliases:
+            owner = names_seen.setdefault((row.partnership, _folded(alias)), row.agency or "")
+            if owner != row.agency:
+                problems.append(f"row {number}, column agency_aliases: {alias!r} already names {owner}")
         rows.append(row)
     if problems:
         raise DirectoryError(problems)
@@ -148,6 +154,14 @@ def _row(number: int, record: dict[str, str | None], known: set[str]) -> tuple[D
         bad("email", f"{values['email']!r} is not an email address")
     if not values["name"]:
         bad("name", "is empty")
+    aliases = tuple(dict.fromkeys(a.strip() for a in (record.get("agency_aliases") or "").split(";") if a.strip()))
+    if aliases and not agency:
+        bad("agency_aliases", "only an agency has aliases (the agency column is empty)")
+    if len(aliases) > MAX_ALIASES:
+        bad("agency_aliases", f"{len(aliases)} aliases; at most {MAX_ALIASES}")
+    for alias in aliases:
+        if len(alias) > MAX_ALIAS_LENGTH:
+            bad("agency_aliases", f"an alias is longer than {MAX_ALIAS_LENGTH} characters")
     if problems:
         return None, problems
     row = DirectoryRow(
@@ -158,14 +172,20 @@ def _row(number: int, record: dict[str, str | None], known: set[str]) -> tuple[D
         email=values["email"].lower(),
         role=values["role"],
         phone=values["phone"] or None,
+        agency_aliases=aliases,
     )
     return row, []
+
+
+def _folded(name: str) -> str:
+    return " ".join("".join(c for c in name.lower() if c.isalnum() or c.isspace()).split())
 
 
 def to_csv(rows: Iterable[DirectoryRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + OPTIONAL_COLUMNS)
     for r in rows:
-        writer.writerow([r.partnership, r.agency or "", ";".join(r.agency_domains), r.name, r.email, r.role, r.phone or ""])
+        writer.writerow([r.partnership, r.agency or "", ";".join(r.agency_domains), r.name, r.email, r.role, r.phone or "",
+                         ";".join(r.agency_aliases)])
     return out.getvalue()

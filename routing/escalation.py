@@ -120,11 +120,13 @@ def decide(
     sender: str | None,
     now: datetime,
     current_stage: int | None = None,
+    parties: Parties | None = None,
 ) -> Decision:
-    """Route a notice: a new case (``current_stage`` None) or the next step of an open one."""
+    """Route a notice: a new case (``current_stage`` None) or the next step of an open one.
+    ``parties``: the two agencies already resolved with all the message's evidence (routing/agencies.py)."""
     reasons: list[Reason] = []
     stage = _stage(policy, notice, current_stage, reasons)
-    parties = parties_for_notice(directory, notice, sender)
+    parties = parties or parties_for_notice(directory, notice, sender)
     reasons.append(_agency_reason("raising", parties.raising, "the sender's email domain or the notice's own agency"))
     reasons.append(_agency_reason("challenged", parties.challenged, "the agency the notice challenges"))
     return route_stage(policy, stage, parties, directory, now, immediate=bool(notice.immediate_risk),

@@ -34,6 +34,7 @@ def current_rows(session: Session, partnership: str | None = None) -> list[Direc
             email=c.email,
             role=c.role,
             phone=c.phone,
+            agency_aliases=tuple(c.agency.aliases or ()) if c.agency else (),
         )
         for c in DirectoryRepository(session).contacts(partnership)
     ]
@@ -58,7 +59,10 @@ def import_rows(session: Session, rows: Sequence[DirectoryRow]) -> None:
         agencies: dict[str, Agency] = {}
         for r in mine:
             if r.agency and r.agency not in agencies:
-                agencies[r.agency] = Agency(partnership=partnership, name=r.agency, domains=list(r.agency_domains))
+                agencies[r.agency] = Agency(partnership=partnership, name=r.agency, domains=list(r.agency_domains), aliases=[])
+            if r.agency:  # the aliases of all the agency's rows, in the order first given
+                known = agencies[r.agency].aliases
+                agencies[r.agency].aliases = known + [a for a in r.agency_aliases if a not in known]
         contacts = [
             (r.agency, Contact(partnership=partnership, name=r.name, email=r.email, role=r.role, phone=r.phone))
             for r in mine
@@ -72,7 +76,7 @@ def load_directory(session: Session, partnership: str) -> tuple[Directory, dict[
     contacts = DirectoryRepository(session).contacts(partnership)
     view = Directory(
         partnership=partnership,
-        agencies=tuple(AgencyEntry(a.name, tuple(a.domains)) for a in agencies if a.domains),
+        agencies=tuple(AgencyEntry(a.name, tuple(a.domains), tuple(a.aliases or ())) for a in agencies if a.domains),
         contacts=tuple(
             ContactEntry(c.name, c.email, c.role, c.agency.name if c.agency else None, c.phone) for c in contacts
         ),
@@ -80,8 +84,8 @@ def load_directory(session: Session, partnership: str) -> tuple[Directory, dict[
     return view, {a.name: a.id for a in agencies}
 
 
-def _key(r: DirectoryRow) -> tuple[str | None, tuple[str, ...], str, str, str, str | None]:
-    return (r.agency, r.agency_domains, r.name, r.email, r.role, r.phone)
+def _key(r: DirectoryRow) -> tuple[str | None, tuple[str, ...], str, str, str, str | None, tuple[str, ...]]:
+    return (r.agency, r.agency_domains, r.name, r.email, r.role, r.phone, r.agency_aliases)
 
 
 def rows_for_export(rows: Iterable[DirectoryRow]) -> list[DirectoryRow]:

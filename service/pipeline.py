@@ -26,9 +26,12 @@ from escalations.intake.notices.reader import Attachment, NoticeDocument, read_n
 from escalations.intake.bounces import Bounce, is_report, read_bounce
 from escalations.intake.screening import BOUNCE_RULES, TEXT_RULES, Screen, Verdict, screen
 from escalations.outbound.compose import Letter, Sender, partnership_context
+from escalations.routing.agencies import Resolution, Sources
+from escalations.routing.agencies import answer as agency_answer
+from escalations.routing.agencies import resolve as resolve_agencies
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import decide
-from escalations.routing.escalation import parties_for_notice
+from escalations.routing.escalation import Parties
 from escalations.routing.matching import (
     CONFIDENT_NAME,
     OpenCase,
@@ -131,6 +134,8 @@ class Apply:
         self.sender_address = prepared.mail.from_address
         self.authentication = prepared.authentication
         self._authentication_recorded = False
+        self._resolved: tuple[int, tuple[Resolution, Resolution]] | None = None
+        self._resolutions_recorded: set[tuple[int, str]] = set()
 
     def run(self) -> None:
         if self.p.verdict is not None:
@@ -315,15 +320,15 @@ class Apply:
                 return self._follow_up(case, "same-subject", match.reason, checked=True, notice=self.p.notice)
         case = self.actions.open_case(policy, self.p.notice, self.sender_address, choice.rule, choice.reason, self._document_hash())
         missing = self._missing(policy)
-        if missing:
-            return self._await_information(case, policy, missing)
+        question = self._agency_question(case, directory) if self.p.notice.has_content else None
+        if missing or question:
+            return self._await_information(case, policy, missing, question)
         self._route(case, policy, directory, agency_ids, current_stage=None)
         self._finish(InboundStatus.PROCESSED, "new-notice", f"case {case.reference} opened and routed", case)
 
     def _same_subject(self, policy: Policy, directory: Directory) -> SubjectMatch:
         """Layer 3: an open case about the same person between the same two agencies."""
-        parties = parties_for_notice(directory, self.p.notice, self.sender_address)
-        agencies = frozenset(a.name for a in (parties.raising, parties.challenged) if a is not None)
+        agencies = frozenset(r.agency.name for r in self._agencies(None, directory) if r.agency is not None)
         open_cases = [
             OpenCase(reference, subject.get("name"), date.fromisoformat(subject["dob"]) if subject.get("dob") else None, between)
             for reference, subject, between in self.cases.open_subjects(policy.id)
@@ -441,16 +446,23 @@ class Apply:
         return True
 
     def _information_received(self, case: Case, policy: Policy, view: CaseView, notice: Notice) -> None:
-        if not notice.has_content:
+        """A reply to "more information needed": its details are added to the held notice (the
+        latest, which holds every earlier answer); an answer to the numbered agency question is read
+        against the list that was sent. Routed once nothing is missing, from the stage the notice names."""
+        picked = self._agency_answer(case, view)
+        if not notice.has_content and picked is None:
             return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}, still waiting for the notice", case)
-        earlier = self.cases.first_notice(case.id)
+        earlier = self.cases.latest_notice(case.id)
         if earlier is not None:
-            notice = Notice.from_json(earlier).updated_with(notice)
-        self.p = Prepared(self.p.mail, None, notice, self.p.notice_files)
+            notice = Notice.from_json(earlier).updated_with(notice) if notice.has_content else Notice.from_json(earlier)
+        if picked is not None:
+            notice.challenged.agency = picked
+        self.p = Prepared(self.p.mail, None, notice, self.p.notice_files, authentication=self.p.authentication)
         self.actions.add_notice(case, notice)
         missing = self._missing(policy)
-        if missing:
-            return self._await_information(case, policy, missing)
+        question = self._agency_question(case, view.directory) if notice.has_content else None
+        if missing or question:
+            return self._await_information(case, policy, missing, question)
         case.state = CaseState.OPEN
         self._route(case, policy, view.directory, view.agency_ids, current_stage=None)
         self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
@@ -490,14 +502,19 @@ class Apply:
 
     # -- writing ---------------------------------------------------------------
 
-    def _await_information(self, case: Case, policy: Policy, problems: list[str]) -> None:
+    def _await_information(self, case: Case, policy: Policy, problems: list[str], question: dict | None = None) -> None:
         case.state = CaseState.AWAITING_INFORMATION
         case.updated_at = self.now
-        self.actions.event(case, "decision", "awaiting-information", "the notice cannot be routed yet: " + " ".join(problems))
-        self._information_needed(policy, case, problems)
+        asked = problems + ([question["ask"]] if question else [])
+        self.actions.event(case, "decision", "awaiting-information", "the notice cannot be routed yet: " + " ".join(asked))
+        if question is not None:
+            # The list as sent: a later directory change must not shift what "2" means.
+            self.actions.event(case, "decision", QUESTION_RULE, f"asked which agency is challenged, from a numbered list of {len(question['options'])}",
+                               data={"options": list(question["options"])})
+        self._information_needed(policy, case, problems, question)
         self._finish(InboundStatus.PROCESSED, "awaiting-information", f"case {case.reference} waits for information", case)
 
-    def _information_needed(self, policy: Policy, case: Case | None, problems: list[str]) -> None:
+    def _information_needed(self, policy: Policy, case: Case | None, problems: list[str], question: dict | None = None) -> None:
         if not self.sender_address:
             return
         reference = case.reference if case else None
@@ -508,12 +525,72 @@ class Apply:
             "reference": reference,
             "partnership": partnership_context(policy),
             "problems": problems,
+            "question": question,
             "subject_word": "child" if policy.protects == ("child",) else ("adult" if policy.protects == ("adult",) else "child or adult"),
         }
         self.actions.queue(case, policy, letter, context)
 
+    def _agencies(self, case: Case | None, directory: Directory) -> tuple[Resolution, Resolution]:
+        """Both agencies, from everything this message says (routing/agencies.py); each resolution
+        goes on the case's timeline once, with its evidence."""
+        notice = self.p.notice
+        if self._resolved is None or self._resolved[0] != id(notice):
+            sources = Sources(
+                raising_field=notice.raised_by.agency,
+                challenged_field=notice.challenged.agency,
+                raising_lines=tuple(t for t in (notice.raised_by.role, notice.raised_by.name, notice.signed.role) if t),
+                challenged_lines=tuple(t for t in (notice.challenged.role, notice.challenged.name) if t),
+                sender=self.sender_address,
+                copied=tuple(self.p.mail.to) + tuple(self.p.mail.cc),
+                body=own_words(body_text(self.p.mail)),
+            )
+            self._resolved = (id(notice), resolve_agencies(directory, sources))
+        resolutions = self._resolved[1]
+        if case is not None:
+            for resolution in resolutions:
+                key = (id(notice), resolution.side)
+                if key not in self._resolutions_recorded:
+                    self._resolutions_recorded.add(key)
+                    outcome = "" if resolution.agency else (":ambiguous" if resolution.ambiguous else ":unknown")
+                    self.actions.event(case, "decision", f"agency:{resolution.side}{outcome}", resolution.describe(), data=resolution.to_json())
+        return resolutions
+
+    def _agency_question(self, case: Case, directory: Directory) -> dict | None:
+        """Ask, don't guess: when the challenged agency is not one directory agency, the question to
+        ask with the partnership's agencies (not the sender's own) as a numbered list."""
+        raising, challenged = self._agencies(case, directory)
+        if challenged.agency is not None:
+            return None
+        options = sorted(a.name for a in directory.agencies if raising.agency is None or a.name != raising.agency.name)
+        if not options:
+            return None
+        if challenged.ambiguous:
+            why = f"The notice could mean {' or '.join(challenged.ambiguous)}."
+        elif challenged.unknown:
+            why = f"We could not find \"{challenged.unknown[:80]}\" among the partnership's agencies."
+        else:
+            why = "The notice does not say."
+        return {"field": "challenged.agency", "ask": "Which agency is your disagreement with? " + why, "why": why, "options": options}
+
+    def _agency_answer(self, case: Case, view: CaseView) -> str | None:
+        """The agency a reply picks from the numbered list sent to it (None: no question, or no answer)."""
+        asked = self.cases.latest_event_data(case.id, QUESTION_RULE)
+        if not asked or not asked.get("options"):
+            return None
+        picked, how = agency_answer(own_words(body_text(self.p.mail)), list(asked["options"]), view.directory)
+        if picked is not None:
+            self.actions.event(case, "inbound", "answer:challenged-agency", f"the reply names the challenged agency {picked}: {how}",
+                               data={"agency": picked, "how": how})
+        return picked
+
     def _route(self, case: Case, policy: Policy, directory: Directory, agency_ids: dict[str, int], current_stage: int | None) -> None:
-        decision = decide(policy, self.p.notice, directory, self.sender_address, self.now, current_stage)
+        raising, challenged = self._agencies(case, directory)
+        parties = Parties(raising.agency, challenged.agency, self.sender_address)
+        if current_stage is not None and challenged.agency is None and case.challenged_agency_id is not None:
+            # A further notice that does not name the other side again: the case's own challenged agency stays.
+            known = {i: name for name, i in agency_ids.items()}
+            parties = Parties(raising.agency, next((a for a in directory.agencies if a.name == known.get(case.challenged_agency_id)), None), self.sender_address)
+        decision = decide(policy, self.p.notice, directory, self.sender_address, self.now, current_stage, parties=parties)
         if current_stage is not None:
             self.actions.meet(case, lambda d: d.stage == current_stage and d.kind in RESPONSE_KINDS, "a further notice moved the case on")
         self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, self.p.notice_files)
@@ -548,6 +625,8 @@ def _value_at(values: dict, path: str) -> object:
             return None
     return current
 
+
+QUESTION_RULE = "question:challenged-agency"  # its data: the numbered list of agencies as sent
 
 # Problems that hold a notice even when its required fields are there.
 HOLDING_FIELDS = ("immediate_risk", "subject.kind")

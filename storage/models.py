@@ -311,6 +311,8 @@ class Agency(Base):
     partnership: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
     domains: Mapped[list[Any]]
+    # Other names it goes by (the directory CSV's agency_aliases); None on rows from before migration 0007.
+    aliases: Mapped[list[Any] | None] = mapped_column(JSON)
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="agency", order_by="Contact.id")
 

@@ -224,6 +224,20 @@ class CaseRepository(_Repository):
             select(NoticeRecord).where(NoticeRecord.case_id == case_id).order_by(NoticeRecord.id).limit(1)
         ).first()
 
+    def latest_notice(self, case_id: int) -> dict[str, Any] | None:
+        """The canonical JSON of the last notice recorded for a case (a held notice with every answer so far)."""
+        record = self.session.scalars(
+            select(NoticeRecord).where(NoticeRecord.case_id == case_id).order_by(NoticeRecord.id.desc()).limit(1)
+        ).first()
+        return record.data if record is not None else None
+
+    def latest_event_data(self, case_id: int, rule: str) -> dict[str, Any] | None:
+        """The data of the case's last event with this rule (what was asked, say)."""
+        event = self.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.rule == rule).order_by(CaseEvent.id.desc()).limit(1)
+        ).first()
+        return event.data if event is not None else None
+
     def first_notice(self, case_id: int) -> dict[str, Any] | None:
         """The canonical JSON of the first notice read for a case."""
         record = self.first_notice_record(case_id)
@@ -386,6 +400,7 @@ class DirectoryRepository(_Repository):
         for agency in agencies:
             if agency.name in existing:
                 existing[agency.name].domains = list(agency.domains)
+                existing[agency.name].aliases = list(agency.aliases or [])
             else:
                 self.session.add(agency)
                 existing[agency.name] = agency

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from escalations.storage.engine import make_engine
 from escalations.storage.migrate import upgrade
-from escalations.storage.models import Case, CaseEvent, InboundMessage, NoticeRecord
+from escalations.storage.models import Agency, Case, CaseEvent, InboundMessage, NoticeRecord
 
 
 def test_upgrade_from_the_first_schema_keeps_data(database_url: str) -> None:
@@ -25,6 +25,7 @@ def test_upgrade_from_the_first_schema_keeps_data(database_url: str) -> None:
                 "VALUES (1, '2026-03-10 10:00:00+00', 'inbound', 'new-notice', 'opened', 1, '{}')"))
             conn.execute(text(
                 "INSERT INTO notices (case_id, inbound_id, data, read_at) VALUES (1, 1, '{}', '2026-03-10 10:00:00+00')"))
+            conn.execute(text("INSERT INTO agencies (id, partnership, name, domains) VALUES (7, 'salford', 'Salford Police', '[\"police.salford.example\"]')"))
         upgrade(engine)
         with engine.connect() as conn:
             counts = [conn.execute(select(func.count()).select_from(m)).scalar() for m in (Case, InboundMessage, CaseEvent, NoticeRecord)]
@@ -32,6 +33,8 @@ def test_upgrade_from_the_first_schema_keeps_data(database_url: str) -> None:
             assert conn.execute(select(InboundMessage.raw, InboundMessage.case_id)).one() == (b"abc", 1)
             # 0006: the SMTP client and the authentication result, empty for mail taken before.
             assert conn.execute(select(InboundMessage.peer_ip, InboundMessage.helo, InboundMessage.authentication)).one() == (None, None, None)
+            # 0007: an agency from before has no aliases (NULL), and keeps its name and domains.
+            assert conn.execute(select(Agency.name, Agency.domains, Agency.aliases)).one() == ("Salford Police", ["police.salford.example"], None)
             if engine.dialect.name == "sqlite":
                 assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

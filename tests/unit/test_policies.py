@@ -36,7 +36,7 @@ from escalations.routing.policy import (
 
 IDS = ("bury-children", "salford", "barnet", "bury-adults", "bnes")
 SAME_DAY = Timescale.parse("same working day")
-CSV_HEADER = ["partnership", "agency", "agency_domains", "name", "email", "role", "phone"]
+CSV_HEADER = ["partnership", "agency", "agency_domains", "name", "email", "role", "phone", "agency_aliases"]
 
 
 @pytest.fixture(scope="module")
