@@ -9,7 +9,7 @@ from importlib.resources import as_file, files
 
 import docx
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from escalations.intake.notices.docx_reader import (
@@ -192,7 +192,10 @@ def test_a_slip_in_a_label_never_names_another_field(entry, data):
     slipped = data.draw(
         st.sampled_from([word[:k] + word[k + 1 :], word[:k] + "q" + word[k + 1 :], word[::-1]])
     )
-    found = EVERY_FIELD.match(" ".join([*words[:at], slipped, *words[at + 1 :]]))
+    text = " ".join([*words[:at], slipped, *words[at + 1 :]])
+    # A slip that spells another field's own label exactly ("Dates" less its "s" is "Date") is that label.
+    assume(text not in {normalise_label(other) for other_field, other in ALL_LABELS if other_field != field})
+    found = EVERY_FIELD.match(text)
     assert found in (field, None)
 
 
