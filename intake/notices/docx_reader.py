@@ -32,9 +32,11 @@ from escalations.intake.notices.docx_tables import TableReader
 from escalations.intake.notices.fields import (
     EVERY_FIELD,
     LabelledValue,
+    GENERIC,
     Line,
     Vocabulary,
     labelled_values,
+    resolve_scopes,
 )
 from escalations.intake.notices.wordml import Cell, Control, Paragraph, Table, TextBox
 
@@ -220,7 +222,8 @@ class _Reading:
     def result(self) -> list[LabelledValue]:
         """Everything found; a named control's answer only where the layout did not give it."""
         given = {self._key(value) for value in self.found}
-        return self.found + [value for value in self.controls if self._key(value) not in given]
+        controls = [value for value in self.controls if self._key(value) not in given]
+        return resolve_scopes(self.found + controls, self.vocabulary)
 
     def _key(self, value: LabelledValue) -> tuple[str | None, str]:
         return self.vocabulary.match(value.label), " ".join(value.value.split()).casefold()
@@ -232,6 +235,8 @@ _KINDS = {Paragraph: "paragraph", Table: "table", TextBox: "text box", Control: 
 def _control_values(control: Control, source: str, vocabulary: Vocabulary) -> list[LabelledValue]:
     """A content control tagged or titled with a field ("subject.dob", "Date of birth")."""
     for name in control.names:
-        if vocabulary.match(name) and control.text:
-            return [LabelledValue(name, control.text, f"{source} '{name}'")]
+        found = vocabulary.classify(name)
+        path = vocabulary.match(name)
+        if path and not path.startswith(GENERIC) and control.text:
+            return [LabelledValue(name, control.text, f"{source} '{name}'", path, found.rule)]
     return []

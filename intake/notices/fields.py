@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from escalations.intake.notices import labels as meaning
+from escalations.intake.notices.labels import Classification
 from escalations.intake.notices.normalise import (
     clean_email,
     has_boxes,
@@ -198,6 +200,8 @@ _BARE_CHECKS: dict[str, Callable[[str], object]] = {
 _SHORTEST_SLIP = 5  # letters: a word this long may be misspelt and still be the label's
 _LONG_WORD = 9  # letters: a word this long may carry two slips
 _LONGEST_LABEL = 150
+_CACHE = 4096  # classified label texts kept per vocabulary
+GENERIC = "generic."  # a generic label's path prefix before its section places it
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,14 @@ class LabelledValue:
     label: str
     value: str
     source: str  # e.g. "docx table 1 row 3", "docx paragraph 12", "email body line 4"
+    # The field the label gave and the rule that decided it ("synonyms:challenged-agency",
+    # "section:raiser", "vocabulary", "form-label"), once ``resolve_scopes`` has placed it.
+    # ``None`` rule: not yet placed (the label is matched again when the notice is filled).
+    path: str | None = field(default=None, compare=False)
+    rule: str | None = field(default=None, compare=False)
+
+
+HEADING_VALUE = ""  # a section heading's marker in the values: ``rule`` "section:…", no value
 
 
 @dataclass(frozen=True)
@@ -228,8 +240,10 @@ def normalise_label(text: str) -> str:
 class Vocabulary:
     """Labels by field path, indexed for exact, tolerant and "Label value" matching."""
 
-    def __init__(self, labels: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, labels: Mapping[str, Iterable[str]], own: Iterable[str] = ()) -> None:
         self.labels = {path: tuple(words) for path, words in labels.items()}
+        self._own = frozenset(own)  # normalised wordings a form profile gave
+        self._classified: dict[str, Classification] = {}
         self._exact = {
             normalise_label(label): path for path, words in self.labels.items() for label in words
         }
@@ -255,9 +269,49 @@ class Vocabulary:
         }
         for path, words in added.items():
             merged.setdefault(path, []).extend(words)
-        return Vocabulary(merged)
+        return Vocabulary(merged, self._own | taken)
 
     def match(self, text: str) -> str | None:
+        """The field path ``text`` labels: by its wording, else by its meaning (``labels``).
+
+        A generic label ("Name", "Organisation") gives ``generic.<attribute>`` or its
+        default field (``Email``: the raiser's); ``resolve_scopes`` places it by section.
+        A label asking for several things gives their paths joined by "+".
+        """
+        found = self.classify(text)
+        if found.path:
+            return found.path
+        if found.parts:
+            return "+".join(found.parts)
+        if found.attribute and found.side is None:
+            return meaning.GENERIC_DEFAULTS.get(found.attribute, GENERIC + found.attribute)
+        return None
+
+    def classify(self, text: str) -> Classification:
+        """What ``text`` labels and which rule said so; cached, as readers ask about every line."""
+        if len(text) > _LONGEST_LABEL:
+            return meaning.UNKNOWN
+        cached = self._classified.get(text)
+        if cached is None:
+            if len(self._classified) > _CACHE:
+                self._classified.clear()
+            cached = self._classified[text] = self._classify(text)
+        return cached
+
+    def _classify(self, text: str) -> Classification:
+        if text.strip() in self.labels:
+            return Classification(text.strip(), "field-path")
+        exact = self._worded(text)
+        by_meaning = meaning.classify(text)
+        if exact is None:
+            return by_meaning
+        if normalise_label(text) in self._own:
+            return Classification(exact, "form-label")
+        if by_meaning.attribute and by_meaning.side is None:  # "Email", "Role": a section may own it
+            return Classification(exact, "vocabulary", None, by_meaning.attribute, by_meaning.heading)
+        return Classification(exact, "vocabulary", by_meaning.side, by_meaning.attribute, by_meaning.heading)
+
+    def _worded(self, text: str) -> str | None:
         """The field path ``text`` labels, allowing for a small spelling slip.
 
         A slip keeps the label's words but one, and that one is misspelt, not
@@ -294,8 +348,8 @@ class Vocabulary:
             return None
         if path := self.match(stripped):
             return path, _tidy_label(stripped), ""
-        for separator in re.finditer(r"[:?]", stripped[: _LONGEST_LABEL + 1]):
-            label = stripped[: separator.end()]
+        for separator in re.finditer(r"[:?\t]", stripped[: _LONGEST_LABEL + 1]):
+            label = stripped[: separator.end()].rstrip("\t")
             if path := self.match(label):
                 return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
         return self._bare(stripped)
@@ -398,7 +452,7 @@ def _strip_leaders(text: str, *, end: bool) -> str:
 
 
 # Where a blank form puts two labels on one line: "Name:<tab>D.O.B", "Signed:.....Role.....".
-_SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,})")
+_SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,}| {3,}|\u00a0{2,})")
 
 
 def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
@@ -437,6 +491,51 @@ class _Open:
         return [LabelledValue(self.label, text, self.source)] if text else []
 
 
+def heading_marker(text: str, source: str) -> LabelledValue:
+    """A section heading's place among the values, for ``resolve_scopes``."""
+    return LabelledValue(text.strip(), HEADING_VALUE, source, None, "heading")
+
+
+def is_heading(text: str, vocabulary: Vocabulary) -> bool:
+    stripped = text.strip()
+    return bool(stripped) and len(stripped) <= _LONGEST_LABEL and vocabulary.classify(stripped).heading
+
+
+def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> list[LabelledValue]:
+    """Each value with its field and rule, generic labels placed by the section they are in.
+
+    A section heading ("Section 3: Details of the agency you disagree with") or a label
+    naming a side ("Your name", "Signed") opens that side's section; a label of the
+    notice's other fields ("Details of the disagreement") closes it. In a section,
+    "Name", "Organisation", "Role"… are that side's; outside one, a generic label keeps
+    its default field where it has one ("Email": the raiser's) and is unknown where not.
+    Heading markers are dropped. Values already placed (form fields, content controls)
+    are kept as they are.
+    """
+    scope: str | None = None
+    placed: list[LabelledValue] = []
+    for value in values:
+        if value.rule == "heading" and value.value == HEADING_VALUE:
+            scope = vocabulary.classify(value.label).side
+            continue
+        if value.rule is not None:
+            placed.append(value)
+            continue
+        found = vocabulary.classify(value.label)
+        if found.path is None and not found.parts and value.value:  # "Child:" was read as a label
+            found = vocabulary.classify(value.label + ":")
+        generic = bool(found.attribute) and found.side is None and found.rule != "form-label"
+        if found.side:
+            scope = found.side
+        elif found.path and not generic and "+" not in found.path:
+            scope = None
+        if generic:
+            found = meaning.scoped(found, scope)
+        path = found.path or ("+".join(found.parts) if found.parts else None)
+        placed.append(LabelledValue(value.label, value.value, value.source, path, found.rule))
+    return placed
+
+
 def labelled_values(
     lines: Iterable[Line], *, blank_ends: bool = False, vocabulary: Vocabulary = EVERY_FIELD
 ) -> list[LabelledValue]:
@@ -450,9 +549,16 @@ def labelled_values(
     waiting: _Open | None = None
     for line in lines:
         entries, lead = _entries(line.text, vocabulary)
+        before = waiting
+        taken = len(before.parts) if before else 0
         if waiting and _answer_ends(waiting, line, bool(entries), lead, blank_ends):
             found += waiting.answer()
             waiting = None
+        taken = bool(before) and len(before.parts) > taken  # the line answered the label above
+        if not taken and (entries and not entries[0][2] or not entries and lead) and is_heading(line.text, vocabulary):
+            found.append(heading_marker(line.text, line.source))
+            if not entries:
+                continue
         found += [LabelledValue(label, value, line.source) for _, label, value in entries if value]
         if entries and not entries[-1][2]:
             waiting = _Open(entries[-1][0], entries[-1][1], line.source)
