@@ -80,10 +80,20 @@ def body_text(mail: InboundEmail) -> str | None:
     if mail.text:
         return mail.text
     if mail.html:
-        text = re.sub(r"(?is)<(script|style).*?</\1>", " ", mail.html)
-        text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", text)
-        return html.unescape(re.sub(r"<[^>]+>", " ", text))
+        return html_text(mail.html)
     return None
+
+
+def html_text(markup: str) -> str:
+    """HTML as the lines it shows: the source's own line breaks are spaces (Outlook wraps its
+    HTML at 76 characters), blocks end lines, and table cells are separated by tabs, so a
+    label cell and its answer cell read as "Label<tab>answer"."""
+    text = re.sub(r"(?is)<(script|style).*?</\1>", " ", markup)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>|</h[1-6]>|</table>", "\n", text)
+    text = re.sub(r"(?i)</t[dh]>", "\t", text)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text)).replace("\xa0", " ")
+    return "\n".join(re.sub(r" {2,}", " ", line).strip(" \t") for line in text.split("\n"))
 
 
 def _headers(message: Message) -> dict[str, str]:

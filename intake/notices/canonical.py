@@ -99,9 +99,10 @@ def fill(notice: Notice, values: list[LabelledValue], vocabulary: Vocabulary) ->
                     continue
                 found.setdefault(part, []).append((item, value.source))
                 notice.readings.setdefault(part, []).append(_reading(value, rule_name))
+    named = "raised_by.name" in found  # the signatory is the raiser only when nothing else names one
     for part, items in fallbacks.items():
         signature = items[0][3] == "fallback:signature"
-        if part not in found and not (signature and "raised_by.name" in found):
+        if part not in found and not (signature and named):
             found[part] = [(item, source) for item, source, _, _ in items[:1]]
             item, source, label, rule_name = items[0]
             notice.readings.setdefault(part, []).append(f"'{label}' ({rule_name}) in {source}")
