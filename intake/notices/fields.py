@@ -244,6 +244,7 @@ class Vocabulary:
         self.labels = {path: tuple(words) for path, words in labels.items()}
         self._own = frozenset(own)  # normalised wordings a form profile gave
         self._classified: dict[str, Classification] = {}
+        self._written: list[str] | None = None
         self._exact = {
             normalise_label(label): path for path, words in self.labels.items() for label in words
         }
@@ -310,6 +311,16 @@ class Vocabulary:
         if by_meaning.attribute and by_meaning.side is None:  # "Email", "Role": a section may own it
             return Classification(exact, "vocabulary", None, by_meaning.attribute, by_meaning.heading)
         return Classification(exact, "vocabulary", by_meaning.side, by_meaning.attribute, by_meaning.heading)
+
+    def worded_at(self, text: str, start: int) -> int | None:
+        """Where the longest wording of this vocabulary, as written, ends if ``text`` has it at ``start``."""
+        if self._written is None:
+            self._written = sorted({w.casefold() for words in self.labels.values() for w in words}, key=len, reverse=True)
+        window = text[start : start + _LONGEST_LABEL].casefold()
+        for wording in self._written:
+            if len(wording) > 3 and window.startswith(wording):
+                return start + len(wording)
+        return None
 
     def _worded(self, text: str) -> str | None:
         """The field path ``text`` labels, allowing for a small spelling slip.
@@ -536,6 +547,66 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
     return placed
 
 
+# A table LibreOffice flattened into one paragraph ("Child's full nameSam SmithDate of
+# birth3rd September 2019Your nameBen Osei…"): where a word runs into the next with no
+# space, a label may begin or end.
+_GLUE = re.compile(r"(?<=[a-z0-9?)’'.])(?=[A-Z☐☒])|(?<=[a-z?])(?=\d)")
+_PROMPTS = ("Click or tap here to enter text.", "Click here to enter text.", "Click or tap to enter a date.",
+            "Click here to enter a date.", "Choose an item.")
+_GLUED_LABELS = 3  # a line is read as a flattened table only with this many labels run in
+_LONGEST_GLUED = 20_000
+
+
+def unglued(text: str, vocabulary: Vocabulary) -> list[str] | None:
+    """The "Label: value" lines of a table flattened into one line, or ``None`` if it is not one.
+
+    A label must start where one word runs into the next (or at the line's start) and end
+    where its answer runs on the same way; the longest such label wins. Read only where
+    at least ``_GLUED_LABELS`` labels are found: a name like "McDonald" is one joint, not three.
+    """
+    if len(text) > _LONGEST_GLUED:
+        return None
+    joints = [0, *[match.start() for match in _GLUE.finditer(text)]]
+    if len(joints) <= _GLUED_LABELS:
+        return None
+    starts: list[tuple[int, int]] = []  # (label start, label end)
+    at = 0
+    while at < len(joints):
+        start = joints[at]
+        if starts and start < starts[-1][1]:
+            at += 1
+            continue
+        ends = [end for end in joints[at + 1 : at + 8] if end - start <= _LONGEST_LABEL]
+        label_end = next((end for end in reversed(ends) if _glued_label(text[start:end], vocabulary)), None)
+        worded = vocabulary.worded_at(text, start)  # "Your emaila.khan@…": no joint after it
+        if worded is not None:  # a wording as written is surer than a joint
+            label_end = worded
+        if label_end is not None:
+            starts.append((start, label_end))
+        at += 1
+    if len(starts) < _GLUED_LABELS:
+        return None
+    pieces = []
+    for number, (start, end) in enumerate(starts):
+        stop = starts[number + 1][0] if number + 1 < len(starts) else len(text)
+        if text.startswith("(", end) and 0 < (close := text.find(")", end, stop)) - end <= 40:
+            end = close + 1  # "Nature of disagreement(tick all that apply)": the label's aside
+        label = text[start:end].rstrip(" :")
+        value = text[end:stop]
+        for prompt in _PROMPTS:  # a content control's prompt, left as text by the conversion
+            value = value.replace(prompt, "")
+        pieces.append(f"{label}: {value.strip()}")
+    lead = text[: starts[0][0]].strip()
+    return ([lead] if lead else []) + pieces
+
+
+def _glued_label(text: str, vocabulary: Vocabulary) -> bool:
+    if text[-1:].isdigit():
+        return False
+    path = vocabulary.match(text)
+    return bool(path) and not path.startswith(GENERIC)
+
+
 def labelled_values(
     lines: Iterable[Line], *, blank_ends: bool = False, vocabulary: Vocabulary = EVERY_FIELD
 ) -> list[LabelledValue]:
@@ -547,7 +618,7 @@ def labelled_values(
     """
     found: list[LabelledValue] = []
     waiting: _Open | None = None
-    for line in lines:
+    for line in _with_tables_unglued(lines, vocabulary):
         entries, lead = _entries(line.text, vocabulary)
         before = waiting
         taken = len(before.parts) if before else 0
@@ -562,7 +633,28 @@ def labelled_values(
         found += [LabelledValue(label, value, line.source) for _, label, value in entries if value]
         if entries and not entries[-1][2]:
             waiting = _Open(entries[-1][0], entries[-1][1], line.source)
+        elif entries and entries[-1][0] in TICK_LISTS and has_boxes(entries[-1][2]):
+            # "Nature of disagreement: ☒ Level of need" and more boxes on the lines below
+            found.pop()
+            waiting = _Open(entries[-1][0], entries[-1][1], line.source, [entries[-1][2]])
     return found + (waiting.answer() if waiting else [])
+
+
+def _with_tables_unglued(lines: Iterable[Line], vocabulary: Vocabulary) -> Iterable[Line]:
+    """The lines, with each paragraph that is a flattened table read as its "Label: value" lines."""
+    group: list[Line] = []
+    for line in [*lines, None]:
+        if group and (line is None or line.source != group[0].source):
+            text = "\n".join(member.text for member in group)
+            pieces = unglued(text, vocabulary) if len(text) > 40 else None
+            if pieces is None:
+                yield from group
+            else:
+                for piece in pieces:
+                    yield from (Line(part, group[0].source, group[0].ends_answer) for part in piece.split("\n"))
+            group = []
+        if line is not None:
+            group.append(line)
 
 
 def _answer_ends(waiting: _Open, line: Line, labelled: bool, lead: str, blank_ends: bool) -> bool:

@@ -228,6 +228,8 @@ def _ticked_text(text: str) -> str:
 def _ticked_items(text: str) -> list[tuple[str, bool]]:
     """Pair each box with its wording: boxes lead ("☒ Yes") or trail ("Yes ☒") the words."""
     parts = [part.strip() for part in re.split(f"([{_BOXES}])", text)]
+    if parts and parts[0].startswith("(") and parts[0].endswith(")") and len(parts[0]) <= 40:
+        parts[0] = ""  # "(tick all that apply) ☒ Level of need ☐ …": the label's own aside
     if parts and not parts[0]:  # the text opens with a box: each box owns the words after it
         return [(parts[i + 1], parts[i] in TICKED) for i in range(1, len(parts) - 1, 2)]
     return [(parts[i - 1], parts[i] in TICKED) for i in range(1, len(parts), 2)]
