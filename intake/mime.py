@@ -93,7 +93,8 @@ def html_text(markup: str) -> str:
     text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>|</h[1-6]>|</table>", "\n", text)
     text = re.sub(r"(?i)</t[dh]>", "\t", text)
     text = html.unescape(re.sub(r"<[^>]+>", " ", text)).replace("\xa0", " ")
-    return "\n".join(re.sub(r" {2,}", " ", line).strip(" \t") for line in text.split("\n"))
+    lines = (re.sub(r"\t ", "\t", re.sub(r" {2,}", " ", line)).strip(" \t") for line in text.split("\n"))
+    return "\n".join(lines)
 
 
 def _headers(message: Message) -> dict[str, str]:

@@ -82,14 +82,13 @@ def _add(cls: str, words: str) -> None:
 _add("subj", "child young yp cyp adult serviceuser individual patient resident pupil "
      "baby infant subject client student learner family")
 _add("person", "person people")
-_add("agency", "agency organisation organization service team department provider "
-     "body partner setting school trust")
+_add("agency", "agency organisation organization service team department provider")
 _add("prof", "professional practitioner worker colleague staff")
-_add("roleword", "referrer manager lead officer nurse visitor")
+_add("roleword", "manager lead")
 _add("challenge", "disagree disagreeing disagreement challenge challenging challenged dispute "
      "disputing against receiving responding other")
 _add("escalate", "escalate escalating escalated")
-_add("raise", "raising raised referring reporting originating initiating requesting completing "
+_add("raise", "referrer raising raised referring reporting originating initiating requesting completing "
      "completed submitting making")
 _add("your", "your my i me you yours")
 _add("their", "their them they")
@@ -109,7 +108,7 @@ _add("stage", "stage step level tier")
 _add("risk", "risk harm danger")
 _add("urgent", "immediate imminent urgent significant")
 _add("outcome", "outcome outcomes resolution result")
-_add("seek", "seek seeking sought desired want like hope wish expected proposed")
+_add("seek", "seek seeking sought desired want like hope hoping wish expected proposed looking")
 _add("attempt", "attempt attempts action actions steps done tried")
 _add("copy", "copy copies copied cc")
 _add("ref", "reference ref")
@@ -120,7 +119,7 @@ _add("@", "of the for to by with in at on about is are was were this that which 
      "whom please give state enter provide an and or if any being been has have do does did "
      "being from being here below above its it his her s d o full print own involved concerned "
      "form notice escalation would could should can will so far taken resolve resolved already "
-     "yet currently current where how them txt fld field text box")
+     "yet currently current where how them txt fld field text box reached else")
 
 
 # Spelling slips a label may carry in a word of five letters or more.
@@ -242,6 +241,9 @@ def _composite(words: list[str], asides: list[list[str]]):  # type: ignore[no-un
     return parts
 
 
+_ATTRIBUTE_WORDS = {"name", "dob", "role", "email", "phone"}
+_ROLE_ALONE = {"prof", "roleword", "@"}
+_GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date"}
 _PARTY = {"agency", "prof", "roleword", "person", "name", "role", "their", "decision", "letter", "subj"}
 
 
@@ -276,8 +278,8 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         return RAISER, "raiser"
     if "sign" in every:
         return SIGNED, "signed"
-    if "prof" in every or "roleword" in every:
-        return RAISER, "role-word"
+    if ("prof" in every or "roleword" in every) and (every & _ATTRIBUTE_WORDS or every <= _ROLE_ALONE):
+        return RAISER, "role-word"  # "Lead professional", "Manager's name"; not "Team Manager"
     if "subj" in every or "person" in every:
         return SUBJECT, "subject"
     return None, ""
@@ -332,7 +334,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
     if side is None:
-        if attribute:  # "Name", "Organisation", "Email": whose depends on the section
+        if attribute and found <= _GENERIC:  # "Name", "Organisation", "Email": whose depends on the section
             return Classification(None, "generic", None, attribute)
         if "details" in found or "challenge" in found:  # a heading about the dispute itself
             return Classification(None, "section:none", None, None, heading=True)
@@ -343,7 +345,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         elif side in (RAISER, CHALLENGED) and found & {"prof", "roleword", "person"} and "details" not in found:
             attribute = "name"  # "Practitioner you disagree with", "Referrer", "Completed by"
         elif side == RAISER and "raise" in found and "details" not in found and "your" not in found \
-                and {"completed", "completing", "raised"} & set(words):
+                and {"completed", "completing", "raised", "referrer"} & set(words):
             attribute = "name"  # "Raised by", "Completed by"
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"
