@@ -24,7 +24,11 @@ Refused = dict[str, tuple[int, str]]
 
 
 class DeliveryError(Exception):
-    """The message was not delivered."""
+    """The message was not delivered; ``refused`` names each recipient refused and how, when the relay said."""
+
+    def __init__(self, message: str, refused: Refused | None = None) -> None:
+        super().__init__(message)
+        self.refused: Refused = dict(refused or {})
 
 
 class TemporaryDeliveryError(DeliveryError):
@@ -181,7 +185,7 @@ def _all_refused(where: str, refused: dict[str, tuple[int, bytes]]) -> DeliveryE
     permanent = all(_is_permanent(code) for code, _ in refused.values())
     kind = PermanentDeliveryError if permanent else TemporaryDeliveryError
     detail = "; ".join(f"{addr}: {code} {_text(reply)}" for addr, (code, reply) in refused.items())
-    return kind(f"{where} refused every recipient: {detail}")
+    return kind(f"{where} refused every recipient: {detail}", {a: (code, _text(reply)) for a, (code, reply) in refused.items()})
 
 
 def _response_error(where: str, exc: smtplib.SMTPResponseException) -> DeliveryError:

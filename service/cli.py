@@ -61,6 +61,8 @@ def _logging(verbose: bool) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # imapclient logs whole messages at DEBUG, and a line per logout at INFO.
     logging.getLogger("imapclient").setLevel(logging.WARNING)
+    # flufl.bounce logs a line per detector per bounce at INFO.
+    logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,9 +133,15 @@ def _parser() -> argparse.ArgumentParser:
     p = outbox.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
     p.add_argument("--status", choices=("pending", "sent", "dead"))
+    p.add_argument("--dead", action="store_true", help="only mail that did not reach someone: dead, or some recipients not reached")
+    p.add_argument("--limit", type=_count, metavar="N")
+    p.add_argument("--offset", type=_count, default=0, metavar="N")
     p.set_defaults(handler=cmd_outbox_list)
     p = outbox.add_parser("send", parents=[common], help="one delivery pass")
     p.set_defaults(handler=cmd_outbox_send)
+    p = outbox.add_parser("retry", parents=[common], help="send a dead message again (to the recipients it did not reach)")
+    p.add_argument("id", type=int)
+    p.set_defaults(handler=cmd_outbox_retry)
 
     deadlines = sub.add_parser("deadlines", help="reminders, chasers and move-ons").add_subparsers(dest="action", metavar="ACTION")
     p = deadlines.add_parser("run", parents=[common], help="one scheduler pass (for cron and tests)")
@@ -147,6 +155,13 @@ def _parser() -> argparse.ArgumentParser:
     p = quarantine.add_parser("retry", parents=[common])
     p.add_argument("id", type=int)
     p.set_defaults(handler=cmd_quarantine_retry)
+
+    forms = sub.add_parser("forms", help="the partnerships' own notice forms").add_subparsers(dest="action", metavar="ACTION")
+    p = forms.add_parser("make", parents=[common], help="write a partnership's blank notice form (Word content controls or fillable PDF, named by field path)")
+    p.add_argument("--partnership", required=True, metavar="ID")
+    p.add_argument("--format", required=True, choices=("docx", "pdf"), dest="form_format")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it (- for stdout)")
+    p.set_defaults(handler=cmd_forms_make)
     return parser
 
 
@@ -169,6 +184,12 @@ def _moment(text: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs an offset, for example 2026-03-10T09:00:00+00:00")
     return moment
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
 
 
 def _print_json(value: Any) -> None:
@@ -296,9 +317,15 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
 
 
 def cmd_directory_export(args: argparse.Namespace) -> int:
+    from escalations.service.delivery import bouncing_notes
+
     with _runtime(args) as runtime:
         with runtime.sessions() as session:
-            text = to_csv(rows_for_export(current_rows(session)))
+            rows = rows_for_export(current_rows(session))
+            text = to_csv(rows)
+            notes = bouncing_notes(session, {r.email for r in rows})
+        for note in notes:  # the CSV contract stays as it is
+            print(note, file=sys.stderr)
         if args.file:
             Path(args.file).write_text(text, encoding="utf-8")
         else:
@@ -391,8 +418,27 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
 def cmd_outbox_list(args: argparse.Namespace) -> int:
     with _runtime(args) as runtime:
         with runtime.sessions() as session:
-            rows = [views.outbox_summary(m) for m in OutboxRepository(session).all(args.status)]
-    return _listing(args, rows, views.outbox_line, "the outbox is empty")
+            found = OutboxRepository(session).listing(args.status, dead=args.dead, limit=args.limit, offset=args.offset)
+            rows = [views.outbox_summary(m) for m in found]
+    return _listing(args, rows, views.outbox_line, "no undelivered mail" if args.dead else "the outbox is empty")
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    """Put a dead row (or a row with recipients not reached) back in the queue, for those recipients."""
+    from escalations.service.delivery import requeue
+
+    with _runtime(args) as runtime:
+        with runtime.sessions.begin() as session:
+            row = OutboxRepository(session).get(args.id)
+            if row is None:
+                print(f"no outbox message {args.id}", file=sys.stderr)
+                return EX_FAIL
+            recipients = requeue(session, row, runtime.clock())
+            if recipients is None:
+                print(f"outbox message {args.id} is {row.status} and reached every recipient; nothing to retry", file=sys.stderr)
+                return EX_FAIL
+        print(f"outbox message {args.id} will be sent again to {len(recipients)} recipient(s)")
+        return EX_OK
 
 
 def cmd_deadlines_run(args: argparse.Namespace) -> int:
@@ -417,3 +463,25 @@ def cmd_outbox_send(args: argparse.Namespace) -> int:
     if __name__ == "__main__":  # pragma: no cover
         sys.exit(main())
 
+
+
+def cmd_forms_make(args: argparse.Namespace) -> int:
+    from escalations.outbound.notice_forms import blank_form
+    from escalations.routing.policy import load_policies
+
+    settings = load_settings(args.config)
+    policies = load_policies(settings.partnerships_dir)
+    if args.partnership not in policies:
+        print(f"forms make: no partnership {args.partnership!r} (known: {', '.join(sorted(policies))})", file=sys.stderr)
+        return EX_USAGE
+    data = blank_form(policies[args.partnership], args.form_format)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        return EX_OK
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        print(f"forms make: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return EX_FAIL
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return EX_OK

@@ -7,7 +7,6 @@ deadlines and the outbox rows together (invariant 3).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,11 +18,13 @@ from sqlalchemy.orm import Session
 from escalations.intake import mime
 from escalations.intake.authentication import Authentication, Authenticator, Origin, unauthenticated
 from escalations.intake.mime import InboundEmail, body_text
-from escalations.intake.notices.formats import is_notice_file
+from escalations.intake.notices.conversion import CONVERTIBLE
+from escalations.intake.notices.formats import is_notice_file, notice_format
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.profile import wordings_of
-from escalations.intake.notices.reader import Attachment, read_notice
-from escalations.intake.screening import Screen, Verdict, screen
+from escalations.intake.notices.reader import Attachment, NoticeDocument, read_notice, read_notice_and_documents
+from escalations.intake.bounces import Bounce, is_report, read_bounce
+from escalations.intake.screening import BOUNCE_RULES, TEXT_RULES, Screen, Verdict, screen
 from escalations.outbound.compose import Letter, Sender, partnership_context
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import decide
@@ -43,6 +44,7 @@ from escalations.routing.matching import (
 from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
 from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView
+from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
 from escalations.storage.repositories import CaseRepository
@@ -59,6 +61,8 @@ class Context:
     clock: Callable[[], datetime]
     authenticator: Authenticator | None = None  # None: no sender is authenticated
     require_authentication: bool = True  # DESIGN.md invariant 10; false only for a test laboratory
+    # Whether an address is in the directory: LibreOffice converts only such a sender's .doc, .odt or .rtf.
+    known_sender: Callable[[str | None], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,31 +74,46 @@ class Prepared:
     files_notice: Notice | None = None  # the attachments alone, for a reply (its quoted text is no notice)
     words_notice: Notice | None = None  # the reply's own words (above the quotes) read as Label: value lines
     authentication: Authentication | None = None  # whether the From: sender is authenticated (None: screened out)
+    bounce: Bounce | None = None  # a bounce of our own mail: who was not reached
+    documents: tuple[NoticeDocument, ...] = ()  # attachments that by themselves name the notice's subject
+    convert: bool = False  # a sender the directory knows: LibreOffice may open their .doc, .odt and .rtf
 
 
 def prepare(raw: bytes, envelope_from: str | None, context: Context, origin: Origin | None = None) -> Prepared:
-    """Parse, screen, authenticate the sender and read the notice: no database (MalformedMessage is permanent)."""
+    """Parse, screen, authenticate the sender and read the notice: no writes, and no database read but ``known_sender`` (MalformedMessage is permanent)."""
     mail = mime.parse(raw)
     verdict = screen(mail, envelope_from, context.screen)
+    if verdict is not None and verdict.rule in TEXT_RULES and parse_command(body_text(mail)) is not None:
+        verdict = None  # a command on the first line is a person's reply, whatever wording follows
     if verdict is not None:
-        return Prepared(mail, verdict, Notice(), ())
+        bounce = read_bounce(raw, context.screen.message_id_domain) if verdict.rule in BOUNCE_RULES or is_report(raw) else None
+        return Prepared(mail, verdict, Notice(), (), bounce=bounce)
     authentication = authenticate(raw, origin or Origin("ingest", envelope_from), context)
     today = context.clock().astimezone(LONDON).date()
     files = tuple(a for a in mail.attachments if is_notice_file(a))
     # The policy is chosen later, but the mailbox already says whose form wordings to know.
     forms = [policy.form for policy in policies_for(mail.to + mail.cc, context.policies)]
     wordings = wordings_of(forms)
-    notice = read_notice(files, body_text(mail), today=today, form=wordings)
+    convert = _may_convert(files, mail.from_address, context)
+    notice, documents = read_notice_and_documents(files, body_text(mail), today=today, form=wordings, convert=convert)
     looks_like_reply = bool(subject_reference(mail.subject) or mail.in_reply_to or mail.references)
-    files_notice = read_notice(files, None, today=today, form=wordings) if files and looks_like_reply else None
+    files_notice = read_notice(files, None, today=today, form=wordings, convert=convert) if files and looks_like_reply else None
     words_notice = read_notice((), own_words(body_text(mail)), today=today, form=wordings) if looks_like_reply else None
-    return Prepared(mail, None, notice, files, files_notice, words_notice, authentication)
+    return Prepared(mail, None, notice, files, files_notice, words_notice,
+                    authentication=authentication, documents=documents, convert=convert)
 
 
 def authenticate(raw: bytes, origin: Origin, context: Context) -> Authentication:
     if context.authenticator is None:
         return unauthenticated("not authenticated: sender authentication is not configured")
     return context.authenticator.authenticate(raw, origin)
+
+
+def _may_convert(files: tuple[Attachment, ...], sender: str | None, context: Context) -> bool:
+    """LibreOffice opens a .doc, .odt or .rtf only from a sender in the directory (issue 12: a stranger's
+    linked image made the server fetch it); anyone else is asked for the Word form or a PDF."""
+    convertible = any(notice_format(f.filename, f.content_type, f.data) in CONVERTIBLE for f in files)
+    return convertible and context.known_sender is not None and context.known_sender(sender)
 
 
 class Apply:
@@ -243,11 +262,21 @@ class Apply:
         log.info("inbound %s: %s (%s)%s", self.inbound.id, status, rule, f" case {case.reference}" if case else "")
 
     def _ignored(self, verdict: Verdict) -> None:
-        reference = subject_reference(self.p.mail.subject)
-        case = self.cases.by_reference(reference) if reference else None
+        case = self._bounced_case()
+        if case is None:
+            reference = subject_reference(self.p.mail.subject)
+            case = self.cases.by_reference(reference) if reference else None
         if case is not None:
             self.actions.event(case, "inbound", f"screening:{verdict.rule}", f"automated mail recorded and not answered: {verdict.reason}")
         self._finish(InboundStatus.IGNORED, f"screening:{verdict.rule}", verdict.reason, case)
+
+    def _bounced_case(self) -> Case | None:
+        """A bounce of our mail: recorded on its outbox row, the address marked bouncing, the business manager told."""
+        if self.p.bounce is None:
+            return None
+        alerts = DeliveryAlerts(self.context.policies, self.context.sender)
+        row = record_bounce(self.session, alerts, self.inbound, self.p.bounce, self.now)
+        return self.session.get(Case, row.case_id) if row is not None and row.case_id is not None else None
 
     def _review(self, rule: str, reason: str, case: Case | None = None, candidates: tuple[str, ...] = (), partnership: str | None = None) -> None:
         """Wait for a person: the reason, the candidate cases, and the partnership whose business manager is told."""
@@ -269,7 +298,7 @@ class Apply:
         directory, agency_ids = load_directory(self.session, policy.id)
         if not forced and not _known_sender(directory, self.sender_address):
             return self._review("unknown-sender", f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it", partnership=policy.id)
-        same_document = self._same_document(policy)
+        same_document = None if forced else self._same_document(policy)
         if same_document is not None:
             return self._document_again(same_document)
         if not forced and self.p.notice.has_content:
@@ -297,12 +326,27 @@ class Apply:
         ]
         return match_subject(self.p.notice.subject.name, self.p.notice.subject.dob, agencies, open_cases)
 
+    def _notice_document(self) -> NoticeDocument | None:
+        """The attachment that by itself names whom this notice is about; a leaflet, a logo or an
+        empty file names nobody, so two notices sharing one are never the same notice by it."""
+        subject = self.p.notice.subject
+        return next((d for d in self.p.documents if _same_subject_as(d, subject.name, subject.dob)), None)
+
     def _document_hash(self) -> str | None:
-        return hashlib.sha256(self.p.notice_files[0].data).hexdigest() if self.p.notice_files else None
+        document = self._notice_document()
+        return document.sha256 if document is not None else None
 
     def _same_document(self, policy: Policy) -> Case | None:
-        digest = self._document_hash()
-        return self.cases.case_with_document(policy.id, digest) if digest else None
+        """A case of this partnership opened by the same notice document about the same person (issue 12:
+        equal bytes alone made a second child's notice a "duplicate" of the first's)."""
+        document = self._notice_document()
+        if document is None:
+            return None
+        for case, subject in self.cases.cases_with_document(policy.id, document.sha256):
+            dob = subject.get("dob")
+            if _same_subject_as(document, subject.get("name"), date.fromisoformat(dob) if dob else None):
+                return case
+        return None
 
     def _document_again(self, case: Case) -> None:
         """The same notice document sent by another person: recorded once on the case, with both senders."""
@@ -351,7 +395,7 @@ class Apply:
         if notice is None:
             notice = self.p.files_notice or Notice()
             if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
-                notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(LONDON).date())
+                notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(LONDON).date(), convert=self.p.convert)
         if layer != "review-decision" and notice.has_content and not self._same_person(case, notice):
             self.actions.event(case, "inbound", "different-subject", "a message on this case's thread carries a notice about someone else; held for review")
             return self._review("different-subject", f"it answers case {case.reference} but its notice is about someone else (an old thread reused?)",
@@ -473,6 +517,19 @@ class Apply:
 
 def _known_sender(directory: Directory, address: str | None) -> bool:
     return directory.agency_for_address(address) is not None or directory.is_contact(address)
+
+
+def directory_senders(sessions: Callable[[], Session], policies: Mapping[str, Policy]) -> Callable[[str | None], bool]:
+    """``Context.known_sender``: whether an address is in any partnership's directory (read when asked)."""
+    def known(address: str | None) -> bool:
+        with sessions() as session:
+            return any(_known_sender(load_directory(session, p)[0], address) for p in policies)
+    return known
+
+
+def _same_subject_as(document: NoticeDocument, name: str | None, dob: date | None) -> bool:
+    """The same person, by both name and date of birth; a missing one never agrees."""
+    return dob == document.dob and bool(name) and name_score(document.name, name or "") >= CONFIDENT_NAME
 
 
 def _value_at(values: dict, path: str) -> object:

@@ -19,8 +19,9 @@ from escalations.outbound.transports import Transport, make_transport
 from escalations.routing.directory import parse_csv
 from escalations.routing.policy import ConfigError, Policy, load_policies
 from escalations.service.clock import Clock, system_clock
+from escalations.service.delivery import DeliveryAlerts
 from escalations.service.directory import import_rows
-from escalations.service.pipeline import Context
+from escalations.service.pipeline import Context, directory_senders
 from escalations.service.scheduler import Scheduler
 from escalations.service.settings import Settings
 from escalations.service.worker import Worker
@@ -84,6 +85,7 @@ class Runtime:
             clock=self.clock,
             authenticator=self.authenticator(),
             require_authentication=self.settings.trust.require_authentication,
+            known_sender=directory_senders(self.sessions, self.policies),
         )
 
     def authenticator(self) -> Authenticator:
@@ -107,7 +109,8 @@ class Runtime:
         )
 
     def outbox_sender(self, transport: Transport | None = None) -> OutboxSender:
-        return OutboxSender(self.sessions, transport or self.transport(), self.clock)
+        alerts = DeliveryAlerts(self.policies, self.context().sender)
+        return OutboxSender(self.sessions, transport or self.transport(), self.clock, alerts)
 
     def __enter__(self) -> Runtime:
         return self

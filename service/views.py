@@ -113,6 +113,8 @@ def outbox_summary(message: OutboxMessage) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
         "sent_at": message.sent_at.isoformat() if message.sent_at else None,
         "last_error": message.last_error,
+        "pending_recipients": list(message.pending_recipients or []),
+        "undelivered": list(message.undelivered or []),
     }
 
 
@@ -122,7 +124,10 @@ def case_line(c: dict[str, Any]) -> str:
 
 
 def outbox_line(r: dict[str, Any]) -> str:
-    return f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}"
+    line = f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}"
+    missed = [f"{'':6} not reached: {u['address']} ({u['how']}: {' '.join(str(v) for v in (u.get('code'), u.get('status'), u.get('text')) if v)})"
+              for u in r.get("undelivered") or []]
+    return "\n".join([line, *missed])
 
 
 def inbound_line(r: dict[str, Any]) -> str:

@@ -248,7 +248,7 @@ class Secret(Base):
 class OutboxStatus:
     PENDING = "pending"
     SENT = "sent"
-    DEAD = "dead"  # permanently refused; listed by `outbox list`
+    DEAD = "dead"  # permanently refused; listed by `outbox list --dead`, requeued by `outbox retry`
 
 
 class OutboxMessage(Base):
@@ -270,10 +270,31 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The next attempt goes to these only: the rest accepted it, these were refused with 4xx.
+    pending_recipients: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Recipients not reached for good: [{"address", "code", "text", "how", "at"}] (5xx, 4xx to the end, a bounce).
+    undelivered: Mapped[list[Any] | None] = mapped_column(JSON)
+    undelivered_at: Mapped[datetime | None] = mapped_column(index=True)
 
     case: Mapped[Case | None] = relationship()
 
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+
+class BouncingAddress(Base):
+    """A directory address whose mail bounced (kept apart from contacts, which an import replaces)."""
+
+    __tablename__ = "bouncing_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    bounces: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str | None] = mapped_column(String(16))  # the DSN status, e.g. 5.1.1
+    diagnostic: Mapped[str | None] = mapped_column(Text)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
 
 
 class Agency(Base):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from escalations.storage.models import (
     Agency,
+    BouncingAddress,
     Case,
     Chaser,
     CaseEvent,
@@ -220,14 +221,17 @@ class CaseRepository(_Repository):
         )
         return next((m for m in earlier if _body_digest(m.raw) == body), None)
 
-    def case_with_document(self, partnership: str, document_sha256: str) -> Case | None:
-        return self.session.scalars(
-            select(Case)
+    def cases_with_document(self, partnership: str, document_sha256: str) -> list[tuple[Case, dict[str, Any]]]:
+        """Each case of a partnership a notice document with these bytes opened, with whom that notice was about.
+
+        Equal bytes are only a candidate: the caller compares the subject (a leaflet is no notice)."""
+        rows = self.session.execute(
+            select(Case, NoticeRecord.data)
             .join(NoticeRecord, NoticeRecord.case_id == Case.id)
             .where(NoticeRecord.document_sha256 == document_sha256, Case.partnership == partnership)
-            .order_by(Case.id)
-            .limit(1)
-        ).first()
+            .order_by(Case.id, NoticeRecord.id)
+        )
+        return [(case, (data or {}).get("subject") or {}) for case, data in rows]
 
     def open_subjects(self, partnership: str) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
         """Each open case of a partnership: its reference, its first notice's subject, and its two agencies."""
@@ -277,6 +281,18 @@ class OutboxRepository(_Repository):
 
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, outbox_id)
+
+    def by_message_id(self, message_id: str) -> OutboxMessage | None:
+        return self.session.scalars(select(OutboxMessage).where(OutboxMessage.message_id == message_id.strip())).first()
+
+    def listing(self, status: str | None = None, dead: bool = False, limit: int | None = None, offset: int = 0) -> Sequence[OutboxMessage]:
+        """Rows by id; ``dead``: every row that failed someone (dead, or some recipients not reached)."""
+        query = select(OutboxMessage).order_by(OutboxMessage.id).offset(offset).limit(limit)
+        if status:
+            query = query.where(OutboxMessage.status == status)
+        if dead:
+            query = query.where((OutboxMessage.status == OutboxStatus.DEAD) | OutboxMessage.undelivered_at.is_not(None))
+        return self.session.scalars(query).all()
 
 
 class DirectoryRepository(_Repository):
@@ -400,3 +416,23 @@ class NotificationRepository(_Repository):
         insert = self._insert()
         stmt = insert(Notification).values(key=key, kind=kind, created_at=now).on_conflict_do_nothing(index_elements=["key"])
         return self.session.execute(stmt.returning(Notification.id)).scalar_one_or_none() is not None
+
+
+class BounceRepository(_Repository):
+    """Addresses whose mail bounced: one row each, counting bounces."""
+
+    def mark(self, address: str, now: datetime, status: str | None, diagnostic: str | None, outbox_id: int | None, inbound_id: int | None) -> None:
+        insert = self._insert()
+        self.session.execute(
+            insert(BouncingAddress)
+            .values(address=address, first_at=now, last_at=now, bounces=0)
+            .on_conflict_do_nothing(index_elements=["address"])
+        )
+        self.session.execute(
+            update(BouncingAddress).where(BouncingAddress.address == address).values(
+                last_at=now, bounces=BouncingAddress.bounces + 1, status=status, diagnostic=(diagnostic or "")[:1000] or None,
+                outbox_id=outbox_id, inbound_id=inbound_id)
+        )
+
+    def all(self) -> Sequence[BouncingAddress]:
+        return self.session.scalars(select(BouncingAddress).order_by(BouncingAddress.address)).all()

@@ -9,6 +9,13 @@ blank-form habit "D.O.B 3rd September 2019", label/value tables side by side,
 a row of labels over rows of answers, a label row over its answer rows (a
 ticked list, free text), nested tables, merged cells, text boxes, and content
 controls named after a field.
+
+One reading rule is our own (``escalations forms make``): a content control whose
+tag is exactly a field path (``subject.dob``, or ``categories.thresholds`` for one
+box of a list) answers that field, and nothing else in the document does. Its
+text is not page text, and what the page's labels give for that field is
+dropped, so a printed "Role" beside ``raised_by.role`` cannot be read as the
+signatory's role; a form whose controls were removed is read by its labels as before.
 """
 
 from __future__ import annotations
@@ -188,6 +195,7 @@ class _Reading:
     vocabulary: Vocabulary
     found: list[LabelledValue] = field(default_factory=list)
     controls: list[LabelledValue] = field(default_factory=list)
+    tagged: list[tuple[Control, str]] = field(default_factory=list)  # tagged with a field path
 
     def container(self, items: list[wordml.Block], where: str) -> None:
         """A body, cell, header or footer: its running text, tables, text boxes and controls."""
@@ -205,11 +213,14 @@ class _Reading:
                 lines += [Line(text, source, block.heading) for text in block.text.split("\n")]
             elif isinstance(block, TextBox):
                 self._blocks(block.blocks, source, lines)  # its text runs on from the page's
+            elif isinstance(block, Control) and block.field:
+                self.tagged.append((block, source))
             elif isinstance(block, Control):
                 self.controls += _control_values(block, source, self.vocabulary)
             else:
                 self.found += labelled_values(lines, vocabulary=self.vocabulary)
                 lines.clear()
+                self.tagged += _tagged_in(block.rows, source)  # an answer cell is read as text
                 self.found += TableReader(self.vocabulary, self.cell, source).values(block)
 
     def cell(self, cell: Cell, where: str) -> list[LabelledValue]:
@@ -217,19 +228,76 @@ class _Reading:
         inner = _Reading(self.vocabulary)
         inner.container(cell.blocks, where)
         self.controls += inner.controls
-        return inner.found
+        return inner.found  # its tagged controls were taken with the table's
 
     def result(self) -> list[LabelledValue]:
-        """Everything found; a named control's answer only where the layout did not give it."""
+        """Everything found; a named control's answer only where the layout did not give it;
+        a field with a control tagged with its path, from those controls only."""
         given = {self._key(value) for value in self.found}
-        controls = [value for value in self.controls if self._key(value) not in given]
-        return resolve_scopes(self.found + controls, self.vocabulary)
+        read = self.found + [value for value in self.controls if self._key(value) not in given]
+        read = resolve_scopes(read, self.vocabulary)
+        covered = {control.field[0] for control, _ in self.tagged if control.field}
+        kept = [value for value in read if not _covered(value.path, covered)]
+        return kept + _tagged_values(self.tagged)
 
     def _key(self, value: LabelledValue) -> tuple[str | None, str]:
         return self.vocabulary.match(value.label), " ".join(value.value.split()).casefold()
 
 
 _KINDS = {Paragraph: "paragraph", Table: "table", TextBox: "text box", Control: "content control"}
+
+
+def _tagged_in(rows: list[list[Cell]], where: str) -> list[tuple[Control, str]]:
+    """The field-path controls anywhere in a table's cells, each merged cell once."""
+    found: list[tuple[Control, str]] = []
+    seen: set[int] = set()
+    for number, row in enumerate(rows, 1):
+        for column, cell in enumerate(row, 1):
+            if id(cell) not in seen:
+                seen.add(id(cell))
+                found += _tagged_blocks(cell.blocks, f"{where} row {number} cell {column}")
+    return found
+
+
+def _tagged_blocks(items: list[wordml.Block], where: str) -> list[tuple[Control, str]]:
+    found: list[tuple[Control, str]] = []
+    for number, block in enumerate(items, 1):
+        if isinstance(block, Control) and block.field:
+            found.append((block, f"{where} content control {number}"))
+        elif isinstance(block, TextBox):
+            found += _tagged_blocks(block.blocks, where)
+        elif isinstance(block, Table):
+            found += _tagged_in(block.rows, f"{where} table")
+    return found
+
+
+def _covered(path: str | None, covered: set[str]) -> bool:
+    """Whether a tagged control answers ``path`` ("attempts" answers "attempts.date" too)."""
+    return path is not None and any(path == c or path.startswith(c + ".") for c in covered)
+
+
+_TICKS = (wordml.CHECKED, "x", "X", "✓", "✔")
+
+
+def _tagged_values(tagged: list[tuple[Control, str]]) -> list[LabelledValue]:
+    """Each field-path control's text; a field's ticked options joined, one a line."""
+    values: list[LabelledValue] = []
+    options: dict[str, tuple[list[str], str]] = {}
+    for control, source in tagged:
+        path, option = control.field or ("", None)
+        if option is None:
+            if control.text:
+                values.append(LabelledValue(path, control.text, f"{source} tag '{control.tag}' (field path)",
+                                            path, "field-path"))
+            continue
+        ticked, _ = options.setdefault(path, ([], f"{source} tags '{path}.…' (field path options)"))
+        if control.text in _TICKS:
+            ticked.append(option.replace("_", " "))
+    values += [
+        LabelledValue(path, "\n".join(ticked), where, path, "field-path")
+        for path, (ticked, where) in options.items() if ticked
+    ]
+    return values
 
 
 def _control_values(control: Control, source: str, vocabulary: Vocabulary) -> list[LabelledValue]:

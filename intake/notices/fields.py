@@ -174,6 +174,30 @@ PANEL_VOCABULARY: dict[str, tuple[str, ...]] = {
     "panel.date": ("Date of BCSSP Resolution Panel", "Date of Resolution Panel"),
 }
 
+# Every canonical field path, and the fields a form answers by ticking one or more
+# named options ("categories.thresholds", "stage.2", "immediate_risk.yes").
+FIELD_PATHS = frozenset(VOCABULARY) | frozenset(PANEL_VOCABULARY)
+OPTION_FIELDS = frozenset({"subject.kind", "categories", "immediate_risk", "stage", "panel.convene"})
+
+
+def field_path(name: str) -> tuple[str, str | None] | None:
+    """``(path, option)`` when ``name`` is exactly a field path, or an option of one.
+
+    The reading rule for our own forms (``escalations forms make``): a Word content
+    control tagged, or a PDF field named, ``subject.dob`` is that field whatever
+    label is printed beside it; ``categories.thresholds`` is the option
+    "thresholds" of ``categories``. Anything else (``subject.colour``, a label) is
+    not a path: it is read by its wording like any other label.
+    """
+    name = name.strip()
+    if name in FIELD_PATHS:
+        return name, None
+    head, dot, option = name.rpartition(".")
+    if dot and head in OPTION_FIELDS and option:
+        return head, option
+    return None
+
+
 # Fields whose answer may run over several paragraphs below a label standing alone.
 FREE_TEXT = frozenset({"concern", "outcome_sought", "attempts", "copies_to", "panel.outcome"})
 # Fields answered by ticking options, often listed in the rows below the label.

@@ -119,11 +119,13 @@ _add("@", "of the for to by with in at on about is are was were this that which 
      "whom please give state enter provide an and or if any being been has have do does did "
      "being from being here below above its it his her s d o full print own involved concerned "
      "form notice escalation would could should can will so far taken resolve resolved already "
-     "yet currently current where how them txt fld field text box reached else")
+     "yet currently current where how them txt fld field text box reached else there here these "
+     "those then than")
 
 
 # Spelling slips a label may carry in a word of five letters or more.
-_LONG_WORDS = tuple(word for word in _WORDS if len(word) >= 5)
+_SLIP_LENGTH = 6  # a word this long may carry a slip and still be read as the word
+_LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
 
 _PAREN = re.compile(r"\(([^()]{0,80})\)")
 _NUMBERING = re.compile(r"^\s*(?:(?:section|part|step|question|q)\s*)?(?:\d{1,2}|[a-h]|[ivx]{1,4})[.):]\s+",
@@ -160,7 +162,7 @@ def word_class(word: str) -> str | None:
     """The class of meaning of a word, allowing one slip in a word of five letters or more."""
     if word in _WORDS:
         return _WORDS[word]
-    if len(word) >= 5 and not word.isdigit():
+    if len(word) >= _SLIP_LENGTH and not word.isdigit():
         from escalations.intake.notices.fields import _misspelt  # one definition of a slip
 
         for known in _LONG_WORDS:
@@ -314,7 +316,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("case_reference", "synonyms:reference")
     if "outcome" in found and "seek" in found:
         return Classification("outcome_sought", "synonyms:outcome-sought")
-    if "attempt" in found and ("challenge" in found or "outcome" in found or "resolve" in words
+    if "attempt" in found and "details" not in found and ("challenge" in found or "outcome" in found or "resolve" in words
                                or "taken" in words or "date" in found):
         return Classification("attempts", "synonyms:attempts")
     if "stage" in found and not ({"subj", "agency", "name", "category"} & found) and "need" not in words:
@@ -327,7 +329,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     if "concern" in found and ({"details", "your"} & found or words[:1] == ["concern"]) \
             and "agency" not in found and "name" not in found and "raise" not in found:
         return Classification("concern", "synonyms:concern")
-    if found <= {"subj", "person", "@", "kind"} and "or" in words and {"child", "adult"} <= set(words):
+    if found <= {"subj", "person", "@", "kind", "your", "letter"} and "or" in words and {"child", "adult"} <= set(words):
         return Classification("subject.kind", "synonyms:subject-kind")
     if "sign" in found and "date" in found:
         return Classification("signed.date", "synonyms:signed-date")

@@ -19,7 +19,7 @@ from pdfminer.pdftypes import PDFObjRef, resolve1
 from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 
-from escalations.intake.notices.fields import LabelledValue, Vocabulary
+from escalations.intake.notices.fields import LabelledValue, Vocabulary, field_path
 
 TICKED, UNTICKED = "☒", "☐"
 MAX_FIELDS = 2000
@@ -159,8 +159,14 @@ def _named(item: _Field, vocabulary: Vocabulary, kind: str) -> tuple[str, str, s
     """(field path, label, option) when the tooltip or full name is a label, or names one.
 
     Only the full name counts: "Attempt 1.Date" is not the date the notice was
-    signed. A check box's option is the part of its name after the label.
+    signed. A check box's option is the part of its name after the label. A full
+    name that is exactly a field path (our own forms' ``raised_by.role``,
+    ``categories.thresholds``) wins over its tooltip: the tooltip "Role" is for
+    the person filling it in, not a reading of the signatory's role.
     """
+    if (exact := field_path(item.name)) and (exact[1] is None or kind == "check"):
+        path, option = exact
+        return path, path if option else item.name, option and option.replace("_", " ")
     if item.tooltip and (path := vocabulary.match(item.tooltip)):
         return path, item.tooltip, None
     parts = [part.strip() for name in item.names for part in name.split(".") if part.strip()]

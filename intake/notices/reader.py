@@ -6,6 +6,8 @@ converted through LibreOffice where it is installed, and otherwise, like
 winmail.dat and password-protected files, is a problem that tells the sender
 what to send instead. The values of every attachment and of the body's
 "Label: value" lines are merged (``canonical``), each with where it came from.
+LibreOffice runs only when the caller says so (``convert``): the pipeline lets
+it for senders in the directory, never for a stranger's file.
 
 An attached notice that could not be read at all keeps the body out: the body
 is then a covering note, and reading it alone would route a notice nobody has
@@ -14,6 +16,7 @@ read (issue 3: a notice that cannot be read is held, not guessed at).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -77,6 +80,16 @@ class Attachment:
     data: bytes
 
 
+@dataclass(frozen=True)
+class NoticeDocument:
+    """An attachment that on its own names whom the notice is about: what "the same notice again" is
+    recognised by. A leaflet, a logo, an empty or unreadable file names nobody and is never one."""
+
+    sha256: str
+    name: str
+    dob: date
+
+
 def read_notice(
     attachments: Sequence[Attachment],
     body_text: str | None,
@@ -85,45 +98,79 @@ def read_notice(
     partnership: str | None = None,
     form: FormProfile | None = None,
     limits: Limits = Limits(),
+    convert: bool = True,
 ) -> Notice:
     """The notice these attachments and this body carry.
 
     ``form``, a partnership's form profile, adds its label wordings and makes a
-    missing required field a problem.
+    missing required field a problem. ``convert=False``: a .doc, .odt or .rtf is
+    not given to LibreOffice (a stranger's file) but answered with what to send.
     """
+    return read_notice_and_documents(
+        attachments, body_text, today=today, partnership=partnership, form=form, limits=limits, convert=convert
+    )[0]
+
+
+def read_notice_and_documents(
+    attachments: Sequence[Attachment],
+    body_text: str | None,
+    *,
+    today: date,
+    partnership: str | None = None,
+    form: FormProfile | None = None,
+    limits: Limits = Limits(),
+    convert: bool = True,
+) -> tuple[Notice, tuple[NoticeDocument, ...]]:
+    """The notice, and the attachments that each name its subject by themselves (``NoticeDocument``)."""
     notice = Notice(partnership=partnership, form=form.id if form else None)
     labels = form.labels if form else None
-    values, unreadable = _attachment_values(attachments, labels, limits, notice.problems)
-    if not unreadable and body_text:
+    readings = _attachment_values(attachments, labels, limits, notice.problems, convert)
+    values = [v for reading in readings for v in reading.values]
+    if not any(reading.unreadable for reading in readings) and body_text:
         values += body_values(_within_limit(body_text, notice.problems), reading_vocabulary(labels))
     fill(notice, values, field_vocabulary(labels))
     settle_subject(notice, today)
     if form:
         notice.problems += missing_required(notice, form.required)
-    return notice
+    return notice, tuple(d for reading in readings if (d := _notice_document(reading, labels)))
+
+
+@dataclass(frozen=True)
+class _Document:
+    data: bytes
+    values: list[LabelledValue]
+    unreadable: bool  # nothing read, and a problem to say why
 
 
 def _attachment_values(
-    attachments: Sequence[Attachment], labels: Labels, limits: Limits, problems: list[Problem]
-) -> tuple[list[LabelledValue], bool]:
-    """Values from every notice document, and whether any could not be read at all."""
+    attachments: Sequence[Attachment], labels: Labels, limits: Limits, problems: list[Problem], convert: bool
+) -> list[_Document]:
+    """Each notice document's bytes and values, its problems added to ``problems``."""
     documents = [
         (position, kind, _label(kind, attachment), attachment.data)
         for position, attachment in enumerate(attachments, start=1)
         if (kind := notice_format(attachment.filename, attachment.content_type, attachment.data))
     ]
-    values: list[LabelledValue] = []
-    unreadable = False
+    readings: list[_Document] = []
     for position, kind, label, data in documents:
-        reading = read_attachment(kind, data, labels, limits)
+        reading = read_attachment(kind, data, labels, limits, convert)
         problems += [Problem("document", f"attachment {position} ({label}): {p}") for p in reading.problems]
-        unreadable = unreadable or not reading.values and bool(reading.problems)
         named = len(documents) > 1  # with one document, "docx paragraph 2" is unambiguous
-        values += [
+        values = [
             replace(v, source=f"attachment {position} {v.source}" if named else v.source)
             for v in reading.values
         ]
-    return values, unreadable
+        readings.append(_Document(data, values, not reading.values and bool(reading.problems)))
+    return readings
+
+
+def _notice_document(document: _Document, labels: Labels) -> NoticeDocument | None:
+    """The document as a ``NoticeDocument`` when its own values name the subject and their date of birth."""
+    alone = Notice()
+    fill(alone, document.values, field_vocabulary(labels))
+    if not (alone.subject.name and alone.subject.dob):
+        return None
+    return NoticeDocument(hashlib.sha256(document.data).hexdigest(), alone.subject.name, alone.subject.dob)
 
 
 def _label(kind: Format, attachment: Attachment) -> str:
@@ -134,20 +181,30 @@ def _label(kind: Format, attachment: Attachment) -> str:
     return kind.value
 
 
-def read_attachment(kind: Format, data: bytes, labels: Labels, limits: Limits) -> Reading:
+def read_attachment(kind: Format, data: bytes, labels: Labels, limits: Limits, convert: bool = True) -> Reading:
     """One notice document's values, or what to tell the sender about it."""
     if kind in (Format.DOCX, Format.PDF):
         return sandbox.read_document(kind, data, labels, limits)
+    if kind in conversion.CONVERTIBLE and not convert:
+        return Reading(problems=[not_converted(kind)])
     if kind in conversion.CONVERTIBLE and conversion.soffice():
         return _converted(kind, data, labels, limits)
     return Reading(problems=[NOT_READ[kind]])
+
+
+def not_converted(kind: Format) -> str:
+    """What a sender outside the directory is told about a .doc, .odt or .rtf: we open no stranger's."""
+    return (
+        f"We open {kind.value} files only from addresses in the partnership's directory; "
+        "please send the notice as the Word form (.docx) or as a PDF."
+    )
 
 
 def _converted(kind: Format, data: bytes, labels: Labels, limits: Limits) -> Reading:
     if len(data) > limits.max_bytes:
         return Reading(problems=[sandbox.too_large(limits.max_bytes)])
     try:
-        docx = conversion.to_docx(data, kind, max_bytes=limits.max_bytes)
+        docx = conversion.to_docx(data, kind, limits=conversion.Limits(max_bytes=limits.max_bytes))
     except conversion.ConversionFailed as exc:
         return Reading(problems=[str(exc)])
     reading = sandbox.read_document(Format.DOCX, docx, labels, limits)

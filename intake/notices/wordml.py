@@ -19,6 +19,7 @@ from functools import cached_property
 from lxml.etree import _Element
 
 from escalations.intake.notices import symbols
+from escalations.intake.notices.fields import field_path
 from escalations.intake.notices.normalise import parse_uk_date
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -51,6 +52,12 @@ class Control:
 
     names: tuple[str, ...]
     text: str
+    tag: str | None = None
+
+    @property
+    def field(self) -> tuple[str, str | None] | None:
+        """``(path, option)`` when the tag is a field path: one of our own forms' answer boxes."""
+        return field_path(self.tag) if self.tag else None
 
 
 @dataclass(eq=False)
@@ -219,7 +226,10 @@ def _block_control(sdt: _Element, depth: int) -> list[Block]:
     inner = blocks(content, depth)
     names = _control_names(properties)
     if names:
-        inner.append(Control(names, "\n".join(block_lines(inner)).strip()))
+        control = Control(names, "\n".join(block_lines(inner)).strip(), _tag(properties))
+        # A box tagged with a field path is answered by the control alone: what it holds
+        # is not page text for labels to find (a reading rule, in docx_reader).
+        inner = [control] if control.field else [*inner, control]
     return inner
 
 
@@ -228,6 +238,11 @@ def _control_names(properties: _Element | None) -> tuple[str, ...]:
         return ()
     found = (properties.find(W + "tag"), properties.find(W + "alias"))
     return tuple(name for el in found if el is not None and (name := el.get(W + "val") or ""))
+
+
+def _tag(properties: _Element | None) -> str | None:
+    found = properties.find(W + "tag") if properties is not None else None
+    return (found.get(W + "val") or None) if found is not None else None
 
 
 def _on(properties: _Element | None, tag: str) -> bool:
@@ -419,7 +434,10 @@ class _Inline:
             shown = date_picker_text(shown, picker.get(W + "fullDate"), _date_format(picker))
             self.pieces[start:] = [shown]
         if names := _control_names(properties):
-            self.after.append(Control(names, shown.strip()))
+            control = Control(names, shown.strip(), _tag(properties))
+            if control.field:
+                del self.pieces[start:]  # answered by the control alone, as above
+            self.after.append(control)
 
 
 _INLINE_WRAPPERS = frozenset(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import random
-import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass, field
@@ -24,12 +23,21 @@ from escalations.routing.policy import ConfigError, load_policies
 from escalations.service.parsing import NOT_A_NOTICE, parse_file
 from escalations.service.pipeline import is_notice_file
 from tests.support import forms, office, pdfs
+from tests.support.libreoffice import soffice_binary
 
 TODAY = date(2026, 3, 6)
 PDF = "application/pdf"
 POLICIES = load_policies(Path(__file__).parents[2] / "config" / "partnerships")
 LINES = ["Name of child: Jo Bloggs", "Date of birth: 14/02/2017"]
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+
+
+@pytest.fixture
+def soffice() -> str:
+    """Skips without LibreOffice; fails instead with ESCALATIONS_REQUIRE_SERVICES=1 (CI installs it)."""
+    return soffice_binary()
+
+
+needs_soffice = pytest.mark.usefixtures("soffice")
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -156,7 +164,7 @@ def test_a_word_97_document_saved_by_libreoffice_is_recognised_and_read(tmp_path
 @needs_soffice
 def test_a_conversion_past_its_time_limit_is_stopped():
     with pytest.raises(conversion.ConversionFailed, match="took too long"):
-        conversion.to_docx(office.rtf_document(LINES), Format.RTF, seconds=0.05)
+        conversion.to_docx(office.rtf_document(LINES), Format.RTF, limits=conversion.Limits(seconds=0.05))
 
 
 # --- every attachment and the body, merged ------------------------------------------------------------

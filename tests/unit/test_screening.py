@@ -12,6 +12,7 @@ import pytest
 
 from escalations.intake.mime import parse
 from escalations.intake.screening import RULES, Screen, screen
+from tests.support.automated_mail import OOO_SAMPLES, exchange_ndr_plain, outlook_ooo
 
 US = "escalations@partnership.example"
 SCREEN = Screen(own_addresses=frozenset({US}), message_id_domain="partnership.example")
@@ -304,6 +305,10 @@ FIRES = [
     pytest.param(outlook("Out of Office AutoReply: Escalation notice"), PRACTITIONER, "auto-reply", id="out-of-office-autoreply-subject"),
     pytest.param(message("X-Autoreply: yes"), PRACTITIONER, "auto-reply", id="x-autoreply-yes"),
     pytest.param(message("X-Autorespond: Away until Monday"), PRACTITIONER, "auto-reply", id="x-autorespond"),
+    # Without the standard headers (samples in tests/support/automated_mail.py; more in test_automated_mail.py)
+    pytest.param(exchange_ndr_plain("gareth.upton@northside-health.example"), None, "bounce", id="exchange-plain-ndr-subject"),
+    pytest.param(exchange_ndr_plain("gareth.upton@northside-health.example", subject="Escalation"), None, "bounce-text", id="exchange-plain-ndr-wording"),
+    pytest.param(outlook_ooo(*OOO_SAMPLES["en-gmail-vacation"]), None, "out-of-office-text", id="gmail-vacation-without-headers"),
     # Our own mail coming back
     pytest.param(message("X-Escalations-Origin: salford"), PRACTITIONER, "own-mail", id="own-origin-header"),
     pytest.param(message(f"From: SSCB Safeguarding escalations <{US}>"), PRACTITIONER, "own-mail", id="own-from-address"),
