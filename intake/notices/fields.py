@@ -499,7 +499,36 @@ def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
             segments.append(piece)
         else:
             segments[-1] += gap + piece
-    return segments
+    return [part for segment in segments for part in _at_second_labels(segment, vocabulary)]
+
+
+_WORDS_BEFORE_COLON = 6
+
+
+def _at_second_labels(segment: str, vocabulary: Vocabulary) -> list[str]:
+    """ "Name: Jo Bloggs DOB: 01/02/2019": split before a later "Label:" (words that are a label,
+    then a colon), trying the most words first. A time ("10:30") or an address is no label."""
+    colons = [at for at in range(len(segment)) if segment[at] == ":"][:8]
+    if len(colons) < 2 or len(segment) > 2 * _LONGEST_LABEL:
+        return [segment]
+    if not vocabulary.split(segment[: colons[0] + 1]):
+        return [segment]
+    cuts: list[int] = []
+    for at in colons[1:]:
+        if at + 1 < len(segment) and segment[at + 1] == "/":
+            continue  # "https://"
+        before = segment[:at].split(" ")
+        for count in range(min(_WORDS_BEFORE_COLON, len(before) - 1), 0, -1):
+            words = before[-count:]
+            start = at - len(" ".join(words))
+            path = vocabulary.match(segment[start : at + 1]) if words[0][:1].isalpha() else None
+            if path and not path.startswith(GENERIC) and start > (cuts[-1] if cuts else colons[0]) + 1:
+                cuts.append(start)
+                break
+    if not cuts:
+        return [segment]
+    bounds = [0, *cuts, len(segment)]
+    return [segment[a:b].strip() for a, b in zip(bounds, bounds[1:]) if segment[a:b].strip()]
 
 
 @dataclass

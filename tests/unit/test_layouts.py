@@ -296,3 +296,16 @@ def test_html_cells_are_tab_separated_and_source_line_breaks_are_spaces():
     assert html_text("<table><tr><td>Adult</td><td>Margaret\nEllis</td></tr></table>").split("\n")[0] == (
         "Adult\tMargaret Ellis"
     )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Name of child: Amelia-Rose O'Connor DOB: 03/09/2019",
+        "Name of Child/Young Person: Amelia-Rose O'Connor\tD.O.B 3rd September 2019",
+        "Child's name: Amelia-Rose O'Connor     Date of birth: 3 September 2019",
+    ],
+)
+def test_several_labels_on_one_line_in_an_email(line):
+    notice = read_body(line + "\nMeeting at 10:30: nothing agreed\n")
+    assert (notice.subject.name, notice.subject.dob) == ("Amelia-Rose O'Connor", date(2019, 9, 3))
