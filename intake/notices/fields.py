@@ -224,6 +224,7 @@ _BARE_CHECKS: dict[str, Callable[[str], object]] = {
 _SHORTEST_SLIP = 5  # letters: a word this long may be misspelt and still be the label's
 _LONG_WORD = 9  # letters: a word this long may carry two slips
 _LONGEST_LABEL = 150
+_LONGEST_SHORT_ANSWER = 12  # words: a one-line answer below its label (a name, an agency, a date)
 _CACHE = 4096  # classified label texts kept per vocabulary
 GENERIC = "generic."  # a generic label's path prefix before its section places it
 
@@ -546,8 +547,10 @@ class _Open:
         Free text runs on; a ticked list runs on while its lines carry boxes (the
         narrative after it is not a list of categories); anything else is one line.
         """
-        if not self.parts or self.path in FREE_TEXT:
+        if self.path in FREE_TEXT:
             return True
+        if not self.parts:  # a name, agency, date…: a short answer, not a paragraph of guidance
+            return self.path in TICK_LISTS or len(lead.split()) <= _LONGEST_SHORT_ANSWER
         return self.path in TICK_LISTS and has_boxes(lead)
 
     def answer(self) -> list[LabelledValue]:
