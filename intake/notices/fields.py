@@ -273,9 +273,14 @@ class Vocabulary:
         self._exact = {
             normalise_label(label): path for path, words in self.labels.items() for label in words
         }
-        self._by_word_count: dict[int, list[tuple[list[str], str]]] = {}
+        # Each label with one word left out, for finding a label with that word misspelt by
+        # looking up, not by comparing the text with every label.
+        self._one_out: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for known, path in self._exact.items():
-            self._by_word_count.setdefault(known.count(" "), []).append((known.split(), path))
+            words = known.split()
+            for at, word in enumerate(words):
+                key = (*words[:at], "", *words[at + 1 :])
+                self._one_out.setdefault(key, []).append((word, path))
         self._prefixes = [
             (path, known, label)
             for path, words in self.labels.items()
@@ -368,10 +373,10 @@ class Vocabulary:
     def _fuzzy(self, words: list[str]) -> str | None:
         """The one field whose label is ``words`` with one word misspelt; two such: unsure."""
         found: set[str] = set()
-        for known, path in self._by_word_count.get(len(words) - 1, []):
-            differing = [(a, b) for a, b in zip(words, known) if a != b]
-            if len(differing) == 1 and _misspelt(*differing[0]):
-                found.add(path)
+        for at, word in enumerate(words):
+            for known, path in self._one_out.get((*words[:at], "", *words[at + 1 :]), ()):
+                if known != word and _misspelt(word, known):
+                    found.add(path)
         return found.pop() if len(found) == 1 else None
 
     def split(self, text: str) -> tuple[str, str, str] | None:

@@ -158,17 +158,26 @@ def _singular(word: str) -> str:
     return word
 
 
+_SLIPS: dict[str, str | None] = {}  # words already looked for among the long words
+_MAX_SLIPS = 10_000
+
+
 def word_class(word: str) -> str | None:
-    """The class of meaning of a word, allowing one slip in a word of five letters or more."""
+    """The class of meaning of a word, allowing a slip in a word of six letters or more."""
     if word in _WORDS:
         return _WORDS[word]
-    if len(word) >= _SLIP_LENGTH and not word.isdigit():
+    if len(word) < _SLIP_LENGTH or word.isdigit():
+        return None
+    if word not in _SLIPS:
         from escalations.intake.notices.fields import _misspelt  # one definition of a slip
 
-        for known in _LONG_WORDS:
-            if abs(len(known) - len(word)) <= 2 and _misspelt(word, known):
-                return _WORDS[known]
-    return None
+        if len(_SLIPS) > _MAX_SLIPS:
+            _SLIPS.clear()
+        _SLIPS[word] = next(
+            (_WORDS[known] for known in _LONG_WORDS if abs(len(known) - len(word)) <= 2 and _misspelt(word, known)),
+            None,
+        )
+    return _SLIPS[word]
 
 
 # --- classification -----------------------------------------------------------------------
@@ -190,8 +199,11 @@ def classify(text: str) -> Classification:
     words = tokens(main)
     if not words or len(words) > MAX_WORDS:
         return UNKNOWN
+    unknown = [word for word in words if word not in _WORDS]
+    if len(unknown) > 1:  # two words no label has: an answer, or prose (checked before any slip)
+        return UNKNOWN
     classes = [word_class(word) for word in words]
-    if any(cls is None for cls in classes):  # a word no label has: an answer, or prose
+    if any(cls is None for cls in classes):  # a word no label has, even allowing a slip
         return UNKNOWN
     found = {cls for cls in classes if cls}
     aside_words = [tokens(aside) for aside in asides]
