@@ -92,7 +92,7 @@ _add("raise", "referrer raising raised referring reporting originating initiatin
      "completed submitting making")
 _add("your", "your my i me you yours")
 _add("their", "their them they")
-_add("name", "name names surname forename forenames fullname")
+_add("name", "name surname forename forenames fullname")
 _add("dob", "dob birth born")
 _add("role", "role title designation position post job")
 _add("email", "email e-mail emailaddress")
@@ -120,13 +120,14 @@ _add("@", "of the for to by with in at on about is are was were this that which 
      "being from being here below above its it his her s d o full print own involved concerned "
      "form notice escalation would could should can will so far taken resolve resolved already "
      "yet currently current where how them txt fld field text box reached else there here these "
-     "those then than")
+     "those then than address")
 
 
 # Spelling slips a label may carry in a word of five letters or more.
 _SLIP_LENGTH = 6  # a word this long may carry a slip and still be read as the word
 _LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
 
+_BOX_MARKS = frozenset("☐☒☑✓✔✗✘[")
 _PAREN = re.compile(r"\(([^()]{0,80})\)")
 _NUMBERING = re.compile(r"^\s*(?:(?:section|part|step|question|q)\s*)?(?:\d{1,2}|[a-h]|[ivx]{1,4})[.):]\s+",
                         re.IGNORECASE)
@@ -187,6 +188,8 @@ def classify(text: str) -> Classification:
     """The field a label asks for, by meaning; ``UNKNOWN`` when the rules cannot place it."""
     if len(text) > MAX_LABEL:
         return UNKNOWN
+    if text.lstrip()[:1] in _BOX_MARKS:  # "☒ Roles": an option ticked, not a label
+        return UNKNOWN
     if "?" in text.strip().rstrip("?:"):  # "Is the child at risk? No": a question and its answer
         return UNKNOWN
     stripped = text.strip().rstrip(":?.*").strip()
@@ -213,6 +216,9 @@ def classify(text: str) -> Classification:
     result = _decide(words, found, aside_classes, colon=colon)
     if result is None:
         return UNKNOWN
+    written = re.sub(r"[^a-z0-9]+", " ", main.lower()).split()
+    if result.rule == "generic" and any(word not in _WORDS and _singular(word) != word for word in written):
+        return UNKNOWN  # "Roles", "Names" alone: options or answers; a generic label is singular
     if parts and result.side:
         result = Classification(None, "composite:" + result.side, result.side, None, False, parts(result.side))
     sentence = text.strip().endswith(".") and not text.strip().endswith("..")
