@@ -124,6 +124,7 @@ class Folder:
         self.clock = clock
         self.on_stored = on_stored
         self.record = MailboxRecord(settings.name, sessions, clock)
+        self.after_commit: Callable[[], None] = lambda: None  # between commit and move: the fault matrix kills here
 
     def prepare(self, client: IMAPClient) -> None:
         """Create the processed folder if it is missing (not needed where taken mail is only flagged)."""
@@ -213,6 +214,7 @@ class Folder:
         if raw is None:
             return None  # expunged by someone else since the search
         stored = self.store(bytes(raw), uid, uidvalidity)
+        self.after_commit()
         self.mark(client, uid)
         log.info("imap %s: UID %s %s inbound %s", self.name, uid,
                  "was taken before as" if stored.duplicate else "stored as", stored.id)

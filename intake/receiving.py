@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.parser import BytesHeaderParser
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from escalations.intake import header_values
 from escalations.storage.models import InboundMessage, InboundStatus
 from escalations.storage.repositories import InboundRepository, Stored, dedupe_key
 
@@ -33,8 +33,7 @@ def header_message_id(raw: bytes) -> str | None:
         value = str(headers.get("Message-ID", "") or "")
     except Exception:  # hostile headers must not stop us storing the bytes
         return None
-    match = re.search(r"<[^<>\s]+>", value)
-    return match.group(0) if match else None
+    return header_values.message_id(value)  # a NUL, a CR/LF or 2,000 octets: no Message-ID, the bytes still stored
 
 
 def _printable(text: str | None, limit: int) -> str | None:
@@ -53,9 +52,9 @@ def receive(sessions: sessionmaker[Session], raw: bytes, envelope: Envelope, now
     row = InboundMessage(
         received_at=now,
         source=envelope.source,
-        mailbox=envelope.mailbox,
-        envelope_from=envelope.mail_from,
-        envelope_to=list(envelope.rcpt_tos),
+        mailbox=header_values.storable_or_none(envelope.mailbox),
+        envelope_from=_envelope_from(envelope.mail_from),
+        envelope_to=[header_values.storable(rcpt) for rcpt in envelope.rcpt_tos],
         message_id=message_id,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         dedupe_key=dedupe_key(message_id, raw, imap),
@@ -70,3 +69,8 @@ def receive(sessions: sessionmaker[Session], raw: bytes, envelope: Envelope, now
     )
     with sessions.begin() as session:
         return InboundRepository(session).store(row)
+
+
+def _envelope_from(mail_from: str | None) -> str | None:
+    """MAIL FROM as a text column holds it: no NUL (PostgreSQL refuses it), at most the column's 998 characters."""
+    return None if mail_from is None else header_values.storable(mail_from)[:998]

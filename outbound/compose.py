@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 
+from escalations.intake import header_values
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.reader import Attachment
 from escalations.intake.screening import ORIGIN_HEADER
@@ -120,9 +121,10 @@ def build(letter: Letter, context: dict[str, Any], policy: Policy, sender: Sende
     msg["Subject"] = letter.subject
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id
-    if letter.in_reply_to:
-        msg["In-Reply-To"] = letter.in_reply_to
-        msg["References"] = letter.in_reply_to
+    in_reply_to = header_values.message_id(letter.in_reply_to)  # it came from a stranger: copy only a valid msg-id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     msg["Auto-Submitted"] = letter.auto_submitted
     msg["X-Auto-Response-Suppress"] = "All"
     msg[ORIGIN_HEADER] = policy.id

@@ -34,8 +34,9 @@ REFERENCE = re.compile(r"\b([A-Z]{2,6}-\d{4}-\d{4,6})\b", re.I)
 BRACKETED = re.compile(r"\[\s*([A-Z]{2,6}-\d{4}-\d{4,6})\s*\]", re.I)
 # Reply and forward prefixes: English, German (AW, WG), Nordic (SV, VS, VB), French (TR, RE),
 # Spanish/Portuguese (RV, ENC), Dutch (Antw, Doorst), Italian (R, I), Polish (ODP, PD), Welsh (ATB, YML).
+# Used with match(text, position): one attempt at each prefix, none left to backtrack into.
 _PREFIX = re.compile(
-    r"^\s*(?:[\[(]\s*)?(?:re|fw|fwd|aw|wg|sv|vs|vb|tr|rv|enc|antw|doorst|odp|pd|atb|yml|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*(?:[\])]\s*)?",
+    r"\s*(?:[\[(]\s*)?(?:re|fw|fwd|aw|wg|sv|vs|vb|tr|rv|enc|antw|doorst|odp|pd|atb|yml|r|i)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*(?:[\])]\s*)?",
     re.I,
 )
 
@@ -72,11 +73,11 @@ def _mac(secret: str, ref: str, nonce: str) -> str:
 
 def strip_prefixes(subject: str) -> str:
     """The subject without any run of reply/forward prefixes ("RE: AW: [FW:] …")."""
-    previous = None
     text = subject or ""
-    while previous != text:
-        previous, text = text, _PREFIX.sub("", text, count=1)
-    return text.strip()
+    position = 0
+    while (match := _PREFIX.match(text, position)) and match.end() > position:
+        position = match.end()
+    return text[position:].strip()
 
 
 def subject_reference(subject: str) -> str | None:

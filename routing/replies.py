@@ -27,7 +27,8 @@ _COMMAND = re.compile(
     r"^\s*(no panel|do not convene|unresolved|resolved|escalated|escalate|withdrawn|withdraw|panel|convene)\b[\s:.,;–—-]*(.*)$",
     re.I,
 )
-# Where quoted history starts, in the common mail clients' words.
+# Where quoted history starts, in the common mail clients' words. Linear: matched once per
+# line from its start, and the only wide gaps (".{3,200}") are bounded.
 _HISTORY = re.compile(
     r"^\s*(>|-{2,}\s*original message\s*-{2,}|_{5,}|on .{3,200} wrote:\s*$|from:\s|sent from my |"
     r"le .{3,200} a écrit|am .{3,200} schrieb)",

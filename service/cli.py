@@ -78,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    command("serve", cmd_serve, "run the SMTP intake, worker and outbox sender")
+    p = command("serve", cmd_serve, "run the SMTP intake, worker and outbox sender")
+    p.add_argument("--only", metavar="LIST", help="components to run, comma-separated: intake,worker,sender,scheduler (default all)")
     p = command("ingest", cmd_ingest, "store one RFC 5322 message from FILE or stdin (exit 0 stored, 75 retry later)")
     p.add_argument("file", nargs="?", default="-")
     p.add_argument("--sender", default=os.environ.get("SENDER"), help="envelope sender (Postfix pipe: ${sender})")
@@ -210,9 +211,16 @@ def _listing(args: argparse.Namespace, rows: list[dict[str, Any]], line: Callabl
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from escalations.service.serve import Service
+    from escalations.service.serve import Service, parse_only
 
-    Service(_runtime(args, migrate=False)).run()
+    try:
+        only = parse_only(args.only) if args.only is not None else None
+    except ValueError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
+        return EX_USAGE
+    # The processing process reads the same settings (the working directory is inherited too).
+    child_args = [*(["--config", args.config] if args.config else []), *(["-v"] if args.verbose else [])]
+    Service(_runtime(args, migrate=False), only, child_args).run()
     return EX_OK
 
 
@@ -411,6 +419,7 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
             message.tries = 0
             message.claim_token = None
             message.claimed_until = None
+            message.claimed_by = None
         print(f"inbound {args.id} will be processed again")
         return EX_OK
 
@@ -460,11 +469,6 @@ def cmd_outbox_send(args: argparse.Namespace) -> int:
         return EX_OK
 
 
-    if __name__ == "__main__":  # pragma: no cover
-        sys.exit(main())
-
-
-
 def cmd_forms_make(args: argparse.Namespace) -> int:
     from escalations.outbound.notice_forms import blank_form
     from escalations.routing.policy import load_policies
@@ -485,3 +489,7 @@ def cmd_forms_make(args: argparse.Namespace) -> int:
         return EX_FAIL
     print(f"wrote {args.output} ({len(data):,} bytes)")
     return EX_OK
+
+
+if __name__ == "__main__":  # pragma: no cover  (serve starts its processing process this way)
+    sys.exit(main())

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from escalations.intake.imap import AuthFailure, Watcher
 from escalations.outbound.compose import Letter, Sender, build
 from escalations.routing.policy import Policy
+from escalations.service import faults
 from escalations.service.runtime import Runtime
 from escalations.service.settings import ImapSettings
 from escalations.storage.models import Contact, OutboxMessage
@@ -38,6 +39,7 @@ def start_watchers(
     threads = []
     for settings in runtime.settings.imap:
         watcher = Watcher(settings, runtime.sessions, runtime.clock, on_stored=on_stored, on_auth_failure=alert)
+        watcher.folder.after_commit = lambda: faults.point("imap-stored")
         # Daemon: a watcher blocked on a dead socket (at most timeout_seconds) must not hold up exit;
         # nothing is lost if it is cut short, since it commits before it moves.
         thread = threading.Thread(target=watcher.run, args=(stop,), name=f"imap-{settings.name}", daemon=True)

@@ -63,6 +63,7 @@ class Context:
     require_authentication: bool = True  # DESIGN.md invariant 10; false only for a test laboratory
     # Whether an address is in the directory: LibreOffice converts only such a sender's .doc, .odt or .rtf.
     known_sender: Callable[[str | None], bool] | None = None
+    max_message_bytes: int | None = None  # larger messages are kept but not read (IMAP takes any size)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Prepared:
 
 def prepare(raw: bytes, envelope_from: str | None, context: Context, origin: Origin | None = None) -> Prepared:
     """Parse, screen, authenticate the sender and read the notice: no writes, and no database read but ``known_sender`` (MalformedMessage is permanent)."""
-    mail = mime.parse(raw)
+    mail = mime.parse(raw, context.max_message_bytes)
     verdict = screen(mail, envelope_from, context.screen)
     if verdict is not None and verdict.rule in TEXT_RULES and parse_command(body_text(mail)) is not None:
         verdict = None  # a command on the first line is a person's reply, whatever wording follows
@@ -251,13 +252,16 @@ class Apply:
 
     def _finish(self, status: str, rule: str, reason: str, case: Case | None = None) -> None:
         self.inbound.status = status
-        self.inbound.outcome = f"{rule}: {reason}"
+        self.inbound.outcome = f"{rule}: {reason}" + "".join(f"; {cut}" for cut in self.p.mail.truncated)
         self.inbound.processed_at = self.now
         self.inbound.claim_token = None
         self.inbound.claimed_until = None
+        self.inbound.claimed_by = None
         self.inbound.last_error = None
         if case is not None:
             self.inbound.case_id = case.id
+            if self.p.mail.truncated:  # said on the case, not silently: the notice may be incomplete
+                self.actions.event(case, "inbound", "read-in-part", "the message was read in part: " + "; ".join(self.p.mail.truncated))
         self._record_authentication(case)
         log.info("inbound %s: %s (%s)%s", self.inbound.id, status, rule, f" case {case.reference}" if case else "")
 

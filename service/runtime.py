@@ -86,6 +86,7 @@ class Runtime:
             authenticator=self.authenticator(),
             require_authentication=self.settings.trust.require_authentication,
             known_sender=directory_senders(self.sessions, self.policies),
+            max_message_bytes=self.settings.smtp.max_message_bytes,
         )
 
     def authenticator(self) -> Authenticator:
@@ -93,8 +94,8 @@ class Runtime:
         resolver = Resolver([parse_nameserver(n) for n in trust.nameservers], timeout=trust.dns_timeout_seconds)
         return Authenticator(resolver, trust.authserv_id, trust.relays)
 
-    def worker(self) -> Worker:
-        return Worker(self.sessions, self.context())
+    def worker(self, budget_seconds: float | None = None) -> Worker:
+        return Worker(self.sessions, self.context(), budget_seconds)
 
     def scheduler(self) -> Scheduler:
         return Scheduler(self.sessions, self.context())

@@ -20,7 +20,8 @@ from escalations.service.case_actions import CaseActions, CaseView
 from escalations.service.pipeline import Context
 from escalations.routing.policy import Policy
 from escalations.service.directory import load_directory
-from escalations.storage.models import Case, CaseState, Chaser, Deadline, InboundStatus
+from escalations.service.quarantine_report import failure_kind, partnerships_of
+from escalations.storage.models import Case, CaseState, Chaser, Deadline, InboundMessage, InboundStatus
 from escalations.storage.repositories import ChaserRepository, InboundRepository, NotificationRepository
 
 log = logging.getLogger(__name__)
@@ -48,26 +49,35 @@ class Scheduler:
         return taken
 
     def _review_summary(self, session: Session, policy: Policy) -> int:
-        """Once a working day, from opening time: what waits in review for this partnership."""
+        """Once a working day, from opening time: what waits in review, and what is in quarantine, for this partnership."""
         now = self.context.clock()
         calendar = policy.calendar
         today = calendar.local(now).date()
         if not calendar.is_working_day(today) or now < calendar.start_of_day(today):
             return 0
-        waiting = [m for m in InboundRepository(session).with_status(InboundStatus.REVIEW) if (m.review or {}).get("partnership") == policy.id]
-        if not waiting:
+        inbound = InboundRepository(session)
+        waiting = [m for m in inbound.with_status(InboundStatus.REVIEW) if (m.review or {}).get("partnership") == policy.id]
+        quarantined = [m for m in inbound.quarantined() if policy.id in partnerships_of(m, self.context.policies)]
+        if not waiting and not quarantined:
             return 0
         directory, _ = load_directory(session, policy.id)
         managers = [r.email for r in engine.business_managers(directory)]
         key = f"review-summary:{policy.id}:{today.isoformat()}"
         if not managers or not NotificationRepository(session).take(key, "review_summary", now):
             return 0
-        items = [{"id": m.id, "received": calendar.local(m.received_at).strftime("%-d %B %Y, %H:%M"),
-                  "reason": m.outcome or "", "candidates": (m.review or {}).get("candidates", [])} for m in waiting]
-        context = {"reference": None, "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name}, "items": items}
-        letter = Letter("review_summary", "business_manager/review-summary", f"{policy.short_name} escalations: {len(items)} waiting for review", tuple(managers))
+
+        def received(message: InboundMessage) -> str:
+            return calendar.local(message.received_at).strftime("%-d %B %Y, %H:%M")
+
+        items = [{"id": m.id, "received": received(m), "reason": m.outcome or "", "candidates": (m.review or {}).get("candidates", [])} for m in waiting]
+        held = [{"id": m.id, "received": received(m), "kind": failure_kind(m.last_error)} for m in quarantined]
+        context = {"reference": None, "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
+                   "items": items, "quarantined": held}
+        counts = [f"{len(items)} waiting for review"] if items else []
+        counts += [f"{len(held)} in quarantine"] if held else []
+        letter = Letter("review_summary", "business_manager/review-summary", f"{policy.short_name} escalations: {', '.join(counts)}", tuple(managers))
         CaseActions(session, self.context.policies, self.context.sender, now).queue(None, policy, letter, context)
-        log.info("scheduler: review summary for %s (%s waiting)", policy.id, len(items))
+        log.info("scheduler: review summary for %s (%s waiting, %s in quarantine)", policy.id, len(items), len(held))
         return 1
 
     def _case(self, session: Session, case_id: int) -> int:

@@ -1,21 +1,42 @@
-"""`escalations serve`: the SMTP intake, the IMAP watchers, the worker and the outbox sender in one process.
+"""`escalations serve`: the SMTP intake and IMAP watchers in this process, the worker, sender and scheduler in a child.
 
-The SMTP server runs on an asyncio loop and only stores; the worker and the
-sender are threads that do the blocking database and network work. SIGTERM
-(or SIGINT) stops the listener, lets the worker finish the message in hand,
-and exits.
+Two processes, so that nothing the worker does can stop the intake answering
+(DESIGN.md invariant 11; issue 12: one hostile email held the GIL in a regular
+expression for minutes and froze SMTP, the worker and even SIGTERM):
+
+- the **intake** process (the one you start) runs the SMTP server on its
+  asyncio loop and the IMAP watchers on threads. They only store. It starts the
+  **processing** process, ``python -m escalations.service.cli serve --only
+  worker,sender,scheduler`` with the same settings file, supervises it
+  (restarted with a growing pause, 1 s to a minute, if it dies), wakes it with
+  SIGUSR1 when a message is stored, and forwards SIGTERM/SIGINT to it;
+- the **processing** process runs the worker on its main thread, so the
+  per-message budget (``[worker] message_budget_seconds``, ``service.budget``)
+  can interrupt it with SIGALRM, and the sender and scheduler on threads.
+
+``--only`` picks components (``intake``, ``worker``, ``sender``, ``scheduler``;
+default all): ``--only intake`` takes mail in and nothing else, and the
+processing components can run without intake (on another host, say). With
+``[worker] enabled = false`` the default is intake only. SIGTERM (or SIGINT)
+stops the listener, lets the worker finish the message in hand, and exits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
+import os
 import signal
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection, Sequence
 
 from escalations.intake.receiving import Envelope, receive
 from escalations.intake.smtp import IntakeHandler, make_server_factory
+from escalations.intake.smtp_limits import IntakeLimits
 from escalations.service.imap_runner import start_watchers
 from escalations.service.runtime import Runtime
 from escalations.storage.logs import log_failure
@@ -23,25 +44,48 @@ from escalations.storage.repositories import Stored
 
 log = logging.getLogger(__name__)
 
+COMPONENTS = ("intake", "worker", "sender", "scheduler")
+PROCESSING = ("worker", "sender", "scheduler")
+STOP_GRACE_SECONDS = 20.0  # the processing process's time to finish the message in hand after SIGTERM
+RESTART_PAUSES = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
+STEADY_SECONDS = 60.0  # a child that ran this long before dying starts the pauses again
+PARENT_ENV = "ESCALATIONS_SERVE_PARENT"  # the intake process's pid, in the processing process
+PR_SET_PDEATHSIG = 1  # Linux prctl(2)
+
+
+def parse_only(text: str | None) -> frozenset[str]:
+    """``--only``'s comma-separated components; ValueError naming any we do not know."""
+    if text is None:
+        return frozenset(COMPONENTS)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in COMPONENTS]
+    if unknown or not names:
+        raise ValueError(f"--only takes {', '.join(COMPONENTS)} (comma-separated), not {', '.join(unknown) or 'nothing'}")
+    return frozenset(names)
+
 
 class Service:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, only: Collection[str] | None = None, child_args: Sequence[str] = ()) -> None:
         self.runtime = runtime
-        self.process = runtime.settings.worker.enabled
+        chosen = frozenset(COMPONENTS if only is None else only)
+        if only is None and not runtime.settings.worker.enabled:
+            chosen = frozenset({"intake"})
+        self.only = chosen
+        self.child_args = tuple(child_args)  # --config and -v, for the processing process
         self.stopping = threading.Event()
         self.work_waiting = threading.Event()
         self.mail_waiting = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.child: subprocess.Popen[bytes] | None = None
 
     def run(self) -> None:
-        self.runtime.prepare_database()
-        self.threads += start_watchers(self.runtime, self.stopping, self._stored)
-        if self.process:
-            self._start_thread("worker", self._worker_loop)
-            self._start_thread("sender", self._sender_loop)
-            self._start_thread("scheduler", self._scheduler_loop)
+        if not os.environ.get(PARENT_ENV):  # the intake process has migrated and seeded already
+            self.runtime.prepare_database()
         try:
-            asyncio.run(self._serve_smtp())
+            if "intake" in self.only:
+                self._run_intake()
+            else:
+                self._run_processing()
         finally:
             self.stopping.set()
             self.work_waiting.set()
@@ -54,6 +98,18 @@ class Service:
     def stop(self) -> None:
         self.stopping.set()
 
+    # -- the intake process ---------------------------------------------------
+
+    def _run_intake(self) -> None:
+        self.threads += start_watchers(self.runtime, self.stopping, self._stored)
+        processing = sorted(self.only & set(PROCESSING))
+        if processing:
+            # Ignored here, so ignored in the child until it sets its handler (an ignored signal
+            # stays ignored across exec): a wake-up during its start-up must not kill it.
+            signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+            self._start_thread("supervisor", lambda: self._supervise(processing))
+        asyncio.run(self._serve_smtp())
+
     async def _serve_smtp(self) -> None:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
@@ -62,7 +118,9 @@ class Service:
         settings = self.runtime.settings.smtp
         server = None
         if settings.enabled:
-            handler = IntakeHandler(self.runtime.mailboxes, self._store, settings.max_message_bytes, self._stored)
+            limits = IntakeLimits(settings.max_sessions, settings.max_inflight_bytes)
+            handler = IntakeHandler(self.runtime.mailboxes, self._store, settings.max_message_bytes, self._stored, limits,
+                                    store_timeout=settings.store_timeout_seconds)
             server = await loop.create_server(make_server_factory(handler), settings.host, settings.port)
             log.info("serve: SMTP intake listening on %s:%s for %s mailbox(es)", settings.host, settings.port, len(self.runtime.mailboxes))
         while not (stop.is_set() or self.stopping.is_set()):
@@ -71,6 +129,7 @@ class Service:
             except TimeoutError:
                 pass
         log.info("serve: stopping")
+        self.stopping.set()
         if server is not None:
             server.close()
             await server.wait_closed()
@@ -79,8 +138,74 @@ class Service:
         return receive(self.runtime.sessions, raw, envelope, self.runtime.clock())
 
     def _stored(self, stored: Stored) -> None:
-        if not stored.duplicate:
-            self.work_waiting.set()
+        if stored.duplicate:
+            return
+        self.work_waiting.set()
+        child = self.child
+        if child is not None and child.poll() is None:
+            try:
+                os.kill(child.pid, signal.SIGUSR1)  # wake the worker; it polls anyway
+            except OSError:
+                pass
+
+    def _supervise(self, components: list[str]) -> None:
+        """Keep the processing process running until we stop; then stop it too."""
+        command = [sys.executable, "-m", "escalations.service.cli", "serve", "--only", ",".join(components), *self.child_args]
+        failures = 0
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            try:
+                self.child = subprocess.Popen(command, env={**os.environ, PARENT_ENV: str(os.getpid())})
+            except OSError as exc:
+                log_failure(log, "serve: could not start the processing process", exc)
+                exit_code: object = "none (not started)"
+            else:
+                log.info("serve: %s running in process %s", ", ".join(components), self.child.pid)
+                while self.child.poll() is None and not self.stopping.wait(0.2):
+                    pass
+                exit_code = self.child.returncode
+            if self.stopping.is_set():
+                break
+            failures = 0 if time.monotonic() - started > STEADY_SECONDS else failures + 1
+            pause = RESTART_PAUSES[min(failures, len(RESTART_PAUSES)) - 1] if failures else RESTART_PAUSES[0]
+            log.error("serve: the processing process exited with code %s; starting it again in %g s", exit_code, pause)
+            self.stopping.wait(pause)
+        self._stop_child()
+
+    def _stop_child(self) -> None:
+        child = self.child
+        if child is None or child.poll() is not None:
+            return
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.error("serve: the processing process did not stop within %g s; killing it", STOP_GRACE_SECONDS)
+            child.kill()
+            child.wait()
+
+    # -- the processing process -----------------------------------------------
+
+    def _run_processing(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda _s, _f: self._wake_all())
+        signal.signal(signal.SIGUSR1, lambda _s, _f: self.work_waiting.set())
+        signal.siginterrupt(signal.SIGUSR1, False)  # a wake-up must not interrupt a database call
+        _stop_with_parent()
+        if "sender" in self.only:
+            self._start_thread("sender", self._sender_loop)
+        if "scheduler" in self.only:
+            self._start_thread("scheduler", self._scheduler_loop)
+        if "worker" in self.only:
+            self._worker_loop()  # on the main thread: its budget needs SIGALRM
+        else:
+            while not self.stopping.wait(0.5):
+                pass
+
+    def _wake_all(self) -> None:
+        self.stopping.set()
+        self.work_waiting.set()
+        self.mail_waiting.set()
 
     def _start_thread(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name)
@@ -88,7 +213,7 @@ class Service:
         self.threads.append(thread)
 
     def _worker_loop(self) -> None:
-        worker = self.runtime.worker()
+        worker = self.runtime.worker(self.runtime.settings.worker.message_budget_seconds)
         poll = self.runtime.settings.worker.poll_seconds
         log.info("worker: started")
         while not self.stopping.is_set():
@@ -107,7 +232,6 @@ class Service:
                 self.mail_waiting.wait(poll)
                 self.mail_waiting.clear()
 
-
     def _scheduler_loop(self) -> None:
         scheduler = self.runtime.scheduler()
         every = self.runtime.settings.worker.scheduler_seconds
@@ -115,6 +239,19 @@ class Service:
             if _guarded("scheduler", scheduler.run_once):
                 self.mail_waiting.set()
             self.stopping.wait(every)
+
+
+def _stop_with_parent() -> None:
+    """Started by an intake process: be sent SIGTERM when it dies (even by SIGKILL), on Linux."""
+    parent = os.environ.get(PARENT_ENV)
+    if not parent:
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's SIGTERM still reaches us
+        pass
+    if str(os.getppid()) != parent:  # it died before the prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _guarded(name: str, step: Callable[[], object]) -> object:

@@ -33,6 +33,9 @@ class SmtpSettings:
     host: str = "127.0.0.1"
     port: int = 2525
     max_message_bytes: int = 26_214_400
+    max_sessions: int = 50  # more concurrent SMTP sessions are told 421 4.3.2
+    max_inflight_bytes: int = 4 * 26_214_400  # more message bytes arriving at once are told 452 4.3.1
+    store_timeout_seconds: float = 15.0  # a message not committed by then gets 451 (a frozen database, a held lock)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class WorkerSettings:
     poll_seconds: float = 1.0
     sender_poll_seconds: float = 2.0
     scheduler_seconds: float = 60.0
+    message_budget_seconds: float = 60.0  # one message's processing, then it is stopped (a failed try)
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ class _Reader:
                 scheduler_seconds=float(
                     self.value(self.table("worker"), "worker", "scheduler_seconds", (int, float), 60.0)
                 ),
+                message_budget_seconds=self.budget(),
             ),
             trust=self.trust(),
         )
@@ -211,6 +216,12 @@ class _Reader:
                 raise self.fail(f"trust.{key}", f"{v!r}: {exc}") from None
         return values
 
+    def budget(self) -> float:
+        seconds = float(self.value(self.table("worker"), "worker", "message_budget_seconds", (int, float), 60.0))
+        if seconds <= 0:
+            raise self.fail("worker.message_budget_seconds", "must be more than 0")
+        return seconds
+
     def storage(self) -> str:
         url = self.value(self.table("storage"), "storage", "url", str, "sqlite:///var/escalations.db")
         try:
@@ -227,17 +238,32 @@ class _Reader:
 
     def smtp(self) -> SmtpSettings:
         t = self.table("smtp")
+        unknown = set(t) - {"enabled", "host", "port", "max_message_bytes", "max_sessions", "max_inflight_bytes", "store_timeout_seconds"}
+        if unknown:
+            raise self.fail(f"smtp.{sorted(unknown)[0]}", "is not a setting this service knows")
         port = self.value(t, "smtp", "port", int, 2525)
         size = self.value(t, "smtp", "max_message_bytes", int, 26_214_400)
         if not 0 < port < 65536:
             raise self.fail("smtp.port", f"{port} is not a TCP port")
         if size < 1024:
             raise self.fail("smtp.max_message_bytes", "must be at least 1024")
+        sessions = self.value(t, "smtp", "max_sessions", int, 50)
+        inflight = self.value(t, "smtp", "max_inflight_bytes", int, 4 * size)
+        if sessions < 1:
+            raise self.fail("smtp.max_sessions", "must be at least 1")
+        if inflight < size:
+            raise self.fail("smtp.max_inflight_bytes", f"must be at least smtp.max_message_bytes ({size}), or no message of that size could arrive")
+        store_timeout = float(self.value(t, "smtp", "store_timeout_seconds", (int, float), 15.0))
+        if not 0 < store_timeout <= 300:
+            raise self.fail("smtp.store_timeout_seconds", "must be more than 0 and at most 300")
         return SmtpSettings(
             enabled=self.value(t, "smtp", "enabled", bool, True),
             host=self.value(t, "smtp", "host", str, "127.0.0.1"),
             port=port,
             max_message_bytes=size,
+            max_sessions=sessions,
+            max_inflight_bytes=inflight,
+            store_timeout_seconds=store_timeout,
         )
 
     def outbound(self) -> OutboundSettings:

@@ -1,31 +1,35 @@
 """The worker: claim a stored message, run the pipeline, commit its results in one transaction.
 
-A claim is a lease: several workers (threads or `serve` processes) on one
-database never take the same message, and a worker that dies mid-message
-leaves it to be claimed again when the lease runs out. The claim counts a try;
-after MAX_TRIES the message goes to quarantine with its reason, so one bad
-message never stops the others (Mailman's shunt queue).
+A claim is a short lease held by a process identity (storage.claims): several
+workers (threads or `serve` processes) on one database never take the same
+message; a heartbeat renews the lease while the message is in hand; a worker
+that dies mid-message leaves it to be claimed again at once by a process on
+the same host (it can see the holder is gone), or by any process when the
+lease runs out. The claim counts a try; after MAX_TRIES the message goes to
+quarantine with its reason, so one bad message never stops the others
+(Mailman's shunt queue), even one that kills the worker every time.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.intake.authentication import Origin
 from escalations.intake.mime import MalformedMessage
+from escalations.service.budget import budget
+from escalations.service import faults
 from escalations.service.pipeline import Apply, Context, prepare
+from escalations.storage.claims import HEARTBEAT_SECONDS, LEASE, Heartbeat
 from escalations.storage.logs import log_failure
-from escalations.storage.models import InboundStatus
+from escalations.storage.models import InboundMessage, InboundStatus
 from escalations.storage.repositories import Claim, InboundRepository
 
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 3
-LEASE = timedelta(minutes=10)
 
 
 class PermanentFailure(Exception):
@@ -41,9 +45,10 @@ class _Work:
 
 
 class Worker:
-    def __init__(self, sessions: sessionmaker[Session], context: Context) -> None:
+    def __init__(self, sessions: sessionmaker[Session], context: Context, budget_seconds: float | None = None) -> None:
         self.sessions = sessions
         self.context = context
+        self.budget_seconds = budget_seconds  # per message; only on the main thread (service.budget)
 
     def run_once(self) -> bool:
         """Handle one message if one is waiting; say whether there was one."""
@@ -54,8 +59,23 @@ class Worker:
         return True
 
     def _handle(self, work: _Work) -> None:
+        with Heartbeat(lambda: self._renew(work.claim), every=HEARTBEAT_SECONDS, name=f"heartbeat-inbound-{work.claim.id}"):
+            self._handle_claimed(work)
+
+    def _renew(self, claim: Claim) -> None:
+        with self.sessions.begin() as session:
+            if not InboundRepository(session).renew(claim, self.context.clock(), LEASE):
+                # Finished a moment ago, or taken over after a lapse: the commit checks the claim either way.
+                log.debug("inbound %s: no longer held by this worker", claim.id)
+
+    def _handle_claimed(self, work: _Work) -> None:
         try:
-            self._process(work)
+            with budget(self.budget_seconds):  # BudgetExceeded: a failed try like any other
+                self._process(work)
+        except OperationalError:
+            # The database failed (down, disk full), not the message: give the try back and let the loop pause.
+            self._storage_failed(work.claim)
+            raise
         except (MalformedMessage, PermanentFailure) as exc:
             self._failed(work.claim, f"{type(exc).__name__}: {exc}", permanent=True)
         except Exception as exc:
@@ -86,6 +106,9 @@ class Worker:
                 return None
             message = repo.get(claim.id)
             assert message is not None
+            if claim.taken_over is not None:
+                log.warning("inbound %s: taken over (%s) from a worker that stopped with it in hand; try %s",
+                            claim.id, "its process has ended" if claim.taken_over == "holder-gone" else "its lease ran out", claim.tries)
             if claim.tries > MAX_TRIES:
                 # Tried MAX_TRIES times already and never finished: the process
                 # itself died on it (a crash, the OOM killer). Stop here.
@@ -95,7 +118,9 @@ class Worker:
             return _Work(claim, message.raw, message.envelope_from, origin)
 
     def _process(self, work: _Work) -> None:
+        faults.point("worker-claimed")
         prepared = prepare(work.raw, work.envelope_from, self.context, work.origin)
+        faults.point("worker-prepared")
         with self.sessions.begin() as session:
             message = InboundRepository(session).lock_claimed(work.claim)
             if message is None:
@@ -113,13 +138,28 @@ class Worker:
                 self._quarantine(message, error)
             else:
                 message.status = InboundStatus.RECEIVED
-                message.claim_token = None
-                message.claimed_until = None
+                release(message)
+
+    def _storage_failed(self, claim: Claim) -> None:
+        try:
+            with self.sessions.begin() as session:
+                message = InboundRepository(session).lock_claimed(claim)
+                if message is not None:
+                    message.status, message.tries = InboundStatus.RECEIVED, max(message.tries - 1, 0)
+                    release(message)
+        except OperationalError:
+            pass  # still failing: the lease runs out and the message is claimed again, counting a try
 
     @staticmethod
-    def _quarantine(message, error: str) -> None:  # type: ignore[no-untyped-def]
+    def _quarantine(message: InboundMessage, error: str) -> None:
         message.status = InboundStatus.QUARANTINED
         message.last_error = error
-        message.claim_token = None
-        message.claimed_until = None
+        release(message)
         log.error("inbound %s: quarantined after %s tr%s", message.id, message.tries, "y" if message.tries == 1 else "ies")
+
+
+def release(message: InboundMessage) -> None:
+    """Let go of a message's claim (it is done, waits again, or is in quarantine)."""
+    message.claim_token = None
+    message.claimed_until = None
+    message.claimed_by = None

@@ -9,7 +9,12 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from escalations.storage.text import make_text_storable
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A server that accepts the connection but never answers (frozen, not down) must not hold a
+# thread for ever at connect; a peer that vanished is noticed by TCP keepalives.
+POSTGRES_CONNECT = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 
 
 def normalise_url(url: str) -> str:
@@ -27,11 +32,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, **kwargs)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {k: v for k, v in POSTGRES_CONNECT.items() if k not in parsed.query}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", make_text_storable)
+    return factory
 
 
 def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:

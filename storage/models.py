@@ -86,7 +86,9 @@ class InboundMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED)
     tries: Mapped[int] = mapped_column(default=0)
     claim_token: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]  # the lease, renewed by the holder's heartbeat
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  # the holder's process identity (storage.claims)
+    heartbeat_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
@@ -270,6 +272,11 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(36))  # a sender holds the row (storage.claims)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None]
+    sending_since: Mapped[datetime | None]  # set before the SMTP transaction, cleared when its result is recorded
+    uncertain_deliveries: Mapped[int] = mapped_column(default=0)  # times it was sent again after a crash mid-delivery
     # The next attempt goes to these only: the rest accepted it, these were refused with 4xx.
     pending_recipients: Mapped[list[Any] | None] = mapped_column(JSON)
     # Recipients not reached for good: [{"address", "code", "text", "how", "at"}] (5xx, 4xx to the end, a bounce).

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
+from escalations.storage.claims import holder_gone, this_process
 from escalations.storage.models import (
     Agency,
     BouncingAddress,
@@ -76,6 +77,7 @@ class Claim:
     id: int
     token: str
     tries: int
+    taken_over: str | None = None  # why another holder's claim was taken: "holder-gone" or "lease-expired"
 
 
 class InboundRepository(_Repository):
@@ -94,10 +96,15 @@ class InboundRepository(_Repository):
         assert existing is not None
         return Stored(existing, duplicate=True)
 
-    def claim_next(self, now: datetime, lease: timedelta, only: int | None = None) -> Claim | None:
-        """Take the oldest message waiting (or whose worker's lease ran out) for this worker."""
+    def claim_next(
+        self, now: datetime, lease: timedelta, only: int | None = None, holder: str | None = None,
+        gone: Callable[[str | None], bool] = holder_gone,
+    ) -> Claim | None:
+        """Take the oldest message waiting, or whose holder's lease ran out, or whose holder has died on this host."""
+        dead = _dead_holders(self.session, InboundMessage, InboundMessage.status == InboundStatus.PROCESSING, now, gone)
         waiting = (InboundMessage.status == InboundStatus.RECEIVED) | (
-            (InboundMessage.status == InboundStatus.PROCESSING) & (InboundMessage.claimed_until < now)
+            (InboundMessage.status == InboundStatus.PROCESSING)
+            & ((InboundMessage.claimed_until < now) | InboundMessage.claimed_by.in_(dead))
         )
         query: Select[tuple[InboundMessage]] = (
             select(InboundMessage).where(waiting).order_by(InboundMessage.id).limit(1)
@@ -109,11 +116,26 @@ class InboundRepository(_Repository):
         message = self.session.scalars(query).first()
         if message is None:
             return None
+        taken_over = None
+        if message.status == InboundStatus.PROCESSING:
+            taken_over = "holder-gone" if message.claimed_by in dead or gone(message.claimed_by) else "lease-expired"
         message.status = InboundStatus.PROCESSING
         message.claim_token = str(uuid.uuid4())
+        message.claimed_by = holder or str(this_process())
         message.claimed_until = now + lease
+        message.heartbeat_at = now
         message.tries += 1
-        return Claim(message.id, message.claim_token, message.tries)
+        return Claim(message.id, message.claim_token, message.tries, taken_over)
+
+    def renew(self, claim: Claim, now: datetime, lease: timedelta) -> bool:
+        """The heartbeat: extend the lease of a claim still held; False if it was lost."""
+        result = self.session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == claim.id, InboundMessage.claim_token == claim.token,
+                   InboundMessage.status == InboundStatus.PROCESSING)
+            .values(claimed_until=now + lease, heartbeat_at=now)
+        )
+        return bool(result.rowcount)
 
     def lock_claimed(self, claim: Claim) -> InboundMessage | None:
         """The message, locked, if this worker's claim on it still holds."""
@@ -134,11 +156,24 @@ class InboundRepository(_Repository):
             select(InboundMessage).where(InboundMessage.status == status).order_by(InboundMessage.id)
         ).all()
 
+    def quarantined(self) -> Sequence[InboundMessage]:
+        """Every quarantined message, its raw bytes left in the database until asked for."""
+        query = select(InboundMessage).where(InboundMessage.status == InboundStatus.QUARANTINED)
+        return self.session.scalars(query.options(defer(InboundMessage.raw)).order_by(InboundMessage.id)).all()
+
     def count_by_status(self) -> dict[str, int]:
         rows = self.session.execute(
             select(InboundMessage.status, func.count()).group_by(InboundMessage.status)
         ).all()
         return {status: count for status, count in rows}
+
+
+def _dead_holders(session: Session, model: Any, held: Any, now: datetime, gone: Callable[[str | None], bool]) -> list[str]:
+    """The holders of live-leased claims whose process has ended on this host (a few rows: an index on status)."""
+    holders = session.scalars(
+        select(model.claimed_by).where(held, model.claimed_until >= now, model.claimed_by.is_not(None)).distinct()
+    ).all()
+    return [h for h in holders if gone(h)]
 
 
 class CaseRepository(_Repository):
@@ -262,10 +297,14 @@ class OutboxRepository(_Repository):
         self.session.flush()
         return message
 
-    def due(self, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
+    def due(self, now: datetime, limit: int = 50, gone: Callable[[str | None], bool] = holder_gone) -> Sequence[OutboxMessage]:
+        """Pending rows due now that no live sender holds (unclaimed, lease run out, or holder dead on this host)."""
+        pending = OutboxMessage.status == OutboxStatus.PENDING
+        dead = _dead_holders(self.session, OutboxMessage, pending, now, gone)
+        free = OutboxMessage.claim_token.is_(None) | (OutboxMessage.claimed_until < now) | OutboxMessage.claimed_by.in_(dead)
         query = (
             select(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+            .where(pending, OutboxMessage.next_attempt_at <= now, free)
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
@@ -281,6 +320,24 @@ class OutboxRepository(_Repository):
 
     def get(self, outbox_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, outbox_id)
+
+    def claimed(self, outbox_id: int, token: str) -> OutboxMessage | None:
+        """The row, locked, if this sender's claim on it still holds."""
+        query = select(OutboxMessage).where(
+            OutboxMessage.id == outbox_id, OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING
+        )
+        if self._postgres:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def renew(self, claims: Sequence[tuple[int, str]], now: datetime, lease: timedelta) -> None:
+        """The sender's heartbeat: extend the lease on the rows it still holds."""
+        for outbox_id, token in claims:
+            self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == outbox_id, OutboxMessage.claim_token == token)
+                .values(claimed_until=now + lease)
+            )
 
     def by_message_id(self, message_id: str) -> OutboxMessage | None:
         return self.session.scalars(select(OutboxMessage).where(OutboxMessage.message_id == message_id.strip())).first()

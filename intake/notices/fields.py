@@ -288,6 +288,9 @@ class Vocabulary:
             if (known := normalise_label(label))
         ]
         self._prefixes.sort(key=lambda entry: -len(entry[1]))  # longest label first
+        self._prefixes_by_word: dict[str, list[tuple[str, str, str]]] = {}
+        for entry in self._prefixes:
+            self._prefixes_by_word.setdefault(entry[1].split(" ", 1)[0], []).append(entry)
 
     def extended(self, more: Mapping[str, Iterable[str]]) -> Vocabulary:
         """This vocabulary with more labels (a form profile's): a wording the profile gives
@@ -398,7 +401,7 @@ class Vocabulary:
     def _bare(self, stripped: str) -> tuple[str, str, str] | None:
         """ "D.O.B 3rd September 2019": a label with its answer after a space or dash."""
         opening = normalise_label(stripped[: _LONGEST_LABEL + 1]) + " "
-        for path, known, label in self._prefixes:
+        for path, known, label in self._prefixes_by_word.get(opening.split(" ", 1)[0], ()):
             if not opening.startswith(known + " "):
                 continue  # cheap test first: most lines open with no label at all
             match = _prefix_pattern(label).fullmatch(stripped)
@@ -483,13 +486,23 @@ def _tidy_value(value: str) -> str:
 
 
 def _strip_leaders(text: str, *, end: bool) -> str:
-    """Strip dotted lines (two or more dots; one is a full stop) and spaces from one end."""
+    """Strip dotted lines (two or more dots; one is a full stop) and spaces from one end.
+
+    By index, not by stripping copies in a loop: " .. .. .." would copy the text once per run.
+    """
+    if not end:
+        return _strip_leaders(text[::-1], end=True)[::-1]
+    cut = len(text)
     while True:
-        text = text.rstrip() if end else text.lstrip()
-        bare = text.rstrip(_LEADER_CHARS) if end else text.lstrip(_LEADER_CHARS)
-        if len(text) - len(bare) < 2:
-            return text
-        text = bare
+        spaces = cut
+        while spaces and text[spaces - 1].isspace():
+            spaces -= 1
+        dots = spaces
+        while dots and text[dots - 1] in _LEADER_CHARS:
+            dots -= 1
+        if spaces - dots < 2:
+            return text[:spaces]
+        cut = dots
 
 
 # Where a blank form puts two labels on one line: "Name:<tab>D.O.B", "Signed:.....Role.....".
@@ -499,13 +512,14 @@ _SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,}| {3,}|\u00a0{2,})")
 def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
     """Split a line at tabs and dotted lines, but only where a label follows."""
     pieces = _SEGMENT_BREAK.split(text)
-    segments = [pieces[0]]
+    segments = [[pieces[0]]]  # joined once at the end: adding to a string in the loop is quadratic
     for gap, piece in zip(pieces[1::2], pieces[2::2], strict=True):
         if piece.strip() and vocabulary.split(piece):
-            segments.append(piece)
+            segments.append([piece])
         else:
-            segments[-1] += gap + piece
-    return [part for segment in segments for part in _at_second_labels(segment, vocabulary)]
+            segments[-1] += (gap, piece)
+    joined = ["".join(parts) for parts in segments]
+    return [part for segment in joined for part in _at_second_labels(segment, vocabulary)]
 
 
 _WORDS_BEFORE_COLON = 6
@@ -514,8 +528,10 @@ _WORDS_BEFORE_COLON = 6
 def _at_second_labels(segment: str, vocabulary: Vocabulary) -> list[str]:
     """ "Name: Jo Bloggs DOB: 01/02/2019": split before a later "Label:" (words that are a label,
     then a colon), trying the most words first. A time ("10:30") or an address is no label."""
-    colons = [at for at in range(len(segment)) if segment[at] == ":"][:8]
-    if len(colons) < 2 or len(segment) > 2 * _LONGEST_LABEL:
+    if len(segment) > 2 * _LONGEST_LABEL:
+        return [segment]
+    colons = [at for at, char in enumerate(segment) if char == ":"][:8]
+    if len(colons) < 2:
         return [segment]
     if not vocabulary.split(segment[: colons[0] + 1]):
         return [segment]
@@ -615,7 +631,7 @@ _GLUE = re.compile(r"(?<=[a-z0-9?)’'.])(?=[A-Z☐☒])|(?<=[a-z?])(?=\d)")
 _PROMPTS = ("Click or tap here to enter text.", "Click here to enter text.", "Click or tap to enter a date.",
             "Click here to enter a date.", "Choose an item.")
 _GLUED_LABELS = 3  # a line is read as a flattened table only with this many labels run in
-_LONGEST_GLUED = 20_000
+_LONGEST_GLUED = 5_000
 
 
 def unglued(text: str, vocabulary: Vocabulary) -> list[str] | None:

@@ -189,12 +189,27 @@ def parse_yes_no(text: str) -> bool | None:
     return _yes_no_word(_without_prompt(text))
 
 
-_PROMPT_FIRST = re.compile(r"\s*yes\s*(?:or|/)\s*no\b[\s:\-–—?]*(?=\S)", re.IGNORECASE)
-_DANGLING = re.compile(r"^\s*(?:or|/)\s+|\s*(?:or|/)\s*$", re.IGNORECASE)
+# Searched without a leading "\s*" (which would read a long run of spaces once per
+# space); the spaces before the prompt are then dropped by hand.
+_PROMPT_FIRST = re.compile(r"yes\s*(?:or|/)\s*no\b[\s:\-–—?]*(?=\S)", re.IGNORECASE)
+_LEADING_OR = re.compile(r"\s*(?:or|/)\s+", re.IGNORECASE)  # used with match(): one attempt
 
 
 def _without_prompt(text: str) -> str:
-    return _DANGLING.sub("", _PROMPT_FIRST.sub("", text, count=1))
+    if match := _PROMPT_FIRST.search(text):
+        text = text[: match.start()].rstrip() + text[match.end() :]
+    return _without_dangling(text)
+
+
+def _without_dangling(text: str) -> str:
+    """Drop an "or" or "/" left at either end ("Yes /" once "No" was struck through)."""
+    if match := _LEADING_OR.match(text):
+        text = text[match.end() :]
+    body = text.rstrip()
+    for word in ("or", "/"):
+        if body.lower().endswith(word):
+            return body[: -len(word)].rstrip()
+    return text
 
 
 def _yes_no_word(text: str) -> bool | None:
@@ -276,7 +291,7 @@ def parse_stage(text: str) -> int | None:
 # themes"): Bury 4 and Salford 1.4/1.7 lists, Barnet 1, Bury adults 4, and the slug
 # itself written out.
 _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "thresholds": (r"threshold", r"levels? of (?:need|risk)", r"recogni[sz]\w* (?:the )?need"),
+    "thresholds": (r"threshold", r"levels? of (?:need|risk)", r"recogni[sz]\w{0,12} (?:the )?need"),
     "roles_responsibilities": (r"roles?\s*(?:and|&)?\s*responsibilit",),
     "action_communication": (r"need for action", r"communicat", r"action and communication"),
     "information_sharing": (
@@ -301,7 +316,10 @@ _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
 
 
 def parse_categories(text: str) -> list[str]:
-    """Category slugs named in ``text``; in a ticked list only the ticked items count."""
+    """Category slugs named in ``text``; in a ticked list only the ticked items count.
+
+    Linear: the wording's spaces are single, so no pattern's ``\\s*`` has a run to read twice.
+    """
     wording = re.sub(r"[\s_\-/]+", " ", _ticked_text(text).lower())
     return [
         slug
@@ -374,19 +392,46 @@ def clean_name(text: str) -> str | None:
 _EMAIL = re.compile(
     r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+"
 )
-_EMAIL_IN_TEXT = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9.-]+", re.IGNORECASE)
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+_LONGEST_LOCAL, _LONGEST_DOMAIN = 64, 255  # RFC 5321 4.5.3.1
 
 
 def clean_email(text: str) -> str | None:
     """The one lower-case address the text gives, or ``None``.
 
     "Name <addr>", "mailto:addr" and "addr (secure)" all give the address; two
-    addresses, or something that only looks like one, give ``None``.
+    addresses, or something that only looks like one, give ``None``. A bounded
+    scanner around the one "@" (a regular expression searching for addresses
+    read a long run of address characters once per character: issue 12).
     """
-    found = {_address(candidate) for candidate in _EMAIL_IN_TEXT.findall(text)}
-    if len(found) != 1 or text.count("@") != 1:
+    if text.count("@") != 1:
         return None
-    return found.pop()
+    at = text.index("@")
+    start = _run_start(text, at, _LOCAL_CHARS, _LONGEST_LOCAL)
+    end = _run_end(text, at + 1, _DOMAIN_CHARS, _LONGEST_DOMAIN)
+    if start is None or end is None or start == at or end == at + 1:
+        return None
+    return _address(text[start:end])
+
+
+def _run_start(text: str, before: int, chars: frozenset[str], longest: int) -> int | None:
+    """Where the run of ``chars`` ending at ``before`` starts; None if longer than ``longest``."""
+    start = before
+    while start > 0 and text[start - 1] in chars:
+        if before - start == longest:
+            return None
+        start -= 1
+    return start
+
+
+def _run_end(text: str, after: int, chars: frozenset[str], longest: int) -> int | None:
+    end = after
+    while end < len(text) and text[end] in chars:
+        if end - after == longest:
+            return None
+        end += 1
+    return end
 
 
 def _address(candidate: str) -> str | None:
@@ -394,7 +439,8 @@ def _address(candidate: str) -> str | None:
     return address if _EMAIL.fullmatch(address) else None
 
 
-_PHONE_IN_TEXT = re.compile(r"\+?[\d(][\d\s().\-]{7,}\d")
+_PHONE_RUN = re.compile(r"[\d\s().\-]+")  # one attempt per run: the class has no boundary to backtrack to
+_LEAST_PHONE = 9  # a digit or "(", seven more, and a last digit
 
 
 def clean_phone(text: str) -> str | None:
@@ -405,8 +451,28 @@ def clean_phone(text: str) -> str | None:
     """
     if re.search(r"\bext(?:ension)?\b|\bx\d", text, re.IGNORECASE):
         return None
-    numbers = [_phone(found) for found in _PHONE_IN_TEXT.findall(text)]
+    numbers = [_phone(found) for found in _phone_candidates(text)]
     return numbers[0] if len(numbers) == 1 else None
+
+
+def _phone_candidates(text: str) -> list[str]:
+    """What ``\\+?[\\d(][\\d\\s().\\-]{7,}\\d`` would find, in linear time.
+
+    That pattern, searched, reads a run such as "((((" to its end once per "(";
+    but in any run of its characters it finds at most one number: from the first
+    digit or "(" that leaves room for eight more characters up to the run's last digit.
+    """
+    found = []
+    for run in _PHONE_RUN.finditer(text):
+        chars = run.group()
+        last = next((i for i in range(len(chars) - 1, -1, -1) if chars[i].isdecimal()), -1)
+        room = last - _LEAST_PHONE + 1  # the last place a number can start
+        first = next((i for i in range(room + 1) if chars[i].isdecimal() or chars[i] == "("), None)
+        if first is None:
+            continue
+        plus = "+" if first == 0 and text[run.start() - 1 : run.start()] == "+" else ""
+        found.append(plus + chars[first : last + 1])
+    return found
 
 
 def _phone(written: str) -> str | None:

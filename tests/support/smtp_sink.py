@@ -25,7 +25,7 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -131,6 +131,9 @@ class SmtpSink:
     reject: recipient address (any case) -> reply, e.g. "550 5.1.1 no such user"
         or "451 4.3.0 try later"; other recipients are accepted.
     reject_data: a reply such as "554 5.6.0 message refused" for every DATA.
+    on_quit: called with what a session delivered when its client says QUIT,
+        that is the instant the client has read our 250 (the fault matrix
+        kills the sending process here).
     """
 
     host = LOOPBACK
@@ -145,10 +148,12 @@ class SmtpSink:
         reject_mail: str | None = None,
         reject: Mapping[str, str] | None = None,
         reject_data: str | None = None,
+        on_quit: Callable[[list[Received]], None] | None = None,
     ) -> None:
         if implicit_tls and tls_context is None:
             raise ValueError("implicit_tls needs a tls_context")
         self._handler = _RecordingHandler(auth, reject_mail, reject, reject_data)
+        self._handler.on_quit = on_quit
         self._controller = _LoopbackController(
             self._handler, tls_context, implicit_tls, require_starttls, auth
         )
@@ -267,6 +272,8 @@ class _RecordingHandler:
         self._reject_data = reject_data
         self._received: list[Received] = []
         self._arrived = threading.Condition()
+        self.on_quit: Callable[[list[Received]], None] | None = None
+        self._by_session: dict[int, list[Received]] = {}
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -292,8 +299,16 @@ class _RecordingHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self._reject_data is not None:
             return self._reject_data
-        self._record(_received(server, session, envelope))
+        received = _received(server, session, envelope)
+        self._record(received)
+        self._by_session.setdefault(id(session), []).append(received)
         return "250 2.0.0 Message accepted for delivery"
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        delivered = self._by_session.pop(id(session), [])
+        if delivered and self.on_quit is not None:
+            self.on_quit(delivered)
+        return "221 Bye"
 
     def _record(self, received: Received) -> None:
         with self._arrived:

@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from escalations.intake.mime import html_text
+from escalations.intake.html_text import html_to_text as html_text
 from escalations.intake.notices.reader import Attachment, read_notice
 from tests.support import forms, pdfs
 from tests.support.forms import cell, docx_from_xml, heading, p, r, row, table

@@ -18,6 +18,7 @@ def test_packaged_defaults_keep_data_under_the_working_directory(tmp_path: Path,
     assert settings.storage_url == f"sqlite:///{tmp_path}/var/escalations.db"
     assert settings.outbound.maildir == tmp_path / "var" / "outbox"
     assert (settings.smtp.host, settings.smtp.port) == ("127.0.0.1", 2525)
+    assert settings.smtp.store_timeout_seconds == 15.0
     assert settings.partnerships_dir == PACKAGED.parent / "partnerships"
     assert settings.directory_seed == PACKAGED.parent / "directory.example.csv"
 
@@ -51,6 +52,12 @@ def test_local_file_is_preferred_and_its_paths_resolve_against_it(tmp_path: Path
     assert settings.partnerships_dir == tmp_path / "policies"
 
 
+def test_the_intake_store_timeout_can_be_set(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[smtp]\nstore_timeout_seconds = 2.5\n")
+    assert load_settings(path, environ={}).smtp.store_timeout_seconds == 2.5
+
+
 def test_password_comes_from_the_environment(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text('[outbound]\ntransport = "smtp"\nusername = "relay"\npassword_env = "RELAY_PASSWORD"\n')
@@ -63,6 +70,7 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
     [
         ('[smtp]\nport = 70000\n', "smtp.port", "not a TCP port"),
         ('[smtp]\nport = "25"\n', "smtp.port", "must be a int"),
+        ('[smtp]\nstore_timeout_seconds = 0\n', "smtp.store_timeout_seconds", "more than 0"),
         ('[outbound]\ntransport = "pigeon"\n', "outbound.transport", "not maildir or smtp"),
         ('[outbound]\nfrom = "nobody"\n', "outbound.from", "not an email address"),
         ('[outbound]\npassword = "x"\n', "outbound.password", "do not belong in the settings file"),
@@ -78,6 +86,9 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
         ('[trust]\nrelays = ["10.0.0.300"]\n', "trust.relays", "'10.0.0.300'"),
         ('[trust]\ndns_timeout_seconds = 0\n', "trust.dns_timeout_seconds", "more than 0"),
         ('[trust]\ntrust_everyone = true\n', "trust.trust_everyone", "not a setting"),
+        ("[smtp]\nmax_session = 5\n", "smtp.max_session", "not a setting this service knows"),
+        ("[smtp]\nmax_sessions = 0\n", "smtp.max_sessions", "at least 1"),
+        ("[smtp]\nmax_message_bytes = 2000\nmax_inflight_bytes = 1999\n", "smtp.max_inflight_bytes", "at least smtp.max_message_bytes"),
     ],
 )
 def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, key: str, words: str) -> None:
@@ -87,6 +98,17 @@ def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, key: str, w
         load_settings(path, environ={})
     assert caught.value.key == key
     assert str(path) in str(caught.value) and words in str(caught.value)
+
+
+def test_smtp_limits_default_to_fifty_sessions_and_four_largest_messages(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[smtp]\nmax_message_bytes = 1000000\n")
+    smtp = load_settings(path, environ={}).smtp
+    assert (smtp.max_sessions, smtp.max_inflight_bytes) == (50, 4_000_000)
+    path.write_text("[smtp]\nmax_sessions = 7\nmax_inflight_bytes = 60000000\n")
+    smtp = load_settings(path, environ={}).smtp
+    assert (smtp.max_sessions, smtp.max_inflight_bytes) == (7, 60_000_000)
+    assert load_settings(PACKAGED).smtp.max_inflight_bytes == 4 * 26_214_400
 
 
 def test_check_config_reports_success_and_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,3 +121,14 @@ def test_check_config_reports_success_and_failure(tmp_path: Path, capsys: pytest
     assert main(["check-config", "--config", str(bad)]) == 78
     err = capsys.readouterr().err
     assert "partnerships.dir" in err and "no partnership *.toml files found" in err
+
+
+def test_message_budget_defaults_to_a_minute_and_must_be_positive(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("")
+    assert load_settings(path).worker.message_budget_seconds == 60.0
+    path.write_text("[worker]\nmessage_budget_seconds = 2.5\n")
+    assert load_settings(path).worker.message_budget_seconds == 2.5
+    path.write_text("[worker]\nmessage_budget_seconds = 0\n")
+    with pytest.raises(ConfigError, match="message_budget_seconds"):
+        load_settings(path)
