@@ -4,7 +4,10 @@ A regular expression over markup backtracks on hostile input (an unclosed
 ``<script`` run cost minutes of CPU, issue 12); libxml2's HTML parser reads the
 markup once, recovering from anything. Scripts, styles and comments are dropped;
 ``<br>``, and the end of a paragraph, block, table row or list item, are line
-breaks; every other tag boundary is a space; entities come out decoded.
+breaks; the end of a table cell is a tab (a label cell and its answer cell read
+as "Label<tab>answer"); every other tag boundary is a space; the source's own
+line breaks and runs of spaces are one space (Outlook wraps its HTML at 76
+characters); entities come out decoded.
 The caller caps the length (``mime.MAX_TEXT_CHARS``): libxml2 runs in C and
 cannot be interrupted by the worker's time budget.
 """
@@ -14,7 +17,11 @@ from __future__ import annotations
 import lxml.etree
 import lxml.html
 
-_LINE_AFTER = frozenset({"p", "div", "tr", "li"})
+import re
+
+_LINE_AFTER = frozenset({"p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table"})
+_TAB_AFTER = frozenset({"td", "th"})
+_SPACES = re.compile(r"[ \t\r\n\f]+")  # one class, one quantifier: linear
 _DROPPED = ("script", "style", lxml.etree.Comment, lxml.etree.ProcessingInstruction)
 
 
@@ -28,11 +35,15 @@ def html_to_text(markup: str) -> str:
     for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
         if event == "start":
             pieces.append("\n" if element.tag == "br" else " ")
-            pieces.append(element.text or "")
+            pieces.append(_SPACES.sub(" ", element.text or ""))
         else:
-            pieces.append("\n" if element.tag in _LINE_AFTER else " ")
-            pieces.append(element.tail or "")
-    return "".join(pieces)
+            pieces.append("\n" if element.tag in _LINE_AFTER else "\t" if element.tag in _TAB_AFTER else " ")
+            pieces.append(_SPACES.sub(" ", element.tail or ""))
+    lines = []
+    for line in "".join(pieces).split("\n"):
+        cells = (" ".join(cell.split()) for cell in line.split("\t"))
+        lines.append("\t".join(cell for cell in cells if cell))
+    return "\n".join(lines)
 
 
 def _parse(markup: str) -> lxml.etree._Element | None:

@@ -9,6 +9,7 @@ joined. Where each value came from is kept in ``Notice.sources``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -74,24 +75,105 @@ _PAIRED = ("attempts", "attempts.date", "attempts.outcome")
 
 
 def fill(notice: Notice, values: list[LabelledValue], vocabulary: Vocabulary) -> None:
-    """Normalise each value by its field's rule, then set each field from what was found."""
+    """Normalise each value by its field's rule, then set each field from what was found.
+
+    A value placed by its reader (``LabelledValue.path``) keeps that field; others are
+    matched by their label. A label asking for several things ("Your details (name,
+    role, agency)") has its answer split where the parts are plain; a fallback (the
+    signature under an email) counts only where nothing else gave the field.
+    """
     found: dict[str, list[tuple[Any, str]]] = {}
+    fallbacks: dict[str, list[tuple[Any, str, str, str]]] = {}
     for value in values:
-        path = vocabulary.match(value.label)
-        rule = RULES.get(path or "")
-        if path is None or rule is None or n.nothing_ticked(value.value):  # boxes, none ticked: unanswered
-            continue
-        parsed = rule.parse(value.value)
-        if parsed is None and rule.unreadable:
-            message = f"The answer to '{value.label}' in {value.source} {rule.unreadable}."
-            notice.problems.append(Problem(_problem_field(path), message))
-        for part, item in _parts(path, parsed):
-            found.setdefault(part, []).append((item, value.source))
+        for path, text, rule_name in _placed(value, vocabulary):
+            rule = RULES.get(path)
+            if rule is None or n.nothing_ticked(text):  # boxes, none ticked: unanswered
+                continue
+            parsed = rule.parse(text)
+            if parsed is None and rule.unreadable:
+                message = f"The answer to '{value.label}' in {value.source} {rule.unreadable}."
+                notice.problems.append(Problem(_problem_field(path), message))
+            for part, item in _parts(path, parsed):
+                if rule_name.startswith(FALLBACK):
+                    fallbacks.setdefault(part, []).append((item, value.source, value.label, rule_name))
+                    continue
+                found.setdefault(part, []).append((item, value.source))
+                notice.readings.setdefault(part, []).append(_reading(value, rule_name))
+    named = "raised_by.name" in found  # the signatory is the raiser only when nothing else names one
+    for part, items in fallbacks.items():
+        signature = items[0][3] == "fallback:signature"
+        if part not in found and not (signature and named):
+            found[part] = [(item, source) for item, source, _, _ in items[:1]]
+            item, source, label, rule_name = items[0]
+            notice.readings.setdefault(part, []).append(f"'{label}' ({rule_name}) in {source}")
     for path, items in found.items():
         if path not in _PAIRED:
             _assign(notice, path, items)
     notice.attempts = _all_attempts(found)
     notice.sources = {path: _unique([source for _, source in items]) for path, items in found.items()}
+
+
+FALLBACK = "fallback:"  # a rule whose reading counts only when nothing else gives the field
+_PEOPLE = ("raised_by.name", "signed.name", "challenged.name")
+_SEPARATORS = re.compile(r"\s*(?:,|;|\n|\s[-–—|]\s)\s*")
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")
+
+
+def _reading(value: LabelledValue, rule: str) -> str:
+    return f"'{value.label}' ({rule}) in {value.source}"
+
+
+def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str, str]]:
+    """(field, text, rule) for each field one answer gives."""
+    if value.rule is not None:
+        path, rule = value.path, value.rule
+    else:
+        found = vocabulary.classify(value.label)
+        path, rule = vocabulary.match(value.label), found.rule
+    if not path or (path.startswith("panel.") and path not in vocabulary.labels):
+        return []  # unknown, or B&NES's panel where the form does not have it
+    if "+" in path:
+        return [(part, text, f"{rule} part") for part, text in split_answer(path.split("+"), value.value)]
+    if path in _PEOPLE:  # "Completed by: Hannah Ogunleye, Specialist Health Visitor"
+        side = path.split(".")[0]
+        pieces = _pieces(value.value)
+        if 2 <= len(pieces) <= 3 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:
+            wanted = [f"{side}.name", f"{side}.role", f"{side}.agency"][: len(pieces)]
+            if side == "signed" and len(pieces) == 3:
+                wanted = wanted[:2]
+                pieces = [pieces[0], pieces[1]]
+            if side == "challenged" or all(part in RULES for part in wanted):
+                return [(part, text, f"{rule} part") for part, text in zip(wanted, pieces) if part in RULES]
+    return [(path, value.value, rule)]
+
+
+def _pieces(text: str) -> list[str]:
+    return [piece for piece in _SEPARATORS.split(text.strip()) if piece.strip()]
+
+
+def split_answer(parts: list[str], text: str) -> list[tuple[str, str]]:
+    """One answer holding several facts, split only where the parts are plain.
+
+    "Mohammed Al-Rashid, 22/09/2018" for a name and date of birth; "Claire Bennett,
+    School Nurse, Central London Community Healthcare" for a name, role and agency.
+    Fewer pieces than parts: only the first (the name) is taken; more: the last part
+    takes the rest ("…, Salford Royal NHS Foundation Trust, Community Services").
+    """
+    pieces = _pieces(text)
+    dated = [p for p in parts if p.endswith(".dob")]
+    if dated:
+        if len(pieces) == 1 and (match := _NUMERIC_DATE.search(text)):
+            pieces = [text[: match.start()].strip(" ,;-–(") or "", match.group(0)]
+        dates = [piece for piece in pieces if n.parse_uk_date(piece.strip("() "))]
+        others = [piece for piece in pieces if piece not in dates]
+        chosen = [(dated[0], dates[0].strip("() "))] if len(dates) == 1 else []
+        rest = [p for p in parts if p not in dated]
+        return chosen + ([(rest[0], others[0])] if rest and len(others) == 1 else [])
+    if len(pieces) < len(parts):
+        return [(parts[0], pieces[0])] if pieces else []
+    if len(pieces) > len(parts):
+        pieces = [*pieces[: len(parts) - 1], ", ".join(pieces[len(parts) - 1 :])]
+    return list(zip(parts, pieces))
 
 
 def _parts(path: str, parsed: Any) -> list[tuple[str, Any]]:

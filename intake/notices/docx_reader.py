@@ -39,9 +39,11 @@ from escalations.intake.notices.docx_tables import TableReader
 from escalations.intake.notices.fields import (
     EVERY_FIELD,
     LabelledValue,
+    GENERIC,
     Line,
     Vocabulary,
     labelled_values,
+    resolve_scopes,
 )
 from escalations.intake.notices.wordml import Cell, Control, Paragraph, Table, TextBox
 
@@ -233,8 +235,9 @@ class _Reading:
         a field with a control tagged with its path, from those controls only."""
         given = {self._key(value) for value in self.found}
         read = self.found + [value for value in self.controls if self._key(value) not in given]
+        read = resolve_scopes(read, self.vocabulary)
         covered = {control.field[0] for control, _ in self.tagged if control.field}
-        kept = [value for value in read if not _covered(self.vocabulary.match(value.label), covered)]
+        kept = [value for value in read if not _covered(value.path, covered)]
         return kept + _tagged_values(self.tagged)
 
     def _key(self, value: LabelledValue) -> tuple[str | None, str]:
@@ -284,18 +287,24 @@ def _tagged_values(tagged: list[tuple[Control, str]]) -> list[LabelledValue]:
         path, option = control.field or ("", None)
         if option is None:
             if control.text:
-                values.append(LabelledValue(path, control.text, f"{source} tag '{control.tag}' (field path)"))
+                values.append(LabelledValue(path, control.text, f"{source} tag '{control.tag}' (field path)",
+                                            path, "field-path"))
             continue
         ticked, _ = options.setdefault(path, ([], f"{source} tags '{path}.…' (field path options)"))
         if control.text in _TICKS:
             ticked.append(option.replace("_", " "))
-    values += [LabelledValue(path, "\n".join(ticked), where) for path, (ticked, where) in options.items() if ticked]
+    values += [
+        LabelledValue(path, "\n".join(ticked), where, path, "field-path")
+        for path, (ticked, where) in options.items() if ticked
+    ]
     return values
 
 
 def _control_values(control: Control, source: str, vocabulary: Vocabulary) -> list[LabelledValue]:
     """A content control tagged or titled with a field ("subject.dob", "Date of birth")."""
     for name in control.names:
-        if vocabulary.match(name) and control.text:
-            return [LabelledValue(name, control.text, f"{source} '{name}'")]
+        found = vocabulary.classify(name)
+        path = vocabulary.match(name)
+        if path and not path.startswith(GENERIC) and control.text:
+            return [LabelledValue(name, control.text, f"{source} '{name}'", path, found.rule)]
     return []

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from escalations.intake.notices import wordml
-from escalations.intake.notices.fields import FREE_TEXT, TICK_LISTS, LabelledValue, Vocabulary
+from escalations.intake.notices.fields import (
+    FREE_TEXT,
+    TICK_LISTS,
+    LabelledValue,
+    Vocabulary,
+    heading_marker,
+    is_heading,
+)
 from escalations.intake.notices.normalise import has_boxes
 from escalations.intake.notices.wordml import MARKS, Cell, Paragraph, Table
 
@@ -71,12 +78,19 @@ class TableReader:
         cells = _distinct(grid)
         labels = [self.label(cell) for cell in cells]
         found: list[LabelledValue] = []
+        section = len(cells) == 1 and is_heading(cells[0].text, self.vocabulary)
         if self.pending:
-            if not any(labels) and not _heading_row(cells) and self.pending.takes(grid):
+            if not any(labels) and not section and not _heading_row(cells) and self.pending.takes(grid):
                 self.pending.rows.append(grid)
                 self._mark(cells)
                 return []
             found, self.pending = self.pending.answer(), None
+        if section:  # "Section 3: Details of the agency you disagree with" across the table
+            found.append(heading_marker(cells[0].text, source))
+            if not labels[0]:
+                self._mark(cells)
+                self.header, self.continuing = {}, None
+                return found
         return found + self.laid_out(grid, cells, labels, texts, source)
 
     def laid_out(

@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from escalations.intake.notices import labels as meaning
+from escalations.intake.notices.labels import Classification
 from escalations.intake.notices.normalise import (
     clean_email,
     has_boxes,
@@ -222,6 +224,9 @@ _BARE_CHECKS: dict[str, Callable[[str], object]] = {
 _SHORTEST_SLIP = 5  # letters: a word this long may be misspelt and still be the label's
 _LONG_WORD = 9  # letters: a word this long may carry two slips
 _LONGEST_LABEL = 150
+_LONGEST_SHORT_ANSWER = 12  # words: a one-line answer below its label (a name, an agency, a date)
+_CACHE = 4096  # classified label texts kept per vocabulary
+GENERIC = "generic."  # a generic label's path prefix before its section places it
 
 
 @dataclass(frozen=True)
@@ -229,6 +234,14 @@ class LabelledValue:
     label: str
     value: str
     source: str  # e.g. "docx table 1 row 3", "docx paragraph 12", "email body line 4"
+    # The field the label gave and the rule that decided it ("synonyms:challenged-agency",
+    # "section:raiser", "vocabulary", "form-label"), once ``resolve_scopes`` has placed it.
+    # ``None`` rule: not yet placed (the label is matched again when the notice is filled).
+    path: str | None = field(default=None, compare=False)
+    rule: str | None = field(default=None, compare=False)
+
+
+HEADING_VALUE = ""  # a section heading's marker in the values: ``rule`` "section:…", no value
 
 
 @dataclass(frozen=True)
@@ -252,14 +265,22 @@ def normalise_label(text: str) -> str:
 class Vocabulary:
     """Labels by field path, indexed for exact, tolerant and "Label value" matching."""
 
-    def __init__(self, labels: Mapping[str, Iterable[str]]) -> None:
+    def __init__(self, labels: Mapping[str, Iterable[str]], own: Iterable[str] = ()) -> None:
         self.labels = {path: tuple(words) for path, words in labels.items()}
+        self._own = frozenset(own)  # normalised wordings a form profile gave
+        self._classified: dict[str, Classification] = {}
+        self._written: list[str] | None = None
         self._exact = {
             normalise_label(label): path for path, words in self.labels.items() for label in words
         }
-        self._by_word_count: dict[int, list[tuple[list[str], str]]] = {}
+        # Each label with one word left out, for finding a label with that word misspelt by
+        # looking up, not by comparing the text with every label.
+        self._one_out: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         for known, path in self._exact.items():
-            self._by_word_count.setdefault(known.count(" "), []).append((known.split(), path))
+            words = known.split()
+            for at, word in enumerate(words):
+                key = (*words[:at], "", *words[at + 1 :])
+                self._one_out.setdefault(key, []).append((word, path))
         self._prefixes = [
             (path, known, label)
             for path, words in self.labels.items()
@@ -282,9 +303,59 @@ class Vocabulary:
         }
         for path, words in added.items():
             merged.setdefault(path, []).extend(words)
-        return Vocabulary(merged)
+        return Vocabulary(merged, self._own | taken)
 
     def match(self, text: str) -> str | None:
+        """The field path ``text`` labels: by its wording, else by its meaning (``labels``).
+
+        A generic label ("Name", "Organisation") gives ``generic.<attribute>`` or its
+        default field (``Email``: the raiser's); ``resolve_scopes`` places it by section.
+        A label asking for several things gives their paths joined by "+".
+        """
+        found = self.classify(text)
+        if found.path:
+            return found.path
+        if found.parts:
+            return "+".join(found.parts)
+        if found.attribute and found.side is None:
+            return meaning.GENERIC_DEFAULTS.get(found.attribute, GENERIC + found.attribute)
+        return None
+
+    def classify(self, text: str) -> Classification:
+        """What ``text`` labels and which rule said so; cached, as readers ask about every line."""
+        if len(text) > _LONGEST_LABEL:
+            return meaning.UNKNOWN
+        cached = self._classified.get(text)
+        if cached is None:
+            if len(self._classified) > _CACHE:
+                self._classified.clear()
+            cached = self._classified[text] = self._classify(text)
+        return cached
+
+    def _classify(self, text: str) -> Classification:
+        if text.strip() in self.labels:
+            return Classification(text.strip(), "field-path")
+        exact = self._worded(text)
+        by_meaning = meaning.classify(text)
+        if exact is None:
+            return by_meaning
+        if normalise_label(text) in self._own:
+            return Classification(exact, "form-label")
+        if by_meaning.attribute and by_meaning.side is None:  # "Email", "Role": a section may own it
+            return Classification(exact, "vocabulary", None, by_meaning.attribute, by_meaning.heading)
+        return Classification(exact, "vocabulary", by_meaning.side, by_meaning.attribute, by_meaning.heading)
+
+    def worded_at(self, text: str, start: int) -> int | None:
+        """Where the longest wording of this vocabulary, as written, ends if ``text`` has it at ``start``."""
+        if self._written is None:
+            self._written = sorted({w.casefold() for words in self.labels.values() for w in words}, key=len, reverse=True)
+        window = text[start : start + _LONGEST_LABEL].casefold()
+        for wording in self._written:
+            if len(wording) > 3 and window.startswith(wording):
+                return start + len(wording)
+        return None
+
+    def _worded(self, text: str) -> str | None:
         """The field path ``text`` labels, allowing for a small spelling slip.
 
         A slip keeps the label's words but one, and that one is misspelt, not
@@ -305,10 +376,10 @@ class Vocabulary:
     def _fuzzy(self, words: list[str]) -> str | None:
         """The one field whose label is ``words`` with one word misspelt; two such: unsure."""
         found: set[str] = set()
-        for known, path in self._by_word_count.get(len(words) - 1, []):
-            differing = [(a, b) for a, b in zip(words, known) if a != b]
-            if len(differing) == 1 and _misspelt(*differing[0]):
-                found.add(path)
+        for at, word in enumerate(words):
+            for known, path in self._one_out.get((*words[:at], "", *words[at + 1 :]), ()):
+                if known != word and _misspelt(word, known):
+                    found.add(path)
         return found.pop() if len(found) == 1 else None
 
     def split(self, text: str) -> tuple[str, str, str] | None:
@@ -321,8 +392,8 @@ class Vocabulary:
             return None
         if path := self.match(stripped):
             return path, _tidy_label(stripped), ""
-        for separator in re.finditer(r"[:?]", stripped[: _LONGEST_LABEL + 1]):
-            label = stripped[: separator.end()]
+        for separator in re.finditer(r"[:?\t]", stripped[: _LONGEST_LABEL + 1]):
+            label = stripped[: separator.end()].rstrip("\t")
             if path := self.match(label):
                 return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
         return self._bare(stripped)
@@ -435,7 +506,7 @@ def _strip_leaders(text: str, *, end: bool) -> str:
 
 
 # Where a blank form puts two labels on one line: "Name:<tab>D.O.B", "Signed:.....Role.....".
-_SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,})")
+_SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,}| {3,}|\u00a0{2,})")
 
 
 def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
@@ -447,7 +518,39 @@ def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
             segments.append([piece])
         else:
             segments[-1] += (gap, piece)
-    return ["".join(parts) for parts in segments]
+    joined = ["".join(parts) for parts in segments]
+    return [part for segment in joined for part in _at_second_labels(segment, vocabulary)]
+
+
+_WORDS_BEFORE_COLON = 6
+
+
+def _at_second_labels(segment: str, vocabulary: Vocabulary) -> list[str]:
+    """ "Name: Jo Bloggs DOB: 01/02/2019": split before a later "Label:" (words that are a label,
+    then a colon), trying the most words first. A time ("10:30") or an address is no label."""
+    if len(segment) > 2 * _LONGEST_LABEL:
+        return [segment]
+    colons = [at for at, char in enumerate(segment) if char == ":"][:8]
+    if len(colons) < 2:
+        return [segment]
+    if not vocabulary.split(segment[: colons[0] + 1]):
+        return [segment]
+    cuts: list[int] = []
+    for at in colons[1:]:
+        if at + 1 < len(segment) and segment[at + 1] == "/":
+            continue  # "https://"
+        before = segment[:at].split(" ")
+        for count in range(min(_WORDS_BEFORE_COLON, len(before) - 1), 0, -1):
+            words = before[-count:]
+            start = at - len(" ".join(words))
+            path = vocabulary.match(segment[start : at + 1]) if words[0][:1].isalpha() else None
+            if path and not path.startswith(GENERIC) and start > (cuts[-1] if cuts else colons[0]) + 1:
+                cuts.append(start)
+                break
+    if not cuts:
+        return [segment]
+    bounds = [0, *cuts, len(segment)]
+    return [segment[a:b].strip() for a, b in zip(bounds, bounds[1:]) if segment[a:b].strip()]
 
 
 @dataclass
@@ -465,13 +568,120 @@ class _Open:
         Free text runs on; a ticked list runs on while its lines carry boxes (the
         narrative after it is not a list of categories); anything else is one line.
         """
-        if not self.parts or self.path in FREE_TEXT:
+        if self.path in FREE_TEXT:
             return True
+        if not self.parts:  # a name, agency, date…: a short answer, not a paragraph of guidance
+            return self.path in TICK_LISTS or len(lead.split()) <= _LONGEST_SHORT_ANSWER
         return self.path in TICK_LISTS and has_boxes(lead)
 
     def answer(self) -> list[LabelledValue]:
         text = "\n".join(self.parts).strip()
         return [LabelledValue(self.label, text, self.source)] if text else []
+
+
+def heading_marker(text: str, source: str) -> LabelledValue:
+    """A section heading's place among the values, for ``resolve_scopes``."""
+    return LabelledValue(text.strip(), HEADING_VALUE, source, None, "heading")
+
+
+def is_heading(text: str, vocabulary: Vocabulary) -> bool:
+    stripped = text.strip()
+    return bool(stripped) and len(stripped) <= _LONGEST_LABEL and vocabulary.classify(stripped).heading
+
+
+def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> list[LabelledValue]:
+    """Each value with its field and rule, generic labels placed by the section they are in.
+
+    A section heading ("Section 3: Details of the agency you disagree with") or a label
+    naming a side ("Your name", "Signed") opens that side's section; a label of the
+    notice's other fields ("Details of the disagreement") closes it. In a section,
+    "Name", "Organisation", "Role"… are that side's; outside one, a generic label keeps
+    its default field where it has one ("Email": the raiser's) and is unknown where not.
+    Heading markers are dropped. Values already placed (form fields, content controls)
+    are kept as they are.
+    """
+    scope: str | None = None
+    placed: list[LabelledValue] = []
+    for value in values:
+        if value.rule == "heading" and value.value == HEADING_VALUE:
+            scope = vocabulary.classify(value.label).side
+            continue
+        if value.rule is not None:
+            placed.append(value)
+            continue
+        found = vocabulary.classify(value.label)
+        if found.path is None and not found.parts and value.value:  # "Child:" was read as a label
+            found = vocabulary.classify(value.label + ":")
+        generic = bool(found.attribute) and found.side is None and found.rule != "form-label"
+        if found.side:
+            scope = found.side
+        elif found.path and not generic and "+" not in found.path:
+            scope = None
+        if generic:
+            found = meaning.scoped(found, scope)
+        path = found.path or ("+".join(found.parts) if found.parts else None)
+        placed.append(LabelledValue(value.label, value.value, value.source, path, found.rule))
+    return placed
+
+
+# A table LibreOffice flattened into one paragraph ("Child's full nameSam SmithDate of
+# birth3rd September 2019Your nameBen Osei…"): where a word runs into the next with no
+# space, a label may begin or end.
+_GLUE = re.compile(r"(?<=[a-z0-9?)’'.])(?=[A-Z☐☒])|(?<=[a-z?])(?=\d)")
+_PROMPTS = ("Click or tap here to enter text.", "Click here to enter text.", "Click or tap to enter a date.",
+            "Click here to enter a date.", "Choose an item.")
+_GLUED_LABELS = 3  # a line is read as a flattened table only with this many labels run in
+_LONGEST_GLUED = 5_000
+
+
+def unglued(text: str, vocabulary: Vocabulary) -> list[str] | None:
+    """The "Label: value" lines of a table flattened into one line, or ``None`` if it is not one.
+
+    A label must start where one word runs into the next (or at the line's start) and end
+    where its answer runs on the same way; the longest such label wins. Read only where
+    at least ``_GLUED_LABELS`` labels are found: a name like "McDonald" is one joint, not three.
+    """
+    if len(text) > _LONGEST_GLUED:
+        return None
+    joints = [0, *[match.start() for match in _GLUE.finditer(text)]]
+    if len(joints) <= _GLUED_LABELS:
+        return None
+    starts: list[tuple[int, int]] = []  # (label start, label end)
+    at = 0
+    while at < len(joints):
+        start = joints[at]
+        if starts and start < starts[-1][1]:
+            at += 1
+            continue
+        ends = [end for end in joints[at + 1 : at + 8] if end - start <= _LONGEST_LABEL]
+        label_end = next((end for end in reversed(ends) if _glued_label(text[start:end], vocabulary)), None)
+        worded = vocabulary.worded_at(text, start)  # "Your emaila.khan@…": no joint after it
+        if worded is not None:  # a wording as written is surer than a joint
+            label_end = worded
+        if label_end is not None:
+            starts.append((start, label_end))
+        at += 1
+    if len(starts) < _GLUED_LABELS:
+        return None
+    pieces = []
+    for number, (start, end) in enumerate(starts):
+        stop = starts[number + 1][0] if number + 1 < len(starts) else len(text)
+        if text.startswith("(", end) and 0 < (close := text.find(")", end, stop)) - end <= 40:
+            end = close + 1  # "Nature of disagreement(tick all that apply)": the label's aside
+        label = text[start:end].rstrip(" :")
+        value = text[end:stop]
+        for prompt in _PROMPTS:  # a content control's prompt, left as text by the conversion
+            value = value.replace(prompt, "")
+        pieces.append(f"{label}: {value.strip()}")
+    lead = text[: starts[0][0]].strip()
+    return ([lead] if lead else []) + pieces
+
+
+def _glued_label(text: str, vocabulary: Vocabulary) -> bool:
+    if text[-1:].isdigit():
+        return False
+    path = vocabulary.match(text)
+    return bool(path) and not path.startswith(GENERIC)
 
 
 def labelled_values(
@@ -485,15 +695,43 @@ def labelled_values(
     """
     found: list[LabelledValue] = []
     waiting: _Open | None = None
-    for line in lines:
+    for line in _with_tables_unglued(lines, vocabulary):
         entries, lead = _entries(line.text, vocabulary)
+        before = waiting
+        taken = len(before.parts) if before else 0
         if waiting and _answer_ends(waiting, line, bool(entries), lead, blank_ends):
             found += waiting.answer()
             waiting = None
+        taken = bool(before) and len(before.parts) > taken  # the line answered the label above
+        if not taken and (entries and not entries[0][2] or not entries and lead) and is_heading(line.text, vocabulary):
+            found.append(heading_marker(line.text, line.source))
+            if not entries:
+                continue
         found += [LabelledValue(label, value, line.source) for _, label, value in entries if value]
         if entries and not entries[-1][2]:
             waiting = _Open(entries[-1][0], entries[-1][1], line.source)
+        elif entries and entries[-1][0] in TICK_LISTS and has_boxes(entries[-1][2]):
+            # "Nature of disagreement: ☒ Level of need" and more boxes on the lines below
+            found.pop()
+            waiting = _Open(entries[-1][0], entries[-1][1], line.source, [entries[-1][2]])
     return found + (waiting.answer() if waiting else [])
+
+
+def _with_tables_unglued(lines: Iterable[Line], vocabulary: Vocabulary) -> Iterable[Line]:
+    """The lines, with each paragraph that is a flattened table read as its "Label: value" lines."""
+    group: list[Line] = []
+    for line in [*lines, None]:
+        if group and (line is None or line.source != group[0].source):
+            text = "\n".join(member.text for member in group)
+            pieces = unglued(text, vocabulary) if len(text) > 40 else None
+            if pieces is None:
+                yield from group
+            else:
+                for piece in pieces:
+                    yield from (Line(part, group[0].source, group[0].ends_answer) for part in piece.split("\n"))
+            group = []
+        if line is not None:
+            group.append(line)
 
 
 def _answer_ends(waiting: _Open, line: Line, labelled: bool, lead: str, blank_ends: bool) -> bool:

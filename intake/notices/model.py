@@ -114,6 +114,9 @@ class Notice:
     # Where each field's value was read ("subject.dob": ["attachment 2 pdf page 1 field 'DOB'"]).
     # Not part of the JSON contract, nor of equality: two readings of one notice are equal.
     sources: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+    # Which label and which rule gave each field ("subject.name": ["'Child:' (synonyms:
+    # subject-name) in email body line 3"]). Not part of the JSON contract, nor of equality.
+    readings: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def has_content(self) -> bool:
@@ -147,12 +150,14 @@ class Notice:
                     setattr(part, attribute, getattr(newer, attribute))
         merged.problems = list(later.problems)
         merged.sources = {**self.sources, **later.sources}
+        merged.readings = {**self.readings, **later.readings}
         return merged
 
     def to_json(self) -> dict[str, Any]:
         """The canonical JSON form, dates as ISO strings; ``panel`` only when it says something."""
         values = asdict(self)
         del values["sources"]
+        del values["readings"]
         if self.panel.is_empty:
             del values["panel"]
         return _jsonable(values)

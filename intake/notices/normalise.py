@@ -243,6 +243,8 @@ def _ticked_text(text: str) -> str:
 def _ticked_items(text: str) -> list[tuple[str, bool]]:
     """Pair each box with its wording: boxes lead ("☒ Yes") or trail ("Yes ☒") the words."""
     parts = [part.strip() for part in re.split(f"([{_BOXES}])", text)]
+    if parts and parts[0].startswith("(") and parts[0].endswith(")") and len(parts[0]) <= 40:
+        parts[0] = ""  # "(tick all that apply) ☒ Level of need ☐ …": the label's own aside
     if parts and not parts[0]:  # the text opens with a box: each box owns the words after it
         return [(parts[i + 1], parts[i] in TICKED) for i in range(1, len(parts) - 1, 2)]
     return [(parts[i - 1], parts[i] in TICKED) for i in range(1, len(parts), 2)]
@@ -254,6 +256,7 @@ _STAGE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 # "Stage 2 - 3", "2/3", "stage 2 to 3": two stages, so not one stage.
+_TICKED_STAGE = re.compile(r"\s*(?:(?:stage|step|tier|level)\s*)?\d{1,2}\b", re.IGNORECASE)
 _SECOND_NUMBER = re.compile(r"\s*(?:[-–—/,&]|to|and|or)\s*\d", re.IGNORECASE)
 
 
@@ -263,6 +266,12 @@ def parse_stage(text: str) -> int | None:
     Greater Manchester's policy numbers its tiers as levels; Roman numerals count
     only after the word ("Stage II"), as a lone "I" or "V" is not a stage.
     """
+    if has_boxes(text):  # "☐ 1 Practitioner ☒ 2 Manager ☐ 3 …", "☒ 2": the one box ticked
+        ticked = [words for words, on in _ticked_items(_hand_boxes(text)) if on]
+        if len(ticked) != 1 or has_boxes(ticked[0]):
+            return None
+        first = _TICKED_STAGE.match(ticked[0])  # "2 Manager", "Stage 3 – senior managers"
+        return parse_stage(first.group(0)) if first else None
     match = _STAGE.fullmatch(text)
     if not match or _SECOND_NUMBER.match(match.group(3)):
         return None

@@ -18,7 +18,14 @@ from typing import Any
 
 from pdfplumber.page import Page
 
-from escalations.intake.notices.fields import LabelledValue, Line, Vocabulary, labelled_values
+from escalations.intake.notices.fields import (
+    LabelledValue,
+    Line,
+    Vocabulary,
+    heading_marker,
+    is_heading,
+    labelled_values,
+)
 from escalations.intake.notices.pdf_fields import Widget
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
@@ -327,7 +334,8 @@ def _wrapped(last: TextLine, line: TextLine, right: float) -> bool:
 def _opens_with_label(line: TextLine, vocabulary: Vocabulary) -> bool:
     """A label alone, or a label and its answer, by the same rules the reader applies to lines."""
     text = _joined(line.segments[0])
-    return bool(vocabulary.match(text) or labelled_values([Line(text, "")], vocabulary=vocabulary))
+    found = labelled_values([Line(text, "")], vocabulary=vocabulary)
+    return bool(vocabulary.match(text) or any(value.value for value in found))
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -341,6 +349,10 @@ def _table_values(table: Table, vocabulary: Vocabulary) -> list[LabelledValue]:
         source = f"pdf page {table.page} table {table.number} row {number}"
         cells = [_Answer.of(col, cell, vocabulary) for col, cell in enumerate(row) if cell is not None]
         filled = [cell for cell in cells if cell.text]
+        if len(filled) == 1 and not filled[0].path and is_heading(filled[0].text, vocabulary):
+            found.append(heading_marker(filled[0].text, source))
+            header = {}
+            continue
         if len(filled) >= 2 and all(cell.path for cell in filled):
             header = {cell.col: cell.text for cell in filled}
             continue

@@ -20,7 +20,7 @@ from pdfplumber.page import Page
 from pdfplumber.pdf import PDF
 
 from escalations.intake.notices.docx_reader import UnreadableDocument
-from escalations.intake.notices.fields import EVERY_FIELD, LabelledValue, Vocabulary
+from escalations.intake.notices.fields import EVERY_FIELD, LabelledValue, Vocabulary, resolve_scopes
 from escalations.intake.notices.pdf_fields import form_fields
 from escalations.intake.notices.pdf_layout import layout_values, page_layout
 
@@ -85,7 +85,7 @@ def _read(pdf: PDF, vocabulary: Vocabulary, max_pages: int) -> PdfReading:
     # A field of the form is the answer to its question: the printed label beside
     # it, read from the page, must not take whatever text follows instead.
     printed = [v for v in layout_values(layouts, vocabulary) if vocabulary.match(v.label) not in form.paths]
-    return PdfReading(form.values + printed, notes)
+    return PdfReading(resolve_scopes(form.values + printed, vocabulary), notes)
 
 
 def _page_count(doc: PDFDocument, max_pages: int) -> int:

@@ -18,12 +18,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from escalations.intake.notices import conversion, sandbox
+from escalations.intake.notices import body, conversion, sandbox
 from escalations.intake.notices.canonical import fill, settle_subject
-from escalations.intake.notices.fields import EVERY_FIELD, LabelledValue, Line, Vocabulary, labelled_values
+from escalations.intake.notices.fields import (
+    EVERY_FIELD,
+    LabelledValue,
+    Line,
+    Vocabulary,
+    labelled_values,
+    resolve_scopes,
+)
 from escalations.intake.notices.formats import Format, declared_format, notice_format
 from escalations.intake.notices.model import Notice, Problem
 from escalations.intake.notices.profile import (
@@ -150,7 +157,7 @@ def _attachment_values(
         problems += [Problem("document", f"attachment {position} ({label}): {p}") for p in reading.problems]
         named = len(documents) > 1  # with one document, "docx paragraph 2" is unambiguous
         values = [
-            LabelledValue(v.label, v.value, f"attachment {position} {v.source}" if named else v.source)
+            replace(v, source=f"attachment {position} {v.source}" if named else v.source)
             for v in reading.values
         ]
         readings.append(_Document(data, values, not reading.values and bool(reading.problems)))
@@ -201,7 +208,7 @@ def _converted(kind: Format, data: bytes, labels: Labels, limits: Limits) -> Rea
     except conversion.ConversionFailed as exc:
         return Reading(problems=[str(exc)])
     reading = sandbox.read_document(Format.DOCX, docx, labels, limits)
-    converted = [LabelledValue(v.label, v.value, f"{kind.value} converted, {v.source}") for v in reading.values]
+    converted = [replace(v, source=f"{kind.value} converted, {v.source}") for v in reading.values]
     return Reading(converted, reading.problems)
 
 
@@ -220,10 +227,18 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
         _body_line(text, f"email body line {number}")
         for number, text in enumerate(body_text.splitlines(), start=1)
     ]
-    return labelled_values(lines, blank_ends=True, vocabulary=vocabulary)
+    values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
+    own = [
+        (text, f"email body line {number}")
+        for number, text in enumerate(body_text.splitlines(), start=1)
+        if not text.lstrip().startswith(">")
+    ]
+    return values + body.signature_values(own) + body.sentence_values(own)
 
 
 def _body_line(text: str, source: str) -> Line:
     if text.lstrip().startswith(">"):  # quoted from earlier mail: not this notice
+        return Line("", source, ends_answer=True)
+    if text.strip().rstrip(",.!").strip().casefold() in body.CLOSINGS:  # "Thanks," ends an answer
         return Line("", source, ends_answer=True)
     return Line(text, source, ends_answer=text.rstrip() == "--")  # the signature

@@ -115,7 +115,7 @@ def parse(job: dict[str, Any], data: bytes) -> dict[str, Any]:
         return {"values": [], "problems": [TOO_BIG_TO_READ]}
     except Exception as exc:  # a reader's own fault: the sender hears "could not be read", the log its kind
         return {"values": [], "problems": [STOPPED], "error": type(exc).__name__}
-    return {"values": [[v.label, v.value, v.source] for v in values], "problems": notes}
+    return {"values": [[v.label, v.value, v.source, v.path, v.rule] for v in values], "problems": notes}
 
 
 # --- the child ----------------------------------------------------------------------------------
@@ -215,10 +215,22 @@ def _reading(answer: dict[str, Any]) -> Reading:
     if answer.get("error"):
         log.warning("a notice reader failed with %s", answer["error"])
     try:
-        values = [LabelledValue(str(a), str(b), str(c)) for a, b, c in answer.get("values", [])]
+        values = [_value(item) for item in answer.get("values", [])]
         problems = [str(p) for p in answer.get("problems", [])]
     except (TypeError, ValueError):
         return Reading(problems=[STOPPED])
     if len(values) > MAX_VALUES:
         return Reading(problems=[TOO_MANY])
     return Reading(values, problems)
+
+
+def _value(item: list[Any]) -> LabelledValue:
+    """A value as the child sent it: label, value, source, and the field and rule it was placed by."""
+    if not isinstance(item, list):
+        raise TypeError("a value is a list")
+    label, value, source, *placed = item
+    path, rule = (placed + [None, None])[:2]
+    return LabelledValue(
+        str(label), str(value), str(source),
+        str(path) if path is not None else None, str(rule) if rule is not None else None,
+    )

@@ -1,0 +1,399 @@
+"""Label text classified by meaning: which canonical field a form's label asks for, and why.
+
+Forms word their labels every way ("Agency you disagree with", "Agency B (concern
+about)", "Which agency's decision are you challenging?", "Organisation you are
+escalating to"). Rather than list every wording, a label is cut into normalised
+tokens (case, punctuation, apostrophes, plurals and small misspellings set aside),
+the tokens are mapped to a few classes of meaning (the person the notice is about,
+an agency, the side that raises the concern, the side being challenged, a name, a
+role, a date of birth…), and a short table of rules turns those classes into a
+field path. Every answer carries the rule that decided it; a label the rules cannot
+place is ``UNKNOWN``, never a guess.
+
+A label must be made only of words labels are made of: "Salford Children's
+Services" (an answer) has "Salford", which no label has, so it is no label, and a
+sentence of a concern ("Your agency refused to visit") is not one either.
+
+Generic labels ("Name", "Organisation", "Email", "Role", "Telephone", "Date of
+birth") name an attribute without saying whose it is; ``Classification.attribute``
+says which, and ``scoped`` puts it on the side a section heading ("Section 3:
+Details of the agency you disagree with") named. Headings themselves classify with
+``heading`` set.
+
+Everything here is pure, bounded (a label is at most ``MAX_LABEL`` characters and
+``MAX_WORDS`` words) and linear in the text; the tables are built once at import.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_LABEL = 150  # characters
+MAX_WORDS = 16
+
+# Sides a label may put a person or an agency on.
+SUBJECT, RAISER, CHALLENGED, SIGNED = "subject", "raiser", "challenged", "signed"
+SIDE_PATHS = {SUBJECT: "subject", RAISER: "raised_by", CHALLENGED: "challenged", SIGNED: "signed"}
+# What each side's record holds (the canonical notice: the challenged side has no email).
+SIDE_ATTRIBUTES = {
+    SUBJECT: {"name", "dob"},
+    RAISER: {"name", "role", "agency", "email", "phone"},
+    CHALLENGED: {"name", "role", "agency"},
+    SIGNED: {"name", "role", "date"},
+}
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a label asks for.
+
+    ``path``: the canonical field path (``None``: unknown, or a generic label
+    outside any section). ``rule``: what decided it. ``side`` and ``attribute``:
+    the person or agency and what of them, for party fields. ``heading``: the
+    text reads as a section heading, scoping the generic labels after it to
+    ``side``. ``parts``: for a label asking several things at once ("Your details
+    (name, role, agency)"), the paths of its answer's parts in order.
+    """
+
+    path: str | None
+    rule: str
+    side: str | None = None
+    attribute: str | None = None
+    heading: bool = False
+    parts: tuple[str, ...] = ()
+
+
+UNKNOWN = Classification(None, "unknown")
+
+# --- tokens -------------------------------------------------------------------------------
+
+# Word -> class of meaning. Classes starting with "@" are function words: they may
+# appear in a label but say nothing by themselves.
+_WORDS: dict[str, str] = {}
+
+
+def _add(cls: str, words: str) -> None:
+    for word in words.split():
+        _WORDS[word] = cls
+
+
+_add("subj", "child young yp cyp adult serviceuser individual patient resident pupil "
+     "baby infant subject client student learner family")
+_add("person", "person people")
+_add("agency", "agency organisation organization service team department provider")
+_add("prof", "professional practitioner worker colleague staff")
+_add("roleword", "manager lead")
+_add("challenge", "disagree disagreeing disagreement challenge challenging challenged dispute "
+     "disputing against receiving responding other")
+_add("escalate", "escalate escalating escalated")
+_add("raise", "referrer raising raised referring reporting originating initiating requesting completing "
+     "completed submitting making")
+_add("your", "your my i me you yours")
+_add("their", "their them they")
+_add("name", "name surname forename forenames fullname")
+_add("dob", "dob birth born")
+_add("role", "role title designation position post job")
+_add("email", "email e-mail emailaddress")
+_add("phone", "telephone tel phone mobile contact number")
+_add("date", "date dated when")
+_add("sign", "signed signature sign signatory")
+_add("concern", "concern concerns issue issues problem information info")
+_add("details", "details detail description describe summary explain explanation account "
+     "reason reasons")
+_add("kind", "kind")
+_add("category", "category categories type types theme themes area areas nature")
+_add("stage", "stage step level tier")
+_add("risk", "risk harm danger")
+_add("urgent", "immediate imminent urgent significant")
+_add("outcome", "outcome outcomes resolution result")
+_add("seek", "seek seeking sought desired want like hope hoping wish expected proposed looking")
+_add("attempt", "attempt attempts action actions steps done tried")
+_add("copy", "copy copies copied cc")
+_add("ref", "reference ref")
+_add("section", "section part")
+_add("decision", "decision decisions view position")
+_add("letter", "a b")
+_add("@", "of the for to by with in at on about is are was were this that which what whose who "
+     "whom please give state enter provide an and or if any being been has have do does did "
+     "being from being here below above its it his her s d o full print own involved concerned "
+     "form notice escalation would could should can will so far taken resolve resolved already "
+     "yet currently current where how them txt fld field text box reached else there here these "
+     "those then than address")
+
+
+# Spelling slips a label may carry in a word of five letters or more.
+_SLIP_LENGTH = 6  # a word this long may carry a slip and still be read as the word
+_LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
+
+_BOX_MARKS = frozenset("☐☒☑✓✔✗✘[")
+_PAREN = re.compile(r"\(([^()]{0,80})\)")
+_NUMBERING = re.compile(r"^\s*(?:(?:section|part|step|question|q)\s*)?(?:\d{1,2}|[a-h]|[ivx]{1,4})[.):]\s+",
+                        re.IGNORECASE)
+_SECTION_NUMBER = re.compile(r"^\s*(?:section|part)\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.:\-–—]?\s*",
+                             re.IGNORECASE)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words without apostrophes, plurals of known words, or punctuation.
+
+    "Child's D.O.B" -> ["child", "dob"]; "Agencies" -> ["agency"]; "E-mail" -> ["email"].
+    """
+    text = unicodedata.normalize("NFKC", text[:MAX_LABEL])
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()  # a form field's "ChildName"
+    text = re.sub(r"d\.\s?o\.\s?b\.?", " dob ", text)
+    text = re.sub(r"e-mail", "email", text)
+    text = re.sub(r"['’`]s\b|s['’`](?=\s|$)|['’`.]", "", text)
+    text = re.sub(r"\bservice\s+users?\b", "serviceuser", text)
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    return [_singular(word) for word in words[: MAX_WORDS + 1]]
+
+
+def _singular(word: str) -> str:
+    if word in _WORDS or len(word) < 4:
+        return word
+    for end, repl in (("ies", "y"), ("s", "")):
+        if word.endswith(end) and (stem := word[: -len(end)] + repl) in _WORDS:
+            return stem
+    return word
+
+
+_SLIPS: dict[str, str | None] = {}  # words already looked for among the long words
+_MAX_SLIPS = 10_000
+
+
+def word_class(word: str) -> str | None:
+    """The class of meaning of a word, allowing a slip in a word of six letters or more."""
+    if word in _WORDS:
+        return _WORDS[word]
+    if len(word) < _SLIP_LENGTH or word.isdigit():
+        return None
+    if word not in _SLIPS:
+        from escalations.intake.notices.fields import _misspelt  # one definition of a slip
+
+        if len(_SLIPS) > _MAX_SLIPS:
+            _SLIPS.clear()
+        _SLIPS[word] = next(
+            (_WORDS[known] for known in _LONG_WORDS if abs(len(known) - len(word)) <= 2 and _misspelt(word, known)),
+            None,
+        )
+    return _SLIPS[word]
+
+
+# --- classification -----------------------------------------------------------------------
+
+
+def classify(text: str) -> Classification:
+    """The field a label asks for, by meaning; ``UNKNOWN`` when the rules cannot place it."""
+    if len(text) > MAX_LABEL:
+        return UNKNOWN
+    if text.lstrip()[:1] in _BOX_MARKS:  # "☒ Roles": an option ticked, not a label
+        return UNKNOWN
+    if "?" in text.strip().rstrip("?:"):  # "Is the child at risk? No": a question and its answer
+        return UNKNOWN
+    stripped = text.strip().rstrip(":?.*").strip()
+    colon = text.strip().endswith(":")
+    section = bool(_SECTION_NUMBER.match(stripped))
+    stripped = _SECTION_NUMBER.sub("", stripped)
+    stripped = _NUMBERING.sub("", stripped)
+    asides = _PAREN.findall(stripped)
+    main = _PAREN.sub(" ", stripped)
+    words = tokens(main)
+    if not words or len(words) > MAX_WORDS:
+        return UNKNOWN
+    unknown = [word for word in words if word not in _WORDS]
+    if len(unknown) > 1:  # two words no label has: an answer, or prose (checked before any slip)
+        return UNKNOWN
+    classes = [word_class(word) for word in words]
+    if any(cls is None for cls in classes):  # a word no label has, even allowing a slip
+        return UNKNOWN
+    found = {cls for cls in classes if cls}
+    aside_words = [tokens(aside) for aside in asides]
+    aside_classes = [{word_class(w) for w in ws} - {None} for ws in aside_words]
+    joined = bool(re.search(r",|/|&|\band\b", stripped, re.IGNORECASE))
+    parts = _composite(words, aside_words) if joined else None
+    result = _decide(words, found, aside_classes, colon=colon)
+    if result is None:
+        return UNKNOWN
+    written = re.sub(r"[^a-z0-9]+", " ", main.lower()).split()
+    if result.rule == "generic" and any(word not in _WORDS and _singular(word) != word for word in written):
+        return UNKNOWN  # "Roles", "Names" alone: options or answers; a generic label is singular
+    if parts and result.side:
+        result = Classification(None, "composite:" + result.side, result.side, None, False, parts(result.side))
+    sentence = text.strip().endswith(".") and not text.strip().endswith("..")
+    if sentence and result.path is None and not result.parts:
+        return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
+    named = result.side is not None and result.attribute in (None, "agency", "name")
+    heading = not sentence and (section or ("details" in found and named))
+    if heading and not result.heading:
+        result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
+    return result
+
+
+_PART_ATTRIBUTES = {"name": "name", "dob": "dob", "role": "role", "agency": "agency",
+                    "email": "email", "phone": "phone"}
+
+
+def _composite(words: list[str], asides: list[list[str]]):  # type: ignore[no-untyped-def]
+    """"Your details (name, role, agency)", "Name and date of birth of the child": a label
+    asking for several attributes at once; the paths of the parts, by side, in order."""
+    wanted: list[str] = []
+    for group in [*asides, words]:
+        attrs = []
+        for word in group:
+            cls = word_class(word)
+            attribute = _PART_ATTRIBUTES.get(cls or "")
+            if cls == "prof" and "name" not in attrs:
+                continue
+            if attribute and attribute not in attrs:
+                attrs.append(attribute)
+        if len(attrs) >= 2 and all(a in _PART_ATTRIBUTES for a in attrs):
+            wanted = attrs
+            break
+    if len(wanted) < 2:
+        return None
+
+    def parts(side: str) -> tuple[str, ...]:
+        allowed = SIDE_ATTRIBUTES[side]
+        return tuple(f"{SIDE_PATHS[side]}.{a}" for a in wanted if a in allowed)
+
+    return parts
+
+
+_ATTRIBUTE_WORDS = {"name", "dob", "role", "email", "phone"}
+_ROLE_ALONE = {"prof", "roleword", "@"}
+_GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date"}
+_PARTY = {"agency", "prof", "roleword", "person", "name", "role", "their", "decision", "letter", "subj"}
+
+
+def _escalating_to(words: list[str]) -> bool:
+    """"Organisation you are escalating to", "Agency escalated to": the other side."""
+    for at, word in enumerate(words):
+        if _WORDS.get(word) == "escalate" and "to" in words[at + 1 : at + 3]:
+            return True
+    return False
+
+
+def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[str | None, str]:
+    """Whose field: (side, why). A side said in brackets ("Agency B (concern about)") counts."""
+    for aside in asides:  # "(raising the concern)", "(concern about)": the brackets say it
+        if "raise" in aside or ("your" in aside and "challenge" not in aside):
+            return RAISER, "raiser"
+        if "challenge" in aside or "concern" in aside or "escalate" in aside:
+            return CHALLENGED, "challenged"
+    every = set(found)
+    if "escalate" in every:
+        return (CHALLENGED, "challenged") if _escalating_to(words) else (RAISER, "raiser")
+    if "letter" in every and "agency" in every and len(words) <= 3:  # "Agency A", "Agency B"
+        return (RAISER, "agency-letter") if "a" in words else (CHALLENGED, "agency-letter")
+    if "challenge" in every and not (_PARTY & every):
+        return None, ""  # "Section 4: The disagreement": about the dispute, not a side
+    if "challenge" in every or ("concern" in every and "agency" in found and "details" not in found
+                                and "raise" not in every):
+        return CHALLENGED, "challenged"
+    if "their" in every:
+        return CHALLENGED, "their"
+    if "raise" in every or "your" in every:
+        return RAISER, "raiser"
+    if "sign" in every:
+        return SIGNED, "signed"
+    if ("prof" in every or "roleword" in every) and (every & _ATTRIBUTE_WORDS or every <= _ROLE_ALONE):
+        return RAISER, "role-word"  # "Lead professional", "Manager's name"; not "Team Manager"
+    if "subj" in every or "person" in every:
+        return SUBJECT, "subject"
+    return None, ""
+
+
+def _attribute(words: list[str], found: set[str]) -> str | None:
+    if "dob" in found:
+        return "dob"
+    if "email" in found:
+        return "email"
+    if "name" in found and "agency" in found and not ({"subj", "prof", "person", "roleword"} & found):
+        return "agency"  # "Name of agency you are escalating to", "Agency name"
+    if "name" in found:
+        return "name"
+    if "role" in found and "decision" not in found:
+        return "role"
+    if "phone" in found and ("number" in words or "telephone" in words or "tel" in words
+                             or "phone" in words or "mobile" in words):
+        return "phone"
+    if "agency" in found:
+        return "agency"
+    return None
+
+
+def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon: bool) -> Classification | None:
+    """The rules, in order: the notice's own questions first, then the parties' fields."""
+    if "risk" in found and ("urgent" in found or "harm" in words):
+        return Classification("immediate_risk", "synonyms:immediate-risk")
+    if "copy" in found:
+        return Classification("copies_to", "synonyms:copies")
+    if "ref" in found and len(words) <= 4:
+        return Classification("case_reference", "synonyms:reference")
+    if "outcome" in found and "seek" in found:
+        return Classification("outcome_sought", "synonyms:outcome-sought")
+    if "attempt" in found and "details" not in found and ("challenge" in found or "outcome" in found or "resolve" in words
+                               or "taken" in words or "date" in found):
+        return Classification("attempts", "synonyms:attempts")
+    if "stage" in found and not ({"subj", "agency", "name", "category"} & found) and "need" not in words:
+        return Classification("stage", "synonyms:stage")
+    if "category" in found and ({"challenge", "concern"} & found):
+        return Classification("categories", "synonyms:categories")
+    if "details" in found and "challenge" in found and "agency" not in found and "name" not in found \
+            and "prof" not in found and not ({"your", "their"} & found):
+        return Classification("concern", "synonyms:concern")
+    if "concern" in found and ({"details", "your"} & found or words[:1] == ["concern"]) \
+            and "agency" not in found and "name" not in found and "raise" not in found:
+        return Classification("concern", "synonyms:concern")
+    if found <= {"subj", "person", "@", "kind", "your", "letter"} and "or" in words and {"child", "adult"} <= set(words):
+        return Classification("subject.kind", "synonyms:subject-kind")
+    if "sign" in found and "date" in found:
+        return Classification("signed.date", "synonyms:signed-date")
+    side, why = _side(words, found, asides)
+    attribute = _attribute(words, found)
+    if side is None:
+        if attribute and found <= _GENERIC:  # "Name", "Organisation", "Email": whose depends on the section
+            return Classification(None, "generic", None, attribute)
+        if "details" in found or "challenge" in found:  # a heading about the dispute itself
+            return Classification(None, "section:none", None, None, heading=True)
+        return None
+    if attribute is None:
+        if side == SUBJECT and found & {"subj"} and (colon or "details" in found):
+            attribute = "name"  # "Adult:", "Child/Young Person:"
+        elif side in (RAISER, CHALLENGED) and found & {"prof", "roleword", "person"} and "details" not in found:
+            attribute = "name"  # "Practitioner you disagree with", "Referrer", "Completed by"
+        elif side == RAISER and "raise" in found and "details" not in found and "your" not in found \
+                and {"completed", "completing", "raised", "referrer"} & set(words):
+            attribute = "name"  # "Raised by", "Completed by"
+        elif side == SIGNED and "details" not in found:
+            attribute = "name"  # "Signature", "Signed by"
+        elif side == CHALLENGED and "decision" in found:
+            attribute = "agency"
+    if attribute is None or attribute not in SIDE_ATTRIBUTES[side]:
+        if "details" in found or attribute is None:
+            return Classification(None, f"section:{side}", side, None, heading=True)
+        return None
+    if side == SUBJECT and attribute == "name" and not ({"subj"} & found):
+        return None  # "Name of person" alone says nobody in particular
+    return Classification(f"{SIDE_PATHS[side]}.{attribute}", f"synonyms:{side}-{attribute}", side, attribute)
+
+
+# Where a generic label outside any section has always been read (an email address or a
+# telephone number on a notice is the sender's; a date of birth, the subject's).
+GENERIC_DEFAULTS = {"email": "raised_by.email", "phone": "raised_by.phone", "dob": "subject.dob"}
+
+
+def scoped(found: Classification, scope: str | None) -> Classification:
+    """A generic label ("Name", "Organisation") on the side its section named; unknown outside one,
+    or where that side has no such field (the challenged agency's email is not the raiser's)."""
+    if found.attribute is None or found.side is not None:
+        return found
+    if scope is None:
+        default = found.path or GENERIC_DEFAULTS.get(found.attribute)
+        return Classification(default, found.rule if found.path else "generic-default", None, found.attribute)
+    if found.attribute not in SIDE_ATTRIBUTES.get(scope, set()):
+        return Classification(None, f"section:{scope}", scope, found.attribute)
+    path = f"{SIDE_PATHS[scope]}.{found.attribute}"
+    return Classification(path, f"section:{scope}", scope, found.attribute)
