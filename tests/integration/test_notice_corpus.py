@@ -20,7 +20,8 @@ from tests.corpus.reading import accuracy, convert_legacy, flatten, invented, pe
 from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 
 # Measured on 2026-12-01 (main at 742a650, LibreOffice 7.4): right fields / fields the notices state.
-MEASURED = {"development": (377, 770), "heldout": (130, 390), "forms-make": (180, 180)}
+# Measured after the label classifier (issue 9) merged: 49% and 33% before it.
+MEASURED = {"development": (605, 770), "heldout": (225, 390), "forms-make": (180, 180)}
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: min(100.0, int(percent(pair) - MARGIN) if pair[0] < pair[1] else 100.0) for part, pair in MEASURED.items()}
 TARGETS = {"development": 97.0, "heldout": 97.0, "forms-make": 100.0}  # issue 9
@@ -29,9 +30,8 @@ TARGETS = {"development": 97.0, "heldout": 97.0, "forms-make": 100.0}  # issue 9
 # Each is a reader fault to fix; remove the line when it is fixed.
 KNOWN_INVENTIONS = {
     # A generic "Role" row is taken as the signatory's role.
-    *{(f"agency-a-b-{n}", "signed.role") for n in range(1, 6)},
-    *{(f"printed-two-pages-{n}", "signed.role") for n in range(1, 6)},
-    *{(f"four-columns-{n}", "signed.role") for n in range(1, 6)},
+    ("agency-a-b-1", "signed.role"), ("agency-a-b-5", "signed.role"), ("four-columns-1", "signed.role"),
+    ("printed-two-pages-1", "signed.role"), ("two-labels-a-line-1", "signed.role"),
     # "Nature of disagreement" is read as the categories, from the concern's wording.
     ("label-above-3", "categories"),
 }
