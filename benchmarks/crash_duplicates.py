@@ -59,7 +59,12 @@ def _store(url: str, count: int) -> None:
     for i in range(count):
         notice = salford_notice(dob=f"{i % 28 + 1:02d}/{i // 28 % 12 + 1:02d}/{2010 + i // 336}")
         raw = wire(notice_email(notice, message_id=f"<crash-{i}@northside-health.example>"))
-        receive(sessions, raw, Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)), datetime.now(UTC))
+        receive(
+            sessions,
+            raw,
+            Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)),
+            datetime.now(UTC),
+        )
     engine.dispose()
 
 
@@ -76,7 +81,9 @@ def _retry_quarantined(url: str, settings: Path) -> int:
         ids = session.scalars(select(InboundMessage.id).where(InboundMessage.status == InboundStatus.QUARANTINED)).all()
     engine.dispose()
     for inbound_id in ids:
-        subprocess.run([COMMAND, "quarantine", "retry", str(inbound_id), "--config", str(settings)], check=True, capture_output=True)
+        subprocess.run(
+            [COMMAND, "quarantine", "retry", str(inbound_id), "--config", str(settings)], check=True, capture_output=True
+        )
     return len(ids)
 
 
@@ -128,8 +135,13 @@ def run(url: str, crashes: int, mode: str, workdir: Path) -> dict[str, object]:
     engine.dispose()
     extra = sum(n - 1 for n in got.values())
     return {
-        "mode": mode, "crashes": done, "notices": notices, "emails": len(rows), "seconds": round(elapsed, 1),
-        "extra_deliveries": extra, "emails_delivered_more_than_once": sum(1 for n in got.values() if n > 1),
+        "mode": mode,
+        "crashes": done,
+        "notices": notices,
+        "emails": len(rows),
+        "seconds": round(elapsed, 1),
+        "extra_deliveries": extra,
+        "emails_delivered_more_than_once": sum(1 for n in got.values() if n > 1),
         # Each extra delivery must be one the service recorded as possibly sent (uncertain_deliveries):
         "extra_deliveries_not_recorded": sum(max(0, n - 1 - rows.get(m, 0)) for m, n in got.items()),
         "recorded_possibly_sent": sum(rows.values()),

@@ -87,14 +87,18 @@ def _table(chosen: list[catalogue.Case], required: Counter[str], observed: Count
     families = Counter(c.family for c in chosen)
     either = sum(1 for c in chosen if set(c.alternatives) - {c.outcome})
     rows.append("")
-    rows.append(f"The required column counts each case's first outcome; {either} cases also accept another where issue 12 "
-                "leaves the choice open (a long line accepted or refused, a notice read or held): see `alternatives` in "
-                "`tests/hostile/cases.py`. *unfinished*: the worker was still busy at the bound and was killed (the freeze of defect 1).")
+    rows.append(
+        f"The required column counts each case's first outcome; {either} cases also accept another where issue 12 "
+        "leaves the choice open (a long line accepted or refused, a notice read or held): see `alternatives` in "
+        "`tests/hostile/cases.py`. *unfinished*: the worker was still busy at the bound and was killed (the freeze of defect 1)."
+    )
     rows.append("")
-    rows.append(f"{len(chosen)} cases in {len(families)} families ({', '.join(f'{f} {n}' for f, n in families.items())}); "
-                f"cases still showing a defect (strict xfail): {shown or 'none'}. {backend}, {seconds:.0f} s "
-                f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores), "
-                f"Python {platform.python_version()}, {platform.machine()}, measured {date.today().isoformat()}.")
+    rows.append(
+        f"{len(chosen)} cases in {len(families)} families ({', '.join(f'{f} {n}' for f, n in families.items())}); "
+        f"cases still showing a defect (strict xfail): {shown or 'none'}. {backend}, {seconds:.0f} s "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores), "
+        f"Python {platform.python_version()}, {platform.machine()}, measured {date.today().isoformat()}."
+    )
     return "\n".join(rows)
 
 

@@ -42,8 +42,10 @@ from tests.corpus.reading import POLICIES, by, convert_legacy, percent, read_all
 
 PARTS = ("development", "heldout", "forms-make")
 TITLES = {"development": "development", "heldout": "held-out", "forms-make": "`forms make`"}
-TARGETS = "Targets (issue 9): ≥ 97% of fields on the held-out part, 100% on the `forms make` forms; " \
-          "a one-page Word notice ≤ 30 ms median, a two-page PDF ≤ 250 ms."
+TARGETS = (
+    "Targets (issue 9): ≥ 97% of fields on the held-out part, 100% on the `forms make` forms; "
+    "a one-page Word notice ≤ 30 ms median, a two-page PDF ≤ 250 ms."
+)
 TIMED = {"one-page Word notice": "question-table-1", "two-page PDF": "printed-two-pages-1"}
 START, END = "<!-- notices.py figures -->", "<!-- /notices.py figures -->"
 
@@ -59,13 +61,28 @@ def accuracy_tables(corpus) -> tuple[str, list]:
     formats = [f"| {kind} | " + " | ".join(_cell(by(parts[p], "kind").get(kind)) for p in PARTS) + " |" for kind in kinds]
     designs = [f"| {name} | {_cell(pair)} |" for name, pair in by(parts["development"], "design").items()]
     invented = sum(r.invented for r in results)
-    text = "\n".join([
-        "Fields read right, of the fields the notices give:", "", head, total, *fields, "",
-        "By format:", "", head, *formats, "",
-        "By development design (held-out designs are reported only in total, by format):", "",
-        "| design | right |", "|---|---|", *designs, "",
-        f"Fields read although the notice does not give them: {invented}.",
-    ])
+    text = "\n".join(
+        [
+            "Fields read right, of the fields the notices give:",
+            "",
+            head,
+            total,
+            *fields,
+            "",
+            "By format:",
+            "",
+            head,
+            *formats,
+            "",
+            "By development design (held-out designs are reported only in total, by format):",
+            "",
+            "| design | right |",
+            "|---|---|",
+            *designs,
+            "",
+            f"Fields read although the notice does not give them: {invented}.",
+        ]
+    )
     return text, results
 
 
@@ -87,15 +104,20 @@ def timings(corpus, repeat: int) -> str:
             read()
             times.append(1000 * (time.perf_counter() - start))
         p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
-        rows.append(f"| {label} ({len(files[0].data) // 1024} KB) | {statistics.median(times):.1f} ms | {p95:.1f} ms | "
-                    f"{_cpu(notice.kind, files[0].data, policy.form.labels, repeat):.1f} ms | {_child_peak(notice.kind, files[0].data)} |")
+        rows.append(
+            f"| {label} ({len(files[0].data) // 1024} KB) | {statistics.median(times):.1f} ms | {p95:.1f} ms | "
+            f"{_cpu(notice.kind, files[0].data, policy.form.labels, repeat):.1f} ms | {_child_peak(notice.kind, files[0].data)} |"
+        )
     return "\n".join(rows)
 
 
 def _cpu(kind: str, data: bytes, labels, repeat: int) -> float:
     """The CPU time of the parse itself, in this process: what the machine's load does not change."""
-    job = {"kind": f".{kind}", "labels": {path: list(words) for path, words in (labels or {}).items()},
-           "limits": sandbox.Limits()}
+    job = {
+        "kind": f".{kind}",
+        "labels": {path: list(words) for path, words in (labels or {}).items()},
+        "limits": sandbox.Limits(),
+    }
     times = []
     for _ in range(repeat):
         start = time.process_time()
@@ -135,10 +157,12 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     notices = {part: len(corpus.part(part)) for part in PARTS}
     load = os.getloadavg()[0]
-    machine = (f"{sum(notices.values())} notices ({', '.join(f'{n} {TITLES[p]}' for p, n in notices.items())}), "
-               f"{len({n.design for n in corpus.notices if n.part != 'forms-make'})} corpus designs; this process's peak RSS {peak} MB; "
-               f"{args.repeat} reads per timed notice; Python {platform.python_version()}, {platform.machine()}, "
-               f"{os.cpu_count()} CPUs, load average {load:.1f} at the end; measured {datetime.now(UTC):%Y-%m-%d}.")
+    machine = (
+        f"{sum(notices.values())} notices ({', '.join(f'{n} {TITLES[p]}' for p, n in notices.items())}), "
+        f"{len({n.design for n in corpus.notices if n.part != 'forms-make'})} corpus designs; this process's peak RSS {peak} MB; "
+        f"{args.repeat} reads per timed notice; Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load average {load:.1f} at the end; measured {datetime.now(UTC):%Y-%m-%d}."
+    )
     skipped = f"\n\nNot built here: {'; '.join(corpus.skipped)}." if corpus.skipped else ""
     text = f"{accuracy}\n\nParse time in the worker's way (sandbox included):\n\n{timing}\n\n{machine}{skipped}\n\n{TARGETS}\n"
     print(text)

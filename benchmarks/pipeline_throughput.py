@@ -37,8 +37,15 @@ NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 def run(url: str, count: int, workdir: Path) -> dict[str, float]:
     runtime = Runtime(load_settings(write_settings(workdir, url)), clock=lambda: NOW)
     runtime.prepare_database()
-    raws = [wire(notice_email(salford_notice(dob=f"{i % 28 + 1:02d}/{i // 28 % 12 + 1:02d}/{2010 + i // 336}"),
-                              message_id=f"<bench-{i}@northside-health.example>")) for i in range(count)]
+    raws = [
+        wire(
+            notice_email(
+                salford_notice(dob=f"{i % 28 + 1:02d}/{i // 28 % 12 + 1:02d}/{2010 + i // 336}"),
+                message_id=f"<bench-{i}@northside-health.example>",
+            )
+        )
+        for i in range(count)
+    ]
     start = time.perf_counter()
     for raw in raws:
         receive(runtime.sessions, raw, Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)), NOW)
@@ -49,7 +56,7 @@ def run(url: str, count: int, workdir: Path) -> dict[str, float]:
     sender = runtime.outbox_sender()
     start = time.perf_counter()
     sent = 0
-    while (n := sender.run_once(limit=100)):
+    while n := sender.run_once(limit=100):
         sent += n
     delivered = time.perf_counter() - start
     runtime.close()
@@ -75,10 +82,14 @@ def main() -> None:
     if args.postgres:
         with tempfile.TemporaryDirectory() as tmp:
             rows.append(("PostgreSQL (psycopg 3)", run(args.postgres, args.messages, Path(tmp))))
-    table = ["| database | store a message | process a notice | deliver an email | notices/second | peak RSS |",
-             "|---|---|---|---|---|---|"]
-    table += [f"| {name} | {r['store_ms']:.1f} ms | {r['process_ms']:.1f} ms | {r['deliver_ms']:.1f} ms | {r['per_second']:.0f} | {r['peak_rss_mb']:.0f} MB |"
-              for name, r in rows]
+    table = [
+        "| database | store a message | process a notice | deliver an email | notices/second | peak RSS |",
+        "|---|---|---|---|---|---|",
+    ]
+    table += [
+        f"| {name} | {r['store_ms']:.1f} ms | {r['process_ms']:.1f} ms | {r['deliver_ms']:.1f} ms | {r['per_second']:.0f} | {r['peak_rss_mb']:.0f} MB |"
+        for name, r in rows
+    ]
     machine = f"{args.messages} notices, one worker, Python {platform.python_version()}, {platform.machine()}, measured {datetime.now(UTC):%Y-%m-%d}"
     text = "\n".join(table) + f"\n\n{machine}.\n"
     print(text)

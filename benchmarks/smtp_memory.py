@@ -57,7 +57,14 @@ def start_server(config: Path, code: str | None, folder: Path) -> subprocess.Pop
         (folder / "code").mkdir()
         (folder / "code" / "escalations").symlink_to(Path(code).resolve())
         env["PYTHONPATH"] = str(folder / "code")
-    command = [sys.executable, "-c", "from escalations.service.cli import main; raise SystemExit(main())", "serve", "--config", str(config)]
+    command = [
+        sys.executable,
+        "-c",
+        "from escalations.service.cli import main; raise SystemExit(main())",
+        "serve",
+        "--config",
+        str(config),
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "serve.log", "wb"))
 
 
@@ -118,8 +125,11 @@ def main() -> int:
             idle = peak_rss_mb(server.pid)
             tally: dict[str, int] = {}
             lock = threading.Lock()
-            raws = [f"From: {SENDER}\r\nTo: {MAILBOX}\r\nSubject: burst {i}\r\nMessage-ID: <burst-{i}@northside-health.example>\r\n\r\n".encode() + shared
-                    for i in range(args.messages)]
+            raws = [
+                f"From: {SENDER}\r\nTo: {MAILBOX}\r\nSubject: burst {i}\r\nMessage-ID: <burst-{i}@northside-health.example>\r\n\r\n".encode()
+                + shared
+                for i in range(args.messages)
+            ]
             threads = [threading.Thread(target=send, args=(port, raw, tally, lock)) for raw in raws]
             start = time.perf_counter()
             for t in threads:
@@ -132,8 +142,10 @@ def main() -> int:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
     retries = ", ".join(f"{n}×{code}" for code, n in sorted(tally.items())) or "none"
-    print(f"{args.messages} messages of {args.mb} MB at once: peak RSS {peak:.0f} MB (idle {idle:.0f} MB), "
-          f"all stored in {elapsed:.1f} s, retries: {retries}")
+    print(
+        f"{args.messages} messages of {args.mb} MB at once: peak RSS {peak:.0f} MB (idle {idle:.0f} MB), "
+        f"all stored in {elapsed:.1f} s, retries: {retries}"
+    )
     return 0
 
 

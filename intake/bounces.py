@@ -121,7 +121,11 @@ def _exchange_failures(message: email.message.Message) -> list[BouncedRecipient]
             address = _bare_address(line)
             if address and following.lower().startswith("remote server returned"):
                 diagnostic = following.partition("returned")[2].strip(" '")[:500] or None
-                code = diagnostic.split()[1] if diagnostic and len(diagnostic.split()) > 1 and diagnostic.split()[1][:1].isdigit() else None
+                code = (
+                    diagnostic.split()[1]
+                    if diagnostic and len(diagnostic.split()) > 1 and diagnostic.split()[1][:1].isdigit()
+                    else None
+                )
                 out.setdefault(address, BouncedRecipient(address, code, diagnostic))
     return list(out.values())
 

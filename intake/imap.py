@@ -100,7 +100,10 @@ class Watcher:
         s = self.settings
         context = ssl.create_default_context()
         client = IMAPClient(
-            s.host, s.port, ssl=s.ssl, ssl_context=context if s.ssl else None,
+            s.host,
+            s.port,
+            ssl=s.ssl,
+            ssl_context=context if s.ssl else None,
             timeout=SocketTimeout(connect=s.timeout_seconds, read=s.timeout_seconds),
         )
         try:

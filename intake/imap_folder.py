@@ -116,8 +116,13 @@ class MailboxRecord:
 class Folder:
     """The watched folder of one mailbox, on a connection the caller owns."""
 
-    def __init__(self, settings: FolderSettings, sessions: sessionmaker[Session], clock: Callable[[], datetime],
-                 on_stored: OnStored = lambda stored: None) -> None:
+    def __init__(
+        self,
+        settings: FolderSettings,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        on_stored: OnStored = lambda stored: None,
+    ) -> None:
         self.settings = settings
         self.name = settings.name
         self.sessions = sessions
@@ -163,13 +168,24 @@ class Folder:
         there = len(client.search(["NOT", "DELETED"]))
         now = self.clock()
         self.record.update(uidvalidity=uidvalidity, first_uid=uidnext, watching_since=now)
-        log.info("imap %s: first look: taking mail from UID %s on; %s message(s) already in %s are left for "
-                 "`escalations imap backfill`", self.name, uidnext, there, self.settings.folder)
+        log.info(
+            "imap %s: first look: taking mail from UID %s on; %s message(s) already in %s are left for "
+            "`escalations imap backfill`",
+            self.name,
+            uidnext,
+            there,
+            self.settings.folder,
+        )
         return Position(uidvalidity, uidnext, now)
 
     def _rescan(self, client: IMAPClient, position: Position, uidvalidity: int, uidnext: int) -> Pass:
-        log.warning("imap %s: UIDVALIDITY changed from %s to %s (the folder was recreated or restored); rescanning, "
-                    "and mail taken before is recognised", self.name, position.uidvalidity, uidvalidity)
+        log.warning(
+            "imap %s: UIDVALIDITY changed from %s to %s (the folder was recreated or restored); rescanning, "
+            "and mail taken before is recognised",
+            self.name,
+            position.uidvalidity,
+            uidvalidity,
+        )
         since = (position.watching_since or self.clock()).date() - timedelta(days=1)
         done = self._take_all(client, client.search(self._waiting("SINCE", since)), uidvalidity)
         # Recorded only now: a rescan cut short is done again, and finds what it took the first time.
@@ -216,8 +232,9 @@ class Folder:
         stored = self.store(bytes(raw), uid, uidvalidity)
         self.after_commit()
         self.mark(client, uid)
-        log.info("imap %s: UID %s %s inbound %s", self.name, uid,
-                 "was taken before as" if stored.duplicate else "stored as", stored.id)
+        log.info(
+            "imap %s: UID %s %s inbound %s", self.name, uid, "was taken before as" if stored.duplicate else "stored as", stored.id
+        )
         if not stored.duplicate:
             self.on_stored(stored)
         return stored
@@ -232,8 +249,12 @@ class Folder:
             return Stored(earlier, duplicate=True)
         address = self.settings.address
         envelope = Envelope(
-            source="imap", mail_from=return_path(raw), rcpt_tos=(address,) if address else (),
-            mailbox=self.name, imap_uidvalidity=uidvalidity, imap_uid=uid,
+            source="imap",
+            mail_from=return_path(raw),
+            rcpt_tos=(address,) if address else (),
+            mailbox=self.name,
+            imap_uidvalidity=uidvalidity,
+            imap_uid=uid,
         )
         return receive(self.sessions, raw, envelope, self.clock())
 

@@ -84,7 +84,9 @@ def parse(raw: bytes, max_bytes: int | None = None) -> InboundEmail:
     A message over ``max_bytes`` is not read at all (it stays stored, for a person).
     """
     if max_bytes is not None and len(raw) > max_bytes:
-        raise MalformedMessage(f"the message is {len(raw):,} bytes, more than the {max_bytes:,} we read; it is kept for a person to open")
+        raise MalformedMessage(
+            f"the message is {len(raw):,} bytes, more than the {max_bytes:,} we read; it is kept for a person to open"
+        )
     if not raw.strip():
         raise MalformedMessage("empty message")
     cut: list[str] = []
@@ -97,7 +99,10 @@ def parse(raw: bytes, max_bytes: int | None = None) -> InboundEmail:
         raise MalformedMessage("no header section")
     text, html, attachments = _walk(message)
     from_name, from_address = sender_address(_repaired(_first_raw(message, "from")))
-    truncated = [f"the {name} header was longer than {MAX_HEADER_CHARS:,} characters; only its beginning was read" for name in dict.fromkeys(cut)]
+    truncated = [
+        f"the {name} header was longer than {MAX_HEADER_CHARS:,} characters; only its beginning was read"
+        for name in dict.fromkeys(cut)
+    ]
     text, html = _capped(text, "text", truncated), _capped(html, "HTML", truncated)
     return InboundEmail(
         message_id=header_values.message_id(headers.get("message-id")),

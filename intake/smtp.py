@@ -153,7 +153,9 @@ class IntakeHandler:
         try:
             stored = await asyncio.wait_for(pending, self.store_timeout)
         except TimeoutError:
-            log.warning("smtp intake: a message from %s was not stored within %ss; answered 451", smtp_envelope.peer, self.store_timeout)
+            log.warning(
+                "smtp intake: a message from %s was not stored within %ss; answered 451", smtp_envelope.peer, self.store_timeout
+            )
             return REPLY_TEMPORARY
         except Exception as exc:
             log_failure(log, "smtp intake: could not store a message from %s; answered 451", exc, smtp_envelope.peer)

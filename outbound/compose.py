@@ -108,7 +108,9 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
     return env.get_template(f"{template}.txt.j2").render(context), env.get_template(f"{template}.html.j2").render(context)
 
 
-def build(letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None) -> Outgoing:
+def build(
+    letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None
+) -> Outgoing:
     """Render and assemble one message with its fixed Message-ID."""
     text, html = render(letter.template, context)
     message_id = sender.message_id(reference)
@@ -134,7 +136,9 @@ def build(letter: Letter, context: dict[str, Any], policy: Policy, sender: Sende
     msg.add_alternative(html, subtype="html")
     for filename, attachment in letter.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
-        msg.add_attachment(attachment.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=filename)
+        msg.add_attachment(
+            attachment.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=filename
+        )
     return Outgoing(letter.kind, message_id, sender.address, tuple(dict.fromkeys(letter.to + letter.cc)), msg.as_bytes())
 
 
@@ -207,7 +211,16 @@ def deadline_lines(policy: Policy, deadlines: Sequence[Any]) -> list[dict[str, s
     ]
 
 
-def simple_letter(kind: str, template: str, reference: str, title: str, stage: int | None, to: Sequence[str], cc: Sequence[str] = (), in_reply_to: str | None = None) -> Letter:
+def simple_letter(
+    kind: str,
+    template: str,
+    reference: str,
+    title: str,
+    stage: int | None,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    in_reply_to: str | None = None,
+) -> Letter:
     """A case letter whose subject is the reference, a fixed title and the stage only (invariant 6)."""
     suffix = f" – stage {stage}" if stage is not None else ""
     return Letter(kind, template, f"[{reference}] {title}{suffix}", tuple(to), tuple(cc), in_reply_to=in_reply_to)
@@ -232,16 +245,28 @@ def case_letters(
     letters = []
     if sender_address:
         letters.append(
-            Letter("acknowledgement", "practitioner/acknowledgement", f"[{reference}] Escalation received – {stage}",
-                   (sender_address,), auto_submitted="auto-replied", in_reply_to=inbound_message_id)
+            Letter(
+                "acknowledgement",
+                "practitioner/acknowledgement",
+                f"[{reference}] Escalation received – {stage}",
+                (sender_address,),
+                auto_submitted="auto-replied",
+                in_reply_to=inbound_message_id,
+            )
         )
     to = tuple(r.email for r in decision.to)
     cc = tuple(r.email for r in decision.cc)
     if to or cc:
         files = tuple((attachment_name(reference, i, a), a) for i, a in enumerate(notice_files, start=1))
         letters.append(
-            Letter("routed_case", "manager/routed-case", f"[{reference}] Escalation – {stage}",
-                   to or cc, cc if to else (), attachments=files)
+            Letter(
+                "routed_case",
+                "manager/routed-case",
+                f"[{reference}] Escalation – {stage}",
+                to or cc,
+                cc if to else (),
+                attachments=files,
+            )
         )
     managers = tuple(r.email for r in decision.business_managers)
     if decision.gaps and managers:

@@ -38,8 +38,14 @@ class Undelivered:
     status: str | None = None  # the DSN status ("5.1.1") when a bounce said it
 
     def as_json(self, at: datetime) -> dict[str, object]:
-        return {"address": self.address, "how": self.how, "code": self.code, "text": self.text[:500],
-                "status": self.status, "at": at.isoformat()}
+        return {
+            "address": self.address,
+            "how": self.how,
+            "code": self.code,
+            "text": self.text[:500],
+            "status": self.status,
+            "at": at.isoformat(),
+        }
 
 
 class FailureListener(Protocol):
@@ -77,7 +83,9 @@ def envelope_recipients(row: OutboxMessage) -> tuple[str, ...]:
     return tuple(row.pending_recipients or row.recipients)
 
 
-def tell(listener: FailureListener | None, session: Session, row: OutboxMessage, failures: Sequence[Undelivered], now: datetime) -> None:
+def tell(
+    listener: FailureListener | None, session: Session, row: OutboxMessage, failures: Sequence[Undelivered], now: datetime
+) -> None:
     fresh = record_undelivered(row, failures, now)
     if not fresh:
         return

@@ -150,4 +150,3 @@ def checkbox(item: FormField, option: Option, number: int) -> str:
         f'w:hint="eastAsia"/></w:rPr><w:t>{UNCHECKED}</w:t></w:r>'
     )
     return f"<w:sdt {_NS}>{_properties(item.option_name(option), alias, number, body)}<w:sdtContent>{run}</w:sdtContent></w:sdt>"
-

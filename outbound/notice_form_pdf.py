@@ -162,8 +162,14 @@ class _Page:
             for number, option in enumerate(item.options):
                 y = top - (number + 1) * (TICK + 5) + 4
                 form.checkbox(
-                    name=item.option_name(option), tooltip=f"{item.label}: {option.text}",
-                    x=BOX_X, y=y, size=TICK, buttonStyle="cross", checked=False, **style,
+                    name=item.option_name(option),
+                    tooltip=f"{item.label}: {option.text}",
+                    x=BOX_X,
+                    y=y,
+                    size=TICK,
+                    buttonStyle="cross",
+                    checked=False,
+                    **style,
                 )
                 self.canvas.drawString(BOX_X + TICK + 5, y + 1.5, option.text)
             return
@@ -171,9 +177,17 @@ class _Page:
         width = 30 * mm if item.kind == "date" else BOX_WIDTH
         tooltip = f"{item.label} (dd/mm/yyyy)" if item.kind == "date" else item.label
         form.textfield(
-            name=item.path, tooltip=tooltip, x=BOX_X, y=top - height, width=width, height=height,
-            fontName="Helvetica", fontSize=9 if item.kind != "text" else 8.5,
-            fieldFlags="multiline" if item.kind == "text" else "", value="", **style,
+            name=item.path,
+            tooltip=tooltip,
+            x=BOX_X,
+            y=top - height,
+            width=width,
+            height=height,
+            fontName="Helvetica",
+            fontSize=9 if item.kind != "text" else 8.5,
+            fieldFlags="multiline" if item.kind == "text" else "",
+            value="",
+            **style,
         )
         if item.kind == "date":
             self.canvas.setFont("Helvetica", 8)

@@ -29,8 +29,7 @@ FREE_TEXT = frozenset({"concern", "attempts", "outcome_sought", "copies_to", "pa
 YES_NO = (("yes", "Yes"), ("no", "No"))
 KINDS = {"child": "Child or young person", "adult": "Adult"}
 ADDED_NOTE = (
-    "Boxes marked * are not on the published form: the escalation service needs them "
-    "to send your notice to the right people."
+    "Boxes marked * are not on the published form: the escalation service needs them to send your notice to the right people."
 )
 
 
@@ -101,8 +100,14 @@ def notice_form(policy: Policy, forms: Path = FORMS) -> NoticeForm:
         for section in wording["sections"]
     )
     return NoticeForm(
-        policy.id, policy.name, policy.form.id, wording["title"], wording.get("published", ""),
-        wording.get("intro", ""), tuple(wording.get("closing", [])), sections,
+        policy.id,
+        policy.name,
+        policy.form.id,
+        wording["title"],
+        wording.get("published", ""),
+        wording.get("intro", ""),
+        tuple(wording.get("closing", [])),
+        sections,
     )
 
 

@@ -70,8 +70,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxSender:
-    def __init__(self, sessions: sessionmaker[Session], transport: Transport, clock: Callable[[], datetime],
-                 failures: FailureListener | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        transport: Transport,
+        clock: Callable[[], datetime],
+        failures: FailureListener | None = None,
+    ) -> None:
         self.sessions = sessions
         self.transport = transport
         self.clock = clock
@@ -107,10 +112,17 @@ class OutboxSender:
         """The last sender died during this row's SMTP transaction: the relay may have it already."""
         row.uncertain_deliveries += 1
         row.sending_since = None
-        log.warning("outbox %s: its sender stopped during delivery; it may have gone out, sending it again (same Message-ID)", row.id)
-        self._event(session, row, "outbound-possibly-sent",
-                    "the sender stopped during delivery, so this may already have been delivered; sent again with the same "
-                    "Message-ID, which lets mail clients show it once", now)
+        log.warning(
+            "outbox %s: its sender stopped during delivery; it may have gone out, sending it again (same Message-ID)", row.id
+        )
+        self._event(
+            session,
+            row,
+            "outbound-possibly-sent",
+            "the sender stopped during delivery, so this may already have been delivered; sent again with the same "
+            "Message-ID, which lets mail clients show it once",
+            now,
+        )
 
     def _renew(self, held: dict[int, str]) -> None:
         with self.sessions.begin() as session:
@@ -142,7 +154,9 @@ class OutboxSender:
             note = "; ".join(f"{addr}: {code} {text}" for addr, (code, text) in refused.items())
             self._record(job, error=f"refused by some recipients: {note}" if note else None, sent=True, refused=refused)
 
-    def _record(self, job: _Job, error: str | None, permanent: bool = False, sent: bool = False, refused: Refused | None = None) -> None:
+    def _record(
+        self, job: _Job, error: str | None, permanent: bool = False, sent: bool = False, refused: Refused | None = None
+    ) -> None:
         """Commit a delivery's result; if the database fails, keep trying a while (a resend is what the failure costs)."""
         waited, pause = 0.0, 0.25
         while True:
@@ -189,9 +203,16 @@ class OutboxSender:
         if row.status == OutboxStatus.SENT:  # the others have it: back to pending for these alone
             row.status = OutboxStatus.PENDING
             row.next_attempt_at = now + backoff(row.attempts)
-            log.warning("outbox %s: %s recipient(s) refused for now; retrying them alone at %s", row.id, len(temporary), row.next_attempt_at.isoformat())
+            log.warning(
+                "outbox %s: %s recipient(s) refused for now; retrying them alone at %s",
+                row.id,
+                len(temporary),
+                row.next_attempt_at.isoformat(),
+            )
 
-    def _give_up(self, session: Session, row: OutboxMessage, job: _Job, error: str | None, refused: Refused, now: datetime) -> None:
+    def _give_up(
+        self, session: Session, row: OutboxMessage, job: _Job, error: str | None, refused: Refused, now: datetime
+    ) -> None:
         """No more tries: the recipients of this attempt were not reached. Dead unless others already have it."""
         others_have_it = row.sent_at is not None  # an earlier attempt reached the other recipients
         row.pending_recipients = None
@@ -210,7 +231,9 @@ class OutboxSender:
         if row.case_id is None:
             return
         CaseRepository(session).add_event(
-            CaseEvent(case_id=row.case_id, at=now, kind="outbound", rule=rule, reason=reason, outbox_id=row.id, data={"kind": row.kind})
+            CaseEvent(
+                case_id=row.case_id, at=now, kind="outbound", rule=rule, reason=reason, outbox_id=row.id, data={"kind": row.kind}
+            )
         )
 
 

@@ -40,9 +40,7 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class Transport(Protocol):
-    def send(
-        self, message: EmailMessage, *, sender: str, recipients: Sequence[str]
-    ) -> Refused:
+    def send(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> Refused:
         """Deliver; return the recipients refused (address -> (code, text)) when others were accepted.
 
         A refused recipient with a 4xx code is worth retrying; with a 5xx it is not.
@@ -78,9 +76,7 @@ class SmtpTransport:
     def __repr__(self) -> str:
         return f"SmtpTransport({self.host!r}, {self.port!r}, username={self.username!r})"
 
-    def send(
-        self, message: EmailMessage, *, sender: str, recipients: Sequence[str]
-    ) -> Refused:
+    def send(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> Refused:
         if not recipients:
             raise ValueError("a message needs at least one envelope recipient")
         try:
@@ -109,8 +105,11 @@ class SmtpTransport:
         """Open the connection; the one place a test or subclass swaps the socket."""
         if self.implicit_tls:
             return smtplib.SMTP_SSL(
-                self.host, self.port, self.local_hostname,
-                timeout=self.timeout, context=self.ssl_context,
+                self.host,
+                self.port,
+                self.local_hostname,
+                timeout=self.timeout,
+                context=self.ssl_context,
             )
         return smtplib.SMTP(self.host, self.port, self.local_hostname, timeout=self.timeout)
 
@@ -118,9 +117,7 @@ class SmtpTransport:
         # Never fall back to plaintext: a relay that stops offering STARTTLS
         # is misconfigured or being tampered with, and that is worth a retry.
         if not smtp.has_extn("starttls"):
-            raise TemporaryDeliveryError(
-                f"{self._where} does not offer STARTTLS; refusing to send in plaintext"
-            )
+            raise TemporaryDeliveryError(f"{self._where} does not offer STARTTLS; refusing to send in plaintext")
         smtp.starttls(context=self.ssl_context)
         smtp.ehlo()
 
@@ -138,9 +135,7 @@ class MaildirTransport:
     def __repr__(self) -> str:
         return f"MaildirTransport({self.path!r})"
 
-    def send(
-        self, message: EmailMessage, *, sender: str, recipients: Sequence[str]
-    ) -> Refused:
+    def send(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> Refused:
         stamped = _with_envelope(message, sender, recipients)
         try:
             _maildir(self.path).add(stamped)  # written to tmp/, then renamed into new/
@@ -160,9 +155,7 @@ def make_transport(kind: str, **options: Any) -> Transport:
     return kinds[kind](**options)
 
 
-def _check_settings(
-    host: str, starttls: bool, implicit_tls: bool, username: str | None, password: str | None
-) -> None:
+def _check_settings(host: str, starttls: bool, implicit_tls: bool, username: str | None, password: str | None) -> None:
     if starttls and implicit_tls:
         raise ValueError("choose STARTTLS or implicit TLS, not both")
     if (username is None) != (password is None):

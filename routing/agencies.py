@@ -32,12 +32,14 @@ CLOSE = 60.0  # an agency below this is never "about as likely"
 TYPO = 85.0  # rapidfuzz ratio at or above: the same word with a slip (words of 5 letters or more)
 
 # Words that say what kind of body something is, not which one it is.
-NOISE = frozenset("""
+NOISE = frozenset(
+    """
 the of for and in at a an to on by from with is it its was are be this that my our your we i please
 nhs trust foundation ft service services department dept team teams
 council city borough metropolitan local authority county district
 limited ltd plc cic partnership organisation organization agency
-""".split())
+""".split()
+)
 
 # Abbreviations people write for agencies, expanded before comparing.
 ABBREVIATIONS = {
@@ -81,8 +83,14 @@ class Evidence:
     score: float
 
     def to_json(self) -> dict[str, object]:
-        return {"side": self.side, "agency": self.agency, "where": self.where, "text": self.text[:200],
-                "rule": self.rule, "score": round(self.score, 1)}
+        return {
+            "side": self.side,
+            "agency": self.agency,
+            "where": self.where,
+            "text": self.text[:200],
+            "rule": self.rule,
+            "score": round(self.score, 1),
+        }
 
     def describe(self) -> str:
         return f"{self.agency} ({self.rule}, score {self.score:.0f}) from {self.where}: {self.text[:80]!r}"
@@ -111,9 +119,13 @@ class Resolution:
         return f"nothing names the {self.side} agency"
 
     def to_json(self) -> dict[str, object]:
-        return {"side": self.side, "agency": self.agency.name if self.agency else None,
-                "ambiguous": list(self.ambiguous), "unknown": self.unknown,
-                "evidence": [e.to_json() for e in self.evidence]}
+        return {
+            "side": self.side,
+            "agency": self.agency.name if self.agency else None,
+            "ambiguous": list(self.ambiguous),
+            "unknown": self.unknown,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
 
 
 @dataclass(frozen=True)
@@ -220,7 +232,7 @@ class Names:
 
 
 def _initials(text: str) -> str | None:
-    """"Bury Children's Social Care" -> "bcsc": the initials people write for a long name (3 letters or more)."""
+    """ "Bury Children's Social Care" -> "bcsc": the initials people write for a long name (3 letters or more)."""
     words = [w for w in _WORD.findall(text.lower().replace("'", "").replace("&", " ")) if w not in ("the", "of", "and", "for")]
     return "".join(w[0] for w in words) if len(words) >= 3 else None
 
@@ -269,8 +281,13 @@ def _raising(directory: Directory, names: Names, s: Sources) -> Resolution:
     by_domain = directory.agency_for_address(s.sender)
     if by_domain is not None:
         evidence.append(Evidence("raising", by_domain.name, "the sender's address", s.sender or "", "domain", 100.0))
-    found, ambiguous, unknown = _from_texts(names, "raising", [("the raising agency field", s.raising_field)]
-                                            + [("the raiser's role line", line) for line in s.raising_lines], evidence, None)
+    found, ambiguous, unknown = _from_texts(
+        names,
+        "raising",
+        [("the raising agency field", s.raising_field)] + [("the raiser's role line", line) for line in s.raising_lines],
+        evidence,
+        None,
+    )
     if by_domain is not None:
         return Resolution("raising", by_domain, tuple(evidence))  # the address is the firmest evidence
     return Resolution("raising", found, tuple(evidence), ambiguous, unknown)
@@ -280,8 +297,14 @@ def _challenged(directory: Directory, names: Names, s: Sources, taken: str | Non
     """The notice's own words first (which may name the sender's own agency: a disagreement within one
     agency, which the policy signposts); then the addresses and the body, which never name the sender's own."""
     evidence: list[Evidence] = []
-    found, ambiguous, unknown = _from_texts(names, "challenged", [("the challenged agency field", s.challenged_field)]
-                                            + [("the challenged person's line", line) for line in s.challenged_lines], evidence, None)
+    found, ambiguous, unknown = _from_texts(
+        names,
+        "challenged",
+        [("the challenged agency field", s.challenged_field)]
+        + [("the challenged person's line", line) for line in s.challenged_lines],
+        evidence,
+        None,
+    )
     if found is not None or ambiguous or (unknown and s.challenged_field):
         return Resolution("challenged", found, tuple(evidence), ambiguous, unknown)
     # An address at an agency's domain on the email, other than the sender's: the other side was copied in.
@@ -291,7 +314,9 @@ def _challenged(directory: Directory, names: Names, s: Sources, taken: str | Non
         agency = directory.agency_for_address(address)
         if agency is None or agency.name == taken or address.rsplit("@", 1)[-1].lower() == sender_domain:
             continue
-        copied.setdefault(agency.name, Evidence("challenged", agency.name, f"the email's To/Cc address {address}", address, "domain", 90.0))
+        copied.setdefault(
+            agency.name, Evidence("challenged", agency.name, f"the email's To/Cc address {address}", address, "domain", 90.0)
+        )
     evidence += copied.values()
     if len(copied) == 1:
         name = next(iter(copied))
@@ -299,14 +324,17 @@ def _challenged(directory: Directory, names: Names, s: Sources, taken: str | Non
     if len(copied) > 1:
         return Resolution("challenged", None, tuple(evidence), tuple(sorted(copied)))
     mentioned = mentions(names, s.body, exclude=taken)
-    evidence += [Evidence("challenged", a, "the body of the email", text, "named in the text", 80.0) for a, text in mentioned.items()]
+    evidence += [
+        Evidence("challenged", a, "the body of the email", text, "named in the text", 80.0) for a, text in mentioned.items()
+    ]
     if len(mentioned) == 1:
         return Resolution("challenged", _agency(directory, next(iter(mentioned))), tuple(evidence))
     return Resolution("challenged", None, tuple(evidence), tuple(sorted(mentioned)) if len(mentioned) > 1 else (), unknown)
 
 
-def _from_texts(names: Names, side: str, texts: Iterable[tuple[str, str | None]], evidence: list[Evidence],
-                exclude: str | None) -> tuple[AgencyEntry | None, tuple[str, ...], str | None]:
+def _from_texts(
+    names: Names, side: str, texts: Iterable[tuple[str, str | None]], evidence: list[Evidence], exclude: str | None
+) -> tuple[AgencyEntry | None, tuple[str, ...], str | None]:
     """The first text (in order of trust) that names an agency; a whole field before its parts."""
     unknown = None
     for where, text in texts:
@@ -342,7 +370,7 @@ def mentions(names: Names, body: str | None, exclude: str | None = None) -> dict
     found: dict[str, str] = {}
     for i, w in enumerate(words):
         for v in starts.get(w, ()):
-            if tuple(words[i:i + len(v.words)]) == v.words and v.agency.name != exclude:
+            if tuple(words[i : i + len(v.words)]) == v.words and v.agency.name != exclude:
                 # A name whose words are all shared by other agencies ("Salford") names none of them.
                 if sum(names.weight.get(x, 1.0) for x in v.words) >= 1.0:
                     found.setdefault(v.agency.name, v.text)
@@ -362,8 +390,8 @@ def option_number(text: str) -> int | None:
     """``2``, ``2.``, ``(2)``, ``Option 2``, ``No. 2 - Salford Police``: the number a line starts with."""
     line = text[:200].strip().lower()
     for word in _OPTION_WORDS:
-        if line.startswith(word) and not line[len(word):len(word) + 1].isalpha():
-            line = line[len(word):].strip()
+        if line.startswith(word) and not line[len(word) : len(word) + 1].isalpha():
+            line = line[len(word) :].strip()
             break
     line = line.lstrip("(#[ ").strip()
     digits = ""
@@ -371,7 +399,7 @@ def option_number(text: str) -> int | None:
         if not ch.isdigit():
             break
         digits += ch
-    rest = line[len(digits):]
+    rest = line[len(digits) :]
     if not digits or len(digits) > 3 or (rest and rest[0].isalnum()):
         return None
     return int(digits)

@@ -66,10 +66,7 @@ class Timescale:
             return cls("same_working_day")
         counted = _COUNTED.fullmatch(words)
         if counted is None:
-            raise ValueError(
-                f"cannot read timescale {text!r}; expected 'same working day', "
-                "'N working days' or 'N hours'"
-            )
+            raise ValueError(f"cannot read timescale {text!r}; expected 'same working day', 'N working days' or 'N hours'")
         return cls(_UNIT_KINDS[counted["unit"].rstrip("s")], int(counted["amount"]))
 
     def describe(self) -> str:

@@ -81,15 +81,31 @@ def _after_breach(policy: Policy, deadline: OpenDeadline, sent: Collection[str],
         key = action_key(deadline, ESCALATE, days[limit])
         if key in sent:
             return []
-        return [Action(deadline.id, ESCALATE, 1, days[limit], key,
-                       f"{_what(deadline)} was due {_when(policy, deadline.due)}; {limit} chaser(s) brought no response")]
+        return [
+            Action(
+                deadline.id,
+                ESCALATE,
+                1,
+                days[limit],
+                key,
+                f"{_what(deadline)} was due {_when(policy, deadline.due)}; {limit} chaser(s) brought no response",
+            )
+        ]
     latest = days[-1]
     key = action_key(deadline, CHASER, latest)
     if key in sent:
         return []
-    return [Action(deadline.id, CHASER, len(days), latest, key,
-                   f"{_what(deadline)} was due {_when(policy, deadline.due)} and is overdue"
-                   f" ({calendar.working_days_between(deadline.due, now)} working day(s) late)")]
+    return [
+        Action(
+            deadline.id,
+            CHASER,
+            len(days),
+            latest,
+            key,
+            f"{_what(deadline)} was due {_when(policy, deadline.due)} and is overdue"
+            f" ({calendar.working_days_between(deadline.due, now)} working day(s) late)",
+        )
+    ]
 
 
 def _chaser_days(policy: Policy, deadline: OpenDeadline, now: datetime) -> list[date]:
@@ -111,8 +127,16 @@ def _overrun(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now:
     key = action_key(deadline, OVERRUN, day)
     if key in sent:
         return []
-    return [Action(deadline.id, OVERRUN, 1, day, key,
-                   f"the whole matter was to be resolved {_when(policy, deadline.due)}. {policy.overall_clause}".strip())]
+    return [
+        Action(
+            deadline.id,
+            OVERRUN,
+            1,
+            day,
+            key,
+            f"the whole matter was to be resolved {_when(policy, deadline.due)}. {policy.overall_clause}".strip(),
+        )
+    ]
 
 
 def _what(deadline: OpenDeadline) -> str:

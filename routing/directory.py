@@ -186,6 +186,16 @@ def to_csv(rows: Iterable[DirectoryRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS + OPTIONAL_COLUMNS)
     for r in rows:
-        writer.writerow([r.partnership, r.agency or "", ";".join(r.agency_domains), r.name, r.email, r.role, r.phone or "",
-                         ";".join(r.agency_aliases)])
+        writer.writerow(
+            [
+                r.partnership,
+                r.agency or "",
+                ";".join(r.agency_domains),
+                r.name,
+                r.email,
+                r.role,
+                r.phone or "",
+                ";".join(r.agency_aliases),
+            ]
+        )
     return out.getvalue()

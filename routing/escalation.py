@@ -129,8 +129,16 @@ def decide(
     parties = parties or parties_for_notice(directory, notice, sender)
     reasons.append(_agency_reason("raising", parties.raising, "the sender's email domain or the notice's own agency"))
     reasons.append(_agency_reason("challenged", parties.challenged, "the agency the notice challenges"))
-    return route_stage(policy, stage, parties, directory, now, immediate=bool(notice.immediate_risk),
-                       opening=current_stage is None, reasons=reasons)
+    return route_stage(
+        policy,
+        stage,
+        parties,
+        directory,
+        now,
+        immediate=bool(notice.immediate_risk),
+        opening=current_stage is None,
+        reasons=reasons,
+    )
 
 
 def route_stage(
@@ -154,7 +162,11 @@ def route_stage(
         resolver.add(stage.who, f"stage-{stage.number}", into="to")
         if immediate:
             resolver.add(policy.immediate_risk.who, "immediate-risk", into="to")
-            reasons.append(Reason("immediate-risk", f"the notice says the subject is at immediate risk. {policy.immediate_risk.clause}".strip()))
+            reasons.append(
+                Reason(
+                    "immediate-risk", f"the notice says the subject is at immediate risk. {policy.immediate_risk.clause}".strip()
+                )
+            )
         for rule in _copy_rules(policy, stage.number, immediate, opening):
             resolver.add(rule.who, f"copy:{rule.name}", into="cc")
             reasons.append(Reason(f"copy:{rule.name}", rule.reason))
@@ -177,7 +189,9 @@ def route_stage(
     )
 
 
-def escalate(policy: Policy, current: int, parties: Parties, directory: Directory, now: datetime, immediate: bool, why: str) -> Decision | None:
+def escalate(
+    policy: Policy, current: int, parties: Parties, directory: Directory, now: datetime, immediate: bool, why: str
+) -> Decision | None:
     """The next stage of an open case; None at the last stage."""
     following = policy.next_stage(current)
     if following is None:
@@ -217,15 +231,22 @@ def convene_panel(policy: Policy, stage: Stage, parties: Parties, directory: Dir
         if contacts:
             members.append(_recipient(contacts[0], panel.member_role, "panel"))
         else:
-            resolver._gap("panel", panel.member_role, agency.name, f"panel: the directory has no {panel.member_role} for {agency.name}")
+            resolver._gap(
+                "panel", panel.member_role, agency.name, f"panel: the directory has no {panel.member_role} for {agency.name}"
+            )
     reasons = (
-        Reason("panel-convened", f"a Resolution Panel of {len(chosen)} agencies ({', '.join(a.name for a in chosen)}), "
-                                 f"chaired by the {panel.chaired_by.replace('_', ' ')}. {stage.clause}".strip()),
+        Reason(
+            "panel-convened",
+            f"a Resolution Panel of {len(chosen)} agencies ({', '.join(a.name for a in chosen)}), "
+            f"chaired by the {panel.chaired_by.replace('_', ' ')}. {stage.clause}".strip(),
+        ),
     )
     return PanelCall(resolver.recipients("to"), tuple(members), tuple(a.name for a in chosen), tuple(resolver.gaps), reasons)
 
 
-def stage_contacts(policy: Policy, stage: Stage, parties: Parties, directory: Directory, immediate: bool = False) -> tuple[Recipient, ...]:
+def stage_contacts(
+    policy: Policy, stage: Stage, parties: Parties, directory: Directory, immediate: bool = False
+) -> tuple[Recipient, ...]:
     """Who answers for a stage (and its immediate-risk path): the people chasers go to."""
     resolver = _Resolver(directory, parties)
     resolver.add(stage.who, f"stage-{stage.number}", into="to")
@@ -254,7 +275,11 @@ def _stage(policy: Policy, notice: Notice, current: int | None, reasons: list[Re
         if asked is not None and 1 <= asked <= policy.last_stage:
             reasons.append(Reason("stage-from-notice", f"the notice names stage {asked}"))
             return policy.stage(asked)
-        why = "the notice names no stage" if asked is None else f"the notice names stage {asked}, which {policy.short_name}'s policy does not have"
+        why = (
+            "the notice names no stage"
+            if asked is None
+            else f"the notice names stage {asked}, which {policy.short_name}'s policy does not have"
+        )
         reasons.append(Reason("stage-default", f"{why}; a new case starts at stage 1"))
         return policy.stage(1)
     if asked is not None and current < asked <= policy.last_stage:
@@ -292,32 +317,68 @@ def _independent_chair(stage: Stage, parties: Parties, directory: Directory, rea
         contacts = directory.contacts_for(stage.independent_chair, agency)
         if contacts:
             chair = _recipient(contacts[0], stage.independent_chair, "partnership")
-            reasons.append(Reason("independent-chair", f"{chair.name} ({agency.name}) is proposed to chair: their agency is not involved in the dispute. {stage.clause}".strip()))
+            reasons.append(
+                Reason(
+                    "independent-chair",
+                    f"{chair.name} ({agency.name}) is proposed to chair: their agency is not involved in the dispute. {stage.clause}".strip(),
+                )
+            )
             return chair
     reasons.append(Reason("independent-chair-gap", "no agency outside the dispute has a contact to propose as chair"))
     return None
 
 
-def _deadlines(policy: Policy, stage: Stage, immediate: bool, now: datetime, opening: bool, resolver: _Resolver) -> tuple[DeadlinePlan, ...]:
+def _deadlines(
+    policy: Policy, stage: Stage, immediate: bool, now: datetime, opening: bool, resolver: _Resolver
+) -> tuple[DeadlinePlan, ...]:
     plans = []
     calendar = policy.calendar
     if stage.respond_within is not None:
-        plans.append(DeadlinePlan("stage_response", stage.number, calendar.due(now, stage.respond_within), f"stage-{stage.number}-timescale",
-                                  f"stage {stage.number} ({stage.name}): respond {stage.respond_within.describe()}. {stage.clause}".strip()))
+        plans.append(
+            DeadlinePlan(
+                "stage_response",
+                stage.number,
+                calendar.due(now, stage.respond_within),
+                f"stage-{stage.number}-timescale",
+                f"stage {stage.number} ({stage.name}): respond {stage.respond_within.describe()}. {stage.clause}".strip(),
+            )
+        )
     if immediate:
         risk = policy.immediate_risk
-        plans.append(DeadlinePlan("immediate_risk", stage.number, calendar.due(now, risk.respond_within), "immediate-risk-timescale",
-                                  f"immediate risk: act {risk.respond_within.describe()}. {risk.clause}".strip()))
+        plans.append(
+            DeadlinePlan(
+                "immediate_risk",
+                stage.number,
+                calendar.due(now, risk.respond_within),
+                "immediate-risk-timescale",
+                f"immediate risk: act {risk.respond_within.describe()}. {risk.clause}".strip(),
+            )
+        )
     if opening and policy.overall is not None:
-        plans.append(DeadlinePlan("overall_resolution", stage.number, calendar.due(now, policy.overall), "overall-timescale",
-                                  f"the whole matter resolved {policy.overall.describe()}. {policy.overall_clause}".strip()))
+        plans.append(
+            DeadlinePlan(
+                "overall_resolution",
+                stage.number,
+                calendar.due(now, policy.overall),
+                "overall-timescale",
+                f"the whole matter resolved {policy.overall.describe()}. {policy.overall_clause}".strip(),
+            )
+        )
     for rule in _copy_rules(policy, stage.number, immediate, opening):
         if rule.within is not None:
             # The service sends the copy at once; the deadline stays open (and is
             # chased with the business manager) only when the directory had nobody.
             sent = resolver.found_for(f"copy:{rule.name}")
-            plans.append(DeadlinePlan(f"copy:{rule.name}", stage.number, calendar.due(now, rule.within), f"copy:{rule.name}",
-                                      f"{rule.reason}" + ("; copied at once by the service" if sent else "; nobody to copy it to"), met=sent))
+            plans.append(
+                DeadlinePlan(
+                    f"copy:{rule.name}",
+                    stage.number,
+                    calendar.due(now, rule.within),
+                    f"copy:{rule.name}",
+                    f"{rule.reason}" + ("; copied at once by the service" if sent else "; nobody to copy it to"),
+                    met=sent,
+                )
+            )
     return tuple(plans)
 
 
@@ -373,7 +434,22 @@ class _Resolver:
 
 
 __all__ = [
-    "Closing", "Decision", "DeadlinePlan", "DirectoryGap", "PanelCall", "Parties", "Reason", "Recipient",
-    "business_managers", "close", "convene_panel", "decide", "escalate", "parties_for_case", "parties_for_notice",
-    "route_stage", "stage_contacts", "tier_contacts",
+    "Closing",
+    "Decision",
+    "DeadlinePlan",
+    "DirectoryGap",
+    "PanelCall",
+    "Parties",
+    "Reason",
+    "Recipient",
+    "business_managers",
+    "close",
+    "convene_panel",
+    "decide",
+    "escalate",
+    "parties_for_case",
+    "parties_for_notice",
+    "route_stage",
+    "stage_contacts",
+    "tier_contacts",
 ]

@@ -122,7 +122,8 @@ def choose_policy(candidates: list[Policy], subject_kind: str | None) -> PolicyC
         return PolicyChoice(policy, "shared-mailbox-subject", f"the notice is about {who}, so {policy.name} applies")
     names = ", ".join(p.id for p in candidates)
     return PolicyChoice(
-        None, "shared-mailbox-unknown-subject",
+        None,
+        "shared-mailbox-unknown-subject",
         f"the mailbox serves {names} and the notice does not say whether it is about a child or an adult",
     )
 
@@ -182,10 +183,17 @@ def match_subject(name: str | None, dob: date | None, agencies: frozenset[str], 
         elif score >= POSSIBLE_NAME:
             possible.append(case.reference)
     if len(confident) == 1 and not possible:
-        return SubjectMatch("match", confident[0], f"the same name and date of birth, between the same two agencies, as open case {confident[0]}")
+        return SubjectMatch(
+            "match", confident[0], f"the same name and date of birth, between the same two agencies, as open case {confident[0]}"
+        )
     if confident or possible:
         both = tuple(confident + possible)
-        return SubjectMatch("review", None, f"the notice may be about the same person as open case(s) {', '.join(both)}; a person must decide", both)
+        return SubjectMatch(
+            "review",
+            None,
+            f"the notice may be about the same person as open case(s) {', '.join(both)}; a person must decide",
+            both,
+        )
     return SubjectMatch("new", None, "no open case is about the same person between the same agencies")
 
 

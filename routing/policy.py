@@ -240,11 +240,17 @@ class _Reader:
         """Refuse keys the schema does not know: a misspelt key must not silently drop a rule."""
         unknown = sorted(set(table) - set(keys.split()))
         if unknown:
-            raise self.fail(f"{where}{unknown[0]}", f"is not a key this schema knows (expected one of: {keys.replace(' ', ', ')})")
+            raise self.fail(
+                f"{where}{unknown[0]}", f"is not a key this schema knows (expected one of: {keys.replace(' ', ', ')})"
+            )
 
     def policy(self) -> Policy:
         d = self.data
-        self.only(d, "", "id name short_name reference_prefix mailbox protects source calendar overall immediate_risk stages copies signposts form chasers")
+        self.only(
+            d,
+            "",
+            "id name short_name reference_prefix mailbox protects source calendar overall immediate_risk stages copies signposts form chasers",
+        )
         pid = self.get(d, "id", str, "")
         if not _ID.match(pid):
             raise self.fail("id", "must be lower-case letters, digits and hyphens")
@@ -342,7 +348,9 @@ class _Reader:
             where = f"stages[{i}]."
             if not isinstance(table, dict):
                 raise self.fail(f"stages[{i}]", "must be a table")
-            self.only(table, where, "number name raising challenged partnership respond_within guidance clause independent_chair panel")
+            self.only(
+                table, where, "number name raising challenged partnership respond_within guidance clause independent_chair panel"
+            )
             number = self.get(table, "number", int, where)
             if number != i + 1:
                 raise self.fail(f"{where}number", f"is {number}; stages must be numbered 1, 2, 3… in order")

@@ -54,7 +54,9 @@ class CaseView:
 
 
 class CaseActions:
-    def __init__(self, session: Session, policies: Mapping[str, Policy], sender: Sender, now: datetime, inbound_id: int | None = None) -> None:
+    def __init__(
+        self, session: Session, policies: Mapping[str, Policy], sender: Sender, now: datetime, inbound_id: int | None = None
+    ) -> None:
         self.session = session
         self.policies = policies
         self.sender = sender
@@ -76,7 +78,9 @@ class CaseActions:
         policy = self.policies[case.partnership]
         directory, agency_ids = load_directory(self.session, policy.id)
         names = {v: k for k, v in agency_ids.items()}
-        parties = engine.parties_for_case(directory, names.get(case.raising_agency_id or -1), names.get(case.challenged_agency_id or -1), case.raised_by_email)
+        parties = engine.parties_for_case(
+            directory, names.get(case.raising_agency_id or -1), names.get(case.challenged_agency_id or -1), case.raised_by_email
+        )
         return CaseView(case, policy, directory, agency_ids, parties)
 
     # -- routing -----------------------------------------------------------------
@@ -97,14 +101,32 @@ class CaseActions:
             if (plan.stage, plan.kind) in existing:
                 continue
             self.cases.add_deadline(
-                Deadline(case=case, kind=plan.kind, stage=plan.stage, due=plan.due, set_at=self.now, met=plan.met,
-                         met_at=self.now if plan.met else None, rule=plan.rule, reason=plan.reason)
+                Deadline(
+                    case=case,
+                    kind=plan.kind,
+                    stage=plan.stage,
+                    due=plan.due,
+                    set_at=self.now,
+                    met=plan.met,
+                    met_at=self.now if plan.met else None,
+                    rule=plan.rule,
+                    reason=plan.reason,
+                )
             )
             state = "met at once" if plan.met else f"due {plan.due.isoformat()}"
             self.event(case, "deadline", plan.rule, f"{plan.kind} {state}: {plan.reason}")
 
-    def route(self, case: Case, policy: Policy, decision: Decision, notice: Notice, agency_ids: dict[str, int],
-              acknowledge: str | None, in_reply_to: str | None, files: Sequence[Attachment]) -> None:
+    def route(
+        self,
+        case: Case,
+        policy: Policy,
+        decision: Decision,
+        notice: Notice,
+        agency_ids: dict[str, int],
+        acknowledge: str | None,
+        in_reply_to: str | None,
+        files: Sequence[Attachment],
+    ) -> None:
         """Apply a notice's decision and queue the acknowledgement, routed case and any gap notice."""
         self.apply_decision(case, decision, agency_ids, notice.subject.kind)
         if decision.stopped_by is not None:
@@ -113,16 +135,34 @@ class CaseActions:
         for letter in case_letters(case.reference, decision, acknowledge, in_reply_to, files):
             self.queue(case, policy, letter, context)
 
-    def not_escalated(self, case: Case, policy: Policy, decision: Decision, acknowledge: str | None, in_reply_to: str | None) -> None:
+    def not_escalated(
+        self, case: Case, policy: Policy, decision: Decision, acknowledge: str | None, in_reply_to: str | None
+    ) -> None:
         """B&NES: a disagreement within one agency is signposted (whistle-blowing), not escalated."""
         case.state = CaseState.CLOSED
         case.closed_at = self.now
         case.outcome = f"not escalated: {decision.stopped_by.name if decision.stopped_by else ''}"
         if acknowledge:
-            letter = Letter("not_escalated", "practitioner/not-escalated", f"[{case.reference}] Not escalated", (acknowledge,),
-                            auto_submitted="auto-replied", in_reply_to=in_reply_to)
-            self.queue(case, policy, letter, stage_context(case.reference, policy, decision.stage,
-                       signposts=[{"text": s.text} for s in decision.signposts], subject_word=_subject_word(policy, case)))
+            letter = Letter(
+                "not_escalated",
+                "practitioner/not-escalated",
+                f"[{case.reference}] Not escalated",
+                (acknowledge,),
+                auto_submitted="auto-replied",
+                in_reply_to=in_reply_to,
+            )
+            self.queue(
+                case,
+                policy,
+                letter,
+                stage_context(
+                    case.reference,
+                    policy,
+                    decision.stage,
+                    signposts=[{"text": s.text} for s in decision.signposts],
+                    subject_word=_subject_word(policy, case),
+                ),
+            )
 
     def escalate(self, view: CaseView, why: str, actor: str | None) -> None:
         """Move the case to its next stage; at the last stage, hand it to the business manager."""
@@ -130,7 +170,9 @@ class CaseActions:
         decision = engine.escalate(policy, case.stage, view.parties, view.directory, self.now, case.immediate_risk, why)
         if decision is None:
             self.event(case, "decision", "final-stage-unresolved", f"{why} at stage {case.stage}, the policy's last stage")
-            return self.needs_attention(view, f"{why}, and stage {case.stage} is the last stage of the policy: the matter is unresolved.")
+            return self.needs_attention(
+                view, f"{why}, and stage {case.stage} is the last stage of the policy: the matter is unresolved."
+            )
         self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"stage {case.stage} concluded: escalated")
         self.apply_decision(case, decision, view.agency_ids)
         # The next tier sees what the first did: the notice's details and the original document.
@@ -140,10 +182,22 @@ class CaseActions:
             self.queue(case, policy, letter, context)
         tell = [a for a in dict.fromkeys([case.raised_by_email, actor]) if a]
         if tell:
-            update = stage_context(case.reference, policy, decision.stage, event=f"escalated to stage {decision.stage.number}. {why}.",
-                                   routed_to=people(decision.to), deadlines=deadline_lines(policy, decision.deadlines))
-            self.queue(case, policy, simple_letter("case_update", "practitioner/case-update", case.reference, "Case update",
-                                                   decision.stage.number, tell), update)
+            update = stage_context(
+                case.reference,
+                policy,
+                decision.stage,
+                event=f"escalated to stage {decision.stage.number}. {why}.",
+                routed_to=people(decision.to),
+                deadlines=deadline_lines(policy, decision.deadlines),
+            )
+            self.queue(
+                case,
+                policy,
+                simple_letter(
+                    "case_update", "practitioner/case-update", case.reference, "Case update", decision.stage.number, tell
+                ),
+                update,
+            )
 
     def original_notice(self, case: Case) -> tuple[Notice, tuple[Attachment, ...]]:
         """The case's notice as read, and the documents it came in (from the stored raw message)."""
@@ -161,18 +215,44 @@ class CaseActions:
     def close(self, view: CaseView, state: str, outcome: str, actor: str | None) -> None:
         case, policy = view.case, view.policy
         stage = policy.stage(case.stage)
-        closing = engine.close(policy, stage, view.parties, view.directory, state, f"{state} by {actor or 'the service'}: {outcome or 'no text given'}")
+        closing = engine.close(
+            policy,
+            stage,
+            view.parties,
+            view.directory,
+            state,
+            f"{state} by {actor or 'the service'}: {outcome or 'no text given'}",
+        )
         case.state = CaseState.RESOLVED if state == "resolved" else CaseState.WITHDRAWN
         case.outcome = outcome or None
         case.closed_at = case.updated_at = self.now
         self.meet(case, lambda d: True, f"case {state}")
         for reason in closing.reasons:
             self.event(case, "decision", reason.rule, reason.text)
-        context = stage_context(case.reference, policy, stage, state=state, outcome=outcome, copies=people(closing.cc),
-                                copy_reasons=[r.text for r in closing.reasons if r.rule.startswith("copy:")])
+        context = stage_context(
+            case.reference,
+            policy,
+            stage,
+            state=state,
+            outcome=outcome,
+            copies=people(closing.cc),
+            copy_reasons=[r.text for r in closing.reasons if r.rule.startswith("copy:")],
+        )
         title = "Resolved" if state == "resolved" else "Withdrawn"
-        self.queue(case, policy, simple_letter("case_closed", "manager/case-closed", case.reference, title, stage.number,
-                                               _emails(closing.to), _emails(closing.cc)), context)
+        self.queue(
+            case,
+            policy,
+            simple_letter(
+                "case_closed",
+                "manager/case-closed",
+                case.reference,
+                title,
+                stage.number,
+                _emails(closing.to),
+                _emails(closing.cc),
+            ),
+            context,
+        )
 
     def convene_panel(self, view: CaseView, actor: str | None) -> None:
         case, policy = view.case, view.policy
@@ -182,16 +262,37 @@ class CaseActions:
             self.event(case, "decision", reason.rule, reason.text)
         for gap in call.gaps:
             self.event(case, "decision", "directory-gap", gap.reason)
-        self.meet(case, lambda d: d.stage == case.stage and d.kind == "stage_response", f"the Chair convened a panel ({actor or 'unknown'})")
+        self.meet(
+            case,
+            lambda d: d.stage == case.stage and d.kind == "stage_response",
+            f"the Chair convened a panel ({actor or 'unknown'})",
+        )
         if stage.respond_within is not None:
             due = policy.calendar.due(self.now, stage.respond_within)
-            self.cases.add_deadline(Deadline(case=case, kind="panel_decision", stage=stage.number, due=due, set_at=self.now, met=False,
-                                             rule="panel-timescale", reason=f"the panel's decision {stage.respond_within.describe()}"))
+            self.cases.add_deadline(
+                Deadline(
+                    case=case,
+                    kind="panel_decision",
+                    stage=stage.number,
+                    due=due,
+                    set_at=self.now,
+                    met=False,
+                    rule="panel-timescale",
+                    reason=f"the panel's decision {stage.respond_within.describe()}",
+                )
+            )
             self.event(case, "deadline", "panel-timescale", f"panel_decision due {due.isoformat()}")
-        context = stage_context(case.reference, policy, stage, chair=people(call.chair), members=people(call.members), agencies=list(call.agencies))
+        context = stage_context(
+            case.reference, policy, stage, chair=people(call.chair), members=people(call.members), agencies=list(call.agencies)
+        )
         to = _emails(call.chair + call.members)
         if to:
-            self.queue(case, policy, simple_letter("panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to), context)
+            self.queue(
+                case,
+                policy,
+                simple_letter("panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to),
+                context,
+            )
 
     def needs_attention(self, view: CaseView, what: str) -> None:
         managers = engine.business_managers(view.directory)
@@ -200,8 +301,19 @@ class CaseActions:
             return
         stage = view.policy.stage(view.case.stage)
         context = stage_context(view.case.reference, view.policy, stage, event=what)
-        self.queue(view.case, view.policy, simple_letter("needs_attention", "business_manager/needs-attention", view.case.reference,
-                                                         "Needs attention", stage.number, _emails(managers)), context)
+        self.queue(
+            view.case,
+            view.policy,
+            simple_letter(
+                "needs_attention",
+                "business_manager/needs-attention",
+                view.case.reference,
+                "Needs attention",
+                stage.number,
+                _emails(managers),
+            ),
+            context,
+        )
 
     def record_response(self, view: CaseView, actor: str | None) -> None:
         """A reply from someone other than the raiser counts as the stage's response."""
@@ -215,7 +327,12 @@ class CaseActions:
         asked, _ = engine.tier_contacts(breach.ask, view.parties, view.directory)
         if actor in {r.email for r in asked}:
             # Barnet 3: the reasons for the delay and the manager's confirmation of the child's safety are recorded.
-            self.event(case, "decision", "overrun-response", f"{actor} replied to the request for reasons and confirmation of safety; their reply is kept with the case. {view.policy.overall_clause}")
+            self.event(
+                case,
+                "decision",
+                "overrun-response",
+                f"{actor} replied to the request for reasons and confirmation of safety; their reply is kept with the case. {view.policy.overall_clause}",
+            )
 
     def meet(self, case: Case, which: Callable[[Deadline], bool], why: str) -> None:
         for deadline in case.deadlines:
@@ -225,13 +342,25 @@ class CaseActions:
 
     # -- writing -----------------------------------------------------------------
 
-    def open_case(self, policy: Policy, notice: Notice, raised_by: str | None, rule: str, reason: str, document_sha256: str | None = None) -> Case:
+    def open_case(
+        self, policy: Policy, notice: Notice, raised_by: str | None, rule: str, reason: str, document_sha256: str | None = None
+    ) -> Case:
         year = policy.calendar.local(self.now).year
         number = self.cases.next_number(policy.id, year)
         case = self.cases.add(
-            Case(reference=f"{policy.prefix}-{year}-{number:04d}", partnership=policy.id, year=year, number=number,
-                 state=CaseState.OPEN, stage=1, immediate_risk=False, subject_kind=notice.subject.kind,
-                 raised_by_email=raised_by, opened_at=self.now, updated_at=self.now)
+            Case(
+                reference=f"{policy.prefix}-{year}-{number:04d}",
+                partnership=policy.id,
+                year=year,
+                number=number,
+                state=CaseState.OPEN,
+                stage=1,
+                immediate_risk=False,
+                subject_kind=notice.subject.kind,
+                raised_by_email=raised_by,
+                opened_at=self.now,
+                updated_at=self.now,
+            )
         )
         self.event(case, "inbound", "new-notice", f"a new notice with no case reference opened case {case.reference}")
         self.event(case, "decision", f"policy:{rule}", reason)
@@ -240,24 +369,58 @@ class CaseActions:
 
     def add_notice(self, case: Case, notice: Notice, document_sha256: str | None = None) -> None:
         if self.inbound_id is not None:
-            self.cases.add_notice(NoticeRecord(case_id=case.id, inbound_id=self.inbound_id, form=notice.form, data=notice.to_json(),
-                                               document_sha256=document_sha256, read_at=self.now))
+            self.cases.add_notice(
+                NoticeRecord(
+                    case_id=case.id,
+                    inbound_id=self.inbound_id,
+                    form=notice.form,
+                    data=notice.to_json(),
+                    document_sha256=document_sha256,
+                    read_at=self.now,
+                )
+            )
 
     def queue(self, case: Case | None, policy: Policy, letter: Letter, context: dict[str, Any]) -> OutboxMessage:
         reference = case.reference if case else None
         out = build(letter, context, policy, self.sender, self.now, reference)
         row = OutboxRepository(self.session).add(
-            OutboxMessage(case_id=case.id if case else None, kind=out.kind, message_id=out.message_id, mail_from=out.mail_from,
-                          recipients=list(out.recipients), raw=out.raw, next_attempt_at=self.now, created_at=self.now)
+            OutboxMessage(
+                case_id=case.id if case else None,
+                kind=out.kind,
+                message_id=out.message_id,
+                mail_from=out.mail_from,
+                recipients=list(out.recipients),
+                raw=out.raw,
+                next_attempt_at=self.now,
+                created_at=self.now,
+            )
         )
         if case is not None:
-            self.event(case, "outbound", f"send:{out.kind}", f"{out.kind.replace('_', ' ')} queued for {len(out.recipients)} recipient(s)",
-                       outbox_id=row.id, data={"recipients": list(out.recipients), "message_id": out.message_id})
+            self.event(
+                case,
+                "outbound",
+                f"send:{out.kind}",
+                f"{out.kind.replace('_', ' ')} queued for {len(out.recipients)} recipient(s)",
+                outbox_id=row.id,
+                data={"recipients": list(out.recipients), "message_id": out.message_id},
+            )
         return row
 
-    def event(self, case: Case, kind: str, rule: str, reason: str, outbox_id: int | None = None, data: dict[str, Any] | None = None) -> None:
-        self.cases.add_event(CaseEvent(case_id=case.id, at=self.now, kind=kind, rule=rule, reason=reason,
-                                       inbound_id=self.inbound_id, outbox_id=outbox_id, data=data or {}))
+    def event(
+        self, case: Case, kind: str, rule: str, reason: str, outbox_id: int | None = None, data: dict[str, Any] | None = None
+    ) -> None:
+        self.cases.add_event(
+            CaseEvent(
+                case_id=case.id,
+                at=self.now,
+                kind=kind,
+                rule=rule,
+                reason=reason,
+                inbound_id=self.inbound_id,
+                outbox_id=outbox_id,
+                data=data or {},
+            )
+        )
 
 
 def _emails(recipients: Sequence[Recipient]) -> tuple[str, ...]:

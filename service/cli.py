@@ -79,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     p = command("serve", cmd_serve, "run the SMTP intake, worker and outbox sender")
-    p.add_argument("--only", metavar="LIST", help="components to run, comma-separated: intake,worker,sender,scheduler (default all)")
+    p.add_argument(
+        "--only", metavar="LIST", help="components to run, comma-separated: intake,worker,sender,scheduler (default all)"
+    )
     p = command("ingest", cmd_ingest, "store one RFC 5322 message from FILE or stdin (exit 0 stored, 75 retry later)")
     p.add_argument("file", nargs="?", default="-")
     p.add_argument("--sender", default=os.environ.get("SENDER"), help="envelope sender (Postfix pipe: ${sender})")
@@ -94,12 +96,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     imap = sub.add_parser("imap", help="watched IMAP mailboxes").add_subparsers(dest="action", metavar="ACTION")
-    p = imap.add_parser("backfill", parents=[common], help="take the mail already in a mailbox's folder since DATE (safe to run twice)")
+    p = imap.add_parser(
+        "backfill", parents=[common], help="take the mail already in a mailbox's folder since DATE (safe to run twice)"
+    )
     p.add_argument("--mailbox", required=True, metavar="NAME", help="the [[imap]] name")
-    p.add_argument("--since", required=True, metavar="DATE", type=date.fromisoformat, help="YYYY-MM-DD, by the server's arrival date")
+    p.add_argument(
+        "--since", required=True, metavar="DATE", type=date.fromisoformat, help="YYYY-MM-DD, by the server's arrival date"
+    )
     p.set_defaults(handler=cmd_imap_backfill)
 
-    directory = sub.add_parser("directory", help="import or export the agency directory").add_subparsers(dest="action", metavar="ACTION")
+    directory = sub.add_parser("directory", help="import or export the agency directory").add_subparsers(
+        dest="action", metavar="ACTION"
+    )
     p = directory.add_parser("import", parents=[common], help="replace the directory of the partnerships the CSV names")
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true")
@@ -117,11 +125,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_cases_show)
 
-    review = sub.add_parser("review", help="messages waiting for a person to decide").add_subparsers(dest="action", metavar="ACTION")
+    review = sub.add_parser("review", help="messages waiting for a person to decide").add_subparsers(
+        dest="action", metavar="ACTION"
+    )
     p = review.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_review_list)
-    p = review.add_parser("decide", parents=[common], help="settle a waiting message: attach it to a case, open a new one, or reject it")
+    p = review.add_parser(
+        "decide", parents=[common], help="settle a waiting message: attach it to a case, open a new one, or reject it"
+    )
     p.add_argument("id", type=int)
     choice = p.add_mutually_exclusive_group(required=True)
     choice.add_argument("--case", metavar="REF", help="it belongs to this case")
@@ -134,7 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     p = outbox.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
     p.add_argument("--status", choices=("pending", "sent", "dead"))
-    p.add_argument("--dead", action="store_true", help="only mail that did not reach someone: dead, or some recipients not reached")
+    p.add_argument(
+        "--dead", action="store_true", help="only mail that did not reach someone: dead, or some recipients not reached"
+    )
     p.add_argument("--limit", type=_count, metavar="N")
     p.add_argument("--offset", type=_count, default=0, metavar="N")
     p.set_defaults(handler=cmd_outbox_list)
@@ -144,12 +158,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int)
     p.set_defaults(handler=cmd_outbox_retry)
 
-    deadlines = sub.add_parser("deadlines", help="reminders, chasers and move-ons").add_subparsers(dest="action", metavar="ACTION")
+    deadlines = sub.add_parser("deadlines", help="reminders, chasers and move-ons").add_subparsers(
+        dest="action", metavar="ACTION"
+    )
     p = deadlines.add_parser("run", parents=[common], help="one scheduler pass (for cron and tests)")
     p.add_argument("--now", type=_moment, help="pretend it is this moment (ISO 8601 with an offset)")
     p.set_defaults(handler=cmd_deadlines_run)
 
-    quarantine = sub.add_parser("quarantine", help="messages that could not be processed").add_subparsers(dest="action", metavar="ACTION")
+    quarantine = sub.add_parser("quarantine", help="messages that could not be processed").add_subparsers(
+        dest="action", metavar="ACTION"
+    )
     p = quarantine.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_quarantine_list)
@@ -158,7 +176,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_quarantine_retry)
 
     forms = sub.add_parser("forms", help="the partnerships' own notice forms").add_subparsers(dest="action", metavar="ACTION")
-    p = forms.add_parser("make", parents=[common], help="write a partnership's blank notice form (Word content controls or fillable PDF, named by field path)")
+    p = forms.add_parser(
+        "make",
+        parents=[common],
+        help="write a partnership's blank notice form (Word content controls or fillable PDF, named by field path)",
+    )
     p.add_argument("--partnership", required=True, metavar="ID")
     p.add_argument("--format", required=True, choices=("docx", "pdf"), dest="form_format")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it (- for stdout)")
@@ -270,7 +292,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print(f"settings: {settings.path}")
     print(f"storage: {views.safe_url(settings.storage_url)}")
     for policy in runtime.policies.values():
-        print(f"partnership {policy.id}: {len(policy.stages)} stages, mailbox {policy.mailbox}, references {policy.prefix}-YYYY-NNNN")
+        print(
+            f"partnership {policy.id}: {len(policy.stages)} stages, mailbox {policy.mailbox}, references {policy.prefix}-YYYY-NNNN"
+        )
     if settings.directory_seed is not None:
         rows = runtime.seed_rows(settings.directory_seed)
         print(f"directory seed: {len(rows)} contacts")
@@ -278,7 +302,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         served = [p.id for p in runtime.policies.values() if p.mailbox == mailbox.address]
         if mailbox.address and not served:
             raise ConfigError(settings.path, f"imap[{i}].address", f"{mailbox.address} is not a partnership mailbox")
-        print(f"imap {mailbox.name}: {mailbox.folder} on {mailbox.host}:{mailbox.port} for {', '.join(served) or 'the partnership in To/Cc'}")
+        print(
+            f"imap {mailbox.name}: {mailbox.folder} on {mailbox.host}:{mailbox.port} for {', '.join(served) or 'the partnership in To/Cc'}"
+        )
     print("configuration OK")
     return EX_OK
 
@@ -380,8 +406,15 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
             if args.case and CaseRepository(session).by_reference(args.case) is None:
                 print(f"no case {args.case}", file=sys.stderr)
                 return EX_FAIL
-            decision = {"kind": "reject"} if args.reject else ({"kind": "case", "reference": args.case.upper()} if args.case else {"kind": "new"})
-            message.review = {**(message.review or {}), "decision": {**decision, "note": args.note, "at": runtime.clock().isoformat()}}
+            decision = (
+                {"kind": "reject"}
+                if args.reject
+                else ({"kind": "case", "reference": args.case.upper()} if args.case else {"kind": "new"})
+            )
+            message.review = {
+                **(message.review or {}),
+                "decision": {**decision, "note": args.note, "at": runtime.clock().isoformat()},
+            }
             if args.reject:
                 message.status = InboundStatus.REJECTED
             else:

@@ -72,32 +72,64 @@ class DeliveryAlerts:
         case = session.get(Case, row.case_id) if row.case_id is not None else None
         actions = CaseActions(session, self.policies, self.sender, now)
         if case is not None:
-            actions.event(case, "outbound", "delivery:not-reached", _timeline_text(row, people), outbox_id=row.id,
-                          data={"kind": row.kind, "not_reached": [{k: p[k] for k in ("address", "role", "agency", "how")} for p in people]})
+            actions.event(
+                case,
+                "outbound",
+                "delivery:not-reached",
+                _timeline_text(row, people),
+                outbox_id=row.id,
+                data={"kind": row.kind, "not_reached": [{k: p[k] for k in ("address", "role", "agency", "how")} for p in people]},
+            )
         if row.kind == ALERT_KIND:
             log.error("outbox %s: an alert about undelivered mail was not delivered either; not alerting again", row.id)
             return
         self._alert(actions, policy, directory, case, row, people)
 
-    def _alert(self, actions: CaseActions, policy: Policy, directory: Directory, case: Case | None,
-               row: OutboxMessage, people: list[dict[str, Any]]) -> None:
+    def _alert(
+        self,
+        actions: CaseActions,
+        policy: Policy,
+        directory: Directory,
+        case: Case | None,
+        row: OutboxMessage,
+        people: list[dict[str, Any]],
+    ) -> None:
         managers = tuple(dict.fromkeys(r.email for r in engine.business_managers(directory)))
         if not managers:
             log.error("outbox %s: recipients not reached and the %s directory has no business manager", row.id, policy.id)
             if case is not None:
-                actions.event(case, "decision", "no-business-manager", "the directory has no business manager to tell about undelivered mail")
+                actions.event(
+                    case,
+                    "decision",
+                    "no-business-manager",
+                    "the directory has no business manager to tell about undelivered mail",
+                )
             return
         missed = {p["address"].lower() for p in people} | {e["address"].lower() for e in row.undelivered or []}
         waiting = {a.lower() for a in row.pending_recipients or []}
         reached = row.status != OutboxStatus.DEAD and any(a.lower() not in missed | waiting for a in row.recipients)
-        extra = {"what": KIND_LABELS.get(row.kind, row.kind.replace("_", " ")), "outbox_id": row.id, "people": people, "reached": reached}
+        extra = {
+            "what": KIND_LABELS.get(row.kind, row.kind.replace("_", " ")),
+            "outbox_id": row.id,
+            "people": people,
+            "reached": reached,
+        }
         if case is not None:
             stage = policy.stage(case.stage)
-            letter = simple_letter(ALERT_KIND, "business_manager/delivery-failure", case.reference, "Not delivered", stage.number, managers)
+            letter = simple_letter(
+                ALERT_KIND, "business_manager/delivery-failure", case.reference, "Not delivered", stage.number, managers
+            )
             actions.queue(case, policy, letter, stage_context(case.reference, policy, stage, **extra))
         else:
-            letter = Letter(ALERT_KIND, "business_manager/delivery-failure", f"{policy.short_name} escalations: an email was not delivered", managers)
-            actions.queue(None, policy, letter, {"reference": None, "partnership": partnership_context(policy), "stage": None, **extra})
+            letter = Letter(
+                ALERT_KIND,
+                "business_manager/delivery-failure",
+                f"{policy.short_name} escalations: an email was not delivered",
+                managers,
+            )
+            actions.queue(
+                None, policy, letter, {"reference": None, "partnership": partnership_context(policy), "stage": None, **extra}
+            )
 
     def _policy(self, session: Session, row: OutboxMessage) -> Policy | None:
         """The case's partnership, else the one our own header on the message names."""
@@ -109,7 +141,9 @@ class DeliveryAlerts:
         return self.policies.get(str(headers.get(ORIGIN_HEADER, "")).strip())
 
 
-def record_bounce(session: Session, listener: DeliveryAlerts, inbound: InboundMessage, bounce: Bounce, now: datetime) -> OutboxMessage | None:
+def record_bounce(
+    session: Session, listener: DeliveryAlerts, inbound: InboundMessage, bounce: Bounce, now: datetime
+) -> OutboxMessage | None:
     """Tie a bounce to the outbox row it is about; mark each failed recipient of that row as bouncing.
 
     Our Message-IDs are signed and random, so only someone who saw the message
@@ -140,10 +174,18 @@ def _bounced_row(session: Session, bounce: Bounce) -> OutboxMessage | None:
 def _person(directory: Directory, failure: Undelivered) -> dict[str, Any]:
     """Who the address is in the directory: role and agency (a person's address is no case data)."""
     contacts = [c for c in directory.contacts if c.email == failure.address.lower()]
-    roles = " and ".join(dict.fromkeys(ROLE_LABELS.get(c.role, c.role) for c in contacts)) or "recipient (no longer in the directory)"
+    roles = (
+        " and ".join(dict.fromkeys(ROLE_LABELS.get(c.role, c.role) for c in contacts)) or "recipient (no longer in the directory)"
+    )
     agency = contacts[0].agency if contacts else None
-    return {"address": failure.address, "role": contacts[0].role if contacts else None, "role_label": roles,
-            "agency": agency, "how": failure.how, "why": _why(failure)}
+    return {
+        "address": failure.address,
+        "role": contacts[0].role if contacts else None,
+        "role_label": roles,
+        "agency": agency,
+        "how": failure.how,
+        "why": _why(failure),
+    }
 
 
 def _why(failure: Undelivered) -> str:
@@ -177,15 +219,25 @@ def requeue(session: Session, row: OutboxMessage, now: datetime) -> list[str] | 
     if row.case_id is not None:
         case = session.get(Case, row.case_id)
         if case is not None:
-            CaseRepository(session).add_event(CaseEvent(
-                case_id=case.id, at=now, kind="outbound", rule="outbound-requeued", outbox_id=row.id,
-                reason=f"{KIND_LABELS.get(row.kind, row.kind)} put back in the queue by an operator for {len(recipients)} recipient(s)",
-                data={"recipients": recipients, "not_reached_before": before or []}))
+            CaseRepository(session).add_event(
+                CaseEvent(
+                    case_id=case.id,
+                    at=now,
+                    kind="outbound",
+                    rule="outbound-requeued",
+                    outbox_id=row.id,
+                    reason=f"{KIND_LABELS.get(row.kind, row.kind)} put back in the queue by an operator for {len(recipients)} recipient(s)",
+                    data={"recipients": recipients, "not_reached_before": before or []},
+                )
+            )
     log.info("outbox %s: requeued by an operator for %s recipient(s)", row.id, len(recipients))
     return recipients
 
 
 def bouncing_notes(session: Session, addresses: set[str]) -> list[str]:
     """One line for each of these addresses whose mail bounced (for `directory export`, on stderr)."""
-    return [f"bouncing: {b.address} ({b.bounces} bounce(s), last on {b.last_at.date().isoformat()}{', ' + b.status if b.status else ''})"
-            for b in BounceRepository(session).all() if b.address in addresses]
+    return [
+        f"bouncing: {b.address} ({b.bounces} bounce(s), last on {b.last_at.date().isoformat()}{', ' + b.status if b.status else ''})"
+        for b in BounceRepository(session).all()
+        if b.address in addresses
+    ]

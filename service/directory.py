@@ -64,8 +64,7 @@ def import_rows(session: Session, rows: Sequence[DirectoryRow]) -> None:
                 known = agencies[r.agency].aliases
                 agencies[r.agency].aliases = known + [a for a in r.agency_aliases if a not in known]
         contacts = [
-            (r.agency, Contact(partnership=partnership, name=r.name, email=r.email, role=r.role, phone=r.phone))
-            for r in mine
+            (r.agency, Contact(partnership=partnership, name=r.name, email=r.email, role=r.role, phone=r.phone)) for r in mine
         ]
         repo.replace_partnership(partnership, list(agencies.values()), contacts)
 
@@ -77,9 +76,7 @@ def load_directory(session: Session, partnership: str) -> tuple[Directory, dict[
     view = Directory(
         partnership=partnership,
         agencies=tuple(AgencyEntry(a.name, tuple(a.domains), tuple(a.aliases or ())) for a in agencies if a.domains),
-        contacts=tuple(
-            ContactEntry(c.name, c.email, c.role, c.agency.name if c.agency else None, c.phone) for c in contacts
-        ),
+        contacts=tuple(ContactEntry(c.name, c.email, c.role, c.agency.name if c.agency else None, c.phone) for c in contacts),
     )
     return view, {a.name: a.id for a in agencies}
 

@@ -72,32 +72,49 @@ class SignInAlert:
             state.last_auth_alert_at = now
         log.warning("imap %s: sign-in alert queued for %s business manager(s)", settings.name, len(managers))
 
-    def _queue(self, session: Session, settings: ImapSettings, policies: list[Policy], managers: tuple[str, ...], error: str) -> None:
+    def _queue(
+        self, session: Session, settings: ImapSettings, policies: list[Policy], managers: tuple[str, ...], error: str
+    ) -> None:
         now = self.runtime.clock()
         policy = policies[0]
         context = {
             "reference": None,
             "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
             "partnerships": [p.name for p in policies],
-            "mailbox": {"name": settings.name, "address": settings.address, "host": settings.host,
-                        "folder": settings.folder, "username": settings.username},
+            "mailbox": {
+                "name": settings.name,
+                "address": settings.address,
+                "host": settings.host,
+                "folder": settings.folder,
+                "username": settings.username,
+            },
             "error": error,
             "when": policy.calendar.local(now).strftime("%A %-d %B %Y, %H:%M"),
         }
-        letter = Letter("mailbox_alert", "business_manager/mailbox-alert",
-                        f"Escalations mailbox {settings.name}: cannot sign in", managers)
+        letter = Letter(
+            "mailbox_alert", "business_manager/mailbox-alert", f"Escalations mailbox {settings.name}: cannot sign in", managers
+        )
         out = build(letter, context, policy, Sender(self.runtime.settings.outbound.from_address), now, None)
-        OutboxRepository(session).add(OutboxMessage(
-            case_id=None, kind=out.kind, dedupe_key=f"mailbox-alert:{settings.name}:{now.astimezone(UTC):%Y-%m-%dT%H}",
-            message_id=out.message_id, mail_from=out.mail_from, recipients=list(out.recipients), raw=out.raw,
-            next_attempt_at=now, created_at=now,
-        ))
+        OutboxRepository(session).add(
+            OutboxMessage(
+                case_id=None,
+                kind=out.kind,
+                dedupe_key=f"mailbox-alert:{settings.name}:{now.astimezone(UTC):%Y-%m-%dT%H}",
+                message_id=out.message_id,
+                mail_from=out.mail_from,
+                recipients=list(out.recipients),
+                raw=out.raw,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
 
 
 def _business_managers(session: Session, policies: list[Policy]) -> tuple[str, ...]:
     emails = session.scalars(
-        select(Contact.email).where(Contact.partnership.in_([p.id for p in policies]), Contact.role == "business_manager",
-                                    Contact.agency_id.is_(None)).order_by(Contact.id)
+        select(Contact.email)
+        .where(Contact.partnership.in_([p.id for p in policies]), Contact.role == "business_manager", Contact.agency_id.is_(None))
+        .order_by(Contact.id)
     ).all()
     return tuple(dict.fromkeys(e.lower() for e in emails))
 
@@ -149,4 +166,3 @@ class ProgressBar:
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()
-

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 # A notice's "today" (for ages) before its partnership is known: all five are in England.
 LONDON = ZoneInfo("Europe/London")
 
+
 @dataclass(frozen=True)
 class Context:
     policies: Mapping[str, Policy]
@@ -103,8 +104,9 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context, origin: Ori
     looks_like_reply = bool(subject_reference(mail.subject) or mail.in_reply_to or mail.references)
     files_notice = read_notice(files, None, today=today, form=wordings, convert=convert) if files and looks_like_reply else None
     words_notice = read_notice((), own_words(body_text(mail)), today=today, form=wordings) if looks_like_reply else None
-    return Prepared(mail, None, notice, files, files_notice, words_notice,
-                    authentication=authentication, documents=documents, convert=convert)
+    return Prepared(
+        mail, None, notice, files, files_notice, words_notice, authentication=authentication, documents=documents, convert=convert
+    )
 
 
 def authenticate(raw: bytes, origin: Origin, context: Context) -> Authentication:
@@ -169,10 +171,15 @@ class Apply:
                 if not self._participant(case):  # a Message-ID names the case; it does not make the sender a party to it
                     self._from_outsider(case, f"it answers {why} of case {case.reference}")
                     return True
-                self._follow_up(case, "message-id", f"it answers {why} ({message_id}) and the sender is a participant", checked=True)
+                self._follow_up(
+                    case, "message-id", f"it answers {why} ({message_id}) and the sender is a participant", checked=True
+                )
                 return True
-        reference = (subject_reference(self.p.mail.subject) or body_reference(own_words(body_text(self.p.mail)))
-                     or self.p.notice.case_reference)
+        reference = (
+            subject_reference(self.p.mail.subject)
+            or body_reference(own_words(body_text(self.p.mail)))
+            or self.p.notice.case_reference
+        )
         if not reference:
             return False
         case = self.cases.by_reference(reference)
@@ -203,8 +210,17 @@ class Apply:
 
     def _from_outsider(self, case: Case, what: str) -> None:
         """Held for review; the sender is told nothing, the business manager sees why."""
-        self.actions.event(case, "inbound", "reference-from-outsider", f"{what}, but its sender is not a participant of the case; held for review, nothing sent to the sender")
-        self._review("reference-from-outsider", f"{what} but the sender is not a participant of it (its raiser, someone we wrote to on it, or a directory contact of its agencies or partnership)", case=case)
+        self.actions.event(
+            case,
+            "inbound",
+            "reference-from-outsider",
+            f"{what}, but its sender is not a participant of the case; held for review, nothing sent to the sender",
+        )
+        self._review(
+            "reference-from-outsider",
+            f"{what} but the sender is not a participant of it (its raiser, someone we wrote to on it, or a directory contact of its agencies or partnership)",
+            case=case,
+        )
 
     def _refuse_move(self, case: Case, layer: str) -> str | None:
         """Why this message may not move the case, or None (DESIGN.md invariant 10: authenticated and a participant)."""
@@ -224,10 +240,17 @@ class Apply:
 
     def _hold_move(self, case: Case, what: str, why: str) -> None:
         """A move refused: review with the reason; the case and its people are untouched and the sender hears nothing."""
-        reason = (f"{what} from {self.sender_address or 'an unknown sender'} was not applied to case {case.reference}: {why}. "
-                  f"`review decide ID --case {case.reference}` applies it; `--reject` drops it")
-        self.actions.event(case, "inbound", "move-held", f"{what} from {self.sender_address or 'an unknown sender'} was held for review, not applied: {why}",
-                           data={"from": self.sender_address})
+        reason = (
+            f"{what} from {self.sender_address or 'an unknown sender'} was not applied to case {case.reference}: {why}. "
+            f"`review decide ID --case {case.reference}` applies it; `--reject` drops it"
+        )
+        self.actions.event(
+            case,
+            "inbound",
+            "move-held",
+            f"{what} from {self.sender_address or 'an unknown sender'} was held for review, not applied: {why}",
+            data={"from": self.sender_address},
+        )
         self._review("unauthenticated-command", reason, case=case, candidates=(case.reference,))
 
     def _record_authentication(self, case: Case | None) -> None:
@@ -237,8 +260,14 @@ class Apply:
         self.inbound.authentication = auth.to_json()
         if case is not None and not self._authentication_recorded:
             self._authentication_recorded = True
-            rule = "authentication:pass" if auth.authenticated else ("authentication:temporary" if auth.temporary else "authentication:none")
-            self.actions.event(case, "inbound", rule, f"sender {self.sender_address or 'unknown'}: {auth.reason}", data=auth.to_json())
+            rule = (
+                "authentication:pass"
+                if auth.authenticated
+                else ("authentication:temporary" if auth.temporary else "authentication:none")
+            )
+            self.actions.event(
+                case, "inbound", rule, f"sender {self.sender_address or 'unknown'}: {auth.reason}", data=auth.to_json()
+            )
 
     def _same_message_earlier(self) -> InboundMessage | None:
         """The same message taken before (by SMTP and by IMAP, say): same Message-ID and the same body."""
@@ -250,7 +279,12 @@ class Apply:
         self.inbound.duplicate_of = earlier.id
         case = earlier.case
         if case is not None:
-            self.actions.event(case, "inbound", "duplicate-message", f"the same message arrived again ({self.inbound.source}); linked to inbound {earlier.id}, not processed again")
+            self.actions.event(
+                case,
+                "inbound",
+                "duplicate-message",
+                f"the same message arrived again ({self.inbound.source}); linked to inbound {earlier.id}, not processed again",
+            )
         self._finish(InboundStatus.DUPLICATE, "duplicate-message", f"the same message as inbound {earlier.id}", case)
 
     # -- outcomes -------------------------------------------------------------
@@ -266,7 +300,9 @@ class Apply:
         if case is not None:
             self.inbound.case_id = case.id
             if self.p.mail.truncated:  # said on the case, not silently: the notice may be incomplete
-                self.actions.event(case, "inbound", "read-in-part", "the message was read in part: " + "; ".join(self.p.mail.truncated))
+                self.actions.event(
+                    case, "inbound", "read-in-part", "the message was read in part: " + "; ".join(self.p.mail.truncated)
+                )
         self._record_authentication(case)
         log.info("inbound %s: %s (%s)%s", self.inbound.id, status, rule, f" case {case.reference}" if case else "")
 
@@ -276,7 +312,9 @@ class Apply:
             reference = subject_reference(self.p.mail.subject)
             case = self.cases.by_reference(reference) if reference else None
         if case is not None:
-            self.actions.event(case, "inbound", f"screening:{verdict.rule}", f"automated mail recorded and not answered: {verdict.reason}")
+            self.actions.event(
+                case, "inbound", f"screening:{verdict.rule}", f"automated mail recorded and not answered: {verdict.reason}"
+            )
         self._finish(InboundStatus.IGNORED, f"screening:{verdict.rule}", verdict.reason, case)
 
     def _bounced_case(self) -> Case | None:
@@ -287,10 +325,14 @@ class Apply:
         row = record_bounce(self.session, alerts, self.inbound, self.p.bounce, self.now)
         return self.session.get(Case, row.case_id) if row is not None and row.case_id is not None else None
 
-    def _review(self, rule: str, reason: str, case: Case | None = None, candidates: tuple[str, ...] = (), partnership: str | None = None) -> None:
+    def _review(
+        self, rule: str, reason: str, case: Case | None = None, candidates: tuple[str, ...] = (), partnership: str | None = None
+    ) -> None:
         """Wait for a person: the reason, the candidate cases, and the partnership whose business manager is told."""
         if partnership is None:
-            mailboxes = policies_for(tuple(self.inbound.envelope_to or ()) + self.p.mail.to + self.p.mail.cc, self.context.policies)
+            mailboxes = policies_for(
+                tuple(self.inbound.envelope_to or ()) + self.p.mail.to + self.p.mail.cc, self.context.policies
+            )
             partnership = case.partnership if case is not None else (mailboxes[0].id if mailboxes else None)
         self.inbound.review = {"rule": rule, "reason": reason, "candidates": list(candidates), "partnership": partnership}
         self._finish(InboundStatus.REVIEW, rule, reason, case)
@@ -306,7 +348,11 @@ class Apply:
         policy = choice.policy
         directory, agency_ids = load_directory(self.session, policy.id)
         if not forced and not _known_sender(directory, self.sender_address):
-            return self._review("unknown-sender", f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it", partnership=policy.id)
+            return self._review(
+                "unknown-sender",
+                f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it",
+                partnership=policy.id,
+            )
         same_document = None if forced else self._same_document(policy)
         if same_document is not None:
             return self._document_again(same_document)
@@ -318,7 +364,9 @@ class Apply:
                 case = self.cases.by_reference(match.reference or "")
                 assert case is not None
                 return self._follow_up(case, "same-subject", match.reason, checked=True, notice=self.p.notice)
-        case = self.actions.open_case(policy, self.p.notice, self.sender_address, choice.rule, choice.reason, self._document_hash())
+        case = self.actions.open_case(
+            policy, self.p.notice, self.sender_address, choice.rule, choice.reason, self._document_hash()
+        )
         missing = self._missing(policy)
         question = self._agency_question(case, directory) if self.p.notice.has_content else None
         if missing or question:
@@ -359,8 +407,13 @@ class Apply:
 
     def _document_again(self, case: Case) -> None:
         """The same notice document sent by another person: recorded once on the case, with both senders."""
-        self.actions.event(case, "inbound", "duplicate-notice", f"the same notice document was also sent by {self.sender_address or 'an unknown sender'}; not routed again",
-                           data={"sender": self.sender_address})
+        self.actions.event(
+            case,
+            "inbound",
+            "duplicate-notice",
+            f"the same notice document was also sent by {self.sender_address or 'an unknown sender'}; not routed again",
+            data={"sender": self.sender_address},
+        )
         self._finish(InboundStatus.PROCESSED, "duplicate-notice", f"the same notice as case {case.reference}", case)
 
     def _undecided_policy(self, candidates: list[Policy], rule: str, reason: str) -> None:
@@ -378,7 +431,9 @@ class Apply:
         blocking = [p.message for p in notice.problems if p.field in HOLDING_FIELDS or p.field.startswith("document")]
         if not notice.has_content:
             if not self.p.notice_files:
-                problems.insert(0, "No escalation notice was attached, and the email itself does not set out the notice's details.")
+                problems.insert(
+                    0, "No escalation notice was attached, and the email itself does not set out the notice's details."
+                )
             else:
                 problems.insert(0, "The attached notice could not be read, or none of its fields were filled in.")
             return problems
@@ -393,12 +448,23 @@ class Apply:
     def _follow_up(self, case: Case, layer: str, why: str, checked: bool = False, notice: Notice | None = None) -> None:
         policy = self.context.policies.get(case.partnership)
         if policy is None:
-            return self._review("unknown-partnership", f"case {case.reference} belongs to a partnership no longer configured", case)
+            return self._review(
+                "unknown-partnership", f"case {case.reference} belongs to a partnership no longer configured", case
+            )
         view = self.actions.view(case)
         if not checked and not _known_sender(view.directory, self.sender_address):
-            self.actions.event(case, "inbound", "unknown-sender", "a message naming this case came from an address outside the directory; held for review")
-            return self._review("unknown-sender", f"names case {case.reference} but the sender is not in the {policy.short_name} directory", case)
-        self.actions.event(case, "inbound", f"match:{layer}", f"matched to {case.reference}: {why}", data={"from": self.sender_address})
+            self.actions.event(
+                case,
+                "inbound",
+                "unknown-sender",
+                "a message naming this case came from an address outside the directory; held for review",
+            )
+            return self._review(
+                "unknown-sender", f"names case {case.reference} but the sender is not in the {policy.short_name} directory", case
+            )
+        self.actions.event(
+            case, "inbound", f"match:{layer}", f"matched to {case.reference}: {why}", data={"from": self.sender_address}
+        )
         # Only attached notices count on a reply: the quoted text of our own
         # emails would otherwise read as a notice.
         if notice is None:
@@ -406,9 +472,18 @@ class Apply:
             if self.p.notice_files and self.p.files_notice is None:  # matched by a route prepare() could not foresee
                 notice = read_notice(self.p.notice_files, None, today=self.now.astimezone(LONDON).date(), convert=self.p.convert)
         if layer != "review-decision" and notice.has_content and not self._same_person(case, notice):
-            self.actions.event(case, "inbound", "different-subject", "a message on this case's thread carries a notice about someone else; held for review")
-            return self._review("different-subject", f"it answers case {case.reference} but its notice is about someone else (an old thread reused?)",
-                                case=case, candidates=(case.reference,))
+            self.actions.event(
+                case,
+                "inbound",
+                "different-subject",
+                "a message on this case's thread carries a notice about someone else; held for review",
+            )
+            return self._review(
+                "different-subject",
+                f"it answers case {case.reference} but its notice is about someone else (an old thread reused?)",
+                case=case,
+                candidates=(case.reference,),
+            )
         if case.state == CaseState.AWAITING_INFORMATION:
             # Waiting for what was missing: an attached notice, or the details written in the reply.
             if self.p.words_notice is not None and self.p.words_notice.has_content:
@@ -416,22 +491,37 @@ class Apply:
             return self._information_received(case, policy, view, notice)
         command = parse_command(body_text(self.p.mail))
         if case.state != CaseState.OPEN:
-            return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on {case.state} case {case.reference}", case)
+            return self._finish(
+                InboundStatus.PROCESSED, "correspondence", f"recorded on {case.state} case {case.reference}", case
+            )
         command = command or self._form_outcome(view, notice)
         refusal = self._refuse_move(case, layer) if command is not None or notice.has_content else None
         if refusal is not None:
-            return self._hold_move(case, f"\"{command.word}\"" if command else "a further notice", refusal)
+            return self._hold_move(case, f'"{command.word}"' if command else "a further notice", refusal)
         if command is not None:
             return self._command(view, command)
         if notice.has_content:
             self.p = Prepared(self.p.mail, None, notice, self.p.notice_files)
             self.actions.add_notice(case, notice)
             self._route(case, policy, view.directory, view.agency_ids, current_stage=case.stage)
-            return self._finish(InboundStatus.PROCESSED, "further-notice", f"case {case.reference} now at stage {case.stage}", case)
-        if layer != "review-decision" and self.context.require_authentication and not (self.authentication and self.authentication.authenticated):
+            return self._finish(
+                InboundStatus.PROCESSED, "further-notice", f"case {case.reference} now at stage {case.stage}", case
+            )
+        if (
+            layer != "review-decision"
+            and self.context.require_authentication
+            and not (self.authentication and self.authentication.authenticated)
+        ):
             # Only an authenticated sender can stop the chasers: a forged "thanks" must not meet a deadline.
-            self.actions.event(case, "inbound", "response-not-counted", "recorded, but not counted as the stage's response: the sender is not authenticated")
-            return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference} (sender not authenticated)", case)
+            self.actions.event(
+                case,
+                "inbound",
+                "response-not-counted",
+                "recorded, but not counted as the stage's response: the sender is not authenticated",
+            )
+            return self._finish(
+                InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference} (sender not authenticated)", case
+            )
         self.actions.record_response(view, self.sender_address)
         self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}", case)
 
@@ -451,7 +541,12 @@ class Apply:
         against the list that was sent. Routed once nothing is missing, from the stage the notice names."""
         picked = self._agency_answer(case, view)
         if not notice.has_content and picked is None:
-            return self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}, still waiting for the notice", case)
+            return self._finish(
+                InboundStatus.PROCESSED,
+                "correspondence",
+                f"recorded on case {case.reference}, still waiting for the notice",
+                case,
+            )
         earlier = self.cases.latest_notice(case.id)
         if earlier is not None:
             notice = Notice.from_json(earlier).updated_with(notice) if notice.has_content else Notice.from_json(earlier)
@@ -485,20 +580,39 @@ class Apply:
     def _command(self, view: CaseView, command: Command) -> None:
         """A reply whose first line is a command moves the case (and is the stage's response)."""
         case, actor = view.case, self.sender_address
-        self.actions.event(case, "inbound", f"command:{command.kind}", f"{actor} replied \"{command.word}\"" + (f": {command.text}" if command.text else ""))
+        self.actions.event(
+            case,
+            "inbound",
+            f"command:{command.kind}",
+            f'{actor} replied "{command.word}"' + (f": {command.text}" if command.text else ""),
+        )
         stage = view.policy.stage(case.stage)
         if command.kind in ("resolved", "withdrawn"):
             self.actions.close(view, command.kind, command.text, actor)
         elif command.kind == "escalate":
-            self.actions.escalate(view, f"{actor} replied \"{command.word}\"" + (f" ({command.text})" if command.text else ""), actor)
+            self.actions.escalate(
+                view, f'{actor} replied "{command.word}"' + (f" ({command.text})" if command.text else ""), actor
+            )
         elif command.kind == "panel" and stage.panel is not None:
             self.actions.convene_panel(view, actor)
         elif command.kind == "no_panel" and stage.panel is not None:
-            self.actions.close(view, "resolved", f"the Chair decided not to convene a Resolution Panel. {command.text}".strip(), actor)
+            self.actions.close(
+                view, "resolved", f"the Chair decided not to convene a Resolution Panel. {command.text}".strip(), actor
+            )
         else:
             self.actions.record_response(view, actor)
-            return self._finish(InboundStatus.PROCESSED, "correspondence", f"\"{command.word}\" has no meaning at stage {case.stage}; recorded", case)
-        self._finish(InboundStatus.PROCESSED, f"command:{command.kind}", f"case {case.reference} is {case.state} at stage {case.stage}", case)
+            return self._finish(
+                InboundStatus.PROCESSED,
+                "correspondence",
+                f'"{command.word}" has no meaning at stage {case.stage}; recorded',
+                case,
+            )
+        self._finish(
+            InboundStatus.PROCESSED,
+            f"command:{command.kind}",
+            f"case {case.reference} is {case.state} at stage {case.stage}",
+            case,
+        )
 
     # -- writing ---------------------------------------------------------------
 
@@ -509,8 +623,13 @@ class Apply:
         self.actions.event(case, "decision", "awaiting-information", "the notice cannot be routed yet: " + " ".join(asked))
         if question is not None:
             # The list as sent: a later directory change must not shift what "2" means.
-            self.actions.event(case, "decision", QUESTION_RULE, f"asked which agency is challenged, from a numbered list of {len(question['options'])}",
-                               data={"options": list(question["options"])})
+            self.actions.event(
+                case,
+                "decision",
+                QUESTION_RULE,
+                f"asked which agency is challenged, from a numbered list of {len(question['options'])}",
+                data={"options": list(question["options"])},
+            )
         self._information_needed(policy, case, problems, question)
         self._finish(InboundStatus.PROCESSED, "awaiting-information", f"case {case.reference} waits for information", case)
 
@@ -518,15 +637,25 @@ class Apply:
         if not self.sender_address:
             return
         reference = case.reference if case else None
-        subject = f"[{reference}] More information needed" if reference else f"{policy.short_name} escalation: more information needed"
-        letter = Letter("information_needed", "practitioner/information-needed", subject, (self.sender_address,),
-                        auto_submitted="auto-replied", in_reply_to=self.p.mail.message_id)
+        subject = (
+            f"[{reference}] More information needed" if reference else f"{policy.short_name} escalation: more information needed"
+        )
+        letter = Letter(
+            "information_needed",
+            "practitioner/information-needed",
+            subject,
+            (self.sender_address,),
+            auto_submitted="auto-replied",
+            in_reply_to=self.p.mail.message_id,
+        )
         context = {
             "reference": reference,
             "partnership": partnership_context(policy),
             "problems": problems,
             "question": question,
-            "subject_word": "child" if policy.protects == ("child",) else ("adult" if policy.protects == ("adult",) else "child or adult"),
+            "subject_word": "child"
+            if policy.protects == ("child",)
+            else ("adult" if policy.protects == ("adult",) else "child or adult"),
         }
         self.actions.queue(case, policy, letter, context)
 
@@ -552,7 +681,9 @@ class Apply:
                 if key not in self._resolutions_recorded:
                     self._resolutions_recorded.add(key)
                     outcome = "" if resolution.agency else (":ambiguous" if resolution.ambiguous else ":unknown")
-                    self.actions.event(case, "decision", f"agency:{resolution.side}{outcome}", resolution.describe(), data=resolution.to_json())
+                    self.actions.event(
+                        case, "decision", f"agency:{resolution.side}{outcome}", resolution.describe(), data=resolution.to_json()
+                    )
         return resolutions
 
     def _agency_question(self, case: Case, directory: Directory) -> dict | None:
@@ -567,10 +698,15 @@ class Apply:
         if challenged.ambiguous:
             why = f"The notice could mean {' or '.join(challenged.ambiguous)}."
         elif challenged.unknown:
-            why = f"We could not find \"{challenged.unknown[:80]}\" among the partnership's agencies."
+            why = f'We could not find "{challenged.unknown[:80]}" among the partnership\'s agencies.'
         else:
             why = "The notice does not say."
-        return {"field": "challenged.agency", "ask": "Which agency is your disagreement with? " + why, "why": why, "options": options}
+        return {
+            "field": "challenged.agency",
+            "ask": "Which agency is your disagreement with? " + why,
+            "why": why,
+            "options": options,
+        }
 
     def _agency_answer(self, case: Case, view: CaseView) -> str | None:
         """The agency a reply picks from the numbered list sent to it (None: no question, or no answer)."""
@@ -579,21 +715,36 @@ class Apply:
             return None
         picked, how = agency_answer(own_words(body_text(self.p.mail)), list(asked["options"]), view.directory)
         if picked is not None:
-            self.actions.event(case, "inbound", "answer:challenged-agency", f"the reply names the challenged agency {picked}: {how}",
-                               data={"agency": picked, "how": how})
+            self.actions.event(
+                case,
+                "inbound",
+                "answer:challenged-agency",
+                f"the reply names the challenged agency {picked}: {how}",
+                data={"agency": picked, "how": how},
+            )
         return picked
 
-    def _route(self, case: Case, policy: Policy, directory: Directory, agency_ids: dict[str, int], current_stage: int | None) -> None:
+    def _route(
+        self, case: Case, policy: Policy, directory: Directory, agency_ids: dict[str, int], current_stage: int | None
+    ) -> None:
         raising, challenged = self._agencies(case, directory)
         parties = Parties(raising.agency, challenged.agency, self.sender_address)
         if current_stage is not None and challenged.agency is None and case.challenged_agency_id is not None:
             # A further notice that does not name the other side again: the case's own challenged agency stays.
             known = {i: name for name, i in agency_ids.items()}
-            parties = Parties(raising.agency, next((a for a in directory.agencies if a.name == known.get(case.challenged_agency_id)), None), self.sender_address)
+            parties = Parties(
+                raising.agency,
+                next((a for a in directory.agencies if a.name == known.get(case.challenged_agency_id)), None),
+                self.sender_address,
+            )
         decision = decide(policy, self.p.notice, directory, self.sender_address, self.now, current_stage, parties=parties)
         if current_stage is not None:
-            self.actions.meet(case, lambda d: d.stage == current_stage and d.kind in RESPONSE_KINDS, "a further notice moved the case on")
-        self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, self.p.notice_files)
+            self.actions.meet(
+                case, lambda d: d.stage == current_stage and d.kind in RESPONSE_KINDS, "a further notice moved the case on"
+            )
+        self.actions.route(
+            case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, self.p.notice_files
+        )
 
 
 def _known_sender(directory: Directory, address: str | None) -> bool:
@@ -602,9 +753,11 @@ def _known_sender(directory: Directory, address: str | None) -> bool:
 
 def directory_senders(sessions: Callable[[], Session], policies: Mapping[str, Policy]) -> Callable[[str | None], bool]:
     """``Context.known_sender``: whether an address is in any partnership's directory (read when asked)."""
+
     def known(address: str | None) -> bool:
         with sessions() as session:
             return any(_known_sender(load_directory(session, p)[0], address) for p in policies)
+
     return known
 
 

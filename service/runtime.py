@@ -105,8 +105,13 @@ class Runtime:
         if o.transport == "maildir":
             return make_transport("maildir", path=o.maildir)
         return make_transport(
-            "smtp", host=o.host, port=o.port, starttls=o.starttls, implicit_tls=o.implicit_tls,
-            username=o.username, password=o.password,
+            "smtp",
+            host=o.host,
+            port=o.port,
+            starttls=o.starttls,
+            implicit_tls=o.implicit_tls,
+            username=o.username,
+            password=o.password,
         )
 
     def outbox_sender(self, transport: Transport | None = None) -> OutboxSender:

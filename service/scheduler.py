@@ -69,13 +69,25 @@ class Scheduler:
         def received(message: InboundMessage) -> str:
             return calendar.local(message.received_at).strftime("%-d %B %Y, %H:%M")
 
-        items = [{"id": m.id, "received": received(m), "reason": m.outcome or "", "candidates": (m.review or {}).get("candidates", [])} for m in waiting]
+        items = [
+            {"id": m.id, "received": received(m), "reason": m.outcome or "", "candidates": (m.review or {}).get("candidates", [])}
+            for m in waiting
+        ]
         held = [{"id": m.id, "received": received(m), "kind": failure_kind(m.last_error)} for m in quarantined]
-        context = {"reference": None, "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
-                   "items": items, "quarantined": held}
+        context = {
+            "reference": None,
+            "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
+            "items": items,
+            "quarantined": held,
+        }
         counts = [f"{len(items)} waiting for review"] if items else []
         counts += [f"{len(held)} in quarantine"] if held else []
-        letter = Letter("review_summary", "business_manager/review-summary", f"{policy.short_name} escalations: {', '.join(counts)}", tuple(managers))
+        letter = Letter(
+            "review_summary",
+            "business_manager/review-summary",
+            f"{policy.short_name} escalations: {', '.join(counts)}",
+            tuple(managers),
+        )
         CaseActions(session, self.context.policies, self.context.sender, now).queue(None, policy, letter, context)
         log.info("scheduler: review summary for %s (%s waiting, %s in quarantine)", policy.id, len(items), len(held))
         return 1
@@ -92,7 +104,9 @@ class Scheduler:
         for deadline in list(case.deadlines):
             if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
                 continue
-            open_deadline = OpenDeadline(deadline.id, case.id, deadline.kind, deadline.stage, deadline.due, deadline.set_at or case.opened_at)
+            open_deadline = OpenDeadline(
+                deadline.id, case.id, deadline.kind, deadline.stage, deadline.due, deadline.set_at or case.opened_at
+            )
             for action in due_actions(view.policy, open_deadline, sent, now):
                 if self._take(session, actions, view, deadline, action):
                     taken += 1
@@ -103,8 +117,15 @@ class Scheduler:
     def _take(self, session: Session, actions: CaseActions, view: CaseView, deadline: Deadline, action: Action) -> bool:
         case = view.case
         chaser = ChaserRepository(session).take(
-            Chaser(case_id=case.id, deadline_id=deadline.id, kind=action.kind, number=action.number,
-                   for_date=action.for_date, key=action.key, created_at=actions.now)
+            Chaser(
+                case_id=case.id,
+                deadline_id=deadline.id,
+                kind=action.kind,
+                number=action.number,
+                for_date=action.for_date,
+                key=action.key,
+                created_at=actions.now,
+            )
         )
         if chaser is None:
             return False  # another pass or scheduler already took it
@@ -131,9 +152,20 @@ class Scheduler:
             actions.event(case, "decision", "directory-gap", f"nobody in the directory to send the {action.kind} to")
             return None
         chasers = policy.chasers
-        then = "the matter moves to the next stage" if chasers.escalate_to == "next_stage" else "the business manager is asked to step in"
-        context = stage_context(case.reference, policy, stage, what=action.reason, number=action.number,
-                                escalate_after=chasers.escalate_after if action.kind == CHASER else 0, then=then)
+        then = (
+            "the matter moves to the next stage"
+            if chasers.escalate_to == "next_stage"
+            else "the business manager is asked to step in"
+        )
+        context = stage_context(
+            case.reference,
+            policy,
+            stage,
+            what=action.reason,
+            number=action.number,
+            escalate_after=chasers.escalate_after if action.kind == CHASER else 0,
+            then=then,
+        )
         template, title = ("manager/reminder", "Reminder") if action.kind == REMINDER else ("manager/chaser", "Overdue")
         letter = simple_letter(action.kind, template, case.reference, title, stage.number, [r.email for r in to])
         return actions.queue(case, policy, letter, context)
@@ -156,5 +188,7 @@ class Scheduler:
             return
         stage = view.policy.stage(view.case.stage)
         context = stage_context(view.case.reference, view.policy, stage, what=action.reason, request=breach.request)
-        letter = simple_letter("overrun", "manager/overrun-reasons", view.case.reference, "Reasons needed", stage.number, [r.email for r in to])
+        letter = simple_letter(
+            "overrun", "manager/overrun-reasons", view.case.reference, "Reasons needed", stage.number, [r.email for r in to]
+        )
         actions.queue(view.case, view.policy, letter, context)

@@ -119,10 +119,21 @@ class Service:
         server = None
         if settings.enabled:
             limits = IntakeLimits(settings.max_sessions, settings.max_inflight_bytes)
-            handler = IntakeHandler(self.runtime.mailboxes, self._store, settings.max_message_bytes, self._stored, limits,
-                                    store_timeout=settings.store_timeout_seconds)
+            handler = IntakeHandler(
+                self.runtime.mailboxes,
+                self._store,
+                settings.max_message_bytes,
+                self._stored,
+                limits,
+                store_timeout=settings.store_timeout_seconds,
+            )
             server = await loop.create_server(make_server_factory(handler), settings.host, settings.port)
-            log.info("serve: SMTP intake listening on %s:%s for %s mailbox(es)", settings.host, settings.port, len(self.runtime.mailboxes))
+            log.info(
+                "serve: SMTP intake listening on %s:%s for %s mailbox(es)",
+                settings.host,
+                settings.port,
+                len(self.runtime.mailboxes),
+            )
         while not (stop.is_set() or self.stopping.is_set()):
             try:
                 await asyncio.wait_for(stop.wait(), timeout=0.25)

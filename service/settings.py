@@ -172,12 +172,8 @@ class _Reader:
             worker=WorkerSettings(
                 enabled=self.value(self.table("worker"), "worker", "enabled", bool, True),
                 poll_seconds=float(self.value(self.table("worker"), "worker", "poll_seconds", (int, float), 1.0)),
-                sender_poll_seconds=float(
-                    self.value(self.table("worker"), "worker", "sender_poll_seconds", (int, float), 2.0)
-                ),
-                scheduler_seconds=float(
-                    self.value(self.table("worker"), "worker", "scheduler_seconds", (int, float), 60.0)
-                ),
+                sender_poll_seconds=float(self.value(self.table("worker"), "worker", "sender_poll_seconds", (int, float), 2.0)),
+                scheduler_seconds=float(self.value(self.table("worker"), "worker", "scheduler_seconds", (int, float), 60.0)),
                 message_budget_seconds=self.budget(),
             ),
             trust=self.trust(),
@@ -238,7 +234,15 @@ class _Reader:
 
     def smtp(self) -> SmtpSettings:
         t = self.table("smtp")
-        unknown = set(t) - {"enabled", "host", "port", "max_message_bytes", "max_sessions", "max_inflight_bytes", "store_timeout_seconds"}
+        unknown = set(t) - {
+            "enabled",
+            "host",
+            "port",
+            "max_message_bytes",
+            "max_sessions",
+            "max_inflight_bytes",
+            "store_timeout_seconds",
+        }
         if unknown:
             raise self.fail(f"smtp.{sorted(unknown)[0]}", "is not a setting this service knows")
         port = self.value(t, "smtp", "port", int, 2525)
@@ -252,7 +256,10 @@ class _Reader:
         if sessions < 1:
             raise self.fail("smtp.max_sessions", "must be at least 1")
         if inflight < size:
-            raise self.fail("smtp.max_inflight_bytes", f"must be at least smtp.max_message_bytes ({size}), or no message of that size could arrive")
+            raise self.fail(
+                "smtp.max_inflight_bytes",
+                f"must be at least smtp.max_message_bytes ({size}), or no message of that size could arrive",
+            )
         store_timeout = float(self.value(t, "smtp", "store_timeout_seconds", (int, float), 15.0))
         if not 0 < store_timeout <= 300:
             raise self.fail("smtp.store_timeout_seconds", "must be more than 0 and at most 300")
@@ -289,7 +296,9 @@ class _Reader:
     def secret(self, t: dict[str, Any], where: str) -> str | None:
         """A password from an environment variable or a file, never from the TOML itself."""
         if "password" in t:
-            raise self.fail(f"{where}.password", "passwords do not belong in the settings file; use password_env or password_file")
+            raise self.fail(
+                f"{where}.password", "passwords do not belong in the settings file; use password_env or password_file"
+            )
         env = self.value(t, where, "password_env", str, None)
         if env is not None:
             if env not in self.environ:
@@ -313,7 +322,9 @@ class _Reader:
             if not isinstance(t, dict) or "name" not in t or "host" not in t:
                 raise self.fail(where, "needs at least name and host")
             if "password" in t:
-                raise self.fail(f"{where}.password", "passwords do not belong in the settings file; use password_env or password_file")
+                raise self.fail(
+                    f"{where}.password", "passwords do not belong in the settings file; use password_env or password_file"
+                )
             out.append(
                 ImapSettings(
                     name=self.value(t, where, "name", str, ""),

@@ -23,8 +23,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "opened_at": case.opened_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
         "deadlines": [
-            {"kind": d.kind, "stage": d.stage, "due": d.due.isoformat(), "met": d.met, "rule": d.rule}
-            for d in case.deadlines
+            {"kind": d.kind, "stage": d.stage, "due": d.due.isoformat(), "met": d.met, "rule": d.rule} for d in case.deadlines
         ],
     }
 
@@ -74,13 +73,18 @@ def case_text(detail: dict[str, Any]) -> str:
         "",
         "Deadlines:",
     ]
-    lines += [f"  {d['kind']:20} stage {d['stage']}  due {d['due']}  {'met' if d['met'] else 'open'}" for d in detail["deadlines"]] or ["  none"]
+    lines += [
+        f"  {d['kind']:20} stage {d['stage']}  due {d['due']}  {'met' if d['met'] else 'open'}" for d in detail["deadlines"]
+    ] or ["  none"]
     lines += ["", "Timeline:"]
     for e in detail["events"]:
         lines.append(f"  {e['at']}  {e['kind']:9} {e['rule']}: {e['reason']}")
         message = e.get("message")
         if message:
-            lines.append(f"{'':4}From {message['from']}" + (f", {message['attachments']} attachment(s)" if message.get("attachments") else ""))
+            lines.append(
+                f"{'':4}From {message['from']}"
+                + (f", {message['attachments']} attachment(s)" if message.get("attachments") else "")
+            )
             lines += [f"{'':6}| {line}" for line in (message["text"] or "(no text)").splitlines()]
     return "\n".join(lines)
 
@@ -125,8 +129,10 @@ def case_line(c: dict[str, Any]) -> str:
 
 def outbox_line(r: dict[str, Any]) -> str:
     line = f"{r['id']:6} {r['status']:8} {r['kind']:20} {r['case'] or '-':16} attempts {r['attempts']}  {r['last_error'] or ''}"
-    missed = [f"{'':6} not reached: {u['address']} ({u['how']}: {' '.join(str(v) for v in (u.get('code'), u.get('status'), u.get('text')) if v)})"
-              for u in r.get("undelivered") or []]
+    missed = [
+        f"{'':6} not reached: {u['address']} ({u['how']}: {' '.join(str(v) for v in (u.get('code'), u.get('status'), u.get('text')) if v)})"
+        for u in r.get("undelivered") or []
+    ]
     return "\n".join([line, *missed])
 
 

@@ -107,8 +107,12 @@ class Worker:
             message = repo.get(claim.id)
             assert message is not None
             if claim.taken_over is not None:
-                log.warning("inbound %s: taken over (%s) from a worker that stopped with it in hand; try %s",
-                            claim.id, "its process has ended" if claim.taken_over == "holder-gone" else "its lease ran out", claim.tries)
+                log.warning(
+                    "inbound %s: taken over (%s) from a worker that stopped with it in hand; try %s",
+                    claim.id,
+                    "its process has ended" if claim.taken_over == "holder-gone" else "its lease ran out",
+                    claim.tries,
+                )
             if claim.tries > MAX_TRIES:
                 # Tried MAX_TRIES times already and never finished: the process
                 # itself died on it (a crash, the OOM killer). Stop here.

@@ -14,7 +14,13 @@ from escalations.storage.text import make_text_storable
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A server that accepts the connection but never answers (frozen, not down) must not hold a
 # thread for ever at connect; a peer that vanished is noticed by TCP keepalives.
-POSTGRES_CONNECT = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+POSTGRES_CONNECT = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
 def normalise_url(url: str) -> str:

@@ -13,7 +13,5 @@ import traceback
 
 def log_failure(logger: logging.Logger, what: str, exc: BaseException, *args: object, level: int = logging.ERROR) -> None:
     """``what % args``, the exception's type, and the frames it passed through (file, line, function)."""
-    frames = "".join(
-        f"\n  {frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(exc.__traceback__)
-    )
+    frames = "".join(f"\n  {frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(exc.__traceback__))
     logger.log(level, f"{what} ({type(exc).__module__}.{type(exc).__qualname__}){frames}", *args)

@@ -146,12 +146,8 @@ class Case(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
 
-    events: Mapped[list[CaseEvent]] = relationship(
-        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
-    )
-    deadlines: Mapped[list[Deadline]] = relationship(
-        back_populates="case", order_by="Deadline.id", cascade="all, delete-orphan"
-    )
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+    deadlines: Mapped[list[Deadline]] = relationship(back_populates="case", order_by="Deadline.id", cascade="all, delete-orphan")
 
     __table_args__ = (
         UniqueConstraint("partnership", "year", "number"),

@@ -90,14 +90,16 @@ class InboundRepository(_Repository):
         new_id = result.scalar_one_or_none()
         if new_id is not None:
             return Stored(new_id, duplicate=False)
-        existing = self.session.scalar(
-            select(InboundMessage.id).where(InboundMessage.dedupe_key == message.dedupe_key)
-        )
+        existing = self.session.scalar(select(InboundMessage.id).where(InboundMessage.dedupe_key == message.dedupe_key))
         assert existing is not None
         return Stored(existing, duplicate=True)
 
     def claim_next(
-        self, now: datetime, lease: timedelta, only: int | None = None, holder: str | None = None,
+        self,
+        now: datetime,
+        lease: timedelta,
+        only: int | None = None,
+        holder: str | None = None,
         gone: Callable[[str | None], bool] = holder_gone,
     ) -> Claim | None:
         """Take the oldest message waiting, or whose holder's lease ran out, or whose holder has died on this host."""
@@ -106,9 +108,7 @@ class InboundRepository(_Repository):
             (InboundMessage.status == InboundStatus.PROCESSING)
             & ((InboundMessage.claimed_until < now) | InboundMessage.claimed_by.in_(dead))
         )
-        query: Select[tuple[InboundMessage]] = (
-            select(InboundMessage).where(waiting).order_by(InboundMessage.id).limit(1)
-        )
+        query: Select[tuple[InboundMessage]] = select(InboundMessage).where(waiting).order_by(InboundMessage.id).limit(1)
         if only is not None:
             query = query.where(InboundMessage.id == only)
         if self._postgres:
@@ -131,8 +131,11 @@ class InboundRepository(_Repository):
         """The heartbeat: extend the lease of a claim still held; False if it was lost."""
         result = self.session.execute(
             update(InboundMessage)
-            .where(InboundMessage.id == claim.id, InboundMessage.claim_token == claim.token,
-                   InboundMessage.status == InboundStatus.PROCESSING)
+            .where(
+                InboundMessage.id == claim.id,
+                InboundMessage.claim_token == claim.token,
+                InboundMessage.status == InboundStatus.PROCESSING,
+            )
             .values(claimed_until=now + lease, heartbeat_at=now)
         )
         return bool(result.rowcount)
@@ -162,9 +165,7 @@ class InboundRepository(_Repository):
         return self.session.scalars(query.options(defer(InboundMessage.raw)).order_by(InboundMessage.id)).all()
 
     def count_by_status(self) -> dict[str, int]:
-        rows = self.session.execute(
-            select(InboundMessage.status, func.count()).group_by(InboundMessage.status)
-        ).all()
+        rows = self.session.execute(select(InboundMessage.status, func.count()).group_by(InboundMessage.status)).all()
         return {status: count for status, count in rows}
 
 
@@ -206,9 +207,7 @@ class CaseRepository(_Repository):
         ).first()
 
     def all(self) -> Sequence[Case]:
-        return self.session.scalars(
-            select(Case).options(selectinload(Case.deadlines)).order_by(Case.id)
-        ).all()
+        return self.session.scalars(select(Case).options(selectinload(Case.deadlines)).order_by(Case.id)).all()
 
     def add_event(self, event: CaseEvent) -> None:
         self.session.add(event)
@@ -250,7 +249,11 @@ class CaseRepository(_Repository):
             return sent
         return self.session.scalar(
             select(InboundMessage.case_id)
-            .where(InboundMessage.message_id == message_id, InboundMessage.case_id.is_not(None), InboundMessage.id != (exclude_inbound or -1))
+            .where(
+                InboundMessage.message_id == message_id,
+                InboundMessage.case_id.is_not(None),
+                InboundMessage.id != (exclude_inbound or -1),
+            )
             .order_by(InboundMessage.id)
             .limit(1)
         )
@@ -356,7 +359,9 @@ class OutboxRepository(_Repository):
     def by_message_id(self, message_id: str) -> OutboxMessage | None:
         return self.session.scalars(select(OutboxMessage).where(OutboxMessage.message_id == message_id.strip())).first()
 
-    def listing(self, status: str | None = None, dead: bool = False, limit: int | None = None, offset: int = 0) -> Sequence[OutboxMessage]:
+    def listing(
+        self, status: str | None = None, dead: bool = False, limit: int | None = None, offset: int = 0
+    ) -> Sequence[OutboxMessage]:
         """Rows by id; ``dead``: every row that failed someone (dead, or some recipients not reached)."""
         query = select(OutboxMessage).order_by(OutboxMessage.id).offset(offset).limit(limit)
         if status:
@@ -434,18 +439,25 @@ class ImapMailboxRepository(_Repository):
         same_id = InboundMessage.message_id.is_(None) if message_id is None else InboundMessage.message_id == message_id
         return self.session.scalar(
             select(InboundMessage.id)
-            .where(InboundMessage.raw_sha256 == raw_sha256, InboundMessage.source == "imap",
-                   InboundMessage.mailbox == mailbox, same_id)
+            .where(
+                InboundMessage.raw_sha256 == raw_sha256,
+                InboundMessage.source == "imap",
+                InboundMessage.mailbox == mailbox,
+                same_id,
+            )
             .order_by(InboundMessage.id)
             .limit(1)
         )
 
     def taken_since(self, mailbox: str, since: datetime) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(InboundMessage).where(
-                InboundMessage.source == "imap", InboundMessage.mailbox == mailbox, InboundMessage.received_at >= since
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(InboundMessage)
+                .where(InboundMessage.source == "imap", InboundMessage.mailbox == mailbox, InboundMessage.received_at >= since)
             )
-        ) or 0
+            or 0
+        )
 
 
 class ChaserRepository(_Repository):
@@ -493,7 +505,15 @@ class NotificationRepository(_Repository):
 class BounceRepository(_Repository):
     """Addresses whose mail bounced: one row each, counting bounces."""
 
-    def mark(self, address: str, now: datetime, status: str | None, diagnostic: str | None, outbox_id: int | None, inbound_id: int | None) -> None:
+    def mark(
+        self,
+        address: str,
+        now: datetime,
+        status: str | None,
+        diagnostic: str | None,
+        outbox_id: int | None,
+        inbound_id: int | None,
+    ) -> None:
         insert = self._insert()
         self.session.execute(
             insert(BouncingAddress)
@@ -501,9 +521,16 @@ class BounceRepository(_Repository):
             .on_conflict_do_nothing(index_elements=["address"])
         )
         self.session.execute(
-            update(BouncingAddress).where(BouncingAddress.address == address).values(
-                last_at=now, bounces=BouncingAddress.bounces + 1, status=status, diagnostic=(diagnostic or "")[:1000] or None,
-                outbox_id=outbox_id, inbound_id=inbound_id)
+            update(BouncingAddress)
+            .where(BouncingAddress.address == address)
+            .values(
+                last_at=now,
+                bounces=BouncingAddress.bounces + 1,
+                status=status,
+                diagnostic=(diagnostic or "")[:1000] or None,
+                outbox_id=outbox_id,
+                inbound_id=inbound_id,
+            )
         )
 
     def all(self) -> Sequence[BouncingAddress]:

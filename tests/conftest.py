@@ -87,9 +87,9 @@ max_message_bytes = 200000
 {outbound}
 from = "escalations@partnership.example"
 [partnerships]
-dir = "{PACKAGED_CONFIG / 'partnerships'}"
+dir = "{PACKAGED_CONFIG / "partnerships"}"
 [directory]
-seed = "{PACKAGED_CONFIG / 'directory.example.csv'}"
+seed = "{PACKAGED_CONFIG / "directory.example.csv"}"
 [worker]
 enabled = {str(worker_enabled).lower()}
 poll_seconds = 0.2
@@ -104,8 +104,9 @@ sender_poll_seconds = 0.2
 
 def default_trust() -> str:
     """The test settings' trust: the test upstream's header via the test relay, and only the test DNS server."""
-    return (f'authserv_id = ["{UPSTREAM}"]\nrelays = ["{RELAY}"]\n'
-            f'nameservers = ["{dns_server().address}"]\ndns_timeout_seconds = 1\n')
+    return (
+        f'authserv_id = ["{UPSTREAM}"]\nrelays = ["{RELAY}"]\nnameservers = ["{dns_server().address}"]\ndns_timeout_seconds = 1\n'
+    )
 
 
 @pytest.fixture

@@ -51,7 +51,14 @@ class Check:
     reason: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"method": self.method, "result": self.result, "domain": self.domain, "aligned": self.aligned, "by": self.by, "reason": self.reason}
+        return {
+            "method": self.method,
+            "result": self.result,
+            "domain": self.domain,
+            "aligned": self.aligned,
+            "by": self.by,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,14 @@ class Authentication:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "authenticated": self.authenticated, "from_domain": self.from_domain, "method": self.method, "domain": self.domain,
-            "by": self.by, "reason": self.reason, "temporary": self.temporary, "checks": [c.to_json() for c in self.checks],
+            "authenticated": self.authenticated,
+            "from_domain": self.from_domain,
+            "method": self.method,
+            "domain": self.domain,
+            "by": self.by,
+            "reason": self.reason,
+            "temporary": self.temporary,
+            "checks": [c.to_json() for c in self.checks],
         }
 
 
@@ -131,7 +144,16 @@ class Authenticator:
                 else:
                     modes = modes or alignment_modes(self.resolver, from_domain)
                     is_aligned = aligned(v.domain, from_domain, modes.spf if v.method == "spf" else modes.dkim)
-            out.append(Check(v.method, v.result, v.domain, is_aligned, "service", v.reason + _alignment_note(v, is_aligned, from_domain, modes)))
+            out.append(
+                Check(
+                    v.method,
+                    v.result,
+                    v.domain,
+                    is_aligned,
+                    "service",
+                    v.reason + _alignment_note(v, is_aligned, from_domain, modes),
+                )
+            )
         return out
 
 
@@ -156,12 +178,19 @@ def _upstream_checks(results: AuthResults, from_domain: str) -> list[Check]:
             header_from = (r.get("header.from") or "").lower()
             about_us = header_from == from_domain
             ok = r.result in ("pass", "bestguesspass") and about_us
-            why = f"{by} says DMARC {r.result} for {header_from or 'no domain'}" + ("" if about_us else f", not the From: domain {from_domain}")
+            why = f"{by} says DMARC {r.result} for {header_from or 'no domain'}" + (
+                "" if about_us else f", not the From: domain {from_domain}"
+            )
             out.append(Check("dmarc", "pass" if ok else r.result, header_from or None, ok, by, why))
         elif r.method in ("spf", "dkim"):
-            domain = _result_domain(r.method, r.get("smtp.mailfrom") or r.get("smtp.helo") if r.method == "spf" else r.get("header.d") or r.get("header.i"))
+            domain = _result_domain(
+                r.method,
+                r.get("smtp.mailfrom") or r.get("smtp.helo") if r.method == "spf" else r.get("header.d") or r.get("header.i"),
+            )
             ok = not verdict and r.result == "pass" and domain is not None and aligned(domain, from_domain, "r")
-            why = f"{by} says {r.method.upper()} {r.result} for {domain or 'no domain'}" + ("; aligned with the From: domain" if ok else "")
+            why = f"{by} says {r.method.upper()} {r.result} for {domain or 'no domain'}" + (
+                "; aligned with the From: domain" if ok else ""
+            )
             out.append(Check(r.method, r.result, domain, ok, by, why))
     return out
 

@@ -65,6 +65,9 @@ def alignment_modes(resolver: Resolver, from_domain: str) -> Alignment:
     for domain in dict.fromkeys([from_domain.lower(), organisational_domain(from_domain)]):
         tags = _record(resolver, f"_dmarc.{domain}")
         if tags is not None:
-            return Alignment(spf="s" if tags.get("aspf") == "s" else "r", dkim="s" if tags.get("adkim") == "s" else "r",
-                             record=f"_dmarc.{domain}")
+            return Alignment(
+                spf="s" if tags.get("aspf") == "s" else "r",
+                dkim="s" if tags.get("adkim") == "s" else "r",
+                record=f"_dmarc.{domain}",
+            )
     return Alignment()

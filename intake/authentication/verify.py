@@ -72,7 +72,13 @@ def check_spf(resolver: Resolver, ip: str, mail_from: str | None, helo: str | No
     domain = query.d or None
     result, _code, explanation = query.check()
     identity = "MAIL FROM" if query.ident == "mailfrom" else "HELO"
-    return Verified("spf", result, domain, f"SPF {result} for the {identity} domain {domain} from {ip}" + (f": {explanation}" if result != "pass" and explanation else ""))
+    return Verified(
+        "spf",
+        result,
+        domain,
+        f"SPF {result} for the {identity} domain {domain} from {ip}"
+        + (f": {explanation}" if result != "pass" and explanation else ""),
+    )
 
 
 def check_dkim(resolver: Resolver, raw: bytes) -> list[Verified]:
@@ -93,13 +99,23 @@ def check_dkim(resolver: Resolver, raw: bytes) -> list[Verified]:
         try:
             ok = signer.verify(idx=index, dnsfunc=txt)
             domain = _domain(signer)
-            out.append(Verified("dkim", "pass" if ok else "fail", domain,
-                                f"DKIM signature by {domain} " + ("verified" if ok else "does not verify")))
+            out.append(
+                Verified(
+                    "dkim",
+                    "pass" if ok else "fail",
+                    domain,
+                    f"DKIM signature by {domain} " + ("verified" if ok else "does not verify"),
+                )
+            )
         except DnsTemporaryError as exc:
             out.append(Verified("dkim", "temperror", _domain(signer), f"DKIM key look-up failed: {exc}"))
         except dkim.ValidationError as exc:
             result = "fail" if "body hash mismatch" in str(exc) else "permerror"  # a changed body, or a malformed signature
-            out.append(Verified("dkim", result, _domain(signer), f"DKIM signature by {_domain(signer)} does not verify: {str(exc)[:200]}"))
+            out.append(
+                Verified(
+                    "dkim", result, _domain(signer), f"DKIM signature by {_domain(signer)} does not verify: {str(exc)[:200]}"
+                )
+            )
         except dkim.DKIMException as exc:
             out.append(Verified("dkim", "permerror", _domain(signer), f"DKIM signature unusable: {str(exc)[:200]}"))
     return out

@@ -20,9 +20,22 @@ _LONGEST_LINE = 200
 _SIGNATURE_LINES = 5
 CLOSINGS = frozenset(
     {
-        "thanks", "thank you", "many thanks", "with thanks", "thanks again", "kind regards",
-        "regards", "best regards", "warm regards", "best wishes", "yours sincerely",
-        "yours faithfully", "all the best", "with best wishes", "cheers", "sincerely",
+        "thanks",
+        "thank you",
+        "many thanks",
+        "with thanks",
+        "thanks again",
+        "kind regards",
+        "regards",
+        "best regards",
+        "warm regards",
+        "best wishes",
+        "yours sincerely",
+        "yours faithfully",
+        "all the best",
+        "with best wishes",
+        "cheers",
+        "sincerely",
     }
 )
 _STAGE_IN_SENTENCE = (
@@ -74,10 +87,7 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 def _looks_like_name(text: str) -> bool:
     words = text.split()
     return (
-        2 <= len(words) <= 4
-        and n.clean_name(text) is not None
-        and all(word[:1].isupper() for word in words)
-        and "," not in text
+        2 <= len(words) <= 4 and n.clean_name(text) is not None and all(word[:1].isupper() for word in words) and "," not in text
     )
 
 
@@ -85,7 +95,7 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     """The stage a sentence gives ("escalating to step 3", "(stage 2)"), when it gives one only."""
     found: dict[str, tuple[str, str]] = {}
     for text, source in lines:
-        line = text[:_LONGEST_LINE * 5]
+        line = text[: _LONGEST_LINE * 5]
         for pattern in _STAGE_IN_SENTENCE:
             for match in pattern.finditer(line):
                 found.setdefault(match.group(1), (match.group(0), source))

@@ -91,9 +91,16 @@ def to_docx(data: bytes, kind: Format, *, limits: Limits | None = None, isolatio
 def _arguments(folder: Path, source: Path) -> list[str]:
     return [
         f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-        "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
-        "--convert-to", "docx:MS Word 2007 XML",
-        "--outdir", str(folder / "out"),
+        "--headless",
+        "--invisible",
+        "--norestore",
+        "--nologo",
+        "--nolockcheck",
+        "--nodefault",
+        "--convert-to",
+        "docx:MS Word 2007 XML",
+        "--outdir",
+        str(folder / "out"),
         str(source),
     ]
 
@@ -125,15 +132,25 @@ def detect_isolation() -> Isolation:
         prefix = (str(unshare), *flags, "--")
         if _starts(prefix, str(true)):
             return Isolation(prefix, f"in a network namespace of their own ({' '.join(prefix[1:-1])})")
-    log.warning("LibreOffice conversions run without a network namespace (unshare is missing or refused); "
-                "only their profile blocks remote loading")
+    log.warning(
+        "LibreOffice conversions run without a network namespace (unshare is missing or refused); "
+        "only their profile blocks remote loading"
+    )
     return Isolation((), "with remote loading blocked by their profile only (no network namespace here)")
 
 
 def _starts(prefix: tuple[str, ...], true: str) -> bool:
     try:
-        return subprocess.run([*prefix, true], env=_environment(Path(tempfile.gettempdir())),
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=10).returncode == 0
+        return (
+            subprocess.run(
+                [*prefix, true],
+                env=_environment(Path(tempfile.gettempdir())),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=10,
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.SubprocessError):
         return False
 
@@ -150,8 +167,11 @@ _SETTINGS = {
     "/org.openoffice.Inet/Settings": {
         "ooInetProxyType": "1",  # manual, with every scheme through the proxy below
         "ooInetNoProxy": "",
-        **{f"ooInet{scheme}Proxy{part}": value for scheme in ("HTTP", "HTTPS", "FTP")
-           for part, value in (("Name", "127.0.0.1"), ("Port", "9"))},
+        **{
+            f"ooInet{scheme}Proxy{part}": value
+            for scheme in ("HTTP", "HTTPS", "FTP")
+            for part, value in (("Name", "127.0.0.1"), ("Port", "9"))
+        },
     },
 }
 
@@ -160,7 +180,8 @@ def write_profile(profile: Path) -> None:
     """A new LibreOffice profile whose settings keep a document from reaching the network."""
     items = "".join(
         f'<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse"><value>{value}</value></prop></item>\n'
-        for path, props in _SETTINGS.items() for name, value in props.items()
+        for path, props in _SETTINGS.items()
+        for name, value in props.items()
     )
     (profile / "user").mkdir(parents=True)
     (profile / "user" / "registrymodifications.xcu").write_text(

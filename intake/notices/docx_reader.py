@@ -62,7 +62,12 @@ _TOO_DEEP = "The document nests tables or boxes too deeply to be a form."
 # What zipfile and python-docx raise on a damaged package (RuntimeError: an encrypted
 # part; NotImplementedError: an unknown compression method; KeyError: a missing part).
 _BROKEN_ZIP = (
-    zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
 )
 _BROKEN_DOCX = (OpcError, InvalidXmlError, LxmlError, KeyError, IndexError, *_BROKEN_ZIP)
 
@@ -71,9 +76,7 @@ class UnreadableDocument(Exception):
     """The document can never be read (permanent); the message is safe to show the sender."""
 
 
-def read_docx(
-    data: bytes, *, max_bytes: int = 10_000_000, vocabulary: Vocabulary = EVERY_FIELD
-) -> list[LabelledValue]:
+def read_docx(data: bytes, *, max_bytes: int = 10_000_000, vocabulary: Vocabulary = EVERY_FIELD) -> list[LabelledValue]:
     """Every labelled value in a .docx, in reading order; ``UnreadableDocument`` if unsafe.
 
     ``vocabulary`` says which labels to look for (a partnership's form profile can
@@ -95,8 +98,7 @@ def check_package(data: bytes, *, max_bytes: int) -> None:
         raise UnreadableDocument(f"The document is larger than the {max_bytes:,}-byte limit.")
     if data.startswith(_OLE_SIGNATURE):
         raise UnreadableDocument(
-            "The document is password-protected or in the old Word 97-2003 format; "
-            "please send it as an unprotected .docx file."
+            "The document is password-protected or in the old Word 97-2003 format; please send it as an unprotected .docx file."
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
@@ -110,9 +112,7 @@ def _check_directory(parts: list[zipfile.ZipInfo]) -> None:
     if len(parts) > MAX_PARTS:
         raise UnreadableDocument(f"The document has more than {MAX_PARTS} parts.")
     if any(part.flag_bits & 0x1 for part in parts):
-        raise UnreadableDocument(
-            "The document is encrypted; please send an unprotected .docx file."
-        )
+        raise UnreadableDocument("The document is encrypted; please send an unprotected .docx file.")
     if sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
         raise UnreadableDocument(_too_large())
     for part in parts:
@@ -142,10 +142,7 @@ def _read_every_part(package: zipfile.ZipFile) -> None:
 
 def _check_ratio(unpacked: int, compressed: int) -> None:
     if unpacked > RATIO_GRACE_BYTES and unpacked > MAX_COMPRESSION_RATIO * max(compressed, 1):
-        raise UnreadableDocument(
-            f"The document is compressed more than {MAX_COMPRESSION_RATIO} to 1, "
-            "which Word never does."
-        )
+        raise UnreadableDocument(f"The document is compressed more than {MAX_COMPRESSION_RATIO} to 1, which Word never does.")
 
 
 def _too_large() -> str:
@@ -287,15 +284,13 @@ def _tagged_values(tagged: list[tuple[Control, str]]) -> list[LabelledValue]:
         path, option = control.field or ("", None)
         if option is None:
             if control.text:
-                values.append(LabelledValue(path, control.text, f"{source} tag '{control.tag}' (field path)",
-                                            path, "field-path"))
+                values.append(LabelledValue(path, control.text, f"{source} tag '{control.tag}' (field path)", path, "field-path"))
             continue
         ticked, _ = options.setdefault(path, ([], f"{source} tags '{path}.…' (field path options)"))
         if control.text in _TICKS:
             ticked.append(option.replace("_", " "))
     values += [
-        LabelledValue(path, "\n".join(ticked), where, path, "field-path")
-        for path, (ticked, where) in options.items() if ticked
+        LabelledValue(path, "\n".join(ticked), where, path, "field-path") for path, (ticked, where) in options.items() if ticked
     ]
     return values
 

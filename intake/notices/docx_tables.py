@@ -138,9 +138,7 @@ class TableReader:
         self.pending = _Pending(cell.text, path, source)
         return True
 
-    def _under_header(
-        self, grid: list[Cell], texts: list[str], source: str
-    ) -> list[LabelledValue]:
+    def _under_header(self, grid: list[Cell], texts: list[str], source: str) -> list[LabelledValue]:
         found = []
         by_column = _texts_by_column(grid, texts)
         for col, cell in enumerate(grid):
@@ -158,9 +156,7 @@ class TableReader:
         self._mark(cells)
         return [LabelledValue(label, value, source)]
 
-    def _pairs(
-        self, cells: list[Cell], labels: list[str | None], texts: list[str], source: str
-    ) -> list[LabelledValue]:
+    def _pairs(self, cells: list[Cell], labels: list[str | None], texts: list[str], source: str) -> list[LabelledValue]:
         """Label cell, then its value in the next cell(s); other cells read as text."""
         found: list[LabelledValue] = []
         at = 0
@@ -175,9 +171,7 @@ class TableReader:
             at += 1
         return found
 
-    def _pair(
-        self, cells: list[Cell], texts: list[str], at: int, end: int, source: str
-    ) -> list[LabelledValue]:
+    def _pair(self, cells: list[Cell], texts: list[str], at: int, end: int, source: str) -> list[LabelledValue]:
         label = cells[at].text
         value = texts[at + 1] if end == at + 2 else _joined(map(wordml.as_box, texts[at + 1 : end]))
         path = self.label(cells[at]) or ""

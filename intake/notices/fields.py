@@ -30,125 +30,260 @@ from escalations.intake.notices.normalise import (
 VOCABULARY: dict[str, tuple[str, ...]] = {
     "subject.name": (
         # Salford Appendix 2; then the wordings of practitioners' own forms.
-        "Name of Child/Young Person", "Child's full name", "Name of child", "Child's name",
-        "Child name", "Full name of child", "Name of the child", "Name of young person",
-        "Young person's name", "Child/Young person's name", "Name of child or young person",
-        "Name of adult", "Adult's name", "Adult's full name", "Name of adult at risk",
-        "Name of child/adult", "Name of child or adult", "Subject name",
-        "Name of service user", "Service user's name",
+        "Name of Child/Young Person",
+        "Child's full name",
+        "Name of child",
+        "Child's name",
+        "Child name",
+        "Full name of child",
+        "Name of the child",
+        "Name of young person",
+        "Young person's name",
+        "Child/Young person's name",
+        "Name of child or young person",
+        "Name of adult",
+        "Adult's name",
+        "Adult's full name",
+        "Name of adult at risk",
+        "Name of child/adult",
+        "Name of child or adult",
+        "Subject name",
+        "Name of service user",
+        "Service user's name",
     ),
     "subject.dob": (
-        "D.O.B", "DOB", "Date of birth", "Child's date of birth", "Child's DOB",
-        "Adult's date of birth", "Birth date",
+        "D.O.B",
+        "DOB",
+        "Date of birth",
+        "Child's date of birth",
+        "Child's DOB",
+        "Adult's date of birth",
+        "Birth date",
     ),
     "subject.kind": (
-        "Child or adult", "Adult or child", "Is this about a child or an adult?", "Child/Adult",
+        "Child or adult",
+        "Adult or child",
+        "Is this about a child or an adult?",
+        "Child/Adult",
         "Is the person a child or an adult?",
     ),
     "raised_by.name": (
-        "Your name", "Name of practitioner", "Practitioner's name", "Practitioner name",
-        "Raised by", "Escalated by", "Completed by", "Name of professional",
-        "Professional's name", "Name of person raising the concern",
-        "Name of person completing this form", "Referrer's name", "Name of referrer",
+        "Your name",
+        "Name of practitioner",
+        "Practitioner's name",
+        "Practitioner name",
+        "Raised by",
+        "Escalated by",
+        "Completed by",
+        "Name of professional",
+        "Professional's name",
+        "Name of person raising the concern",
+        "Name of person completing this form",
+        "Referrer's name",
+        "Name of referrer",
     ),
     "raised_by.role": (
-        "Your role", "Your job title", "Job title", "Your designation", "Designation",
-        "Your position", "Practitioner's role", "Role of practitioner", "Referrer's role",
+        "Your role",
+        "Your job title",
+        "Job title",
+        "Your designation",
+        "Designation",
+        "Your position",
+        "Practitioner's role",
+        "Role of practitioner",
+        "Referrer's role",
     ),
     "raised_by.agency": (
-        "Your agency", "Your organisation", "Your agency/organisation", "Your service",
-        "Agency raising the concern", "Agency raising the escalation", "Referring agency",
-        "Name of agency raising the concern", "Agency escalating the concern",
+        "Your agency",
+        "Your organisation",
+        "Your agency/organisation",
+        "Your service",
+        "Agency raising the concern",
+        "Agency raising the escalation",
+        "Referring agency",
+        "Name of agency raising the concern",
+        "Agency escalating the concern",
     ),
     "raised_by.email": (
-        "Your email", "Your email address", "Email", "Email address", "E-mail",
-        "E-mail address", "Contact email", "Secure email", "Your secure email address",
+        "Your email",
+        "Your email address",
+        "Email",
+        "Email address",
+        "E-mail",
+        "E-mail address",
+        "Contact email",
+        "Secure email",
+        "Your secure email address",
     ),
     "raised_by.phone": (
-        "Telephone", "Telephone number", "Your telephone number", "Telephone no", "Tel",
-        "Tel no", "Phone", "Phone number", "Contact number", "Contact telephone number",
-        "Your contact number", "Mobile", "Mobile number",
+        "Telephone",
+        "Telephone number",
+        "Your telephone number",
+        "Telephone no",
+        "Tel",
+        "Tel no",
+        "Phone",
+        "Phone number",
+        "Contact number",
+        "Contact telephone number",
+        "Your contact number",
+        "Mobile",
+        "Mobile number",
     ),
     "challenged.agency": (
-        "Agency whose decision is challenged", "Agency you disagree with",
-        "Agency being challenged", "Agency challenged", "Name of agency being challenged",
-        "Organisation being challenged", "Organisation you disagree with",
-        "Service you disagree with", "Agency the disagreement is with", "Other agency",
-        "Other agency involved", "Agency in disagreement",
+        "Agency whose decision is challenged",
+        "Agency you disagree with",
+        "Agency being challenged",
+        "Agency challenged",
+        "Name of agency being challenged",
+        "Organisation being challenged",
+        "Organisation you disagree with",
+        "Service you disagree with",
+        "Agency the disagreement is with",
+        "Other agency",
+        "Other agency involved",
+        "Agency in disagreement",
         # Salford 3.1: "the service about which there is a concern".
-        "Service about which there is a concern", "Agency about which there is a concern",
+        "Service about which there is a concern",
+        "Agency about which there is a concern",
     ),
     "challenged.name": (
-        "Practitioner you disagree with", "Name of practitioner challenged",
-        "Name of practitioner being challenged", "Professional being challenged",
-        "Name of professional you disagree with", "Name of worker in the other agency",
+        "Practitioner you disagree with",
+        "Name of practitioner challenged",
+        "Name of practitioner being challenged",
+        "Professional being challenged",
+        "Name of professional you disagree with",
+        "Name of worker in the other agency",
     ),
     "challenged.role": (
-        "Their role", "Their job title", "Their designation", "Role of practitioner challenged",
+        "Their role",
+        "Their job title",
+        "Their designation",
+        "Role of practitioner challenged",
         "Role of professional being challenged",
     ),
     "categories": (
-        "Nature of disagreement", "Nature of the disagreement", "Area of disagreement",
-        "Areas of disagreement", "Type of disagreement", "Category of disagreement",
-        "Disagreement category", "Theme of disagreement", "Themes of disagreement",
+        "Nature of disagreement",
+        "Nature of the disagreement",
+        "Area of disagreement",
+        "Areas of disagreement",
+        "Type of disagreement",
+        "Category of disagreement",
+        "Disagreement category",
+        "Theme of disagreement",
+        "Themes of disagreement",
     ),
     "concern": (
         # Salford Appendix 2; Barnet 4 "the issue in dispute"; Bury adults 6 "details of
         # the disagreement".
-        "Please document any information of concern", "Information of concern",
-        "Details of the disagreement", "Details of disagreement", "Details of concern",
-        "Details of the concern", "Details of the issue", "The issue in dispute",
-        "Issue in dispute", "Summary of concerns", "Summary of the disagreement",
-        "Description of the disagreement", "Please describe the disagreement",
-        "What is the disagreement about?", "What is the problem?", "Reason for escalation",
-        "Reasons for escalation", "Details of the professional disagreement",
+        "Please document any information of concern",
+        "Information of concern",
+        "Details of the disagreement",
+        "Details of disagreement",
+        "Details of concern",
+        "Details of the concern",
+        "Details of the issue",
+        "The issue in dispute",
+        "Issue in dispute",
+        "Summary of concerns",
+        "Summary of the disagreement",
+        "Description of the disagreement",
+        "Please describe the disagreement",
+        "What is the disagreement about?",
+        "What is the problem?",
+        "Reason for escalation",
+        "Reasons for escalation",
+        "Details of the professional disagreement",
         "Details of the disagreement and action already taken",
     ),
     "immediate_risk": (
-        "Is the child at immediate risk of significant harm?", "Immediate risk",
-        "Is the adult at imminent risk of harm?", "Is the adult at immediate risk of harm?",
+        "Is the child at immediate risk of significant harm?",
+        "Immediate risk",
+        "Is the adult at imminent risk of harm?",
+        "Is the adult at immediate risk of harm?",
         # Barnet 1 and B&NES wordings of the same question.
         "Is the child at risk of immediate harm?",
         "Is the child believed to be at risk of immediate harm?",
         "Is the child or young person at risk of immediate harm?",
-        "Is the child/adult at risk of immediate harm?", "Is the child at immediate risk?",
-        "Is there an immediate risk of significant harm?", "Immediate risk of significant harm",
-        "Risk of immediate harm", "Imminent risk", "Imminent risk of harm",
+        "Is the child/adult at risk of immediate harm?",
+        "Is the child at immediate risk?",
+        "Is there an immediate risk of significant harm?",
+        "Immediate risk of significant harm",
+        "Risk of immediate harm",
+        "Imminent risk",
+        "Imminent risk of harm",
     ),
     "stage": (
-        "Current stage", "Stage being escalated to", "Stage", "Step", "Level", "Tier",
-        "Escalation stage", "Stage of escalation", "Stage reached", "Current step",
-        "Step being escalated to", "Current level", "Escalation level", "Level of escalation",
+        "Current stage",
+        "Stage being escalated to",
+        "Stage",
+        "Step",
+        "Level",
+        "Tier",
+        "Escalation stage",
+        "Stage of escalation",
+        "Stage reached",
+        "Current step",
+        "Step being escalated to",
+        "Current level",
+        "Escalation level",
+        "Level of escalation",
         "Level being escalated to",
     ),
     "outcome_sought": (
-        "Outcome you are seeking", "Outcome sought", "Outcome you are seeking to achieve",
-        "What outcome are you seeking?", "Desired outcome", "Resolution sought",
+        "Outcome you are seeking",
+        "Outcome sought",
+        "Outcome you are seeking to achieve",
+        "What outcome are you seeking?",
+        "Desired outcome",
+        "Resolution sought",
         "What would you like to happen?",
     ),
     "copies_to": (
-        "Who has a copy of this notice been sent to?", "Copies sent to", "Copied to",
-        "Copy sent to", "Copies to", "Who has been sent a copy?", "Who has a copy?",
+        "Who has a copy of this notice been sent to?",
+        "Copies sent to",
+        "Copied to",
+        "Copy sent to",
+        "Copies to",
+        "Who has been sent a copy?",
+        "Who has a copy?",
     ),
     "signed.name": ("Signed", "Signed by", "Signature", "Print name", "Name of signatory"),
     "signed.role": ("Role",),
     "signed.date": (
-        "Dated", "Date", "Date signed", "Date completed", "Date form completed",
-        "Date of notice", "Date of escalation", "Date raised",
+        "Dated",
+        "Date",
+        "Date signed",
+        "Date completed",
+        "Date form completed",
+        "Date of notice",
+        "Date of escalation",
+        "Date raised",
     ),
     # B&NES Appendix A: "Attempts to resolve issue", then "Dates:" and "Outcome:";
     # Bury adults 6: "action which has already been taken to resolve it".
     "attempts": (
-        "Attempts to resolve issue", "Attempts to resolve the issue", "Attempts to resolve",
-        "Action already taken", "Action which has already been taken to resolve it",
-        "Action taken to resolve", "Action taken to date", "Actions taken so far",
-        "Previous attempts to resolve", "Steps taken to resolve the disagreement",
+        "Attempts to resolve issue",
+        "Attempts to resolve the issue",
+        "Attempts to resolve",
+        "Action already taken",
+        "Action which has already been taken to resolve it",
+        "Action taken to resolve",
+        "Action taken to date",
+        "Actions taken so far",
+        "Previous attempts to resolve",
+        "Steps taken to resolve the disagreement",
         "What has been done to resolve the disagreement?",
     ),
     "attempts.date": ("Dates", "Date of attempt", "Date of discussion"),
     "attempts.outcome": ("Outcome", "Outcomes", "Outcome of discussion", "Outcome of attempt"),
     "case_reference": (
-        "Case reference", "Reference", "Our reference", "Escalation reference", "Case ref", "Ref",
+        "Case reference",
+        "Reference",
+        "Our reference",
+        "Escalation reference",
+        "Case ref",
+        "Ref",
     ),
 }
 
@@ -157,18 +292,23 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 # referral to children's services, so these are read only where the caller asks.
 PANEL_VOCABULARY: dict[str, tuple[str, ...]] = {
     "panel.referral_date": (
-        "Date of Referral", "Date of referral to the Chair", "Date of referral to BCSSP Chair",
+        "Date of Referral",
+        "Date of referral to the Chair",
+        "Date of referral to BCSSP Chair",
         "Date referred to the Chair",
     ),
     "panel.convene": (
         "Chair's Decision to Convene a Resolution Panel",
         "Chair's Decision to Convene a Resolution Panel: Yes or No",
-        "Chair's decision to convene a panel", "Decision to convene a Resolution Panel",
+        "Chair's decision to convene a panel",
+        "Decision to convene a Resolution Panel",
         "Resolution Panel convened",
     ),
     "panel.outcome": (
-        "Outcome and Date of BCSSP Resolution Panel", "Outcome and date of Resolution Panel",
-        "Outcome of BCSSP Resolution Panel", "Outcome of Resolution Panel",
+        "Outcome and Date of BCSSP Resolution Panel",
+        "Outcome and date of Resolution Panel",
+        "Outcome of BCSSP Resolution Panel",
+        "Outcome of Resolution Panel",
         "Resolution Panel outcome",
     ),
     "panel.date": ("Date of BCSSP Resolution Panel", "Date of Resolution Panel"),
@@ -270,9 +410,7 @@ class Vocabulary:
         self._own = frozenset(own)  # normalised wordings a form profile gave
         self._classified: dict[str, Classification] = {}
         self._written: list[str] | None = None
-        self._exact = {
-            normalise_label(label): path for path, words in self.labels.items() for label in words
-        }
+        self._exact = {normalise_label(label): path for path, words in self.labels.items() for label in words}
         # Each label with one word left out, for finding a label with that word misspelt by
         # looking up, not by comparing the text with every label.
         self._one_out: dict[tuple[str, ...], list[tuple[str, str]]] = {}
@@ -282,10 +420,7 @@ class Vocabulary:
                 key = (*words[:at], "", *words[at + 1 :])
                 self._one_out.setdefault(key, []).append((word, path))
         self._prefixes = [
-            (path, known, label)
-            for path, words in self.labels.items()
-            for label in words
-            if (known := normalise_label(label))
+            (path, known, label) for path, words in self.labels.items() for label in words if (known := normalise_label(label))
         ]
         self._prefixes.sort(key=lambda entry: -len(entry[1]))  # longest label first
         self._prefixes_by_word: dict[str, list[tuple[str, str, str]]] = {}
@@ -297,10 +432,7 @@ class Vocabulary:
         to a field is taken from any other field that had it."""
         added = {path: list(words) for path, words in more.items()}
         taken = {normalise_label(word) for words in added.values() for word in words}
-        merged = {
-            path: [word for word in words if normalise_label(word) not in taken]
-            for path, words in self.labels.items()
-        }
+        merged = {path: [word for word in words if normalise_label(word) not in taken] for path, words in self.labels.items()}
         for path, words in added.items():
             merged.setdefault(path, []).extend(words)
         return Vocabulary(merged, self._own | taken)
@@ -459,9 +591,7 @@ def match_label(text: str, vocabulary: Vocabulary = NOTICE_FIELDS) -> str | None
     return vocabulary.match(text)
 
 
-def split_labelled(
-    text: str, vocabulary: Vocabulary = NOTICE_FIELDS
-) -> tuple[str, str, str] | None:
+def split_labelled(text: str, vocabulary: Vocabulary = NOTICE_FIELDS) -> tuple[str, str, str] | None:
     """``(field, label, value)`` from "Label: value", "Label? value", "Label value" or "Label"."""
     return vocabulary.split(text)
 
@@ -628,8 +758,13 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
 # birth3rd September 2019Your nameBen Osei…"): where a word runs into the next with no
 # space, a label may begin or end.
 _GLUE = re.compile(r"(?<=[a-z0-9?)’'.])(?=[A-Z☐☒])|(?<=[a-z?])(?=\d)")
-_PROMPTS = ("Click or tap here to enter text.", "Click here to enter text.", "Click or tap to enter a date.",
-            "Click here to enter a date.", "Choose an item.")
+_PROMPTS = (
+    "Click or tap here to enter text.",
+    "Click here to enter text.",
+    "Click or tap to enter a date.",
+    "Click here to enter a date.",
+    "Choose an item.",
+)
 _GLUED_LABELS = 3  # a line is read as a flattened table only with this many labels run in
 _LONGEST_GLUED = 5_000
 

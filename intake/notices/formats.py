@@ -43,7 +43,11 @@ _BY_CONTENT_TYPE = {
     "application/vnd.ms-tnef": Format.TNEF,
 }
 _BY_SUFFIX = {
-    ".docx": Format.DOCX, ".pdf": Format.PDF, ".doc": Format.DOC, ".odt": Format.ODT, ".rtf": Format.RTF,
+    ".docx": Format.DOCX,
+    ".pdf": Format.PDF,
+    ".doc": Format.DOC,
+    ".odt": Format.ODT,
+    ".rtf": Format.RTF,
 }
 
 _OLE = bytes.fromhex("D0CF11E0A1B11AE1")

@@ -79,17 +79,23 @@ def _add(cls: str, words: str) -> None:
         _WORDS[word] = cls
 
 
-_add("subj", "child young yp cyp adult serviceuser individual patient resident pupil "
-     "baby infant subject client student learner family")
+_add(
+    "subj",
+    "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family",
+)
 _add("person", "person people")
 _add("agency", "agency organisation organization service team department provider")
 _add("prof", "professional practitioner worker colleague staff")
 _add("roleword", "manager lead")
-_add("challenge", "disagree disagreeing disagreement challenge challenging challenged dispute "
-     "disputing against receiving responding other")
+_add(
+    "challenge",
+    "disagree disagreeing disagreement challenge challenging challenged dispute disputing against receiving responding other",
+)
 _add("escalate", "escalate escalating escalated")
-_add("raise", "referrer raising raised referring reporting originating initiating requesting completing "
-     "completed submitting making")
+_add(
+    "raise",
+    "referrer raising raised referring reporting originating initiating requesting completing completed submitting making",
+)
 _add("your", "your my i me you yours")
 _add("their", "their them they")
 _add("name", "name surname forename forenames fullname")
@@ -100,8 +106,7 @@ _add("phone", "telephone tel phone mobile contact number")
 _add("date", "date dated when")
 _add("sign", "signed signature sign signatory")
 _add("concern", "concern concerns issue issues problem information info")
-_add("details", "details detail description describe summary explain explanation account "
-     "reason reasons")
+_add("details", "details detail description describe summary explain explanation account reason reasons")
 _add("kind", "kind")
 _add("category", "category categories type types theme themes area areas nature")
 _add("stage", "stage step level tier")
@@ -115,12 +120,15 @@ _add("ref", "reference ref")
 _add("section", "section part")
 _add("decision", "decision decisions view position")
 _add("letter", "a b")
-_add("@", "of the for to by with in at on about is are was were this that which what whose who "
-     "whom please give state enter provide an and or if any being been has have do does did "
-     "being from being here below above its it his her s d o full print own involved concerned "
-     "form notice escalation would could should can will so far taken resolve resolved already "
-     "yet currently current where how them txt fld field text box reached else there here these "
-     "those then than address")
+_add(
+    "@",
+    "of the for to by with in at on about is are was were this that which what whose who "
+    "whom please give state enter provide an and or if any being been has have do does did "
+    "being from being here below above its it his her s d o full print own involved concerned "
+    "form notice escalation would could should can will so far taken resolve resolved already "
+    "yet currently current where how them txt fld field text box reached else there here these "
+    "those then than address",
+)
 
 
 # Spelling slips a label may carry in a word of five letters or more.
@@ -129,10 +137,8 @@ _LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
 
 _BOX_MARKS = frozenset("☐☒☑✓✔✗✘[")
 _PAREN = re.compile(r"\(([^()]{0,80})\)")
-_NUMBERING = re.compile(r"^\s*(?:(?:section|part|step|question|q)\s*)?(?:\d{1,2}|[a-h]|[ivx]{1,4})[.):]\s+",
-                        re.IGNORECASE)
-_SECTION_NUMBER = re.compile(r"^\s*(?:section|part)\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.:\-–—]?\s*",
-                             re.IGNORECASE)
+_NUMBERING = re.compile(r"^\s*(?:(?:section|part|step|question|q)\s*)?(?:\d{1,2}|[a-h]|[ivx]{1,4})[.):]\s+", re.IGNORECASE)
+_SECTION_NUMBER = re.compile(r"^\s*(?:section|part)\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.:\-–—]?\s*", re.IGNORECASE)
 
 
 def tokens(text: str) -> list[str]:
@@ -231,12 +237,11 @@ def classify(text: str) -> Classification:
     return result
 
 
-_PART_ATTRIBUTES = {"name": "name", "dob": "dob", "role": "role", "agency": "agency",
-                    "email": "email", "phone": "phone"}
+_PART_ATTRIBUTES = {"name": "name", "dob": "dob", "role": "role", "agency": "agency", "email": "email", "phone": "phone"}
 
 
 def _composite(words: list[str], asides: list[list[str]]):  # type: ignore[no-untyped-def]
-    """"Your details (name, role, agency)", "Name and date of birth of the child": a label
+    """ "Your details (name, role, agency)", "Name and date of birth of the child": a label
     asking for several attributes at once; the paths of the parts, by side, in order."""
     wanted: list[str] = []
     for group in [*asides, words]:
@@ -268,7 +273,7 @@ _PARTY = {"agency", "prof", "roleword", "person", "name", "role", "their", "deci
 
 
 def _escalating_to(words: list[str]) -> bool:
-    """"Organisation you are escalating to", "Agency escalated to": the other side."""
+    """ "Organisation you are escalating to", "Agency escalated to": the other side."""
     for at, word in enumerate(words):
         if _WORDS.get(word) == "escalate" and "to" in words[at + 1 : at + 3]:
             return True
@@ -289,8 +294,7 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         return (RAISER, "agency-letter") if "a" in words else (CHALLENGED, "agency-letter")
     if "challenge" in every and not (_PARTY & every):
         return None, ""  # "Section 4: The disagreement": about the dispute, not a side
-    if "challenge" in every or ("concern" in every and "agency" in found and "details" not in found
-                                and "raise" not in every):
+    if "challenge" in every or ("concern" in every and "agency" in found and "details" not in found and "raise" not in every):
         return CHALLENGED, "challenged"
     if "their" in every:
         return CHALLENGED, "their"
@@ -316,8 +320,9 @@ def _attribute(words: list[str], found: set[str]) -> str | None:
         return "name"
     if "role" in found and "decision" not in found:
         return "role"
-    if "phone" in found and ("number" in words or "telephone" in words or "tel" in words
-                             or "phone" in words or "mobile" in words):
+    if "phone" in found and (
+        "number" in words or "telephone" in words or "tel" in words or "phone" in words or "mobile" in words
+    ):
         return "phone"
     if "agency" in found:
         return "agency"
@@ -334,18 +339,32 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("case_reference", "synonyms:reference")
     if "outcome" in found and "seek" in found:
         return Classification("outcome_sought", "synonyms:outcome-sought")
-    if "attempt" in found and "details" not in found and ("challenge" in found or "outcome" in found or "resolve" in words
-                               or "taken" in words or "date" in found):
+    if (
+        "attempt" in found
+        and "details" not in found
+        and ("challenge" in found or "outcome" in found or "resolve" in words or "taken" in words or "date" in found)
+    ):
         return Classification("attempts", "synonyms:attempts")
     if "stage" in found and not ({"subj", "agency", "name", "category"} & found) and "need" not in words:
         return Classification("stage", "synonyms:stage")
     if "category" in found and ({"challenge", "concern"} & found):
         return Classification("categories", "synonyms:categories")
-    if "details" in found and "challenge" in found and "agency" not in found and "name" not in found \
-            and "prof" not in found and not ({"your", "their"} & found):
+    if (
+        "details" in found
+        and "challenge" in found
+        and "agency" not in found
+        and "name" not in found
+        and "prof" not in found
+        and not ({"your", "their"} & found)
+    ):
         return Classification("concern", "synonyms:concern")
-    if "concern" in found and ({"details", "your"} & found or words[:1] == ["concern"]) \
-            and "agency" not in found and "name" not in found and "raise" not in found:
+    if (
+        "concern" in found
+        and ({"details", "your"} & found or words[:1] == ["concern"])
+        and "agency" not in found
+        and "name" not in found
+        and "raise" not in found
+    ):
         return Classification("concern", "synonyms:concern")
     if found <= {"subj", "person", "@", "kind", "your", "letter"} and "or" in words and {"child", "adult"} <= set(words):
         return Classification("subject.kind", "synonyms:subject-kind")
@@ -364,8 +383,13 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             attribute = "name"  # "Adult:", "Child/Young Person:"
         elif side in (RAISER, CHALLENGED) and found & {"prof", "roleword", "person"} and "details" not in found:
             attribute = "name"  # "Practitioner you disagree with", "Referrer", "Completed by"
-        elif side == RAISER and "raise" in found and "details" not in found and "your" not in found \
-                and {"completed", "completing", "raised", "referrer"} & set(words):
+        elif (
+            side == RAISER
+            and "raise" in found
+            and "details" not in found
+            and "your" not in found
+            and {"completed", "completing", "raised", "referrer"} & set(words)
+        ):
             attribute = "name"  # "Raised by", "Completed by"
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"

@@ -21,9 +21,7 @@ _HAND_BOXES = ((re.compile(r"[\[(][xX✓✔][\])]"), "☒"), (re.compile(r"[\[(]
 # "Yes X  No ☐": a typed X beside printed boxes is a tick (only where boxes are printed).
 _TYPED_X = re.compile(r"(?<![\w'’])[xX](?![\w'’])")
 
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+_MONTHS = ("january february march april may june july august september october november december").split()
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_SHORT = {"weds": 2}  # the one common short form that is not a prefix
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -295,7 +293,9 @@ _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "roles_responsibilities": (r"roles?\s*(?:and|&)?\s*responsibilit",),
     "action_communication": (r"need for action", r"communicat", r"action and communication"),
     "information_sharing": (
-        r"information\s*sharing", r"sharing (?:of )?information", r"info sharing",
+        r"information\s*sharing",
+        r"sharing (?:of )?information",
+        r"info sharing",
         r"information (?:is |was )?not (?:being )?shared",
     ),
     "response_to_concern": (r"respon(?:se|ding) to (?:an? )?(?:safeguarding )?concern",),
@@ -304,7 +304,9 @@ _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "step_up_down": (r"step\s*(?:up|down)",),
     "case_conference": (r"case conference", r"child protection conference", r"strategy meeting"),
     "plan_progression": (
-        r"progression of (?:the )?plans?", r"plans? progression", r"progress of (?:the )?plans?",
+        r"progression of (?:the )?plans?",
+        r"plans? progression",
+        r"progress of (?:the )?plans?",
         r"planned interventions?",
     ),
     "resources": (r"resource", r"capacity"),
@@ -321,11 +323,7 @@ def parse_categories(text: str) -> list[str]:
     Linear: the wording's spaces are single, so no pattern's ``\\s*`` has a run to read twice.
     """
     wording = re.sub(r"[\s_\-/]+", " ", _ticked_text(text).lower())
-    return [
-        slug
-        for slug, patterns in _CATEGORY_WORDS.items()
-        if any(re.search(pattern, wording) for pattern in patterns)
-    ]
+    return [slug for slug, patterns in _CATEGORY_WORDS.items() if any(re.search(pattern, wording) for pattern in patterns)]
 
 
 _REFERENCE = re.compile(r"\b([a-z]{2,6}-\d{4}-\d{4})\b", re.IGNORECASE)
@@ -389,9 +387,7 @@ def clean_name(text: str) -> str | None:
     return None if re.search(r"[\d@<>]", name) else name
 
 
-_EMAIL = re.compile(
-    r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+"
-)
+_EMAIL = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 _LONGEST_LOCAL, _LONGEST_DOMAIN = 64, 255  # RFC 5321 4.5.3.1

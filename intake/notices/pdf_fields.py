@@ -83,9 +83,7 @@ def form_fields(doc: PDFDocument, vocabulary: Vocabulary, pages: dict[int, int])
     return form
 
 
-def _terminals(
-    kids: Any, inherited: dict[str, Any], names: tuple[str, ...], seen: set[int]
-) -> Iterator[_Field]:
+def _terminals(kids: Any, inherited: dict[str, Any], names: tuple[str, ...], seen: set[int]) -> Iterator[_Field]:
     """The fields that hold values, depth first, each object once (a hostile form may loop)."""
     if not isinstance(kids, list) or len(names) > MAX_DEPTH:
         return
@@ -115,9 +113,7 @@ def _once(ref: Any, seen: set[int]) -> dict[str, Any] | None:
     return node if isinstance(node, dict) else None
 
 
-def _read(
-    item: _Field, vocabulary: Vocabulary, pages: dict[int, int], form: FormFields, options: dict[str, _Option]
-) -> None:
+def _read(item: _Field, vocabulary: Vocabulary, pages: dict[int, int], form: FormFields, options: dict[str, _Option]) -> None:
     kind = _kind(item.attrs)
     if kind is None:
         return
@@ -142,7 +138,7 @@ def _read(
 
 
 def _kind(attrs: dict[str, Any]) -> str | None:
-    """"text" (text boxes and choices), "check", "radio", or ``None`` (push buttons, signatures)."""
+    """ "text" (text boxes and choices), "check", "radio", or ``None`` (push buttons, signatures)."""
     ft = _name(attrs.get("FT"))
     if ft in ("Tx", "Ch"):
         return "text"

@@ -309,7 +309,7 @@ def _start(line: TextLine, vocabulary: Vocabulary) -> _Logical:
 
 
 def _continuation(prev: _Logical, line: TextLine, edges: dict[int, float]) -> str | None:
-    """" " when ``line`` wraps on from ``prev``, "\\n" when it is a new line of the same answer, else None."""
+    """ " " when ``line`` wraps on from ``prev``, "\\n" when it is a new line of the same answer, else None."""
     last = prev.last
     em = last.size or line.size or 10.0
     over_page = line.page == last.page + 1  # the foot of one page to the head of the next

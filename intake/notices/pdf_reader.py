@@ -67,8 +67,7 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 def _read(pdf: PDF, vocabulary: Vocabulary, max_pages: int) -> PdfReading:
     if _page_count(pdf.doc, max_pages) > max_pages:
         raise UnreadableDocument(
-            f"The PDF has more than {max_pages} pages, more than a notice has; "
-            "please send the notice form on its own."
+            f"The PDF has more than {max_pages} pages, more than a notice has; please send the notice form on its own."
         )
     pages = pdf.pages
     form = form_fields(pdf.doc, vocabulary, _object_pages(pages))

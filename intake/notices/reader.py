@@ -51,12 +51,10 @@ NOT_READ = {
         "choose File > Save As > Word Document (.docx), and send the .docx."
     ),
     Format.ODT: (
-        "This is an OpenDocument (.odt) file, which we do not read; please save it as a "
-        "Word document (.docx) and send that."
+        "This is an OpenDocument (.odt) file, which we do not read; please save it as a Word document (.docx) and send that."
     ),
     Format.RTF: (
-        "This is a Rich Text (.rtf) file, which we do not read; please save it as a "
-        "Word document (.docx) and send that."
+        "This is a Rich Text (.rtf) file, which we do not read; please save it as a Word document (.docx) and send that."
     ),
     Format.TNEF: (
         "Your email program sent the attachment inside a winmail.dat file, which we cannot open; "
@@ -156,10 +154,7 @@ def _attachment_values(
         reading = read_attachment(kind, data, labels, limits, convert)
         problems += [Problem("document", f"attachment {position} ({label}): {p}") for p in reading.problems]
         named = len(documents) > 1  # with one document, "docx paragraph 2" is unambiguous
-        values = [
-            replace(v, source=f"attachment {position} {v.source}" if named else v.source)
-            for v in reading.values
-        ]
+        values = [replace(v, source=f"attachment {position} {v.source}" if named else v.source) for v in reading.values]
         readings.append(_Document(data, values, not reading.values and bool(reading.problems)))
     return readings
 
@@ -223,10 +218,7 @@ def _within_limit(body_text: str, problems: list[Problem]) -> str:
 
 def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[LabelledValue]:
     """The labelled lines of a plain email; quoted earlier mail and the signature are skipped."""
-    lines = [
-        _body_line(text, f"email body line {number}")
-        for number, text in enumerate(body_text.splitlines(), start=1)
-    ]
+    lines = [_body_line(text, f"email body line {number}") for number, text in enumerate(body_text.splitlines(), start=1)]
     values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
     own = [
         (text, f"email body line {number}")

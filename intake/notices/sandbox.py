@@ -47,10 +47,7 @@ log = logging.getLogger(__name__)
 ISOLATED = True
 
 TOO_LONG = "The attachment took too long to read; please send the Word form or a PDF saved from Word."
-TOO_BIG_TO_READ = (
-    "The attachment needed more memory to read than we allow; "
-    "please send the Word form or a PDF saved from Word."
-)
+TOO_BIG_TO_READ = "The attachment needed more memory to read than we allow; please send the Word form or a PDF saved from Word."
 STOPPED = "The attachment could not be read; please send the Word form or a PDF saved from Word."
 TOO_MANY = "The attachment has more answers than a notice has; please send the notice form on its own."
 # The parent normalises every value; a notice has a few dozen (a ruled form of every theme, perhaps 200).
@@ -79,10 +76,7 @@ class ReaderUnavailable(Exception):
 
 
 def too_large(limit: int) -> str:
-    return (
-        f"The attachment is larger than the {limit / 1_000_000:g} MB we read; "
-        "please send the notice on its own."
-    )
+    return f"The attachment is larger than the {limit / 1_000_000:g} MB we read; please send the notice on its own."
 
 
 def read_document(
@@ -231,6 +225,9 @@ def _value(item: list[Any]) -> LabelledValue:
     label, value, source, *placed = item
     path, rule = (placed + [None, None])[:2]
     return LabelledValue(
-        str(label), str(value), str(source),
-        str(path) if path is not None else None, str(rule) if rule is not None else None,
+        str(label),
+        str(value),
+        str(source),
+        str(path) if path is not None else None,
+        str(rule) if rule is not None else None,
     )

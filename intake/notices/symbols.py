@@ -16,12 +16,25 @@ CHECKED, UNCHECKED, TICK, CROSS = "☒", "☐", "✓", "✗"
 # Code points (the font's own byte) of boxes and ticks, from the fonts' published charts.
 _FONTS: dict[str, dict[int, str]] = {
     "wingdings": {
-        0x6F: UNCHECKED, 0x70: UNCHECKED, 0x71: UNCHECKED, 0x72: UNCHECKED, 0xA8: UNCHECKED,
-        0x78: CHECKED, 0xFD: CHECKED, 0xFE: CHECKED, 0xFB: CROSS, 0xFC: TICK,
+        0x6F: UNCHECKED,
+        0x70: UNCHECKED,
+        0x71: UNCHECKED,
+        0x72: UNCHECKED,
+        0xA8: UNCHECKED,
+        0x78: CHECKED,
+        0xFD: CHECKED,
+        0xFE: CHECKED,
+        0xFB: CROSS,
+        0xFC: TICK,
     },
     "wingdings 2": {
-        0xA3: UNCHECKED, 0x51: CHECKED, 0x52: CHECKED, 0x53: CHECKED, 0x54: CHECKED,
-        0x4F: CROSS, 0x50: TICK,
+        0xA3: UNCHECKED,
+        0x51: CHECKED,
+        0x52: CHECKED,
+        0x53: CHECKED,
+        0x54: CHECKED,
+        0x4F: CROSS,
+        0x50: TICK,
     },
     "symbol": {0xD6: TICK},  # the radical sign √, a tick on many forms
 }

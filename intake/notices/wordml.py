@@ -128,9 +128,7 @@ def _table(tbl: _Element, depth: int) -> Table:
     return Table(rows)
 
 
-def _cell(
-    tc: _Element, column: int, above: dict[int, Cell], row: list[Cell], depth: int
-) -> list[Cell]:
+def _cell(tc: _Element, column: int, above: dict[int, Cell], row: list[Cell], depth: int) -> list[Cell]:
     properties = tc.find(W + "tcPr")
     span = min(max(_int(properties, "gridSpan", 1), 1), MAX_SPAN)
     if _merge(properties, "vMerge") == "continue" and column in above:
@@ -288,9 +286,7 @@ def _iso_date(full_date: str | None) -> date | None:
 
 
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+_MONTHS = ("January February March April May June July August September October November December").split()
 
 
 def _rendered(day: date, date_format: str | None) -> str | None:
@@ -299,9 +295,16 @@ def _rendered(day: date, date_format: str | None) -> str | None:
         return None
     weekday, month = _WEEKDAYS[day.weekday()], _MONTHS[day.month - 1]
     names = {
-        "dddd": weekday, "ddd": weekday[:3], "dd": f"{day.day:02}", "d": str(day.day),
-        "MMMM": month, "MMM": month[:3], "MM": f"{day.month:02}", "M": str(day.month),
-        "yyyy": f"{day.year:04}", "yy": f"{day.year % 100:02}",
+        "dddd": weekday,
+        "ddd": weekday[:3],
+        "dd": f"{day.day:02}",
+        "d": str(day.day),
+        "MMMM": month,
+        "MMM": month[:3],
+        "MM": f"{day.month:02}",
+        "M": str(day.month),
+        "yyyy": f"{day.year:04}",
+        "yy": f"{day.year % 100:02}",
     }
     tokens = _DATE_TOKEN.findall(date_format)
     return _squash("".join(names.get(token, token.strip("'")) for token in tokens))
@@ -441,8 +444,7 @@ class _Inline:
 
 
 _INLINE_WRAPPERS = frozenset(
-    W + name
-    for name in ("hyperlink", "ins", "moveTo", "smartTag", "customXml", "fldSimple", "dir", "bdo")
+    W + name for name in ("hyperlink", "ins", "moveTo", "smartTag", "customXml", "fldSimple", "dir", "bdo")
 )
 
 

@@ -65,13 +65,23 @@ class Corpus:
 def expected_fields(case: Case, printed: frozenset[str]) -> dict[str, Any]:
     """The canonical values ``case`` gives, for the fields printed; None or [] for the rest."""
     values = {
-        "subject.kind": case.subject_kind, "subject.name": case.subject_name, "subject.dob": case.dob.isoformat(),
-        "raised_by.name": case.raiser_name, "raised_by.role": case.raiser_role,
-        "raised_by.agency": case.raiser_agency_written, "raised_by.email": case.raiser_email,
-        "raised_by.phone": case.raiser_phone, "challenged.agency": case.challenged_agency_written,
-        "challenged.name": case.challenged_name, "challenged.role": case.challenged_role,
-        "categories": list(case.categories), "concern": case.concern, "immediate_risk": case.immediate_risk,
-        "stage": case.stage, "signed.name": case.raiser_name, "signed.role": case.raiser_role,
+        "subject.kind": case.subject_kind,
+        "subject.name": case.subject_name,
+        "subject.dob": case.dob.isoformat(),
+        "raised_by.name": case.raiser_name,
+        "raised_by.role": case.raiser_role,
+        "raised_by.agency": case.raiser_agency_written,
+        "raised_by.email": case.raiser_email,
+        "raised_by.phone": case.raiser_phone,
+        "challenged.agency": case.challenged_agency_written,
+        "challenged.name": case.challenged_name,
+        "challenged.role": case.challenged_role,
+        "categories": list(case.categories),
+        "concern": case.concern,
+        "immediate_risk": case.immediate_risk,
+        "stage": case.stage,
+        "signed.name": case.raiser_name,
+        "signed.role": case.raiser_role,
         "signed.date": case.signed_date.isoformat(),
     }
     shown = set(printed) | ({"subject.kind"} if "subject.dob" in printed else set())  # the age says which
@@ -89,9 +99,16 @@ def seed(design: str, number: int) -> int:
 
 REPO = HERE.parent.parent
 # What else the built files depend on: the directory, the policies, and the `forms make` forms and their filling.
-INPUTS = ("config/directory.example.csv", "config/partnerships", "templates/forms", "outbound/notice_forms.py",
-          "outbound/notice_form_docx.py", "outbound/notice_form_pdf.py", "tests/support/filled_forms.py",
-          "tests/integration/test_form_round_trips.py")
+INPUTS = (
+    "config/directory.example.csv",
+    "config/partnerships",
+    "templates/forms",
+    "outbound/notice_forms.py",
+    "outbound/notice_form_docx.py",
+    "outbound/notice_form_pdf.py",
+    "tests/support/filled_forms.py",
+    "tests/integration/test_form_round_trips.py",
+)
 
 
 def _inputs() -> list[Path]:
@@ -142,9 +159,13 @@ def _make(folder: Path) -> tuple[list[CorpusNotice], list[str]]:
             for number in range(1, design.count + 1):
                 case = make_case(seed(design.name, number), design.partnerships[(number - 1) % len(design.partnerships)])
                 planned.append((part, design, case, design.render(case, random.Random(case.seed))))
-    converted = libreoffice_batch(
-        {f"{d.name}-{c.seed}": (r.payload, r.kind) for _, d, c, r in planned if r.kind in LIBREOFFICE_KINDS}, soffice
-    ) if soffice else {}
+    converted = (
+        libreoffice_batch(
+            {f"{d.name}-{c.seed}": (r.payload, r.kind) for _, d, c, r in planned if r.kind in LIBREOFFICE_KINDS}, soffice
+        )
+        if soffice
+        else {}
+    )
     notices = []
     for part, design, case, rendered in planned:
         number = len([n for n in notices if n.design == design.name]) + 1
@@ -152,8 +173,19 @@ def _make(folder: Path) -> tuple[list[CorpusNotice], list[str]]:
         data = converted.get(f"{design.name}-{case.seed}", rendered.payload)
         path = folder / f"{ident}.eml"
         path.write_bytes(_message(case, rendered.kind, data))
-        notices.append(CorpusNotice(ident, design.name, part, rendered.kind, design.tool, case.partnership,
-                                    expected_fields(case, rendered.printed), accepted_fields(case), str(path)))
+        notices.append(
+            CorpusNotice(
+                ident,
+                design.name,
+                part,
+                rendered.kind,
+                design.tool,
+                case.partnership,
+                expected_fields(case, rendered.printed),
+                accepted_fields(case),
+                str(path),
+            )
+        )
     notices += _forms_make(folder)
     return notices, skipped
 
@@ -183,11 +215,29 @@ def _forms_make(folder: Path) -> list[CorpusNotice]:
             data = FILL[form_format](blank_form(policy, form_format), answers)
             sender = flat.get("raised_by.email") or "c.bennett@northside-health.example"
             path = folder / f"{ident}.eml"
-            path.write_bytes(email(sender, MAILBOXES[pid], "Escalation notice", text="Form attached.",
-                                   attachment=(f"{policy.form.id}.{form_format}", data)))
+            path.write_bytes(
+                email(
+                    sender,
+                    MAILBOXES[pid],
+                    "Escalation notice",
+                    text="Form attached.",
+                    attachment=(f"{policy.form.id}.{form_format}", data),
+                )
+            )
             tool = "python-docx" if form_format == "docx" else "pypdf"
-            notices.append(CorpusNotice(ident, f"forms-make-{form_format}", "forms-make", form_format, tool, pid,
-                                        {p: flat.get(p, [] if p == "categories" else None) for p in SCORED}, {}, str(path)))
+            notices.append(
+                CorpusNotice(
+                    ident,
+                    f"forms-make-{form_format}",
+                    "forms-make",
+                    form_format,
+                    tool,
+                    pid,
+                    {p: flat.get(p, [] if p == "categories" else None) for p in SCORED},
+                    {},
+                    str(path),
+                )
+            )
     return notices
 
 

@@ -26,8 +26,13 @@ MAILBOXES = {
     "bnes": "escalations@bnes.example",
 }
 STAGES = {"salford": 3, "barnet": 4, "bury-children": 4, "bury-adults": 4, "bnes": 5}
-PROTECTS = {"salford": ("child",), "barnet": ("child",), "bury-children": ("child",),
-            "bury-adults": ("adult",), "bnes": ("child", "adult")}
+PROTECTS = {
+    "salford": ("child",),
+    "barnet": ("child",),
+    "bury-children": ("child",),
+    "bury-adults": ("adult",),
+    "bnes": ("child", "adult"),
+}
 
 # Other names practitioners write for the directory's agencies (issue 9: "CSC", "Children's Social Care"…).
 AGENCY_ALIASES = {
@@ -57,14 +62,81 @@ ROLES = {  # job titles by the kind of agency, as a practitioner writes them
     "school": ("Designated Safeguarding Lead", "Deputy Headteacher", "Head of Year 5", "Learning Mentor"),
     "housing": ("Housing Officer", "Tenancy Support Officer", "Neighbourhood Manager"),
 }
-FIRST = ("Hannah", "Farah", "Claire", "Tom", "Priya", "Gethin", "Siobhan", "Marcus", "Aled", "Nadia", "Owain",
-         "Rebecca", "Kwame", "Lucy", "Imogen", "Declan", "Shabnam", "Callum", "Bronwen", "Joseph")
-LAST = ("Ogunleye", "Iqbal", "Bennett", "Reid", "Chaudhry", "Pritchard", "Maguire", "Adeyemi", "Rhys", "Kowalski",
-        "Llewellyn", "Fairclough", "Mensah", "Harrington", "Doyle", "Okafor", "Whitworth", "Nwosu", "Sutcliffe")
-CHILD_FIRST = ("Amelia-Rose", "Mohammed", "Ellie", "Kacper", "Tyler", "Zainab", "Harley", "Ruby", "Dylan", "Maisie",
-               "Oliver", "Freya", "Ibrahim", "Lily-Mae", "Jayden", "Seren")
-CHILD_LAST = ("O'Connor", "Al-Rashid", "Whittaker", "Nowak", "Brennan", "Hussain", "McAllister", "Thompson-Hall",
-              "Evans", "Clarke", "Bibi", "Morgan")
+FIRST = (
+    "Hannah",
+    "Farah",
+    "Claire",
+    "Tom",
+    "Priya",
+    "Gethin",
+    "Siobhan",
+    "Marcus",
+    "Aled",
+    "Nadia",
+    "Owain",
+    "Rebecca",
+    "Kwame",
+    "Lucy",
+    "Imogen",
+    "Declan",
+    "Shabnam",
+    "Callum",
+    "Bronwen",
+    "Joseph",
+)
+LAST = (
+    "Ogunleye",
+    "Iqbal",
+    "Bennett",
+    "Reid",
+    "Chaudhry",
+    "Pritchard",
+    "Maguire",
+    "Adeyemi",
+    "Rhys",
+    "Kowalski",
+    "Llewellyn",
+    "Fairclough",
+    "Mensah",
+    "Harrington",
+    "Doyle",
+    "Okafor",
+    "Whitworth",
+    "Nwosu",
+    "Sutcliffe",
+)
+CHILD_FIRST = (
+    "Amelia-Rose",
+    "Mohammed",
+    "Ellie",
+    "Kacper",
+    "Tyler",
+    "Zainab",
+    "Harley",
+    "Ruby",
+    "Dylan",
+    "Maisie",
+    "Oliver",
+    "Freya",
+    "Ibrahim",
+    "Lily-Mae",
+    "Jayden",
+    "Seren",
+)
+CHILD_LAST = (
+    "O'Connor",
+    "Al-Rashid",
+    "Whittaker",
+    "Nowak",
+    "Brennan",
+    "Hussain",
+    "McAllister",
+    "Thompson-Hall",
+    "Evans",
+    "Clarke",
+    "Bibi",
+    "Morgan",
+)
 ADULT_FIRST = ("Margaret", "Dennis", "Gwendolyn", "Stanley", "Patricia", "Raymond", "Shirley", "Tariq", "Irene")
 
 CATEGORY_TEXT = {
@@ -164,22 +236,36 @@ def directory_agencies(path: Path = REPO / "config" / "directory.example.csv") -
         for row in csv.DictReader(handle):
             if row["agency"]:
                 agencies = found.setdefault(row["partnership"], {})
-                agencies.setdefault(row["agency"], Agency(row["agency"], row["agency_domains"].split(";")[0], _kind(row["agency"])))
+                agencies.setdefault(
+                    row["agency"], Agency(row["agency"], row["agency_domains"].split(";")[0], _kind(row["agency"]))
+                )
     return {partnership: tuple(agencies.values()) for partnership, agencies in found.items()}
 
 
 def _kind(agency: str) -> str:
     lowered = agency.lower()
-    for word, kind in (("police", "police"), ("school", "school"), ("academy", "school"), ("housing", "housing"),
-                       ("health", "health"), ("social", "social"), ("children", "social")):
+    for word, kind in (
+        ("police", "police"),
+        ("school", "school"),
+        ("academy", "school"),
+        ("housing", "housing"),
+        ("health", "health"),
+        ("social", "social"),
+        ("children", "social"),
+    ):
         if word in lowered:
             return kind
     return "social"
 
 
 AGENCIES = directory_agencies()
-PHONES = {"salford": "0161 496 0{:03d}", "bury-children": "0161 496 0{:03d}", "bury-adults": "0161 496 0{:03d}",
-          "barnet": "020 7946 0{:03d}", "bnes": "01632 960{:03d}"}
+PHONES = {
+    "salford": "0161 496 0{:03d}",
+    "bury-children": "0161 496 0{:03d}",
+    "bury-adults": "0161 496 0{:03d}",
+    "barnet": "020 7946 0{:03d}",
+    "bnes": "01632 960{:03d}",
+}
 
 
 def make_case(seed: int, partnership: str, *, kind: str | None = None) -> Case:
@@ -192,14 +278,25 @@ def make_case(seed: int, partnership: str, *, kind: str | None = None) -> Case:
     concern = rng.choice(CONCERNS).format(first=first)
     second = rng.choice(SECOND)
     return Case(
-        partnership=partnership, subject_kind=kind, subject_first=first, subject_last=rng.choice(CHILD_LAST),
+        partnership=partnership,
+        subject_kind=kind,
+        subject_first=first,
+        subject_last=rng.choice(CHILD_LAST),
         dob=TODAY - timedelta(days=age_days),
-        raiser_first=rng.choice(FIRST), raiser_last=rng.choice(LAST), raiser_role=rng.choice(ROLES[raiser.kind]),
-        raiser_agency=raiser, raiser_agency_written=raiser.written(rng),
+        raiser_first=rng.choice(FIRST),
+        raiser_last=rng.choice(LAST),
+        raiser_role=rng.choice(ROLES[raiser.kind]),
+        raiser_agency=raiser,
+        raiser_agency_written=raiser.written(rng),
         raiser_phone=rng.choice((PHONES[partnership].format(rng.randint(200, 999)), f"07700 900{rng.randint(100, 999)}")),
-        challenged_agency=challenged, challenged_agency_written=challenged.written(rng),
-        challenged_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", challenged_role=rng.choice(ROLES[challenged.kind]),
+        challenged_agency=challenged,
+        challenged_agency_written=challenged.written(rng),
+        challenged_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        challenged_role=rng.choice(ROLES[challenged.kind]),
         categories=tuple(sorted(rng.sample(sorted(CATEGORY_TEXT), rng.randint(1, 2)), key=list(CATEGORY_TEXT).index)),
-        concern=f"{concern} {second}".strip(), immediate_risk=rng.random() < 0.25,
-        stage=rng.randint(1, STAGES[partnership]), signed_date=TODAY - timedelta(days=rng.randint(1, 20)), seed=seed,
+        concern=f"{concern} {second}".strip(),
+        immediate_risk=rng.random() < 0.25,
+        stage=rng.randint(1, STAGES[partnership]),
+        signed_date=TODAY - timedelta(days=rng.randint(1, 20)),
+        seed=seed,
     )

@@ -16,11 +16,24 @@ from tests.corpus.cases import CATEGORY_TEXT, Case
 
 # The canonical fields the corpus scores (DESIGN.md, "The canonical notice").
 SCORED = (
-    "subject.kind", "subject.name", "subject.dob",
-    "raised_by.name", "raised_by.role", "raised_by.agency", "raised_by.email", "raised_by.phone",
-    "challenged.agency", "challenged.name", "challenged.role",
-    "categories", "concern", "immediate_risk", "stage",
-    "signed.name", "signed.role", "signed.date",
+    "subject.kind",
+    "subject.name",
+    "subject.dob",
+    "raised_by.name",
+    "raised_by.role",
+    "raised_by.agency",
+    "raised_by.email",
+    "raised_by.phone",
+    "challenged.agency",
+    "challenged.name",
+    "challenged.role",
+    "categories",
+    "concern",
+    "immediate_risk",
+    "stage",
+    "signed.name",
+    "signed.role",
+    "signed.date",
 )
 SUBJECT = frozenset({"subject.name", "subject.dob"})
 RAISER = frozenset({"raised_by.name", "raised_by.role", "raised_by.agency", "raised_by.email", "raised_by.phone"})
@@ -29,8 +42,15 @@ SIGNED = frozenset({"signed.name", "signed.role", "signed.date"})
 
 # How a notice is carried: an attachment made by a tool, or the email's own body.
 KINDS = ("docx", "pdf", "odt", "doc", "rtf", "email-text", "email-html")
-TOOLS = {"docx": "python-docx", "pdf": "reportlab", "odt": "libreoffice", "doc": "libreoffice",
-         "rtf": "libreoffice", "email-text": "email", "email-html": "email"}
+TOOLS = {
+    "docx": "python-docx",
+    "pdf": "reportlab",
+    "odt": "libreoffice",
+    "doc": "libreoffice",
+    "rtf": "libreoffice",
+    "email-text": "email",
+    "email-html": "email",
+}
 
 
 @dataclass(frozen=True)

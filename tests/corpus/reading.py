@@ -70,9 +70,16 @@ def convert_legacy(notices: Iterable[CorpusNotice]) -> dict[str, bytes]:
         conversion.write_profile(folder / "profile")
         arguments = conversion._arguments(folder, folder / "in" / "x")[:-1]  # the service's own options
         subprocess.run(
-            [*conversion.network_isolation().prefix, conversion.soffice(), *arguments,
-             *(str(folder / "in" / f"{n.id}.{n.kind}") for n in legacy)],
-            check=True, capture_output=True, timeout=600, cwd=folder,
+            [
+                *conversion.network_isolation().prefix,
+                conversion.soffice(),
+                *arguments,
+                *(str(folder / "in" / f"{n.id}.{n.kind}") for n in legacy),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+            cwd=folder,
             env={"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8", "HOME": tmp, "TMPDIR": tmp},
         )
         return {n.id: (folder / "out" / f"{n.id}.docx").read_bytes() for n in legacy}
@@ -133,9 +140,17 @@ class FieldResult:
 def score(notice: CorpusNotice, reading: Mapping[str, Any]) -> list[FieldResult]:
     got = flatten(reading)
     return [
-        FieldResult(notice.id, notice.design, notice.part, notice.kind, path, notice.expected[path] not in (None, []),
-                    same(path, notice.expected[path], got[path], notice.accepted.get(path, ())),
-                    notice.expected[path], got[path])
+        FieldResult(
+            notice.id,
+            notice.design,
+            notice.part,
+            notice.kind,
+            path,
+            notice.expected[path] not in (None, []),
+            same(path, notice.expected[path], got[path], notice.accepted.get(path, ())),
+            notice.expected[path],
+            got[path],
+        )
         for path in SCORED
     ]
 

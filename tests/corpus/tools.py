@@ -84,17 +84,24 @@ FILTERS = {"odt": "odt:writer8", "doc": "doc:MS Word 97", "rtf": "rtf:Rich Text 
 
 
 def html_page(body: str, title: str = "Escalation form") -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{escape(title)}</title></head>"
-            f"<body style=\"font-family: Arial\">{body}</body></html>")
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f'<body style="font-family: Arial">{body}</body></html>'
+    )
 
 
 def html_table(rows: Sequence[Sequence[str]]) -> str:
     cells = "".join(
-        "<tr>" + "".join(f"<td>{'<b>' if i % 2 == 0 and len(row) > 1 else ''}{_lines(text)}"
-                         f"{'</b>' if i % 2 == 0 and len(row) > 1 else ''}</td>" for i, text in enumerate(row)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td>{'<b>' if i % 2 == 0 and len(row) > 1 else ''}{_lines(text)}"
+            f"{'</b>' if i % 2 == 0 and len(row) > 1 else ''}</td>"
+            for i, text in enumerate(row)
+        )
+        + "</tr>"
         for row in rows
     )
-    return f"<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">{cells}</table>"
+    return f'<table border="1" cellpadding="4" cellspacing="0">{cells}</table>'
 
 
 def _lines(text: str) -> str:
@@ -116,10 +123,21 @@ def _convert(batch: Mapping[str, str], target: str, folder: Path, soffice: str) 
     for name, html in batch.items():
         (folder / "in" / f"{name}.html").write_text(html, encoding="utf-8")
     subprocess.run(
-        [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
-         "--infilter=HTML (StarWriter)", "--convert-to", FILTERS[target], "--outdir", str(folder / "out"),
-         *(str(folder / "in" / f"{name}.html") for name in batch)],
-        check=True, capture_output=True, timeout=300,
+        [
+            soffice,
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--infilter=HTML (StarWriter)",
+            "--convert-to",
+            FILTERS[target],
+            "--outdir",
+            str(folder / "out"),
+            *(str(folder / "in" / f"{name}.html") for name in batch),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
         env={"PATH": os.environ.get("PATH", os.defpath), "HOME": str(folder), "LANG": "C.UTF-8"},
     )
     return {name: (folder / "out" / f"{name}.{target}").read_bytes() for name in batch}
@@ -147,8 +165,13 @@ def printed_pdf(title: str, blocks: Sequence[tuple[str, object]]) -> bytes:
 
             story.append(PageBreak())
         else:
-            rows = [[Paragraph(("<b>%s</b>" if i % 2 == 0 and len(row) > 1 else "%s") % _lines(text), styles["BodyText"])
-                     for i, text in enumerate(row)] for row in content]  # type: ignore[union-attr]
+            rows = [
+                [
+                    Paragraph(("<b>%s</b>" if i % 2 == 0 and len(row) > 1 else "%s") % _lines(text), styles["BodyText"])
+                    for i, text in enumerate(row)
+                ]
+                for row in content
+            ]  # type: ignore[union-attr]
             widths = [170, 300] if max(len(r) for r in content) == 2 else None  # type: ignore[union-attr]
             table = Table(rows, colWidths=widths)
             table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -178,13 +201,23 @@ def fillable_pdf(title: str, fields: Sequence[dict]) -> bytes:
         page.setFont("Helvetica", 9)
         page.drawString(50, y, item["label"])
         if "checked" in item:
-            page.acroForm.checkbox(name=item["name"], tooltip=item["tooltip"], x=300, y=y - 4, size=12,
-                                   checked=item["checked"], buttonStyle="cross")
+            page.acroForm.checkbox(
+                name=item["name"], tooltip=item["tooltip"], x=300, y=y - 4, size=12, checked=item["checked"], buttonStyle="cross"
+            )
         else:
             height = 18 * tall
-            page.acroForm.textfield(name=item["name"], tooltip=item["tooltip"], x=220, y=y - height + 12,
-                                    width=330, height=height, value=item["value"], fontSize=9,
-                                    fieldFlags="multiline" if tall > 1 else "", borderWidth=1)
+            page.acroForm.textfield(
+                name=item["name"],
+                tooltip=item["tooltip"],
+                x=220,
+                y=y - height + 12,
+                width=330,
+                height=height,
+                value=item["value"],
+                fontSize=9,
+                fieldFlags="multiline" if tall > 1 else "",
+                borderWidth=1,
+            )
         y -= 22 * tall + 6
     page.save()
     return buffer.getvalue()
@@ -194,12 +227,25 @@ def fillable_pdf(title: str, fields: Sequence[dict]) -> bytes:
 
 SENT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TYPES = {"docx": DOCX_TYPE, "pdf": "application/pdf", "odt": "application/vnd.oasis.opendocument.text",
-         "doc": "application/msword", "rtf": "application/rtf"}
+TYPES = {
+    "docx": DOCX_TYPE,
+    "pdf": "application/pdf",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "doc": "application/msword",
+    "rtf": "application/rtf",
+}
 
 
-def email(sender: str, to: str, subject: str, *, text: str | None = None, html: str | None = None,
-          attachment: tuple[str, bytes] | None = None, cc: Sequence[str] = ()) -> bytes:
+def email(
+    sender: str,
+    to: str,
+    subject: str,
+    *,
+    text: str | None = None,
+    html: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
+    cc: Sequence[str] = (),
+) -> bytes:
     """An RFC 5322 message: a plain and/or Outlook-style HTML body, and at most one attached notice."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
@@ -223,23 +269,27 @@ def email(sender: str, to: str, subject: str, *, text: str | None = None, html: 
 def outlook_html(inner: str) -> str:
     """An HTML body as Outlook writes one: Word's HTML with MsoNormal paragraphs and a signature."""
     return (
-        "<html xmlns:o=\"urn:schemas-microsoft-com:office:office\" xmlns:w=\"urn:schemas-microsoft-com:office:word\">"
-        "<head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">"
-        "<meta name=\"Generator\" content=\"Microsoft Word 15 (filtered medium)\"><style><!-- p.MsoNormal"
-        " {margin:0cm; font-size:11.0pt; font-family:\"Calibri\",sans-serif;} --></style></head>"
-        f"<body lang=\"EN-GB\" link=\"#0563C1\"><div class=\"WordSection1\">{inner}</div></body></html>"
+        '<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word">'
+        '<head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+        '<meta name="Generator" content="Microsoft Word 15 (filtered medium)"><style><!-- p.MsoNormal'
+        ' {margin:0cm; font-size:11.0pt; font-family:"Calibri",sans-serif;} --></style></head>'
+        f'<body lang="EN-GB" link="#0563C1"><div class="WordSection1">{inner}</div></body></html>'
     )
 
 
 def mso(text: str, *, bold: bool = False) -> str:
     inner = _lines(text) if text else "<o:p>&nbsp;</o:p>"
-    return f"<p class=\"MsoNormal\">{'<b>' if bold else ''}{inner}{'</b>' if bold else ''}<o:p></o:p></p>"
+    return f'<p class="MsoNormal">{"<b>" if bold else ""}{inner}{"</b>" if bold else ""}<o:p></o:p></p>'
 
 
 def mso_table(rows: Sequence[Sequence[str]]) -> str:
     cells = "".join(
-        "<tr>" + "".join(f"<td width=\"300\" valign=\"top\" style=\"border:solid windowtext 1.0pt\">"
-                         f"{mso(text, bold=(i == 0))}</td>" for i, text in enumerate(row)) + "</tr>"
+        "<tr>"
+        + "".join(
+            f'<td width="300" valign="top" style="border:solid windowtext 1.0pt">{mso(text, bold=(i == 0))}</td>'
+            for i, text in enumerate(row)
+        )
+        + "</tr>"
         for row in rows
     )
-    return f"<table class=\"MsoTableGrid\" border=\"1\" cellspacing=\"0\" cellpadding=\"0\">{cells}</table>"
+    return f'<table class="MsoTableGrid" border="1" cellspacing="0" cellpadding="0">{cells}</table>'

@@ -40,9 +40,13 @@ MAILBOX = "escalations@salford.example"
 FINISHED = {InboundStatus.PROCESSED, InboundStatus.REVIEW, InboundStatus.IGNORED, InboundStatus.QUARANTINED}
 
 
-def _message(sender: str, headers: str, body: bytes, content_type: str = "text/plain; charset=utf-8", cte: str = "base64") -> bytes:
-    head = (f"From: Someone <{sender}>\r\nTo: {MAILBOX}\r\nDate: Tue, 10 Mar 2026 10:00:00 +0000\r\n"
-            f"MIME-Version: 1.0\r\n{headers}Content-Type: {content_type}\r\nContent-Transfer-Encoding: {cte}\r\n\r\n")
+def _message(
+    sender: str, headers: str, body: bytes, content_type: str = "text/plain; charset=utf-8", cte: str = "base64"
+) -> bytes:
+    head = (
+        f"From: Someone <{sender}>\r\nTo: {MAILBOX}\r\nDate: Tue, 10 Mar 2026 10:00:00 +0000\r\n"
+        f"MIME-Version: 1.0\r\n{headers}Content-Type: {content_type}\r\nContent-Transfer-Encoding: {cte}\r\n\r\n"
+    )
     encoded = base64.encodebytes(body).replace(b"\n", b"\r\n") if cte == "base64" else body
     return head.encode() + encoded
 
@@ -56,24 +60,43 @@ def _folded(name: str, text: str, width: int = 900) -> str:
 HOSTILE = {
     # 1.4 MB of HTML from an unknown sender, with unclosed <script and <style runs.
     "html-script-style-runs": _message(
-        STRANGER, "Subject: Escalation\r\nMessage-ID: <html-bomb@elsewhere.example>\r\n",
+        STRANGER,
+        "Subject: Escalation\r\nMessage-ID: <html-bomb@elsewhere.example>\r\n",
         ("<p>Please read</p>" + "<script" * 100_000 + "<style" * 100_000 + "<<<<" * 20_000).encode(),
-        "text/html; charset=utf-8"),
+        "text/html; charset=utf-8",
+    ),
     # About 49 KB: an address-like run before the only "@" (the old address search read it once per character).
     "address-run": _message(
-        PRACTITIONER, "Subject: Escalation notice\r\nMessage-ID: <address-run@northside-health.example>\r\n",
-        ("Name of child: Kit Marlowe\nEmail: " + "a." * 24_000 + " x@y.example\nTelephone: " + "( " * 500 + "\n").encode()),
+        PRACTITIONER,
+        "Subject: Escalation notice\r\nMessage-ID: <address-run@northside-health.example>\r\n",
+        ("Name of child: Kit Marlowe\nEmail: " + "a." * 24_000 + " x@y.example\nTelephone: " + "( " * 500 + "\n").encode(),
+    ),
     # A subject that unfolds into a 100,000-space run, and a To: of quotes and commas (the stdlib's
     # structured header parser is quadratic on both), and a Content-Type with thousands of parameters.
     "header-runs": _message(
         PRACTITIONER,
-        _folded("Subject", "Escalation" + " " * 100_000 + "notice") + "Message-ID: <header-runs@northside-health.example>\r\n"
-        + _folded("Cc", '"' * 30_000) + _folded("X-Commas", "," * 30_000) + _folded("References", "<" * 30_000),
-        b"Stage: 2\n", "text/plain; " + ";\r\n ".join("; ".join(f"p{i}{j}=v" for j in range(60)) for i in range(100))),
+        _folded("Subject", "Escalation" + " " * 100_000 + "notice")
+        + "Message-ID: <header-runs@northside-health.example>\r\n"
+        + _folded("Cc", '"' * 30_000)
+        + _folded("X-Commas", "," * 30_000)
+        + _folded("References", "<" * 30_000),
+        b"Stage: 2\n",
+        "text/plain; " + ";\r\n ".join("; ".join(f"p{i}{j}=v" for j in range(60)) for i in range(100)),
+    ),
     # Form leaders, tabs and a reply-prefix run: copies in a loop and a per-prefix re-scan.
     "leaders-tabs-prefixes": _message(
-        PRACTITIONER, _folded("Subject", "Re:" * 20_000) + "Message-ID: <leaders@northside-health.example>\r\n",
-        ("Name of child: Ann Page" + " .." * 30_000 + "\n" + "a\t" * 20_000 + "\nImmediate risk: yes or no" + " " * 50_000 + "x\n").encode()),
+        PRACTITIONER,
+        _folded("Subject", "Re:" * 20_000) + "Message-ID: <leaders@northside-health.example>\r\n",
+        (
+            "Name of child: Ann Page"
+            + " .." * 30_000
+            + "\n"
+            + "a\t" * 20_000
+            + "\nImmediate risk: yes or no"
+            + " " * 50_000
+            + "x\n"
+        ).encode(),
+    ),
 }
 
 
@@ -112,7 +135,9 @@ def _statuses(url: str) -> dict[str, tuple[str, str | None]]:
     engine = create_engine(url)
     try:
         with make_session_factory(engine)() as session:
-            rows = session.execute(select(InboundMessage.message_id, InboundMessage.status, InboundMessage.outcome, InboundMessage.last_error))
+            rows = session.execute(
+                select(InboundMessage.message_id, InboundMessage.status, InboundMessage.outcome, InboundMessage.last_error)
+            )
             return {message_id: (status, outcome or last_error) for message_id, status, outcome, last_error in rows}
     finally:
         engine.dispose()
@@ -180,9 +205,14 @@ def test_smtp_answers_within_a_second_while_hostile_mail_is_processed(
             for raw in HOSTILE.values():
                 sender = STRANGER if STRANGER.encode() in raw[:200] else PRACTITIONER
                 assert client.sendmail(sender, [MAILBOX], raw) == {}
-            client.sendmail(PRACTITIONER, [MAILBOX], wire(notice_email(salford_notice(), message_id="<ordinary@northside-health.example>")))
-        _until(lambda: len(_statuses(url)) == len(HOSTILE) + 1 and all(s in FINISHED for s, _ in _statuses(url).values()),
-               120, "every message processed or quarantined")
+            client.sendmail(
+                PRACTITIONER, [MAILBOX], wire(notice_email(salford_notice(), message_id="<ordinary@northside-health.example>"))
+            )
+        _until(
+            lambda: len(_statuses(url)) == len(HOSTILE) + 1 and all(s in FINISHED for s, _ in _statuses(url).values()),
+            120,
+            "every message processed or quarantined",
+        )
         processing = time.monotonic() - sending
         time.sleep(1.0)
     print(f"{len(probe.times)} greetings, slowest {max(probe.times):.3f} s; all processed {processing:.1f} s after sending began")
@@ -213,15 +243,21 @@ def test_only_runs_the_named_components_and_the_processing_process_is_restarted(
     port = free_port()
     settings = write_settings(tmp_path, database_url, smtp_port=port)
     url = load_settings(settings).storage_url
-    assert subprocess.run([COMMAND, "serve", "--only", "intake,console", "--config", str(settings)],
-                          capture_output=True, timeout=60).returncode == 2
+    assert (
+        subprocess.run(
+            [COMMAND, "serve", "--only", "intake,console", "--config", str(settings)], capture_output=True, timeout=60
+        ).returncode
+        == 2
+    )
 
     intake = _start(settings, log, "--only", "intake")
     started.append(intake)
     _wait_listening(intake, port, log)
     assert _children(intake.pid) == [], "--only intake starts no processing process"
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-        client.sendmail(PRACTITIONER, [MAILBOX], wire(notice_email(salford_notice(), message_id="<first@northside-health.example>")))
+        client.sendmail(
+            PRACTITIONER, [MAILBOX], wire(notice_email(salford_notice(), message_id="<first@northside-health.example>"))
+        )
     time.sleep(2)
     assert _statuses(url)["<first@northside-health.example>"][0] == InboundStatus.RECEIVED
     intake.send_signal(signal.SIGTERM)
@@ -229,7 +265,9 @@ def test_only_runs_the_named_components_and_the_processing_process_is_restarted(
 
     processing = _start(settings, log, "--only", "worker,sender,scheduler")
     started.append(processing)
-    _until(lambda: _statuses(url)["<first@northside-health.example>"][0] == InboundStatus.PROCESSED, 60, "processing without intake")
+    _until(
+        lambda: _statuses(url)["<first@northside-health.example>"][0] == InboundStatus.PROCESSED, 60, "processing without intake"
+    )
     processing.send_signal(signal.SIGTERM)
     assert processing.wait(30) == 0
 
@@ -241,9 +279,18 @@ def test_only_runs_the_named_components_and_the_processing_process_is_restarted(
     subprocess.run(["kill", "-KILL", str(child)], check=True)  # the processing process dies
     _until(lambda: _children(whole.pid) not in ([], [child]), 30, "a new processing process")
     with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-        client.sendmail(PRACTITIONER, [MAILBOX], wire(notice_email(salford_notice(child="Sam Carter", dob="03/09/2019"),
-                                                                  message_id="<second@northside-health.example>")))
-    _until(lambda: _statuses(url)["<second@northside-health.example>"][0] == InboundStatus.PROCESSED, 60, "processing after the restart")
+        client.sendmail(
+            PRACTITIONER,
+            [MAILBOX],
+            wire(
+                notice_email(salford_notice(child="Sam Carter", dob="03/09/2019"), message_id="<second@northside-health.example>")
+            ),
+        )
+    _until(
+        lambda: _statuses(url)["<second@northside-health.example>"][0] == InboundStatus.PROCESSED,
+        60,
+        "processing after the restart",
+    )
     assert "starting it again" in log.read_text()
     whole.send_signal(signal.SIGTERM)
     assert whole.wait(30) == 0

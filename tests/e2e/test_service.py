@@ -99,8 +99,9 @@ def _count(url: str, model: type, *where: object) -> int:
 def test_demo_path_notice_in_case_out_mail_relayed(tmp_path: Path, database_url: str, processes: list[Serve]) -> None:
     port = free_port()
     with SmtpSink() as relay:
-        settings = write_settings(tmp_path, database_url, smtp_port=port,
-                                  outbound=f'transport = "smtp"\nhost = "127.0.0.1"\nport = {relay.port}')
+        settings = write_settings(
+            tmp_path, database_url, smtp_port=port, outbound=f'transport = "smtp"\nhost = "127.0.0.1"\nport = {relay.port}'
+        )
         serve = Serve(settings, tmp_path / "serve.log")
         processes.append(serve)
         serve.wait_listening(port)
@@ -117,9 +118,12 @@ def test_demo_path_notice_in_case_out_mail_relayed(tmp_path: Path, database_url:
         assert ack.message["In-Reply-To"] == "<example-salford-notice-1@northside-health.example>"
         assert routed.message["Subject"] == "[SAL-2026-0001] Escalation – stage 2"
         assert set(routed.rcpt_tos) == {
-            "elin.everard@northside-health.example", "idris.greystone@northside-health.example",
-            "lowri.dalby@childrens.salford.example", "priya.fairbank@childrens.salford.example",
-            "niall.tandy@childrens.salford.example", "business.manager@salford.example",
+            "elin.everard@northside-health.example",
+            "idris.greystone@northside-health.example",
+            "lowri.dalby@childrens.salford.example",
+            "priya.fairbank@childrens.salford.example",
+            "niall.tandy@childrens.salford.example",
+            "business.manager@salford.example",
         }
         for received in (ack, routed):
             assert received.mail_from == "escalations@partnership.example"
@@ -130,7 +134,10 @@ def test_demo_path_notice_in_case_out_mail_relayed(tmp_path: Path, database_url:
         assert shown.returncode == 0, shown.stderr
         case = json.loads(shown.stdout)
         assert (case["partnership"], case["state"], case["stage"], case["immediate_risk"]) == ("salford", "open", 2, False)
-        assert [(d["kind"], d["met"]) for d in case["deadlines"]] == [("stage_response", False), ("copy:service-manager-copy", True)]
+        assert [(d["kind"], d["met"]) for d in case["deadlines"]] == [
+            ("stage_response", False),
+            ("copy:service-manager-copy", True),
+        ]
         assert case["deadlines"][0]["due"].endswith("+00:00")
         assert case["events"][0]["rule"] == "new-notice"
 
@@ -140,7 +147,9 @@ def test_demo_path_notice_in_case_out_mail_relayed(tmp_path: Path, database_url:
     assert "Bloggs" not in log and "Jo " not in log, "logs carry ids and references, never names"
 
 
-def test_killed_after_250_the_message_is_processed_once_on_restart(tmp_path: Path, database_url: str, processes: list[Serve]) -> None:
+def test_killed_after_250_the_message_is_processed_once_on_restart(
+    tmp_path: Path, database_url: str, processes: list[Serve]
+) -> None:
     port = free_port()
     intake_only = write_settings(tmp_path, database_url, smtp_port=port, worker_enabled=False, name="intake.toml")
     full = write_settings(tmp_path, database_url, smtp_port=port, name="full.toml")
@@ -173,8 +182,12 @@ def test_ingest_exit_codes(tmp_path: Path, database_url: str) -> None:
     settings = write_settings(tmp_path, database_url)
     message = tmp_path / "notice.eml"
     message.write_bytes(wire(notice_email(salford_notice())))
-    stored = subprocess.run([COMMAND, "ingest", "--config", str(settings), "--sender", PRACTITIONER,
-                             "--recipient", "escalations@salford.example"], input=message.read_bytes(), capture_output=True, timeout=60)
+    stored = subprocess.run(
+        [COMMAND, "ingest", "--config", str(settings), "--sender", PRACTITIONER, "--recipient", "escalations@salford.example"],
+        input=message.read_bytes(),
+        capture_output=True,
+        timeout=60,
+    )
     assert stored.returncode == 0, stored.stderr
     assert _count(_stored_url(settings), InboundMessage) == 1
 
@@ -204,8 +217,11 @@ def test_two_serve_processes_share_fifty_messages_on_postgres(tmp_path: Path, po
         notice = salford_notice(dob=f"{i % 28 + 1:02d}/{i // 28 + 1:02d}/2017")  # fifty different children
         raw = wire(notice_email(notice, message_id=f"<bulk-{i}@northside-health.example>"))
         receive(sessions, raw, Envelope("smtp", PRACTITIONER, ("escalations@salford.example",)), datetime.now(UTC))
-    _until(lambda: _count(postgres_url, InboundMessage, InboundMessage.status == InboundStatus.PROCESSED) == 50,
-           timeout=120, what="fifty messages processed")
+    _until(
+        lambda: _count(postgres_url, InboundMessage, InboundMessage.status == InboundStatus.PROCESSED) == 50,
+        timeout=120,
+        what="fifty messages processed",
+    )
     for serve in processes:
         assert serve.stop() == 0
 
@@ -214,7 +230,9 @@ def test_two_serve_processes_share_fifty_messages_on_postgres(tmp_path: Path, po
         openings = session.execute(
             select(CaseEvent.inbound_id, func.count()).where(CaseEvent.rule == "new-notice").group_by(CaseEvent.inbound_id)
         ).all()
-        acknowledgements = session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "acknowledgement"))
+        acknowledgements = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "acknowledgement")
+        )
     engine.dispose()
     assert sorted(references) == [f"SAL-{datetime.now(UTC).year}-{n:04d}" for n in range(1, 51)]
     assert len(openings) == 50 and all(count == 1 for _, count in openings), "no message handled twice"
@@ -229,17 +247,22 @@ def _stored_url(settings: Path) -> str:
     return load_settings(settings).storage_url
 
 
-def test_a_managers_reply_moves_the_right_case_and_a_look_alike_waits_for_review(tmp_path: Path, database_url: str, processes: list[Serve], dns_zone: Zone) -> None:
+def test_a_managers_reply_moves_the_right_case_and_a_look_alike_waits_for_review(
+    tmp_path: Path, database_url: str, processes: list[Serve], dns_zone: Zone
+) -> None:
     port = free_port()
     # The manager's mail server is this host, as the agency's SPF record (on the test DNS server) says.
     dns_zone.txt("childrens.salford.example", "v=spf1 ip4:127.0.0.1 -all")
     with SmtpSink() as relay:
-        settings = write_settings(tmp_path, database_url, smtp_port=port,
-                                  outbound=f'transport = "smtp"\nhost = "127.0.0.1"\nport = {relay.port}')
+        settings = write_settings(
+            tmp_path, database_url, smtp_port=port, outbound=f'transport = "smtp"\nhost = "127.0.0.1"\nport = {relay.port}'
+        )
         serve = Serve(settings, tmp_path / "serve.log")
         processes.append(serve)
         serve.wait_listening(port)
-        other_child = wire(notice_email(salford_notice(child="Sam Carter", dob="03/09/2019"), message_id="<other@northside-health.example>"))
+        other_child = wire(
+            notice_email(salford_notice(child="Sam Carter", dob="03/09/2019"), message_id="<other@northside-health.example>")
+        )
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.sendmail(PRACTITIONER, ["escalations@salford.example"], EXAMPLE.read_bytes())
             client.sendmail(PRACTITIONER, ["escalations@salford.example"], other_child)
@@ -247,15 +270,25 @@ def test_a_managers_reply_moves_the_right_case_and_a_look_alike_waits_for_review
         [routed] = [r for r in received if r.message["Subject"] == "[SAL-2026-0001] Escalation – stage 2"]
 
         manager = "lowri.dalby@childrens.salford.example"
-        reply = notice_email(None, sender=manager, subject="RE: Escalation", body="Escalate: we cannot agree at this level.\n\n> earlier text",
-                             headers={"In-Reply-To": routed.message["Message-ID"], "References": routed.message["Message-ID"]})
+        reply = notice_email(
+            None,
+            sender=manager,
+            subject="RE: Escalation",
+            body="Escalate: we cannot agree at this level.\n\n> earlier text",
+            headers={"In-Reply-To": routed.message["Message-ID"], "References": routed.message["Message-ID"]},
+        )
         look_alike = notice_email(salford_notice(dob=None), message_id="<look-alike@northside-health.example>")
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.sendmail(manager, ["escalations@salford.example"], wire(reply))
             client.sendmail(PRACTITIONER, ["escalations@salford.example"], wire(look_alike))
         url = _stored_url(settings)
-        _until(lambda: _count(url, InboundMessage, InboundMessage.status == InboundStatus.RECEIVED) == 0
-               and _count(url, InboundMessage, InboundMessage.status == InboundStatus.PROCESSING) == 0, what="processing")
+        _until(
+            lambda: (
+                _count(url, InboundMessage, InboundMessage.status == InboundStatus.RECEIVED) == 0
+                and _count(url, InboundMessage, InboundMessage.status == InboundStatus.PROCESSING) == 0
+            ),
+            what="processing",
+        )
 
         first = json.loads(_cli(settings, "cases", "show", "SAL-2026-0001", "--json").stdout)
         second = json.loads(_cli(settings, "cases", "show", "SAL-2026-0002", "--json").stdout)

@@ -33,13 +33,24 @@ PRACTITIONER = "a.khan@northside-health.example"
 MAILBOX = "escalations@salford.example"
 
 
-def fault_settings(directory: Path, url: str, *, smtp_port: int, relay: SmtpSink | None = None, smtp_enabled: bool = True,
-                   store_timeout: float | None = None, tables: str = "", name: str = "escalations.toml") -> Path:
+def fault_settings(
+    directory: Path,
+    url: str,
+    *,
+    smtp_port: int,
+    relay: SmtpSink | None = None,
+    smtp_enabled: bool = True,
+    store_timeout: float | None = None,
+    tables: str = "",
+    name: str = "escalations.toml",
+) -> Path:
     outbound = f'transport = "smtp"\nhost = "127.0.0.1"\nport = {relay.port}' if relay else ""
     path = write_settings(directory, url, smtp_port=smtp_port, smtp_enabled=smtp_enabled, outbound=outbound, name=name)
     text = path.read_text(encoding="utf-8")
     if store_timeout is not None:
-        text = text.replace("max_message_bytes = 200000\n", f"max_message_bytes = 200000\nstore_timeout_seconds = {store_timeout}\n")
+        text = text.replace(
+            "max_message_bytes = 200000\n", f"max_message_bytes = 200000\nstore_timeout_seconds = {store_timeout}\n"
+        )
     path.write_text(text + "\n" + tables, encoding="utf-8")
     return path
 
@@ -55,8 +66,12 @@ class Look:
 
     @property
     def settled(self) -> bool:
-        return bool(self.inbound) and all(s == InboundStatus.PROCESSED for _, s, _ in self.inbound) and \
-            bool(self.outbox) and all(s == OutboxStatus.SENT for _, _, s, _ in self.outbox)
+        return (
+            bool(self.inbound)
+            and all(s == InboundStatus.PROCESSED for _, s, _ in self.inbound)
+            and bool(self.outbox)
+            and all(s == OutboxStatus.SENT for _, _, s, _ in self.outbox)
+        )
 
 
 class Probe:
@@ -66,11 +81,22 @@ class Probe:
 
     def look(self) -> Look:
         with self.sessions() as session:
-            inbound = [tuple(r) for r in session.execute(select(InboundMessage.id, InboundMessage.status, InboundMessage.tries).order_by(InboundMessage.id))]
+            inbound = [
+                tuple(r)
+                for r in session.execute(
+                    select(InboundMessage.id, InboundMessage.status, InboundMessage.tries).order_by(InboundMessage.id)
+                )
+            ]
             cases = list(session.scalars(select(Case.reference).order_by(Case.id)))
             openings = Counter(session.scalars(select(CaseEvent.inbound_id).where(CaseEvent.rule == "new-notice")))
-            outbox = [tuple(r) for r in session.execute(
-                select(OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.status, OutboxMessage.uncertain_deliveries).order_by(OutboxMessage.id))]
+            outbox = [
+                tuple(r)
+                for r in session.execute(
+                    select(
+                        OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.status, OutboxMessage.uncertain_deliveries
+                    ).order_by(OutboxMessage.id)
+                )
+            ]
         return Look(inbound, cases, openings, outbox)  # type: ignore[arg-type]
 
     def claim(self, inbound_id: int) -> tuple[str, str | None]:
@@ -82,8 +108,13 @@ class Probe:
     def held_by(self, pid: int) -> list[int]:
         """Inbound messages a process (by pid, on this host) has in hand."""
         with self.sessions() as session:
-            return list(session.scalars(select(InboundMessage.id).where(
-                InboundMessage.status == InboundStatus.PROCESSING, InboundMessage.claimed_by.like(f"%|{pid}|%"))))
+            return list(
+                session.scalars(
+                    select(InboundMessage.id).where(
+                        InboundMessage.status == InboundStatus.PROCESSING, InboundMessage.claimed_by.like(f"%|{pid}|%")
+                    )
+                )
+            )
 
     def count(self, model: type, *where: object, default: int | None = None) -> int:
         """How many rows; ``default`` while the database is not there yet (serve still migrating it)."""
@@ -128,7 +159,9 @@ def send(port: int, raw: bytes, timeout: float = 60) -> int:
     return 250
 
 
-def settle(probe: Probe, relay: SmtpSink | None, since: float, timeout: float = 90, cases: int | None = None) -> tuple[Look, float]:
+def settle(
+    probe: Probe, relay: SmtpSink | None, since: float, timeout: float = 90, cases: int | None = None
+) -> tuple[Look, float]:
     """Wait until every message is processed and every row sent (and seen by the relay); return the look and the seconds since ``since``."""
 
     def done() -> Look | None:
@@ -156,7 +189,9 @@ def assert_once(look: Look, relay: SmtpSink | None, cases: int) -> int:
     assert set(got) == set(ours), "the relay got exactly the outbox"
     twice = {m: n for m, n in got.items() if n > 1}
     for message_id, n in twice.items():
-        assert n == 2 and ours[message_id] >= 1, f"{message_id} sent {n} times, recorded as possibly sent {ours[message_id]} times"
+        assert n == 2 and ours[message_id] >= 1, (
+            f"{message_id} sent {n} times, recorded as possibly sent {ours[message_id]} times"
+        )
     return len(twice)
 
 

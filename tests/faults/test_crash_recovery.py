@@ -54,8 +54,9 @@ def test_killed_right_after_the_250(tmp_path: Path, database_url: str, serves: l
     figure(step="after the SMTP 250", left=left, recovery_seconds=round(took, 2))
 
 
-def test_killed_mid_parse_with_nothing_committed(tmp_path: Path, database_url: str, serves: list[Serve],
-                                                 probe_for: Any, figure: Any) -> None:
+def test_killed_mid_parse_with_nothing_committed(
+    tmp_path: Path, database_url: str, serves: list[Serve], probe_for: Any, figure: Any
+) -> None:
     # worker-claimed (reading not begun) is hit on every run of the quarantine test below.
     point = "worker-prepared"
     port, probe = free_port(), probe_for(database_url)
@@ -79,7 +80,9 @@ def test_killed_mid_parse_with_nothing_committed(tmp_path: Path, database_url: s
     figure(step=f"message in hand ({point})", recovery_seconds=round(took, 2))
 
 
-def test_a_message_that_kills_the_worker_every_time_ends_in_quarantine(tmp_path: Path, serves: list[Serve], probe_for: Any, figure: Any) -> None:
+def test_a_message_that_kills_the_worker_every_time_ends_in_quarantine(
+    tmp_path: Path, serves: list[Serve], probe_for: Any, figure: Any
+) -> None:
     url = f"sqlite:///{tmp_path / 'escalations.db'}"
     port, probe = free_port(), probe_for(url)
     settings = fault_settings(tmp_path, url, smtp_port=port)
@@ -102,22 +105,27 @@ def test_a_message_that_kills_the_worker_every_time_ends_in_quarantine(tmp_path:
     figure(step="a message that kills the worker each time", quarantined_after_seconds=round(took, 2), runs=MAX_TRIES + 1)
 
 
-def test_killed_after_an_imap_message_is_committed_before_it_is_moved(tmp_path: Path, serves: list[Serve], probe_for: Any,
-                                                                      figure: Any) -> None:
+def test_killed_after_an_imap_message_is_committed_before_it_is_moved(
+    tmp_path: Path, serves: list[Serve], probe_for: Any, figure: Any
+) -> None:
     dovecot = Dovecot(dovecot_binary(), {"salford": "salford-secret"})
     dovecot.start()
     try:
         url = f"sqlite:///{tmp_path / 'escalations.db'}"
         probe = probe_for(url)
         (tmp_path / "imap.password").write_text("salford-secret")
-        imap = (f'[[imap]]\nname = "salford"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nssl = false\nstarttls = false\n'
-                f'username = "salford"\npassword_file = "{tmp_path / "imap.password"}"\nfolder = "INBOX"\n'
-                f'processed_folder = "Processed"\naddress = "escalations@salford.example"\npoll_seconds = 0.3\n'
-                f'timeout_seconds = 10\nbackoff_max_seconds = 1\n')
+        imap = (
+            f'[[imap]]\nname = "salford"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nssl = false\nstarttls = false\n'
+            f'username = "salford"\npassword_file = "{tmp_path / "imap.password"}"\nfolder = "INBOX"\n'
+            f'processed_folder = "Processed"\naddress = "escalations@salford.example"\npoll_seconds = 0.3\n'
+            f"timeout_seconds = 10\nbackoff_max_seconds = 1\n"
+        )
         settings = fault_settings(tmp_path, url, smtp_port=free_port(), smtp_enabled=False, tables=imap)
         first = Serve(settings, tmp_path / "first.log", env={KILL_AT: "imap-stored"})
         serves.append(first)
-        until(lambda: probe.count(ImapMailbox, ImapMailbox.uidvalidity.is_not(None), default=0) == 1, 60, "the watcher's first look")
+        until(
+            lambda: probe.count(ImapMailbox, ImapMailbox.uidvalidity.is_not(None), default=0) == 1, 60, "the watcher's first look"
+        )
         dovecot.append("salford", "INBOX", _notice("imap"))
         assert first.wait_dead() == -signal.SIGKILL
         assert len(probe.look().inbound) == 1, "committed"
@@ -135,8 +143,9 @@ def test_killed_after_an_imap_message_is_committed_before_it_is_moved(tmp_path: 
     figure(step="IMAP: after commit, before the move", recovery_seconds=round(took, 2))
 
 
-def test_killed_after_the_relays_250_before_the_row_is_marked_sent(tmp_path: Path, database_url: str, serves: list[Serve],
-                                                                     probe_for: Any, figure: Any) -> None:
+def test_killed_after_the_relays_250_before_the_row_is_marked_sent(
+    tmp_path: Path, database_url: str, serves: list[Serve], probe_for: Any, figure: Any
+) -> None:
     port, probe = free_port(), probe_for(database_url)
     victims: list[Serve] = []
 

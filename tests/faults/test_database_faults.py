@@ -38,7 +38,9 @@ def _notice(n: int) -> bytes:
     """Notice n, the same bytes every time (a sending server's retry sends what it sent before)."""
     # A different child each time: each notice is a case of its own.
     if n not in _NOTICES:
-        _NOTICES[n] = wire(notice_email(salford_notice(dob=f"{n + 1:02d}/05/2016"), message_id=f"<db-fault-{n}@northside-health.example>"))
+        _NOTICES[n] = wire(
+            notice_email(salford_notice(dob=f"{n + 1:02d}/05/2016"), message_id=f"<db-fault-{n}@northside-health.example>")
+        )
     return _NOTICES[n]
 
 
@@ -109,10 +111,19 @@ def test_postgres_frozen_then_down_gets_451_within_the_bound_and_loses_nothing(
     assert greeting < 1.0, "the intake keeps answering while the database is frozen"
     assert down[0] == 451 and down[1] <= STORE_TIMEOUT + SLACK, down
     assert duplicates == 0
-    figure(fault="PostgreSQL frozen (SIGSTOP)", replies=[c for c, _ in frozen], reply_seconds=[round(t, 2) for _, t in frozen],
-           bound=STORE_TIMEOUT, settled_after_thaw_seconds=round(after_thaw, 2))
-    figure(fault="PostgreSQL down (stopped)", replies=[down[0]], reply_seconds=[round(down[1], 2)],
-           settled_after_start_seconds=round(after_start, 2))
+    figure(
+        fault="PostgreSQL frozen (SIGSTOP)",
+        replies=[c for c, _ in frozen],
+        reply_seconds=[round(t, 2) for _, t in frozen],
+        bound=STORE_TIMEOUT,
+        settled_after_thaw_seconds=round(after_thaw, 2),
+    )
+    figure(
+        fault="PostgreSQL down (stopped)",
+        replies=[down[0]],
+        reply_seconds=[round(down[1], 2)],
+        settled_after_start_seconds=round(after_start, 2),
+    )
 
 
 @pytest.fixture
@@ -170,5 +181,9 @@ def test_sqlite_on_a_full_disk_answers_451_or_stores_and_loses_nothing(
     assert all(code in (250, 451) for code, _ in replies), replies
     assert all(t <= STORE_TIMEOUT + SLACK for _, t in replies), replies
     assert duplicates == 0
-    figure(fault="SQLite disk full (tmpfs)", replies=[c for c, _ in replies], reply_seconds=[round(t, 2) for _, t in replies],
-           settled_after_freeing_seconds=round(took, 2))
+    figure(
+        fault="SQLite disk full (tmpfs)",
+        replies=[c for c, _ in replies],
+        reply_seconds=[round(t, 2) for _, t in replies],
+        settled_after_freeing_seconds=round(took, 2),
+    )

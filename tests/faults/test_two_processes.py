@@ -32,7 +32,9 @@ def test_two_processes_share_the_work_and_one_killed_is_taken_over_by_the_other(
 ) -> None:
     ports, probe = [free_port(), free_port()], probe_for(database_url)
     with SmtpSink() as relay:
-        settings = [fault_settings(tmp_path, database_url, smtp_port=p, relay=relay, name=f"serve{i}.toml") for i, p in enumerate(ports)]
+        settings = [
+            fault_settings(tmp_path, database_url, smtp_port=p, relay=relay, name=f"serve{i}.toml") for i, p in enumerate(ports)
+        ]
         first = Serve(settings[0], tmp_path / "first.log")
         serves.append(first)
         first.wait_listening(ports[0])  # the first has migrated and seeded the database
@@ -54,5 +56,10 @@ def test_two_processes_share_the_work_and_one_killed_is_taken_over_by_the_other(
         assert "taken over (its process has ended)" in second.text(), "the survivor took the dead one's claim at once"
     # The survivor does the rest of the work alone, so this is a bound on the whole remainder, not on recovery alone.
     assert took <= RECOVERY_BOUND + 5 * NOTICES
-    figure(fault="two serve processes, one SIGKILLed", notices=NOTICES, settled_after_kill_seconds=round(took, 2),
-           duplicates=duplicates, orphaned_claims=len(orphans))
+    figure(
+        fault="two serve processes, one SIGKILLed",
+        notices=NOTICES,
+        settled_after_kill_seconds=round(took, 2),
+        duplicates=duplicates,
+        orphaned_claims=len(orphans),
+    )

@@ -112,12 +112,12 @@ def settings_text(directory: Path, url: str) -> str:
 url = "{url}"
 [outbound]
 transport = "maildir"
-maildir = "{directory / 'outbox'}"
+maildir = "{directory / "outbox"}"
 from = "escalations@partnership.example"
 [partnerships]
-dir = "{CONFIG / 'partnerships'}"
+dir = "{CONFIG / "partnerships"}"
 [directory]
-seed = "{CONFIG / 'directory.example.csv'}"
+seed = "{CONFIG / "directory.example.csv"}"
 """
 
 
@@ -337,19 +337,40 @@ def run_case(intake: Intake, runtime: Runtime, build: Callable[[Ctx], Delivery],
     return _observe(runtime, code, reply, inbound_before, outbox_before, cases_before, seconds, timed_out)
 
 
-def _observe(runtime: Runtime, code: int, reply: str, inbound_before: int, outbox_before: int,
-             cases_before: dict[str, tuple[str, int]], seconds: float, timed_out: bool) -> Observed:
+def _observe(
+    runtime: Runtime,
+    code: int,
+    reply: str,
+    inbound_before: int,
+    outbox_before: int,
+    cases_before: dict[str, tuple[str, int]],
+    seconds: float,
+    timed_out: bool,
+) -> Observed:
     with runtime.sessions() as session:
         rows = list(session.scalars(select(InboundMessage).where(InboundMessage.id > inbound_before).order_by(InboundMessage.id)))
         outbox = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id > outbox_before).order_by(OutboxMessage.id)))
-        met = list(session.scalars(
-            select(CaseEvent.rule).where(CaseEvent.inbound_id.in_([r.id for r in rows]), CaseEvent.rule.like("met:%"))
-        )) if rows else []
+        met = (
+            list(
+                session.scalars(
+                    select(CaseEvent.rule).where(CaseEvent.inbound_id.in_([r.id for r in rows]), CaseEvent.rule.like("met:%"))
+                )
+            )
+            if rows
+            else []
+        )
         observed = Observed(
-            smtp_code=code, smtp_text=reply, outcome="", seconds=seconds, rows=len(rows), timed_out=timed_out,
+            smtp_code=code,
+            smtp_text=reply,
+            outcome="",
+            seconds=seconds,
+            rows=len(rows),
+            timed_out=timed_out,
             outbox=[email.message_from_bytes(o.raw, policy=email.policy.default) for o in outbox],  # type: ignore[misc]
-            outbox_kinds=[o.kind for o in outbox], outbox_recipients=[list(o.recipients) for o in outbox],
-            case_before=cases_before, met_by_case=met,
+            outbox_kinds=[o.kind for o in outbox],
+            outbox_recipients=[list(o.recipients) for o in outbox],
+            case_before=cases_before,
+            met_by_case=met,
             left_unfinished=[f"{r.id}:{r.status}" for r in rows if r.status in UNFINISHED],
         )
         observed.case_after = _cases_in(session)

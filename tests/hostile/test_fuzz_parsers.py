@@ -39,18 +39,47 @@ pytestmark = pytest.mark.hostile
 
 FUZZ = settings.get_profile("hostile-fuzz")
 # Documents go through a child process each (~20-300 ms): fewer examples, same properties.
-DOCUMENTS = settings(FUZZ, max_examples=max(6, FUZZ.max_examples // 5), deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+DOCUMENTS = settings(
+    FUZZ,
+    max_examples=max(6, FUZZ.max_examples // 5),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 # A timing failure is not shrunk: shrinking would rerun the slow input many times.
 TIMING = settings(FUZZ, phases=[Phase.explicit, Phase.generate], deadline=None, max_examples=max(10, FUZZ.max_examples // 4))
 TODAY = date(2026, 3, 10)
 
 # Text with the characters parsers care about, more often than chance would give them.
-INTERESTING = st.sampled_from(list("<>@.:;,-/()[]\"'=?\r\n\t \x00é☒☐✓XxYesNo0123456789") + [
-    "<script>", "</script>", "<style>", "<br>", "RE: ", "FW: ", "[SAL-2026-0001]", "SAL-2026-0001", "Resolved", "Escalate",
-    "Withdraw", "> ", "On Tue, 10 Mar 2026, A wrote:", "-- ", "=?utf-8?q?", "?=", "mailto:", "a.khan@northside-health.example",
-    "Name of Child/Young Person: ", "D.O.B: ", "Your email: ", "Telephone: ", "Stage: ", "0161 496 0000", "14/02/2017",
-])
+INTERESTING = st.sampled_from(
+    list("<>@.:;,-/()[]\"'=?\r\n\t \x00é☒☐✓XxYesNo0123456789")
+    + [
+        "<script>",
+        "</script>",
+        "<style>",
+        "<br>",
+        "RE: ",
+        "FW: ",
+        "[SAL-2026-0001]",
+        "SAL-2026-0001",
+        "Resolved",
+        "Escalate",
+        "Withdraw",
+        "> ",
+        "On Tue, 10 Mar 2026, A wrote:",
+        "-- ",
+        "=?utf-8?q?",
+        "?=",
+        "mailto:",
+        "a.khan@northside-health.example",
+        "Name of Child/Young Person: ",
+        "D.O.B: ",
+        "Your email: ",
+        "Telephone: ",
+        "Stage: ",
+        "0161 496 0000",
+        "14/02/2017",
+    ]
+)
 TEXT = st.lists(st.one_of(INTERESTING, st.text(max_size=20)), max_size=60).map("".join)
 ATOM = st.lists(INTERESTING, min_size=1, max_size=4).map("".join)
 
@@ -65,7 +94,9 @@ def repeated(atom: str, size: int = 8_000) -> str:
     return atom * (size // max(1, len(atom)) + 1)
 
 
-def assert_linear(function: Callable[[str], object], atom: str, small: int = 2_000, wrap: Callable[[str], object] = lambda text: text) -> None:
+def assert_linear(
+    function: Callable[[str], object], atom: str, small: int = 2_000, wrap: Callable[[str], object] = lambda text: text
+) -> None:
     """Four times the input may cost about four times the time, never sixteen (a quadratic scan).
 
     Compared with itself rather than a wall-clock bound, so a loaded machine does not
@@ -83,8 +114,24 @@ def assert_linear(function: Callable[[str], object], atom: str, small: int = 2_0
 
 
 def _raw_messages() -> st.SearchStrategy[bytes]:
-    header = st.tuples(st.sampled_from(["From", "To", "Subject", "Message-ID", "In-Reply-To", "References", "Content-Type",
-                                        "Content-Transfer-Encoding", "Auto-Submitted", "Precedence", "X-Junk"]), TEXT)
+    header = st.tuples(
+        st.sampled_from(
+            [
+                "From",
+                "To",
+                "Subject",
+                "Message-ID",
+                "In-Reply-To",
+                "References",
+                "Content-Type",
+                "Content-Transfer-Encoding",
+                "Auto-Submitted",
+                "Precedence",
+                "X-Junk",
+            ]
+        ),
+        TEXT,
+    )
     lines = st.lists(header, max_size=12).map(lambda hs: "".join(f"{n}: {v}\r\n" for n, v in hs))
     return st.one_of(
         st.binary(max_size=2000),
@@ -217,9 +264,17 @@ def test_parse_yes_no_takes_linear_time(atom: str) -> None:
 @example("Yes or No ")
 @example("☒ ")
 def test_the_other_normalisers_take_linear_time(atom: str) -> None:
-    for function in (normalise.parse_uk_date, normalise.parse_stage, normalise.parse_categories,
-                     normalise.parse_copies, normalise.clean_name, normalise.clean_text, normalise.parse_attempts,
-                     normalise.parse_case_reference, normalise.parse_subject_kind):
+    for function in (
+        normalise.parse_uk_date,
+        normalise.parse_stage,
+        normalise.parse_categories,
+        normalise.parse_copies,
+        normalise.clean_name,
+        normalise.clean_text,
+        normalise.parse_attempts,
+        normalise.parse_case_reference,
+        normalise.parse_subject_kind,
+    ):
         assert_linear(function, atom)
 
 
@@ -278,10 +333,10 @@ def _flipped(data: bytes, rng: random.Random) -> bytes:
         for _ in range(rng.randint(1, 40)):
             out[rng.randrange(len(out))] = rng.randrange(256)
     elif how == "truncate":
-        del out[rng.randrange(len(out)):]
+        del out[rng.randrange(len(out)) :]
     else:
         at = rng.randrange(len(out))
-        out[at:at] = out[rng.randrange(len(out)):][: rng.randint(1, 4000)]
+        out[at:at] = out[rng.randrange(len(out)) :][: rng.randint(1, 4000)]
     return bytes(out)
 
 
@@ -290,8 +345,13 @@ _SEEDS: dict[str, bytes] = {}
 
 def _seed(name: str) -> bytes:
     if name not in _SEEDS:
-        _SEEDS[name] = {"salford": forms.salford_notice, "barnet": forms.barnet_notice, "legacy": forms.salford_legacy_form_notice,
-                        "acroform": pdfs.acroform_notice, "table": pdfs.bnes_table_notice}[name]()
+        _SEEDS[name] = {
+            "salford": forms.salford_notice,
+            "barnet": forms.barnet_notice,
+            "legacy": forms.salford_legacy_form_notice,
+            "acroform": pdfs.acroform_notice,
+            "table": pdfs.bnes_table_notice,
+        }[name]()
     return _SEEDS[name]
 
 
@@ -306,7 +366,9 @@ def _assert_reading(reading: Reading) -> None:
 @given(st.sampled_from(["salford", "barnet", "legacy"]), st.integers(0, 2**32 - 1), st.booleans())
 def test_mutated_docx_files_give_a_reading_through_the_sandbox(seed: str, number: int, bytewise: bool) -> None:
     data = _seed(seed)
-    document = _flipped(data, random.Random(number)) if bytewise else next(iter(forms.mutated_documents(data, count=1, seed=number)))
+    document = (
+        _flipped(data, random.Random(number)) if bytewise else next(iter(forms.mutated_documents(data, count=1, seed=number)))
+    )
     started = time.monotonic()
     reading = read_document(Format.DOCX, document)
     _assert_reading(reading)
@@ -323,8 +385,13 @@ def test_mutated_pdf_files_give_a_reading_through_the_sandbox(seed: str, number:
 
 
 @DOCUMENTS
-@given(st.dictionaries(st.sampled_from(["word/document.xml", "[Content_Types].xml", "word/_rels/document.xml.rels", "x.xml"]),
-                       st.binary(max_size=300), max_size=4))
+@given(
+    st.dictionaries(
+        st.sampled_from(["word/document.xml", "[Content_Types].xml", "word/_rels/document.xml.rels", "x.xml"]),
+        st.binary(max_size=300),
+        max_size=4,
+    )
+)
 def test_arbitrary_zip_packages_give_a_reading_through_the_sandbox(parts: dict[str, bytes]) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as package:

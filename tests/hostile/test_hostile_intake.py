@@ -28,15 +28,31 @@ import pytest
 from tests.conftest import POSTGRES_URL, REQUIRE_SERVICES
 from tests.hostile import cases as catalogue
 from tests.hostile.cases import CASES, Case
-from tests.hostile.harness import AWAITING, BOUND_SECONDS, IGNORED, ISOLATED_BOUND_SECONDS, QUARANTINED, REFUSED, REVIEW, Databases, Intake, Observed, run_case, warm_up
+from tests.hostile.harness import (
+    AWAITING,
+    BOUND_SECONDS,
+    IGNORED,
+    ISOLATED_BOUND_SECONDS,
+    QUARANTINED,
+    REFUSED,
+    REVIEW,
+    Databases,
+    Intake,
+    Observed,
+    run_case,
+    warm_up,
+)
 
 pytestmark = pytest.mark.hostile
 
 CHILD_NAME = re.compile(r"\b(Jo|Bloggs|Sam Example)\b")
 # A sample across the families for PostgreSQL, plus every case whose defect shows only there.
 # (Two set-ups only: each set-up costs PostgreSQL a migrated template database.)
-POSTGRES_SAMPLE = [c for i, c in enumerate(CASES)
-                   if c.setup in ("empty", "case") and (i % 20 == 0 or "postgres" in c.defect_on and "sqlite" not in c.defect_on)]
+POSTGRES_SAMPLE = [
+    c
+    for i, c in enumerate(CASES)
+    if c.setup in ("empty", "case") and (i % 20 == 0 or "postgres" in c.defect_on and "sqlite" not in c.defect_on)
+]
 
 
 class FetchListener:
@@ -137,7 +153,9 @@ def check_invariants(case: Case, seen: Observed) -> None:
     else:
         assert 400 <= seen.smtp_code < 600 and seen.rows == 0, f"refused but stored, or no refusal code: {seen}"
     assert seen.left_unfinished == [], f"left unfinished after the worker was idle: {seen.left_unfinished}"
-    moved = {ref: (before, seen.case_after.get(ref)) for ref, before in seen.case_before.items() if seen.case_after.get(ref) != before}
+    moved = {
+        ref: (before, seen.case_after.get(ref)) for ref, before in seen.case_before.items() if seen.case_after.get(ref) != before
+    }
     assert moved == {}, f"an unauthenticated message moved a case: {moved}"
     if case.automated:
         assert seen.outbox_kinds == [], f"automated mail was answered: {seen.outbox_kinds}"
@@ -147,7 +165,9 @@ def check_invariants(case: Case, seen: Observed) -> None:
         for part in sent.iter_attachments():
             assert not CHILD_NAME.search(part.get_filename() or ""), f"the child's name in a file name: {part.get_filename()}"
     for recipients in seen.outbox_recipients:
-        assert not any(r.lower().endswith("@evil.example") for r in recipients), f"mail sent to an address the message named: {recipients}"
+        assert not any(r.lower().endswith("@evil.example") for r in recipients), (
+            f"mail sent to an address the message named: {recipients}"
+        )
 
 
 def check_outcome(case: Case, seen: Observed) -> None:
@@ -171,7 +191,11 @@ def check_outcome(case: Case, seen: Observed) -> None:
         if case.says:
             assert case.says in text, f"the letter does not say {case.says!r}:\n{text}"
     if seen.outcome in (REVIEW, IGNORED, QUARANTINED):
-        answered = [k for k, r in zip(seen.outbox_kinds, seen.outbox_recipients, strict=True) if k in ("acknowledgement", "information_needed")]
+        answered = [
+            k
+            for k, r in zip(seen.outbox_kinds, seen.outbox_recipients, strict=True)
+            if k in ("acknowledgement", "information_needed")
+        ]
         assert answered == [], f"{seen.outcome} but the sender was answered: {answered}"
 
 
@@ -179,6 +203,19 @@ def test_the_catalogue_has_200_cases_across_the_families_and_every_outcome() -> 
     assert len(CASES) >= 200
     assert len({c.id for c in CASES}) == len(CASES)
     families = {c.family for c in CASES}
-    assert {"control", "mime", "html", "text", "addresses", "smtp", "commands", "automated", "injection", "smuggling", "long-lines", "attachments"} <= families
+    assert {
+        "control",
+        "mime",
+        "html",
+        "text",
+        "addresses",
+        "smtp",
+        "commands",
+        "automated",
+        "injection",
+        "smuggling",
+        "long-lines",
+        "attachments",
+    } <= families
     assert {c.outcome for c in CASES} >= {REFUSED, IGNORED, REVIEW, AWAITING, QUARANTINED, "opened", "recorded"}
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", c.id) for c in CASES)

@@ -57,7 +57,7 @@ class Intake:
         """(kind, recipients, Message-ID, plain text) of the emails queued since the last call."""
         with self.runtime.sessions() as session:
             rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-            fresh, self._seen = rows[self._seen:], len(rows)
+            fresh, self._seen = rows[self._seen :], len(rows)
             out = []
             for row in fresh:
                 message = email.message_from_bytes(row.raw, policy=email.policy.default)
@@ -87,16 +87,24 @@ def _notice(*, agency: str | None, stage: str, dob: str | None = "14/02/2017") -
         rows.append(("Date of birth", dob))
     if agency:
         rows.append(("Agency whose decision is challenged", agency))
-    rows += [("Information of concern", "The referral was closed without a home visit."), ("Current stage", stage),
-             ("Is the child at immediate risk of significant harm?", "No")]
+    rows += [
+        ("Information of concern", "The referral was closed without a home visit."),
+        ("Current stage", stage),
+        ("Is the child at immediate risk of significant harm?", "No"),
+    ]
     return notice_email(docx_table_notice(rows), sender=SENDER, to=MAILBOX)
 
 
 def _reply(to: tuple[str, set[str], str, str], reference: str, words: str) -> EmailMessage:
     """The sender's answer above the quoted letter, as a mail program writes it."""
     quoted = "\n".join("> " + line for line in to[3].splitlines())
-    message = notice_email(None, sender=SENDER, to=MAILBOX, subject=f"RE: [{reference}] More information needed",
-                           body=f"{words}\n\nOn Tue, 10 Mar 2026 the escalation mailbox wrote:\n{quoted}\n")
+    message = notice_email(
+        None,
+        sender=SENDER,
+        to=MAILBOX,
+        subject=f"RE: [{reference}] More information needed",
+        body=f"{words}\n\nOn Tue, 10 Mar 2026 the escalation mailbox wrote:\n{quoted}\n",
+    )
     message["In-Reply-To"] = to[2]
     message["References"] = to[2]
     return message
@@ -106,7 +114,9 @@ def _people(runtime: Runtime, agency: str, *roles: str) -> set[str]:
     return {contact("salford", agency, role) for role in roles}
 
 
-def test_a_notice_naming_its_challenged_agency_only_by_an_alias_reaches_that_agencys_people(intake: Intake, runtime: Runtime) -> None:
+def test_a_notice_naming_its_challenged_agency_only_by_an_alias_reaches_that_agencys_people(
+    intake: Intake, runtime: Runtime
+) -> None:
     inbound = intake.send(_notice(agency="GMP", stage="1"))
     assert inbound.case_id is not None and inbound.outcome and inbound.outcome.startswith("new-notice"), inbound.outcome
     reached = set().union(*(to for _, to, _, _ in intake.sent()))
@@ -117,8 +127,14 @@ def test_a_notice_naming_its_challenged_agency_only_by_an_alias_reaches_that_age
         events = {e.rule: e for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))}
     resolved = events["agency:challenged"]
     assert resolved.data["agency"] == POLICE
-    assert resolved.data["evidence"][0] == {"side": "challenged", "agency": POLICE, "where": "the challenged agency field",
-                                            "text": "GMP", "rule": "abbreviation", "score": 100.0}
+    assert resolved.data["evidence"][0] == {
+        "side": "challenged",
+        "agency": POLICE,
+        "where": "the challenged agency field",
+        "text": "GMP",
+        "rule": "abbreviation",
+        "score": 100.0,
+    }
     assert events["agency:raising"].data["evidence"][0]["rule"] == "domain"
 
 
@@ -142,11 +158,14 @@ def test_no_challenged_agency_gets_the_numbered_question_and_the_answer_2_routes
     case, events = intake.case(_reference(runtime, inbound))
     assert case.state == "awaiting_information"
     assert [e.data["options"] for e in events if e.rule == "question:challenged-agency"] == [
-        ["Oakfield Primary School", CHILDRENS, POLICE]]
+        ["Oakfield Primary School", CHILDRENS, POLICE]
+    ]
 
     answer = intake.send(_reply(letter, case.reference, "2"))
     assert answer.outcome and answer.outcome.startswith("information-received"), answer.outcome
-    assert answer.authentication is not None and answer.authentication["authenticated"] is False  # recorded; not needed to complete a held notice
+    assert (
+        answer.authentication is not None and answer.authentication["authenticated"] is False
+    )  # recorded; not needed to complete a held notice
     sent = intake.sent()
     reached = set().union(*(to for _, to, _, _ in sent))
     assert _people(runtime, CHILDRENS, "line_manager", "designated_safeguarding_lead") <= reached  # stage 2's people
@@ -183,7 +202,7 @@ def test_details_given_across_replies_accumulate_and_nothing_is_asked_twice(inta
 def test_an_answer_naming_the_agency_by_an_alias_is_read_against_the_list(intake: Intake, runtime: Runtime) -> None:
     inbound = intake.send(_notice(agency="Salford Royal", stage="1"))
     [letter] = intake.sent()
-    assert "We could not find \"Salford Royal\" among the partnership's agencies." in letter[3]
+    assert 'We could not find "Salford Royal" among the partnership\'s agencies.' in letter[3]
     reference = _reference(runtime, inbound)
     intake.send(_reply(letter, reference, "Sorry - it's Greater Manchester Police"))
     case, events = intake.case(reference)

@@ -40,7 +40,9 @@ def _exited_identity() -> str:
 
 
 def test_a_holder_is_gone_only_when_its_process_on_this_host_has_ended() -> None:
-    child = subprocess.Popen([sys.executable, "-c", IDENTITY + "; import time; time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", IDENTITY + "; import time; time.sleep(60)"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout is not None
         alive = child.stdout.readline().strip()
@@ -62,7 +64,12 @@ def test_a_holder_is_gone_only_when_its_process_on_this_host_has_ended() -> None
 
 def _store(runtime: Runtime) -> int:
     raw = wire(notice_email(salford_notice()))
-    return receive(runtime.sessions, raw, Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)), runtime.clock()).id
+    return receive(
+        runtime.sessions,
+        raw,
+        Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)),
+        runtime.clock(),
+    ).id
 
 
 def _claim_as(runtime: Runtime, holder: str) -> None:
@@ -159,6 +166,8 @@ def test_a_row_left_sending_by_a_dead_sender_is_sent_again_and_recorded_as_possi
     with runtime.sessions() as session:
         rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
         assert [(r.status, r.uncertain_deliveries, r.sending_since, r.claimed_by) for r in rows] == [
-            (OutboxStatus.SENT, 1, None, None), (OutboxStatus.SENT, 0, None, None)]
+            (OutboxStatus.SENT, 1, None, None),
+            (OutboxStatus.SENT, 0, None, None),
+        ]
         events = session.scalars(select(CaseEvent).where(CaseEvent.rule == "outbound-possibly-sent")).all()
         assert [e.outbox_id for e in events] == [crashed_id]

@@ -131,7 +131,9 @@ def test_soffice_gets_no_secret_no_network_its_limits_and_a_profile_removed_afte
     monkeypatch.setenv("ESCALATIONS_SMTP_PASSWORD", "relay-secret")
     monkeypatch.setenv("DATABASE_URL", "postgresql://user:db-secret@db.example/escalations")
 
-    made = conversion.to_docx(b"{\\rtf1 hello}", Format.RTF, limits=Limits(memory_bytes=900_000_000, cpu_seconds=45, file_bytes=50_000_000))
+    made = conversion.to_docx(
+        b"{\\rtf1 hello}", Format.RTF, limits=Limits(memory_bytes=900_000_000, cpu_seconds=45, file_bytes=50_000_000)
+    )
 
     assert made == docx
     environ = dict(line.split("=", 1) for line in (tmp_path / "environ").read_text().splitlines())
@@ -139,12 +141,20 @@ def test_soffice_gets_no_secret_no_network_its_limits_and_a_profile_removed_afte
     assert environ == {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": home, "TMPDIR": home}
     limits = _limits((tmp_path / "limits").read_text())
     assert (limits["Max address space"], limits["Max cpu time"], limits["Max file size"], limits["Max core file size"]) == (
-        "900000000", "45", "50000000", "0")
+        "900000000",
+        "45",
+        "50000000",
+        "0",
+    )
     if conversion.network_isolation().prefix:
         assert (tmp_path / "netns").read_text().strip() != os.readlink("/proc/self/ns/net"), "a network namespace of its own"
     profile = (tmp_path / "profile.xcu").read_text()
-    for setting in ('"BlockUntrustedRefererLinks" oor:op="fuse"><value>true', '"ooInetHTTPProxyName" oor:op="fuse"><value>127.0.0.1',
-                    '"ooInetProxyType" oor:op="fuse"><value>1', '"Link" oor:op="fuse"><value>0'):
+    for setting in (
+        '"BlockUntrustedRefererLinks" oor:op="fuse"><value>true',
+        '"ooInetHTTPProxyName" oor:op="fuse"><value>127.0.0.1',
+        '"ooInetProxyType" oor:op="fuse"><value>1',
+        '"Link" oor:op="fuse"><value>0',
+    ):
         assert setting in profile
     assert not Path(home).exists(), "the profile and the file are removed afterwards"
 

@@ -45,7 +45,12 @@ def _rows(runtime: Runtime, kind: str | None = None) -> list[OutboxMessage]:
 
 def _routed(runtime: Runtime) -> OutboxMessage:
     raw = wire(notice_email(salford_notice()))
-    receive(runtime.sessions, raw, Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)), runtime.clock())
+    receive(
+        runtime.sessions,
+        raw,
+        Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)),
+        runtime.clock(),
+    )
     runtime.worker().run_until_idle()
     [routed] = _rows(runtime, "routed_case")
     assert len(routed.recipients) >= 2, "these tests need a routed case with several recipients"
@@ -88,12 +93,16 @@ def test_a_recipient_refused_for_good_is_told_once_listed_and_retried(runtime: R
     with runtime.sessions() as session:
         stage = session.scalars(select(Case.stage)).one()
     assert message["Subject"] == f"[SAL-2026-0001] Not delivered – stage {stage}", "the reference and stage only"
-    assert "Bloggs" not in text and "Bloggs" not in alert.raw.decode("utf-8", "replace"), "no personal data of the case in the alert"
+    assert "Bloggs" not in text and "Bloggs" not in alert.raw.decode("utf-8", "replace"), (
+        "no personal data of the case in the alert"
+    )
     assert lost in text and "They have not been told" in text and f"escalations outbox retry {routed.id}" in text
     [event] = _events(runtime, "delivery:not-reached")
     assert event.data["not_reached"][0]["address"] == lost and event.data["not_reached"][0]["role"]
     who = event.data["not_reached"][0]
-    assert f"the {who['role'].replace('_', ' ')} at {who['agency']} ({lost})" in text, "the role and agency of whoever was not reached"
+    assert f"the {who['role'].replace('_', ' ')} at {who['agency']} ({lost})" in text, (
+        "the role and agency of whoever was not reached"
+    )
 
     assert _cli(runtime, "outbox", "list", "--dead") == 0
     listed = capsys.readouterr().out
@@ -213,7 +222,9 @@ def _smtp(intake: IntakeServer, raw: bytes, sender: str) -> None:
 
 
 @pytest.mark.parametrize("bounce", [postfix_dsn, exchange_ndr_plain], ids=["postfix-dsn", "exchange-plain-ndr"])
-def test_a_bounce_over_smtp_marks_the_contact_bouncing_and_alerts(runtime: Runtime, clock: Clock, intake: IntakeServer, bounce, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_bounce_over_smtp_marks_the_contact_bouncing_and_alerts(
+    runtime: Runtime, clock: Clock, intake: IntakeServer, bounce, capsys
+) -> None:  # type: ignore[no-untyped-def]
     routed = _routed(runtime)
     with SmtpSink() as relay:
         _send(runtime, relay)
@@ -257,7 +268,9 @@ def test_a_bounce_naming_someone_we_did_not_write_to_changes_nothing(runtime: Ru
     assert _rows(runtime, "delivery_failure") == []
 
 
-def test_an_out_of_office_without_headers_meets_no_deadline_and_chasers_continue(runtime: Runtime, clock: Clock, intake: IntakeServer) -> None:
+def test_an_out_of_office_without_headers_meets_no_deadline_and_chasers_continue(
+    runtime: Runtime, clock: Clock, intake: IntakeServer
+) -> None:
     routed = _routed(runtime)
     manager = routed.recipients[0]
     met_before = _met(runtime)
@@ -320,7 +333,9 @@ def test_a_failing_alert_does_not_undo_the_record_of_the_failure(runtime: Runtim
     routed = _routed(runtime)
     lost = routed.recipients[0]
     with SmtpSink(reject={lost: "550 5.1.1 no such user"}) as relay:
-        OutboxSender(runtime.sessions, SmtpTransport(relay.host, relay.port, timeout=5), runtime.clock, _FailingAlerts()).run_once()
+        OutboxSender(
+            runtime.sessions, SmtpTransport(relay.host, relay.port, timeout=5), runtime.clock, _FailingAlerts()
+        ).run_once()
     [row] = _rows(runtime, "routed_case")
     assert row.status == OutboxStatus.SENT and [u["address"] for u in row.undelivered] == [lost]
     assert _events(runtime, "half-written") == [], "the alert's half-done work is rolled back alone"

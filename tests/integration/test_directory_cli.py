@@ -29,8 +29,10 @@ def test_export_then_import_round_trips(runtime: Runtime, tmp_path: Path, capsys
 
 def test_dry_run_prints_changes_and_changes_nothing(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv = tmp_path / "salford.csv"
-    csv.write_text(HEADER + "salford,,,New Manager,new.bm@salford.example,business_manager,\n"
-                   "salford,Northside Health,northside-health.example,Ann Lee,ann.lee@northside-health.example,practitioner,\n")
+    csv.write_text(
+        HEADER + "salford,,,New Manager,new.bm@salford.example,business_manager,\n"
+        "salford,Northside Health,northside-health.example,Ann Lee,ann.lee@northside-health.example,practitioner,\n"
+    )
     assert _run(runtime, "directory", "import", str(csv), "--dry-run") == 0
     printed = capsys.readouterr().out
     assert "+ salford: business_manager new.bm@salford.example (partnership)" in printed
@@ -39,8 +41,13 @@ def test_dry_run_prints_changes_and_changes_nothing(runtime: Runtime, tmp_path: 
         assert any(r.email == "business.manager@salford.example" for r in current_rows(session, "salford"))
     assert _run(runtime, "directory", "import", str(csv)) == 0
     with runtime.sessions() as session:
-        assert {r.email for r in current_rows(session, "salford")} == {"new.bm@salford.example", "ann.lee@northside-health.example"}
-        assert any(r.email == "referrals@bury.example" for r in current_rows(session, "bury-adults")), "other partnerships untouched"
+        assert {r.email for r in current_rows(session, "salford")} == {
+            "new.bm@salford.example",
+            "ann.lee@northside-health.example",
+        }
+        assert any(r.email == "referrals@bury.example" for r in current_rows(session, "bury-adults")), (
+            "other partnerships untouched"
+        )
 
 
 @pytest.mark.parametrize(
@@ -49,11 +56,16 @@ def test_dry_run_prints_changes_and_changes_nothing(runtime: Runtime, tmp_path: 
         ("narnia,,,A B,a@b.example,business_manager,", "row 2, column partnership: 'narnia' is not a configured partnership"),
         ("salford,,,A B,not-an-email,business_manager,", "row 2, column email"),
         ("salford,,,A B,a@b.example,practitioner,", "row 2, column role"),
-        ("salford,Northside Health,,A B,a@b.example,practitioner,", "row 2, column agency_domains: an agency needs at least one email domain"),
+        (
+            "salford,Northside Health,,A B,a@b.example,practitioner,",
+            "row 2, column agency_domains: an agency needs at least one email domain",
+        ),
         ("salford,Northside Health,northside-health.example,,a@b.example,practitioner,", "row 2, column name: is empty"),
     ],
 )
-def test_errors_name_the_row_and_column(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str], row: str, message: str) -> None:
+def test_errors_name_the_row_and_column(
+    runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str], row: str, message: str
+) -> None:
     csv = tmp_path / "bad.csv"
     csv.write_text(HEADER + row + "\n")
     assert _run(runtime, "directory", "import", str(csv)) == 65
@@ -72,15 +84,18 @@ def test_missing_column_is_reported_on_the_header(runtime: Runtime, tmp_path: Pa
 def test_aliases_round_trip_and_are_kept_per_agency(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The optional last column: ";"-separated, the union over the agency's rows, written back on every row."""
     csv = tmp_path / "bury.csv"
-    csv.write_text(HEADER.rstrip("\n") + ",agency_aliases\n"
-                   "bury-children,,,Bea Manager,bm@bury.example,business_manager,,\n"
-                   "bury-children,Bury Children's Social Care,childrens.bury.example,Ann Lee,ann.lee@childrens.bury.example,practitioner,,CSC; Children's Social Care\n"
-                   "bury-children,Bury Children's Social Care,childrens.bury.example,Bo Tan,bo.tan@childrens.bury.example,line_manager,,Bury Children's Services;CSC\n"
-                   "bury-children,Bury Police,police.bury.example,Cy Dow,cy.dow@police.bury.example,practitioner,,\n")
+    csv.write_text(
+        HEADER.rstrip("\n") + ",agency_aliases\n"
+        "bury-children,,,Bea Manager,bm@bury.example,business_manager,,\n"
+        "bury-children,Bury Children's Social Care,childrens.bury.example,Ann Lee,ann.lee@childrens.bury.example,practitioner,,CSC; Children's Social Care\n"
+        "bury-children,Bury Children's Social Care,childrens.bury.example,Bo Tan,bo.tan@childrens.bury.example,line_manager,,Bury Children's Services;CSC\n"
+        "bury-children,Bury Police,police.bury.example,Cy Dow,cy.dow@police.bury.example,practitioner,,\n"
+    )
     assert _run(runtime, "directory", "import", str(csv)) == 0
     with runtime.sessions() as session:
         rows = {r.email: r for r in current_rows(session, "bury-children")}
         from escalations.service.directory import load_directory
+
         view, _ = load_directory(session, "bury-children")
     expected = ("CSC", "Children's Social Care", "Bury Children's Services")
     assert rows["ann.lee@childrens.bury.example"].agency_aliases == expected
@@ -98,25 +113,41 @@ def test_aliases_round_trip_and_are_kept_per_agency(runtime: Runtime, tmp_path: 
 
 def test_a_file_without_the_aliases_column_still_imports(runtime: Runtime, tmp_path: Path) -> None:
     csv = tmp_path / "old.csv"
-    csv.write_text(HEADER + "salford,,,New Manager,new.bm@salford.example,business_manager,\n"
-                   "salford,Northside Health,northside-health.example,Ann Lee,ann.lee@northside-health.example,practitioner,\n")
+    csv.write_text(
+        HEADER + "salford,,,New Manager,new.bm@salford.example,business_manager,\n"
+        "salford,Northside Health,northside-health.example,Ann Lee,ann.lee@northside-health.example,practitioner,\n"
+    )
     assert _run(runtime, "directory", "import", str(csv)) == 0
     with runtime.sessions() as session:
         assert {r.agency_aliases for r in current_rows(session, "salford")} == {()}
 
 
-@pytest.mark.parametrize(("rows", "message"), [
-    ("salford,,,Bo,bm@salford.example,business_manager,,Some Alias\n", "row 2, column agency_aliases: only an agency has aliases"),
-    ("salford,Salford Police,police.salford.example,Al,al@police.salford.example,practitioner,,GMP\n"
-     "salford,Northside Health,northside-health.example,Bo,bo@northside-health.example,practitioner,,gmp\n",
-     "row 3, column agency_aliases: 'gmp' already names Salford Police"),
-    ("salford,Salford Police,police.salford.example,Al,al@police.salford.example,practitioner,,Northside Health\n"
-     "salford,Northside Health,northside-health.example,Bo,bo@northside-health.example,practitioner,,\n",
-     "row 3, column agency: 'Northside Health' is already an alias of Salford Police"),
-    ("salford,Salford Police,police.salford.example,Al,al@police.salford.example,practitioner,," + "x" * 201 + "\n",
-     "row 2, column agency_aliases: an alias is longer than 200 characters"),
-])
-def test_alias_errors_name_the_row_and_column(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "salford,,,Bo,bm@salford.example,business_manager,,Some Alias\n",
+            "row 2, column agency_aliases: only an agency has aliases",
+        ),
+        (
+            "salford,Salford Police,police.salford.example,Al,al@police.salford.example,practitioner,,GMP\n"
+            "salford,Northside Health,northside-health.example,Bo,bo@northside-health.example,practitioner,,gmp\n",
+            "row 3, column agency_aliases: 'gmp' already names Salford Police",
+        ),
+        (
+            "salford,Salford Police,police.salford.example,Al,al@police.salford.example,practitioner,,Northside Health\n"
+            "salford,Northside Health,northside-health.example,Bo,bo@northside-health.example,practitioner,,\n",
+            "row 3, column agency: 'Northside Health' is already an alias of Salford Police",
+        ),
+        (
+            "salford,Salford Police,police.salford.example,Al,al@police.salford.example,practitioner,," + "x" * 201 + "\n",
+            "row 2, column agency_aliases: an alias is longer than 200 characters",
+        ),
+    ],
+)
+def test_alias_errors_name_the_row_and_column(
+    runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, message: str
+) -> None:
     csv = tmp_path / "bad.csv"
     csv.write_text(HEADER.rstrip("\n") + ",agency_aliases\n" + rows)
     assert _run(runtime, "directory", "import", str(csv)) != 0

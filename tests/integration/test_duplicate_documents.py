@@ -31,20 +31,28 @@ MAILBOX = "escalations@salford.example"
 HEALTH = "a.khan@northside-health.example"  # Northside Health, by its domain
 SCHOOL = "zara.stanway@oakfield-primary.example"  # Oakfield Primary School's practitioner
 COLLEAGUE = "elin.everard@northside-health.example"
-SAM = {"child": "Sam Example", "dob": "03/06/2015", "your_name": "Zara Stanway", "your_role": "Teacher",
-       "your_agency": "Oakfield Primary School", "your_email": SCHOOL}
+SAM = {
+    "child": "Sam Example",
+    "dob": "03/06/2015",
+    "your_name": "Zara Stanway",
+    "your_role": "Teacher",
+    "your_agency": "Oakfield Primary School",
+    "your_email": SCHOOL,
+}
 
 
 def leaflet() -> bytes:
     """The partnership's leaflet that practitioners attach to everything: names nobody."""
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
-    for n, line in enumerate([
-        "Salford Safeguarding Children Partnership",
-        "Resolving professional disagreements: a guide for practitioners",
-        "Talk to the other professional first. If you still disagree, tell your line manager.",
-        "Business Manager: business.manager@salford.example",
-    ]):
+    for n, line in enumerate(
+        [
+            "Salford Safeguarding Children Partnership",
+            "Resolving professional disagreements: a guide for practitioners",
+            "Talk to the other professional first. If you still disagree, tell your line manager.",
+            "Business Manager: business.manager@salford.example",
+        ]
+    ):
         canvas.drawString(72, 760 - 18 * n, line)
     canvas.showPage()
     canvas.save()
@@ -52,20 +60,25 @@ def leaflet() -> bytes:
 
 
 def body_notice(child: str, dob: str) -> str:
-    return "\n".join([
-        f"Name of child: {child}",
-        f"Date of birth: {dob}",
-        "Information of concern: the referral was closed without a visit.",
-        "Agency whose decision is challenged: Salford Children's Services",
-        "Current stage: 2",
-        "Immediate risk: No",
-    ])
+    return "\n".join(
+        [
+            f"Name of child: {child}",
+            f"Date of birth: {dob}",
+            "Information of concern: the referral was closed without a visit.",
+            "Agency whose decision is challenged: Salford Children's Services",
+            "Current stage: 2",
+            "Immediate risk: No",
+        ]
+    )
 
 
 def with_attachments(message: EmailMessage, *files: tuple[bytes, str]) -> bytes:
     for data, filename in files:
-        maintype, subtype = ("application", "pdf") if filename.endswith(".pdf") else (
-            "application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+        maintype, subtype = (
+            ("application", "pdf")
+            if filename.endswith(".pdf")
+            else ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+        )
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return wire(message)
 
@@ -96,19 +109,26 @@ def leaflet_emails() -> dict[str, tuple[bytes, bytes]]:
     blank = docx_table_notice([("Name of child", ""), ("Date of birth", "")])  # the same bytes in both
     return {
         "notice in the body, leaflet attached": (
-            with_attachments(notice_email(None, sender=HEALTH, body=body_notice("Jo Bloggs", "14/02/2017")), (leaflet(), "leaflet.pdf")),
-            with_attachments(notice_email(None, sender=SCHOOL, body=body_notice("Sam Example", "03/06/2015")), (leaflet(), "leaflet.pdf")),
+            with_attachments(
+                notice_email(None, sender=HEALTH, body=body_notice("Jo Bloggs", "14/02/2017")), (leaflet(), "leaflet.pdf")
+            ),
+            with_attachments(
+                notice_email(None, sender=SCHOOL, body=body_notice("Sam Example", "03/06/2015")), (leaflet(), "leaflet.pdf")
+            ),
         ),
         "leaflet first, the notice form second": (
             with_attachments(notice_email(None, sender=HEALTH), (leaflet(), "leaflet.pdf"), (salford_notice(), "notice.docx")),
-            with_attachments(notice_email(None, sender=SCHOOL), (leaflet(), "leaflet.pdf"),
-                             (salford_notice(**SAM), "notice.docx")),
+            with_attachments(
+                notice_email(None, sender=SCHOOL), (leaflet(), "leaflet.pdf"), (salford_notice(**SAM), "notice.docx")
+            ),
         ),
         "a blank form beside the notice in the body": (
-            with_attachments(notice_email(None, sender=HEALTH, body=body_notice("Jo Bloggs", "14/02/2017")),
-                             (blank, "form.docx")),
-            with_attachments(notice_email(None, sender=SCHOOL, body=body_notice("Sam Example", "03/06/2015")),
-                             (blank, "form.docx")),
+            with_attachments(
+                notice_email(None, sender=HEALTH, body=body_notice("Jo Bloggs", "14/02/2017")), (blank, "form.docx")
+            ),
+            with_attachments(
+                notice_email(None, sender=SCHOOL, body=body_notice("Sam Example", "03/06/2015")), (blank, "form.docx")
+            ),
         ),
     }
 
@@ -125,8 +145,12 @@ def test_two_children_sharing_a_leaflet_are_two_cases_both_routed(runtime: Runti
 
 
 def test_two_empty_attachments_are_two_notices_each_sender_asked(runtime: Runtime) -> None:
-    one = deliver(runtime, with_attachments(notice_email(None, sender=HEALTH, body="Notice attached."), (b"", "notice.docx")), HEALTH)
-    two = deliver(runtime, with_attachments(notice_email(None, sender=SCHOOL, body="Ours attached."), (b"", "notice.docx")), SCHOOL)
+    one = deliver(
+        runtime, with_attachments(notice_email(None, sender=HEALTH, body="Notice attached."), (b"", "notice.docx")), HEALTH
+    )
+    two = deliver(
+        runtime, with_attachments(notice_email(None, sender=SCHOOL, body="Ours attached."), (b"", "notice.docx")), SCHOOL
+    )
     assert {one.outcome.split(":")[0], two.outcome.split(":")[0]} == {"awaiting-information"}
     assert [c.state for c in cases(runtime)] == [CaseState.AWAITING_INFORMATION] * 2
     assert sent_to(runtime, HEALTH) == ["information_needed"] and sent_to(runtime, SCHOOL) == ["information_needed"]
@@ -135,9 +159,15 @@ def test_two_empty_attachments_are_two_notices_each_sender_asked(runtime: Runtim
 @pytest.mark.parametrize("again_from", [HEALTH, COLLEAGUE], ids=["sent twice by its author", "sent by a colleague too"])
 def test_the_same_notice_document_again_is_recorded_once(runtime: Runtime, again_from: str) -> None:
     notice = salford_notice()
-    deliver(runtime, with_attachments(notice_email(None, sender=HEALTH), (leaflet(), "leaflet.pdf"), (notice, "notice.docx")), HEALTH)
+    deliver(
+        runtime, with_attachments(notice_email(None, sender=HEALTH), (leaflet(), "leaflet.pdf"), (notice, "notice.docx")), HEALTH
+    )
     before = sent_to(runtime, again_from)
-    again = deliver(runtime, with_attachments(notice_email(None, sender=again_from), (notice, "notice.docx"), (leaflet(), "leaflet.pdf")), again_from)
+    again = deliver(
+        runtime,
+        with_attachments(notice_email(None, sender=again_from), (notice, "notice.docx"), (leaflet(), "leaflet.pdf")),
+        again_from,
+    )
     [case] = cases(runtime)
     assert again.case_id == case.id and again.outcome.startswith("duplicate-notice")
     assert sent_to(runtime, again_from) == before  # not routed again, nobody written to twice
@@ -149,8 +179,11 @@ def test_a_document_stored_with_another_persons_notice_is_not_that_notice(runtim
     first = deliver(runtime, with_attachments(notice_email(None, sender=HEALTH), (salford_notice(), "notice.docx")), HEALTH)
     other = salford_notice(**SAM)
     with runtime.sessions.begin() as session:
-        session.execute(update(NoticeRecord).where(NoticeRecord.case_id == first.case_id)
-                        .values(document_sha256=hashlib.sha256(other).hexdigest()))
+        session.execute(
+            update(NoticeRecord)
+            .where(NoticeRecord.case_id == first.case_id)
+            .values(document_sha256=hashlib.sha256(other).hexdigest())
+        )
     second = deliver(runtime, with_attachments(notice_email(None, sender=SCHOOL), (other, "notice.docx")), SCHOOL)
     assert second.outcome.startswith("new-notice") and second.case_id != first.case_id
 

@@ -79,7 +79,15 @@ def _open_case(runtime: Runtime) -> str:
 
 
 def _reply(sender: str, reference: str, body: str = "Resolved - no further action") -> bytes:
-    return wire(notice_email(None, sender=sender, subject=f"RE: [{reference}] Escalation", body=body, message_id=f"<reply-{abs(hash(body + sender))}@x.example>"))
+    return wire(
+        notice_email(
+            None,
+            sender=sender,
+            subject=f"RE: [{reference}] Escalation",
+            body=body,
+            message_id=f"<reply-{abs(hash(body + sender))}@x.example>",
+        )
+    )
 
 
 def _outbox_ids(runtime: Runtime) -> list[int]:
@@ -112,8 +120,12 @@ def test_the_swaks_attack_goes_to_review_changes_nothing_tells_the_attacker_noth
     assert row.status == InboundStatus.REVIEW and row.review and row.review["rule"] == "unauthenticated-command"
     assert (row.peer_ip, row.helo) == ("127.0.0.1", "evil.example")
     assert row.authentication and row.authentication["authenticated"] is False
-    assert [(c["method"], c["result"], c["domain"], c["aligned"]) for c in row.authentication["checks"]] == [("spf", "pass", "evil.example", False)]
-    assert (_case(runtime, reference), _outbox_ids(runtime)) == before, "the case is unchanged and nobody, the attacker least, is sent anything"
+    assert [(c["method"], c["result"], c["domain"], c["aligned"]) for c in row.authentication["checks"]] == [
+        ("spf", "pass", "evil.example", False)
+    ]
+    assert (_case(runtime, reference), _outbox_ids(runtime)) == before, (
+        "the case is unchanged and nobody, the attacker least, is sent anything"
+    )
     events = _events(runtime, row.id)
     assert "not aligned with the From: domain childrens.salford.example" in events["move-held"].reason
     assert events["authentication:none"].data["checks"][0]["domain"] == "evil.example"
@@ -145,7 +157,9 @@ def test_the_same_reply_signed_by_the_managers_domain_resolves_the_case(runtime:
     assert "authentication:pass" in _events(runtime, row.id)
 
 
-def test_the_reply_from_a_host_the_managers_spf_allows_escalates_the_case(runtime: Runtime, intake: Intake, dns_zone: Zone) -> None:
+def test_the_reply_from_a_host_the_managers_spf_allows_escalates_the_case(
+    runtime: Runtime, intake: Intake, dns_zone: Zone
+) -> None:
     reference = _open_case(runtime)
     dns_zone.txt("childrens.salford.example", "v=spf1 ip4:127.0.0.0/8 -all")
 
@@ -156,7 +170,9 @@ def test_the_reply_from_a_host_the_managers_spf_allows_escalates_the_case(runtim
     assert row.authentication and row.authentication["method"] == "spf"
 
 
-def test_an_authenticated_sender_at_the_agencys_domain_who_is_not_on_the_case_moves_nothing(runtime: Runtime, intake: Intake, dns_zone: Zone) -> None:
+def test_an_authenticated_sender_at_the_agencys_domain_who_is_not_on_the_case_moves_nothing(
+    runtime: Runtime, intake: Intake, dns_zone: Zone
+) -> None:
     reference = _open_case(runtime)
     key = dkim_key("childrens.salford.example")
     key.publish(dns_zone)
@@ -176,7 +192,9 @@ def test_answering_our_signed_message_id_needs_a_participant_too(runtime: Runtim
     police = contact("salford", "Salford Police", "line_manager")  # in the directory, but Salford Police is not a party
     key = dkim_key("police.salford.example")
     key.publish(dns_zone)
-    reply = notice_email(None, sender=police, subject="RE: Escalation", body="Resolved", headers={"In-Reply-To": our_id, "References": our_id})
+    reply = notice_email(
+        None, sender=police, subject="RE: Escalation", body="Resolved", headers={"In-Reply-To": our_id, "References": our_id}
+    )
 
     row = intake.send(police, key.sign(wire(reply)))
 
@@ -202,7 +220,9 @@ def test_a_person_deciding_in_review_applies_the_held_command(runtime: Runtime, 
     assert _case(runtime, reference) == ("resolved", 2)
 
 
-def test_with_require_authentication_off_a_participant_still_must_be_on_the_case(tmp_path, database_url: str, clock: Clock, dns_zone: Zone) -> None:  # type: ignore[no-untyped-def]
+def test_with_require_authentication_off_a_participant_still_must_be_on_the_case(
+    tmp_path, database_url: str, clock: Clock, dns_zone: Zone
+) -> None:  # type: ignore[no-untyped-def]
     from escalations.service.settings import load_settings
     from tests.conftest import default_trust, write_settings
 
@@ -216,4 +236,6 @@ def test_with_require_authentication_off_a_participant_still_must_be_on_the_case
             assert outsider.status == InboundStatus.REVIEW and _case(runtime, reference) == ("open", 2)
             row = intake.send(MANAGER, _reply(MANAGER, reference))
         assert row.status == InboundStatus.PROCESSED and row.authentication and row.authentication["authenticated"] is False
-        assert _case(runtime, reference) == ("resolved", 2), "the laboratory setting lets an unauthenticated participant's command through"
+        assert _case(runtime, reference) == ("resolved", 2), (
+            "the laboratory setting lets an unauthenticated participant's command through"
+        )

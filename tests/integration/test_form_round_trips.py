@@ -56,32 +56,51 @@ def answers_for(policy: Policy) -> tuple[dict, dict]:
     risk = policy.id == "barnet"  # one form answers yes, the others no
     stage = policy.last_stage if policy.id == "bnes" else 2
     answers = {
-        "subject.name": name, "subject.dob": born, "subject.kind": kind,
-        "raised_by.name": "Claire Bennett", "raised_by.role": "School Nurse",
-        "raised_by.agency": "Northside Health", "raised_by.email": "c.bennett@northside-health.example",
+        "subject.name": name,
+        "subject.dob": born,
+        "subject.kind": kind,
+        "raised_by.name": "Claire Bennett",
+        "raised_by.role": "School Nurse",
+        "raised_by.agency": "Northside Health",
+        "raised_by.email": "c.bennett@northside-health.example",
         "raised_by.phone": "0161 496 0123",
-        "challenged.agency": "Eastside Children's Social Care", "challenged.name": "Tom Reid",
+        "challenged.agency": "Eastside Children's Social Care",
+        "challenged.name": "Tom Reid",
         "challenged.role": "Team Manager",
-        "immediate_risk": "yes" if risk else "no", "stage": str(stage), "categories": ticked,
+        "immediate_risk": "yes" if risk else "no",
+        "stage": str(stage),
+        "categories": ticked,
         "concern": "She has missed three health appointments.\nThe referral was closed without a home visit.",
         "attempts": "12/01/2026 – Spoke to the allocated social worker; no change.\n"
-                    "19/01/2026 – Line managers met; no agreement.",
+        "19/01/2026 – Line managers met; no agreement.",
         "outcome_sought": "A strategy discussion is held this week.",
-        "signed.name": "Claire Bennett", "signed.role": "School Nurse", "signed.date": date(2026, 1, 20),
+        "signed.name": "Claire Bennett",
+        "signed.role": "School Nurse",
+        "signed.date": date(2026, 1, 20),
         "case_reference": f"{policy.prefix}-2026-0007",
         "copies_to": "Service Manager, Eastside Children's Social Care\nSSCB Business Manager",
-        "panel.referral_date": date(2026, 1, 26), "panel.convene": "yes",
-        "panel.outcome": "The panel agreed a joint home visit.", "panel.date": date(2026, 2, 2),
+        "panel.referral_date": date(2026, 1, 26),
+        "panel.convene": "yes",
+        "panel.outcome": "The panel agreed a joint home visit.",
+        "panel.date": date(2026, 2, 2),
     }
     answers = {path: value for path, value in answers.items() if path in paths}
     expected = {
-        "partnership": policy.id, "form": policy.form.id,
+        "partnership": policy.id,
+        "form": policy.form.id,
         "subject": {"kind": kind, "name": name, "dob": born.isoformat()},
-        "raised_by": {"name": "Claire Bennett", "role": "School Nurse", "agency": "Northside Health",
-                      "email": "c.bennett@northside-health.example", "phone": "0161 496 0123"},
+        "raised_by": {
+            "name": "Claire Bennett",
+            "role": "School Nurse",
+            "agency": "Northside Health",
+            "email": "c.bennett@northside-health.example",
+            "phone": "0161 496 0123",
+        },
         "challenged": {"agency": "Eastside Children's Social Care", "name": "Tom Reid", "role": "Team Manager"},
         "categories": [slug for slug in CATEGORY_SLUGS if slug in ticked],
-        "concern": answers["concern"], "immediate_risk": risk, "stage": stage,
+        "concern": answers["concern"],
+        "immediate_risk": risk,
+        "stage": stage,
         "attempts": [
             {"date": "2026-01-12", "outcome": "Spoke to the allocated social worker; no change."},
             {"date": "2026-01-19", "outcome": "Line managers met; no agreement."},
@@ -93,8 +112,12 @@ def answers_for(policy: Policy) -> tuple[dict, dict]:
         "problems": [],
     }
     if "panel.convene" in paths:
-        expected["panel"] = {"referral_date": "2026-01-26", "convene": True,
-                             "outcome": "The panel agreed a joint home visit.", "date": "2026-02-02"}
+        expected["panel"] = {
+            "referral_date": "2026-01-26",
+            "convene": True,
+            "outcome": "The panel agreed a joint home visit.",
+            "date": "2026-02-02",
+        }
     return answers, expected
 
 
@@ -114,12 +137,19 @@ def test_a_blank_form_reads_as_nothing(partnership, form_format):
     notice = read(policy, form_format, blank_form(policy, form_format)).to_json()
     problems = notice.pop("problems")
     assert notice == {
-        "partnership": partnership, "form": policy.form.id,
+        "partnership": partnership,
+        "form": policy.form.id,
         "subject": {"kind": None, "name": None, "dob": None},
         "raised_by": dict.fromkeys(("name", "role", "agency", "email", "phone")),
         "challenged": dict.fromkeys(("agency", "name", "role")),
-        "categories": [], "concern": None, "immediate_risk": None, "stage": None, "attempts": [],
-        "outcome_sought": None, "copies_to": [], "signed": dict.fromkeys(("name", "role", "date")),
+        "categories": [],
+        "concern": None,
+        "immediate_risk": None,
+        "stage": None,
+        "attempts": [],
+        "outcome_sought": None,
+        "copies_to": [],
+        "signed": dict.fromkeys(("name", "role", "date")),
         "case_reference": None,
     }
     assert {p["field"] for p in problems} == set(policy.form.required)  # only "not given", nothing unreadable
@@ -137,16 +167,29 @@ def libreoffice(data: bytes, source: str, target: str, tmp_path: Path) -> bytes:
     folder.mkdir()
     (folder / f"form.{source}").write_bytes(data)
     subprocess.run(
-        [conversion.soffice(), f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
-         "--norestore", "--convert-to", target, "--outdir", str(folder / "out"), str(folder / f"form.{source}")],
-        check=True, capture_output=True, timeout=120, env={**os.environ, "HOME": str(folder)},
+        [
+            conversion.soffice(),
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(folder / "out"),
+            str(folder / f"form.{source}"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(folder)},
     )
     return next((folder / "out").iterdir()).read_bytes()
 
 
 @needs_soffice
 @pytest.mark.parametrize(
-    ("partnership", "route"), [("salford", "open and save"), ("bnes", "to .odt and back")],
+    ("partnership", "route"),
+    [("salford", "open and save"), ("bnes", "to .odt and back")],
 )
 def test_a_form_filled_and_saved_through_libreoffice_reads_back(partnership, route, tmp_path):
     """Exact where LibreOffice keeps the controls' tags (7.5 on); older versions drop them

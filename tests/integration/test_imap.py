@@ -60,8 +60,16 @@ def sqlite_url(tmp_path: Path) -> str:
 def imap_table(tmp_path: Path, dovecot: Dovecot, name: str, user: str, password: str | None = None, **options: Any) -> str:
     """One ``[[imap]]`` table for a Dovecot user; the password goes in a file unless options say otherwise."""
     values: dict[str, Any] = {
-        "name": name, "host": dovecot.host, "port": dovecot.port, "ssl": False, "starttls": False, "username": user,
-        "folder": "INBOX", "processed_folder": "Processed", "poll_seconds": 0.3, "timeout_seconds": 10,
+        "name": name,
+        "host": dovecot.host,
+        "port": dovecot.port,
+        "ssl": False,
+        "starttls": False,
+        "username": user,
+        "folder": "INBOX",
+        "processed_folder": "Processed",
+        "poll_seconds": 0.3,
+        "timeout_seconds": 10,
         "backoff_max_seconds": 1,
     }
     if not any(k.startswith(("password_", "oauth2_")) for k in options):
@@ -150,8 +158,15 @@ def inbound(runtime: Runtime) -> list[InboundMessage]:
 
 
 def message(n: int | str, subject: str = "Escalation notice") -> bytes:
-    return wire(notice_email(None, to=SALFORD, subject=subject, message_id=f"<imap-test-{n}@northside-health.example>",
-                             headers={"Return-Path": "<a.khan@northside-health.example>"}))
+    return wire(
+        notice_email(
+            None,
+            to=SALFORD,
+            subject=subject,
+            message_id=f"<imap-test-{n}@northside-health.example>",
+            headers={"Return-Path": "<a.khan@northside-health.example>"},
+        )
+    )
 
 
 # -- taken over IDLE and by polling -------------------------------------------------------
@@ -159,9 +174,16 @@ def message(n: int | str, subject: str = "Escalation notice") -> bytes:
 
 @pytest.mark.parametrize("idle", [True, False], ids=["idle", "polling"])
 def test_mail_is_taken_within_seconds_and_ends_in_the_processed_folder(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, runtimes: Callable[[Path], Runtime], watch: Callable[..., Running], idle: bool
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot: Dovecot,
+    runtimes: Callable[[Path], Runtime],
+    watch: Callable[..., Running],
+    idle: bool,
 ) -> None:
-    runtime = runtimes(settings_file(tmp_path, sqlite_url, imap_table(tmp_path, dovecot, "salford", "salford", idle=idle, address=SALFORD)))
+    runtime = runtimes(
+        settings_file(tmp_path, sqlite_url, imap_table(tmp_path, dovecot, "salford", "salford", idle=idle, address=SALFORD))
+    )
     watch(runtime)
     until(lambda: watching(runtime, "salford"), what="the watcher's first look")
     assert state(runtime, "salford").mode == ("idle" if idle else "polling")  # type: ignore[union-attr]
@@ -171,7 +193,12 @@ def test_mail_is_taken_within_seconds_and_ends_in_the_processed_folder(
     until(lambda: dovecot.uids("salford", "Processed"), what="the message moved")
     assert time.monotonic() - appended < 5
     [row] = inbound(runtime)
-    assert (row.source, row.mailbox, row.envelope_to, row.envelope_from) == ("imap", "salford", [SALFORD], "a.khan@northside-health.example")
+    assert (row.source, row.mailbox, row.envelope_to, row.envelope_from) == (
+        "imap",
+        "salford",
+        [SALFORD],
+        "a.khan@northside-health.example",
+    )
     assert row.imap_uid == 1 and row.imap_uidvalidity == state(runtime, "salford").uidvalidity  # type: ignore[union-attr]
     assert row.raw == message(1) and row.status == InboundStatus.RECEIVED
     assert dovecot.uids("salford", "INBOX") == []
@@ -233,8 +260,10 @@ def test_dovecot_restarted_in_the_middle_of_idle(
 
     until(lambda: len(inbound(runtime)) == 2, timeout=20, what="the message that arrived meanwhile")
     until(lambda: dovecot.uids("salford", "INBOX") == [], what="INBOX emptied")
-    assert [m.message_id for m in inbound(runtime)] == ["<imap-test-before@northside-health.example>",
-                                                        "<imap-test-meanwhile@northside-health.example>"]
+    assert [m.message_id for m in inbound(runtime)] == [
+        "<imap-test-before@northside-health.example>",
+        "<imap-test-meanwhile@northside-health.example>",
+    ]
     until(lambda: state(runtime, "salford").connected, what="connected again")  # type: ignore[union-attr]
     assert state(runtime, "salford").last_error  # type: ignore[union-attr]
 
@@ -264,7 +293,9 @@ def test_killed_after_the_commit_and_before_the_move(
     settings = settings_file(tmp_path, database_url, imap_table(tmp_path, dovecot, "salford", "salford", address=SALFORD))
     runtime = runtimes(settings)
     with (tmp_path / "killed.log").open("wb") as output:
-        killed = subprocess.Popen([sys.executable, "-c", KILLED_BEFORE_MOVE, str(settings)], stdout=output, stderr=subprocess.STDOUT)
+        killed = subprocess.Popen(
+            [sys.executable, "-c", KILLED_BEFORE_MOVE, str(settings)], stdout=output, stderr=subprocess.STDOUT
+        )
     try:
         until(lambda: watching(runtime, "salford") or killed.poll() is not None, timeout=30, what="the watcher's first look")
         raw = wire(notice_email(salford_notice(), to=SALFORD, message_id="<imap-kill@northside-health.example>"))
@@ -302,8 +333,13 @@ def test_killed_after_the_commit_and_before_the_move(
 
 @pytest.mark.parametrize("mark", ["move", "flag"])
 def test_a_recreated_folder_is_rescanned_without_duplicates(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, runtimes: Callable[[Path], Runtime], watch: Callable[..., Running],
-    caplog: pytest.LogCaptureFixture, mark: str,
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot: Dovecot,
+    runtimes: Callable[[Path], Runtime],
+    watch: Callable[..., Running],
+    caplog: pytest.LogCaptureFixture,
+    mark: str,
 ) -> None:
     options: dict[str, Any] = {"folder": "Escalations", "idle": False}
     if mark == "flag":
@@ -344,7 +380,12 @@ def test_a_recreated_folder_is_rescanned_without_duplicates(
 
 @pytest.mark.parametrize("source", ["oauth2_token_file", "oauth2_token_command"])
 def test_xoauth2_token_rotated_without_a_restart(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, runtimes: Callable[[Path], Runtime], watch: Callable[..., Running], source: str
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot: Dovecot,
+    runtimes: Callable[[Path], Runtime],
+    watch: Callable[..., Running],
+    source: str,
 ) -> None:
     token = tmp_path / "token"
     token.write_text("token-1\n")  # expired
@@ -366,10 +407,13 @@ def test_two_mailboxes_one_with_a_wrong_password(
 ) -> None:
     port = free_port()
     settings = settings_file(
-        tmp_path, sqlite_url,
+        tmp_path,
+        sqlite_url,
         imap_table(tmp_path, dovecot, "salford", "salford", password_env="SALFORD_IMAP_PASSWORD", address=SALFORD),
         imap_table(tmp_path, dovecot, "bsp", "bsp", password="not-the-password", address="bsp@bury.example"),
-        smtp_enabled=True, smtp_port=port, worker_enabled=False,
+        smtp_enabled=True,
+        smtp_port=port,
+        worker_enabled=False,
     )
     runtime = runtimes(settings)  # to watch the database while `serve` runs
     env = {**os.environ, "SALFORD_IMAP_PASSWORD": PASSWORDS["salford"]}
@@ -410,7 +454,12 @@ def test_two_mailboxes_one_with_a_wrong_password(
 
 @pytest.mark.parametrize("mark", ["move", "flag"])
 def test_backfill_takes_mail_already_there_since_a_date_and_is_safe_twice(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, runtimes: Callable[[Path], Runtime], capsys: pytest.CaptureFixture[str], mark: str
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot: Dovecot,
+    runtimes: Callable[[Path], Runtime],
+    capsys: pytest.CaptureFixture[str],
+    mark: str,
 ) -> None:
     options = {"processed_flag": "$EscalationsTaken"} if mark == "flag" else {}
     settings = settings_file(tmp_path, sqlite_url, imap_table(tmp_path, dovecot, "salford", "salford", **options))
@@ -429,7 +478,9 @@ def test_backfill_takes_mail_already_there_since_a_date_and_is_safe_twice(
     assert main(args) == 0
     out, _ = capsys.readouterr()
     assert f"backfill salford: 0 message(s) taken, {3 if mark == 'flag' else 0} taken before" in out
-    assert sorted(m.message_id for m in inbound(runtime)) == [f"<imap-test-recent-{n}@northside-health.example>" for n in range(3)]
+    assert sorted(m.message_id for m in inbound(runtime)) == [
+        f"<imap-test-recent-{n}@northside-health.example>" for n in range(3)
+    ]
     assert main(["imap", "backfill", "--mailbox", "nope", "--since", "2026-01-01", "--config", str(settings)]) == 1
 
 
@@ -443,13 +494,12 @@ def _cli(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def offline_table(name: str, address: str | None) -> str:
-    return (f'[[imap]]\nname = "{name}"\nhost = "imap.invalid"\nusername = "{name}"\npassword_env = "UNUSED"\n'
-            + (f'address = "{address}"\n' if address else ""))
+    return f'[[imap]]\nname = "{name}"\nhost = "imap.invalid"\nusername = "{name}"\npassword_env = "UNUSED"\n' + (
+        f'address = "{address}"\n' if address else ""
+    )
 
 
-def test_sign_in_alert_reaches_the_business_managers_at_most_once_an_hour(
-    tmp_path: Path, database_url: str, clock: Any
-) -> None:
+def test_sign_in_alert_reaches_the_business_managers_at_most_once_an_hour(tmp_path: Path, database_url: str, clock: Any) -> None:
     path = settings_file(tmp_path, database_url, offline_table("bsp", "bsp@bury.example"), offline_table("other", None))
     runtime = Runtime(load_settings(path), clock=clock)
     try:
@@ -478,9 +528,16 @@ def test_status_counts_today_in_london_and_distrusts_a_silent_watcher(tmp_path: 
     try:
         runtime.prepare_database()
         clock.moment = datetime(2026, 6, 9, 22, 30, tzinfo=UTC)  # 23:30 in London: still the 9th
-        receive(runtime.sessions, message("yesterday"), Envelope("imap", None, mailbox="salford", imap_uidvalidity=7, imap_uid=1), clock())
+        receive(
+            runtime.sessions,
+            message("yesterday"),
+            Envelope("imap", None, mailbox="salford", imap_uidvalidity=7, imap_uid=1),
+            clock(),
+        )
         clock.moment = datetime(2026, 6, 9, 23, 30, tzinfo=UTC)  # 00:30 on the 10th
-        receive(runtime.sessions, message("today"), Envelope("imap", None, mailbox="salford", imap_uidvalidity=7, imap_uid=2), clock())
+        receive(
+            runtime.sessions, message("today"), Envelope("imap", None, mailbox="salford", imap_uidvalidity=7, imap_uid=2), clock()
+        )
         with runtime.sessions.begin() as session:
             row = ImapMailboxRepository(session).ensure("salford", clock())
             row.connected, row.mode, row.last_success_at = True, "idle", clock()

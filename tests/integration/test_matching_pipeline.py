@@ -50,8 +50,9 @@ def _cases(runtime: Runtime) -> list[Case]:
         return list(session.scalars(select(Case).order_by(Case.id)))
 
 
-def _reply(sender: str, subject: str, body: str, in_reply_to: str | None = None, references: str | None = None,
-           mailer: str | None = None) -> bytes:
+def _reply(
+    sender: str, subject: str, body: str, in_reply_to: str | None = None, references: str | None = None, mailer: str | None = None
+) -> bytes:
     headers = {}
     if in_reply_to:
         headers["In-Reply-To"] = in_reply_to
@@ -74,13 +75,19 @@ def _reply(sender: str, subject: str, body: str, in_reply_to: str | None = None,
     ],
     ids=["outlook", "gmail", "apple-mail", "thunderbird-german", "case-system-no-reference", "references-only"],
 )
-def test_replies_from_the_common_clients_find_their_case(runtime: Runtime, subject: str, use_in_reply_to: bool,
-                                                         use_references: bool, mailer: str | None) -> None:
+def test_replies_from_the_common_clients_find_their_case(
+    runtime: Runtime, subject: str, use_in_reply_to: bool, use_references: bool, mailer: str | None
+) -> None:
     ref, sent = _opened(runtime)
     routed = sent[1].message_id
-    raw = _reply(OTHER_SIDE, subject.format(ref=ref), "Resolved: we will visit tomorrow.\n\nOn Tue someone wrote:\n> Unresolved",
-                 in_reply_to=routed if use_in_reply_to else None,
-                 references=f"<first-notice@northside-health.example> {routed}" if use_references else None, mailer=mailer)
+    raw = _reply(
+        OTHER_SIDE,
+        subject.format(ref=ref),
+        "Resolved: we will visit tomorrow.\n\nOn Tue someone wrote:\n> Unresolved",
+        in_reply_to=routed if use_in_reply_to else None,
+        references=f"<first-notice@northside-health.example> {routed}" if use_references else None,
+        mailer=mailer,
+    )
     row = _deliver(runtime, raw, OTHER_SIDE)
     [case] = _cases(runtime)
     assert row.case_id == case.id and case.state == "resolved"
@@ -130,7 +137,9 @@ def test_a_participant_may_name_the_reference_in_the_body(runtime: Runtime) -> N
         ({"child": "Joanne Bloggs"}, "review"),
     ],
 )
-def test_a_notice_without_a_reference_finds_the_same_child_or_asks(runtime: Runtime, overrides: dict[str, str | None], outcome: str) -> None:
+def test_a_notice_without_a_reference_finds_the_same_child_or_asks(
+    runtime: Runtime, overrides: dict[str, str | None], outcome: str
+) -> None:
     ref, _ = _opened(runtime)
     row = _deliver(runtime, wire(notice_email(salford_notice(**overrides), message_id="<second@northside-health.example>")))
     cases = _cases(runtime)
@@ -147,8 +156,11 @@ def test_the_same_message_by_smtp_and_imap_is_processed_once(runtime: Runtime) -
     raw = wire(notice_email(salford_notice(), message_id="<both-ways@northside-health.example>"))
     first = _deliver(runtime, raw)
     # The IMAP copy carries the delivering server's headers on top of the same message.
-    second = _deliver(runtime, b"Delivered-To: escalations@salford.example\r\nReceived: from mx.example by imap.example\r\n" + raw,
-                      source="imap")
+    second = _deliver(
+        runtime,
+        b"Delivered-To: escalations@salford.example\r\nReceived: from mx.example by imap.example\r\n" + raw,
+        source="imap",
+    )
     assert second.status == InboundStatus.DUPLICATE and second.duplicate_of == first.id
     assert len(_cases(runtime)) == 1
     with runtime.sessions() as session:
@@ -163,15 +175,19 @@ def test_the_same_notice_from_two_people_is_recorded_once_with_both(runtime: Run
     [case] = _cases(runtime)
     assert row.case_id == case.id and row.outcome.startswith("duplicate-notice")
     with runtime.sessions() as session:
-        event = session.scalars(select(CaseEvent).where(CaseEvent.inbound_id == row.id, CaseEvent.rule == "duplicate-notice")).one()
+        event = session.scalars(
+            select(CaseEvent).where(CaseEvent.inbound_id == row.id, CaseEvent.rule == "duplicate-notice")
+        ).one()
     assert event.data == {"sender": colleague}
 
 
 def test_review_decisions(runtime: Runtime, capsys: pytest.CaptureFixture[str]) -> None:
     ref, _ = _opened(runtime)
     config = ["--config", str(runtime.settings.path)]
-    waiting = [_deliver(runtime, wire(notice_email(salford_notice(dob=None), message_id=f"<look-alike-{i}@northside-health.example>")))
-               for i in range(3)]
+    waiting = [
+        _deliver(runtime, wire(notice_email(salford_notice(dob=None), message_id=f"<look-alike-{i}@northside-health.example>")))
+        for i in range(3)
+    ]
     assert all(w.status == InboundStatus.REVIEW for w in waiting)
     capsys.readouterr()
     assert main(["review", "list", "--json", *config]) == 0
@@ -223,7 +239,9 @@ def test_the_timeline_shows_each_email_in_its_own_words(runtime: Runtime, capsys
 def test_a_new_notice_on_an_old_thread_is_not_taken_for_that_case(runtime: Runtime) -> None:
     ref, sent = _opened(runtime)
     other_child = salford_notice(child="Sam Carter", dob="03/09/2019")
-    raw = wire(notice_email(other_child, subject=f"RE: [{ref}] Escalation – stage 2", headers={"In-Reply-To": sent[0].message_id}))
+    raw = wire(
+        notice_email(other_child, subject=f"RE: [{ref}] Escalation – stage 2", headers={"In-Reply-To": sent[0].message_id})
+    )
     row = _deliver(runtime, raw)
     [case] = _cases(runtime)
     assert row.status == InboundStatus.REVIEW and row.outcome.startswith("different-subject")
@@ -231,8 +249,10 @@ def test_a_new_notice_on_an_old_thread_is_not_taken_for_that_case(runtime: Runti
 
 
 def test_a_notice_written_in_the_email_finds_its_open_case_too(runtime: Runtime) -> None:
-    body = ("Name of child: Jo Bloggs\nDate of birth: 14/02/2017\nAgency whose decision is challenged: Salford Children's Services\n"
-            "Stage being escalated to: 3\nPlease document any information of concern: Still no visit.")
+    body = (
+        "Name of child: Jo Bloggs\nDate of birth: 14/02/2017\nAgency whose decision is challenged: Salford Children's Services\n"
+        "Stage being escalated to: 3\nPlease document any information of concern: Still no visit."
+    )
     _opened(runtime)
     row = _deliver(runtime, wire(notice_email(None, body=body, message_id="<in-the-body@northside-health.example>")))
     [case] = _cases(runtime)

@@ -22,7 +22,12 @@ from escalations.intake.receiving import Envelope, receive
 
 def _queue_case_mail(runtime: Runtime) -> list[OutboxMessage]:
     raw = wire(notice_email(salford_notice()))
-    receive(runtime.sessions, raw, Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)), runtime.clock())
+    receive(
+        runtime.sessions,
+        raw,
+        Envelope("smtp", "a.khan@northside-health.example", ("escalations@salford.example",)),
+        runtime.clock(),
+    )
     runtime.worker().run_until_idle()
     return _rows(runtime)
 
@@ -95,8 +100,11 @@ def test_a_crash_after_delivery_resends_the_same_message_id(runtime: Runtime, cl
         sender = runtime.outbox_sender(SmtpTransport(relay.host, relay.port, timeout=5))
         # Claim and deliver, but die before recording: the claim's lease runs out.
         jobs = sender._claim(limit=1)
-        sender.transport.send(email.message_from_bytes(jobs[0].raw, policy=email.policy.default),  # type: ignore[arg-type]
-                              sender=jobs[0].mail_from, recipients=jobs[0].recipients)
+        sender.transport.send(
+            email.message_from_bytes(jobs[0].raw, policy=email.policy.default),  # type: ignore[arg-type]
+            sender=jobs[0].mail_from,
+            recipients=jobs[0].recipients,
+        )
         clock.moment += timedelta(minutes=6)
         sender.run_once()
         received = relay.wait_for(3)

@@ -104,7 +104,9 @@ def test_case_timeline_explains_every_decision(runtime: Runtime) -> None:
         assert all(e.reason for e in case.events)
         deadlines = [(d.kind, d.stage, d.due, d.met) for d in case.deadlines]
     assert rules[0] == "new-notice"
-    assert {"policy:mailbox", "stage-from-notice", "raising-agency", "challenged-agency", "copy:service-manager-copy"} <= set(rules)
+    assert {"policy:mailbox", "stage-from-notice", "raising-agency", "challenged-agency", "copy:service-manager-copy"} <= set(
+        rules
+    )
     assert rules.count("send:acknowledgement") == 1 and rules.count("send:routed_case") == 1
     # Received Tuesday 10 March 2026 10:00 GMT; Salford stage 2 is the same working day,
     # and the copy to the Service Manager (3.4, within 2 working days) is made at once.
@@ -187,8 +189,12 @@ def test_held_case_is_routed_when_the_notice_arrives(runtime: Runtime) -> None:
 def test_reply_naming_a_case_is_recorded_on_it(runtime: Runtime) -> None:
     _deliver(runtime, wire(notice_email(salford_notice())))
     _process(runtime)
-    reply = notice_email(None, sender="lowri.dalby@childrens.salford.example", subject="RE: [SAL-2026-0001] Escalation – stage 2",
-                         body="We will visit tomorrow.\n\n> Stage: 4\n> Name of Child/Young Person: someone else")
+    reply = notice_email(
+        None,
+        sender="lowri.dalby@childrens.salford.example",
+        subject="RE: [SAL-2026-0001] Escalation – stage 2",
+        body="We will visit tomorrow.\n\n> Stage: 4\n> Name of Child/Young Person: someone else",
+    )
     inbound_id = _deliver(runtime, wire(reply), sender="lowri.dalby@childrens.salford.example")
     _process(runtime)
     [case] = _cases(runtime)
@@ -196,7 +202,9 @@ def test_reply_naming_a_case_is_recorded_on_it(runtime: Runtime) -> None:
     assert _inbound(runtime, inbound_id).case_id == case.id
     with runtime.sessions() as session:
         rules = session.scalars(select(CaseEvent.rule).where(CaseEvent.inbound_id == inbound_id)).all()
-    assert rules == ["match:reference", "met:stage_response", "authentication:pass"], "a reply from the other agency is the stage's response"
+    assert rules == ["match:reference", "met:stage_response", "authentication:pass"], (
+        "a reply from the other agency is the stage's response"
+    )
 
 
 def test_unknown_reference_goes_to_review(runtime: Runtime) -> None:
@@ -233,8 +241,17 @@ def test_message_that_keeps_failing_is_quarantined_after_three_tries_then_retrie
     # A real fault: a case numbered outside the sequence (a bad restore, say) makes
     # the next reference collide with the unique constraint on every try.
     with runtime.sessions.begin() as session:
-        session.add(Case(reference="SAL-2026-0001", partnership="salford", year=2026, number=1, stage=1,
-                         opened_at=clock(), updated_at=clock()))
+        session.add(
+            Case(
+                reference="SAL-2026-0001",
+                partnership="salford",
+                year=2026,
+                number=1,
+                stage=1,
+                opened_at=clock(),
+                updated_at=clock(),
+            )
+        )
     inbound_id = _deliver(runtime, wire(notice_email(salford_notice())))
     for _ in range(MAX_TRIES):
         assert runtime.worker().run_once() is True
@@ -281,7 +298,12 @@ def test_case_references_are_unique_under_concurrent_workers(runtime: Runtime) -
     references = [c.reference for c in _cases(runtime)]
     assert sorted(references) == [f"SAL-2026-{n:04d}" for n in range(1, 13)]
     with runtime.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(InboundMessage).where(InboundMessage.status == InboundStatus.PROCESSED)) == 12
+        assert (
+            session.scalar(
+                select(func.count()).select_from(InboundMessage).where(InboundMessage.status == InboundStatus.PROCESSED)
+            )
+            == 12
+        )
 
 
 def test_reference_year_follows_london_time(runtime: Runtime, clock: Clock) -> None:
@@ -292,9 +314,13 @@ def test_reference_year_follows_london_time(runtime: Runtime, clock: Clock) -> N
 
 
 def test_an_immediate_risk_answer_we_are_unsure_of_holds_the_notice(runtime: Runtime) -> None:
-    rows = [("Name of Child/Young Person", "Jo Bloggs"), ("D.O.B", "14/02/2017"),
-            ("Please document any information of concern", "Bruising seen twice."),
-            ("Is the child at immediate risk of significant harm?", "Yes"), ("Immediate risk", "No")]
+    rows = [
+        ("Name of Child/Young Person", "Jo Bloggs"),
+        ("D.O.B", "14/02/2017"),
+        ("Please document any information of concern", "Bruising seen twice."),
+        ("Is the child at immediate risk of significant harm?", "Yes"),
+        ("Immediate risk", "No"),
+    ]
     _deliver(runtime, wire(notice_email(docx_table_notice(rows))))
     _process(runtime)
     [case] = _cases(runtime)
@@ -322,9 +348,12 @@ def test_a_held_notice_is_completed_by_writing_the_missing_detail_in_the_reply(r
     assert case.state == CaseState.AWAITING_INFORMATION
     [reply] = _outbox(runtime)
     assert "date of birth" in _headers(reply).get_body(("plain",)).get_content()
-    answer = notice_email(None, subject=f"RE: [{case.reference}] More information needed",
-                          body="Date of birth: 14/02/2017\n\nOn Tue, 10 Mar 2026, SSCB wrote:\n> Name of Child/Young Person: someone else",
-                          headers={"In-Reply-To": reply.message_id})
+    answer = notice_email(
+        None,
+        subject=f"RE: [{case.reference}] More information needed",
+        body="Date of birth: 14/02/2017\n\nOn Tue, 10 Mar 2026, SSCB wrote:\n> Name of Child/Young Person: someone else",
+        headers={"In-Reply-To": reply.message_id},
+    )
     _deliver(runtime, wire(answer))
     _process(runtime)
     [case] = _cases(runtime)

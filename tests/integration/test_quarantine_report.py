@@ -45,7 +45,9 @@ def _crashed_without_envelope(runtime: Runtime, to: str) -> int:
 def _summaries(runtime: Runtime) -> dict[tuple[str, ...], list[email.message.EmailMessage]]:
     found: dict[tuple[str, ...], list[email.message.EmailMessage]] = {}
     with runtime.sessions() as session:
-        for row in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "review_summary").order_by(OutboxMessage.id)):
+        for row in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "review_summary").order_by(OutboxMessage.id)
+        ):
             message = email.message_from_bytes(row.raw, policy=email.policy.default)
             assert isinstance(message, email.message.EmailMessage)
             found.setdefault(tuple(row.recipients), []).append(message)
@@ -87,7 +89,12 @@ def test_each_partnership_hears_of_its_own_quarantine_once_a_day(runtime: Runtim
 def test_review_and_quarantine_share_one_summary(runtime: Runtime, clock: Clock) -> None:
     _quarantined_for_real(runtime, "escalations@salford.example")
     with runtime.sessions.begin() as session:  # a message a person must decide on
-        stored = receive(runtime.sessions, b"Subject: x\r\n\r\ny\r\n", Envelope("smtp", SENDER, ("escalations@salford.example",)), runtime.clock())
+        stored = receive(
+            runtime.sessions,
+            b"Subject: x\r\n\r\ny\r\n",
+            Envelope("smtp", SENDER, ("escalations@salford.example",)),
+            runtime.clock(),
+        )
         row = session.get(InboundMessage, stored.id)
         assert row is not None
         row.status, row.outcome, row.review = InboundStatus.REVIEW, "no case named", {"partnership": "salford"}

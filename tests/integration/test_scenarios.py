@@ -24,9 +24,14 @@ T = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731  (GMT until 29 March 2026)
 
 
 def _notice(child: str, dob: str, challenged: str, stage: str, risk: str = "No", **more: str) -> list[tuple[str, str]]:
-    rows = [("Name of child", child), ("Date of birth", dob), ("Agency whose decision is challenged", challenged),
-            ("Please document any information of concern", "The referral was closed without a visit."),
-            ("Current stage", stage), ("Is the child at immediate risk of significant harm?", risk)]
+    rows = [
+        ("Name of child", child),
+        ("Date of birth", dob),
+        ("Agency whose decision is challenged", challenged),
+        ("Please document any information of concern", "The referral was closed without a visit."),
+        ("Current stage", stage),
+        ("Is the child at immediate risk of significant harm?", risk),
+    ]
     return rows + list(more.items())
 
 
@@ -48,7 +53,10 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
     assert sent["routed_case"].to == {_bar("practitioner", "challenged")}
     assert sent["acknowledgement"].to == {practitioner}
     # Barnet 3: escalated the same working day; the whole matter within five working days.
-    assert s.open_deadlines(ref) == {("stage_response", 1, T(2026, 3, 10, 17, 0)), ("overall_resolution", 1, T(2026, 3, 17, 17, 0))}
+    assert s.open_deadlines(ref) == {
+        ("stage_response", 1, T(2026, 3, 10, 17, 0)),
+        ("overall_resolution", 1, T(2026, 3, 17, 17, 0)),
+    }
 
     assert s.at(T(2026, 3, 10, 14, 59)).tick() == 0
     assert s.at(T(2026, 3, 10, 15, 0)).tick() == 1  # two hours before a same-day deadline
@@ -59,7 +67,11 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
 
     s.at(T(2026, 3, 10, 17, 0)).tick()
     [chaser] = s.sent()
-    assert (chaser.kind, chaser.to, chaser.subject) == ("chaser", {_bar("practitioner", "challenged")}, f"[{ref}] Overdue – stage 1")
+    assert (chaser.kind, chaser.to, chaser.subject) == (
+        "chaser",
+        {_bar("practitioner", "challenged")},
+        f"[{ref}] Overdue – stage 1",
+    )
     s.at(T(2026, 3, 11, 9, 0)).tick()
     assert [m.kind for m in s.sent()] == ["chaser"]
     # Two chasers brought nothing: Barnet moves the matter to the next stage (same working day rule).
@@ -78,8 +90,12 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
     s.reply(ref, _bar("designated_safeguarding_lead"), "Escalate - significant policy issue")
     stage4 = by_kind(s.sent())
     assert s.case(ref).stage == 4
-    assert stage4["routed_case"].to == {_bar("designated_safeguarding_lead"), _bar("designated_safeguarding_lead", "challenged"),
-                                        contact("barnet", None, "board_manager"), contact("barnet", None, "head_of_safeguarding")}
+    assert stage4["routed_case"].to == {
+        _bar("designated_safeguarding_lead"),
+        _bar("designated_safeguarding_lead", "challenged"),
+        contact("barnet", None, "board_manager"),
+        contact("barnet", None, "head_of_safeguarding"),
+    }
     # Barnet 2, Stage 4: a chair from an agency not involved in the dispute is proposed.
     police_lead = contact("barnet", "Barnet Police", "designated_safeguarding_lead")
     assert "Proposed chair" in stage4["routed_case"].text and "Barnet Police" in stage4["routed_case"].text
@@ -95,7 +111,9 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
 
     s.reply(ref, _bar("line_manager"), "The delay was agreed; the child was seen at home on Monday and is safe.")
     assert [m.kind for m in s.sent()] == []
-    assert "overrun-response" in [e.rule for e in s.case(ref).events], "Barnet 3: the reasons and the safety confirmation are recorded"
+    assert "overrun-response" in [e.rule for e in s.case(ref).events], (
+        "Barnet 3: the reasons and the safety confirmation are recorded"
+    )
     s.reply(ref, contact("barnet", None, "head_of_safeguarding"), "Resolved: mediation agreed a strategy discussion on Friday.")
     [closed] = s.sent()
     case = s.case(ref)
@@ -121,20 +139,31 @@ def test_salford_three_stages_copies_consultation_and_lado(runtime: Runtime, clo
     sent = by_kind(s.sent())
     assert sent["routed_case"].to == {contact("salford", SAL_CHALLENGED, "practitioner")}
     # 3.4: copied to the Service Manager within 2 working days (done at once); 4.2: every notice to the Business Manager.
-    assert sent["routed_case"].cc == {contact("salford", SAL_CHALLENGED, "service_manager"), contact("salford", None, "business_manager")}
+    assert sent["routed_case"].cc == {
+        contact("salford", SAL_CHALLENGED, "service_manager"),
+        contact("salford", None, "business_manager"),
+    }
     assert "LADO" in sent["acknowledgement"].text
     case = s.case(ref)
     assert {(d.kind, d.met) for d in case.deadlines} == {("stage_response", False), ("copy:service-manager-copy", True)}
 
     s.reply(ref, contact("salford", SAL_CHALLENGED, "practitioner"), "Unresolved. We maintain the threshold was not met.")
     stage2 = by_kind(s.sent())
-    assert stage2["routed_case"].to == contacts("salford", (SAL_RAISING, "line_manager"), (SAL_RAISING, "designated_safeguarding_lead"),
-                                                (SAL_CHALLENGED, "line_manager"), (SAL_CHALLENGED, "designated_safeguarding_lead"))
+    assert stage2["routed_case"].to == contacts(
+        "salford",
+        (SAL_RAISING, "line_manager"),
+        (SAL_RAISING, "designated_safeguarding_lead"),
+        (SAL_CHALLENGED, "line_manager"),
+        (SAL_CHALLENGED, "designated_safeguarding_lead"),
+    )
     s.reply(ref, contact("salford", SAL_RAISING, "line_manager"), "Escalate")
     stage3 = by_kind(s.sent())
     # 3.1: the practitioner's manager to the Operational/Service Manager; 3.2: the SQAU for consultation.
-    assert stage3["routed_case"].to == {contact("salford", SAL_RAISING, "line_manager"), contact("salford", SAL_CHALLENGED, "service_manager"),
-                                        contact("salford", None, "quality_assurance_unit")}
+    assert stage3["routed_case"].to == {
+        contact("salford", SAL_RAISING, "line_manager"),
+        contact("salford", SAL_CHALLENGED, "service_manager"),
+        contact("salford", None, "quality_assurance_unit"),
+    }
     s.reply(ref, contact("salford", SAL_CHALLENGED, "service_manager"), "Resolved: an assessment will start tomorrow.")
     [closed] = s.sent()
     assert s.case(ref).state == CaseState.RESOLVED
@@ -169,15 +198,25 @@ def test_bury_children_immediate_risk_same_working_day_through_four_tiers(runtim
     ref = s.notice(practitioner, _notice("Kai Doe", "03/09/2019", BURYC_CHALLENGED, "1", risk="Yes"))
     assert ref.startswith("BURYC-2026-")
     sent = by_kind(s.sent())
-    dsls = contacts("bury-children", (BURYC_RAISING, "designated_safeguarding_lead"), (BURYC_CHALLENGED, "designated_safeguarding_lead"))
+    dsls = contacts(
+        "bury-children", (BURYC_RAISING, "designated_safeguarding_lead"), (BURYC_CHALLENGED, "designated_safeguarding_lead")
+    )
     assert sent["routed_case"].to == {contact("bury-children", BURYC_CHALLENGED, "practitioner")} | dsls
     assert "IMMEDIATE RISK" in sent["acknowledgement"].text
     # Received after the cut-off on a Friday: the same working day is Monday.
     assert ("immediate_risk", 1, T(2026, 3, 16, 17, 0)) in s.open_deadlines(ref)
     for stage, replier_role, expect in [
         (2, "practitioner", {(BURYC_RAISING, "line_manager"), (BURYC_CHALLENGED, "line_manager")}),
-        (3, "line_manager", {(BURYC_RAISING, "senior_manager"), (BURYC_RAISING, "designated_safeguarding_lead"),
-                             (BURYC_CHALLENGED, "senior_manager"), (BURYC_CHALLENGED, "designated_safeguarding_lead")}),
+        (
+            3,
+            "line_manager",
+            {
+                (BURYC_RAISING, "senior_manager"),
+                (BURYC_RAISING, "designated_safeguarding_lead"),
+                (BURYC_CHALLENGED, "senior_manager"),
+                (BURYC_CHALLENGED, "designated_safeguarding_lead"),
+            },
+        ),
     ]:
         s.reply(ref, contact("bury-children", BURYC_CHALLENGED, replier_role), "Escalate")
         routed = by_kind(s.sent())["routed_case"]
@@ -199,14 +238,23 @@ BURYA_RAISING, BURYA_CHALLENGED = "Bury Community Health", "Bury Adult Social Ca
 def test_bury_adults_four_steps_to_the_board_and_999_advice(runtime: Runtime, clock: Clock) -> None:
     s = Scenario(runtime, clock, "bsp@bury.example").at(T(2026, 3, 10, 10, 0))
     practitioner = contact("bury-adults", BURYA_RAISING, "practitioner")
-    rows = [("Name of adult", "Pat Jones"), ("Date of birth", "12 March 1952"), ("Agency you disagree with", BURYA_CHALLENGED),
-            ("Details of the disagreement", "Discharged home without the agreed care package."), ("Step", "3"),
-            ("Is the adult at imminent risk of harm?", "Yes")]
+    rows = [
+        ("Name of adult", "Pat Jones"),
+        ("Date of birth", "12 March 1952"),
+        ("Agency you disagree with", BURYA_CHALLENGED),
+        ("Details of the disagreement", "Discharged home without the agreed care package."),
+        ("Step", "3"),
+        ("Is the adult at imminent risk of harm?", "Yes"),
+    ]
     ref = s.notice(practitioner, rows)
     assert ref.startswith("BURYA-2026-")
     sent = by_kind(s.sent())
     assert "999" in sent["acknowledgement"].text and "safeguarding adults referral" in sent["acknowledgement"].text
-    assert {contact("bury-adults", a, r) for a in (BURYA_RAISING, BURYA_CHALLENGED) for r in ("designated_safeguarding_lead", "senior_manager")} <= sent["routed_case"].to
+    assert {
+        contact("bury-adults", a, r)
+        for a in (BURYA_RAISING, BURYA_CHALLENGED)
+        for r in ("designated_safeguarding_lead", "senior_manager")
+    } <= sent["routed_case"].to
     s.reply(ref, contact("bury-adults", BURYA_CHALLENGED, "senior_manager"), "Unresolved")
     step4 = by_kind(s.sent())["routed_case"]
     # Step 4: referral to the Safeguarding Adults Board by email; the independent chair mediates.
@@ -230,7 +278,11 @@ def test_bnes_five_stages_to_the_chairs_panel(runtime: Runtime, clock: Clock) ->
     ref = s.notice(_bnes("practitioner"), _notice("Alex Example", "30/06/2012", BNES_CHALLENGED, "1"))
     s.sent()
     for stage, role in [(2, "line_manager"), (3, "team_manager"), (4, "service_manager")]:
-        s.reply(ref, _bnes("practitioner" if stage == 2 else {3: "line_manager", 4: "team_manager"}[stage], "challenged"), "Unresolved")
+        s.reply(
+            ref,
+            _bnes("practitioner" if stage == 2 else {3: "line_manager", 4: "team_manager"}[stage], "challenged"),
+            "Unresolved",
+        )
         routed = by_kind(s.sent())["routed_case"]
         assert s.case(ref).stage == stage
         assert {_bnes(role), _bnes(role, "challenged")} <= routed.to
@@ -302,7 +354,9 @@ def test_other_replies_are_recorded_and_count_as_the_response(runtime: Runtime, 
     s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
     ref = s.notice(contact("salford", SAL_RAISING, "practitioner"), _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED, "1"))
     s.sent()
-    s.reply(ref, contact("salford", SAL_CHALLENGED, "practitioner"), "Thanks, I will call you this afternoon.\n\nResolved? not yet")
+    s.reply(
+        ref, contact("salford", SAL_CHALLENGED, "practitioner"), "Thanks, I will call you this afternoon.\n\nResolved? not yet"
+    )
     assert s.sent() == []
     case = s.case(ref)
     assert (case.state, case.stage) == (CaseState.OPEN, 1)
@@ -319,7 +373,9 @@ def test_the_next_tier_gets_the_notice_and_the_original_document(runtime: Runtim
     assert "Jo Bloggs (date of birth 14 February 2017)" in routed.text
     assert "The referral was closed without a visit." in routed.text
     with runtime.sessions() as session:
-        raw = session.scalars(select(OutboxMessage.raw).where(OutboxMessage.kind == "routed_case").order_by(OutboxMessage.id.desc())).first()
+        raw = session.scalars(
+            select(OutboxMessage.raw).where(OutboxMessage.kind == "routed_case").order_by(OutboxMessage.id.desc())
+        ).first()
     assert f'filename="{ref}-notice-1.docx"'.encode() in raw
 
 
@@ -331,12 +387,22 @@ def test_bnes_returned_appendix_a_records_the_chairs_decision_and_the_panels_out
     def return_form(sender: str, rows: list[tuple[str, str]]) -> None:
         form = docx_table_notice([("Name of child", "Alex Example"), ("Date of birth", "30/06/2012"), *rows])
         message = notice_email(form, sender=sender, to="escalations@bnes.example", subject=f"RE: [{ref}] Escalation – stage 5")
-        receive(runtime.sessions, by_gateway(wire(message)), Envelope("smtp", sender, ("escalations@bnes.example",), peer=RELAY), clock())
+        receive(
+            runtime.sessions,
+            by_gateway(wire(message)),
+            Envelope("smtp", sender, ("escalations@bnes.example",), peer=RELAY),
+            clock(),
+        )
         runtime.worker().run_until_idle()
 
-    return_form(contact("bnes", None, "chair"), [("Date of Referral", "09/03/2026"), ("Chair's Decision to Convene a Resolution Panel: Yes or No", "Yes")])
+    return_form(
+        contact("bnes", None, "chair"),
+        [("Date of Referral", "09/03/2026"), ("Chair's Decision to Convene a Resolution Panel: Yes or No", "Yes")],
+    )
     assert [m.kind for m in s.sent()] == ["panel_convened"]
-    return_form(contact("bnes", None, "director_quality_assurance"),
-                [("Outcome and Date of BCSSP Resolution Panel", "19/03/2026 – joint assessment to start at once")])
+    return_form(
+        contact("bnes", None, "director_quality_assurance"),
+        [("Outcome and Date of BCSSP Resolution Panel", "19/03/2026 – joint assessment to start at once")],
+    )
     case = s.case(ref)
     assert case.state == CaseState.RESOLVED and "joint assessment" in (case.outcome or "")

@@ -20,10 +20,16 @@ T = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
 def _open_cases(runtime: Runtime, clock: Clock, count: int) -> Scenario:
     s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
     for i in range(count):
-        s.notice(contact("salford", "Northside Health", "practitioner"),
-                 [("Name of child", f"Kim {'ABCDEFGHIJKLMNOP'[i]}oe"), ("Date of birth", f"{i + 1:02d}/02/2017"),
-                  ("Agency whose decision is challenged", "Salford Children's Services"),
-                  ("Please document any information of concern", "x"), ("Current stage", "1")])
+        s.notice(
+            contact("salford", "Northside Health", "practitioner"),
+            [
+                ("Name of child", f"Kim {'ABCDEFGHIJKLMNOP'[i]}oe"),
+                ("Date of birth", f"{i + 1:02d}/02/2017"),
+                ("Agency whose decision is challenged", "Salford Children's Services"),
+                ("Please document any information of concern", "x"),
+                ("Current stage", "1"),
+            ],
+        )
     s.sent()
     return s
 

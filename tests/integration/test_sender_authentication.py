@@ -22,8 +22,13 @@ RELAY = "192.0.2.25"
 
 
 def message(sender: str = MANAGER, extra: bytes = b"") -> bytes:
-    return extra + (f"From: Lowri Dalby <{sender}>\r\nTo: escalations@salford.example\r\nSubject: RE: [SAL-2026-0001] Escalation\r\n"
-            f"Date: Tue, 10 Mar 2026 10:00:00 +0000\r\nMessage-ID: <reply-1@{sender.split('@')[1]}>\r\n\r\nResolved - no further action\r\n").encode()
+    return (
+        extra
+        + (
+            f"From: Lowri Dalby <{sender}>\r\nTo: escalations@salford.example\r\nSubject: RE: [SAL-2026-0001] Escalation\r\n"
+            f"Date: Tue, 10 Mar 2026 10:00:00 +0000\r\nMessage-ID: <reply-1@{sender.split('@')[1]}>\r\n\r\nResolved - no further action\r\n"
+        ).encode()
+    )
 
 
 def authenticator(nameserver: str | None = None, **kwargs: object) -> Authenticator:
@@ -50,7 +55,9 @@ def test_spf_pass_for_the_from_domain_authenticates(dns_zone: Zone) -> None:
     auth = authenticator().authenticate(message(), smtp(MANAGER))
     check(auth, True, "spf", "aligned with the From: domain")
     assert auth.by == "service" and auth.domain == DOMAIN
-    assert ("_dmarc.childrens.salford.example", "TXT") not in dns_zone.questions, "the same name aligns in any mode: no DMARC look-up"
+    assert ("_dmarc.childrens.salford.example", "TXT") not in dns_zone.questions, (
+        "the same name aligns in any mode: no DMARC look-up"
+    )
 
 
 def test_the_swaks_attack_spf_passes_for_the_attackers_domain_only(dns_zone: Zone) -> None:
@@ -61,7 +68,10 @@ def test_the_swaks_attack_spf_passes_for_the_attackers_domain_only(dns_zone: Zon
     assert (spf.method, spf.result, spf.domain, spf.aligned) == ("spf", "pass", "evil.example", False)
 
 
-@pytest.mark.parametrize(("record", "result"), [(f"v=spf1 ip4:192.0.2.99 -all", "fail"), ("v=spf1 ~all", "softfail"), ("v=spf1 ?all", "neutral"), (None, "none")])
+@pytest.mark.parametrize(
+    ("record", "result"),
+    [("v=spf1 ip4:192.0.2.99 -all", "fail"), ("v=spf1 ~all", "softfail"), ("v=spf1 ?all", "neutral"), (None, "none")],
+)
 def test_spf_other_results_do_not_authenticate(dns_zone: Zone, record: str | None, result: str) -> None:
     if record:
         dns_zone.txt(DOMAIN, record)
@@ -80,7 +90,9 @@ def test_spf_include_and_mx_are_followed_through_our_resolver(dns_zone: Zone) ->
     check(authenticator().authenticate(message(), smtp(MANAGER, peer="203.0.113.1")), False)
 
 
-@pytest.mark.parametrize(("dmarc", "authenticated"), [(None, True), ("v=DMARC1; p=reject", True), ("v=DMARC1; p=reject; aspf=s", False)])
+@pytest.mark.parametrize(
+    ("dmarc", "authenticated"), [(None, True), ("v=DMARC1; p=reject", True), ("v=DMARC1; p=reject; aspf=s", False)]
+)
 def test_spf_for_a_subdomain_aligns_only_under_relaxed_alignment(dns_zone: Zone, dmarc: str | None, authenticated: bool) -> None:
     dns_zone.txt("bounce.childrens.salford.example", f"v=spf1 ip4:{PEER} -all")
     if dmarc:
@@ -147,7 +159,9 @@ def test_a_signature_by_another_domain_is_not_aligned(dns_zone: Zone) -> None:
 
 
 @pytest.mark.parametrize(("dmarc", "authenticated"), [(None, True), ("v=DMARC1; p=quarantine; adkim=s", False)])
-def test_a_parent_domain_signature_aligns_only_under_relaxed_alignment(dns_zone: Zone, dmarc: str | None, authenticated: bool) -> None:
+def test_a_parent_domain_signature_aligns_only_under_relaxed_alignment(
+    dns_zone: Zone, dmarc: str | None, authenticated: bool
+) -> None:
     key = dkim_key("salford.example")  # the council signs for its departments' subdomains
     key.publish(dns_zone)
     if dmarc:
@@ -199,13 +213,17 @@ def test_the_upstreams_dmarc_pass_authenticates_mail_taken_over_imap(dns_zone: Z
 
 
 def test_the_upstreams_header_on_a_strangers_direct_smtp_connection_is_not_believed(dns_zone: Zone) -> None:
-    auth = authenticator(authserv_ids=[UPSTREAM], relays=[RELAY]).authenticate(upstream(message(), DOMAIN), smtp("attacker@evil.example", peer="203.0.113.5"))
+    auth = authenticator(authserv_ids=[UPSTREAM], relays=[RELAY]).authenticate(
+        upstream(message(), DOMAIN), smtp("attacker@evil.example", peer="203.0.113.5")
+    )
     check(auth, False)
     assert all(c.by == "service" for c in auth.checks)
 
 
 def test_the_upstreams_header_from_a_configured_relay_is_believed(dns_zone: Zone) -> None:
-    auth = authenticator(authserv_ids=[UPSTREAM], relays=["192.0.2.16/28"]).authenticate(upstream(message(), DOMAIN), smtp(MANAGER, peer=RELAY))
+    auth = authenticator(authserv_ids=[UPSTREAM], relays=["192.0.2.16/28"]).authenticate(
+        upstream(message(), DOMAIN), smtp(MANAGER, peer=RELAY)
+    )
     check(auth, True, "dmarc")
     assert dns_zone.questions == [], "SPF for the relay's address would say nothing about the sender"
 
@@ -232,10 +250,12 @@ def test_a_forged_pass_below_the_upstreams_fail_does_not_authenticate(dns_zone: 
 
 
 def test_microsoft_365_bestguesspass_counts_as_its_dmarc_pass(dns_zone: Zone) -> None:
-    header = (b"Authentication-Results: spf=pass (sender IP is 192.0.2.7) smtp.mailfrom=childrens.salford.example;\r\n"
-              b" dkim=none (message not signed) header.d=none;dmarc=bestguesspass action=none\r\n"
-              b" header.from=childrens.salford.example;compauth=pass reason=109\r\n"
-              b"X-MS-Exchange-Organization-AuthAs: Anonymous\r\n")
+    header = (
+        b"Authentication-Results: spf=pass (sender IP is 192.0.2.7) smtp.mailfrom=childrens.salford.example;\r\n"
+        b" dkim=none (message not signed) header.d=none;dmarc=bestguesspass action=none\r\n"
+        b" header.from=childrens.salford.example;compauth=pass reason=109\r\n"
+        b"X-MS-Exchange-Organization-AuthAs: Anonymous\r\n"
+    )
     auth = authenticator(authserv_ids=["microsoft-365"]).authenticate(message(extra=header), Origin("imap", None))
     check(auth, True, "dmarc", "microsoft-365 says DMARC bestguesspass for childrens.salford.example")
 

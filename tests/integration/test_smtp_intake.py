@@ -105,7 +105,13 @@ def test_oversized_declared_size_is_refused_at_mail_from(server: _Server) -> Non
 def test_our_own_storage_failure_answers_451_not_5xx(server: _Server, runtime: Runtime) -> None:
     # A real fault: the table the message must go into is gone.
     with runtime.engine.begin() as conn:
-        conn.execute(text("DROP TABLE inbound_messages CASCADE" if runtime.engine.dialect.name == "postgresql" else "DROP TABLE inbound_messages"))
+        conn.execute(
+            text(
+                "DROP TABLE inbound_messages CASCADE"
+                if runtime.engine.dialect.name == "postgresql"
+                else "DROP TABLE inbound_messages"
+            )
+        )
     with _client(server) as client, pytest.raises(smtplib.SMTPDataError) as caught:
         client.send_message(notice_email(salford_notice()), to_addrs=["escalations@salford.example"])
     assert caught.value.smtp_code == 451
@@ -122,7 +128,7 @@ def test_same_message_delivered_twice_is_stored_once(server: _Server, runtime: R
 def test_malformed_mime_is_still_stored(server: _Server, runtime: Runtime) -> None:
     raw = (
         b"From: a.khan@northside-health.example\r\nTo: escalations@salford.example\r\nSubject: broken\r\n"
-        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"never-closed\"\r\n\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="never-closed"\r\n\r\n'
         b"--never-closed\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
         b"@@@ not base64 @@@\r\n"
     )

@@ -145,7 +145,8 @@ def test_long_lines_and_leading_dots_are_stored_byte_exact(make_intake: Callable
     html = b"<p>" + b"word " * 200_000 + b"</p>"  # one 1 MB line: HTML written without line breaks
     raw = (
         f"From: {SENDER}\r\nTo: {MAILBOX}\r\nSubject: long line\r\nContent-Type: text/html\r\n\r\n".encode()
-        + html + b"\r\n.a line that starts with a dot\r\n..two dots\r\n.\r\nend\r\n"
+        + html
+        + b"\r\n.a line that starts with a dot\r\n..two dots\r\n.\r\nend\r\n"
     )
     assert len(html) < MAX_LINE_BYTES
     with _client(intake) as client:
@@ -171,7 +172,9 @@ def test_a_line_beyond_the_bound_refuses_that_message_with_a_reason_a_person_can
     assert limits.budget.used == 0
 
 
-def test_oversized_message_is_drained_not_kept_and_gives_its_share_back(make_intake: Callable[..., IntakeServer], runtime: Runtime) -> None:
+def test_oversized_message_is_drained_not_kept_and_gives_its_share_back(
+    make_intake: Callable[..., IntakeServer], runtime: Runtime
+) -> None:
     limits = IntakeLimits(max_sessions=10, max_inflight_bytes=400_000)
     intake = make_intake(200_000, limits)
     with _client(intake) as client:
@@ -183,7 +186,9 @@ def test_oversized_message_is_drained_not_kept_and_gives_its_share_back(make_int
     assert _stored(runtime) == []
 
 
-def test_a_client_that_vanishes_mid_data_gives_its_place_and_bytes_back(make_intake: Callable[..., IntakeServer], runtime: Runtime) -> None:
+def test_a_client_that_vanishes_mid_data_gives_its_place_and_bytes_back(
+    make_intake: Callable[..., IntakeServer], runtime: Runtime
+) -> None:
     limits = IntakeLimits(max_sessions=10, max_inflight_bytes=400_000)
     intake = make_intake(200_000, limits)
     client = _client(intake)

@@ -48,7 +48,11 @@ def test_postgres_urls_use_psycopg_3() -> None:
 def test_times_come_back_aware_in_utc(runtime: Runtime) -> None:
     local = datetime(2026, 7, 1, 18, 0, tzinfo=timezone(timedelta(hours=1)))
     with runtime.sessions.begin() as session:
-        session.add(Case(reference="SAL-2026-0001", partnership="salford", year=2026, number=1, stage=1, opened_at=local, updated_at=local))
+        session.add(
+            Case(
+                reference="SAL-2026-0001", partnership="salford", year=2026, number=1, stage=1, opened_at=local, updated_at=local
+            )
+        )
     with runtime.sessions() as session:
         case = CaseRepository(session).by_reference("sal-2026-0001")
         assert case is not None
@@ -91,5 +95,10 @@ def test_two_open_claims_never_take_the_same_message(runtime: Runtime) -> None:
 def test_case_numbers_run_per_partnership_and_year(runtime: Runtime) -> None:
     with runtime.sessions.begin() as session:
         repo = CaseRepository(session)
-        numbers = [repo.next_number("salford", 2026), repo.next_number("salford", 2026), repo.next_number("barnet", 2026), repo.next_number("salford", 2027)]
+        numbers = [
+            repo.next_number("salford", 2026),
+            repo.next_number("salford", 2026),
+            repo.next_number("barnet", 2026),
+            repo.next_number("salford", 2027),
+        ]
     assert numbers == [1, 2, 1, 1]

@@ -92,9 +92,7 @@ def test_untrusted_certificate_is_temporary(tls: TlsContexts) -> None:
 
 def test_wrong_password_is_temporary_and_names_535(tls: TlsContexts) -> None:
     with SmtpSink(tls_context=tls.server, auth=ACCOUNTS) as sink:
-        transport = transport_to(
-            sink, starttls=True, username="relay", password="guess", ssl_context=tls.client
-        )
+        transport = transport_to(sink, starttls=True, username="relay", password="guess", ssl_context=tls.client)
         with pytest.raises(TemporaryDeliveryError, match="535") as caught:
             transport.send(notice(), sender=SENDER, recipients=[MANAGER])
         assert sink.received == []

@@ -43,8 +43,14 @@ class DkimKey:
         zone.txt(f"{self.selector}._domainkey.{self.domain}", self.public_record)
 
     def sign(self, raw: bytes, headers: tuple[bytes, ...] = (b"from", b"to", b"subject", b"date", b"message-id")) -> bytes:
-        signature = dkim.sign(raw, self.selector.encode(), self.domain.encode(), self.private_pem, include_headers=list(headers),
-                              canonicalize=(b"relaxed", b"relaxed"))
+        signature = dkim.sign(
+            raw,
+            self.selector.encode(),
+            self.domain.encode(),
+            self.private_pem,
+            include_headers=list(headers),
+            canonicalize=(b"relaxed", b"relaxed"),
+        )
         return signature + raw
 
 
@@ -55,7 +61,9 @@ def _private_key(bits: int) -> rsa.RSAPrivateKey:
 
 def dkim_key(domain: str, selector: str = "s2026", bits: int = 2048) -> DkimKey:
     key = _private_key(bits)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
     public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return DkimKey(domain, selector, pem, f"v=DKIM1; k=rsa; p={base64.b64encode(public).decode()}")
 

@@ -46,44 +46,77 @@ MIME-Version: 1.0
 
 OOO_SAMPLES = {
     # Outlook's own subject prefix in each language, body in the same language.
-    "en-outlook": ("Automatic reply: [SAL-2026-0001] Escalation - stage 1",
-                   "Thank you for your email. I am currently out of the office with limited access to email, returning on Monday 16 March.\n"
-                   "For urgent safeguarding matters please contact the duty team on 0161 496 0999."),
-    "cy-outlook": ("Ateb awtomatig: [SAL-2026-0001] Escalation - stage 1",
-                   "Diolch am eich e-bost. Rydw i allan o'r swyddfa tan ddydd Llun 16 Mawrth.\n"
-                   "Thank you for your email. I am out of the office until Monday 16 March."),
-    "de-outlook": ("Automatische Antwort: [SAL-2026-0001] Escalation - stage 1",
-                   "Vielen Dank für Ihre Nachricht. Ich bin derzeit nicht im Büro und ab dem 16. März wieder erreichbar.\n"
-                   "Ihre Nachricht wird nicht weitergeleitet."),
-    "de-abwesenheitsnotiz": ("Abwesenheitsnotiz: [SAL-2026-0001] Escalation - stage 1",
-                             "Ich bin bis einschließlich 13.03.2026 nicht im Büro."),
-    "fr-outlook": ("Réponse automatique : [SAL-2026-0001] Escalation - stage 1",
-                   "Bonjour, je suis absente du bureau jusqu'au 16 mars inclus. Je serai de retour le lundi 16 mars."),
-    "es-outlook": ("Respuesta automática: [SAL-2026-0001] Escalation - stage 1",
-                   "Gracias por su mensaje. Estoy fuera de la oficina hasta el 16 de marzo."),
-    "nl-outlook": ("Automatisch antwoord: [SAL-2026-0001] Escalation - stage 1",
-                   "Bedankt voor uw bericht. Ik ben momenteel afwezig tot en met 13 maart."),
-    "pl-outlook": ("Odpowiedź automatyczna: [SAL-2026-0001] Escalation - stage 1",
-                   "Dziękuję za wiadomość. Jestem poza biurem do 16 marca."),
-    "pt-outlook": ("Resposta automática: [SAL-2026-0001] Escalation - stage 1",
-                   "Obrigado pelo seu e-mail. Estou fora do escritório até 16 de março."),
-    "it-outlook": ("Risposta automatica: [SAL-2026-0001] Escalation - stage 1",
-                   "Grazie per il messaggio. Sono fuori ufficio fino al 16 marzo."),
-    "ar-outlook": ("رد تلقائي: [SAL-2026-0001] Escalation - stage 1",
-                   "شكرا لرسالتك. أنا خارج المكتب حتى 16 مارس."),
-    "ur-outlook": ("خودکار جواب: [SAL-2026-0001] Escalation - stage 1",
-                   "آپ کی ای میل کا شکریہ۔ میں دفتر سے باہر ہوں اور 16 مارچ کو واپس آؤں گا۔"),
+    "en-outlook": (
+        "Automatic reply: [SAL-2026-0001] Escalation - stage 1",
+        "Thank you for your email. I am currently out of the office with limited access to email, returning on Monday 16 March.\n"
+        "For urgent safeguarding matters please contact the duty team on 0161 496 0999.",
+    ),
+    "cy-outlook": (
+        "Ateb awtomatig: [SAL-2026-0001] Escalation - stage 1",
+        "Diolch am eich e-bost. Rydw i allan o'r swyddfa tan ddydd Llun 16 Mawrth.\n"
+        "Thank you for your email. I am out of the office until Monday 16 March.",
+    ),
+    "de-outlook": (
+        "Automatische Antwort: [SAL-2026-0001] Escalation - stage 1",
+        "Vielen Dank für Ihre Nachricht. Ich bin derzeit nicht im Büro und ab dem 16. März wieder erreichbar.\n"
+        "Ihre Nachricht wird nicht weitergeleitet.",
+    ),
+    "de-abwesenheitsnotiz": (
+        "Abwesenheitsnotiz: [SAL-2026-0001] Escalation - stage 1",
+        "Ich bin bis einschließlich 13.03.2026 nicht im Büro.",
+    ),
+    "fr-outlook": (
+        "Réponse automatique : [SAL-2026-0001] Escalation - stage 1",
+        "Bonjour, je suis absente du bureau jusqu'au 16 mars inclus. Je serai de retour le lundi 16 mars.",
+    ),
+    "es-outlook": (
+        "Respuesta automática: [SAL-2026-0001] Escalation - stage 1",
+        "Gracias por su mensaje. Estoy fuera de la oficina hasta el 16 de marzo.",
+    ),
+    "nl-outlook": (
+        "Automatisch antwoord: [SAL-2026-0001] Escalation - stage 1",
+        "Bedankt voor uw bericht. Ik ben momenteel afwezig tot en met 13 maart.",
+    ),
+    "pl-outlook": (
+        "Odpowiedź automatyczna: [SAL-2026-0001] Escalation - stage 1",
+        "Dziękuję za wiadomość. Jestem poza biurem do 16 marca.",
+    ),
+    "pt-outlook": (
+        "Resposta automática: [SAL-2026-0001] Escalation - stage 1",
+        "Obrigado pelo seu e-mail. Estou fora do escritório até 16 de março.",
+    ),
+    "it-outlook": (
+        "Risposta automatica: [SAL-2026-0001] Escalation - stage 1",
+        "Grazie per il messaggio. Sono fuori ufficio fino al 16 marzo.",
+    ),
+    "ar-outlook": ("رد تلقائي: [SAL-2026-0001] Escalation - stage 1", "شكرا لرسالتك. أنا خارج المكتب حتى 16 مارس."),
+    "ur-outlook": (
+        "خودکار جواب: [SAL-2026-0001] Escalation - stage 1",
+        "آپ کی ای میل کا شکریہ۔ میں دفتر سے باہر ہوں اور 16 مارچ کو واپس آؤں گا۔",
+    ),
     # A reply subject ("RE: …", as Gmail's vacation responder and some gateways write it): the wording tells.
-    "en-gmail-vacation": ("Re: [SAL-2026-0001] Escalation - stage 1",
-                          "Hello,\n\nI'm on annual leave until Monday 16 March and will have no access to email.\n"
-                          "I will respond to your email on my return.\n\nZara"),
-    "en-annual-leave": ("RE: [SAL-2026-0001] Escalation - stage 1",
-                        "I am currently on annual leave, returning Monday 16 March. This mailbox is not monitored while I am away."),
-    "fr-plain-subject": ("RE: [SAL-2026-0001] Escalation - stage 1",
-                         "Je suis actuellement absent, avec un accès limité à mes e-mails. Ceci est une réponse automatique."),
-    "es-plain-subject": ("RE: [SAL-2026-0001] Escalation - stage 1", "Estoy de vacaciones hasta el lunes. Esta es una respuesta automática."),
+    "en-gmail-vacation": (
+        "Re: [SAL-2026-0001] Escalation - stage 1",
+        "Hello,\n\nI'm on annual leave until Monday 16 March and will have no access to email.\n"
+        "I will respond to your email on my return.\n\nZara",
+    ),
+    "en-annual-leave": (
+        "RE: [SAL-2026-0001] Escalation - stage 1",
+        "I am currently on annual leave, returning Monday 16 March. This mailbox is not monitored while I am away.",
+    ),
+    "fr-plain-subject": (
+        "RE: [SAL-2026-0001] Escalation - stage 1",
+        "Je suis actuellement absent, avec un accès limité à mes e-mails. Ceci est une réponse automatique.",
+    ),
+    "es-plain-subject": (
+        "RE: [SAL-2026-0001] Escalation - stage 1",
+        "Estoy de vacaciones hasta el lunes. Esta es una respuesta automática.",
+    ),
     "nl-plain-subject": ("RE: [SAL-2026-0001] Escalation - stage 1", "Ik ben met vakantie. Dit is een automatisch antwoord."),
-    "pl-plain-subject": ("RE: [SAL-2026-0001] Escalation - stage 1", "Jestem na urlopie do 16 marca. To jest automatyczna odpowiedź."),
+    "pl-plain-subject": (
+        "RE: [SAL-2026-0001] Escalation - stage 1",
+        "Jestem na urlopie do 16 marca. To jest automatyczna odpowiedź.",
+    ),
     "pt-plain-subject": ("RE: [SAL-2026-0001] Escalation - stage 1", "Estou de férias até 16 de março."),
     "it-plain-subject": ("RE: [SAL-2026-0001] Escalation - stage 1", "Sono in ferie fino al 16 marzo."),
     "cy-plain-subject": ("RE: [SAL-2026-0001] Escalation - stage 1", "Rwyf allan o'r swyddfa ar hyn o bryd."),
@@ -91,7 +124,9 @@ OOO_SAMPLES = {
 }
 
 
-def exchange_ndr_plain(failed: str, message_id: str = OUR_ID, subject: str = "Undeliverable: [SAL-2026-0001] Escalation - stage 1") -> bytes:
+def exchange_ndr_plain(
+    failed: str, message_id: str = OUR_ID, subject: str = "Undeliverable: [SAL-2026-0001] Escalation - stage 1"
+) -> bytes:
     """Exchange Online's NDR as a gateway that flattens reports delivers it: text/plain, no report headers."""
     user, domain = failed.split("@")
     return _crlf(f"""\
@@ -194,12 +229,16 @@ X-Escalations-Origin: salford
 
 def gmail_dsn(failed: str, message_id: str = OUR_ID, delayed: str | None = None) -> bytes:
     """Gmail's "Delivery Status Notification (Failure)", returning the whole message (message/rfc822)."""
-    delay_block = f"""
+    delay_block = (
+        f"""
 Final-Recipient: rfc822; {delayed}
 Action: delayed
 Status: 4.4.1
 Will-Retry-Until: Fri, 13 Mar 2026 10:01:57 -0800 (PST)
-""" if delayed else ""
+"""
+        if delayed
+        else ""
+    )
     return _crlf(f"""\
 Return-Path: <>
 From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>

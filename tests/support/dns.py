@@ -56,7 +56,7 @@ class Zone:
 def _rdata(rtype: str, value: object):  # type: ignore[no-untyped-def]
     if rtype == "TXT":
         text = str(value).encode()
-        return TXT([text[i:i + 255] for i in range(0, len(text), 255)])  # long records as several strings
+        return TXT([text[i : i + 255] for i in range(0, len(text), 255)])  # long records as several strings
     if rtype == "A":
         return A(str(value))
     if rtype == "AAAA":

@@ -108,8 +108,9 @@ class Dovecot:
         os.chown(self.root / "mail", self.mail_uid, self.mail_gid)
         self.write_passwords()
         self.config = self.root / "dovecot.conf"
-        self.config.write_text(CONFIG.format(root=self.root, port=self.port, mail_uid=self.mail_uid, mail_gid=self.mail_gid,
-                                             **self._process_users()))
+        self.config.write_text(
+            CONFIG.format(root=self.root, port=self.port, mail_uid=self.mail_uid, mail_gid=self.mail_gid, **self._process_users())
+        )
 
     def _identity(self) -> tuple[int, int]:
         if os.geteuid() != 0:
@@ -135,8 +136,9 @@ class Dovecot:
         assert self.process is None or self.process.poll() is not None, "already running"
         log = (self.root / "stdout.log").open("ab")
         # A session of its own, so that stop() can end the imap processes too.
-        self.process = subprocess.Popen([self.binary, "-F", "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            [self.binary, "-F", "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -178,7 +180,9 @@ class Dovecot:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def log(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in (self.root / "dovecot.log", self.root / "stdout.log") if p.exists())
+        return "\n".join(
+            p.read_text(errors="replace") for p in (self.root / "dovecot.log", self.root / "stdout.log") if p.exists()
+        )
 
     # -- a person's mail client, and the mail server's delivery ---------------------
 

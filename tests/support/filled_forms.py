@@ -95,4 +95,3 @@ def fill_pdf(data: bytes, answers: Mapping[str, Answer]) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
-

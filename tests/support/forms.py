@@ -53,9 +53,7 @@ def salford_notice(**overrides: str | None) -> bytes:
         overrides,
         child="Jo Bloggs",
         dob="14/02/2017",
-        concern=(
-            "Jo has missed three health appointments.\nThe referral was closed without a visit."
-        ),
+        concern=("Jo has missed three health appointments.\nThe referral was closed without a visit."),
         signed="Aisha Khan",
         role="Health Visitor",
         dated="05/03/2026",
@@ -103,10 +101,7 @@ def barnet_notice(**overrides: str | None) -> bytes:
         your_email="b.osei@eastgate-school.example",
         telephone="020 7946 0000",
         challenged="Barnet Children's Social Care",
-        categories=(
-            "☒ Level of need / threshold\n☐ Roles and responsibilities\n"
-            "☒ Whether a case conference should be initiated"
-        ),
+        categories=("☒ Level of need / threshold\n☐ Roles and responsibilities\n☒ Whether a case conference should be initiated"),
         concern="Concerns about neglect were not taken to a strategy discussion.",
         stage="3 – BSCB representatives",
         immediate_risk="No",
@@ -229,8 +224,7 @@ def bury_adults_notice(**overrides: str | None) -> bytes:
         concern="Pat was discharged home without the care package agreed.",
         step="4",
         imminent_risk="No",
-        attempts="12/01/2026 – practitioners discussed; not resolved\n"
-        "20/01/2026 – line managers discussed; not resolved",
+        attempts="12/01/2026 – practitioners discussed; not resolved\n20/01/2026 – line managers discussed; not resolved",
     )
     document = docx.Document()
     document.sections[0].footer.paragraphs[0].text = f"Telephone: {a['telephone']}"
@@ -283,7 +277,6 @@ def _save(document: Document) -> bytes:
     return buffer.getvalue()
 
 
-
 # --- WordprocessingML builders -----------------------------------------------------------
 
 NAMESPACES = {
@@ -299,9 +292,7 @@ _DECLARATIONS = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in NAMESPACES
 _REVISION = 'w:id="{id}" w:author="Aisha Khan" w:date="2026-03-04T10:00:00Z"'
 
 
-def docx_from_xml(
-    *body: str, header: Sequence[str] = (), footer: Sequence[str] = ()
-) -> bytes:
+def docx_from_xml(*body: str, header: Sequence[str] = (), footer: Sequence[str] = ()) -> bytes:
     """A .docx whose body (and header, footer) are these ``w:p``/``w:tbl``/``w:sdt`` elements."""
     document = docx.Document()
     _replace_content(document.element.body, body)
@@ -379,9 +370,7 @@ def cell(*blocks: str, span: int = 1, vmerge: str | None = None, deleted: bool =
     properties = "".join(
         [
             f'<w:gridSpan w:val="{span}"/>' if span > 1 else "",
-            ("<w:vMerge/>" if vmerge == "continue" else f'<w:vMerge w:val="{vmerge}"/>')
-            if vmerge
-            else "",
+            ("<w:vMerge/>" if vmerge == "continue" else f'<w:vMerge w:val="{vmerge}"/>') if vmerge else "",
             f"<w:cellDel {_REVISION.format(id=90)}/>" if deleted else "",
         ]
     )
@@ -427,9 +416,7 @@ def _sdt(properties: str, content: str) -> str:
 
 
 def _names(tag: str | None, alias: str | None) -> str:
-    return (f"<w:alias w:val={quoteattr(alias)}/>" if alias else "") + (
-        f"<w:tag w:val={quoteattr(tag)}/>" if tag else ""
-    )
+    return (f"<w:alias w:val={quoteattr(alias)}/>" if alias else "") + (f"<w:tag w:val={quoteattr(tag)}/>" if tag else "")
 
 
 def text_control(text: str, *, tag: str | None = None, alias: str | None = None) -> str:
@@ -439,8 +426,7 @@ def text_control(text: str, *, tag: str | None = None, alias: str | None = None)
 
 def placeholder_control(prompt: str = "Click or tap here to enter text.") -> str:
     """A text content control nobody filled in: Word shows its prompt in grey."""
-    return _sdt('<w:placeholder><w:docPart w:val="DefaultPlaceholder"/></w:placeholder>'
-                "<w:showingPlcHdr/><w:text/>", r(prompt))
+    return _sdt('<w:placeholder><w:docPart w:val="DefaultPlaceholder"/></w:placeholder><w:showingPlcHdr/><w:text/>', r(prompt))
 
 
 def checkbox_control(checked: bool, *, tag: str | None = None, alias: str | None = None) -> str:
@@ -454,9 +440,7 @@ def checkbox_control(checked: bool, *, tag: str | None = None, alias: str | None
 
 
 def dropdown_control(chosen: str, choices: Sequence[str], *, tag: str | None = None) -> str:
-    items = "".join(
-        f"<w:listItem w:displayText={quoteattr(c)} w:value={quoteattr(c)}/>" for c in choices
-    )
+    items = "".join(f"<w:listItem w:displayText={quoteattr(c)} w:value={quoteattr(c)}/>" for c in choices)
     return _sdt(_names(tag, None) + f"<w:dropDownList>{items}</w:dropDownList>", r(chosen))
 
 
@@ -553,9 +537,7 @@ def salford_legacy_form_notice(**overrides: str | None) -> bytes:
         overrides,
         child="Jo Bloggs",
         dob="14/02/2017",
-        concern=(
-            "Jo has missed three health appointments.\nThe referral was closed without a visit."
-        ),
+        concern=("Jo has missed three health appointments.\nThe referral was closed without a visit."),
         signed="Aisha Khan",
         role="Health Visitor",
         dated="5th March 2026",
@@ -657,9 +639,7 @@ def barnet_content_control_notice(
         date="2026-03-04",
     )
     control = lambda key: cell(p(_control_or_prompt(a[key])))  # noqa: E731
-    themes = [
-        cell(p(checkbox_control(theme in ticked), " " + theme)) for theme in BARNET_THEMES
-    ]
+    themes = [cell(p(checkbox_control(theme in ticked), " " + theme)) for theme in BARNET_THEMES]
     risk = [checkbox_control(a["immediate_risk"] == answer) for answer in ("Yes", "No")]
     form = table(
         row("Child's full name", cell(p(text_control(a["child"], alias="Child's full name")))),
@@ -757,9 +737,7 @@ BURY_THEMES = (  # Bury children 4, "Differing opinions could arise due to"
 )
 
 
-def bury_children_wingdings_notice(
-    *, ticked: Sequence[str] = (BURY_THEMES[4], BURY_THEMES[7]), **overrides: str | None
-) -> bytes:
+def bury_children_wingdings_notice(*, ticked: Sequence[str] = (BURY_THEMES[4], BURY_THEMES[7]), **overrides: str | None) -> bytes:
     """Bury children (Greater Manchester policy, which numbers its tiers as levels):
     Bury's nine themes ticked with Wingdings boxes, some inserted as symbols (F0FE,
     F0A8) and some typed in the Wingdings font; a Wingdings 2 yes/no; the blank-form
@@ -854,9 +832,7 @@ def bury_adults_text_box_notice(**overrides: str | None) -> bytes:
 
 
 def legacy_text_fields_filled_in() -> bytes:
-    return docx_from_xml(
-        p("Name of child: ", form_text("Jo Bloggs")), p("D.O.B ", form_text("14/02/2017"))
-    )
+    return docx_from_xml(p("Name of child: ", form_text("Jo Bloggs")), p("D.O.B ", form_text("14/02/2017")))
 
 
 def legacy_text_fields_left_blank() -> bytes:
@@ -891,8 +867,10 @@ def legacy_dropdown(index: int | None) -> bytes:
 def content_controls_in_a_paragraph() -> bytes:
     return docx_from_xml(
         p(
-            "Name of child: ", text_control("Jo Bloggs"),
-            "\tD.O.B ", date_control("14/02/2017", "2017-02-14"),
+            "Name of child: ",
+            text_control("Jo Bloggs"),
+            "\tD.O.B ",
+            date_control("14/02/2017", "2017-02-14"),
         ),
     )
 
@@ -910,9 +888,7 @@ def content_controls_around_paragraphs_rows_and_cells() -> bytes:
         block_control(p("Name of child: Jo Bloggs"), p("D.O.B 14/02/2017")),
         table(
             row("Dates", "Outcome"),
-            block_control(
-                row("12/01/2026", "Practitioners met"), row("19/01/2026", "Managers met")
-            ),
+            block_control(row("12/01/2026", "Practitioners met"), row("19/01/2026", "Managers met")),
             row(block_control(cell("26/01/2026")), block_control(cell("Leads met"))),
         ),
     )
@@ -990,12 +966,8 @@ def tick_column_beside_options() -> bytes:
 
 
 def tick_grid_nested_in_the_answer_cell() -> bytes:
-    options = table(
-        row("Level of need", ""), row("Information sharing", "X"), row("Progression of plans", "")
-    )
-    return docx_from_xml(
-        table(row("Nature of disagreement", cell(options)), row("Current stage", "3"))
-    )
+    options = table(row("Level of need", ""), row("Information sharing", "X"), row("Progression of plans", ""))
+    return docx_from_xml(table(row("Nature of disagreement", cell(options)), row("Current stage", "3")))
 
 
 def yes_no_as_a_row_of_cells(yes: str, no: str) -> bytes:
@@ -1053,7 +1025,7 @@ def tracked_changes_in_answers() -> bytes:
 
 
 def struck_through_yes_or_no(struck: str) -> bytes:
-    """"Yes / No – delete as appropriate", answered by striking one word through."""
+    """ "Yes / No – delete as appropriate", answered by striking one word through."""
     words = [r(word, strike=word == struck) for word in ("Yes", " / ", "No")]
     return docx_from_xml(p("Is the child at immediate risk of significant harm? ", *words))
 
@@ -1104,13 +1076,40 @@ def doctype_after_a_long_comment() -> bytes:
 
 _W = f"{{{NAMESPACES['w']}}}"
 _ODD_VALUES = (
-    "", "-1", "0", "1", "99999999999", "continue", "restart", "begin", "separate", "end",
-    "F0FE", "zzzz", "2019-13-45", "true", "off",
+    "",
+    "-1",
+    "0",
+    "1",
+    "99999999999",
+    "continue",
+    "restart",
+    "begin",
+    "separate",
+    "end",
+    "F0FE",
+    "zzzz",
+    "2019-13-45",
+    "true",
+    "off",
 )
 _WRAPPERS = ("sdt", "ins", "del", "customXml", "hyperlink")
 _ODD_ELEMENTS = (
-    "fldChar", "tc", "tr", "p", "tbl", "vMerge", "gridSpan", "sym", "checkBox", "ddList",
-    "date", "txbxContent", "sdt", "sdtContent", "ins", "del",
+    "fldChar",
+    "tc",
+    "tr",
+    "p",
+    "tbl",
+    "vMerge",
+    "gridSpan",
+    "sym",
+    "checkBox",
+    "ddList",
+    "date",
+    "txbxContent",
+    "sdt",
+    "sdtContent",
+    "ins",
+    "del",
 )
 
 

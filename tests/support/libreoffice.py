@@ -125,7 +125,7 @@ def linked_rtf(url: str) -> bytes:
     lines = "".join(f"{line}\\par\n" for line in LINES)
     return (
         f"{{\\rtf1\\ansi\\deff0{{\\fonttbl{{\\f0 Arial;}}}}{{\\*\\template {url}/template.dot}}\\f0\\fs22\n{lines}"
-        f"{{\\field{{\\*\\fldinst INCLUDEPICTURE \"{url}/rtf-picture.png\" \\\\d}}{{\\fldrslt }}}}\\par\n"
+        f'{{\\field{{\\*\\fldinst INCLUDEPICTURE "{url}/rtf-picture.png" \\\\d}}{{\\fldrslt }}}}\\par\n'
         f"{{\\object\\objautlink\\objw100\\objh100{{\\*\\objclass Word.Document.8}}{{\\*\\linkself {url}/rtf-object.doc}}"
         "{\\result x}}\\par\n}"
     ).encode("ascii")
@@ -139,9 +139,22 @@ def linked_doc(url: str) -> bytes:
         (folder / "notice.odt").write_bytes(linked_odt(url))
         conversion.write_profile(folder / "profile")
         subprocess.run(
-            [*conversion.detect_isolation().prefix, soffice_binary(), f"-env:UserInstallation={(folder / 'profile').as_uri()}",
-             "--headless", "--norestore", "--convert-to", "doc:MS Word 97", "--outdir", str(folder), str(folder / "notice.odt")],
-            check=True, capture_output=True, timeout=120, env={"PATH": os.environ["PATH"], "HOME": tmp, "LANG": "C.UTF-8"},
+            [
+                *conversion.detect_isolation().prefix,
+                soffice_binary(),
+                f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "doc:MS Word 97",
+                "--outdir",
+                str(folder),
+                str(folder / "notice.odt"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+            env={"PATH": os.environ["PATH"], "HOME": tmp, "LANG": "C.UTF-8"},
         )
         data = (folder / "notice.doc").read_bytes()
     assert url.encode("utf-16-le") in data or url.encode() in data, "the .doc keeps the link"
@@ -155,7 +168,19 @@ def unprotected_conversion(data: bytes, suffix: str) -> None:
         folder = Path(tmp)
         (folder / f"notice{suffix}").write_bytes(data)
         subprocess.run(
-            [soffice_binary(), f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
-             "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(folder / "out"), str(folder / f"notice{suffix}")],
-            check=True, capture_output=True, timeout=120, env={**os.environ, "HOME": tmp},
+            [
+                soffice_binary(),
+                f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "docx:MS Word 2007 XML",
+                "--outdir",
+                str(folder / "out"),
+                str(folder / f"notice{suffix}"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, "HOME": tmp},
         )

@@ -126,15 +126,25 @@ def acroform_notice(**overrides: str) -> bytes:
     y -= 20
     _text(canvas, LEFT, y, "Please document any information of concern.")
     form.textfield(
-        name="Please document any information of concern", value=a["concern"],
-        x=LEFT, y=y - 90, width=RIGHT - LEFT, height=80, fieldFlags="multiline", borderWidth=0.5,
+        name="Please document any information of concern",
+        value=a["concern"],
+        x=LEFT,
+        y=y - 90,
+        width=RIGHT - LEFT,
+        height=80,
+        fieldFlags="multiline",
+        borderWidth=0.5,
     )
     canvas.showPage()
     _text(canvas, LEFT, 790, "Appendix 2 – continued", bold=True, size=12)
     for y, (label, name, value) in zip(
         (750, 722, 694, 666),
-        (("Signed", "Signed", a["signed"]), ("Role", "Role", a["role"]),
-         ("Dated", "Dated", a["dated"]), ("Who has a copy of this notice been sent to?", "Copied to", a["copies"])),
+        (
+            ("Signed", "Signed", a["signed"]),
+            ("Role", "Role", a["role"]),
+            ("Dated", "Dated", a["dated"]),
+            ("Who has a copy of this notice been sent to?", "Copied to", a["copies"]),
+        ),
     ):
         _text(canvas, LEFT, y + 6, label)
         form.textfield(name=name, value=value, x=280, y=y, width=240, height=18, borderWidth=0.5)
@@ -149,8 +159,12 @@ def anonymous_acroform_notice(**overrides: str) -> bytes:
     _text(canvas, LEFT, 790, "Escalation notice", bold=True, size=14)
     y = 750.0
     for number, (label, value) in enumerate(
-        (("Name of child", a["child"]), ("D.O.B", a["dob"]), ("Your name", a["your_name"]),
-         ("Agency you disagree with", a["challenged"])),
+        (
+            ("Name of child", a["child"]),
+            ("D.O.B", a["dob"]),
+            ("Your name", a["your_name"]),
+            ("Agency you disagree with", a["challenged"]),
+        ),
         start=1,
     ):
         _text(canvas, LEFT, y + 6, label)
@@ -172,8 +186,7 @@ def hierarchical_form_notice() -> bytes:
         state = b"/Yes" if on else b"/Off"
         return (
             b"<< /Type /Annot /Subtype /Widget /Parent %d 0 R /T (%s) /V %s /AS %s /P 3 0 R "
-            b"/Rect [300 %d 312 %d] /AP << /N << /Yes 10 0 R /Off 10 0 R >> >> >>"
-            % (parent, name, state, state, y, y + 12)
+            b"/Rect [300 %d 312 %d] /AP << /N << /Yes 10 0 R /Off 10 0 R >> >> >>" % (parent, name, state, state, y, y + 12)
         )
 
     objects = [
@@ -198,10 +211,12 @@ def xfa_only_notice() -> bytes:
     _text(canvas, LEFT, 770, "If this message is not eventually replaced by the proper contents of the document,")
     _text(canvas, LEFT, 756, "your PDF viewer may not be able to display this type of document.")
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_saved(canvas, buffer))))
-    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({
-        NameObject("/Fields"): ArrayObject(),
-        NameObject("/XFA"): TextStringObject("<xdp:xdp/>"),
-    })
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {
+            NameObject("/Fields"): ArrayObject(),
+            NameObject("/XFA"): TextStringObject("<xdp:xdp/>"),
+        }
+    )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -254,12 +269,18 @@ def bnes_table_notice() -> bytes:
             ("Agency whose decision is challenged", "B&NES Children's Services"),
             ("Stage", "Stage 3"),
             ("Immediate risk", "No"),
-            ("Details of the disagreement", "Riverside Housing asked for a joint visit before the eviction; "
-             "Children's Services declined it without giving the family a reason or a date."),
+            (
+                "Details of the disagreement",
+                "Riverside Housing asked for a joint visit before the eviction; "
+                "Children's Services declined it without giving the family a reason or a date.",
+            ),
         ],
         title="Appendix A – Attempts to resolve",
-        below=[("Dates", "Outcome"), ("12/01/2026", "Practitioners met; not resolved."),
-               ("19/01/2026", "Line managers met; not resolved.")],
+        below=[
+            ("Dates", "Outcome"),
+            ("12/01/2026", "Practitioners met; not resolved."),
+            ("19/01/2026", "Line managers met; not resolved."),
+        ],
     )
 
 
@@ -332,8 +353,7 @@ def two_page_notice(*, concern: Sequence[str] = TWO_PAGE_CONCERN) -> bytes:
         ("Your name", "Ben Osei"),
         ("Your role", "Designated Safeguarding Lead"),
         ("Your agency", "Eastgate Primary School"),
-        ("Agency you disagree with", "Barnet Children's Social Care, Early Help and Family Support "
-         "Assessment Team (North)"),
+        ("Agency you disagree with", "Barnet Children's Social Care, Early Help and Family Support Assessment Team (North)"),
         ("Signed", "Ben Osei"),
     ]
     for label, answer in side_by_side:
@@ -391,9 +411,13 @@ def word_style_notice(**overrides: str) -> bytes:
     words(("Return to; SSCB Business Manager", True))
     risk = "[ ] Yes [x] No" if a["immediate_risk"] == "No" else "[x] Yes [ ] No"
     rows = [
-        ("Your name", a["your_name"]), ("Your role", a["your_role"]), ("Your agency", a["your_agency"]),
-        ("Your email", a["your_email"]), ("Telephone", a["telephone"]),
-        ("Agency whose decision is challenged", a["challenged"]), ("Current stage", a["stage"]),
+        ("Your name", a["your_name"]),
+        ("Your role", a["your_role"]),
+        ("Your agency", a["your_agency"]),
+        ("Your email", a["your_email"]),
+        ("Telephone", a["telephone"]),
+        ("Agency whose decision is challenged", a["challenged"]),
+        ("Current stage", a["stage"]),
         ("Is the child at immediate risk of significant harm?", risk),
     ]
     _table(canvas, rows, y, first=200)

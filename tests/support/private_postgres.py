@@ -27,7 +27,9 @@ REQUIRE_SERVICES = os.environ.get("ESCALATIONS_REQUIRE_SERVICES") == "1"
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name, path=f"{os.environ.get('PATH', '')}:/usr/local/bin:/usr/lib/postgresql/16/bin:/usr/lib/postgresql/15/bin")
+    found = shutil.which(
+        name, path=f"{os.environ.get('PATH', '')}:/usr/local/bin:/usr/lib/postgresql/16/bin:/usr/lib/postgresql/15/bin"
+    )
     if found:
         return found
     message = f"a private PostgreSQL needs {name} (the PostgreSQL server binaries) on PATH"
@@ -72,7 +74,9 @@ class PrivatePostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses={self.host} -c fsync=off"
-        self._as_server_user([self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "-t", "60", "start"])
+        self._as_server_user(
+            [self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "-t", "60", "start"]
+        )
 
     def stop(self) -> None:
         """Down: a fast shutdown, connections cut."""

@@ -34,7 +34,9 @@ def _rows() -> tuple[dict[str, str], ...]:
 
 def contact(partnership: str, agency: str | None, role: str) -> str:
     """The example directory's one address for a role (at an agency, or the partnership's own)."""
-    found = [r["email"] for r in _rows() if r["partnership"] == partnership and r["agency"] == (agency or "") and r["role"] == role]
+    found = [
+        r["email"] for r in _rows() if r["partnership"] == partnership and r["agency"] == (agency or "") and r["role"] == role
+    ]
     assert len(found) == 1, (partnership, agency, role, found)
     return found[0]
 
@@ -77,7 +79,9 @@ class Scenario:
             return inbound.case.reference
 
     def reply(self, reference: str, sender: str, body: str) -> None:
-        self._deliver(notice_email(None, sender=sender, to=self.mailbox, subject=f"RE: [{reference}] Escalation", body=body), sender)
+        self._deliver(
+            notice_email(None, sender=sender, to=self.mailbox, subject=f"RE: [{reference}] Escalation", body=body), sender
+        )
 
     def tick(self) -> int:
         """One scheduler pass at the scenario's clock."""
@@ -87,7 +91,7 @@ class Scenario:
         """The emails queued since the last call."""
         with self.runtime.sessions() as session:
             rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        fresh, self._seen = rows[self._seen:], len(rows)
+        fresh, self._seen = rows[self._seen :], len(rows)
         return [_sent(row) for row in fresh]
 
     def case(self, reference: str) -> Case:
@@ -101,7 +105,9 @@ class Scenario:
 
     def _deliver(self, message: EmailMessage, sender: str) -> None:
         # As through the partnership's gateway, which checked the sender (tests.support.authentication).
-        receive(self.runtime.sessions, by_gateway(wire(message)), Envelope("smtp", sender, (self.mailbox,), peer=RELAY), self.clock())
+        receive(
+            self.runtime.sessions, by_gateway(wire(message)), Envelope("smtp", sender, (self.mailbox,), peer=RELAY), self.clock()
+        )
         self.runtime.worker().run_until_idle()
 
 

@@ -24,8 +24,9 @@ class Serve:
         environ = {k: v for k, v in os.environ.items() if k != "ESCALATIONS_FAULT_KILL_AT"}
         environ.update(env or {})
         self.started = time.monotonic()
-        self.process = subprocess.Popen([COMMAND, "serve", "--config", str(settings)], stdout=self.log,
-                                        stderr=subprocess.STDOUT, env=environ)
+        self.process = subprocess.Popen(
+            [COMMAND, "serve", "--config", str(settings)], stdout=self.log, stderr=subprocess.STDOUT, env=environ
+        )
 
     @property
     def pid(self) -> int:

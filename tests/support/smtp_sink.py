@@ -77,9 +77,7 @@ def make_self_signed_context(hostname: str = "localhost") -> TlsContexts:
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         key_file.write_bytes(_pem_private_key(key))
         server.load_cert_chain(cert_file, key_file)
-    client = ssl.create_default_context(
-        cadata=cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
-    )
+    client = ssl.create_default_context(cadata=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"))
     return TlsContexts(server, client)
 
 
@@ -154,9 +152,7 @@ class SmtpSink:
             raise ValueError("implicit_tls needs a tls_context")
         self._handler = _RecordingHandler(auth, reject_mail, reject, reject_data)
         self._handler.on_quit = on_quit
-        self._controller = _LoopbackController(
-            self._handler, tls_context, implicit_tls, require_starttls, auth
-        )
+        self._controller = _LoopbackController(self._handler, tls_context, implicit_tls, require_starttls, auth)
         self.port: int = self._controller.port
 
     def start(self) -> SmtpSink:
@@ -212,9 +208,7 @@ class _LoopbackController(Controller):
         )
 
     def _create_server(self) -> Any:
-        return self.loop.create_server(
-            self._factory_invoker, sock=self._socket, ssl=self.ssl_context
-        )
+        return self.loop.create_server(self._factory_invoker, sock=self._socket, ssl=self.ssl_context)
 
     def close_socket(self) -> None:
         self._socket.close()  # the server closes it too when it stops; closing twice is harmless
@@ -245,9 +239,7 @@ class _Authenticator:
     def __init__(self, accounts: Mapping[str, str]) -> None:
         self._accounts = dict(accounts)
 
-    def __call__(
-        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
-    ) -> AuthResult:
+    def __call__(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
         if not isinstance(data, LoginPassword):
             return AuthResult(success=False, handled=False)
         login, password = data.login.decode(), data.password.decode()
@@ -275,9 +267,7 @@ class _RecordingHandler:
         self.on_quit: Callable[[list[Received]], None] | None = None
         self._by_session: dict[int, list[Received]] = {}
 
-    async def handle_MAIL(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]) -> str:
         if self._needs_login and not session.authenticated:
             return "530 5.7.0 Authentication required"
         if self._reject_mail is not None:
@@ -286,9 +276,7 @@ class _RecordingHandler:
         envelope.mail_options.extend(options)
         return "250 OK"
 
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]) -> str:
         refusal = self._reject.get(address.lower())
         if refusal is not None:
             return refusal

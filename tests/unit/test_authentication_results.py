@@ -14,10 +14,13 @@ import pytest
 
 from escalations.intake.authentication.results import MICROSOFT_365, parse, strip_comments, trusted_results
 
-FORGED = (b"Authentication-Results: mx.google.com; spf=pass smtp.mailfrom=childrens.salford.example;\r\n"
-          b" dkim=pass header.d=childrens.salford.example; dmarc=pass header.from=childrens.salford.example\r\n")
+FORGED = (
+    b"Authentication-Results: mx.google.com; spf=pass smtp.mailfrom=childrens.salford.example;\r\n"
+    b" dkim=pass header.d=childrens.salford.example; dmarc=pass header.from=childrens.salford.example\r\n"
+)
 
-GMAIL = b"""Delivered-To: escalations@salford.example\r
+GMAIL = (
+    b"""Delivered-To: escalations@salford.example\r
 Received: by 2002:a05:6a10:8e0b:b0:5d1:12:abcd with SMTP id x11csp1234pxx;\r
         Tue, 10 Mar 2026 03:00:01 -0700 (PDT)\r
 ARC-Authentication-Results: i=1; mx.google.com;\r
@@ -33,11 +36,14 @@ Authentication-Results: mx.google.com;\r
        dkim=pass header.i=@evil.example header.s=s1 header.b=AbCdEf12;\r
        spf=pass (google.com: domain of attacker@evil.example designates 192.0.2.66 as permitted sender) smtp.mailfrom=attacker@evil.example;\r
        dmarc=fail (p=REJECT sp=REJECT dis=QUARANTINE) header.from=childrens.salford.example\r
-""" + FORGED + b"""From: Lowri Dalby <lowri.dalby@childrens.salford.example>\r
+"""
+    + FORGED
+    + b"""From: Lowri Dalby <lowri.dalby@childrens.salford.example>\r
 Subject: RE: [SAL-2026-0001] Escalation\r
 \r
 Resolved - no further action\r
 """
+)
 
 M365 = b"""Received: from DM6PR12MB1234.namprd12.prod.outlook.com (2603:10b6:5:1::1) by\r
  BN8PR12MB5678.namprd12.prod.outlook.com with HTTPS; Tue, 10 Mar 2026 10:00:03 +0000\r
@@ -79,7 +85,11 @@ def test_a_forged_header_below_the_trusted_one_is_never_read() -> None:
 
 
 def test_a_trusted_id_written_by_the_sender_under_an_untrusted_header_is_not_believed() -> None:
-    raw = b"Authentication-Results: mx.evil.example; dmarc=pass header.from=childrens.salford.example\r\n" + FORGED + b"From: x@childrens.salford.example\r\n\r\n"
+    raw = (
+        b"Authentication-Results: mx.evil.example; dmarc=pass header.from=childrens.salford.example\r\n"
+        + FORGED
+        + b"From: x@childrens.salford.example\r\n\r\n"
+    )
     assert trusted_results(headers(raw), ["mx.google.com"]) == ()
 
 
@@ -94,12 +104,17 @@ def test_microsoft_365_header_has_no_authserv_id_and_is_believed_only_when_excha
     assert {r.method: r.result for r in m365.results} == {"spf": "pass", "dkim": "pass", "dmarc": "pass", "compauth": "pass"}
     assert m365.results[2].get("header.from") == "childrens.salford.example"
     internal = M365.replace(b"AuthAs: Anonymous", b"AuthAs: Internal")
-    assert trusted_results(headers(internal), [MICROSOFT_365]) == (), "on internal mail Exchange writes no header: any there is the sender's"
+    assert trusted_results(headers(internal), [MICROSOFT_365]) == (), (
+        "on internal mail Exchange writes no header: any there is the sender's"
+    )
     assert trusted_results(headers(M365), ["mx.google.com"]) == (), "an id-less header needs microsoft-365 trusted"
 
 
 def test_microsoft_365_only_the_topmost_id_less_header_counts() -> None:
-    forged_below = M365.replace(b"Received-SPF:", b"Authentication-Results: spf=pass smtp.mailfrom=childrens.salford.example; dmarc=pass header.from=childrens.salford.example\r\nReceived-SPF:")
+    forged_below = M365.replace(
+        b"Received-SPF:",
+        b"Authentication-Results: spf=pass smtp.mailfrom=childrens.salford.example; dmarc=pass header.from=childrens.salford.example\r\nReceived-SPF:",
+    )
     failed = forged_below.replace(b"dmarc=pass action=none", b"dmarc=fail action=oreject", 1)
     [m365] = trusted_results(headers(failed), [MICROSOFT_365])
     assert {r.method: r.result for r in m365.results}["dmarc"] == "fail"
@@ -114,8 +129,16 @@ def test_the_pseudo_id_cannot_be_claimed_by_a_header() -> None:
     ("value", "authserv_id", "results"),
     [
         ("mx.example.org 1; none", "mx.example.org", []),
-        ("mx.example.org; spf = pass smtp.mailfrom = a@b.example", "mx.example.org", [("spf", "pass", {"smtp.mailfrom": "a@b.example"})]),
-        ('mx.example.org; dkim=pass (good; really) header.d="b.example"', "mx.example.org", [("dkim", "pass", {"header.d": "b.example"})]),
+        (
+            "mx.example.org; spf = pass smtp.mailfrom = a@b.example",
+            "mx.example.org",
+            [("spf", "pass", {"smtp.mailfrom": "a@b.example"})],
+        ),
+        (
+            'mx.example.org; dkim=pass (good; really) header.d="b.example"',
+            "mx.example.org",
+            [("dkim", "pass", {"header.d": "b.example"})],
+        ),
         ("MX.Example.ORG; DMARC=PASS header.from=b.example", "mx.example.org", [("dmarc", "pass", {"header.from": "b.example"})]),
         ("spf=fail smtp.mailfrom=b.example", None, [("spf", "fail", {"smtp.mailfrom": "b.example"})]),
         ("mx.example.org; dkim/1=pass header.d=b.example", "mx.example.org", [("dkim", "pass", {"header.d": "b.example"})]),
@@ -135,6 +158,8 @@ def test_comment_stripping_is_linear_and_handles_nesting_and_escapes() -> None:
 
 def test_arc_authentication_results_are_not_read_as_authentication_results() -> None:
     # ARC (RFC 8617) records what an intermediary saw; we do not evaluate ARC chains, so its results never count.
-    raw = (b"ARC-Authentication-Results: i=1; mx.google.com; dmarc=pass header.from=childrens.salford.example\r\n"
-           b"From: x@childrens.salford.example\r\n\r\n")
+    raw = (
+        b"ARC-Authentication-Results: i=1; mx.google.com; dmarc=pass header.from=childrens.salford.example\r\n"
+        b"From: x@childrens.salford.example\r\n\r\n"
+    )
     assert trusted_results(headers(raw), ["mx.google.com"]) == ()

@@ -49,17 +49,13 @@ def test_parse(text: str, expected: Timescale) -> None:
     assert Timescale.parse(text) == expected
 
 
-@pytest.mark.parametrize(
-    "text", ["", "soon", "two working days", "0 working days", "0 hours", "-1 hours", "2 days"]
-)
+@pytest.mark.parametrize("text", ["", "soon", "two working days", "0 working days", "0 hours", "-1 hours", "2 days"])
 def test_parse_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="timescale"):
         Timescale.parse(text)
 
 
-@pytest.mark.parametrize(
-    ("kind", "amount"), [("weeks", 1), ("same_working_day", 1), ("working_days", 0), ("hours", -2)]
-)
+@pytest.mark.parametrize(("kind", "amount"), [("weeks", 1), ("same_working_day", 1), ("working_days", 0), ("hours", -2)])
 def test_timescale_rejects_inconsistent_fields(kind: str, amount: int) -> None:
     with pytest.raises(ValueError):
         Timescale(kind, amount)
@@ -315,20 +311,14 @@ moments = st.datetimes(
     timezones=st.sampled_from([UTC, LONDON]),
     allow_imaginary=False,
 )
-calendars = st.builds(
-    WorkingCalendar, st.sampled_from(NATIONS), closures=st.frozensets(days, max_size=20)
-)
-working_day_kinds = st.builds(Timescale, st.just("working_days"), st.integers(1, 20)) | st.just(
-    SAME_DAY
-)
+calendars = st.builds(WorkingCalendar, st.sampled_from(NATIONS), closures=st.frozensets(days, max_size=20))
+working_day_kinds = st.builds(Timescale, st.just("working_days"), st.integers(1, 20)) | st.just(SAME_DAY)
 timescales = working_day_kinds | st.builds(Timescale, st.just("hours"), st.integers(1, 240))
 
 
 @PROPERTIES
 @given(calendars, moments, timescales)
-def test_due_is_never_before_received(
-    calendar: WorkingCalendar, received: datetime, timescale: Timescale
-) -> None:
+def test_due_is_never_before_received(calendar: WorkingCalendar, received: datetime, timescale: Timescale) -> None:
     due = calendar.due(received, timescale)
     assert due >= received
     assert due.tzinfo is UTC
@@ -346,9 +336,7 @@ def test_working_day_deadlines_land_at_close_of_a_working_day(
 
 @PROPERTIES
 @given(calendars, moments, st.integers(1, 20))
-def test_working_days_between_counts_back_to_the_timescale(
-    calendar: WorkingCalendar, received: datetime, n: int
-) -> None:
+def test_working_days_between_counts_back_to_the_timescale(calendar: WorkingCalendar, received: datetime, n: int) -> None:
     due = calendar.due(received, Timescale("working_days", n))
     assert calendar.working_days_between(received, due) == n
     assert calendar.working_days_between(received, due - timedelta(microseconds=1)) == n - 1
@@ -356,9 +344,7 @@ def test_working_days_between_counts_back_to_the_timescale(
 
 @PROPERTIES
 @given(calendars, days, st.integers(0, 15), st.integers(0, 15))
-def test_add_working_days_is_monotonic(
-    calendar: WorkingCalendar, day: date, m: int, n: int
-) -> None:
+def test_add_working_days_is_monotonic(calendar: WorkingCalendar, day: date, m: int, n: int) -> None:
     start = calendar.working_day_on_or_after(day)
     low, high = sorted((m, n))
     assert calendar.add_working_days(start, low) <= calendar.add_working_days(start, high)

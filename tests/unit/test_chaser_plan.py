@@ -15,7 +15,9 @@ POLICIES = load_policies(Path(str(resources.files("escalations.config"))) / "par
 T = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
 
 
-def deadline(kind: str = "stage_response", due: datetime = T(2026, 3, 10, 17, 0), set_at: datetime = T(2026, 3, 10, 10, 0)) -> OpenDeadline:
+def deadline(
+    kind: str = "stage_response", due: datetime = T(2026, 3, 10, 17, 0), set_at: datetime = T(2026, 3, 10, 10, 0)
+) -> OpenDeadline:
     return OpenDeadline(1, 7, kind, 1, due, set_at)
 
 
@@ -44,7 +46,12 @@ def kinds(pid: str, d: OpenDeadline, now: datetime, sent: frozenset[str] = froze
         ("barnet", deadline(), T(2026, 3, 12, 9, 0), [(ESCALATE, 1, "2026-03-12")]),
         # Barnet 3: past five working days, the reasons are asked for once.
         ("barnet", deadline("overall_resolution", due=T(2026, 3, 17, 17, 0)), T(2026, 3, 17, 16, 59), []),
-        ("barnet", deadline("overall_resolution", due=T(2026, 3, 17, 17, 0)), T(2026, 3, 17, 17, 0), [(OVERRUN, 1, "2026-03-17")]),
+        (
+            "barnet",
+            deadline("overall_resolution", due=T(2026, 3, 17, 17, 0)),
+            T(2026, 3, 17, 17, 0),
+            [(OVERRUN, 1, "2026-03-17")],
+        ),
         ("salford", deadline("overall_resolution", due=T(2026, 3, 17, 17, 0)), T(2026, 3, 18, 17, 0), []),
     ],
 )

@@ -88,7 +88,9 @@ def directory(policy: Policy, missing: Iterable[tuple[AgencyEntry | None, str]] 
     gaps = set(missing)
     partnership_domain = policy.mailbox.split("@")[1]
     contacts = tuple(
-        ContactEntry(name, address(name, agency.domains[0] if agency else partnership_domain), role, agency.name if agency else None)
+        ContactEntry(
+            name, address(name, agency.domains[0] if agency else partnership_domain), role, agency.name if agency else None
+        )
         for agency, people in PEOPLE.items()
         for role, name in people.items()
         if (agency, role) not in gaps
@@ -166,7 +168,11 @@ def directory_emails(where: Directory) -> set[str]:
 
 
 PIDS = [pytest.param(pid, id=pid) for pid in ("bury-children", "salford", "barnet", "bury-adults", "bnes")]
-STAGES = [pytest.param(pid, stage.number, id=f"{pid}-stage-{stage.number}") for pid, policy in POLICIES.items() for stage in policy.stages]
+STAGES = [
+    pytest.param(pid, stage.number, id=f"{pid}-stage-{stage.number}")
+    for pid, policy in POLICIES.items()
+    for stage in policy.stages
+]
 
 
 def test_the_five_partnerships_are_tested() -> None:
@@ -339,15 +345,49 @@ def test_only_an_immediate_risk_notice_is_flagged_as_one(pid: str) -> None:
 @pytest.mark.parametrize(
     ("pid", "missing", "challenged", "label"),
     [
-        pytest.param("bury-children", [(CHALLENGED, "practitioner")], CHALLENGED.name, "practitioner at Riverside Children's Services", id="bury-children"),
-        pytest.param("salford", [(CHALLENGED, "practitioner")], CHALLENGED.name, "practitioner at Riverside Children's Services", id="salford"),
-        pytest.param("barnet", [(CHALLENGED, "practitioner")], CHALLENGED.name, "practitioner at Riverside Children's Services", id="barnet"),
-        pytest.param("bury-adults", [(CHALLENGED, "practitioner")], CHALLENGED.name, "practitioner at Riverside Children's Services", id="bury-adults"),
-        pytest.param("bnes", [(CHALLENGED, "practitioner")], CHALLENGED.name, "practitioner at Riverside Children's Services", id="bnes"),
-        pytest.param("salford", [], "Hillside Housing Trust", "practitioner at the challenged agency (not recognised)", id="salford-unknown-agency"),
+        pytest.param(
+            "bury-children",
+            [(CHALLENGED, "practitioner")],
+            CHALLENGED.name,
+            "practitioner at Riverside Children's Services",
+            id="bury-children",
+        ),
+        pytest.param(
+            "salford",
+            [(CHALLENGED, "practitioner")],
+            CHALLENGED.name,
+            "practitioner at Riverside Children's Services",
+            id="salford",
+        ),
+        pytest.param(
+            "barnet",
+            [(CHALLENGED, "practitioner")],
+            CHALLENGED.name,
+            "practitioner at Riverside Children's Services",
+            id="barnet",
+        ),
+        pytest.param(
+            "bury-adults",
+            [(CHALLENGED, "practitioner")],
+            CHALLENGED.name,
+            "practitioner at Riverside Children's Services",
+            id="bury-adults",
+        ),
+        pytest.param(
+            "bnes", [(CHALLENGED, "practitioner")], CHALLENGED.name, "practitioner at Riverside Children's Services", id="bnes"
+        ),
+        pytest.param(
+            "salford",
+            [],
+            "Hillside Housing Trust",
+            "practitioner at the challenged agency (not recognised)",
+            id="salford-unknown-agency",
+        ),
     ],
 )
-def test_a_directory_gap_goes_to_the_business_manager(pid: str, missing: list[tuple[AgencyEntry, str]], challenged: str, label: str) -> None:
+def test_a_directory_gap_goes_to_the_business_manager(
+    pid: str, missing: list[tuple[AgencyEntry, str]], challenged: str, label: str
+) -> None:
     policy = POLICIES[pid]
     where = directory(policy, missing)
     sent = compose(pid, where=where, challenged=Challenged(challenged, "Kamal Underhill", "Social Worker"))

@@ -31,7 +31,11 @@ def test_agency_for_address(address: str | None, agency: AgencyEntry | None) -> 
 
 def test_the_csv_accepts_a_wildcard_domain_and_refuses_a_bad_one() -> None:
     header = "partnership,agency,agency_domains,name,email,role,phone\n"
-    rows = parse_csv(header + "salford,Northside Health,northside-health.example;*.nhs-north.example,Dev V,dev@northside-health.example,practitioner,\n", ["salford"])
+    rows = parse_csv(
+        header
+        + "salford,Northside Health,northside-health.example;*.nhs-north.example,Dev V,dev@northside-health.example,practitioner,\n",
+        ["salford"],
+    )
     assert rows[0].agency_domains == ("northside-health.example", "*.nhs-north.example")
     with pytest.raises(DirectoryError) as caught:
         parse_csv(header + "salford,Northside Health,*.*.example,Dev V,dev@northside-health.example,practitioner,\n", ["salford"])

@@ -76,10 +76,14 @@ CASES = {
     "content controls around paragraphs, rows and cells": (
         forms.content_controls_around_paragraphs_rows_and_cells(),
         [
-            ("Name of child", "Jo Bloggs"), ("D.O.B", "14/02/2017"),
-            ("Dates", "12/01/2026"), ("Outcome", "Practitioners met"),
-            ("Dates", "19/01/2026"), ("Outcome", "Managers met"),
-            ("Dates", "26/01/2026"), ("Outcome", "Leads met"),
+            ("Name of child", "Jo Bloggs"),
+            ("D.O.B", "14/02/2017"),
+            ("Dates", "12/01/2026"),
+            ("Outcome", "Practitioners met"),
+            ("Dates", "19/01/2026"),
+            ("Outcome", "Managers met"),
+            ("Dates", "26/01/2026"),
+            ("Outcome", "Leads met"),
         ],
     ),
     "content control check boxes": (
@@ -141,7 +145,8 @@ CASES = {
     "an answer continued below a blank label cell": (
         forms.answer_continues_below_a_blank_label_cell(),
         [
-            (NATURE, "☒ Level of need"), (NATURE, "☒ Progression of plans"),
+            (NATURE, "☒ Level of need"),
+            (NATURE, "☒ Progression of plans"),
             ("Details of the disagreement", "The referral was closed."),
             ("Details of the disagreement", "No visit was made."),
             ("Current stage", "2"),
@@ -164,9 +169,12 @@ CASES = {
     "tracked changes: inserted text read, deleted text and rows not": (
         forms.tracked_changes_in_answers(),
         [
-            ("Name of child", "Jo Bloggs"), ("Current stage", "3"),
-            ("Dates", "12/01/2026"), ("Outcome", "Practitioners met"),
-            ("Dates", "19/01/2026"), ("Outcome", "Managers met"),
+            ("Name of child", "Jo Bloggs"),
+            ("Current stage", "3"),
+            ("Dates", "12/01/2026"),
+            ("Outcome", "Practitioners met"),
+            ("Dates", "19/01/2026"),
+            ("Outcome", "Managers met"),
         ],
     ),
     "delete as appropriate: No struck through": (
@@ -206,41 +214,61 @@ def test_what_each_word_feature_shows(data, expected):
 MEANINGS = {
     "legacy check box No ticked": (forms.legacy_checkboxes(False, True), "immediate_risk", False),
     "legacy check box ticked by default": (
-        forms.legacy_checkboxes(None, None, default=True), "immediate_risk", True,
+        forms.legacy_checkboxes(None, None, default=True),
+        "immediate_risk",
+        True,
     ),
     "legacy check boxes both clear: unanswered": (
-        forms.legacy_checkboxes(False, False), "immediate_risk", None,
+        forms.legacy_checkboxes(False, False),
+        "immediate_risk",
+        None,
     ),
     "legacy drop-down stage": (forms.legacy_dropdown(2), "stage", 3),
     "content control check box Yes": (
-        forms.content_control_checkboxes(True, False), "immediate_risk", True,
+        forms.content_control_checkboxes(True, False),
+        "immediate_risk",
+        True,
     ),
     "Wingdings: ✓ against No": (forms.wingdings_symbol_ticks(), "immediate_risk", False),
     "Wingdings symbol ticks": (
-        forms.wingdings_symbol_ticks(), "categories", ["thresholds", "plan_progression"],
+        forms.wingdings_symbol_ticks(),
+        "categories",
+        ["thresholds", "plan_progression"],
     ),
     "Wingdings font ticks": (forms.wingdings_font_ticks(), "categories", ["information_sharing"]),
     "Wingdings 2: ☑ against Yes": (forms.wingdings_font_ticks(), "immediate_risk", True),
     "typed X against printed boxes": (
-        forms.typed_x_against_printed_boxes(), "categories", ["information_sharing"],
+        forms.typed_x_against_printed_boxes(),
+        "categories",
+        ["information_sharing"],
     ),
     "typed X against No": (forms.typed_x_against_printed_boxes(), "immediate_risk", False),
     "column of marks": (
-        forms.tick_column_beside_options(), "categories", ["thresholds", "case_conference"],
+        forms.tick_column_beside_options(),
+        "categories",
+        ["thresholds", "case_conference"],
     ),
     "nested grid of marks": (
-        forms.tick_grid_nested_in_the_answer_cell(), "categories", ["information_sharing"],
+        forms.tick_grid_nested_in_the_answer_cell(),
+        "categories",
+        ["information_sharing"],
     ),
     "row of cells, X under No": (forms.yes_no_as_a_row_of_cells("", "X"), "immediate_risk", False),
     "row of cells, X under Yes": (forms.yes_no_as_a_row_of_cells("X", ""), "immediate_risk", True),
     "row of cells, X under both": (
-        forms.yes_no_as_a_row_of_cells("X", "X"), "immediate_risk", None,
+        forms.yes_no_as_a_row_of_cells("X", "X"),
+        "immediate_risk",
+        None,
     ),
     "delete as appropriate: No struck": (
-        forms.struck_through_yes_or_no("No"), "immediate_risk", True,
+        forms.struck_through_yes_or_no("No"),
+        "immediate_risk",
+        True,
     ),
     "delete as appropriate: Yes struck": (
-        forms.struck_through_yes_or_no("Yes"), "immediate_risk", False,
+        forms.struck_through_yes_or_no("Yes"),
+        "immediate_risk",
+        False,
     ),
     "date picker shown month first": (
         forms.date_picker("09/03/2019", "2019-09-03", "MM/dd/yyyy"),
@@ -248,7 +276,9 @@ MEANINGS = {
         date(2019, 9, 3),
     ),
     "date picker overtyped: not guessed": (
-        forms.date_picker("3/9/2019", "2019-03-09", "d/M/yyyy"), "subject.dob", None,
+        forms.date_picker("3/9/2019", "2019-03-09", "d/M/yyyy"),
+        "subject.dob",
+        None,
     ),
     "tagged controls": (forms.tagged_controls_without_labels(), "subject.name", "Jo Bloggs"),
     "answer continued below a blank label cell": (
@@ -316,9 +346,7 @@ def test_a_tagged_control_inside_its_labelled_cell_is_read_once():
 
 def test_a_header_text_box_is_read_with_the_header():
     value = read_docx(forms.bury_children_wingdings_notice())[0]
-    assert value == LabelledValue(
-        "Case reference", "BURYC-2026-0012", "docx header 1 text box 1 paragraph 1"
-    )
+    assert value == LabelledValue("Case reference", "BURYC-2026-0012", "docx header 1 text box 1 paragraph 1")
 
 
 def test_a_form_profile_adds_labels_the_reader_finds():

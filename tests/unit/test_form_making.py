@@ -33,10 +33,27 @@ PARTNERSHIPS = sorted(POLICIES)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # DESIGN.md's canonical notice: the boxes every form has.
 EVERY_FORM = {
-    "subject.name", "subject.dob", "subject.kind", "raised_by.name", "raised_by.role", "raised_by.agency",
-    "raised_by.email", "raised_by.phone", "challenged.agency", "challenged.name", "challenged.role",
-    "concern", "immediate_risk", "stage", "categories", "attempts", "outcome_sought", "signed.name",
-    "signed.role", "signed.date", "case_reference",
+    "subject.name",
+    "subject.dob",
+    "subject.kind",
+    "raised_by.name",
+    "raised_by.role",
+    "raised_by.agency",
+    "raised_by.email",
+    "raised_by.phone",
+    "challenged.agency",
+    "challenged.name",
+    "challenged.role",
+    "concern",
+    "immediate_risk",
+    "stage",
+    "categories",
+    "attempts",
+    "outcome_sought",
+    "signed.name",
+    "signed.role",
+    "signed.date",
+    "case_reference",
 }
 PANEL = {"panel.referral_date", "panel.convene", "panel.outcome", "panel.date"}
 
@@ -69,8 +86,15 @@ def test_the_boxes_to_tick_are_the_policys_stages_and_known_categories(partnersh
 
 def test_the_published_forms_own_questions_are_kept_in_its_words():
     salford = {item.path: item for item in notice_form(POLICIES["salford"]).fields}
-    assert [salford[p].label for p in ("subject.name", "subject.dob", "concern", "signed.name", "signed.role", "signed.date")] == [
-        "Name of Child/Young Person", "D.O.B", "Please document any information of concern", "Signed", "Role", "Dated",
+    assert [
+        salford[p].label for p in ("subject.name", "subject.dob", "concern", "signed.name", "signed.role", "signed.date")
+    ] == [
+        "Name of Child/Young Person",
+        "D.O.B",
+        "Please document any information of concern",
+        "Signed",
+        "Role",
+        "Dated",
     ]
     assert not any(salford[p].added for p in ("subject.name", "subject.dob", "concern", "copies_to"))
     assert salford["challenged.agency"].added and salford["challenged.agency"].shown_label.endswith(" *")
@@ -206,7 +230,7 @@ def test_field_path_names_a_field_or_an_option_of_one():
 
 
 def test_a_tagged_control_answers_its_field_whatever_label_is_beside_it():
-    """"Role" alone is the signatory's role; beside a box tagged raised_by.role it is the raiser's."""
+    """ "Role" alone is the signatory's role; beside a box tagged raised_by.role it is the raiser's."""
     data = forms.docx_from_xml(
         forms.table(
             forms.row("Role", forms.cell(forms.p(forms.text_control("Health Visitor", tag="raised_by.role")))),
@@ -231,12 +255,17 @@ def test_tagged_check_boxes_are_the_options_ticked():
         forms.p(forms.checkbox_control(True, tag="categories.thresholds"), " Level of need"),
         forms.p(forms.checkbox_control(False, tag="categories.resources"), " Resources"),
         forms.p(forms.checkbox_control(True, tag="categories.roles_responsibilities"), " Roles"),
-        forms.p(forms.checkbox_control(False, tag="immediate_risk.yes"), " Yes ",
-                forms.checkbox_control(True, tag="immediate_risk.no"), " No"),
+        forms.p(
+            forms.checkbox_control(False, tag="immediate_risk.yes"),
+            " Yes ",
+            forms.checkbox_control(True, tag="immediate_risk.no"),
+            " No",
+        ),
         forms.p(forms.checkbox_control(False, tag="stage.1"), forms.checkbox_control(False, tag="stage.2")),
     )
     assert [(v.label, v.value) for v in read_docx(data)] == [
-        ("categories", "thresholds\nroles responsibilities"), ("immediate_risk", "no"),
+        ("categories", "thresholds\nroles responsibilities"),
+        ("immediate_risk", "no"),
     ]
 
 

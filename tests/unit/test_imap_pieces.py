@@ -101,13 +101,26 @@ IMAP = '[[imap]]\nname = "bsp"\nhost = "imap.example"\nusername = "u"\n'
 
 def test_imap_settings_additions(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
-    path.write_text(IMAP + 'password_file = "pw"\naddress = "BSP@bury.example"\nidle = false\npoll_seconds = 5\nprocessed_flag = "$Taken"\n')
+    path.write_text(
+        IMAP + 'password_file = "pw"\naddress = "BSP@bury.example"\nidle = false\npoll_seconds = 5\nprocessed_flag = "$Taken"\n'
+    )
     [mailbox] = load_settings(path, environ={}).imap
-    assert (mailbox.address, mailbox.idle, mailbox.poll_seconds, mailbox.processed_flag) == ("bsp@bury.example", False, 5.0, "$Taken")
+    assert (mailbox.address, mailbox.idle, mailbox.poll_seconds, mailbox.processed_flag) == (
+        "bsp@bury.example",
+        False,
+        5.0,
+        "$Taken",
+    )
     assert mailbox.password_file == tmp_path / "pw"
     path.write_text(IMAP + 'password_env = "X"\n')
     [mailbox] = load_settings(path, environ={}).imap
-    assert (mailbox.address, mailbox.idle, mailbox.timeout_seconds, mailbox.backoff_max_seconds, mailbox.processed_flag) == (None, True, 60.0, 300.0, None)
+    assert (mailbox.address, mailbox.idle, mailbox.timeout_seconds, mailbox.backoff_max_seconds, mailbox.processed_flag) == (
+        None,
+        True,
+        60.0,
+        300.0,
+        None,
+    )
 
 
 @pytest.mark.parametrize(

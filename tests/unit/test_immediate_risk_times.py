@@ -35,7 +35,13 @@ def directory(pid: str) -> Directory:
 def immediate_due(pid: str, received: datetime) -> datetime:
     sender, challenged = SENDERS[pid]
     kind = "adult" if pid == "bury-adults" else "child"
-    notice = Notice(subject=Subject(kind=kind, name="Test Person"), challenged=Challenged(agency=challenged), concern="x", immediate_risk=True, stage=1)
+    notice = Notice(
+        subject=Subject(kind=kind, name="Test Person"),
+        challenged=Challenged(agency=challenged),
+        concern="x",
+        immediate_risk=True,
+        stage=1,
+    )
     decision = decide(POLICIES[pid], notice, directory(pid), sender, received)
     [due] = [d.due for d in decision.deadlines if d.kind == "immediate_risk"]
     return due
@@ -57,7 +63,11 @@ SAME_DAY = ["barnet", "salford", "bury-children", "bury-adults"]
         (T(2026, 3, 29, 0, 30), T(2026, 3, 30, 16, 0), "the night the clocks go forward: Monday 17:00 BST"),
         (T(2026, 10, 25, 0, 30), T(2026, 10, 26, 17, 0), "the night the clocks go back: Monday 17:00 GMT"),
         (T(2026, 12, 24, 15, 0), T(2026, 12, 24, 17, 0), "Christmas Eve afternoon: that day"),
-        (T(2026, 12, 24, 16, 30), T(2027, 1, 4, 17, 0), "Christmas Eve after the cut-off: past the bank holidays and the closure days"),
+        (
+            T(2026, 12, 24, 16, 30),
+            T(2027, 1, 4, 17, 0),
+            "Christmas Eve after the cut-off: past the bank holidays and the closure days",
+        ),
     ],
 )
 def test_same_working_day(pid: str, received: datetime, due: datetime, why: str) -> None:

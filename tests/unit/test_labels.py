@@ -70,17 +70,31 @@ SUBJECT_NAME = [
     "Name of adult at risk",
 ]
 
-SUBJECT_DOB = ["Resident's DOB", "CYP D.O.B.", "Date of birth of young person", "Child's date of birth",
-               "Patient DOB", "Adult's D.O.B"]
+SUBJECT_DOB = [
+    "Resident's DOB",
+    "CYP D.O.B.",
+    "Date of birth of young person",
+    "Child's date of birth",
+    "Patient DOB",
+    "Adult's D.O.B",
+]
 
 RAISED_BY_NAME = [
-    "Completed by", "Referrer", "Name of person raising the concern", "Person completing form",
-    "Lead professional", "Practitioner name", "Name of professional raising the concern", "Raised by",
+    "Completed by",
+    "Referrer",
+    "Name of person raising the concern",
+    "Person completing form",
+    "Lead professional",
+    "Practitioner name",
+    "Name of professional raising the concern",
+    "Raised by",
 ]
 
 CHALLENGED_NAME = [
-    "Practitioner you disagree with", "Name of professional you disagree with",
-    "Worker you are challenging", "Name of practitioner in the other agency",
+    "Practitioner you disagree with",
+    "Name of professional you disagree with",
+    "Worker you are challenging",
+    "Name of practitioner in the other agency",
 ]
 
 OTHERS = [
@@ -202,8 +216,10 @@ def test_a_generic_label_takes_the_side_of_its_section(label, scope, path):
         ("Your details (name, role, agency)", ("raised_by.name", "raised_by.role", "raised_by.agency")),
         ("Name and date of birth of the child", ("subject.name", "subject.dob")),
         ("Child's name and DOB", ("subject.name", "subject.dob")),
-        ("Name / role / organisation of the professional you disagree with",
-         ("challenged.name", "challenged.role", "challenged.agency")),
+        (
+            "Name / role / organisation of the professional you disagree with",
+            ("challenged.name", "challenged.role", "challenged.agency"),
+        ),
     ],
 )
 def test_a_label_asking_several_things_gives_the_parts_in_order(label, parts):

@@ -17,7 +17,7 @@ import pytest
 from escalations.intake.html_text import html_to_text as html_text
 from escalations.intake.notices.reader import Attachment, read_notice
 from tests.support import forms, pdfs
-from tests.support.forms import cell, docx_from_xml, heading, p, r, row, table
+from tests.support.forms import cell, docx_from_xml, heading, p, row, table
 
 TODAY = date(2026, 3, 10)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -41,16 +41,20 @@ def read_body(text: str):
 
 
 def test_word_bold_labels_with_their_answers_on_the_next_line():
-    notice = read_word(docx_from_xml(
-        heading("Name of the young person"),
-        p("Amelia-Rose O'Connor"),
-        heading("Organisation you are escalating to"),
-        p("Camden Children's Services"),
-        heading("Which stage are you at?"),
-        p("Stage 2"),
-    ))
+    notice = read_word(
+        docx_from_xml(
+            heading("Name of the young person"),
+            p("Amelia-Rose O'Connor"),
+            heading("Organisation you are escalating to"),
+            p("Camden Children's Services"),
+            heading("Which stage are you at?"),
+            p("Stage 2"),
+        )
+    )
     assert (notice.subject.name, notice.challenged.agency, notice.stage) == (
-        "Amelia-Rose O'Connor", "Camden Children's Services", 2,
+        "Amelia-Rose O'Connor",
+        "Camden Children's Services",
+        2,
     )
     assert notice.readings["challenged.agency"] == [
         "'Organisation you are escalating to' (synonyms:challenged-agency) in docx paragraph 3"
@@ -58,24 +62,29 @@ def test_word_bold_labels_with_their_answers_on_the_next_line():
 
 
 def test_word_two_labels_on_one_line_apart_by_spaces():
-    notice = read_word(docx_from_xml(
-        p("Name of Child/Young Person: Amelia-Rose O'Connor     D.O.B 3rd September 2019"),
-    ))
+    notice = read_word(
+        docx_from_xml(
+            p("Name of Child/Young Person: Amelia-Rose O'Connor     D.O.B 3rd September 2019"),
+        )
+    )
     assert (notice.subject.name, notice.subject.dob) == ("Amelia-Rose O'Connor", date(2019, 9, 3))
 
 
 def test_word_one_answer_holding_several_facts_is_split_where_plain():
-    notice = read_word(docx_from_xml(
-        table(
-            row("Name and date of birth of the child", "Mohammed Al-Rashid, 22/09/2018"),
-            row("Your details (name, role, agency)",
-                "Claire Bennett, School Nurse, Central London Community Healthcare"),
-            row("Agency B (concern about)", "Camden Children's Services"),
-        ),
-    ))
+    notice = read_word(
+        docx_from_xml(
+            table(
+                row("Name and date of birth of the child", "Mohammed Al-Rashid, 22/09/2018"),
+                row("Your details (name, role, agency)", "Claire Bennett, School Nurse, Central London Community Healthcare"),
+                row("Agency B (concern about)", "Camden Children's Services"),
+            ),
+        )
+    )
     assert (notice.subject.name, notice.subject.dob) == ("Mohammed Al-Rashid", date(2018, 9, 22))
     assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
-        "Claire Bennett", "School Nurse", "Central London Community Healthcare",
+        "Claire Bennett",
+        "School Nurse",
+        "Central London Community Healthcare",
     )
     assert notice.challenged.agency == "Camden Children's Services"
     assert notice.readings["raised_by.role"] == [
@@ -94,43 +103,52 @@ def test_word_a_name_and_date_of_birth_that_cannot_be_told_apart_are_not_guessed
 
 
 def test_word_sections_reusing_name_and_organisation_for_different_people():
-    notice = read_word(docx_from_xml(
-        table(
-            row(cell("Section 1: Details of the child", span=2)),
-            row("Name", "Amelia-Rose O'Connor"),
-            row("Date of birth", "03/09/2019"),
-            row(cell("Section 2: Your details", span=2)),
-            row("Name", "Claire Bennett"),
-            row("Role", "School Nurse"),
-            row("Organisation", "Central London Community Healthcare"),
-            row("Email", "c.bennett@clch.example"),
-            row(cell("Section 3: Details of the agency you disagree with", span=2)),
-            row("Name", "Tom Price"),
-            row("Role", "Social Worker"),
-            row("Organisation", "Camden Children's Services"),
-            row("Email", "t.price@camden.example"),
-        ),
-    ))
+    notice = read_word(
+        docx_from_xml(
+            table(
+                row(cell("Section 1: Details of the child", span=2)),
+                row("Name", "Amelia-Rose O'Connor"),
+                row("Date of birth", "03/09/2019"),
+                row(cell("Section 2: Your details", span=2)),
+                row("Name", "Claire Bennett"),
+                row("Role", "School Nurse"),
+                row("Organisation", "Central London Community Healthcare"),
+                row("Email", "c.bennett@clch.example"),
+                row(cell("Section 3: Details of the agency you disagree with", span=2)),
+                row("Name", "Tom Price"),
+                row("Role", "Social Worker"),
+                row("Organisation", "Camden Children's Services"),
+                row("Email", "t.price@camden.example"),
+            ),
+        )
+    )
     assert notice.subject.name == "Amelia-Rose O'Connor"
     assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency, notice.raised_by.email) == (
-        "Claire Bennett", "School Nurse", "Central London Community Healthcare", "c.bennett@clch.example",
+        "Claire Bennett",
+        "School Nurse",
+        "Central London Community Healthcare",
+        "c.bennett@clch.example",
     )
     assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == (
-        "Tom Price", "Social Worker", "Camden Children's Services",
+        "Tom Price",
+        "Social Worker",
+        "Camden Children's Services",
     )
     assert notice.readings["challenged.agency"] == ["'Organisation' (section:challenged) in docx table 1 row 12"]
     assert notice.problems == []  # the challenged side's email went nowhere, rather than to the raiser
 
 
 def test_word_sections_as_bold_headings_between_paragraphs():
-    notice = read_word(docx_from_xml(
-        heading("Your details"),
-        p("Name: Claire Bennett"),
-        p("Organisation: Central London Community Healthcare"),
-        heading("Details of the organisation you are challenging"),
-        p("Name: Tom Price"),
-        p("Organisation: Camden Children's Services"),
-    ))
+    notice = read_word(
+        docx_from_xml(
+            heading("Your details"),
+            p("Name: Claire Bennett"),
+            p("Organisation: Central London Community Healthcare"),
+            heading("Details of the organisation you are challenging"),
+            p("Name: Tom Price"),
+            p("Organisation: Camden Children's Services"),
+        )
+    )
     assert (notice.raised_by.name, notice.raised_by.agency) == ("Claire Bennett", "Central London Community Healthcare")
     assert (notice.challenged.name, notice.challenged.agency) == ("Tom Price", "Camden Children's Services")
 
@@ -152,7 +170,9 @@ def test_word_two_stages_ticked_is_a_problem_not_a_guess():
 
 @needs_soffice
 @pytest.mark.parametrize(
-    "builder", [forms.barnet_notice, forms.salford_notice, forms.bury_children_notice], ids=lambda b: b.__name__,
+    "builder",
+    [forms.barnet_notice, forms.salford_notice, forms.bury_children_notice],
+    ids=lambda b: b.__name__,
 )
 def test_a_doc_converted_by_libreoffice_reads_as_the_docx_does(tmp_path, builder):
     """LibreOffice drops the table of a .doc that ends in one and runs its cells together;
@@ -160,12 +180,23 @@ def test_a_doc_converted_by_libreoffice_reads_as_the_docx_does(tmp_path, builder
     docx_bytes = builder()
     (tmp_path / "notice.docx").write_bytes(docx_bytes)
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-         "--convert-to", "doc:MS Word 97", "--outdir", str(tmp_path), str(tmp_path / "notice.docx")],
-        check=True, capture_output=True, timeout=180,
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "doc:MS Word 97",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "notice.docx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
-    from_doc = read_notice([Attachment("notice.doc", "application/msword", (tmp_path / "notice.doc").read_bytes())],
-                           None, today=TODAY)
+    from_doc = read_notice(
+        [Attachment("notice.doc", "application/msword", (tmp_path / "notice.doc").read_bytes())], None, today=TODAY
+    )
     assert from_doc.to_json() == read_word(docx_bytes).to_json()
 
 
@@ -182,26 +213,34 @@ def _pdf(lines: list[tuple[str, bool]]) -> bytes:
 
 
 def test_pdf_bold_labels_above_answers_and_sections():
-    notice = read_pdf(_pdf([
-        ("Child or young person", True),
-        ("Amelia-Rose O'Connor", False),
-        ("Section 2: Your details", True),
-        ("Name: Claire Bennett", False),
-        ("Organisation: Central London Community Healthcare", False),
-        ("Section 3: Details of the agency you disagree with", True),
-        ("Name: Tom Price", False),
-        ("Organisation: Camden Children's Services", False),
-    ]))
+    notice = read_pdf(
+        _pdf(
+            [
+                ("Child or young person", True),
+                ("Amelia-Rose O'Connor", False),
+                ("Section 2: Your details", True),
+                ("Name: Claire Bennett", False),
+                ("Organisation: Central London Community Healthcare", False),
+                ("Section 3: Details of the agency you disagree with", True),
+                ("Name: Tom Price", False),
+                ("Organisation: Camden Children's Services", False),
+            ]
+        )
+    )
     assert (notice.raised_by.name, notice.raised_by.agency) == ("Claire Bennett", "Central London Community Healthcare")
     assert (notice.challenged.name, notice.challenged.agency) == ("Tom Price", "Camden Children's Services")
 
 
 def test_pdf_a_label_alone_above_its_answer():
-    notice = read_pdf(_pdf([
-        ("Which agency's decision are you challenging?", True),
-        ("Camden Children's Services", False),
-        ("Name of Child/Young Person: Amelia-Rose O'Connor", False),
-    ]))
+    notice = read_pdf(
+        _pdf(
+            [
+                ("Which agency's decision are you challenging?", True),
+                ("Camden Children's Services", False),
+                ("Name of Child/Young Person: Amelia-Rose O'Connor", False),
+            ]
+        )
+    )
     assert (notice.challenged.agency, notice.subject.name) == ("Camden Children's Services", "Amelia-Rose O'Connor")
 
 
@@ -210,10 +249,24 @@ def test_pdf_fields_named_for_nothing_are_read_by_their_tooltip_or_a_camel_case_
     form = canvas.acroForm
     pdfs._text(canvas, pdfs.LEFT, 790, "Escalation", bold=True, size=14)
     form.textfield(name="ChildName", value="Amelia-Rose O'Connor", x=280, y=740, width=240, height=18)
-    form.textfield(name="Text7", tooltip="Which agency's decision are you challenging?",
-                   value="Camden Children's Services", x=280, y=700, width=240, height=18)
-    form.textfield(name="Text8", tooltip="Organisation you are escalating from",
-                   value="Central London Community Healthcare", x=280, y=660, width=240, height=18)
+    form.textfield(
+        name="Text7",
+        tooltip="Which agency's decision are you challenging?",
+        value="Camden Children's Services",
+        x=280,
+        y=700,
+        width=240,
+        height=18,
+    )
+    form.textfield(
+        name="Text8",
+        tooltip="Organisation you are escalating from",
+        value="Central London Community Healthcare",
+        x=280,
+        y=660,
+        width=240,
+        height=18,
+    )
     notice = read_pdf(pdfs._saved(canvas, buffer))
     assert (notice.subject.name, notice.challenged.agency) == ("Amelia-Rose O'Connor", "Camden Children's Services")
     assert notice.readings["challenged.agency"][0].startswith(
@@ -252,7 +305,9 @@ def test_an_email_notice_signed_at_the_bottom():
     assert (notice.subject.name, notice.subject.dob, notice.subject.kind) == ("Margaret Ellis", date(1948, 4, 2), "adult")
     assert notice.challenged.agency == "Bury Adult Social Care"
     assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
-        "Farah Iqbal", "Safeguarding Adults Lead Nurse", "Northern Care Alliance",
+        "Farah Iqbal",
+        "Safeguarding Adults Lead Nurse",
+        "Northern Care Alliance",
     )
     assert notice.stage == 3
     assert notice.readings["raised_by.name"] == ["'signature' (fallback:signature) in email body line 10"]
@@ -288,14 +343,14 @@ def test_an_outlook_html_notice_with_a_table_and_a_signature():
     assert notice.challenged.agency == "Camden Children’s Services"
     assert notice.stage == 2
     assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
-        "Claire Bennett", "School Nurse", "Central London Community Healthcare",
+        "Claire Bennett",
+        "School Nurse",
+        "Central London Community Healthcare",
     )
 
 
 def test_html_cells_are_tab_separated_and_source_line_breaks_are_spaces():
-    assert html_text("<table><tr><td>Adult</td><td>Margaret\nEllis</td></tr></table>").split("\n")[0] == (
-        "Adult\tMargaret Ellis"
-    )
+    assert html_text("<table><tr><td>Adult</td><td>Margaret\nEllis</td></tr></table>").split("\n")[0] == ("Adult\tMargaret Ellis")
 
 
 @pytest.mark.parametrize(

@@ -41,8 +41,21 @@ FLOOR = 0.15  # seconds: a large run faster than this passes whatever the ratio
 
 
 def _html(markup: str) -> InboundEmail:
-    return InboundEmail(message_id=None, subject="", from_address=None, from_name=None, to=(), cc=(), date=None,
-                        in_reply_to=None, references=(), headers={}, content_type="text/html", text=None, html=markup)
+    return InboundEmail(
+        message_id=None,
+        subject="",
+        from_address=None,
+        from_name=None,
+        to=(),
+        cc=(),
+        date=None,
+        in_reply_to=None,
+        references=(),
+        headers={},
+        content_type="text/html",
+        text=None,
+        html=markup,
+    )
 
 
 def _raw(header: str = "", body: str = "Hello", content_type: str = "text/plain; charset=utf-8") -> bytes:
@@ -62,8 +75,12 @@ def _email(body: str, subtype: str = "plain", subject: str = "Escalation notice"
 
 def _context() -> Context:
     policies = load_policies(PACKAGED.parent / "partnerships")
-    return Context(policies, Screen(frozenset(), "partnership.example"), Sender("escalations@partnership.example", "k"),
-                   lambda: datetime(2026, 3, 10, 10, tzinfo=UTC))
+    return Context(
+        policies,
+        Screen(frozenset(), "partnership.example"),
+        Sender("escalations@partnership.example", "k"),
+        lambda: datetime(2026, 3, 10, 10, tzinfo=UTC),
+    )
 
 
 def _prepare(raw: bytes) -> object:
@@ -131,7 +148,10 @@ CASES: dict[str, tuple[Callable[[object], object], Callable[[int], object]]] = {
     "own-words-spaces": (replies.own_words, lambda k: " " * k),
     "own-words-wrote": (replies.own_words, lambda k: "On " + "x" * k + " wrote:" + " " * k),
     "command-spaces": (replies.parse_command, lambda k: "resolved" + " " * k + "\n"),
-    "screening-subject": (lambda raw: screen(mime.parse(raw), None, CONTEXT.screen), lambda k: _raw(f"Subject: Out of office{' ' * k}x\r\n")),
+    "screening-subject": (
+        lambda raw: screen(mime.parse(raw), None, CONTEXT.screen),
+        lambda k: _raw(f"Subject: Out of office{' ' * k}x\r\n"),
+    ),
     # service/pipeline.py: the whole of prepare() on a stranger's message
     "prepare-html-script-run": (_prepare, lambda k: _email("<p>Hi</p>" + "<script" * (k // 7), "html")),
     "prepare-address-run": (_prepare, lambda k: _email("Email: " + "a" * k + " x@y.example")),

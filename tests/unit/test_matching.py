@@ -104,9 +104,28 @@ JO = OpenCase("SAL-2026-0001", "Jo Bloggs", date(2017, 2, 14), PAIR)
         ("Max Bloggs", date(2017, 2, 14), PAIR, [JO], "new", None),  # a twin: same date, another name
         ("Sam Carter", date(2019, 9, 3), PAIR, [JO], "new", None),
         (None, date(2017, 2, 14), PAIR, [JO], "new", None),
-        ("Jo Bloggs", date(2017, 2, 14), PAIR, [JO, OpenCase("SAL-2026-0002", "Jo Bloggs", date(2017, 2, 14), PAIR)], "review", None),
+        (
+            "Jo Bloggs",
+            date(2017, 2, 14),
+            PAIR,
+            [JO, OpenCase("SAL-2026-0002", "Jo Bloggs", date(2017, 2, 14), PAIR)],
+            "review",
+            None,
+        ),
     ],
-    ids=["same", "surname-first", "slip", "other-dob", "longer-name", "no-dob", "other-agencies", "twin", "stranger", "no-name", "two-matches"],
+    ids=[
+        "same",
+        "surname-first",
+        "slip",
+        "other-dob",
+        "longer-name",
+        "no-dob",
+        "other-agencies",
+        "twin",
+        "stranger",
+        "no-name",
+        "two-matches",
+    ],
 )
 def test_the_same_child_between_the_same_agencies(name, dob, agencies, cases, outcome, reference) -> None:  # type: ignore[no-untyped-def]
     result = match_subject(name, dob, agencies, cases)

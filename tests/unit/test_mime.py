@@ -69,32 +69,103 @@ ALTERNATIVE = multipart(TEXT_PART, HTML_PART, kind="alternative")
 
 HEADER_CASES = [
     pytest.param(PLAIN, "subject", "Escalation notice", id="plain-subject"),
-    pytest.param(message("Subject: =?utf-8?q?Escalation_=E2=80=93_Si=C3=A2n?="), "subject", "Escalation – Siân", id="rfc2047-q-subject"),
-    pytest.param(message("Subject: =?UTF-8?B?RXNjYWxhdGlvbiDigJMgU2nDom4=?="), "subject", "Escalation – Siân", id="rfc2047-b-subject"),
-    pytest.param(message("Subject: =?utf-8?q?Escalation_?=\r\n =?utf-8?q?=E2=80=93_stage_2?="), "subject", "Escalation – stage 2", id="rfc2047-words-across-a-fold"),
-    pytest.param(message("Subject: Re: [SAL-2026-0007] =?iso-8859-1?q?caf=E9?= meeting"), "subject", "Re: [SAL-2026-0007] café meeting", id="rfc2047-latin1-word-mid-subject"),
-    pytest.param(message("Subject: Escalation notice about a decision\r\n not to hold a strategy meeting"), "subject", "Escalation notice about a decision not to hold a strategy meeting", id="folded-subject"),
+    pytest.param(
+        message("Subject: =?utf-8?q?Escalation_=E2=80=93_Si=C3=A2n?="), "subject", "Escalation – Siân", id="rfc2047-q-subject"
+    ),
+    pytest.param(
+        message("Subject: =?UTF-8?B?RXNjYWxhdGlvbiDigJMgU2nDom4=?="), "subject", "Escalation – Siân", id="rfc2047-b-subject"
+    ),
+    pytest.param(
+        message("Subject: =?utf-8?q?Escalation_?=\r\n =?utf-8?q?=E2=80=93_stage_2?="),
+        "subject",
+        "Escalation – stage 2",
+        id="rfc2047-words-across-a-fold",
+    ),
+    pytest.param(
+        message("Subject: Re: [SAL-2026-0007] =?iso-8859-1?q?caf=E9?= meeting"),
+        "subject",
+        "Re: [SAL-2026-0007] café meeting",
+        id="rfc2047-latin1-word-mid-subject",
+    ),
+    pytest.param(
+        message("Subject: Escalation notice about a decision\r\n not to hold a strategy meeting"),
+        "subject",
+        "Escalation notice about a decision not to hold a strategy meeting",
+        id="folded-subject",
+    ),
     pytest.param(message("Subject: Caf\u00e9 raw UTF-8"), "subject", "Caf\u00e9 raw UTF-8", id="raw-8bit-utf8-subject"),
     pytest.param(message("Subject: =?utf-8?q?broken"), "subject", "=?utf-8?q?broken", id="unterminated-encoded-word-kept"),
     pytest.param(message(), "from_name", "Dev Vellacott", id="from-name"),
-    pytest.param(message("From: Dev Vellacott <Dev.Vellacott@Northside-Health.example>"), "from_address", "dev.vellacott@northside-health.example", id="from-address-lower-cased"),
-    pytest.param(message('From: "Vellacott, Dev" <Dev.Vellacott@northside-health.example>'), "from_name", "Vellacott, Dev", id="from-name-outlook-surname-first"),
-    pytest.param(message("From: =?utf-8?q?Si=C3=A2n_Pryce?= <sian.pryce@northside-health.example>"), "from_name", "Siân Pryce", id="from-name-rfc2047"),
+    pytest.param(
+        message("From: Dev Vellacott <Dev.Vellacott@Northside-Health.example>"),
+        "from_address",
+        "dev.vellacott@northside-health.example",
+        id="from-address-lower-cased",
+    ),
+    pytest.param(
+        message('From: "Vellacott, Dev" <Dev.Vellacott@northside-health.example>'),
+        "from_name",
+        "Vellacott, Dev",
+        id="from-name-outlook-surname-first",
+    ),
+    pytest.param(
+        message("From: =?utf-8?q?Si=C3=A2n_Pryce?= <sian.pryce@northside-health.example>"),
+        "from_name",
+        "Siân Pryce",
+        id="from-name-rfc2047",
+    ),
     pytest.param(message("From: dev.vellacott@northside-health.example"), "from_name", None, id="from-bare-address-no-name"),
-    pytest.param(message("From: dev.vellacott@northside-health.example"), "from_address", "dev.vellacott@northside-health.example", id="from-bare-address"),
+    pytest.param(
+        message("From: dev.vellacott@northside-health.example"),
+        "from_address",
+        "dev.vellacott@northside-health.example",
+        id="from-bare-address",
+    ),
     pytest.param(message("From: Dev Vellacott"), "from_address", None, id="from-name-without-address"),
-    pytest.param(message("To: Escalations <Escalations@Salford.example>, Kim <KIM@childrens.salford.example>"), "to", ("escalations@salford.example", "kim@childrens.salford.example"), id="to-list-lower-cased"),
-    pytest.param(message('Cc: "Upton, Gareth" <Gareth.Upton@northside-health.example>'), "cc", ("gareth.upton@northside-health.example",), id="cc-outlook-name"),
+    pytest.param(
+        message("To: Escalations <Escalations@Salford.example>, Kim <KIM@childrens.salford.example>"),
+        "to",
+        ("escalations@salford.example", "kim@childrens.salford.example"),
+        id="to-list-lower-cased",
+    ),
+    pytest.param(
+        message('Cc: "Upton, Gareth" <Gareth.Upton@northside-health.example>'),
+        "cc",
+        ("gareth.upton@northside-health.example",),
+        id="cc-outlook-name",
+    ),
     pytest.param(PLAIN, "cc", (), id="no-cc"),
     pytest.param(PLAIN, "message_id", "<20260310095840.4f1c@northside-health.example>", id="message-id"),
-    pytest.param(message("Message-ID:\r\n <CAF1x2y3z4Q-abcDEF_ghi=JKL@mail.gmail.com>"), "message_id", "<CAF1x2y3z4Q-abcDEF_ghi=JKL@mail.gmail.com>", id="message-id-folded"),
+    pytest.param(
+        message("Message-ID:\r\n <CAF1x2y3z4Q-abcDEF_ghi=JKL@mail.gmail.com>"),
+        "message_id",
+        "<CAF1x2y3z4Q-abcDEF_ghi=JKL@mail.gmail.com>",
+        id="message-id-folded",
+    ),
     pytest.param(PLAIN, "in_reply_to", None, id="no-in-reply-to"),
-    pytest.param(message("In-Reply-To: <sal-2026-0007.0123456789abcdef@partnership.example>"), "in_reply_to", "<sal-2026-0007.0123456789abcdef@partnership.example>", id="in-reply-to"),
-    pytest.param(message("In-Reply-To: <a1@partnership.example> (Dev's message of Tuesday)"), "in_reply_to", "<a1@partnership.example>", id="in-reply-to-with-comment"),
-    pytest.param(message("References: <r1@partnership.example>\r\n <r2@northside-health.example>\r\n\t<r3@childrens.salford.example>"), "references", ("<r1@partnership.example>", "<r2@northside-health.example>", "<r3@childrens.salford.example>"), id="references-folded"),
+    pytest.param(
+        message("In-Reply-To: <sal-2026-0007.0123456789abcdef@partnership.example>"),
+        "in_reply_to",
+        "<sal-2026-0007.0123456789abcdef@partnership.example>",
+        id="in-reply-to",
+    ),
+    pytest.param(
+        message("In-Reply-To: <a1@partnership.example> (Dev's message of Tuesday)"),
+        "in_reply_to",
+        "<a1@partnership.example>",
+        id="in-reply-to-with-comment",
+    ),
+    pytest.param(
+        message("References: <r1@partnership.example>\r\n <r2@northside-health.example>\r\n\t<r3@childrens.salford.example>"),
+        "references",
+        ("<r1@partnership.example>", "<r2@northside-health.example>", "<r3@childrens.salford.example>"),
+        id="references-folded",
+    ),
     pytest.param(PLAIN, "references", (), id="no-references"),
     pytest.param(PLAIN, "date", datetime(2026, 3, 10, 9, 58, 40, tzinfo=UTC), id="date-gmt"),
-    pytest.param(message("Date: Wed, 10 Jun 2026 10:58:40 +0100"), "date", datetime(2026, 6, 10, 9, 58, 40, tzinfo=UTC), id="date-bst"),
+    pytest.param(
+        message("Date: Wed, 10 Jun 2026 10:58:40 +0100"), "date", datetime(2026, 6, 10, 9, 58, 40, tzinfo=UTC), id="date-bst"
+    ),
     pytest.param(message("Date: next Tuesday-ish"), "date", None, id="date-garbage"),
     pytest.param(message("Date: Tue, 10 Mar 2026 09:58:40"), "date", None, id="date-without-zone-not-guessed"),
     pytest.param(message("Date: "), "date", None, id="date-empty"),
@@ -133,7 +204,7 @@ def test_folded_subject_has_no_line_breaks(fold: str, words: list[str]) -> None:
         pytest.param(message("X-Autoreply: yes"), "x-autoreply", "yes", id="lower-case-lookup"),
         pytest.param(message("X-Autoreply: yes"), "X-AUTOREPLY", "yes", id="upper-case-lookup"),
         pytest.param(PLAIN, "x-autoreply", "", id="absent-is-empty"),
-        pytest.param(message('Thread-Topic: Escalation notice'), "thread-topic", "Escalation notice", id="any-header"),
+        pytest.param(message("Thread-Topic: Escalation notice"), "thread-topic", "Escalation notice", id="any-header"),
     ],
 )
 def test_header_lookup(raw: bytes, name: str, value: str) -> None:
@@ -151,12 +222,57 @@ BODY_CASES = [
     pytest.param(PLAIN, "Please find the escalation notice attached.", None, id="plain-text"),
     pytest.param(ALTERNATIVE, "Please find the escalation notice attached.", "<b>attached</b>", id="alternative-text-and-html"),
     pytest.param(multipart(HTML_PART, kind="alternative"), None, "<b>attached</b>", id="html-only"),
-    pytest.param(multipart(f'Content-Type: multipart/alternative; boundary="inner"\n\n--inner\n{TEXT_PART}\n--inner\n{HTML_PART}\n--inner--', attachment('attachment; filename="notice.docx"')), "Please find the escalation notice attached.", "<b>attached</b>", id="alternative-inside-mixed"),
-    pytest.param(message("Content-Type: text/plain; charset=x-no-such-charset", "Content-Transfer-Encoding: 8bit", body="caf\u00e9 concern\r\n".encode()), "caf\u00e9 concern", None, id="unknown-charset-decodes"),
-    pytest.param(message("Content-Type: text/plain; charset=iso-8859-1", "Content-Transfer-Encoding: quoted-printable", body=b"caf=E9 concern\r\n"), "caf\u00e9 concern", None, id="latin1-quoted-printable"),
-    pytest.param(message("Content-Type: text/plain; charset=windows-1252", "Content-Transfer-Encoding: 8bit", body=b"\x93missed\x94 appointments\r\n"), "\u201cmissed\u201d appointments", None, id="windows-1252-smart-quotes"),
-    pytest.param(message("Content-Transfer-Encoding: base64", body=base64.encodebytes("Jo\u2019s concern\n".encode())), "Jo\u2019s concern", None, id="base64-text"),
-    pytest.param(message("Content-Type: text/plain; charset="), "Please find the escalation notice attached.", None, id="empty-charset-parameter"),
+    pytest.param(
+        multipart(
+            f'Content-Type: multipart/alternative; boundary="inner"\n\n--inner\n{TEXT_PART}\n--inner\n{HTML_PART}\n--inner--',
+            attachment('attachment; filename="notice.docx"'),
+        ),
+        "Please find the escalation notice attached.",
+        "<b>attached</b>",
+        id="alternative-inside-mixed",
+    ),
+    pytest.param(
+        message(
+            "Content-Type: text/plain; charset=x-no-such-charset",
+            "Content-Transfer-Encoding: 8bit",
+            body="caf\u00e9 concern\r\n".encode(),
+        ),
+        "caf\u00e9 concern",
+        None,
+        id="unknown-charset-decodes",
+    ),
+    pytest.param(
+        message(
+            "Content-Type: text/plain; charset=iso-8859-1",
+            "Content-Transfer-Encoding: quoted-printable",
+            body=b"caf=E9 concern\r\n",
+        ),
+        "caf\u00e9 concern",
+        None,
+        id="latin1-quoted-printable",
+    ),
+    pytest.param(
+        message(
+            "Content-Type: text/plain; charset=windows-1252",
+            "Content-Transfer-Encoding: 8bit",
+            body=b"\x93missed\x94 appointments\r\n",
+        ),
+        "\u201cmissed\u201d appointments",
+        None,
+        id="windows-1252-smart-quotes",
+    ),
+    pytest.param(
+        message("Content-Transfer-Encoding: base64", body=base64.encodebytes("Jo\u2019s concern\n".encode())),
+        "Jo\u2019s concern",
+        None,
+        id="base64-text",
+    ),
+    pytest.param(
+        message("Content-Type: text/plain; charset="),
+        "Please find the escalation notice attached.",
+        None,
+        id="empty-charset-parameter",
+    ),
 ]
 
 
@@ -174,7 +290,9 @@ def test_bodies(raw: bytes, text: str | None, html: str | None) -> None:
 
 
 def test_text_attachment_is_not_taken_as_the_body() -> None:
-    mail = parse(multipart(TEXT_PART, 'Content-Type: text/plain\nContent-Disposition: attachment; filename="notes.txt"\n\nMy own notes.'))
+    mail = parse(
+        multipart(TEXT_PART, 'Content-Type: text/plain\nContent-Disposition: attachment; filename="notes.txt"\n\nMy own notes.')
+    )
     assert mail.text is not None and mail.text.strip() == "Please find the escalation notice attached."
     assert [(a.filename, a.data.strip()) for a in mail.attachments] == [("notes.txt", b"My own notes.")]
 
@@ -186,13 +304,51 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrai
 
 ATTACHMENT_CASES = [
     pytest.param(attachment('attachment; filename="Jo Bloggs notice.docx"'), "Jo Bloggs notice.docx", DOCX_TYPE, DOCX, id="docx"),
-    pytest.param(attachment("attachment; filename*=utf-8''Si%C3%A2n%20Bloggs%20notice%20%E2%80%93%20stage%202.docx"), "Siân Bloggs notice – stage 2.docx", DOCX_TYPE, DOCX, id="docx-rfc2231-non-ascii-name"),
-    pytest.param(attachment("attachment;\n filename*0*=utf-8''Escalation%20notice%20%E2%80%93%20;\n filename*1*=Si%C3%A2n%20Bloggs.docx"), "Escalation notice – Siân Bloggs.docx", DOCX_TYPE, DOCX, id="docx-rfc2231-continuations"),
-    pytest.param(attachment('attachment; filename="=?utf-8?B?U2nDom4gQmxvZ2dzIG5vdGljZS5kb2N4?="'), "Siân Bloggs notice.docx", DOCX_TYPE, DOCX, id="docx-outlook-rfc2047-in-quotes"),
-    pytest.param(f'Content-Type: {DOCX_TYPE}; name="Jo Bloggs notice.docx"\nContent-Transfer-Encoding: base64\n\n{base64_lines(DOCX)}', "Jo Bloggs notice.docx", DOCX_TYPE, DOCX, id="docx-name-in-content-type-only"),
-    pytest.param(attachment('attachment; filename="notice.pdf"', "application/pdf", PDF), "notice.pdf", "application/pdf", PDF, id="pdf"),
-    pytest.param(attachment('inline; filename="image001.png"', "image/png", PNG), "image001.png", "image/png", PNG, id="inline-signature-image"),
-    pytest.param(attachment("attachment", "application/octet-stream", bytes(range(256))), None, "application/octet-stream", bytes(range(256)), id="unnamed-binary-every-byte"),
+    pytest.param(
+        attachment("attachment; filename*=utf-8''Si%C3%A2n%20Bloggs%20notice%20%E2%80%93%20stage%202.docx"),
+        "Siân Bloggs notice – stage 2.docx",
+        DOCX_TYPE,
+        DOCX,
+        id="docx-rfc2231-non-ascii-name",
+    ),
+    pytest.param(
+        attachment("attachment;\n filename*0*=utf-8''Escalation%20notice%20%E2%80%93%20;\n filename*1*=Si%C3%A2n%20Bloggs.docx"),
+        "Escalation notice – Siân Bloggs.docx",
+        DOCX_TYPE,
+        DOCX,
+        id="docx-rfc2231-continuations",
+    ),
+    pytest.param(
+        attachment('attachment; filename="=?utf-8?B?U2nDom4gQmxvZ2dzIG5vdGljZS5kb2N4?="'),
+        "Siân Bloggs notice.docx",
+        DOCX_TYPE,
+        DOCX,
+        id="docx-outlook-rfc2047-in-quotes",
+    ),
+    pytest.param(
+        f'Content-Type: {DOCX_TYPE}; name="Jo Bloggs notice.docx"\nContent-Transfer-Encoding: base64\n\n{base64_lines(DOCX)}',
+        "Jo Bloggs notice.docx",
+        DOCX_TYPE,
+        DOCX,
+        id="docx-name-in-content-type-only",
+    ),
+    pytest.param(
+        attachment('attachment; filename="notice.pdf"', "application/pdf", PDF), "notice.pdf", "application/pdf", PDF, id="pdf"
+    ),
+    pytest.param(
+        attachment('inline; filename="image001.png"', "image/png", PNG),
+        "image001.png",
+        "image/png",
+        PNG,
+        id="inline-signature-image",
+    ),
+    pytest.param(
+        attachment("attachment", "application/octet-stream", bytes(range(256))),
+        None,
+        "application/octet-stream",
+        bytes(range(256)),
+        id="unnamed-binary-every-byte",
+    ),
 ]
 
 
@@ -204,11 +360,18 @@ def test_attachments(part: str, filename: str | None, content_type: str, data: b
 
 
 def test_several_attachments_keep_their_order() -> None:
-    mail = parse(multipart(TEXT_PART, attachment('attachment; filename="a.docx"'), attachment('attachment; filename="b.pdf"', "application/pdf", PDF)))
+    mail = parse(
+        multipart(
+            TEXT_PART,
+            attachment('attachment; filename="a.docx"'),
+            attachment('attachment; filename="b.pdf"', "application/pdf", PDF),
+        )
+    )
     assert [(a.filename, a.data) for a in mail.attachments] == [("a.docx", DOCX), ("b.pdf", PDF)]
 
 
 # -- what is not mail at all -------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "raw",
@@ -235,7 +398,17 @@ def _parts(count: int) -> list[str]:
     [
         pytest.param(multipart(*_parts(MAX_PARTS + 1)), id="max-plus-one-flat"),
         pytest.param(multipart(*_parts(2 * MAX_PARTS)), id="twice-max-flat"),
-        pytest.param(multipart(*(f'Content-Type: multipart/mixed; boundary="in{n}"\n\n' + "".join(f"--in{n}\n{p}\n" for p in _parts(60)) + f"--in{n}--" for n in range(4))), id="max-exceeded-across-nested-parts"),
+        pytest.param(
+            multipart(
+                *(
+                    f'Content-Type: multipart/mixed; boundary="in{n}"\n\n'
+                    + "".join(f"--in{n}\n{p}\n" for p in _parts(60))
+                    + f"--in{n}--"
+                    for n in range(4)
+                )
+            ),
+            id="max-exceeded-across-nested-parts",
+        ),
     ],
 )
 def test_too_many_parts(raw: bytes) -> None:
@@ -251,18 +424,39 @@ def test_many_parts_below_the_limit_are_read() -> None:
 # -- broken but readable -----------------------------------------------------
 
 NO_CLOSE = multipart(TEXT_PART, attachment('attachment; filename="notice.docx"'), close=False)
-BAD_BASE64_ATTACHMENT = multipart(TEXT_PART, 'Content-Type: application/octet-stream\nContent-Disposition: attachment; filename="notice.docx"\nContent-Transfer-Encoding: base64\n\nUEsDBBQ!!!AAgACAAAACEA=')
+BAD_BASE64_ATTACHMENT = multipart(
+    TEXT_PART,
+    'Content-Type: application/octet-stream\nContent-Disposition: attachment; filename="notice.docx"\nContent-Transfer-Encoding: base64\n\nUEsDBBQ!!!AAgACAAAACEA=',
+)
 INNER_NO_CLOSE = multipart(f'Content-Type: multipart/alternative; boundary="inner"\n\n--inner\n{TEXT_PART}\n--inner\n{HTML_PART}')
 
 LENIENT_CASES = [
     pytest.param(NO_CLOSE, "CloseBoundaryNotFoundDefect", id="missing-closing-boundary"),
-    pytest.param(message("Content-Transfer-Encoding: base64", body=b"UGxlYXNlIGZpbmQ!!!gdGhlIG5vdGljZQ=\r\n"), "InvalidBase64CharactersDefect", id="bad-base64-body"),
+    pytest.param(
+        message("Content-Transfer-Encoding: base64", body=b"UGxlYXNlIGZpbmQ!!!gdGhlIG5vdGljZQ=\r\n"),
+        "InvalidBase64CharactersDefect",
+        id="bad-base64-body",
+    ),
     pytest.param(message("Content-Type: multipart/mixed"), "NoBoundaryInMultipartDefect", id="multipart-without-boundary"),
-    pytest.param(message("Content-Type: multipart/mixed; boundary=never-used"), "StartBoundaryNotFoundDefect", id="boundary-never-used"),
-    pytest.param(b"From: dev.vellacott@northside-health.example\r\nThis line is not a header\r\nSubject: lost\r\n\r\nhi\r\n", "MissingHeaderBodySeparatorDefect", id="non-header-line-in-headers"),
+    pytest.param(
+        message("Content-Type: multipart/mixed; boundary=never-used"), "StartBoundaryNotFoundDefect", id="boundary-never-used"
+    ),
+    pytest.param(
+        b"From: dev.vellacott@northside-health.example\r\nThis line is not a header\r\nSubject: lost\r\n\r\nhi\r\n",
+        "MissingHeaderBodySeparatorDefect",
+        id="non-header-line-in-headers",
+    ),
     pytest.param(b"From: dev.vellacott@northside-health.example\r\nSubject: headers and nothing else", None, id="no-body-at-all"),
     pytest.param(message("Subject: =?x-no-such-charset?q?caf=E9?="), None, id="encoded-word-unknown-charset"),
-    pytest.param(message("Content-Type: text/plain; charset=\"utf-8", "Content-Transfer-Encoding: quoted-printable", body=b"caf=C3=A9 =ZZ broken =\r\n"), None, id="unterminated-parameter-and-bad-qp"),
+    pytest.param(
+        message(
+            'Content-Type: text/plain; charset="utf-8',
+            "Content-Transfer-Encoding: quoted-printable",
+            body=b"caf=C3=A9 =ZZ broken =\r\n",
+        ),
+        None,
+        id="unterminated-parameter-and-bad-qp",
+    ),
     pytest.param(message("From: <<<dev@@northside-health.example"), None, id="garbled-from"),
     pytest.param(message("Message-ID: not-in-brackets@northside-health.example"), None, id="message-id-without-brackets"),
     pytest.param(BAD_BASE64_ATTACHMENT, "InvalidBase64CharactersDefect", id="bad-base64-attachment"),
@@ -282,7 +476,9 @@ def test_malformed_mime_is_read_leniently(raw: bytes, defect: str | None) -> Non
     ("raw", "text", "attachment_names"),
     [
         pytest.param(NO_CLOSE, "Please find the escalation notice attached.", ["notice.docx"], id="missing-closing-boundary"),
-        pytest.param(BAD_BASE64_ATTACHMENT, "Please find the escalation notice attached.", ["notice.docx"], id="bad-base64-attachment"),
+        pytest.param(
+            BAD_BASE64_ATTACHMENT, "Please find the escalation notice attached.", ["notice.docx"], id="bad-base64-attachment"
+        ),
         pytest.param(INNER_NO_CLOSE, "Please find the escalation notice attached.", [], id="nested-missing-closing-boundary"),
     ],
 )

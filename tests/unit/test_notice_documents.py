@@ -10,7 +10,14 @@ import pytest
 from escalations.intake.notices import conversion, sandbox
 from escalations.intake.notices.formats import Format
 from escalations.intake.notices.model import Problem
-from escalations.intake.notices.reader import DOCX_TYPE, Attachment, NoticeDocument, not_converted, read_notice, read_notice_and_documents
+from escalations.intake.notices.reader import (
+    DOCX_TYPE,
+    Attachment,
+    NoticeDocument,
+    not_converted,
+    read_notice,
+    read_notice_and_documents,
+)
 from tests.support import forms, office, pdfs
 
 TODAY = date(2026, 3, 10)

@@ -117,18 +117,32 @@ NOT_READ_CASES = {
     ".rtf": (office.rtf_document(LINES), "notice.rtf", "application/rtf", ".rtf", NOT_READ[Format.RTF]),
     "winmail.dat": (office.winmail_dat(), "winmail.dat", "application/ms-tnef", "winmail.dat", NOT_READ[Format.TNEF]),
     "password-protected .docx": (
-        office.encrypted_docx(forms.salford_notice()), "notice.docx", DOCX_TYPE, ".docx", NOT_READ[Format.ENCRYPTED],
+        office.encrypted_docx(forms.salford_notice()),
+        "notice.docx",
+        DOCX_TYPE,
+        ".docx",
+        NOT_READ[Format.ENCRYPTED],
     ),
     "password-protected .doc": (
-        office.word97_document(encrypted=True), "notice.doc", "application/msword", ".doc", NOT_READ[Format.ENCRYPTED],
+        office.word97_document(encrypted=True),
+        "notice.doc",
+        "application/msword",
+        ".doc",
+        NOT_READ[Format.ENCRYPTED],
     ),
     "password-protected, sent without a name": (
-        office.word97_document(encrypted=True), None, "application/octet-stream", "Office document", NOT_READ[Format.ENCRYPTED],
+        office.word97_document(encrypted=True),
+        None,
+        "application/octet-stream",
+        "Office document",
+        NOT_READ[Format.ENCRYPTED],
     ),
 }
 
 
-@pytest.mark.parametrize(("data", "filename", "content_type", "label", "message"), NOT_READ_CASES.values(), ids=NOT_READ_CASES.keys())
+@pytest.mark.parametrize(
+    ("data", "filename", "content_type", "label", "message"), NOT_READ_CASES.values(), ids=NOT_READ_CASES.keys()
+)
 def test_a_format_we_do_not_read_says_what_to_send_instead(monkeypatch, data, filename, content_type, label, message):
     monkeypatch.setattr(conversion, "soffice", lambda: None)
     notice = read_notice([Attachment(filename, content_type, data)], "Name of child: Jo Bloggs", today=TODAY)
@@ -151,9 +165,19 @@ def test_odt_and_rtf_are_read_through_libreoffice(data, filename, label):
 def test_a_word_97_document_saved_by_libreoffice_is_recognised_and_read(tmp_path):
     (tmp_path / "notice.rtf").write_bytes(office.rtf_document([*LINES, "Current stage: 2", "Immediate risk: No"]))
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-         "--convert-to", "doc:MS Word 97", "--outdir", str(tmp_path), str(tmp_path / "notice.rtf")],
-        check=True, capture_output=True, timeout=120,
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "doc:MS Word 97",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "notice.rtf"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     data = (tmp_path / "notice.doc").read_bytes()
     assert detect(data) is Format.DOC
@@ -175,7 +199,10 @@ def test_values_from_every_attachment_and_the_body_are_merged_each_with_its_sour
     pdf = Attachment("b.pdf", PDF, pdfs.table_notice([("Date of birth", "14/02/2017"), ("Current stage", "2")]))
     notice = read_notice([word, pdf], "Your email: a.khan@northside-health.example", today=TODAY)
     assert (notice.subject.name, notice.subject.dob, notice.stage, notice.raised_by.email) == (
-        "Jo Bloggs", date(2017, 2, 14), 2, "a.khan@northside-health.example",
+        "Jo Bloggs",
+        date(2017, 2, 14),
+        2,
+        "a.khan@northside-health.example",
     )
     assert notice.sources == {
         "subject.name": ["attachment 1 docx table 1 row 1"],
@@ -192,8 +219,10 @@ def test_two_attachments_that_disagree_leave_the_field_empty_with_a_problem():
     notice = read_notice([word, pdf], None, today=TODAY)
     assert notice.subject.dob is None
     assert notice.problems == [
-        Problem("subject.dob", "Different answers in attachment 1 docx table 1 row 1 and "
-                "attachment 2 pdf page 1 table 1 row 1; none was used.")
+        Problem(
+            "subject.dob",
+            "Different answers in attachment 1 docx table 1 row 1 and attachment 2 pdf page 1 table 1 row 1; none was used.",
+        )
     ]
 
 
@@ -215,9 +244,7 @@ def test_an_unreadable_attachment_beside_a_readable_one_is_said_and_the_other_re
 def test_a_very_long_body_is_read_only_as_far_as_the_limit():
     notice = read_notice([], "Name of child: Jo Bloggs\n" + "and so on\n" * 20_000, today=TODAY)
     assert notice.subject.name == "Jo Bloggs"
-    assert notice.problems == [
-        Problem("body", "The email is longer than 100,000 characters; only its beginning was read.")
-    ]
+    assert notice.problems == [Problem("body", "The email is longer than 100,000 characters; only its beginning was read.")]
 
 
 # --- a partnership's form profile ---------------------------------------------------------------------
@@ -291,7 +318,11 @@ def test_wordings_of_a_shared_mailbox_leave_out_a_wording_its_forms_disagree_on(
 
 def eml(*attachments: tuple[str, str, bytes], body: str) -> bytes:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "a.khan@northside-health.example", "escalations@salford.example", "Escalation"
+    message["From"], message["To"], message["Subject"] = (
+        "a.khan@northside-health.example",
+        "escalations@salford.example",
+        "Escalation",
+    )
     message.set_content(body)
     for filename, content_type, data in attachments:
         maintype, subtype = content_type.split("/")
@@ -312,21 +343,30 @@ def test_parse_reads_pdf_docx_and_eml(tmp_path, filename, data):
     path.write_bytes(data)
     notice = parse_file(path, partnership="salford", today=TODAY)
     assert (notice.partnership, notice.form, notice.subject.name, notice.stage, notice.problems) == (
-        "salford", "salford-escalation-notice", "Jo Bloggs", 2, [],
+        "salford",
+        "salford-escalation-notice",
+        "Jo Bloggs",
+        2,
+        [],
     )
     assert json.loads(json.dumps(notice.to_json()))["subject"]["dob"] == "2017-02-14"
 
 
 def test_parse_of_an_eml_merges_every_attachment_and_the_body(tmp_path):
     path = tmp_path / "notice.eml"
-    path.write_bytes(eml(
-        ("a.docx", DOCX_TYPE, forms.docx_table_notice([("Name of child", "Jo Bloggs")])),
-        ("b.pdf", PDF, pdfs.table_notice([("Date of birth", "14/02/2017")])),
-        body="Information of concern: Jo has missed three health appointments.",
-    ))
+    path.write_bytes(
+        eml(
+            ("a.docx", DOCX_TYPE, forms.docx_table_notice([("Name of child", "Jo Bloggs")])),
+            ("b.pdf", PDF, pdfs.table_notice([("Date of birth", "14/02/2017")])),
+            body="Information of concern: Jo has missed three health appointments.",
+        )
+    )
     notice = parse_file(path, partnership="salford", today=TODAY)
     assert (notice.subject.name, notice.subject.dob, notice.concern, notice.problems) == (
-        "Jo Bloggs", date(2017, 2, 14), "Jo has missed three health appointments.", [],
+        "Jo Bloggs",
+        date(2017, 2, 14),
+        "Jo has missed three health appointments.",
+        [],
     )
 
 

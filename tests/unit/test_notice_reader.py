@@ -137,9 +137,7 @@ def test_panel_labels_with_every_field(text, field):
     assert match_label(text, EVERY_FIELD) == field
 
 
-EVERY_PANEL_LABEL = [
-    (field, label) for field, labels in PANEL_VOCABULARY.items() for label in labels
-]
+EVERY_PANEL_LABEL = [(field, label) for field, labels in PANEL_VOCABULARY.items() for label in labels]
 
 
 @pytest.mark.parametrize(("field", "label"), EVERY_PANEL_LABEL)
@@ -147,9 +145,7 @@ def test_every_panel_label_names_its_own_field(field, label):
     assert (match_label(label), match_label(label, EVERY_FIELD)) == (None, field)
 
 
-@pytest.mark.parametrize(
-    "pid", ["bury-children", "salford", "barnet", "bury-adults", "bnes"]
-)
+@pytest.mark.parametrize("pid", ["bury-children", "salford", "barnet", "bury-adults", "bnes"])
 def test_every_form_profile_label_names_its_field(pid):
     with as_file(files("escalations.config") / "partnerships" / f"{pid}.toml") as path:
         profile = load_policy(path).form
@@ -166,9 +162,7 @@ def test_every_vocabulary_label_names_its_own_field(field, label):
     assert match_label(label) == field
 
 
-ALL_LABELS = EVERY_LABEL + [
-    (field, label) for field, labels in PANEL_VOCABULARY.items() for label in labels
-]
+ALL_LABELS = EVERY_LABEL + [(field, label) for field, labels in PANEL_VOCABULARY.items() for label in labels]
 
 
 @given(
@@ -190,9 +184,7 @@ def test_a_slip_in_a_label_never_names_another_field(entry, data):
     at = data.draw(st.integers(0, len(words) - 1))
     word = words[at]
     k = data.draw(st.integers(0, len(word) - 1))
-    slipped = data.draw(
-        st.sampled_from([word[:k] + word[k + 1 :], word[:k] + "q" + word[k + 1 :], word[::-1]])
-    )
+    slipped = data.draw(st.sampled_from([word[:k] + word[k + 1 :], word[:k] + "q" + word[k + 1 :], word[::-1]]))
     text = " ".join([*words[:at], slipped, *words[at + 1 :]])
     # A slip that spells another field's own label exactly ("Dates" less its "s" is "Date") is that label.
     assume(text not in {normalise_label(other) for other_field, other in ALL_LABELS if other_field != field})
@@ -273,9 +265,7 @@ def test_salford_appendix_2_notice():
         subject=Subject(kind="child", name="Jo Bloggs", dob=date(2017, 2, 14)),
         raised_by=NORTHSIDE,
         challenged=Challenged(agency="Salford Children's Services"),
-        concern=(
-            "Jo has missed three health appointments.\nThe referral was closed without a visit."
-        ),
+        concern=("Jo has missed three health appointments.\nThe referral was closed without a visit."),
         immediate_risk=False,
         stage=2,
         copies_to=["Team Manager, Northside Health"],
@@ -371,9 +361,7 @@ def test_salford_appendix_2_as_a_legacy_word_form():
         subject=Subject(kind="child", name="Jo Bloggs", dob=date(2017, 2, 14)),
         raised_by=NORTHSIDE,
         challenged=Challenged(agency="Salford Children's Services"),
-        concern=(
-            "Jo has missed three health appointments.\nThe referral was closed without a visit."
-        ),
+        concern=("Jo has missed three health appointments.\nThe referral was closed without a visit."),
         immediate_risk=False,
         stage=2,
         copies_to=["Team Manager, Northside Health", "SSCB Business Manager"],
@@ -407,10 +395,7 @@ BNES_TRACKED = Notice(
     subject=Subject(kind="child", name="Alex Example", dob=date(2012, 6, 30)),
     raised_by=Person(name="Priya Shah", role="Housing Officer", agency="Riverside Housing"),
     challenged=Challenged(agency="B&NES Children's Services"),
-    concern=(
-        "Riverside Housing asked for a joint visit before the eviction; "
-        "Children's Services declined it."
-    ),
+    concern=("Riverside Housing asked for a joint visit before the eviction; Children's Services declined it."),
     immediate_risk=False,
     stage=4,
     attempts=[
@@ -436,7 +421,9 @@ def test_bnes_referral_to_the_chair_is_read_from_the_document():
         ),
     ]
     assert [match_label(value.label, EVERY_FIELD) for value in panel] == [
-        "panel.referral_date", "panel.convene", "panel.outcome",
+        "panel.referral_date",
+        "panel.convene",
+        "panel.outcome",
     ]
 
 
@@ -496,10 +483,7 @@ def test_bury_adults_referral_in_text_boxes():
             phone="+44 161 496 0999",
         ),
         challenged=Challenged(agency="Bury Community Mental Health Team"),
-        concern=(
-            "Pat was discharged home without the care package agreed.\n"
-            "The CMHT says the package is not theirs to arrange."
-        ),
+        concern=("Pat was discharged home without the care package agreed.\nThe CMHT says the package is not theirs to arrange."),
         immediate_risk=False,
         stage=4,
         attempts=[
@@ -530,8 +514,10 @@ def test_salford_legacy_form_blank_or_unreadable_answers(overrides, field):
     ("ticked", "categories"),
     [
         ((), []),
-        (forms.BARNET_THEMES, ["thresholds", "roles_responsibilities", "action_communication",
-                               "case_conference", "plan_progression"]),
+        (
+            forms.BARNET_THEMES,
+            ["thresholds", "roles_responsibilities", "action_communication", "case_conference", "plan_progression"],
+        ),
         ((forms.BARNET_THEMES[4],), ["action_communication"]),
     ],
 )
@@ -541,10 +527,23 @@ def test_barnet_themes_as_ticked(ticked, categories):
 
 @pytest.mark.parametrize(
     ("theme", "slug"),
-    list(zip(forms.BURY_THEMES, [
-        "thresholds", "roles_responsibilities", "action_communication", "response_to_concern",
-        "step_up_down", "resources", "statutory_roles", "non_attendance", "unilateral_decision",
-    ], strict=True)),
+    list(
+        zip(
+            forms.BURY_THEMES,
+            [
+                "thresholds",
+                "roles_responsibilities",
+                "action_communication",
+                "response_to_concern",
+                "step_up_down",
+                "resources",
+                "statutory_roles",
+                "non_attendance",
+                "unilateral_decision",
+            ],
+            strict=True,
+        )
+    ),
 )
 def test_each_bury_theme_ticked_alone(theme, slug):
     assert read(forms.bury_children_wingdings_notice(ticked=(theme,))).categories == [slug]
@@ -561,7 +560,10 @@ def test_the_panel_key_appears_and_reads_back():
     notice = Notice(panel=Panel(referral_date=date(2026, 2, 9), convene=False))
     data = notice.to_json()
     assert data["panel"] == {
-        "referral_date": "2026-02-09", "convene": False, "outcome": None, "date": None,
+        "referral_date": "2026-02-09",
+        "convene": False,
+        "outcome": None,
+        "date": None,
     }
     assert Notice.from_json(data) == notice
     assert list(data)[-3:] == ["panel", "case_reference", "problems"]
@@ -668,9 +670,7 @@ def test_paragraph_labels_without_colons_as_blank_forms_are_filled_in():
         2,
         False,
     )
-    assert notice.concern == (
-        "The referral was closed.\nStage 2 was discussed with the school and nothing changed."
-    )
+    assert notice.concern == ("The referral was closed.\nStage 2 was discussed with the school and nothing changed.")
 
 
 def _saved(document) -> bytes:
@@ -888,10 +888,7 @@ def test_a_notice_written_in_the_email_body():
             phone="0161 496 0999",
         ),
         challenged=Challenged(agency="Bury Community Mental Health Team"),
-        concern=(
-            "Pat was discharged home without the care package agreed.\n"
-            "The CMHT says the package is not theirs to arrange."
-        ),
+        concern=("Pat was discharged home without the care package agreed.\nThe CMHT says the package is not theirs to arrange."),
         immediate_risk=False,
         stage=4,
         attempts=[

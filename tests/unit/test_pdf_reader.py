@@ -76,8 +76,11 @@ LAYOUTS = {
         Notice(
             subject=Subject(kind="child", name="Jo Bloggs", dob=date(2017, 2, 14)),
             raised_by=Person(
-                name="Aisha Khan", role="Health Visitor", agency="Northside Health",
-                email="a.khan@northside-health.example", phone="0161 496 0000",
+                name="Aisha Khan",
+                role="Health Visitor",
+                agency="Northside Health",
+                email="a.khan@northside-health.example",
+                phone="0161 496 0000",
             ),
             challenged=Challenged(agency="Salford Children's Services"),
             concern=SALFORD_CONCERN,
@@ -92,12 +95,12 @@ LAYOUTS = {
         Notice(
             subject=Subject(kind="child", name="Sam Smith", dob=date(2019, 9, 3)),
             raised_by=Person(
-                name="Ben Osei", role="Designated Safeguarding Lead", agency="Eastgate Primary School",
+                name="Ben Osei",
+                role="Designated Safeguarding Lead",
+                agency="Eastgate Primary School",
                 email="b.osei@eastgate-school.example",
             ),
-            challenged=Challenged(
-                agency="Barnet Children's Social Care, Early Help and Family Support Assessment Team (North)"
-            ),
+            challenged=Challenged(agency="Barnet Children's Social Care, Early Help and Family Support Assessment Team (North)"),
             concern=TWO_PAGE_CONCERN,
             immediate_risk=False,
             stage=3,
@@ -136,7 +139,10 @@ def test_each_layout_reads_to_its_notice(build, expected):
         (pdfs.acroform_notice, LabelledValue("Your agency", "Northside Health", "pdf page 1 line 5")),
         (pdfs.word_style_notice, LabelledValue("D.O.B", "14/02/2017", "pdf page 1 line 2")),
         (pdfs.bnes_table_notice, LabelledValue("Outcome", "Line managers met; not resolved.", "pdf page 1 table 2 row 3")),
-        (pdfs.two_page_notice, LabelledValue("Outcome you are seeking", "A strategy discussion is held and Sam is seen.", "pdf page 2 line 5")),
+        (
+            pdfs.two_page_notice,
+            LabelledValue("Outcome you are seeking", "A strategy discussion is held and Sam is seen.", "pdf page 2 line 5"),
+        ),
     ],
 )
 def test_each_value_names_where_it_was_found(build, value):
@@ -169,7 +175,16 @@ def fields_pdf(*fields: tuple) -> bytes:  # type: ignore[type-arg]
         elif kind == "check":
             form.checkbox(name=name, tooltip=tooltip, checked=value, x=300, y=y, size=12)
         elif kind == "choice":
-            form.choice(name=name, tooltip=tooltip, value=value, options=["Stage 1", "Stage 2", "Stage 3"], x=300, y=y, width=200, height=18)
+            form.choice(
+                name=name,
+                tooltip=tooltip,
+                value=value,
+                options=["Stage 1", "Stage 2", "Stage 3"],
+                x=300,
+                y=y,
+                width=200,
+                height=18,
+            )
         else:
             for x, choice in zip((300, 340, 380), tooltip):
                 form.radio(name=name, value=choice, selected=choice == value, x=x, y=y, size=12)
@@ -193,7 +208,14 @@ RISK = "Is the child at immediate risk of significant harm?"
         ([("check", RISK, None, False)], "immediate_risk", None),  # unticked: unanswered, not "no"
         ([("check", "Immediate risk.Yes", None, False), ("check", "Immediate risk.No", None, True)], "immediate_risk", False),
         ([("check", "Immediate risk.Yes", None, True), ("check", "Immediate risk.No", None, True)], "immediate_risk", None),
-        ([("check", "Nature of disagreement.Thresholds", None, True), ("check", "Nature of disagreement.Resources", None, False)], "categories", ["thresholds"]),
+        (
+            [
+                ("check", "Nature of disagreement.Thresholds", None, True),
+                ("check", "Nature of disagreement.Resources", None, False),
+            ],
+            "categories",
+            ["thresholds"],
+        ),
         ([("check", "categories.case_conference", None, True)], "categories", ["case_conference"]),
         ([("radio", "Current stage", ("1", "2", "3"), "3")], "stage", 3),
         ([("radio", "Current stage", ("1", "2", "3"), None)], "stage", None),
@@ -273,9 +295,7 @@ def test_a_scanned_page_among_typed_ones_is_said_and_the_rest_is_read():
 
 
 def test_the_scan_problem_tells_the_sender_what_to_send():
-    assert pdf_reader.SCANNED == (
-        "The attached PDF is a scan with no text; please send the Word form or a PDF saved from Word."
-    )
+    assert pdf_reader.SCANNED == ("The attached PDF is a scan with no text; please send the Word form or a PDF saved from Word.")
 
 
 def test_a_pdf_sent_under_another_name_is_read_by_its_bytes():

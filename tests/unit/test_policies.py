@@ -278,12 +278,24 @@ FACTS = [
         lambda p: (p.stage(5).panel.decided_by, p.stage(5).panel.chaired_by, p.stage(5).panel.agencies),
         ("chair", "director_quality_assurance", 3),
     ),
-    _fact("bnes", "whistle-blowing stops escalation within one agency",
-          lambda p: [(s.when, s.stops_escalation) for s in p.signposts if s.name == "whistle-blowing"], [("same_agency", True)]),
-    _fact("barnet", "past five working days the line manager is asked for reasons",
-          lambda p: p.overall_breach.ask.raising, ("line_manager",)),
-    _fact("barnet", "stage 4 proposes an independent safeguarding lead as chair",
-          lambda p: p.stage(4).independent_chair, "designated_safeguarding_lead"),
+    _fact(
+        "bnes",
+        "whistle-blowing stops escalation within one agency",
+        lambda p: [(s.when, s.stops_escalation) for s in p.signposts if s.name == "whistle-blowing"],
+        [("same_agency", True)],
+    ),
+    _fact(
+        "barnet",
+        "past five working days the line manager is asked for reasons",
+        lambda p: p.overall_breach.ask.raising,
+        ("line_manager",),
+    ),
+    _fact(
+        "barnet",
+        "stage 4 proposes an independent safeguarding lead as chair",
+        lambda p: p.stage(4).independent_chair,
+        "designated_safeguarding_lead",
+    ),
     _fact("bnes", "stage 5 panel of three agencies", lambda p: "three agencies" in p.stage(5).guidance, True),
     _fact(
         "bnes",
@@ -429,9 +441,7 @@ def test_directory_partnerships_are_the_policies(policies: dict[str, Policy], di
 
 
 @pytest.mark.parametrize("pid", IDS)
-def test_every_named_role_has_a_contact(
-    policies: dict[str, Policy], directory_rows: list[dict[str, str]], pid: str
-) -> None:
+def test_every_named_role_has_a_contact(policies: dict[str, Policy], directory_rows: list[dict[str, str]], pid: str) -> None:
     rows = [r for r in directory_rows if r["partnership"] == pid]
     partnership_roles = {r["role"] for r in rows if not r["agency"]}
     agencies: dict[str, set[str]] = {}
@@ -460,9 +470,7 @@ def test_every_agency_has_every_agency_role(directory_rows: list[dict[str, str]]
 
 
 @pytest.mark.parametrize("pid", IDS)
-def test_directory_rows_are_well_formed(
-    policies: dict[str, Policy], directory_rows: list[dict[str, str]], pid: str
-) -> None:
+def test_directory_rows_are_well_formed(policies: dict[str, Policy], directory_rows: list[dict[str, str]], pid: str) -> None:
     rows = [r for r in directory_rows if r["partnership"] == pid]
     emails = [r["email"] for r in rows]
     assert len(set(emails)) == len(emails), "emails must be unique within a partnership"
@@ -634,7 +642,11 @@ def test_unknown_role(config_copy: Path, file: str, old: str, new: str, key: str
 def test_stages_out_of_order(config_copy: Path) -> None:
     path = config_copy / "salford.toml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("number = 2\n", "number = @\n").replace("number = 3\n", "number = 2\n").replace("number = @\n", "number = 3\n")
+    text = (
+        text.replace("number = 2\n", "number = @\n")
+        .replace("number = 3\n", "number = 2\n")
+        .replace("number = @\n", "number = 3\n")
+    )
     path.write_text(text, encoding="utf-8")
     error = _error(config_copy)
     _assert_names(error, path, "stages[1].number")

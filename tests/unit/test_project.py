@@ -35,10 +35,19 @@ def test_templates_and_config_ship_as_package_data() -> None:
     assert config.joinpath("escalations.toml").is_file()
     assert config.joinpath("directory.example.csv").is_file()
     assert sorted(p.name for p in config.joinpath("partnerships").iterdir() if p.name.endswith(".toml")) == [
-        "barnet.toml", "bnes.toml", "bury-adults.toml", "bury-children.toml", "salford.toml",
+        "barnet.toml",
+        "bnes.toml",
+        "bury-adults.toml",
+        "bury-children.toml",
+        "salford.toml",
     ]
     templates = resources.files("escalations.templates")
-    for name in ("practitioner/acknowledgement", "manager/routed-case", "business_manager/directory-gap", "practitioner/information-needed"):
+    for name in (
+        "practitioner/acknowledgement",
+        "manager/routed-case",
+        "business_manager/directory-gap",
+        "practitioner/information-needed",
+    ):
         for part in ("txt", "html"):
             assert templates.joinpath(f"{name}.{part}.j2").is_file()
 

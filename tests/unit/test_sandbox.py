@@ -71,8 +71,10 @@ def test_the_time_limit_reaches_the_sender_through_read_notice():
     attachment = Attachment("notice.pdf", "application/pdf", pdfs.slow_notice())
     notice = read_notice([attachment], None, today=TODAY, limits=Limits(seconds=1.0))
     assert notice.problems == [
-        Problem("document", "attachment 1 (.pdf): The attachment took too long to read; "
-                "please send the Word form or a PDF saved from Word.")
+        Problem(
+            "document",
+            "attachment 1 (.pdf): The attachment took too long to read; please send the Word form or a PDF saved from Word.",
+        )
     ]
 
 
@@ -153,9 +155,7 @@ def entity_docx(declarations: str, name: str) -> bytes:
     return out.getvalue()
 
 
-LAUGHS = '<!ENTITY lol0 "lol">' + "".join(
-    f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
-)
+LAUGHS = '<!ENTITY lol0 "lol">' + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
 
 
 def test_an_external_entity_is_not_fetched_nor_an_internal_one_expanded():

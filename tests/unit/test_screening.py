@@ -276,7 +276,9 @@ FIRES = [
     pytest.param(message("Auto-Submitted: auto-replied"), PRACTITIONER, "auto-submitted", id="auto-submitted-auto-replied"),
     pytest.param(message("Auto-Submitted: auto-generated"), PRACTITIONER, "auto-submitted", id="auto-submitted-auto-generated"),
     pytest.param(message("Auto-Submitted: auto-notified"), PRACTITIONER, "auto-submitted", id="auto-submitted-auto-notified"),
-    pytest.param(message("Auto-Submitted: Auto-Replied (vacation)"), PRACTITIONER, "auto-submitted", id="auto-submitted-mixed-case-comment"),
+    pytest.param(
+        message("Auto-Submitted: Auto-Replied (vacation)"), PRACTITIONER, "auto-submitted", id="auto-submitted-mixed-case-comment"
+    ),
     # Precedence
     pytest.param(message("Precedence: bulk"), PRACTITIONER, "precedence", id="precedence-bulk"),
     pytest.param(message("Precedence: junk"), PRACTITIONER, "precedence", id="precedence-junk"),
@@ -284,36 +286,63 @@ FIRES = [
     pytest.param(message("Precedence: Bulk "), PRACTITIONER, "precedence", id="precedence-bulk-mixed-case"),
     # Mailing lists
     pytest.param(message("List-Id: Safeguarding leads <dsl.lists.salford.example>"), PRACTITIONER, "mailing-list", id="list-id"),
-    pytest.param(message("List-Unsubscribe: <mailto:leave-dsl@lists.salford.example>"), PRACTITIONER, "mailing-list", id="list-unsubscribe"),
+    pytest.param(
+        message("List-Unsubscribe: <mailto:leave-dsl@lists.salford.example>"), PRACTITIONER, "mailing-list", id="list-unsubscribe"
+    ),
     # Null return path
     pytest.param(message(), "", "null-sender", id="null-envelope-empty"),
     pytest.param(message(), "<>", "null-sender", id="null-envelope-brackets"),
     pytest.param(message("Return-Path: <>"), None, "null-sender", id="no-envelope-return-path-null"),
     # Automatic sender addresses
-    pytest.param(message("From: Mail Delivery System <MAILER-DAEMON@mx.northside-health.example>"), PRACTITIONER, "daemon-sender", id="from-mailer-daemon"),
+    pytest.param(
+        message("From: Mail Delivery System <MAILER-DAEMON@mx.northside-health.example>"),
+        PRACTITIONER,
+        "daemon-sender",
+        id="from-mailer-daemon",
+    ),
     pytest.param(message("From: postmaster@northside-health.example"), PRACTITIONER, "daemon-sender", id="from-postmaster"),
-    pytest.param(message("From: Northside Health <no-reply@northside-health.example>"), PRACTITIONER, "daemon-sender", id="from-no-reply"),
+    pytest.param(
+        message("From: Northside Health <no-reply@northside-health.example>"), PRACTITIONER, "daemon-sender", id="from-no-reply"
+    ),
     pytest.param(message(), "MAILER-DAEMON@mx.northside-health.example", "daemon-sender", id="envelope-mailer-daemon"),
     # Reports
     pytest.param(POSTFIX_DSN, "", "auto-submitted", id="postfix-dsn-as-delivered"),
     pytest.param(EXCHANGE_NDR, None, "delivery-report", id="exchange-ndr-over-imap"),
     pytest.param(READ_RECEIPT, "gareth.upton@northside-health.example", "delivery-report", id="outlook-read-receipt"),
     # Out-of-office and other automatic replies
-    pytest.param(outlook("Automatic reply: Escalation notice"), PRACTITIONER, "auto-reply", id="outlook-automatic-reply-subject-only"),
-    pytest.param(outlook("=?utf-8?q?Automatic_reply=3A_=5BSAL-2026-0007=5D_Escalation_=E2=80=93_stage_1?="), PRACTITIONER, "auto-reply", id="outlook-automatic-reply-encoded-subject"),
+    pytest.param(
+        outlook("Automatic reply: Escalation notice"), PRACTITIONER, "auto-reply", id="outlook-automatic-reply-subject-only"
+    ),
+    pytest.param(
+        outlook("=?utf-8?q?Automatic_reply=3A_=5BSAL-2026-0007=5D_Escalation_=E2=80=93_stage_1?="),
+        PRACTITIONER,
+        "auto-reply",
+        id="outlook-automatic-reply-encoded-subject",
+    ),
     pytest.param(outlook("Out of Office: Escalation notice"), PRACTITIONER, "auto-reply", id="out-of-office-subject"),
-    pytest.param(outlook("Out of Office AutoReply: Escalation notice"), PRACTITIONER, "auto-reply", id="out-of-office-autoreply-subject"),
+    pytest.param(
+        outlook("Out of Office AutoReply: Escalation notice"), PRACTITIONER, "auto-reply", id="out-of-office-autoreply-subject"
+    ),
     pytest.param(message("X-Autoreply: yes"), PRACTITIONER, "auto-reply", id="x-autoreply-yes"),
     pytest.param(message("X-Autorespond: Away until Monday"), PRACTITIONER, "auto-reply", id="x-autorespond"),
     # Without the standard headers (samples in tests/support/automated_mail.py; more in test_automated_mail.py)
     pytest.param(exchange_ndr_plain("gareth.upton@northside-health.example"), None, "bounce", id="exchange-plain-ndr-subject"),
-    pytest.param(exchange_ndr_plain("gareth.upton@northside-health.example", subject="Escalation"), None, "bounce-text", id="exchange-plain-ndr-wording"),
+    pytest.param(
+        exchange_ndr_plain("gareth.upton@northside-health.example", subject="Escalation"),
+        None,
+        "bounce-text",
+        id="exchange-plain-ndr-wording",
+    ),
     pytest.param(outlook_ooo(*OOO_SAMPLES["en-gmail-vacation"]), None, "out-of-office-text", id="gmail-vacation-without-headers"),
     # Our own mail coming back
     pytest.param(message("X-Escalations-Origin: salford"), PRACTITIONER, "own-mail", id="own-origin-header"),
     pytest.param(message(f"From: SSCB Safeguarding escalations <{US}>"), PRACTITIONER, "own-mail", id="own-from-address"),
-    pytest.param(message("From: Escalations <Escalations@Partnership.Example>"), PRACTITIONER, "own-mail", id="own-from-address-mixed-case"),
-    pytest.param(message("Message-ID: <sal-2026-0007.0123456789abcdef@partnership.example>"), PRACTITIONER, "own-mail", id="own-message-id"),
+    pytest.param(
+        message("From: Escalations <Escalations@Partnership.Example>"), PRACTITIONER, "own-mail", id="own-from-address-mixed-case"
+    ),
+    pytest.param(
+        message("Message-ID: <sal-2026-0007.0123456789abcdef@partnership.example>"), PRACTITIONER, "own-mail", id="own-message-id"
+    ),
 ]
 
 PASSES = [
@@ -322,7 +351,9 @@ PASSES = [
     pytest.param(message("Auto-Submitted: no"), PRACTITIONER, id="auto-submitted-no"),
     pytest.param(message("Precedence: first-class"), PRACTITIONER, id="precedence-first-class"),
     pytest.param(outlook("Escalation notice - stage 2"), PRACTITIONER, id="outlook-practitioner"),
-    pytest.param(outlook("FW: Automatic reply not received from EDT"), PRACTITIONER, id="outlook-forward-mentioning-automatic-reply"),
+    pytest.param(
+        outlook("FW: Automatic reply not received from EDT"), PRACTITIONER, id="outlook-forward-mentioning-automatic-reply"
+    ),
     pytest.param(GMAIL, "zara.stanway@oakfield-primary.example", id="gmail-practitioner"),
     pytest.param(REPLY_TO_OUR_CASE, "dev.vellacott@northside-health.example", id="reply-to-our-case"),
     pytest.param(

@@ -32,8 +32,10 @@ def test_trust_defaults_require_authentication_and_trust_no_upstream(tmp_path: P
 
 def test_trust_settings_are_read(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
-    path.write_text('[trust]\nauthserv_id = ["MX.Google.com", "microsoft-365"]\nrelays = ["192.0.2.0/24", "2001:db8::1"]\n'
-                    'nameservers = ["127.0.0.1:5353", "[::1]:53", "::1"]\ndns_timeout_seconds = 1.5\nrequire_authentication = false\n')
+    path.write_text(
+        '[trust]\nauthserv_id = ["MX.Google.com", "microsoft-365"]\nrelays = ["192.0.2.0/24", "2001:db8::1"]\n'
+        'nameservers = ["127.0.0.1:5353", "[::1]:53", "::1"]\ndns_timeout_seconds = 1.5\nrequire_authentication = false\n'
+    )
     trust = load_settings(path).trust
     assert trust.authserv_id == ("mx.google.com", "microsoft-365")
     assert trust.relays == ("192.0.2.0/24", "2001:db8::1")
@@ -44,7 +46,9 @@ def test_trust_settings_are_read(tmp_path: Path) -> None:
 
 
 def test_local_file_is_preferred_and_its_paths_resolve_against_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "escalations.toml").write_text('[storage]\nurl = "sqlite:///data/e.db"\n[outbound]\nmaildir = "mail"\n[partnerships]\ndir = "policies"\n')
+    (tmp_path / "escalations.toml").write_text(
+        '[storage]\nurl = "sqlite:///data/e.db"\n[outbound]\nmaildir = "mail"\n[partnerships]\ndir = "policies"\n'
+    )
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert settings.storage_url == f"sqlite:///{tmp_path}/data/e.db"
@@ -68,9 +72,9 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "key", "words"),
     [
-        ('[smtp]\nport = 70000\n', "smtp.port", "not a TCP port"),
+        ("[smtp]\nport = 70000\n", "smtp.port", "not a TCP port"),
         ('[smtp]\nport = "25"\n', "smtp.port", "must be a int"),
-        ('[smtp]\nstore_timeout_seconds = 0\n', "smtp.store_timeout_seconds", "more than 0"),
+        ("[smtp]\nstore_timeout_seconds = 0\n", "smtp.store_timeout_seconds", "more than 0"),
         ('[outbound]\ntransport = "pigeon"\n', "outbound.transport", "not maildir or smtp"),
         ('[outbound]\nfrom = "nobody"\n', "outbound.from", "not an email address"),
         ('[outbound]\npassword = "x"\n', "outbound.password", "do not belong in the settings file"),
@@ -80,15 +84,19 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
         ('[[imap]]\nname = "bsp"\n', "imap[0]", "needs at least name and host"),
         ("[smtp\n", "(file)", "not valid TOML"),
         ('[trust]\nrequire_authentication = "no"\n', "trust.require_authentication", "must be a bool"),
-        ('[trust]\nauthserv_id = [1]\n', "trust.authserv_id", "list of non-empty strings"),
+        ("[trust]\nauthserv_id = [1]\n", "trust.authserv_id", "list of non-empty strings"),
         ('[trust]\nnameservers = ["dns.example"]\n', "trust.nameservers", "'dns.example'"),
         ('[trust]\nnameservers = ["127.0.0.1:99999"]\n', "trust.nameservers", "not a port"),
         ('[trust]\nrelays = ["10.0.0.300"]\n', "trust.relays", "'10.0.0.300'"),
-        ('[trust]\ndns_timeout_seconds = 0\n', "trust.dns_timeout_seconds", "more than 0"),
-        ('[trust]\ntrust_everyone = true\n', "trust.trust_everyone", "not a setting"),
+        ("[trust]\ndns_timeout_seconds = 0\n", "trust.dns_timeout_seconds", "more than 0"),
+        ("[trust]\ntrust_everyone = true\n", "trust.trust_everyone", "not a setting"),
         ("[smtp]\nmax_session = 5\n", "smtp.max_session", "not a setting this service knows"),
         ("[smtp]\nmax_sessions = 0\n", "smtp.max_sessions", "at least 1"),
-        ("[smtp]\nmax_message_bytes = 2000\nmax_inflight_bytes = 1999\n", "smtp.max_inflight_bytes", "at least smtp.max_message_bytes"),
+        (
+            "[smtp]\nmax_message_bytes = 2000\nmax_inflight_bytes = 1999\n",
+            "smtp.max_inflight_bytes",
+            "at least smtp.max_message_bytes",
+        ),
     ],
 )
 def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, key: str, words: str) -> None:
