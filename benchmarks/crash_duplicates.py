@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -95,7 +94,7 @@ def run(url: str, crashes: int, mode: str, workdir: Path) -> dict[str, object]:
     def kill_at_250(delivered: list[Received]) -> None:
         if armed[0] and victim and victim[-1].alive():
             armed[0] = False
-            victim[-1].process.send_signal(signal.SIGKILL)
+            victim[-1].kill(wait=False)
 
     with SmtpSink(on_quit=kill_at_250 if mode == "relay-250" else None) as relay:
         settings = fault_settings(workdir, url, smtp_port=free_port(), relay=relay, smtp_enabled=False)

@@ -12,6 +12,11 @@ only where a crash cannot be placed by timing alone:
 
 The relay's ``250`` before the outbox row is marked sent needs no hook: the
 test's relay kills `serve` as it answers (tests/faults/).
+
+`serve` is two processes (service/serve.py): a point reached in the processing
+process kills the intake process that started it first, so the whole service
+dies at that step, as the fault matrix means, rather than one process that its
+parent would restart.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import signal
 log = logging.getLogger(__name__)
 
 ENV = "ESCALATIONS_FAULT_KILL_AT"
+PARENT_ENV = "ESCALATIONS_SERVE_PARENT"  # as service/serve.py sets it in the processing process
 POINTS = frozenset({"worker-claimed", "worker-prepared", "imap-stored"})
 
 _KILL_AT = os.environ.get(ENV, "")
@@ -36,4 +42,7 @@ def point(name: str) -> None:
         log.warning("fault injection: killing this process at %s", name)
         for handler in logging.getLogger().handlers:
             handler.flush()
+        parent = os.environ.get(PARENT_ENV)
+        if parent and parent == str(os.getppid()):
+            os.kill(int(parent), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)

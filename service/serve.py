@@ -37,6 +37,7 @@ from collections.abc import Callable, Collection, Sequence
 from escalations.intake.receiving import Envelope, receive
 from escalations.intake.smtp import IntakeHandler, make_server_factory
 from escalations.intake.smtp_limits import IntakeLimits
+from escalations.service import faults
 from escalations.service.imap_runner import start_watchers
 from escalations.service.runtime import Runtime
 from escalations.storage.logs import log_failure
@@ -49,7 +50,7 @@ PROCESSING = ("worker", "sender", "scheduler")
 STOP_GRACE_SECONDS = 20.0  # the processing process's time to finish the message in hand after SIGTERM
 RESTART_PAUSES = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 STEADY_SECONDS = 60.0  # a child that ran this long before dying starts the pauses again
-PARENT_ENV = "ESCALATIONS_SERVE_PARENT"  # the intake process's pid, in the processing process
+PARENT_ENV = faults.PARENT_ENV  # the intake process's pid, in the processing process
 PR_SET_PDEATHSIG = 1  # Linux prctl(2)
 
 

@@ -151,7 +151,7 @@ def test_killed_after_the_relays_250_before_the_row_is_marked_sent(
 
     def kill_once(delivered: list[Received]) -> None:
         if victims and victims[0].alive():
-            victims[0].process.send_signal(signal.SIGKILL)
+            victims[0].kill(wait=False)
 
     with SmtpSink(on_quit=kill_once) as relay:
         settings = fault_settings(tmp_path, database_url, smtp_port=port, relay=relay)

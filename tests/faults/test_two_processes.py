@@ -4,7 +4,6 @@ and when one is killed the other takes over its claims at once (it can see, on t
 
 from __future__ import annotations
 
-import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ def test_two_processes_share_the_work_and_one_killed_is_taken_over_by_the_other(
             assert send(ports[n % 2], _notice(n)) == 250
         # Kill the first while it has work in hand (or as soon as any has been done).
         until(lambda: probe.count(InboundMessage, InboundMessage.status != InboundStatus.RECEIVED) >= 2, 60, "work under way")
-        first.process.send_signal(signal.SIGKILL)
+        first.kill(wait=False)
         first.wait_dead()
         killed = time.monotonic()
         orphans = probe.held_by(first.pid)

@@ -25,7 +25,11 @@ class Serve:
         environ.update(env or {})
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [COMMAND, "serve", "--config", str(settings)], stdout=self.log, stderr=subprocess.STDOUT, env=environ
+            [COMMAND, "serve", "--config", str(settings)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=environ,
+            start_new_session=True,  # its own process group: a kill takes the processing process too
         )
 
     @property
@@ -53,11 +57,18 @@ class Serve:
         until(lambda: words in self.text() or not self.alive(), timeout, f"{words!r} in the log")
         assert words in self.text(), self.text()
 
-    def kill(self) -> None:
-        """SIGKILL, as the OOM killer or a power cut would."""
-        if self.alive():
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(30)
+    def kill(self, wait: bool = True) -> None:
+        """SIGKILL to the whole service, as a power cut would: `serve` is two processes
+        (service/serve.py), and killing only the first lets the second finish its work."""
+        self._kill_group()
+        if wait:
+            self.process.wait(30)
+
+    def _kill_group(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:  # every process of the group has ended
+            pass
 
     def wait_dead(self, timeout: float = 60) -> int:
         return self.process.wait(timeout)
@@ -68,9 +79,8 @@ class Serve:
         return self.process.wait(timeout)
 
     def close(self) -> None:
-        if self.alive():
-            self.process.kill()
-            self.process.wait(30)
+        self._kill_group()  # also a processing process left behind by a first process killed alone
+        self.process.wait(30)
         self.log.close()
 
 
