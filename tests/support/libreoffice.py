@@ -9,12 +9,10 @@ Word 97 and RTF, a picture field, a linked object and an attached template.
 from __future__ import annotations
 
 import http.server
-import io
 import os
 import subprocess
 import tempfile
 import threading
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -22,6 +20,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from escalations.intake.notices import conversion
+from tests.support.office import odt_package
 
 REQUIRE_SERVICES = os.environ.get("ESCALATIONS_REQUIRE_SERVICES") == "1"
 PACKAGE = "libreoffice-writer-nogui"
@@ -101,19 +100,7 @@ def linked_odt(url: str, element: str = "image", lines: Sequence[str] = LINES) -
         f"<office:body><office:text>{paragraphs}{_frame(element, f'{url}/linked-{element}')}</office:text>"
         "</office:body></office:document-content>"
     )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        "</manifest:manifest>"
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        package.writestr("mimetype", "application/vnd.oasis.opendocument.text", zipfile.ZIP_STORED)
-        package.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-        package.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+    return odt_package(content)
 
 
 def linked_rtf(url: str) -> bytes:

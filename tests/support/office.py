@@ -99,6 +99,11 @@ def odt_document(lines: Sequence[str]) -> bytes:
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
         f"<office:body><office:text>{paragraphs}</office:text></office:body></office:document-content>"
     )
+    return odt_package(content)
+
+
+def odt_package(content: str) -> bytes:
+    """An OpenDocument text package around ``content.xml``: the mimetype first and stored, then the manifest."""
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
