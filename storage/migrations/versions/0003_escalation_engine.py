@@ -5,6 +5,7 @@ Revises: 0002
 Create Date: 2026-11-29
 
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -46,7 +47,9 @@ def upgrade() -> None:
         batch.alter_column("imap_uid", type_=sa.BigInteger(), existing_type=sa.Integer(), existing_nullable=True)
         batch.add_column(sa.Column("duplicate_of", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("review", sa.JSON(), nullable=True))
-        batch.create_foreign_key(op.f("fk_inbound_messages_duplicate_of_inbound_messages"), "inbound_messages", ["duplicate_of"], ["id"])
+        batch.create_foreign_key(
+            op.f("fk_inbound_messages_duplicate_of_inbound_messages"), "inbound_messages", ["duplicate_of"], ["id"]
+        )
         batch.create_index("ix_inbound_messages_message_id", ["message_id"], unique=False)
     with op.batch_alter_table("notices") as batch:
         batch.add_column(sa.Column("document_sha256", sa.String(length=64), nullable=True))

@@ -13,6 +13,7 @@ Revises: 0004
 Create Date: 2026-12-01
 
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -42,7 +43,9 @@ def upgrade() -> None:
         sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("inbound_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["outbox_id"], ["outbox.id"], name=op.f("fk_bouncing_addresses_outbox_id_outbox")),
-        sa.ForeignKeyConstraint(["inbound_id"], ["inbound_messages.id"], name=op.f("fk_bouncing_addresses_inbound_id_inbound_messages")),
+        sa.ForeignKeyConstraint(
+            ["inbound_id"], ["inbound_messages.id"], name=op.f("fk_bouncing_addresses_inbound_id_inbound_messages")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bouncing_addresses")),
         sa.UniqueConstraint("address", name=op.f("uq_bouncing_addresses_address")),
     )

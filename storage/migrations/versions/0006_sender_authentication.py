@@ -5,6 +5,7 @@ Revises: 0005
 Create Date: 2026-12-01
 
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa

@@ -6,6 +6,7 @@ Create Date: 2026-12-01
 
 Rows from before stay NULL, which reads as no aliases.
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa

@@ -1,0 +1,21 @@
+"""Reserved for policy top tiers (issue 10): no change yet.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-01
+"""
+
+from typing import Sequence, Union
+
+revision: str = "0008"
+down_revision: Union[str, Sequence[str], None] = "0007"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
