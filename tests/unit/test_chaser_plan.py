@@ -42,8 +42,9 @@ def kinds(pid: str, d: OpenDeadline, now: datetime, sent: frozenset[str] = froze
         ("salford", deadline(due=T(2026, 3, 13, 17, 0)), T(2026, 3, 16, 9, 0), [(CHASER, 2, "2026-03-16")]),
         # Salford: after three chasers, the business manager (the fourth working day's start).
         ("salford", deadline(due=T(2026, 3, 13, 17, 0)), T(2026, 3, 18, 9, 0), [(ESCALATE, 1, "2026-03-18")]),
-        # Barnet: after two chasers the matter moves to the next stage.
-        ("barnet", deadline(), T(2026, 3, 12, 9, 0), [(ESCALATE, 1, "2026-03-12")]),
+        # Barnet 3 (same working day): an unanswered stage moves on at its deadline, no chaser first.
+        ("barnet", deadline(), T(2026, 3, 10, 16, 59), []),
+        ("barnet", deadline(), T(2026, 3, 10, 17, 0), [(ESCALATE, 1, "2026-03-10")]),
         # Barnet 3: past five working days, the reasons are asked for once.
         ("barnet", deadline("overall_resolution", due=T(2026, 3, 17, 17, 0)), T(2026, 3, 17, 16, 59), []),
         (
