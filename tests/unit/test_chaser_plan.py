@@ -43,7 +43,7 @@ def kinds(pid: str, d: OpenDeadline, now: datetime, sent: frozenset[str] = froze
         # Salford: after three chasers, the business manager (the fourth working day's start).
         ("salford", deadline(due=T(2026, 3, 13, 17, 0)), T(2026, 3, 18, 9, 0), [(ESCALATE, 1, "2026-03-18")]),
         # Barnet 3 (same working day): an unanswered stage moves on at its deadline, no chaser first.
-        ("barnet", deadline(), T(2026, 3, 10, 16, 59), []),
+        ("barnet", deadline(), T(2026, 3, 10, 16, 59), [(REMINDER, 1, "2026-03-10")]),
         ("barnet", deadline(), T(2026, 3, 10, 17, 0), [(ESCALATE, 1, "2026-03-10")]),
         # Barnet 3: past five working days, the reasons are asked for once.
         ("barnet", deadline("overall_resolution", due=T(2026, 3, 17, 17, 0)), T(2026, 3, 17, 16, 59), []),
