@@ -292,7 +292,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from escalations.routing.policy import explain
+    from escalations.routing.explain import explain
 
     settings = load_settings(args.config)
     runtime = Runtime(settings)

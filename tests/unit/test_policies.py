@@ -777,3 +777,14 @@ def test_load_policy_names_the_file(tmp_path: Path) -> None:
 def test_empty_directory(tmp_path: Path) -> None:
     error = _error(tmp_path)
     _assert_names(error, tmp_path, "partnerships.dir")
+
+
+def test_explain_marks_bury_childrens_tiers_two_to_four_local(policies: dict[str, Policy]) -> None:
+    from escalations.routing.explain import explain
+
+    lines = explain(policies["bury-children"])
+    rules = lines[: lines.index("Local settings (the policy text is silent; the partnership's own choice):")]
+    clauses = [line for line in rules if line.strip().startswith("clause:")]
+    assert [("[who: local setting, below]" in c) for c in clauses[:4]] == [False, True, True, True]
+    assert all("Not in the Bury text" in c for c in clauses[1:4])
+    assert any(line.startswith("  stages[1]: name = 'Line managers'") for line in lines)
