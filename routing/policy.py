@@ -98,6 +98,7 @@ class Chasers:
     same_day_reminder_hours: int = 2  # before a deadline that falls on the day it was set
     escalate_after: int = 3  # chasers sent before the matter moves on; 0: it moves on at the deadline
     escalate_to: str = "business_manager"
+    immediate_risk_every_hours: int = 1  # a breached immediate-risk deadline: chased this often, any day
 
 
 @dataclass(frozen=True)
@@ -549,7 +550,7 @@ class _Reader:
 
     def chasers(self, table: dict[str, Any]) -> Chasers:
         where = "chasers."
-        self.only(table, where, "reminder same_day_reminder_hours escalate_after escalate_to")
+        self.only(table, where, "reminder same_day_reminder_hours escalate_after escalate_to immediate_risk_every_hours")
         escalate_to = self.get(table, "escalate_to", str, where, "business_manager")
         if escalate_to not in ESCALATE_TO:
             raise self.fail(f"{where}escalate_to", f"{escalate_to!r} is not one of {', '.join(ESCALATE_TO)}")
@@ -559,11 +560,15 @@ class _Reader:
             raise self.fail(f"{where}escalate_after", "must be 0 (move on at the deadline) or more")
         if not 0 <= hours <= 8:
             raise self.fail(f"{where}same_day_reminder_hours", "must be between 0 and 8")
+        every = self.get(table, "immediate_risk_every_hours", int, where, 1)
+        if not 1 <= every <= 4:
+            raise self.fail(f"{where}immediate_risk_every_hours", "must be between 1 and 4: immediate risk is chased in hours")
         return Chasers(
             reminder=self.get(table, "reminder", bool, where, True),
             same_day_reminder_hours=hours,
             escalate_after=after,
             escalate_to=escalate_to,
+            immediate_risk_every_hours=every,
         )
 
     def overall_breach(self, table: dict[str, Any]) -> OverallBreach | None:

@@ -67,6 +67,13 @@ def test_friday_1630_immediate_risk_is_due_that_night(runtime: Runtime, clock: C
     s.at(T(2026, 3, 13, 23, 59)).tick()
     [chaser] = s.sent()  # chased at the deadline on Friday night, not Monday
     assert chaser.kind == "chaser" and _at("designated_safeguarding_lead", "challenged") in chaser.to
+    # Chasers (local): every clock hour, any day; after three, the business manager, Saturday 02:59.
+    for hour in (0, 1):
+        s.at(T(2026, 3, 14, hour, 59)).tick()
+    assert [m.kind for m in s.sent()] == ["chaser", "chaser"]
+    s.at(T(2026, 3, 14, 2, 59)).tick()
+    [attention] = s.sent()
+    assert (attention.kind, attention.to) == ("needs_attention", {contact("bury-children", None, "business_manager")})
 
 
 def test_christmas_eve(runtime: Runtime, clock: Clock) -> None:
