@@ -8,6 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from escalations.intake.notices.model import Challenged, Notice, Subject
 from escalations.routing.directory import AgencyEntry, ContactEntry, Directory, parse_csv
@@ -99,3 +101,14 @@ def test_friday_and_christmas_eve_are_due_that_night(received: datetime, due: da
 @pytest.mark.parametrize(("received", "why"), MOMENTS)
 def test_immediately_is_one_clock_hour(pid: str, received: datetime, why: str) -> None:
     assert immediate_due(pid, received) == received + timedelta(hours=1), why
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    pid=st.sampled_from(sorted(POLICIES)),
+    received=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)),
+)
+def test_immediate_risk_is_never_more_than_a_day_away(pid: str, received: datetime) -> None:
+    """Whatever the day or hour (weekend, bank holiday, Christmas, clock change), the due time is within 24 hours."""
+    due = immediate_due(pid, received)
+    assert received <= due <= received + timedelta(hours=24)
