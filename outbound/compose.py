@@ -149,7 +149,7 @@ def case_context(reference: str, policy: Policy, decision: Decision, notice: Not
         policy,
         decision.stage,
         immediate_risk=decision.immediate_risk,
-        immediate_risk_advice=policy.immediate_risk.advice,
+        immediate_risk_advice=policy.immediate_risk.instructions,
         routed_to=people(decision.to),
         copied_to=people(decision.cc),
         recipients=people(decision.to + decision.cc),

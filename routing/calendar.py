@@ -7,19 +7,21 @@ Wall-clock times are Europe/London; every datetime returned is aware UTC.
 
 How ``due`` reads each kind of timescale:
 
-* ``same_working_day`` (Salford 1.6, Barnet 3 "the same working day", Bury
-  children "SAME WORKING DAY"): received on a working day at or before the
-  same-day cut-off (local) -> the end of that day; received after the
-  cut-off, or on a non-working day -> the end of the next working day.  The
-  cut-off is the service's, not a policy's: it leaves a manager time to act
-  before close.
+* ``same_working_day`` (Barnet 3 "the same working day"; a stage timescale):
+  received on a working day before the same-day cut-off (local) -> the end of
+  that day; received later, or on a non-working day -> the end of the next
+  working day.  No policy states a cut-off: unless a partnership sets one (a
+  local setting) it is the close of the day itself.
+* ``same_day`` (immediate risk: Salford 1.6, Bury children 5, B&NES "on the
+  same day"): clock time, 23:59 local on the day it arrived, whatever the day;
+  weekends, bank holidays, closures and working hours never move it.
 * ``working_days`` N (Salford 3.4 "within 2 working days", Barnet 3 "five
   working days"): the effective day of receipt is the day received if it is
   a working day and the time is before close, else the next working day;
   due is the end of the Nth working day after it.  Mon 10:00 + 2 -> Wed
   close; Sat -> Mon effective -> Wed close; Mon 17:30 -> Tue -> Thu close.
-* ``hours`` N (B&NES "within 24 hours"): clock hours, counted in UTC so a
-  clock change neither adds nor removes an hour.
+* ``hours`` N (B&NES "within 24 hours", or a local time for "immediately"):
+  clock hours, counted in UTC so a clock change neither adds nor removes an hour.
 
 ``working_days_between`` counts the other way: the working days after the
 effective day of receipt whose close has passed, so that
@@ -38,9 +40,11 @@ from zoneinfo import ZoneInfo
 import holidays
 
 NATIONS = ("ENG", "WLS", "SCT", "NIR")
-KINDS = ("same_working_day", "working_days", "hours")
+KINDS = ("same_working_day", "same_day", "working_days", "hours")
+CLOCK_KINDS = ("same_day", "hours")  # clock time from arrival: no calendar moves them
 
 _SAME_DAY = re.compile(r"same working day")
+_SAME_CLOCK_DAY = re.compile(r"same day")
 _COUNTED = re.compile(r"(?P<amount>\d+) (?P<unit>working days?|hours?)")
 _UNIT_KINDS = {"working day": "working_days", "hour": "hours"}
 
@@ -55,8 +59,13 @@ class Timescale:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown timescale kind {self.kind!r}; expected one of {KINDS}")
-        if (self.kind == "same_working_day") != (self.amount == 0) or self.amount < 0:
+        if (self.kind in ("same_working_day", "same_day")) != (self.amount == 0) or self.amount < 0:
             raise ValueError(f"timescale {self.kind!r} cannot have amount {self.amount}")
+
+    @property
+    def clock_time(self) -> bool:
+        """True when the deadline runs in clock time from arrival (immediate risk)."""
+        return self.kind in CLOCK_KINDS
 
     @classmethod
     def parse(cls, text: str) -> Timescale:
@@ -64,15 +73,21 @@ class Timescale:
         words = " ".join(text.replace("_", " ").lower().split())
         if _SAME_DAY.fullmatch(words):
             return cls("same_working_day")
+        if _SAME_CLOCK_DAY.fullmatch(words):
+            return cls("same_day")
         counted = _COUNTED.fullmatch(words)
         if counted is None:
-            raise ValueError(f"cannot read timescale {text!r}; expected 'same working day', 'N working days' or 'N hours'")
+            raise ValueError(
+                f"cannot read timescale {text!r}; expected 'same working day', 'same day', 'N working days' or 'N hours'"
+            )
         return cls(_UNIT_KINDS[counted["unit"].rstrip("s")], int(counted["amount"]))
 
     def describe(self) -> str:
         """Wording for emails: "by the end of the same working day", "within 2 working days"."""
         if self.kind == "same_working_day":
             return "by the end of the same working day"
+        if self.kind == "same_day":
+            return "the same day (clock time, weekends and holidays included)"
         unit = "working day" if self.kind == "working_days" else "hour"
         return f"within {self.amount} {unit}{'' if self.amount == 1 else 's'}"
 
@@ -107,16 +122,17 @@ class WorkingCalendar:
         timezone: str = "Europe/London",
         opens: time = time(9, 0),
         closes: time = time(17, 0),
-        same_day_cutoff: time = time(16, 0),
+        same_day_cutoff: time | None = None,
         closures: Iterable[date] = (),
     ) -> None:
         if nation not in NATIONS:
             raise ValueError(f"unknown nation {nation!r}; expected one of {', '.join(NATIONS)}")
-        if not (opens < closes and opens <= same_day_cutoff <= closes):
+        cutoff = closes if same_day_cutoff is None else same_day_cutoff
+        if not (opens < closes and opens <= cutoff <= closes):
             raise ValueError("working hours need opens < closes, opens <= cut-off <= closes")
         self.nation = nation
         self.tz = ZoneInfo(timezone)
-        self.opens, self.closes, self.same_day_cutoff = opens, closes, same_day_cutoff
+        self.opens, self.closes, self.same_day_cutoff = opens, closes, cutoff
         self.closures = frozenset(_require_day(day) for day in closures)
 
     def is_working_day(self, day: date) -> bool:
@@ -157,6 +173,9 @@ class WorkingCalendar:
         """When a response to something received at ``received`` is due, in UTC."""
         if timescale.kind == "hours":
             return _require_aware(received).astimezone(UTC) + timedelta(hours=timescale.amount)
+        if timescale.kind == "same_day":
+            end = datetime.combine(self.local(received).date(), time(23, 59), tzinfo=self.tz).astimezone(UTC)
+            return max(end, received.astimezone(UTC))
         if timescale.kind == "same_working_day":
             return self.end_of_day(self._same_day_deadline_day(received))
         last_day = self.add_working_days(self._effective_day(received), timescale.amount)
@@ -171,9 +190,9 @@ class WorkingCalendar:
         return count
 
     def _same_day_deadline_day(self, received: datetime) -> date:
-        # Salford 1.6 / Barnet 3: same working day, unless it came in too late to act on.
+        # Barnet 3: the same working day; after the cut-off (by default the close) the next.
         here = self.local(received)
-        if self.is_working_day(here.date()) and here.time() <= self.same_day_cutoff:
+        if self.is_working_day(here.date()) and here.time() < self.same_day_cutoff:
             return here.date()
         return self.next_working_day(here.date())
 

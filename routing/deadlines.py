@@ -3,7 +3,9 @@
 Pure. A reminder goes at the start of the due day (or some hours before a
 deadline that falls on the day it was set); a chaser at breach, then one each
 working day; after the policy's number of chasers the matter moves to the next
-stage or to the business manager. Every action has a deterministic key built
+stage or to the business manager. A breached immediate-risk deadline is chased
+in clock time instead (every few hours, any day): no weekend or office hours
+hold it up. Every action has a deterministic key built
 from ids and ISO dates (STYLE.md 6), so a restart, a rerun or two schedulers
 never send one twice: the database refuses the second key.
 """
@@ -74,6 +76,8 @@ def _reminder(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now
 
 def _after_breach(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
     """At breach a chaser; then one each working day; after enough chasers, move on."""
+    if deadline.kind == "immediate_risk":
+        return _after_immediate_breach(policy, deadline, sent, now)
     calendar = policy.calendar
     days = _chaser_days(policy, deadline, now)
     limit = policy.chasers.escalate_after
@@ -106,6 +110,21 @@ def _after_breach(policy: Policy, deadline: OpenDeadline, sent: Collection[str],
             f" ({calendar.working_days_between(deadline.due, now)} working day(s) late)",
         )
     ]
+
+
+def _after_immediate_breach(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
+    """Immediate risk: a chaser at breach and every few clock hours, any day; after enough, move on."""
+    every = timedelta(hours=policy.chasers.immediate_risk_every_hours)
+    number = (now - deadline.due) // every + 1  # the chasers due by now; only the latest is sent
+    limit = policy.chasers.escalate_after
+    today = policy.calendar.local(now).date()
+    late = f"{_what(deadline)} was due {_when(policy, deadline.due)}"
+    if number > limit:
+        key = action_key(deadline, ESCALATE, policy.calendar.local(deadline.due).date())
+        reason = f"{late}; {limit} chaser(s) brought no response"
+        return [] if key in sent else [Action(deadline.id, ESCALATE, 1, today, key, reason)]
+    key = f"case:{deadline.case_id}:stage:{deadline.stage}:{deadline.kind}:{CHASER}:{number}"
+    return [] if key in sent else [Action(deadline.id, CHASER, number, today, key, f"{late} and is overdue")]
 
 
 def _chaser_days(policy: Policy, deadline: OpenDeadline, now: datetime) -> list[date]:

@@ -5,6 +5,12 @@ involved on the raising side, the challenged side and at the partnership, by
 directory role), their timescales, the immediate-risk path, and the copy and
 signpost rules. The engine in ``routing.escalation`` applies it; nothing here
 knows about email or storage.
+
+A file says only what its policy text says, each rule with its clause. What the
+text does not say but the service needs (working hours, chaser counts, a stage
+time where the text sets none) is a local setting: the table carries
+``local = true`` (every key in it) or ``local = ["key", ...]``, and
+``why_local`` saying why the setting exists. ``explain`` prints both apart.
 """
 
 from __future__ import annotations
@@ -90,8 +96,9 @@ class Chasers:
 
     reminder: bool = True  # at the start of the due day
     same_day_reminder_hours: int = 2  # before a deadline that falls on the day it was set
-    escalate_after: int = 3  # chasers sent before the matter moves on
+    escalate_after: int = 3  # chasers sent before the matter moves on; 0: it moves on at the deadline
     escalate_to: str = "business_manager"
+    immediate_risk_every_hours: int = 1  # a breached immediate-risk deadline: chased this often, any day
 
 
 @dataclass(frozen=True)
@@ -103,11 +110,47 @@ class OverallBreach:
 
 
 @dataclass(frozen=True)
+class OutOfHours:
+    """What to do out of hours or in an emergency: the text, and the number the partnership sets."""
+
+    text: str  # may hold {number}
+    number: str  # "" until the partnership sets it
+    clause: str
+
+    def instruction(self) -> str:
+        return self.text.replace("{number}", self.number or NUMBER_NOT_SET)
+
+
+NUMBER_NOT_SET = "[number not set: the partnership must set immediate_risk.out_of_hours.number]"
+
+
+@dataclass(frozen=True)
 class ImmediateRisk:
     who: Tier
     respond_within: Timescale
     advice: str
     clause: str
+    out_of_hours: OutOfHours | None = None
+
+    @property
+    def instructions(self) -> str:
+        """The advice and the out-of-hours instruction, as an acknowledgement carries them."""
+        if self.out_of_hours is None:
+            return self.advice
+        return f"{self.advice} {self.out_of_hours.instruction()}"
+
+
+@dataclass(frozen=True)
+class LocalSetting:
+    """Keys of one table that the policy text does not give: the partnership's own choice, and why."""
+
+    table: str  # "calendar", "chasers", "stages[1]" ...
+    keys: tuple[str, ...]
+    values: tuple[tuple[str, Any], ...]  # as written in the file; a missing key is the service default
+    why: str
+
+    def covers(self, key: str) -> bool:
+        return key in self.keys
 
 
 @dataclass(frozen=True)
@@ -158,6 +201,19 @@ class Policy:
     copies: tuple[CopyRule, ...]
     signposts: tuple[Signpost, ...]
     form: FormProfile
+    local: tuple[LocalSetting, ...] = ()
+
+    def is_local(self, table: str, key: str) -> bool:
+        return any(s.table == table and s.covers(key) for s in self.local)
+
+    def warnings(self) -> list[str]:
+        """What the partnership must still set before this policy is safe to run."""
+        out_of_hours = self.immediate_risk.out_of_hours
+        if out_of_hours is None:
+            return ["immediate_risk.out_of_hours is missing: acknowledgements carry no out-of-hours instruction"]
+        if "{number}" in out_of_hours.text and not out_of_hours.number:
+            return ["immediate_risk.out_of_hours.number is not set: acknowledgements show a placeholder, not a number"]
+        return []
 
     def stage(self, number: int) -> Stage:
         for stage in self.stages:
@@ -222,6 +278,7 @@ class _Reader:
 
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
         self.path, self.data = path, data
+        self.local: list[LocalSetting] = []
 
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(self.path, key, problem)
@@ -237,12 +294,37 @@ class _Reader:
         return value
 
     def only(self, table: dict[str, Any], where: str, keys: str) -> None:
-        """Refuse keys the schema does not know: a misspelt key must not silently drop a rule."""
-        unknown = sorted(set(table) - set(keys.split()))
+        """Refuse keys the schema does not know: a misspelt key must not silently drop a rule.
+        Record the table's local settings (``local``, ``why_local``)."""
+        known = keys.split()
+        unknown = sorted(set(table) - set(known) - {"local", "why_local"})
         if unknown:
             raise self.fail(
-                f"{where}{unknown[0]}", f"is not a key this schema knows (expected one of: {keys.replace(' ', ', ')})"
+                f"{where}{unknown[0]}",
+                f"is not a key this schema knows (expected one of: {', '.join(known + ['local', 'why_local'])})",
             )
+        self.local_keys(table, where, known)
+
+    def local_keys(self, table: dict[str, Any], where: str, known: list[str]) -> None:
+        if "local" not in table:
+            if "why_local" in table:
+                raise self.fail(f"{where}why_local", "says why a setting is local, but the table has no `local`")
+            return
+        marked = table["local"]
+        if marked is True:
+            keys = tuple(k for k in known if k in table and not isinstance(table[k], dict))
+        elif isinstance(marked, list) and marked and all(isinstance(k, str) for k in marked):
+            for key in marked:
+                if key not in known:
+                    raise self.fail(f"{where}local", f"names {key!r}, which is not a key of this table")
+            keys = tuple(marked)
+        else:
+            raise self.fail(f"{where}local", "must be true (the whole table) or a list of the table's keys")
+        why = self.get(table, "why_local", str, where, "").strip()
+        if not why:
+            raise self.fail(f"{where}why_local", "is required with `local`: say why the setting exists")
+        values = tuple((k, table.get(k, "(service default)")) for k in keys)
+        self.local.append(LocalSetting(where.rstrip("."), keys, values, why))
 
     def policy(self) -> Policy:
         d = self.data
@@ -292,6 +374,7 @@ class _Reader:
             copies=tuple(self.copy(c, i, stages) for i, c in enumerate(self.get(d, "copies", list, "", []))),
             signposts=tuple(self.signpost(s, i) for i, s in enumerate(self.get(d, "signposts", list, "", []))),
             form=form,
+            local=tuple(self.local),
         )
 
     def calendar(self, table: dict[str, Any]) -> tuple[WorkingCalendar, str]:
@@ -309,15 +392,17 @@ class _Reader:
                 timezone=self.get(table, "timezone", str, "calendar.", "Europe/London"),
                 opens=self.clock(table, "opens", "09:00"),
                 closes=self.clock(table, "closes", "17:00"),
-                same_day_cutoff=self.clock(table, "same_day_cutoff", "16:00"),
+                same_day_cutoff=self.clock(table, "same_day_cutoff", None),
                 closures=closures,
             )
         except (ValueError, KeyError) as exc:  # zoneinfo reports an unknown zone as a KeyError
             raise self.fail("calendar", str(exc).strip("'\"")) from exc
         return cal, nation
 
-    def clock(self, table: dict[str, Any], key: str, default: str) -> time:
+    def clock(self, table: dict[str, Any], key: str, default: str | None) -> time | None:
         text = self.get(table, key, str, "calendar.", default)
+        if text is None:
+            return None
         try:
             return time.fromisoformat(text)
         except ValueError:
@@ -372,12 +457,32 @@ class _Reader:
 
     def immediate_risk(self, table: dict[str, Any]) -> ImmediateRisk:
         where = "immediate_risk."
-        self.only(table, where, "raising challenged partnership respond_within advice clause")
+        self.only(table, where, "raising challenged partnership respond_within advice clause out_of_hours")
+        respond = self.timescale(table, "respond_within", where)
+        assert respond is not None
+        if not respond.clock_time:
+            raise self.fail(
+                f"{where}respond_within",
+                "must run in clock time from arrival ('same day' or 'N hours'): immediate risk never waits for a working day",
+            )
         return ImmediateRisk(
             who=self.tier(table, where),
-            respond_within=self.timescale(table, "respond_within", where),
+            respond_within=respond,
             advice=self.get(table, "advice", str, where),
             clause=self.get(table, "clause", str, where, ""),
+            out_of_hours=self.out_of_hours(self.get(table, "out_of_hours", dict, where, None)),
+        )
+
+    def out_of_hours(self, table: dict[str, Any] | None) -> OutOfHours | None:
+        if table is None:
+            return None
+        where = "immediate_risk.out_of_hours."
+        self.only(table, where, "text number clause")
+        number = self.get(table, "number", str, where, "").strip()
+        if number and not re.fullmatch(r"[0-9 +()-]{3,20}", number):
+            raise self.fail(f"{where}number", f"{number!r} is not a telephone number (digits, spaces, + ( ) -)")
+        return OutOfHours(
+            text=self.get(table, "text", str, where), number=number, clause=self.get(table, "clause", str, where, "")
         )
 
     def copy(self, table: dict[str, Any], i: int, stages: tuple[Stage, ...]) -> CopyRule:
@@ -445,21 +550,25 @@ class _Reader:
 
     def chasers(self, table: dict[str, Any]) -> Chasers:
         where = "chasers."
-        self.only(table, where, "reminder same_day_reminder_hours escalate_after escalate_to")
+        self.only(table, where, "reminder same_day_reminder_hours escalate_after escalate_to immediate_risk_every_hours")
         escalate_to = self.get(table, "escalate_to", str, where, "business_manager")
         if escalate_to not in ESCALATE_TO:
             raise self.fail(f"{where}escalate_to", f"{escalate_to!r} is not one of {', '.join(ESCALATE_TO)}")
         after = self.get(table, "escalate_after", int, where, 3)
         hours = self.get(table, "same_day_reminder_hours", int, where, 2)
-        if after < 1:
-            raise self.fail(f"{where}escalate_after", "must be at least 1")
+        if after < 0:
+            raise self.fail(f"{where}escalate_after", "must be 0 (move on at the deadline) or more")
         if not 0 <= hours <= 8:
             raise self.fail(f"{where}same_day_reminder_hours", "must be between 0 and 8")
+        every = self.get(table, "immediate_risk_every_hours", int, where, 1)
+        if not 1 <= every <= 4:
+            raise self.fail(f"{where}immediate_risk_every_hours", "must be between 1 and 4: immediate risk is chased in hours")
         return Chasers(
             reminder=self.get(table, "reminder", bool, where, True),
             same_day_reminder_hours=hours,
             escalate_after=after,
             escalate_to=escalate_to,
+            immediate_risk_every_hours=every,
         )
 
     def overall_breach(self, table: dict[str, Any]) -> OverallBreach | None:

@@ -90,7 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--partnership")
     p.add_argument("--json", action="store_true")
-    command("check-config", cmd_check_config, "validate the settings, policies and seed directory")
+    p = command("check-config", cmd_check_config, "validate the settings, policies and seed directory")
+    p.add_argument(
+        "--explain",
+        metavar="PARTNERSHIP",
+        help="print that partnership's rules, each with its clause, and its local settings apart",
+    )
     command("migrate", cmd_migrate, "apply database migrations")
     p = command("status", cmd_status, "show each watched IMAP mailbox's state")
     p.add_argument("--json", action="store_true")
@@ -287,8 +292,20 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from escalations.routing.explain import explain
+
     settings = load_settings(args.config)
     runtime = Runtime(settings)
+    for policy in runtime.policies.values():
+        for warning in policy.warnings():
+            print(f"warning: partnership {policy.id}: {warning}", file=sys.stderr)
+    if args.explain is not None:
+        policy = runtime.policies.get(args.explain)
+        if policy is None:
+            print(f"unknown partnership {args.explain!r}; expected one of: {', '.join(runtime.policies)}", file=sys.stderr)
+            return EX_USAGE
+        print("\n".join(explain(policy)))
+        return EX_OK
     print(f"settings: {settings.path}")
     print(f"storage: {views.safe_url(settings.storage_url)}")
     for policy in runtime.policies.values():

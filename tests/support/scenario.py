@@ -111,6 +111,19 @@ class Scenario:
         self.runtime.worker().run_until_idle()
 
 
+def notice_rows(child: str, dob: str, challenged: str, stage: str, risk: str = "No", **more: str) -> list[tuple[str, str]]:
+    """The label/value rows of a child's escalation notice, as a Word table."""
+    rows = [
+        ("Name of child", child),
+        ("Date of birth", dob),
+        ("Agency whose decision is challenged", challenged),
+        ("Please document any information of concern", "The referral was closed without a visit."),
+        ("Current stage", stage),
+        ("Is the child at immediate risk of significant harm?", risk),
+    ]
+    return rows + list(more.items())
+
+
 def by_kind(sent: list[Sent]) -> dict[str, Sent]:
     out: dict[str, Sent] = {}
     for s in sent:

@@ -14,6 +14,7 @@ SAME_DAY = Timescale("same_working_day")
 TWO_DAYS = Timescale("working_days", 2)
 FIVE_DAYS = Timescale("working_days", 5)
 DAY_OF_HOURS = Timescale("hours", 24)
+CLOCK_DAY = Timescale("same_day")
 
 # No deadline: an example's first look at a (nation, year) builds its holidays.
 PROPERTIES = settings(deadline=None)
@@ -164,9 +165,23 @@ def test_add_working_days_rejects(day: str, n: int) -> None:
         CALENDARS["ENG"].add_working_days(d(day), n)
 
 
+def test_a_cut_off_is_only_what_a_partnership_sets() -> None:
+    assert CALENDARS["ENG"].same_day_cutoff == time(17)
+    cut = WorkingCalendar("ENG", same_day_cutoff=time(16))
+    assert cut.due(london(2024, 6, 10, 15, 59), SAME_DAY) == london(2024, 6, 10, 17)
+    assert cut.due(london(2024, 6, 10, 16), SAME_DAY) == london(2024, 6, 11, 17)
+    assert cut.due(london(2024, 6, 7, 16, 30), CLOCK_DAY) == london(2024, 6, 7, 23, 59), "a cut-off never moves clock time"
+
+
+def test_closures_never_move_clock_time() -> None:
+    closed = WorkingCalendar("ENG", closures=[d("2024-12-24"), d("2024-12-27")])
+    assert closed.due(london(2024, 12, 24, 10), CLOCK_DAY) == london(2024, 12, 24, 23, 59)
+    assert closed.due(london(2024, 12, 24, 10), DAY_OF_HOURS) == london(2024, 12, 25, 10)
+
+
 def test_christmas_closure_runs_into_the_new_year() -> None:
     closures = [d("2024-12-27"), d("2024-12-30"), d("2024-12-31")]
-    received = london(2024, 12, 24, 16, 30)
+    received = london(2024, 12, 24, 17, 30)  # after close: the next working day, past the closures
     eng = WorkingCalendar("ENG", closures=closures)
     sct = WorkingCalendar("SCT", closures=closures)
     assert eng.due(received, SAME_DAY) == london(2025, 1, 2, 17)
@@ -203,11 +218,12 @@ def test_start_of_day_is_open_local_time() -> None:
     ("received", "timescale", "due"),
     [
         (london(2024, 6, 10, 10), SAME_DAY, london(2024, 6, 10, 17)),
-        (london(2024, 6, 10, 16), SAME_DAY, london(2024, 6, 10, 17)),  # at the cut-off
-        (london(2024, 6, 10, 16, 1), SAME_DAY, london(2024, 6, 11, 17)),  # after it
+        (london(2024, 6, 10, 16, 59), SAME_DAY, london(2024, 6, 10, 17)),  # no cut-off unless one is set
+        (london(2024, 6, 10, 17), SAME_DAY, london(2024, 6, 11, 17)),  # at close: the next working day
         (london(2024, 6, 10, 7), SAME_DAY, london(2024, 6, 10, 17)),  # before opening
-        (london(2024, 6, 7, 16, 45), SAME_DAY, london(2024, 6, 10, 17)),  # Friday -> Monday
-        (london(2024, 5, 24, 16, 45), SAME_DAY, london(2024, 5, 28, 17)),  # Monday is a holiday
+        (london(2024, 6, 7, 16, 45), SAME_DAY, london(2024, 6, 7, 17)),  # Friday 16:45: that Friday
+        (london(2024, 6, 7, 17, 30), SAME_DAY, london(2024, 6, 10, 17)),  # Friday evening -> Monday
+        (london(2024, 5, 24, 17, 30), SAME_DAY, london(2024, 5, 28, 17)),  # Monday is a holiday
         (london(2024, 6, 8, 11), SAME_DAY, london(2024, 6, 10, 17)),  # Saturday
         (london(2024, 3, 30, 10), SAME_DAY, london(2024, 4, 2, 17)),  # clock-change Saturday
         (london(2024, 10, 26, 10), SAME_DAY, london(2024, 10, 28, 17)),
@@ -220,6 +236,10 @@ def test_start_of_day_is_open_local_time() -> None:
         (london(2024, 12, 20, 10), FIVE_DAYS, london(2024, 12, 31, 17)),  # Barnet over Christmas
         (london(2024, 6, 10, 10), DAY_OF_HOURS, london(2024, 6, 11, 10)),
         (london(2024, 6, 8, 10), DAY_OF_HOURS, london(2024, 6, 9, 10)),  # hours ignore weekends
+        (london(2024, 6, 7, 16, 30), CLOCK_DAY, london(2024, 6, 7, 23, 59)),  # same day: Friday night, not Monday
+        (london(2024, 6, 8, 11), CLOCK_DAY, london(2024, 6, 8, 23, 59)),  # a Saturday is a day too
+        (london(2024, 12, 24, 16, 30), CLOCK_DAY, london(2024, 12, 24, 23, 59)),
+        (london(2024, 6, 7, 23, 59, 30), CLOCK_DAY, london(2024, 6, 7, 23, 59, 30)),  # never before arrival
     ],
 )
 def test_due(received: datetime, timescale: Timescale, due: datetime) -> None:

@@ -42,8 +42,25 @@ def kinds(pid: str, d: OpenDeadline, now: datetime, sent: frozenset[str] = froze
         ("salford", deadline(due=T(2026, 3, 13, 17, 0)), T(2026, 3, 16, 9, 0), [(CHASER, 2, "2026-03-16")]),
         # Salford: after three chasers, the business manager (the fourth working day's start).
         ("salford", deadline(due=T(2026, 3, 13, 17, 0)), T(2026, 3, 18, 9, 0), [(ESCALATE, 1, "2026-03-18")]),
-        # Barnet: after two chasers the matter moves to the next stage.
-        ("barnet", deadline(), T(2026, 3, 12, 9, 0), [(ESCALATE, 1, "2026-03-12")]),
+        # Barnet 3 (same working day): an unanswered stage moves on at its deadline, no chaser first.
+        ("barnet", deadline(), T(2026, 3, 10, 16, 59), [(REMINDER, 1, "2026-03-10")]),
+        ("barnet", deadline(), T(2026, 3, 10, 17, 0), [(ESCALATE, 1, "2026-03-10")]),
+        # Immediate risk is chased in clock time, any day: Salford's same-day deadline, Friday 23:59.
+        # (set Friday 16:30: a reminder two hours before)
+        ("salford", deadline("immediate_risk", T(2026, 3, 13, 23, 59), T(2026, 3, 13, 16, 30)), T(2026, 3, 13, 21, 58), []),
+        (
+            "salford",
+            deadline("immediate_risk", T(2026, 3, 13, 23, 59), T(2026, 3, 13, 16, 30)),
+            T(2026, 3, 13, 21, 59),
+            [(REMINDER, 1, "2026-03-13")],
+        ),
+        ("salford", deadline("immediate_risk", due=T(2026, 3, 13, 23, 59)), T(2026, 3, 13, 23, 59), [(CHASER, 1, "2026-03-13")]),
+        ("salford", deadline("immediate_risk", due=T(2026, 3, 13, 23, 59)), T(2026, 3, 14, 0, 59), [(CHASER, 2, "2026-03-14")]),
+        ("salford", deadline("immediate_risk", due=T(2026, 3, 13, 23, 59)), T(2026, 3, 14, 1, 59), [(CHASER, 3, "2026-03-14")]),
+        # Saturday 02:59, after three hourly chasers: the business manager, not Monday.
+        ("salford", deadline("immediate_risk", due=T(2026, 3, 13, 23, 59)), T(2026, 3, 14, 2, 59), [(ESCALATE, 1, "2026-03-14")]),
+        # Barnet: moves on at the immediate-risk deadline itself.
+        ("barnet", deadline("immediate_risk", due=T(2026, 3, 13, 17, 30)), T(2026, 3, 13, 17, 30), [(ESCALATE, 1, "2026-03-13")]),
         # Barnet 3: past five working days, the reasons are asked for once.
         ("barnet", deadline("overall_resolution", due=T(2026, 3, 17, 17, 0)), T(2026, 3, 17, 16, 59), []),
         (
@@ -57,6 +74,13 @@ def kinds(pid: str, d: OpenDeadline, now: datetime, sent: frozenset[str] = froze
 )
 def test_what_is_due(pid: str, d: OpenDeadline, now: datetime, expected: list[tuple[str, int, str]]) -> None:
     assert kinds(pid, d, now) == expected
+
+
+def test_an_immediate_risk_outage_sends_the_latest_chaser_only() -> None:
+    d = deadline("immediate_risk", due=T(2026, 3, 13, 23, 59))
+    sent = frozenset({f"case:7:stage:1:immediate_risk:chaser:{n}" for n in (1, 2)})
+    assert kinds("salford", d, T(2026, 3, 14, 2, 30), sent) == [(CHASER, 3, "2026-03-14")]
+    assert kinds("salford", d, T(2026, 3, 14, 2, 30), sent | {"case:7:stage:1:immediate_risk:chaser:3"}) == []
 
 
 def test_a_taken_action_is_not_planned_again() -> None:

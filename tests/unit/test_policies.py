@@ -36,6 +36,8 @@ from escalations.routing.policy import (
 
 IDS = ("bury-children", "salford", "barnet", "bury-adults", "bnes")
 SAME_DAY = Timescale.parse("same working day")
+CLOCK_DAY = Timescale.parse("same day")
+ONE_HOUR = Timescale.parse("1 hour")
 CSV_HEADER = ["partnership", "agency", "agency_domains", "name", "email", "role", "phone", "agency_aliases"]
 
 
@@ -113,22 +115,24 @@ FACTS = [
     _fact("bury-adults", "no overall timescale", lambda p: p.overall, None),
     _fact("bnes", "no overall timescale", lambda p: p.overall, None),
     # immediate risk
-    _fact("barnet", "immediate: same working day", lambda p: p.immediate_risk.respond_within, SAME_DAY),
+    _fact("barnet", "immediately: one clock hour (local)", lambda p: p.immediate_risk.respond_within, ONE_HOUR),
+    _fact("barnet", "immediately: the hour is local", lambda p: p.is_local("immediate_risk", "respond_within"), True),
     _fact(
         "barnet",
         "immediate: own DSL, then Head of Safeguarding and QA",
         lambda p: p.immediate_risk.who,
         Tier(("designated_safeguarding_lead",), (), ("head_of_safeguarding",)),
     ),
-    _fact("salford", "immediate: same working day (1.6)", lambda p: p.immediate_risk.respond_within, SAME_DAY),
+    _fact("salford", "immediate: the same day, clock time (1.6)", lambda p: p.immediate_risk.respond_within, CLOCK_DAY),
     _fact(
         "salford",
         "immediate: raising DSL and challenged service manager (3.1)",
         lambda p: p.immediate_risk.who,
         Tier(("designated_safeguarding_lead",), ("service_manager",), ()),
     ),
-    _fact("bury-children", "immediate: same working day", lambda p: p.immediate_risk.respond_within, SAME_DAY),
-    _fact("bury-adults", "immediate: same working day", lambda p: p.immediate_risk.respond_within, SAME_DAY),
+    _fact("bury-children", "immediate: the same day, clock time (5)", lambda p: p.immediate_risk.respond_within, CLOCK_DAY),
+    _fact("bury-adults", "imminent: one clock hour (local)", lambda p: p.immediate_risk.respond_within, ONE_HOUR),
+    _fact("bury-adults", "out of hours: 999 from the text", lambda p: p.immediate_risk.out_of_hours.number, "999"),
     _fact("bury-adults", "imminent risk: call 999", lambda p: "999" in p.immediate_risk.advice, True),
     _fact(
         "bury-adults",
@@ -136,7 +140,7 @@ FACTS = [
         lambda p: "safeguarding adults referral" in p.immediate_risk.advice,
         True,
     ),
-    _fact("bnes", "immediate harm: 24 hours", lambda p: p.immediate_risk.respond_within, _ts("24 hours")),
+    _fact("bnes", "immediate harm: the same day, within the 24 hours", lambda p: p.immediate_risk.respond_within, CLOCK_DAY),
     # Barnet ladder
     _fact("barnet", "every stage the same working day", lambda p: {s.respond_within for s in p.stages}, {SAME_DAY}),
     _fact("barnet", "stage 1 professionals", lambda p: p.stage(1).who, Tier(("practitioner",), ("practitioner",), ())),
@@ -315,12 +319,28 @@ FACTS = [
         lambda p: "whistle-blowing" in {s.name: s.text for s in p.signposts}["whistle-blowing"],
         True,
     ),
-    # the calendar: England, example closure days between Christmas and New Year
+    # the calendar: England, no closure days and no cut-off shipped; a local setting
     *[_fact(pid, "calendar ENG", lambda p: p.nation, "ENG") for pid in IDS],
-    *[
-        _fact(pid, "29 Dec 2026 is an example closure", lambda p: p.calendar.is_working_day(date(2026, 12, 29)), False)
-        for pid in IDS
-    ],
+    *[_fact(pid, "no closure days shipped", lambda p: p.calendar.closures, frozenset()) for pid in IDS],
+    *[_fact(pid, "no cut-off before close", lambda p: p.calendar.same_day_cutoff == p.calendar.closes, True) for pid in IDS],
+    *[_fact(pid, "the calendar is local", lambda p: p.is_local("calendar", "closes"), True) for pid in IDS],
+    *[_fact(pid, "chasers are local", lambda p: p.is_local("chasers", "escalate_after"), True) for pid in IDS],
+    *[_fact(pid, "29 Dec 2026 is a working day", lambda p: p.calendar.is_working_day(date(2026, 12, 29)), True) for pid in IDS],
+    *[_fact(pid, "immediate risk in clock time", lambda p: p.immediate_risk.respond_within.clock_time, True) for pid in IDS],
+    _fact("barnet", "an unanswered stage moves on at its deadline", lambda p: p.chasers.escalate_after, 0),
+    _fact(
+        "salford",
+        "stage times are local (3.1: at the earliest opportunity)",
+        lambda p: all(p.is_local(f"stages[{i}]", "respond_within") for i in range(3)),
+        True,
+    ),
+    _fact("salford", "no stage cites 1.6", lambda p: any("1.6" in s.clause for s in p.stages), False),
+    _fact(
+        "bury-children",
+        "tiers 2-4 are local (GM policy not among the texts)",
+        lambda p: [p.is_local(f"stages[{i}]", "raising") for i in range(4)],
+        [False, True, True, True],
+    ),
     *[
         _fact(pid, "policy-silent stage timescales have defaults", lambda p: all(s.respond_within for s in p.stages), True)
         for pid in ("bury-children", "bury-adults", "bnes")
@@ -594,8 +614,58 @@ def test_bad_stage_timescale(config_copy: Path) -> None:
 
 def test_bad_immediate_timescale(config_copy: Path) -> None:
     path = config_copy / "bnes.toml"
-    _edit(path, 'respond_within = "24 hours"', 'respond_within = "a day"')
+    _edit(path, 'respond_within = "same day"', 'respond_within = "a day"')
     _assert_names(_error(config_copy), path, "immediate_risk.respond_within")
+
+
+def test_immediate_risk_never_waits_for_a_working_day(config_copy: Path) -> None:
+    path = config_copy / "bnes.toml"
+    _edit(path, 'respond_within = "same day"', 'respond_within = "same working day"')
+    error = _error(config_copy)
+    _assert_names(error, path, "immediate_risk.respond_within")
+    assert "clock time" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "says"),
+    [
+        pytest.param(
+            'local = true\nwhy_local = "The policy text says',
+            'local = "yes"\nwhy_local = "The policy text says',
+            "calendar.local",
+            "must be true",
+            id="not-a-bool",
+        ),
+        pytest.param(
+            'local = ["raising"]', 'local = ["raisin"]', "immediate_risk.local", "not a key of this table", id="unknown-key"
+        ),
+        pytest.param(
+            'why_local = "1.6 leaves', '# why_local = "1.6 leaves', "immediate_risk.why_local", "is required", id="no-why"
+        ),
+        pytest.param('local = ["raising"]\n', "", "immediate_risk.why_local", "no `local`", id="why-without-local"),
+    ],
+)
+def test_local_marking_is_checked(config_copy: Path, old: str, new: str, key: str, says: str) -> None:
+    path = config_copy / "salford.toml"
+    _edit(path, old, new)
+    error = _error(config_copy)
+    _assert_names(error, path, key)
+    assert says in str(error)
+
+
+def test_out_of_hours_number_must_be_a_number(config_copy: Path) -> None:
+    path = config_copy / "bury-adults.toml"
+    _edit(path, 'number = "999"', 'number = "call the police"')
+    _assert_names(_error(config_copy), path, "immediate_risk.out_of_hours.number")
+
+
+def test_unset_out_of_hours_number_is_a_marked_placeholder_and_a_warning(policies: dict[str, Policy]) -> None:
+    barnet = policies["barnet"]
+    assert barnet.warnings() == [
+        "immediate_risk.out_of_hours.number is not set: acknowledgements show a placeholder, not a number"
+    ]
+    assert "[number not set" in barnet.immediate_risk.instructions and "999" in barnet.immediate_risk.instructions
+    assert policies["bury-adults"].warnings() == []
 
 
 @pytest.mark.parametrize(
@@ -707,3 +777,14 @@ def test_load_policy_names_the_file(tmp_path: Path) -> None:
 def test_empty_directory(tmp_path: Path) -> None:
     error = _error(tmp_path)
     _assert_names(error, tmp_path, "partnerships.dir")
+
+
+def test_explain_marks_bury_childrens_tiers_two_to_four_local(policies: dict[str, Policy]) -> None:
+    from escalations.routing.explain import explain
+
+    lines = explain(policies["bury-children"])
+    rules = lines[: lines.index("Local settings (the policy text is silent; the partnership's own choice):")]
+    clauses = [line for line in rules if line.strip().startswith("clause:")]
+    assert [("[who: local setting, below]" in c) for c in clauses[:4]] == [False, True, True, True]
+    assert all("Not in the Bury text" in c for c in clauses[1:4])
+    assert any(line.startswith("  stages[1]: name = 'Line managers'") for line in lines)

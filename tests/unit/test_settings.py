@@ -140,3 +140,30 @@ def test_message_budget_defaults_to_a_minute_and_must_be_positive(tmp_path: Path
     path.write_text("[worker]\nmessage_budget_seconds = 0\n")
     with pytest.raises(ConfigError, match="message_budget_seconds"):
         load_settings(path)
+
+
+def test_check_config_explain_prints_rules_with_clauses_and_local_settings_apart(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(PACKAGED), "--explain", "salford"]) == 0
+    captured = capsys.readouterr()
+    rules, _, rest = captured.out.partition("Local settings")
+    assert "clause: Salford 3.4" in rules and "clause: Salford 3.1" in rules
+    assert "[local setting, below]" in rules  # the stage times the text does not give
+    assert "1.6" not in rules.split("immediate risk")[0], "no stage cites 1.6 (child-protection procedures)"
+    local, _, warnings = rest.partition("Warnings")
+    assert "stages[2]: respond_within = 'same working day'" in local and "earliest opportunity" in local
+    assert "calendar:" in local and "chasers:" in local
+    assert "out_of_hours.number is not set" in warnings
+    assert "warning: partnership salford: immediate_risk.out_of_hours.number is not set" in captured.err
+    assert "configuration OK" not in captured.out
+
+
+def test_check_config_explain_refuses_an_unknown_partnership(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(PACKAGED), "--explain", "nowhere"]) == 2
+    assert "unknown partnership 'nowhere'" in capsys.readouterr().err
+
+
+def test_check_config_warns_of_unset_out_of_hours_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(PACKAGED)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: partnership barnet: immediate_risk.out_of_hours.number is not set" in err
+    assert "bury-adults" not in err  # its text gives the number: 999
