@@ -117,7 +117,13 @@ def notice_form(policy: Policy, forms: Path = FORMS) -> NoticeForm:
 
 def blank_form(policy: Policy, form_format: str) -> bytes:
     """The blank form as file bytes, ``docx`` or ``pdf`` (for ``forms make``, and to attach to letters)."""
-    form = notice_form(policy)
+    return _written(notice_form(policy), form_format)
+
+
+@lru_cache(maxsize=16)
+def _written(form: NoticeForm, form_format: str) -> bytes:
+    """Made once per wording and format: letters are composed inside the worker's transaction, and
+    making a form takes about a tenth of a second."""
     if form_format == "docx":
         from escalations.outbound.notice_form_docx import write_docx
 
@@ -145,15 +151,7 @@ def blank_form_attachment(policy: Policy) -> Attachment | None:
     except FormError as exc:
         log.warning("partnership %s: no blank form to attach: %s", policy.id, exc)
         return None
-    return Attachment(form_filename(policy, "docx"), DOCX_TYPE, _word_form(form))
-
-
-@lru_cache(maxsize=16)
-def _word_form(form: NoticeForm) -> bytes:
-    """Made once per wording: a letter is composed inside the worker's transaction, and making the form takes ~0.1 s."""
-    from escalations.outbound.notice_form_docx import write_docx
-
-    return write_docx(form)
+    return Attachment(form_filename(policy, "docx"), DOCX_TYPE, _written(form, "docx"))
 
 
 def _field(entry: dict[str, Any], policy: Policy, categories: tuple[Option, ...]) -> FormField:
