@@ -23,6 +23,7 @@ from escalations.intake import header_values
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.reader import Attachment
 from escalations.intake.screening import ORIGIN_HEADER
+from escalations.outbound.notice_forms import blank_form_attachment
 from escalations.routing.escalation import Decision, DirectoryGap, Recipient
 from escalations.routing.matching import new_message_id
 from escalations.routing.policy import Policy, Stage
@@ -101,6 +102,7 @@ class Letter:
     auto_submitted: str = "auto-generated"
     in_reply_to: str | None = None
     attachments: tuple[tuple[str, Attachment], ...] = ()
+    blank_form: bool = False  # attach the partnership's blank Word form; the template gets its file name
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -112,7 +114,9 @@ def build(
     letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None
 ) -> Outgoing:
     """Render and assemble one message with its fixed Message-ID."""
-    text, html = render(letter.template, context)
+    form = blank_form_attachment(policy) if letter.blank_form else None
+    attachments = letter.attachments + ((form.filename, form),) if form else letter.attachments
+    text, html = render(letter.template, {**context, "blank_form": form.filename if form else None})
     message_id = sender.message_id(reference)
     msg = EmailMessage()
     msg["From"] = formataddr((f"{policy.short_name} {sender.display_name}", sender.address))
@@ -134,7 +138,7 @@ def build(
         msg["X-Escalations-Case"] = reference
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    for filename, attachment in letter.attachments:
+    for filename, attachment in attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         msg.add_attachment(
             attachment.data, maintype=maintype or "application", subtype=subtype or "octet-stream", filename=filename
@@ -252,6 +256,7 @@ def case_letters(
                 (sender_address,),
                 auto_submitted="auto-replied",
                 in_reply_to=inbound_message_id,
+                blank_form=True,
             )
         )
     to = tuple(r.email for r in decision.to)

@@ -12,15 +12,19 @@ form as a Word document (``notice_form_docx``) or a fillable PDF
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from escalations.intake.notices.fields import FIELD_PATHS
 from escalations.intake.notices.model import CATEGORY_SLUGS
+from escalations.intake.notices.reader import DOCX_TYPE, Attachment
 from escalations.routing.policy import Policy
 
+log = logging.getLogger(__name__)
 FORMS = Path(__file__).resolve().parent.parent / "templates" / "forms"
 FORMATS = ("docx", "pdf")
 
@@ -113,7 +117,13 @@ def notice_form(policy: Policy, forms: Path = FORMS) -> NoticeForm:
 
 def blank_form(policy: Policy, form_format: str) -> bytes:
     """The blank form as file bytes, ``docx`` or ``pdf`` (for ``forms make``, and to attach to letters)."""
-    form = notice_form(policy)
+    return _written(notice_form(policy), form_format)
+
+
+@lru_cache(maxsize=16)
+def _written(form: NoticeForm, form_format: str) -> bytes:
+    """Made once per wording and format: letters are composed inside the worker's transaction, and
+    making a form takes about a tenth of a second."""
     if form_format == "docx":
         from escalations.outbound.notice_form_docx import write_docx
 
@@ -128,6 +138,20 @@ def blank_form(policy: Policy, form_format: str) -> bytes:
 def form_filename(policy: Policy, form_format: str) -> str:
     """A file name for the blank form: the form's id, never anything about a person."""
     return f"{policy.form.id}.{form_format}"
+
+
+def blank_form_attachment(policy: Policy) -> Attachment | None:
+    """The blank Word form as a letter to a practitioner carries it (the acknowledgement, "more information needed").
+
+    None where the partnership has no form wording (a partnership added by configuration
+    alone): the letter still goes, without the form, rather than hold up the case.
+    """
+    try:
+        form = notice_form(policy)
+    except FormError as exc:
+        log.warning("partnership %s: no blank form to attach: %s", policy.id, exc)
+        return None
+    return Attachment(form_filename(policy, "docx"), DOCX_TYPE, _written(form, "docx"))
 
 
 def _field(entry: dict[str, Any], policy: Policy, categories: tuple[Option, ...]) -> FormField:

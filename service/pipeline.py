@@ -647,6 +647,7 @@ class Apply:
             (self.sender_address,),
             auto_submitted="auto-replied",
             in_reply_to=self.p.mail.message_id,
+            blank_form=True,
         )
         context = {
             "reference": reference,

@@ -24,18 +24,19 @@ from tests.corpus.cases import MAILBOXES, Case, make_case
 from tests.corpus.design import SCORED, Design, Rendered
 from tests.corpus.designs import DESIGNS as DEVELOPMENT
 from tests.corpus.heldout.designs import DESIGNS as HELD_OUT
+from tests.corpus.heldout2.designs import DESIGNS as HELD_OUT_2
 from tests.corpus.tools import email, libreoffice_batch
 
 HERE = Path(__file__).resolve().parent
 LIBREOFFICE_KINDS = ("odt", "doc", "rtf")
-PARTS = {"development": DEVELOPMENT, "heldout": HELD_OUT}
+PARTS = {"development": DEVELOPMENT, "heldout": HELD_OUT, "heldout2": HELD_OUT_2}
 
 
 @dataclass(frozen=True)
 class CorpusNotice:
     id: str  # "<design>-<n>", nothing personal
     design: str
-    part: str  # "development", "heldout" or "forms-make"
+    part: str  # "development", "heldout", "heldout2" or "forms-make"
     kind: str  # docx, pdf, odt, doc, rtf, email-text, email-html
     tool: str
     partnership: str

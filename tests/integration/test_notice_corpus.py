@@ -1,7 +1,8 @@
 """The notice reader over the corpus: field-level accuracy, and nothing invented.
 
 Every corpus notice (tests/corpus: 18 designs in other partnerships' styles, a
-third of them held out, plus the forms ``forms make`` writes, filled in) is read
+third of them held out, 9 more held out written later by someone who had not
+read the reader, plus the forms ``forms make`` writes, filled in) is read
 as production reads it: the email parsed, each .docx and .pdf read in the
 sandbox, with the partnership's form profile. The floors below are today's
 measured accuracy less a margin: raise them as the reader improves (the issue's
@@ -21,10 +22,11 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 
 # Measured on 2026-12-01 (main at 742a650, LibreOffice 7.4): right fields / fields the notices state.
 # Measured after the label classifier (issue 9) merged: 49% and 33% before it.
-MEASURED = {"development": (605, 770), "heldout": (225, 390), "forms-make": (180, 180)}
+# "heldout2" measured on 2026-12-01 at main 595202a, before its reader saw any change made for it.
+MEASURED = {"development": (605, 770), "heldout": (225, 390), "heldout2": (373, 635), "forms-make": (180, 180)}
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: min(100.0, int(percent(pair) - MARGIN) if pair[0] < pair[1] else 100.0) for part, pair in MEASURED.items()}
-TARGETS = {"development": 97.0, "heldout": 97.0, "forms-make": 100.0}  # issue 9
+TARGETS = {"development": 97.0, "heldout": 97.0, "heldout2": 97.0, "forms-make": 100.0}  # issue 9
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
 # Each is a reader fault to fix; remove the line when it is fixed.
@@ -37,6 +39,12 @@ KNOWN_INVENTIONS = {
     ("two-labels-a-line-1", "signed.role"),
     # "Nature of disagreement" is read as the categories, from the concern's wording.
     ("label-above-3", "categories"),
+    # The second held-out part (tests/corpus/heldout2): what today's reader invents there.
+    ("agency-columns-1", "signed.role"),
+    ("rtf-label-above-1", "signed.role"),
+    ("printed-agency-ab-1", "categories"),
+    ("printed-agency-ab-3", "categories"),
+    ("printed-agency-ab-4", "categories"),
 }
 
 
@@ -68,14 +76,22 @@ def test_libreoffice_made_notices_are_in_the_corpus(corpus):
 
 
 def test_the_held_out_designs_are_a_part_of_their_own(corpus):
-    development, held_out = ({d.name for d in PARTS[part]} for part in ("development", "heldout"))
-    assert not development & held_out
+    development, held_out, second = ({d.name for d in PARTS[part]} for part in ("development", "heldout", "heldout2"))
+    assert not development & held_out and not (development | held_out) & second
     assert len(held_out) * 3 >= len(development | held_out)  # a third of the designs
     assert {n.design for n in corpus.part("heldout")} <= held_out
+    assert {n.design for n in corpus.part("heldout2")} <= second
+
+
+def test_the_second_held_out_part_has_enough_notices_designs_and_tools(corpus):
+    second = corpus.part("heldout2")
+    assert len(second) >= 30 - 15 * bool(corpus.skipped)  # three LibreOffice designs of five notices
+    assert len({n.design for n in second}) >= 6
+    assert {n.tool for n in second} >= {"python-docx", "reportlab", "email"}
 
 
 def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
-    for notice in corpus.part("development") + corpus.part("heldout"):
+    for notice in corpus.part("development") + corpus.part("heldout") + corpus.part("heldout2"):
         email = notice.expected["raised_by.email"]
         assert email is None or email.endswith(".example"), notice.id
         names = {agency.name for agency in AGENCIES[notice.partnership]}
@@ -83,7 +99,7 @@ def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
             assert set(notice.accepted[path]) <= names, (notice.id, path)
 
 
-@pytest.mark.parametrize("part", ["development", "heldout", "forms-make"])
+@pytest.mark.parametrize("part", ["development", "heldout", "heldout2", "forms-make"])
 def test_field_accuracy_is_at_least_the_floor(results, part):
     right, stated = accuracy(r for r in results if r.part == part)
     assert stated, f"no {part} notices"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -29,6 +31,7 @@ from escalations.intake.notices.model import Challenged, Notice, Person, Subject
 from escalations.intake.notices.reader import Attachment
 from escalations.intake.screening import Screen, screen
 from escalations.outbound.compose import Outgoing, Sender, build, case_context, case_letters, render
+from escalations.outbound.notice_forms import blank_form, form_filename
 from escalations.routing.directory import AgencyEntry, ContactEntry, Directory
 from escalations.routing.escalation import decide
 from escalations.routing.policy import Policy, load_policies
@@ -208,7 +211,38 @@ def test_attachments_are_named_by_reference_and_position(pid: str) -> None:
     sent = compose(pid, stage=2, notice_files=(NOTICE_FILE, second))
     routed = [(a.get_filename(), a.get_content_type(), a.get_content()) for a in sent["routed_case"].message.iter_attachments()]
     assert routed == [(f"{ref}-notice-1.docx", DOCX_TYPE, DOCX), (f"{ref}-notice-2.pdf", "application/pdf", second.data)]
-    assert [list(s.message.iter_attachments()) for kind, s in sent.items() if kind != "routed_case"] == [[]]
+    acknowledged = [(a.get_filename(), a.get_content_type()) for a in sent["acknowledgement"].message.iter_attachments()]
+    assert acknowledged == [(form_filename(POLICIES[pid], "docx"), DOCX_TYPE)]  # the blank form only, never the sender's files
+
+
+@pytest.mark.parametrize("pid", PIDS)
+def test_the_acknowledgement_attaches_the_partnerships_blank_form_and_says_what_it_is_for(pid: str) -> None:
+    policy = POLICIES[pid]
+    ack = compose(pid)["acknowledgement"]
+    [form] = ack.message.iter_attachments()
+    assert form.get_filename() == form_filename(policy, "docx") == f"{policy.form.id}.docx"
+    assert _document_xml(form.get_content()) == _document_xml(blank_form(policy, "docx"))  # the zip's dates differ
+    for text in (ack.text, ack.html):
+        assert f"blank escalation form is attached ({policy.form.id}.docx)" in text
+        assert "send it to this mailbox as a new email" in text
+
+
+def _document_xml(docx: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        return package.read("word/document.xml")
+
+
+def test_a_partnership_without_form_wording_is_acknowledged_without_a_form(caplog) -> None:  # type: ignore[no-untyped-def]
+    policy = replace(POLICIES["salford"], id="elsewhere")  # a partnership added by configuration: no templates/forms file
+    the_notice = notice(policy)
+    decision = decide(policy, the_notice, directory(policy), PRACTITIONER, NOW)
+    context = case_context(reference(policy), policy, decision, the_notice, NOW)
+    [ack] = [letter for letter in case_letters(reference(policy), decision, PRACTITIONER, None, ()) if letter.blank_form]
+    message = email.message_from_bytes(build(ack, context, policy, SENDER, NOW, None).raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    assert list(message.iter_attachments()) == []
+    assert "form is attached" not in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "partnership elsewhere: no blank form to attach" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -446,7 +480,7 @@ def full_context() -> dict[str, Any]:
     the_notice = notice(policy, immediate_risk=True)
     where = directory(policy, [(CHALLENGED, "service_manager")])
     decision = decide(policy, the_notice, where, PRACTITIONER, NOW)
-    return case_context(reference(policy), policy, decision, the_notice, NOW)
+    return {**case_context(reference(policy), policy, decision, the_notice, NOW), "blank_form": "salford-escalation-notice.docx"}
 
 
 def without(context: dict[str, Any], dotted: str) -> dict[str, Any]:
@@ -470,6 +504,7 @@ def without(context: dict[str, Any], dotted: str) -> dict[str, Any]:
         pytest.param("practitioner/acknowledgement", "gaps", id="ack-gaps"),
         pytest.param("practitioner/acknowledgement", "signposts", id="ack-signposts"),
         pytest.param("practitioner/acknowledgement", "stage.name", id="ack-stage-name"),
+        pytest.param("practitioner/acknowledgement", "blank_form", id="ack-blank-form"),
         pytest.param("manager/routed-case", "notice", id="routed-notice"),
         pytest.param("manager/routed-case", "notice.concern", id="routed-notice-concern"),
         pytest.param("manager/routed-case", "subject_word", id="routed-subject-word"),
