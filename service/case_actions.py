@@ -98,6 +98,9 @@ class CaseActions:
             self.event(case, "decision", reason.rule, reason.text)
         existing = {(d.stage, d.kind) for d in case.deadlines}
         for plan in decision.deadlines:
+            if plan.met and plan.kind.startswith("copy:"):
+                # The copy went out now: an earlier stage's deadline for the same copy is done too.
+                self.meet(case, lambda d, kind=plan.kind: d.kind == kind, f"the copy was sent at stage {plan.stage}")
             if (plan.stage, plan.kind) in existing:
                 continue
             self.cases.add_deadline(

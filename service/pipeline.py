@@ -540,24 +540,20 @@ class Apply:
         latest, which holds every earlier answer); an answer to the numbered agency question is read
         against the list that was sent. Routed once nothing is missing, from the stage the notice names."""
         picked = self._agency_answer(case, view)
-        if not notice.has_content and picked is None:
-            return self._finish(
-                InboundStatus.PROCESSED,
-                "correspondence",
-                f"recorded on case {case.reference}, still waiting for the notice",
-                case,
-            )
+        understood = _understood(notice) + (["the agency whose decision is challenged"] if picked else [])
         earlier = self.cases.latest_notice(case.id)
         if earlier is not None:
             notice = Notice.from_json(earlier).updated_with(notice) if notice.has_content else Notice.from_json(earlier)
         if picked is not None:
             notice.challenged.agency = picked
         self.p = Prepared(self.p.mail, None, notice, self.p.notice_files, authentication=self.p.authentication)
-        self.actions.add_notice(case, notice)
+        if understood:
+            self.actions.add_notice(case, notice)
         missing = self._missing(policy)
         question = self._agency_question(case, view.directory) if notice.has_content else None
-        if missing or question:
-            return self._await_information(case, policy, missing, question)
+        if missing or question or not understood:
+            # Always an answer: what the reply gave, and what is still missing (issue 11: "Concern:" got none).
+            return self._await_information(case, policy, missing, question, understood)
         case.state = CaseState.OPEN
         self._route(case, policy, view.directory, view.agency_ids, current_stage=None)
         self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
@@ -616,7 +612,9 @@ class Apply:
 
     # -- writing ---------------------------------------------------------------
 
-    def _await_information(self, case: Case, policy: Policy, problems: list[str], question: dict | None = None) -> None:
+    def _await_information(
+        self, case: Case, policy: Policy, problems: list[str], question: dict | None = None, understood: list[str] | None = None
+    ) -> None:
         case.state = CaseState.AWAITING_INFORMATION
         case.updated_at = self.now
         asked = problems + ([question["ask"]] if question else [])
@@ -630,10 +628,18 @@ class Apply:
                 f"asked which agency is challenged, from a numbered list of {len(question['options'])}",
                 data={"options": list(question["options"])},
             )
-        self._information_needed(policy, case, problems, question)
+        self._information_needed(policy, case, problems, question, understood)
         self._finish(InboundStatus.PROCESSED, "awaiting-information", f"case {case.reference} waits for information", case)
 
-    def _information_needed(self, policy: Policy, case: Case | None, problems: list[str], question: dict | None = None) -> None:
+    def _information_needed(
+        self,
+        policy: Policy,
+        case: Case | None,
+        problems: list[str],
+        question: dict | None = None,
+        understood: list[str] | None = None,
+    ) -> None:
+        """Ask for what is missing; on a reply (``understood`` not None), first say what it gave."""
         if not self.sender_address:
             return
         reference = case.reference if case else None
@@ -653,6 +659,7 @@ class Apply:
             "partnership": partnership_context(policy),
             "problems": problems,
             "question": question,
+            "understood": understood,
             "subject_word": "child"
             if policy.protects == ("child",)
             else ("adult" if policy.protects == ("adult",) else "child or adult"),
@@ -792,6 +799,20 @@ FIELD_LABELS = {
     "raised_by.name": "your name",
     "signed.name": "who signed the notice",
 }
+
+# What a reply to "more information needed" may give, as its answer names it.
+REPLY_FIELDS = {
+    **FIELD_LABELS,
+    "immediate_risk": "whether they are at immediate risk",
+    "stage": "the stage",
+    "raised_by.agency": "your agency",
+}
+
+
+def _understood(notice: Notice) -> list[str]:
+    """The details a reply gave, in the words the information-needed letter uses."""
+    values = notice.to_json() if notice.has_content else {}
+    return [label for path, label in REPLY_FIELDS.items() if _value_at(values, path) not in (None, "", [])]
 
 
 def _field_label(path: str) -> str:

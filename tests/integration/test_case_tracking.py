@@ -1,0 +1,98 @@
+"""Case tracking that stays right (issue 11): deadlines close when met, by the right people;
+held notices keep what each reply gave; a case waiting for information is chased."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from escalations.service.runtime import Runtime
+
+from tests.conftest import Clock
+from tests.support.scenario import Scenario, by_kind, contact
+
+T = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731  (GMT until 29 March 2026)
+
+SAL_RAISING, SAL_CHALLENGED = "Northside Health", "Salford Children's Services"
+
+
+def _notice(child: str, dob: str, challenged: str, stage: str = "1") -> list[tuple[str, str]]:
+    return [
+        ("Name of child", child),
+        ("Date of birth", dob),
+        ("Agency whose decision is challenged", challenged),
+        ("Please document any information of concern", "The referral was closed without a visit."),
+        ("Current stage", stage),
+        ("Is the child at immediate risk of significant harm?", "No"),
+    ]
+
+
+def test_salford_copy_deadline_closes_when_the_copy_goes_out_after_the_agency_is_known(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    practitioner = contact("salford", SAL_RAISING, "practitioner")
+    ref = s.held_notice(practitioner, _notice("Jo Bloggs", "14/02/2017", "the council"))
+    assert [m.kind for m in s.sent()] == ["information_needed"]
+    s.reply(ref, practitioner, SAL_CHALLENGED)
+    routed = by_kind(s.sent())["routed_case"]
+    assert contact("salford", SAL_CHALLENGED, "service_manager") in routed.cc
+    assert not any(kind.startswith("copy:") for kind, _, _ in s.open_deadlines(ref))
+    s.at(T(2026, 3, 12, 17, 0)).tick()
+    assert not [m for m in s.sent() if m.kind == "chaser" and "copy" in m.text]
+
+
+def _still_missing(text: str) -> list[str]:
+    given = "  - The notice does not give: "
+    return [line[len(given) :].split(" (")[0].rstrip(".") for line in text.splitlines() if line.startswith(given)]
+
+
+def test_details_given_across_several_replies_are_kept(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    practitioner = contact("salford", SAL_RAISING, "practitioner")
+    ref = s.held_notice(practitioner, [("Agency whose decision is challenged", SAL_CHALLENGED), ("Current stage", "1")])
+    [asked] = s.sent()
+    assert "name of the child" in asked.text and "date of birth" in asked.text
+    s.reply(ref, practitioner, "Name of child: Jo Bloggs")
+    [asked] = s.sent()
+    assert "From your reply we took: the name of the child or adult." in asked.text
+    assert _still_missing(asked.text) == ["their date of birth", "the information of concern"]
+    s.reply(ref, practitioner, "Date of birth: 14/02/2017")
+    [asked] = s.sent()
+    assert "From your reply we took: their date of birth." in asked.text
+    assert _still_missing(asked.text) == ["the information of concern"], "the name given first is not asked again"
+    s.reply(ref, practitioner, "Concern: the referral was closed without a visit.")
+    routed = by_kind(s.sent())["routed_case"]
+    assert "Jo Bloggs (date of birth 14 February 2017)" in routed.text
+
+
+def test_a_reply_to_a_held_notice_that_gives_nothing_we_understand_is_answered(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    practitioner = contact("salford", SAL_RAISING, "practitioner")
+    ref = s.held_notice(practitioner, _notice("Jo Bloggs", "", SAL_CHALLENGED))
+    s.sent()
+    s.reply(ref, practitioner, "Whatsit: the family moved last week\n\nThanks")
+    [answer] = s.sent()
+    assert answer.kind == "information_needed" and answer.subject == f"[{ref}] More information needed"
+    assert "date of birth" in answer.text, "what is still missing"
+    assert "could not find" in answer.text.lower(), "says the reply gave nothing it could use"
+    assert s.case(ref).state == "awaiting_information"
+
+
+def test_a_copy_deadline_closes_when_the_copy_goes_out_at_a_later_stage(runtime: Runtime, clock: Clock) -> None:
+    """The directory had no Service Manager at first: the copy deadline opened; once the copy went
+    out (with the next stage's routed case) it is met, and nobody is chased for it."""
+    from escalations.service.directory import current_rows, import_rows
+
+    with runtime.sessions.begin() as session:
+        everyone = current_rows(session, "salford")
+        import_rows(session, [r for r in everyone if not (r.agency == SAL_CHALLENGED and r.role == "service_manager")])
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(contact("salford", SAL_RAISING, "practitioner"), _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED))
+    s.sent()
+    assert ("copy:service-manager-copy", 1, T(2026, 3, 12, 17, 0)) in s.open_deadlines(ref)
+    with runtime.sessions.begin() as session:
+        import_rows(session, everyone)
+    s.at(T(2026, 3, 11, 10, 0)).reply(ref, contact("salford", SAL_CHALLENGED, "practitioner"), "Unresolved: no visit planned.")
+    routed = by_kind(s.sent())["routed_case"]
+    assert contact("salford", SAL_CHALLENGED, "service_manager") in routed.everyone
+    assert not any(kind.startswith("copy:") for kind, _, _ in s.open_deadlines(ref))
+    s.at(T(2026, 3, 12, 17, 0)).tick()
+    assert not [m for m in s.sent() if "copy" in m.text and m.kind in ("chaser", "reminder")]
