@@ -319,10 +319,18 @@ class CaseActions:
         )
 
     def record_response(self, view: CaseView, actor: str | None) -> None:
-        """A reply from someone other than the raiser counts as the stage's response."""
+        """A reply from one of the stage's people counts as its response; anyone else's is recorded only
+        (issue 11: the raising agency's line manager answering Barnet's reasons request is not stage 4)."""
         case = view.case
-        if actor and actor != case.raised_by_email:
+        if actor and actor in self.stage_people(view):
             self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"response received from {actor}")
+        elif actor and actor != case.raised_by_email:
+            self.event(
+                case,
+                "inbound",
+                "response-not-counted",
+                f"recorded, but not counted as the stage {case.stage} response: {actor} is not one of the people at this stage",
+            )
         breach = view.policy.overall_breach
         asked_for_reasons = any(f":{OVERRUN}:" in key for key in ChaserRepository(self.session).keys_for_case(case.id))
         if breach is None or not actor or not asked_for_reasons:
@@ -336,6 +344,16 @@ class CaseActions:
                 "overrun-response",
                 f"{actor} replied to the request for reasons and confirmation of safety; their reply is kept with the case. {view.policy.overall_clause}",
             )
+
+    def stage_people(self, view: CaseView) -> set[str]:
+        """Who answers for the case's current stage: its tier (and the immediate-risk path), and a panel's chair and members."""
+        policy, case = view.policy, view.case
+        stage = policy.stage(case.stage)
+        people = engine.stage_contacts(policy, stage, view.parties, view.directory, immediate=case.immediate_risk)
+        if stage.panel is not None:
+            call = engine.convene_panel(policy, stage, view.parties, view.directory)
+            people += call.chair + call.members
+        return {r.email for r in people}
 
     def meet(self, case: Case, which: Callable[[Deadline], bool], why: str) -> None:
         for deadline in case.deadlines:

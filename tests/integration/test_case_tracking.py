@@ -96,3 +96,24 @@ def test_a_copy_deadline_closes_when_the_copy_goes_out_at_a_later_stage(runtime:
     assert not any(kind.startswith("copy:") for kind, _, _ in s.open_deadlines(ref))
     s.at(T(2026, 3, 12, 17, 0)).tick()
     assert not [m for m in s.sent() if "copy" in m.text and m.kind in ("chaser", "reminder")]
+
+
+BAR_RAISING, BAR_CHALLENGED = "Barnet Community Health", "Barnet Children's Social Care"
+
+
+def test_a_reply_from_someone_outside_the_stage_is_recorded_but_does_not_meet_its_deadline(
+    runtime: Runtime, clock: Clock
+) -> None:
+    """Barnet: the raising agency's line manager answers the reasons request (Barnet 3); that is kept
+    with the case, but the stage-4 people have still not responded."""
+    s = Scenario(runtime, clock, "escalations@barnet.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(contact("barnet", BAR_RAISING, "practitioner"), _notice("Sam Smith", "03/09/2019", BAR_CHALLENGED, "4"))
+    s.sent()
+    line_manager = contact("barnet", BAR_RAISING, "line_manager")
+    s.reply(ref, line_manager, "We are still waiting to hear from the other agency.")
+    assert ("stage_response", 4, T(2026, 3, 10, 17, 0)) in s.open_deadlines(ref)
+    case = s.case(ref)
+    assert "response-not-counted" in [e.rule for e in case.events]
+    assert any(e.kind == "inbound" and e.rule.startswith("match:") for e in case.events), "still recorded"
+    s.reply(ref, contact("barnet", None, "head_of_safeguarding"), "We will meet on Thursday.")
+    assert ("stage_response", 4, T(2026, 3, 10, 17, 0)) not in s.open_deadlines(ref), "a stage-4 party's reply meets it"
