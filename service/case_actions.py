@@ -26,12 +26,14 @@ from escalations.outbound.compose import (
     case_context,
     case_letters,
     deadline_lines,
+    partnership_context,
     people,
     simple_letter,
     stage_context,
 )
 from escalations.routing import escalation as engine
-from escalations.routing.deadlines import OVERRUN
+from escalations.routing.calendar import Timescale
+from escalations.routing.deadlines import INFORMATION, OVERRUN
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, Parties, Recipient
 from escalations.routing.policy import Policy
@@ -40,6 +42,10 @@ from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, Inb
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
 
 RESPONSE_KINDS = ("stage_response", "immediate_risk", "panel_decision")
+AWAITING_RULE = "awaiting-information"  # its data: the problems and the question the sender was asked
+# Local setting (the policies are silent): how long a held notice waits before its sender is chased,
+# when the case's stage has no timescale of its own. Never longer than a stage's own.
+INFORMATION_WITHIN = Timescale("working_days", 1)
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,57 @@ class CaseActions:
                 context,
             )
 
+    def wait_for_information(self, case: Case, policy: Policy) -> None:
+        """A held notice has a deadline too: its sender is chased from the stage's timescale (issue 11)."""
+        if any(d.kind == INFORMATION for d in case.deadlines):
+            return  # the wait runs from the first time the notice was held
+        within = policy.stage(case.stage).respond_within or INFORMATION_WITHIN
+        due = policy.calendar.due(self.now, within)
+        source = "the stage's timescale" if policy.stage(case.stage).respond_within else "local setting"
+        reason = f"the missing information {within.describe()} ({source}); its sender is chased after that"
+        self.cases.add_deadline(
+            Deadline(
+                case=case,
+                kind=INFORMATION,
+                stage=case.stage,
+                due=due,
+                set_at=self.now,
+                met=False,
+                rule="information-timescale",
+                reason=reason,
+            )
+        )
+        self.event(case, "deadline", "information-timescale", f"{INFORMATION} due {due.isoformat()}: {reason}")
+
+    def information_needed(
+        self,
+        case: Case | None,
+        policy: Policy,
+        to: str,
+        problems: list[str],
+        question: dict | None = None,
+        understood: list[str] | None = None,
+        in_reply_to: str | None = None,
+        kind: str = "information_needed",
+    ) -> OutboxMessage:
+        """What a held notice still needs, to its sender (and on a reply, what the reply gave)."""
+        reference = case.reference if case else None
+        subject = (
+            f"[{reference}] More information needed" if reference else f"{policy.short_name} escalation: more information needed"
+        )
+        letter = Letter(
+            kind, "practitioner/information-needed", subject, (to,), auto_submitted="auto-replied", in_reply_to=in_reply_to
+        )
+        context = {
+            "reference": reference,
+            "partnership": partnership_context(policy),
+            "problems": problems,
+            "question": question,
+            "understood": understood,
+            "subject_word": _subject_word(policy, case),
+        }
+        return self.queue(case, policy, letter, context)
+
     def needs_attention(self, view: CaseView, what: str) -> None:
         managers = engine.business_managers(view.directory)
         if not managers:
@@ -448,7 +505,7 @@ def _emails(recipients: Sequence[Recipient]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.email for r in recipients))
 
 
-def _subject_word(policy: Policy, case: Case) -> str:
-    if case.subject_kind in ("child", "adult"):
+def _subject_word(policy: Policy, case: Case | None) -> str:
+    if case is not None and case.subject_kind in ("child", "adult"):
         return case.subject_kind
-    return "adult" if policy.protects == ("adult",) else "child"
+    return {("child",): "child", ("adult",): "adult"}.get(tuple(policy.protects), "child or adult")

@@ -25,7 +25,7 @@ from escalations.intake.notices.profile import wordings_of
 from escalations.intake.notices.reader import Attachment, NoticeDocument, read_notice, read_notice_and_documents
 from escalations.intake.bounces import Bounce, is_report, read_bounce
 from escalations.intake.screening import BOUNCE_RULES, TEXT_RULES, Screen, Verdict, screen
-from escalations.outbound.compose import Letter, Sender, partnership_context
+from escalations.outbound.compose import Sender
 from escalations.routing.agencies import Resolution, Sources
 from escalations.routing.agencies import answer as agency_answer
 from escalations.routing.agencies import resolve as resolve_agencies
@@ -46,7 +46,8 @@ from escalations.routing.matching import (
 )
 from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
-from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView
+from escalations.routing.deadlines import INFORMATION
+from escalations.service.case_actions import AWAITING_RULE, RESPONSE_KINDS, CaseActions, CaseView
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
@@ -555,6 +556,7 @@ class Apply:
             # Always an answer: what the reply gave, and what is still missing (issue 11: "Concern:" got none).
             return self._await_information(case, policy, missing, question, understood)
         case.state = CaseState.OPEN
+        self.actions.meet(case, lambda d: d.kind == INFORMATION, "the information arrived and the notice was routed")
         self._route(case, policy, view.directory, view.agency_ids, current_stage=None)
         self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
 
@@ -618,7 +620,14 @@ class Apply:
         case.state = CaseState.AWAITING_INFORMATION
         case.updated_at = self.now
         asked = problems + ([question["ask"]] if question else [])
-        self.actions.event(case, "decision", "awaiting-information", "the notice cannot be routed yet: " + " ".join(asked))
+        self.actions.event(
+            case,
+            "decision",
+            AWAITING_RULE,
+            "the notice cannot be routed yet: " + " ".join(asked),
+            data={"problems": problems, "question": question},
+        )
+        self.actions.wait_for_information(case, policy)
         if question is not None:
             # The list as sent: a later directory change must not shift what "2" means.
             self.actions.event(
@@ -640,31 +649,10 @@ class Apply:
         understood: list[str] | None = None,
     ) -> None:
         """Ask for what is missing; on a reply (``understood`` not None), first say what it gave."""
-        if not self.sender_address:
-            return
-        reference = case.reference if case else None
-        subject = (
-            f"[{reference}] More information needed" if reference else f"{policy.short_name} escalation: more information needed"
-        )
-        letter = Letter(
-            "information_needed",
-            "practitioner/information-needed",
-            subject,
-            (self.sender_address,),
-            auto_submitted="auto-replied",
-            in_reply_to=self.p.mail.message_id,
-        )
-        context = {
-            "reference": reference,
-            "partnership": partnership_context(policy),
-            "problems": problems,
-            "question": question,
-            "understood": understood,
-            "subject_word": "child"
-            if policy.protects == ("child",)
-            else ("adult" if policy.protects == ("adult",) else "child or adult"),
-        }
-        self.actions.queue(case, policy, letter, context)
+        if self.sender_address:
+            self.actions.information_needed(
+                case, policy, self.sender_address, problems, question, understood, in_reply_to=self.p.mail.message_id
+            )
 
     def _agencies(self, case: Case | None, directory: Directory) -> tuple[Resolution, Resolution]:
         """Both agencies, from everything this message says (routing/agencies.py); each resolution

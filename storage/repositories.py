@@ -223,6 +223,20 @@ class CaseRepository(_Repository):
             select(NoticeRecord).where(NoticeRecord.case_id == case_id).order_by(NoticeRecord.id).limit(1)
         ).first()
 
+    def open_cases(self, partnership: str) -> list[Case]:
+        """A partnership's open (routed, not closed) cases."""
+        query = select(Case).where(Case.partnership == partnership, Case.state == "open").order_by(Case.id)
+        return list(self.session.scalars(query))
+
+    def awaiting_information(self, partnership: str) -> list[Case]:
+        """A partnership's cases whose notice is held for its sender's missing details, oldest first."""
+        query = (
+            select(Case)
+            .where(Case.partnership == partnership, Case.state == "awaiting_information")
+            .order_by(Case.opened_at, Case.id)
+        )
+        return list(self.session.scalars(query))
+
     def latest_notice(self, case_id: int) -> dict[str, Any] | None:
         """The canonical JSON of the last notice recorded for a case (a held notice with every answer so far)."""
         record = self.session.scalars(
@@ -473,11 +487,11 @@ class ChaserRepository(_Repository):
         return self.session.get(Chaser, new_id) if new_id is not None else None
 
     def cases_with_open_deadlines(self, before: datetime) -> list[int]:
-        """Open cases with an unmet deadline due before ``before`` (uses the index on due)."""
+        """Open cases, and cases waiting for information, with an unmet deadline due before ``before`` (uses the index on due)."""
         query = (
             select(Deadline.case_id)
             .join(Case, Case.id == Deadline.case_id)
-            .where(Deadline.met.is_(False), Deadline.due <= before, Case.state == "open")
+            .where(Deadline.met.is_(False), Deadline.due <= before, Case.state.in_(("open", "awaiting_information")))
             .distinct()
             .order_by(Deadline.case_id)
         )

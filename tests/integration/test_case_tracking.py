@@ -3,12 +3,15 @@ held notices keep what each reply gave; a case waiting for information is chased
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
+import pytest
+from escalations.service.cli import main
 from escalations.service.runtime import Runtime
 
 from tests.conftest import Clock
-from tests.support.scenario import Scenario, by_kind, contact
+from tests.support.scenario import Scenario, Sent, by_kind, contact
 
 T = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731  (GMT until 29 March 2026)
 
@@ -117,3 +120,51 @@ def test_a_reply_from_someone_outside_the_stage_is_recorded_but_does_not_meet_it
     assert any(e.kind == "inbound" and e.rule.startswith("match:") for e in case.events), "still recorded"
     s.reply(ref, contact("barnet", None, "head_of_safeguarding"), "We will meet on Thursday.")
     assert ("stage_response", 4, T(2026, 3, 10, 17, 0)) not in s.open_deadlines(ref), "a stage-4 party's reply meets it"
+
+
+def test_a_case_waiting_for_information_is_chased_and_shows_how_long_it_has_waited(
+    runtime: Runtime, clock: Clock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Salford stage 1 answers the same working day: the sender is chased for what is missing from
+    then, the business manager is told after the policy's chasers, and sees the wait."""
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))  # Tuesday
+    practitioner = contact("salford", SAL_RAISING, "practitioner")
+    ref = s.held_notice(practitioner, _notice("Jo Bloggs", "", SAL_CHALLENGED))
+    s.sent()
+    assert s.open_deadlines(ref) == {("information", 1, T(2026, 3, 10, 17, 0))}
+
+    def chased() -> list[Sent]:
+        return [m for m in s.sent() if m.kind != "review_summary"]  # the business manager's daily list
+
+    s.at(T(2026, 3, 10, 16, 59)).tick()
+    assert chased() == []
+    s.at(T(2026, 3, 10, 17, 0)).tick()
+    [chaser] = chased()
+    assert (chaser.kind, chaser.to, chaser.subject) == ("information_chaser", {practitioner}, f"[{ref}] More information needed")
+    assert "date of birth" in chaser.text
+    for day in (11, 12):
+        s.at(T(2026, 3, day, 9, 0)).tick()
+        assert [m.kind for m in chased()] == ["information_chaser"]
+    s.at(T(2026, 3, 13, 9, 0)).tick()  # three chasers brought nothing (Salford: business manager)
+    [attention] = chased()
+    assert (attention.kind, attention.to) == ("needs_attention", {contact("salford", None, "business_manager")})
+    assert "waiting for information" in attention.text
+    assert s.case(ref).state == "awaiting_information", "the notice still cannot be routed without what is missing"
+
+    s.at(T(2026, 3, 16, 10, 0))  # Monday: Wednesday to Friday have passed since Tuesday 10 March
+    config, now = ["--config", str(runtime.settings.path)], ["--now", "2026-03-16T10:00:00+00:00"]
+    assert main(["cases", "list", *now, *config]) == 0
+    assert "waiting for information since 10 March 2026 (3 working days)" in capsys.readouterr().out
+    assert main(["cases", "show", ref, *now, *config]) == 0
+    assert "Waiting for information since 10 March 2026 (3 working days)" in capsys.readouterr().out
+    assert main(["cases", "show", ref, "--json", *now, *config]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["waiting"] == {"since": "2026-03-10T10:00:00+00:00", "working_days": 3}
+    s.tick()
+    summary = [m for m in s.sent() if m.kind == "review_summary"]
+    assert [m.to for m in summary] == [{contact("salford", None, "business_manager")}]
+    assert f"{ref}: waiting for information since 10 March 2026 (3 working days)" in summary[0].text
+
+    s.reply(ref, practitioner, "Date of birth: 14/02/2017")
+    assert "routed_case" in by_kind(s.sent())
+    assert s.open_deadlines(ref) == {("stage_response", 1, T(2026, 3, 16, 17, 0))}, "the wait is over: met"
