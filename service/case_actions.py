@@ -9,7 +9,7 @@ and writes the outbox rows for the emails it causes, all in one transaction
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +36,7 @@ from escalations.routing.calendar import Timescale
 from escalations.routing.deadlines import INFORMATION, OVERRUN
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, Parties, Recipient
-from escalations.routing.policy import Policy
+from escalations.routing.policy import Policy, Stage
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, InboundMessage, NoticeRecord, OutboxMessage
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
@@ -85,9 +85,17 @@ class CaseActions:
         directory, agency_ids = load_directory(self.session, policy.id)
         names = {v: k for k, v in agency_ids.items()}
         parties = engine.parties_for_case(
-            directory, names.get(case.raising_agency_id or -1), names.get(case.challenged_agency_id or -1), case.raised_by_email
+            directory,
+            names.get(case.raising_agency_id or -1),
+            names.get(case.challenged_agency_id or -1),
+            case.raised_by_email,
+            self.challenged_name(case),
         )
         return CaseView(case, policy, directory, agency_ids, parties)
+
+    def challenged_name(self, case: Case) -> str | None:
+        """The person the case is with, as its latest notice names them (None: nobody named)."""
+        return ((self.cases.latest_notice(case.id) or {}).get("challenged") or {}).get("name")
 
     # -- routing -----------------------------------------------------------------
 
@@ -207,6 +215,31 @@ class CaseActions:
                 ),
                 update,
             )
+
+    def introduce(self, view: CaseView, stage: Stage, to: Sequence[Recipient]) -> None:
+        """People now at the stage who were never sent the case get it before any chaser (issue 11:
+        a contact who replaced another was chased about a case they had never seen)."""
+        case, policy = view.case, view.policy
+        has_it = self.cases.recipients_of_kind(case.id, "routed_case")
+        newcomers = tuple(dict.fromkeys(r.email for r in to if r.email not in has_it))
+        if not newcomers:
+            return
+        decision = engine.route_stage(
+            policy, stage, view.parties, view.directory, self.now, immediate=case.immediate_risk, opening=False
+        )
+        notice, files = self.original_notice(case)
+        context = case_context(case.reference, policy, decision, notice, self.now)
+        context["deadlines"] = deadline_lines(policy, [d for d in case.deadlines if d.stage == stage.number])
+        routed = next(
+            letter for letter in case_letters(case.reference, decision, None, None, files) if letter.kind == "routed_case"
+        )
+        self.event(
+            case,
+            "decision",
+            "newcomer",
+            f"{', '.join(newcomers)} joined stage {stage.number} after the case was sent; they get the case before any chaser",
+        )
+        self.queue(case, policy, replace(routed, to=newcomers, cc=()), context)
 
     def original_notice(self, case: Case) -> tuple[Notice, tuple[Attachment, ...]]:
         """The case's notice as read, and the documents it came in (from the stored raw message)."""

@@ -723,7 +723,8 @@ class Apply:
         self, case: Case, policy: Policy, directory: Directory, agency_ids: dict[str, int], current_stage: int | None
     ) -> None:
         raising, challenged = self._agencies(case, directory)
-        parties = Parties(raising.agency, challenged.agency, self.sender_address)
+        named = self.p.notice.challenged.name or self.actions.challenged_name(case)
+        parties = Parties(raising.agency, challenged.agency, self.sender_address, named)
         if current_stage is not None and challenged.agency is None and case.challenged_agency_id is not None:
             # A further notice that does not name the other side again: the case's own challenged agency stays.
             known = {i: name for name, i in agency_ids.items()}
@@ -731,6 +732,7 @@ class Apply:
                 raising.agency,
                 next((a for a in directory.agencies if a.name == known.get(case.challenged_agency_id)), None),
                 self.sender_address,
+                named,
             )
         decision = decide(policy, self.p.notice, directory, self.sender_address, self.now, current_stage, parties=parties)
         if current_stage is not None:

@@ -169,6 +169,8 @@ class Scheduler:
             to = engine.business_managers(view.directory)
         else:
             to = engine.stage_contacts(policy, stage, view.parties, view.directory, immediate=deadline.kind == "immediate_risk")
+        if to and not deadline.kind.startswith("copy:"):
+            actions.introduce(view, stage, to)
         to = to or engine.business_managers(view.directory)
         if not to:
             actions.event(case, "decision", "directory-gap", f"nobody in the directory to send the {action.kind} to")

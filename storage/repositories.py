@@ -277,6 +277,13 @@ class CaseRepository(_Repository):
         rows = self.session.scalars(select(OutboxMessage.recipients).where(OutboxMessage.case_id == case_id))
         return {address for recipients in rows for address in recipients}
 
+    def recipients_of_kind(self, case_id: int, kind: str) -> set[str]:
+        """Everyone we have sent one kind of email on a case (``routed_case``: who has the case itself)."""
+        rows = self.session.scalars(
+            select(OutboxMessage.recipients).where(OutboxMessage.case_id == case_id, OutboxMessage.kind == kind)
+        )
+        return {address for recipients in rows for address in recipients}
+
     def earlier_same_message(self, inbound: InboundMessage) -> InboundMessage | None:
         """An earlier stored copy of this message: the same Message-ID and the same body bytes."""
         body = _body_digest(inbound.raw)

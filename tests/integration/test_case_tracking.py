@@ -168,3 +168,52 @@ def test_a_case_waiting_for_information_is_chased_and_shows_how_long_it_has_wait
     s.reply(ref, practitioner, "Date of birth: 14/02/2017")
     assert "routed_case" in by_kind(s.sent())
     assert s.open_deadlines(ref) == {("stage_response", 1, T(2026, 3, 16, 17, 0))}, "the wait is over: met"
+
+
+def _second_practitioner(runtime: Runtime) -> str:
+    """Salford Children's Services gets a second practitioner (several people in one role)."""
+    from dataclasses import replace
+
+    from escalations.service.directory import current_rows, import_rows
+
+    with runtime.sessions.begin() as session:
+        rows = current_rows(session, "salford")
+        kamal = next(r for r in rows if r.agency == SAL_CHALLENGED and r.role == "practitioner")
+        import_rows(session, [*rows, replace(kamal, name="Nia Brook", email="nia.brook@childrens.salford.example")])
+    return "nia.brook@childrens.salford.example"
+
+
+def test_a_named_practitioner_gets_their_own_case_and_its_chasers(runtime: Runtime, clock: Clock) -> None:
+    nia = _second_practitioner(runtime)
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    named = _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED) + [("Practitioner you disagree with", "Nia Brook")]
+    ref = s.notice(contact("salford", SAL_RAISING, "practitioner"), named)
+    routed = by_kind(s.sent())["routed_case"]
+    assert routed.to == {nia}
+    assert any(e.rule == "named-practitioner" for e in s.case(ref).events)
+    s.at(T(2026, 3, 10, 17, 0)).tick()
+    assert [m.to for m in s.sent() if m.kind == "chaser"] == [{nia}]
+
+
+def test_a_practitioner_the_directory_does_not_know_leaves_the_case_to_the_role(runtime: Runtime, clock: Clock) -> None:
+    nia = _second_practitioner(runtime)
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    named = _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED) + [("Practitioner you disagree with", "Ravi Someone")]
+    s.notice(contact("salford", SAL_RAISING, "practitioner"), named)
+    routed = by_kind(s.sent())["routed_case"]
+    assert routed.to == {nia, "kamal.underhill@childrens.salford.example"}
+
+
+def test_a_newcomer_at_a_stage_gets_the_case_before_any_chaser(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@salford.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(contact("salford", SAL_RAISING, "practitioner"), _notice("Jo Bloggs", "14/02/2017", SAL_CHALLENGED))
+    s.sent()
+    nia = _second_practitioner(runtime)  # joins the challenged agency's practitioners after the case was routed
+    s.at(T(2026, 3, 10, 15, 0)).tick()
+    first, reminder = s.sent()
+    assert (first.kind, first.to, first.subject) == ("routed_case", {nia}, f"[{ref}] Escalation – stage 1")
+    assert "Jo Bloggs" in first.text and "Response at this stage: Tuesday 10 March 2026, 17:00" in first.text
+    assert (reminder.kind, reminder.to) == ("reminder", {nia, "kamal.underhill@childrens.salford.example"})
+    assert any(e.rule == "newcomer" for e in s.case(ref).events)
+    s.at(T(2026, 3, 10, 17, 0)).tick()
+    assert [m.kind for m in s.sent()] == ["chaser"], "the case goes to a newcomer once"
