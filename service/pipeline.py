@@ -542,6 +542,8 @@ class Apply:
         against the list that was sent. Routed once nothing is missing, from the stage the notice names."""
         picked = self._agency_answer(case, view)
         understood = _understood(notice) + (["the agency whose decision is challenged"] if picked else [])
+        if notice.has_content and not understood:
+            understood = ["other details of the notice"]
         earlier = self.cases.latest_notice(case.id)
         if earlier is not None:
             notice = Notice.from_json(earlier).updated_with(notice) if notice.has_content else Notice.from_json(earlier)

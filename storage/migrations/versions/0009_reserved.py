@@ -1,4 +1,10 @@
-"""Reserved for directory identity (issue 11): no change yet.
+"""Directory identity (issue 11): no schema change.
+
+An agency's identity across directory imports is its ``agencies`` row (which
+cases point at); ``directory import`` recognises a rename and keeps the old
+name in the existing ``aliases`` column (0007). Held notices' deadlines use
+the existing ``deadlines`` table (kind ``information``). Kept as a revision so
+the numbering stays as assigned.
 
 Revision ID: 0009
 Revises: 0008
