@@ -336,13 +336,19 @@ class CaseActions:
                 context,
             )
 
-    def wait_for_information(self, case: Case, policy: Policy) -> None:
-        """A held notice has a deadline too: its sender is chased from the stage's timescale (issue 11)."""
+    def wait_for_information(self, case: Case, policy: Policy, urgent: bool) -> None:
+        """A held notice has a deadline too: its sender is chased from the stage's timescale, or the
+        immediate-risk one when the notice says or does not rule out immediate risk (``urgent``)."""
         if any(d.kind == INFORMATION for d in case.deadlines):
             return  # the wait runs from the first time the notice was held
-        within = policy.stage(case.stage).respond_within or INFORMATION_WITHIN
+        stage = policy.stage(case.stage).respond_within
+        if urgent:
+            within, source = policy.immediate_risk.respond_within, "the immediate-risk timescale"
+        elif stage is not None:
+            within, source = stage, "the stage's timescale"
+        else:
+            within, source = INFORMATION_WITHIN, "local setting"
         due = policy.calendar.due(self.now, within)
-        source = "the stage's timescale" if policy.stage(case.stage).respond_within else "local setting"
         reason = f"the missing information {within.describe()} ({source}); its sender is chased after that"
         self.cases.add_deadline(
             Deadline(

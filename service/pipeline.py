@@ -629,7 +629,8 @@ class Apply:
             "the notice cannot be routed yet: " + " ".join(asked),
             data={"problems": problems, "question": question},
         )
-        self.actions.wait_for_information(case, policy)
+        # Never slower than the immediate-risk path while the notice does not rule immediate risk out.
+        self.actions.wait_for_information(case, policy, urgent=self.p.notice.immediate_risk is not False)
         if question is not None:
             # The list as sent: a later directory change must not shift what "2" means.
             self.actions.event(
