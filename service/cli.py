@@ -12,12 +12,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from escalations.intake.receiving import Envelope, receive
+from escalations.outbound.compose import Sender
 from escalations.routing.directory import DirectoryError, parse_csv, to_csv
 from escalations.routing.policy import ConfigError
 from escalations.service import views
 from escalations.service.clock import fixed_clock, system_clock
-from escalations.service.directory import current_rows, import_rows, plan, rows_for_export
+from escalations.service.directory import Orphan, current_rows, import_rows, plan, rows_for_export
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
 from escalations.storage.models import InboundStatus
@@ -342,6 +345,7 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
     """Print the change first; refuse removals without --yes and orphaned open cases without --force."""
     with _runtime(args) as runtime:
         rows = parse_csv(Path(args.file).read_text(encoding="utf-8"), runtime.policies)
+        sender = runtime.context().sender  # before the transaction: it reads the Message-ID secret
         with runtime.sessions.begin() as session:
             planned = plan(session, rows, runtime.policies)
             print("\n".join(planned.lines()))
@@ -362,8 +366,29 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
                 print(f"refused: {removed} contact(s) would be removed (listed above); run again with --yes", file=sys.stderr)
                 return EX_FAIL
             import_rows(session, rows)
+            if planned.orphans:
+                _tell_business_managers(runtime, session, sender, planned.orphans)
         print(f"imported {len(rows)} contact(s); {count} change(s)")
         return EX_OK
+
+
+def _tell_business_managers(runtime: Runtime, session: Session, sender: Sender, orphans: Sequence[Orphan]) -> None:
+    """A forced import left a side of open cases with nobody: each case's business manager is told, on its timeline."""
+    from escalations.service.case_actions import CaseActions
+
+    actions = CaseActions(session, runtime.policies, sender, runtime.clock())
+    cases = CaseRepository(session)
+    for orphan in orphans:
+        case = cases.by_reference(orphan.reference)
+        if case is None:
+            continue
+        what = (
+            f"After a directory import (--force), nobody in the directory is on the {orphan.side} side"
+            f" ({orphan.agency or 'its agency is gone'}) at stage {orphan.stage}: reminders and chasers reach only the"
+            " other side. Add the right people to the directory."
+        )
+        actions.event(case, "decision", "directory-gap", what)
+        actions.needs_attention(actions.view(case), what)
 
 
 def cmd_directory_export(args: argparse.Namespace) -> int:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from escalations.routing.directory import DirectoryRow, to_csv
 from escalations.service.cli import main
 from escalations.service.directory import current_rows, load_directory
 from escalations.service.runtime import Runtime
-from escalations.storage.models import Agency
+from escalations.storage.models import Agency, OutboxMessage
 from escalations.storage.repositories import CaseRepository
 from tests.conftest import Clock
 from tests.support.scenario import Scenario, contact
@@ -235,6 +238,13 @@ def test_an_import_that_leaves_an_open_case_with_nobody_on_a_side_is_refused_unl
     assert len(_salford_rows(runtime)) == 31, "nothing imported"
     assert _run(runtime, "directory", "import", str(csv), "--yes", "--force") == 0
     assert len(_salford_rows(runtime)) == 24
+    with runtime.sessions() as session:
+        alerts = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "needs_attention")).all()
+        assert [a.recipients for a in alerts] == [[contact("salford", None, "business_manager")]]
+        text = email.message_from_bytes(alerts[0].raw, policy=email.policy.default).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "nobody in the directory is on the challenged side" in " ".join(text.split())
+        case = CaseRepository(session).by_reference(reference)
+        assert case is not None and "directory-gap" in [e.rule for e in case.events]
 
 
 def test_an_import_lists_changed_contacts_and_the_people_it_brings_to_open_cases(
