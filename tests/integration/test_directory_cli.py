@@ -286,3 +286,31 @@ def test_one_person_in_several_roles_and_several_people_in_one_role(runtime: Run
         "salford,,,Bea Manager,bm@salford.example,business_manager,\n"
     )
     assert _run(runtime, "directory", "import", str(csv), "--yes") == 65, "the same person twice in one role"
+
+
+def test_a_rename_with_new_domains_is_recognised_by_the_old_name_among_its_aliases(
+    runtime: Runtime, clock: Clock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reference = _open_case(runtime, clock)
+    moved = [
+        replace(
+            r,
+            agency="Salford Families Service",
+            agency_domains=("families.salford.example",),
+            email=r.email.replace("childrens.salford.example", "families.salford.example"),
+            agency_aliases=(SAL_CHALLENGED,),
+        )
+        if r.agency == SAL_CHALLENGED
+        else r
+        for r in _salford_rows(runtime)
+    ]
+    capsys.readouterr()
+    csv = _write(tmp_path / "moved.csv", moved)
+    assert _run(runtime, "directory", "import", str(csv), "--yes") == 0, "the case keeps someone on each side"
+    out = capsys.readouterr().out
+    assert f"renamed salford: {SAL_CHALLENGED} -> Salford Families Service (the new name lists the old one;" in out
+    assert f"  {reference} (stage 1): kamal.underhill@families.salford.example joins" in out
+    with runtime.sessions() as session:
+        case = CaseRepository(session).by_reference(reference)
+        agency = session.get(Agency, case.challenged_agency_id) if case else None
+        assert agency is not None and agency.name == "Salford Families Service"
