@@ -22,6 +22,7 @@ REMINDER = "reminder"
 CHASER = "chaser"
 ESCALATE = "escalate"
 OVERRUN = "overrun"  # Barnet 3: past the overall timescale, ask for reasons
+INFORMATION = "information"  # a deadline's kind: a held notice waits for its sender's missing details
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def due_actions(policy: Policy, deadline: OpenDeadline, sent: Collection[str], n
     if deadline.kind == "overall_resolution":
         return _overrun(policy, deadline, sent, now)
     if now < deadline.due:
-        return _reminder(policy, deadline, sent, now)
+        # The sender of a held notice was told what is missing a moment ago: chased once it is due.
+        return [] if deadline.kind == INFORMATION else _reminder(policy, deadline, sent, now)
     return _after_breach(policy, deadline, sent, now)
 
 
@@ -163,6 +165,8 @@ def _what(deadline: OpenDeadline) -> str:
         return f"the stage {deadline.stage} response"
     if deadline.kind == "immediate_risk":
         return "action on the immediate risk"
+    if deadline.kind == INFORMATION:
+        return "the information missing from the notice"
     return deadline.kind.replace("copy:", "the copy ").replace("_", " ").replace("-", " ")
 
 

@@ -107,30 +107,44 @@ def parse_csv(text: str, partnerships: Iterable[str]) -> list[DirectoryRow]:
     problems: list[str] = []
     domains_seen: dict[tuple[str, str], str] = {}
     names_seen: dict[tuple[str, str], str] = {}  # an agency's name or alias, folded: whose it is
+    contacts_seen: dict[tuple[str, str | None, str, str], int] = {}  # a person in a role: its first row
     for number, record in enumerate(reader, start=2):
-        row, row_problems = _row(number, record, known)
+        found, row_problems = _rows(number, record, known)
         problems += row_problems
-        if row is None:
-            continue
-        for domain in row.agency_domains:
-            owner = domains_seen.setdefault((row.partnership, domain), row.agency or "")
-            if owner != row.agency:
-                problems.append(f"row {number}, column agency_domains: {domain} already belongs to {owner}")
-        if row.agency:
-            owner = names_seen.setdefault((row.partnership, _folded(row.agency)), row.agency)
-            if owner != row.agency:
-                problems.append(f"row {number}, column agency: {row.agency!r} is already an alias of {owner}")
-        for alias in row.agency_aliases:
-            owner = names_seen.setdefault((row.partnership, _folded(alias)), row.agency or "")
-            if owner != row.agency:
-                problems.append(f"row {number}, column agency_aliases: {alias!r} already names {owner}")
-        rows.append(row)
+        for row in found:
+            _check_names(number, row, domains_seen, names_seen, problems)
+            first = contacts_seen.setdefault((row.partnership, row.agency, row.role, row.email), number)
+            if first != number:
+                problems.append(f"row {number}, column role: {row.email} is already a {row.role} there (row {first})")
+            rows.append(row)
     if problems:
         raise DirectoryError(problems)
     return rows
 
 
-def _row(number: int, record: dict[str, str | None], known: set[str]) -> tuple[DirectoryRow | None, list[str]]:
+def _check_names(
+    number: int,
+    row: DirectoryRow,
+    domains_seen: dict[tuple[str, str], str],
+    names_seen: dict[tuple[str, str], str],
+    problems: list[str],
+) -> None:
+    """A domain or a name (or alias) belongs to one agency of a partnership."""
+    for domain in row.agency_domains:
+        owner = domains_seen.setdefault((row.partnership, domain), row.agency or "")
+        if owner != row.agency:
+            problems.append(f"row {number}, column agency_domains: {domain} already belongs to {owner}")
+    if row.agency:
+        owner = names_seen.setdefault((row.partnership, folded(row.agency)), row.agency)
+        if owner != row.agency:
+            problems.append(f"row {number}, column agency: {row.agency!r} is already an alias of {owner}")
+    for alias in row.agency_aliases:
+        owner = names_seen.setdefault((row.partnership, folded(alias)), row.agency or "")
+        if owner != row.agency:
+            problems.append(f"row {number}, column agency_aliases: {alias!r} already names {owner}")
+
+
+def _rows(number: int, record: dict[str, str | None], known: set[str]) -> tuple[list[DirectoryRow], list[str]]:
     values = {k: (record.get(k) or "").strip() for k in CSV_COLUMNS}
     problems = []
 
@@ -142,9 +156,12 @@ def _row(number: int, record: dict[str, str | None], known: set[str]) -> tuple[D
     agency = values["agency"] or None
     domains = tuple(d.strip().lower() for d in values["agency_domains"].split(";") if d.strip())
     allowed = AGENCY_ROLES if agency else PARTNERSHIP_ROLES
-    if values["role"] not in allowed:
-        side = "an agency" if agency else "a partnership (empty agency)"
-        bad("role", f"{values['role']!r} is not {side} role; expected one of {', '.join(allowed)}")
+    # Several roles of one person: "practitioner;line_manager" (one row each on export).
+    roles = tuple(dict.fromkeys(r.strip() for r in values["role"].split(";") if r.strip())) or ("",)
+    for role in roles:
+        if role not in allowed:
+            side = "an agency" if agency else "a partnership (empty agency)"
+            bad("role", f"{role!r} is not {side} role; expected one of {', '.join(allowed)}")
     if agency and not domains:
         bad("agency_domains", "an agency needs at least one email domain")
     for domain in domains:
@@ -163,21 +180,24 @@ def _row(number: int, record: dict[str, str | None], known: set[str]) -> tuple[D
         if len(alias) > MAX_ALIAS_LENGTH:
             bad("agency_aliases", f"an alias is longer than {MAX_ALIAS_LENGTH} characters")
     if problems:
-        return None, problems
-    row = DirectoryRow(
-        partnership=values["partnership"],
-        agency=agency,
-        agency_domains=domains,
-        name=values["name"],
-        email=values["email"].lower(),
-        role=values["role"],
-        phone=values["phone"] or None,
-        agency_aliases=aliases,
-    )
-    return row, []
+        return [], problems
+    return [
+        DirectoryRow(
+            partnership=values["partnership"],
+            agency=agency,
+            agency_domains=domains,
+            name=values["name"],
+            email=values["email"].lower(),
+            role=role,
+            phone=values["phone"] or None,
+            agency_aliases=aliases,
+        )
+        for role in roles
+    ], []
 
 
-def _folded(name: str) -> str:
+def folded(name: str) -> str:
+    """An agency name compared without case, punctuation or extra spaces."""
     return " ".join("".join(c for c in name.lower() if c.isalnum() or c.isspace()).split())
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from escalations.intake.notices.model import Notice
 from escalations.routing.directory import AgencyEntry, ContactEntry, Directory
+from escalations.routing.matching import CONFIDENT_NAME, name_score
 from escalations.routing.policy import CopyRule, Policy, Signpost, Stage, Tier
 
 SIDES = ("raising", "challenged", "partnership")
@@ -58,6 +59,7 @@ class Parties:
     raising: AgencyEntry | None
     challenged: AgencyEntry | None
     raised_by: str | None
+    challenged_name: str | None = None  # the person the notice disagrees with: their own case goes to them
 
     @property
     def same_agency(self) -> bool:
@@ -105,12 +107,18 @@ class PanelCall:
 
 def parties_for_notice(directory: Directory, notice: Notice, sender: str | None) -> Parties:
     raising = directory.agency_for_address(sender) or directory.agency_named(notice.raised_by.agency)
-    return Parties(raising, directory.agency_named(notice.challenged.agency), sender)
+    return Parties(raising, directory.agency_named(notice.challenged.agency), sender, notice.challenged.name)
 
 
-def parties_for_case(directory: Directory, raising: str | None, challenged: str | None, raised_by: str | None) -> Parties:
+def parties_for_case(
+    directory: Directory,
+    raising: str | None,
+    challenged: str | None,
+    raised_by: str | None,
+    challenged_name: str | None = None,
+) -> Parties:
     by_name = {a.name: a for a in directory.agencies}
-    return Parties(by_name.get(raising or ""), by_name.get(challenged or ""), raised_by)
+    return Parties(by_name.get(raising or ""), by_name.get(challenged or ""), raised_by, challenged_name)
 
 
 def decide(
@@ -182,7 +190,7 @@ def route_stage(
         gaps=tuple(resolver.gaps),
         business_managers=business_managers(directory),
         deadlines=deadlines,
-        reasons=tuple(reasons) + tuple(Reason("directory-gap", g.reason) for g in resolver.gaps),
+        reasons=tuple(reasons) + tuple(resolver.notes) + tuple(Reason("directory-gap", g.reason) for g in resolver.gaps),
         signposts=tuple(s for s in policy.signposts if _applies(s, parties)),
         independent_chair=chair,
         stopped_by=stopper,
@@ -393,6 +401,8 @@ class _Resolver:
         self.directory = directory
         self.agencies = {"raising": parties.raising, "challenged": parties.challenged, "partnership": None}
         self.exclude = (parties.raised_by or "").lower() if exclude_raiser else ""
+        self.named = parties.challenged_name
+        self.notes: list[Reason] = []
         self.found: dict[str, dict[str, Recipient]] = {"to": {}, "cc": {}}
         self.why_found: set[str] = set()
         self.gaps: list[DirectoryGap] = []
@@ -416,10 +426,26 @@ class _Resolver:
             self._gap(side, role, agency.name if agency else None, f"{why}: the directory has no {role} for {where}")
             return
         self.why_found.add(why)
-        for c in contacts:
+        for c in self._named(side, role, contacts):
             if c.email == self.exclude or c.email in self.found["to"]:
                 continue
             self.found[into].setdefault(c.email, _recipient(c, role, side))
+
+    def _named(self, side: str, role: str, contacts: tuple[ContactEntry, ...]) -> tuple[ContactEntry, ...]:
+        """The person the notice names, when the directory knows them in this role; else everyone in the role."""
+        if side != "challenged" or not self.named or len(contacts) < 2:
+            return contacts
+        named = tuple(c for c in contacts if name_score(c.name, self.named) >= CONFIDENT_NAME)
+        if not named:
+            return contacts
+        note = Reason(
+            "named-practitioner",
+            f"the notice names {named[0].name}, the {role.replace('_', ' ')} it concerns: their own case goes to them, "
+            f"not to every {role.replace('_', ' ')} of {named[0].agency}",
+        )
+        if note not in self.notes:
+            self.notes.append(note)
+        return named
 
     def _gap(self, side: str, role: str, agency: str | None, reason: str) -> None:
         gap = DirectoryGap(side, role, agency, reason)

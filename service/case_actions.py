@@ -9,7 +9,7 @@ and writes the outbox rows for the emails it causes, all in one transaction
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,20 +26,26 @@ from escalations.outbound.compose import (
     case_context,
     case_letters,
     deadline_lines,
+    partnership_context,
     people,
     simple_letter,
     stage_context,
 )
 from escalations.routing import escalation as engine
-from escalations.routing.deadlines import OVERRUN
+from escalations.routing.calendar import Timescale
+from escalations.routing.deadlines import INFORMATION, OVERRUN
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, Parties, Recipient
-from escalations.routing.policy import Policy
+from escalations.routing.policy import Policy, Stage
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, InboundMessage, NoticeRecord, OutboxMessage
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
 
 RESPONSE_KINDS = ("stage_response", "immediate_risk", "panel_decision")
+AWAITING_RULE = "awaiting-information"  # its data: the problems and the question the sender was asked
+# Local setting (the policies are silent): how long a held notice waits before its sender is chased,
+# when the case's stage has no timescale of its own. Never longer than a stage's own.
+INFORMATION_WITHIN = Timescale("working_days", 1)
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,17 @@ class CaseActions:
         directory, agency_ids = load_directory(self.session, policy.id)
         names = {v: k for k, v in agency_ids.items()}
         parties = engine.parties_for_case(
-            directory, names.get(case.raising_agency_id or -1), names.get(case.challenged_agency_id or -1), case.raised_by_email
+            directory,
+            names.get(case.raising_agency_id or -1),
+            names.get(case.challenged_agency_id or -1),
+            case.raised_by_email,
+            self.challenged_name(case),
         )
         return CaseView(case, policy, directory, agency_ids, parties)
+
+    def challenged_name(self, case: Case) -> str | None:
+        """The person the case is with, as its latest notice names them (None: nobody named)."""
+        return ((self.cases.latest_notice(case.id) or {}).get("challenged") or {}).get("name")
 
     # -- routing -----------------------------------------------------------------
 
@@ -98,6 +112,9 @@ class CaseActions:
             self.event(case, "decision", reason.rule, reason.text)
         existing = {(d.stage, d.kind) for d in case.deadlines}
         for plan in decision.deadlines:
+            if plan.met and plan.kind.startswith("copy:"):
+                # The copy went out now: an earlier stage's deadline for the same copy is done too.
+                self.meet(case, lambda d, kind=plan.kind: d.kind == kind, f"the copy was sent at stage {plan.stage}")
             if (plan.stage, plan.kind) in existing:
                 continue
             self.cases.add_deadline(
@@ -199,6 +216,31 @@ class CaseActions:
                 update,
             )
 
+    def introduce(self, view: CaseView, stage: Stage, to: Sequence[Recipient]) -> None:
+        """People now at the stage who were never sent the case get it before any chaser (issue 11:
+        a contact who replaced another was chased about a case they had never seen)."""
+        case, policy = view.case, view.policy
+        has_it = self.cases.recipients_of_kind(case.id, "routed_case")
+        newcomers = tuple(dict.fromkeys(r.email for r in to if r.email not in has_it))
+        if not newcomers:
+            return
+        decision = engine.route_stage(
+            policy, stage, view.parties, view.directory, self.now, immediate=case.immediate_risk, opening=False
+        )
+        notice, files = self.original_notice(case)
+        context = case_context(case.reference, policy, decision, notice, self.now)
+        context["deadlines"] = deadline_lines(policy, [d for d in case.deadlines if d.stage == stage.number])
+        routed = next(
+            letter for letter in case_letters(case.reference, decision, None, None, files) if letter.kind == "routed_case"
+        )
+        self.event(
+            case,
+            "decision",
+            "newcomer",
+            f"{', '.join(newcomers)} joined stage {stage.number} after the case was sent; they get the case before any chaser",
+        )
+        self.queue(case, policy, replace(routed, to=newcomers, cc=()), context)
+
     def original_notice(self, case: Case) -> tuple[Notice, tuple[Attachment, ...]]:
         """The case's notice as read, and the documents it came in (from the stored raw message)."""
         record = self.cases.first_notice_record(case.id)
@@ -294,6 +336,69 @@ class CaseActions:
                 context,
             )
 
+    def wait_for_information(self, case: Case, policy: Policy, urgent: bool) -> None:
+        """A held notice has a deadline too: its sender is chased from the stage's timescale, or the
+        immediate-risk one when the notice says or does not rule out immediate risk (``urgent``)."""
+        if any(d.kind == INFORMATION for d in case.deadlines):
+            return  # the wait runs from the first time the notice was held
+        stage = policy.stage(case.stage).respond_within
+        if urgent:
+            within, source = policy.immediate_risk.respond_within, "the immediate-risk timescale"
+        elif stage is not None:
+            within, source = stage, "the stage's timescale"
+        else:
+            within, source = INFORMATION_WITHIN, "local setting"
+        due = policy.calendar.due(self.now, within)
+        reason = f"the missing information {within.describe()} ({source}); its sender is chased after that"
+        self.cases.add_deadline(
+            Deadline(
+                case=case,
+                kind=INFORMATION,
+                stage=case.stage,
+                due=due,
+                set_at=self.now,
+                met=False,
+                rule="information-timescale",
+                reason=reason,
+            )
+        )
+        self.event(case, "deadline", "information-timescale", f"{INFORMATION} due {due.isoformat()}: {reason}")
+
+    def information_needed(
+        self,
+        case: Case | None,
+        policy: Policy,
+        to: str,
+        problems: list[str],
+        question: dict | None = None,
+        understood: list[str] | None = None,
+        in_reply_to: str | None = None,
+        kind: str = "information_needed",
+    ) -> OutboxMessage:
+        """What a held notice still needs, to its sender (and on a reply, what the reply gave)."""
+        reference = case.reference if case else None
+        subject = (
+            f"[{reference}] More information needed" if reference else f"{policy.short_name} escalation: more information needed"
+        )
+        letter = Letter(
+            kind,
+            "practitioner/information-needed",
+            subject,
+            (to,),
+            auto_submitted="auto-replied",
+            in_reply_to=in_reply_to,
+            blank_form=True,
+        )
+        context = {
+            "reference": reference,
+            "partnership": partnership_context(policy),
+            "problems": problems,
+            "question": question,
+            "understood": understood,
+            "subject_word": _subject_word(policy, case),
+        }
+        return self.queue(case, policy, letter, context)
+
     def needs_attention(self, view: CaseView, what: str) -> None:
         managers = engine.business_managers(view.directory)
         if not managers:
@@ -316,10 +421,18 @@ class CaseActions:
         )
 
     def record_response(self, view: CaseView, actor: str | None) -> None:
-        """A reply from someone other than the raiser counts as the stage's response."""
+        """A reply from one of the stage's people counts as its response; anyone else's is recorded only
+        (issue 11: the raising agency's line manager answering Barnet's reasons request is not stage 4)."""
         case = view.case
-        if actor and actor != case.raised_by_email:
+        if actor and actor in self.stage_people(view):
             self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"response received from {actor}")
+        elif actor and actor != case.raised_by_email:
+            self.event(
+                case,
+                "inbound",
+                "response-not-counted",
+                f"recorded, but not counted as the stage {case.stage} response: {actor} is not one of the people at this stage",
+            )
         breach = view.policy.overall_breach
         asked_for_reasons = any(f":{OVERRUN}:" in key for key in ChaserRepository(self.session).keys_for_case(case.id))
         if breach is None or not actor or not asked_for_reasons:
@@ -333,6 +446,16 @@ class CaseActions:
                 "overrun-response",
                 f"{actor} replied to the request for reasons and confirmation of safety; their reply is kept with the case. {view.policy.overall_clause}",
             )
+
+    def stage_people(self, view: CaseView) -> set[str]:
+        """Who answers for the case's current stage: its tier (and the immediate-risk path), and a panel's chair and members."""
+        policy, case = view.policy, view.case
+        stage = policy.stage(case.stage)
+        people = engine.stage_contacts(policy, stage, view.parties, view.directory, immediate=case.immediate_risk)
+        if stage.panel is not None:
+            call = engine.convene_panel(policy, stage, view.parties, view.directory)
+            people += call.chair + call.members
+        return {r.email for r in people}
 
     def meet(self, case: Case, which: Callable[[Deadline], bool], why: str) -> None:
         for deadline in case.deadlines:
@@ -427,7 +550,7 @@ def _emails(recipients: Sequence[Recipient]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.email for r in recipients))
 
 
-def _subject_word(policy: Policy, case: Case) -> str:
-    if case.subject_kind in ("child", "adult"):
+def _subject_word(policy: Policy, case: Case | None) -> str:
+    if case is not None and case.subject_kind in ("child", "adult"):
         return case.subject_kind
-    return "adult" if policy.protects == ("adult",) else "child"
+    return {("child",): "child", ("adult",): "adult"}.get(tuple(policy.protects), "child or adult")

@@ -12,12 +12,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from escalations.intake.receiving import Envelope, receive
+from escalations.outbound.compose import Sender
 from escalations.routing.directory import DirectoryError, parse_csv, to_csv
 from escalations.routing.policy import ConfigError
 from escalations.service import views
 from escalations.service.clock import fixed_clock, system_clock
-from escalations.service.directory import changes, current_rows, import_rows, rows_for_export
+from escalations.service.directory import Orphan, current_rows, import_rows, plan, rows_for_export
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
 from escalations.storage.models import InboundStatus
@@ -115,7 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p = directory.add_parser("import", parents=[common], help="replace the directory of the partnerships the CSV names")
     p.add_argument("file")
-    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--dry-run", action="store_true", help="print the change and import nothing")
+    p.add_argument("--yes", action="store_true", help="import even though contacts are removed")
+    p.add_argument("--force", action="store_true", help="import even though open cases are left with nobody on a side")
     p.set_defaults(handler=cmd_directory_import)
     p = directory.add_parser("export", parents=[common], help="write the directory as CSV")
     p.add_argument("file", nargs="?")
@@ -124,10 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="list or show cases").add_subparsers(dest="action", metavar="ACTION")
     p = cases.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
+    p.add_argument("--now", type=_moment, help="count waiting times to this moment (ISO 8601 with an offset)")
     p.set_defaults(handler=cmd_cases_list)
     p = cases.add_parser("show", parents=[common])
     p.add_argument("reference")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--now", type=_moment, help="count waiting times to this moment (ISO 8601 with an offset)")
     p.set_defaults(handler=cmd_cases_show)
 
     review = sub.add_parser("review", help="messages waiting for a person to decide").add_subparsers(
@@ -352,19 +359,53 @@ def cmd_imap_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_directory_import(args: argparse.Namespace) -> int:
+    """Print the change first; refuse removals without --yes and orphaned open cases without --force."""
     with _runtime(args) as runtime:
         rows = parse_csv(Path(args.file).read_text(encoding="utf-8"), runtime.policies)
+        sender = runtime.context().sender  # before the transaction: it reads the Message-ID secret
         with runtime.sessions.begin() as session:
-            planned = changes(session, rows)
-            for change in planned:
-                print(change.describe())
+            planned = plan(session, rows, runtime.policies)
+            print("\n".join(planned.lines()))
+            count = len(planned.changes) + len(planned.renames)
             if args.dry_run:
-                print(f"dry run: {len(planned)} change(s) not applied")
+                print(f"dry run: {count} change(s) not applied")
                 session.rollback()
                 return EX_OK
+            if planned.orphans and not args.force:
+                print(
+                    f"refused: {len(planned.orphans)} open case side(s) would be left with nobody (listed above); "
+                    "fix the file, or import anyway with --force",
+                    file=sys.stderr,
+                )
+                return EX_FAIL
+            if planned.removes and not args.yes:
+                removed = sum(c.action == "remove" for c in planned.changes)
+                print(f"refused: {removed} contact(s) would be removed (listed above); run again with --yes", file=sys.stderr)
+                return EX_FAIL
             import_rows(session, rows)
-        print(f"imported {len(rows)} contact(s); {len(planned)} change(s)")
+            if planned.orphans:
+                _tell_business_managers(runtime, session, sender, planned.orphans)
+        print(f"imported {len(rows)} contact(s); {count} change(s)")
         return EX_OK
+
+
+def _tell_business_managers(runtime: Runtime, session: Session, sender: Sender, orphans: Sequence[Orphan]) -> None:
+    """A forced import left a side of open cases with nobody: each case's business manager is told, on its timeline."""
+    from escalations.service.case_actions import CaseActions
+
+    actions = CaseActions(session, runtime.policies, sender, runtime.clock())
+    cases = CaseRepository(session)
+    for orphan in orphans:
+        case = cases.by_reference(orphan.reference)
+        if case is None:
+            continue
+        what = (
+            f"After a directory import (--force), nobody in the directory is on the {orphan.side} side"
+            f" ({orphan.agency or 'its agency is gone'}) at stage {orphan.stage}: reminders and chasers reach only the"
+            " other side. Add the right people to the directory."
+        )
+        actions.event(case, "decision", "directory-gap", what)
+        actions.needs_attention(actions.view(case), what)
 
 
 def cmd_directory_export(args: argparse.Namespace) -> int:
@@ -387,7 +428,8 @@ def cmd_directory_export(args: argparse.Namespace) -> int:
 def cmd_cases_list(args: argparse.Namespace) -> int:
     with _runtime(args) as runtime:
         with runtime.sessions() as session:
-            cases = [views.case_summary(c) for c in CaseRepository(session).all()]
+            now = args.now or runtime.clock()
+            cases = [views.case_summary(c, runtime.policies.get(c.partnership), now) for c in CaseRepository(session).all()]
     return _listing(args, cases, views.case_line, "no cases")
 
 
@@ -401,7 +443,7 @@ def cmd_cases_show(args: argparse.Namespace) -> int:
             inbound = InboundRepository(session)
             ids = {e.inbound_id for e in case.events if e.kind == "inbound" and e.inbound_id}
             messages = {i: views.inbound_for_display(m) for i in ids if (m := inbound.get(i)) is not None}
-            detail = views.case_detail(case, messages)
+            detail = views.case_detail(case, messages, runtime.policies.get(case.partnership), args.now or runtime.clock())
         if args.json:
             _print_json(detail)
         else:

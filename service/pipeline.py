@@ -25,7 +25,7 @@ from escalations.intake.notices.profile import wordings_of
 from escalations.intake.notices.reader import Attachment, NoticeDocument, read_notice, read_notice_and_documents
 from escalations.intake.bounces import Bounce, is_report, read_bounce
 from escalations.intake.screening import BOUNCE_RULES, TEXT_RULES, Screen, Verdict, screen
-from escalations.outbound.compose import Letter, Sender, partnership_context
+from escalations.outbound.compose import Sender
 from escalations.routing.agencies import Resolution, Sources
 from escalations.routing.agencies import answer as agency_answer
 from escalations.routing.agencies import resolve as resolve_agencies
@@ -46,7 +46,8 @@ from escalations.routing.matching import (
 )
 from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
-from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView
+from escalations.routing.deadlines import INFORMATION
+from escalations.service.case_actions import AWAITING_RULE, RESPONSE_KINDS, CaseActions, CaseView
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
@@ -540,25 +541,24 @@ class Apply:
         latest, which holds every earlier answer); an answer to the numbered agency question is read
         against the list that was sent. Routed once nothing is missing, from the stage the notice names."""
         picked = self._agency_answer(case, view)
-        if not notice.has_content and picked is None:
-            return self._finish(
-                InboundStatus.PROCESSED,
-                "correspondence",
-                f"recorded on case {case.reference}, still waiting for the notice",
-                case,
-            )
+        understood = _understood(notice) + (["the agency whose decision is challenged"] if picked else [])
+        if notice.has_content and not understood:
+            understood = ["other details of the notice"]
         earlier = self.cases.latest_notice(case.id)
         if earlier is not None:
             notice = Notice.from_json(earlier).updated_with(notice) if notice.has_content else Notice.from_json(earlier)
         if picked is not None:
             notice.challenged.agency = picked
         self.p = Prepared(self.p.mail, None, notice, self.p.notice_files, authentication=self.p.authentication)
-        self.actions.add_notice(case, notice)
+        if understood:
+            self.actions.add_notice(case, notice)
         missing = self._missing(policy)
         question = self._agency_question(case, view.directory) if notice.has_content else None
-        if missing or question:
-            return self._await_information(case, policy, missing, question)
+        if missing or question or not understood:
+            # Always an answer: what the reply gave, and what is still missing (issue 11: "Concern:" got none).
+            return self._await_information(case, policy, missing, question, understood)
         case.state = CaseState.OPEN
+        self.actions.meet(case, lambda d: d.kind == INFORMATION, "the information arrived and the notice was routed")
         self._route(case, policy, view.directory, view.agency_ids, current_stage=None)
         self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
 
@@ -616,11 +616,21 @@ class Apply:
 
     # -- writing ---------------------------------------------------------------
 
-    def _await_information(self, case: Case, policy: Policy, problems: list[str], question: dict | None = None) -> None:
+    def _await_information(
+        self, case: Case, policy: Policy, problems: list[str], question: dict | None = None, understood: list[str] | None = None
+    ) -> None:
         case.state = CaseState.AWAITING_INFORMATION
         case.updated_at = self.now
         asked = problems + ([question["ask"]] if question else [])
-        self.actions.event(case, "decision", "awaiting-information", "the notice cannot be routed yet: " + " ".join(asked))
+        self.actions.event(
+            case,
+            "decision",
+            AWAITING_RULE,
+            "the notice cannot be routed yet: " + " ".join(asked),
+            data={"problems": problems, "question": question},
+        )
+        # Never slower than the immediate-risk path while the notice does not rule immediate risk out.
+        self.actions.wait_for_information(case, policy, urgent=self.p.notice.immediate_risk is not False)
         if question is not None:
             # The list as sent: a later directory change must not shift what "2" means.
             self.actions.event(
@@ -630,35 +640,22 @@ class Apply:
                 f"asked which agency is challenged, from a numbered list of {len(question['options'])}",
                 data={"options": list(question["options"])},
             )
-        self._information_needed(policy, case, problems, question)
+        self._information_needed(policy, case, problems, question, understood)
         self._finish(InboundStatus.PROCESSED, "awaiting-information", f"case {case.reference} waits for information", case)
 
-    def _information_needed(self, policy: Policy, case: Case | None, problems: list[str], question: dict | None = None) -> None:
-        if not self.sender_address:
-            return
-        reference = case.reference if case else None
-        subject = (
-            f"[{reference}] More information needed" if reference else f"{policy.short_name} escalation: more information needed"
-        )
-        letter = Letter(
-            "information_needed",
-            "practitioner/information-needed",
-            subject,
-            (self.sender_address,),
-            auto_submitted="auto-replied",
-            in_reply_to=self.p.mail.message_id,
-            blank_form=True,
-        )
-        context = {
-            "reference": reference,
-            "partnership": partnership_context(policy),
-            "problems": problems,
-            "question": question,
-            "subject_word": "child"
-            if policy.protects == ("child",)
-            else ("adult" if policy.protects == ("adult",) else "child or adult"),
-        }
-        self.actions.queue(case, policy, letter, context)
+    def _information_needed(
+        self,
+        policy: Policy,
+        case: Case | None,
+        problems: list[str],
+        question: dict | None = None,
+        understood: list[str] | None = None,
+    ) -> None:
+        """Ask for what is missing; on a reply (``understood`` not None), first say what it gave."""
+        if self.sender_address:
+            self.actions.information_needed(
+                case, policy, self.sender_address, problems, question, understood, in_reply_to=self.p.mail.message_id
+            )
 
     def _agencies(self, case: Case | None, directory: Directory) -> tuple[Resolution, Resolution]:
         """Both agencies, from everything this message says (routing/agencies.py); each resolution
@@ -729,7 +726,8 @@ class Apply:
         self, case: Case, policy: Policy, directory: Directory, agency_ids: dict[str, int], current_stage: int | None
     ) -> None:
         raising, challenged = self._agencies(case, directory)
-        parties = Parties(raising.agency, challenged.agency, self.sender_address)
+        named = self.p.notice.challenged.name or self.actions.challenged_name(case)
+        parties = Parties(raising.agency, challenged.agency, self.sender_address, named)
         if current_stage is not None and challenged.agency is None and case.challenged_agency_id is not None:
             # A further notice that does not name the other side again: the case's own challenged agency stays.
             known = {i: name for name, i in agency_ids.items()}
@@ -737,6 +735,7 @@ class Apply:
                 raising.agency,
                 next((a for a in directory.agencies if a.name == known.get(case.challenged_agency_id)), None),
                 self.sender_address,
+                named,
             )
         decision = decide(policy, self.p.notice, directory, self.sender_address, self.now, current_stage, parties=parties)
         if current_stage is not None:
@@ -793,6 +792,20 @@ FIELD_LABELS = {
     "raised_by.name": "your name",
     "signed.name": "who signed the notice",
 }
+
+# What a reply to "more information needed" may give, as its answer names it.
+REPLY_FIELDS = {
+    **FIELD_LABELS,
+    "immediate_risk": "whether they are at immediate risk",
+    "stage": "the stage",
+    "raised_by.agency": "your agency",
+}
+
+
+def _understood(notice: Notice) -> list[str]:
+    """The details a reply gave, in the words the information-needed letter uses."""
+    values = notice.to_json() if notice.has_content else {}
+    return [label for path, label in REPLY_FIELDS.items() if _value_at(values, path) not in (None, "", [])]
 
 
 def _field_label(path: str) -> str:

@@ -15,18 +15,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.outbound.compose import Letter, simple_letter, stage_context
 from escalations.routing import escalation as engine
-from escalations.routing.deadlines import CHASER, ESCALATE, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
-from escalations.service.case_actions import CaseActions, CaseView
+from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
+from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
 from escalations.service.pipeline import Context
 from escalations.routing.policy import Policy
 from escalations.service.directory import load_directory
 from escalations.service.quarantine_report import failure_kind, partnerships_of
-from escalations.storage.models import Case, CaseState, Chaser, Deadline, InboundMessage, InboundStatus
-from escalations.storage.repositories import ChaserRepository, InboundRepository, NotificationRepository
+from escalations.service.views import waiting as views_waiting
+from escalations.service.views import waiting_text
+from escalations.storage.models import Case, CaseState, Chaser, Deadline, InboundMessage, InboundStatus, OutboxMessage
+from escalations.storage.repositories import CaseRepository, ChaserRepository, InboundRepository, NotificationRepository
 
 log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(hours=12)  # reminders go out before the due time
+CHASED = (CaseState.OPEN, CaseState.AWAITING_INFORMATION)
 
 
 class Scheduler:
@@ -58,7 +61,8 @@ class Scheduler:
         inbound = InboundRepository(session)
         waiting = [m for m in inbound.with_status(InboundStatus.REVIEW) if (m.review or {}).get("partnership") == policy.id]
         quarantined = [m for m in inbound.quarantined() if policy.id in partnerships_of(m, self.context.policies)]
-        if not waiting and not quarantined:
+        held = CaseRepository(session).awaiting_information(policy.id)
+        if not waiting and not quarantined and not held:
             return 0
         directory, _ = load_directory(session, policy.id)
         managers = [r.email for r in engine.business_managers(directory)]
@@ -73,15 +77,22 @@ class Scheduler:
             {"id": m.id, "received": received(m), "reason": m.outcome or "", "candidates": (m.review or {}).get("candidates", [])}
             for m in waiting
         ]
-        held = [{"id": m.id, "received": received(m), "kind": failure_kind(m.last_error)} for m in quarantined]
+        stuck = [{"id": m.id, "received": received(m), "kind": failure_kind(m.last_error)} for m in quarantined]
+        information = [
+            {"reference": c.reference, "waiting": waiting_text(wait, policy)}
+            for c in held
+            if (wait := views_waiting(c, policy, now)) is not None
+        ]
         context = {
             "reference": None,
             "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
             "items": items,
-            "quarantined": held,
+            "quarantined": stuck,
+            "information": information,
         }
         counts = [f"{len(items)} waiting for review"] if items else []
-        counts += [f"{len(held)} in quarantine"] if held else []
+        counts += [f"{len(stuck)} in quarantine"] if stuck else []
+        counts += [f"{len(information)} waiting for information"] if information else []
         letter = Letter(
             "review_summary",
             "business_manager/review-summary",
@@ -89,14 +100,21 @@ class Scheduler:
             tuple(managers),
         )
         CaseActions(session, self.context.policies, self.context.sender, now).queue(None, policy, letter, context)
-        log.info("scheduler: review summary for %s (%s waiting, %s in quarantine)", policy.id, len(items), len(held))
+        log.info(
+            "scheduler: review summary for %s (%s waiting, %s in quarantine, %s held for information)",
+            policy.id,
+            len(items),
+            len(stuck),
+            len(information),
+        )
         return 1
 
     def _case(self, session: Session, case_id: int) -> int:
         now = self.context.clock()
         case = session.get(Case, case_id)
-        if case is None or case.state != CaseState.OPEN or case.partnership not in self.context.policies:
+        if case is None or case.state not in CHASED or case.partnership not in self.context.policies:
             return 0
+        state = case.state
         actions = CaseActions(session, self.context.policies, self.context.sender, now)
         view = actions.view(case)
         sent = ChaserRepository(session).keys_for_case(case.id)
@@ -104,13 +122,15 @@ class Scheduler:
         for deadline in list(case.deadlines):
             if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
                 continue
+            if (deadline.kind == INFORMATION) != (case.state == CaseState.AWAITING_INFORMATION):
+                continue  # a held notice is chased for its information only; a routed case for its stages
             open_deadline = OpenDeadline(
                 deadline.id, case.id, deadline.kind, deadline.stage, deadline.due, deadline.set_at or case.opened_at
             )
             for action in due_actions(view.policy, open_deadline, sent, now):
                 if self._take(session, actions, view, deadline, action):
                     taken += 1
-            if case.state != CaseState.OPEN:
+            if case.state != state:
                 break  # an escalation or closing changed the case: the next pass sees it afresh
         return taken
 
@@ -135,7 +155,7 @@ class Scheduler:
             row = self._remind_or_chase(actions, view, deadline, action)
             chaser.outbox_id = row.id if row is not None else None
         elif action.kind == ESCALATE:
-            self._move_on(actions, view, action)
+            self._move_on(actions, view, action, deadline)
         elif action.kind == OVERRUN:
             self._ask_reasons(actions, view, action)
         return True
@@ -143,10 +163,14 @@ class Scheduler:
     def _remind_or_chase(self, actions: CaseActions, view: CaseView, deadline: Deadline, action: Action):  # type: ignore[no-untyped-def]
         policy, case = view.policy, view.case
         stage = policy.stage(deadline.stage)
+        if deadline.kind == INFORMATION:
+            return self._chase_information(actions, view)
         if deadline.kind.startswith("copy:"):
             to = engine.business_managers(view.directory)
         else:
             to = engine.stage_contacts(policy, stage, view.parties, view.directory, immediate=deadline.kind == "immediate_risk")
+        if to and not deadline.kind.startswith("copy:"):
+            actions.introduce(view, stage, to)
         to = to or engine.business_managers(view.directory)
         if not to:
             actions.event(case, "decision", "directory-gap", f"nobody in the directory to send the {action.kind} to")
@@ -170,7 +194,28 @@ class Scheduler:
         letter = simple_letter(action.kind, template, case.reference, title, stage.number, [r.email for r in to])
         return actions.queue(case, policy, letter, context)
 
-    def _move_on(self, actions: CaseActions, view: CaseView, action: Action) -> None:
+    def _chase_information(self, actions: CaseActions, view: CaseView) -> OutboxMessage | None:
+        """The sender of a held notice, asked again for what is still missing."""
+        case = view.case
+        if not case.raised_by_email:
+            return None
+        asked = CaseRepository(actions.session).latest_event_data(case.id, AWAITING_RULE) or {}
+        return actions.information_needed(
+            case,
+            view.policy,
+            case.raised_by_email,
+            list(asked.get("problems") or []),
+            asked.get("question"),
+            kind="information_chaser",
+        )
+
+    def _move_on(self, actions: CaseActions, view: CaseView, action: Action, deadline: Deadline) -> None:
+        if deadline.kind == INFORMATION:
+            since = view.policy.calendar.local(deadline.set_at or view.case.opened_at).strftime("%-d %B %Y")
+            return actions.needs_attention(
+                view,
+                f"The notice has been waiting for information since {since}, and chasing its sender brought nothing: {action.reason}.",
+            )
         if view.policy.chasers.escalate_to == "next_stage":
             actions.escalate(view, f"no response: {action.reason}", None)
         else:

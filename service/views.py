@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -9,10 +10,33 @@ from sqlalchemy.engine import make_url
 from escalations.intake import mime
 from escalations.intake.notices.model import Notice
 from escalations.routing.replies import own_words
-from escalations.storage.models import Case, InboundMessage, OutboxMessage
+from escalations.routing.deadlines import INFORMATION
+from escalations.routing.policy import Policy
+from escalations.storage.models import Case, CaseState, InboundMessage, OutboxMessage
 
 
-def case_summary(case: Case) -> dict[str, Any]:
+def waiting(case: Case, policy: Policy | None, now: datetime) -> dict[str, Any] | None:
+    """How long a held notice has waited for its sender's information: since when, in working days passed."""
+    if case.state != CaseState.AWAITING_INFORMATION:
+        return None
+    held = [d.set_at or case.opened_at for d in case.deadlines if d.kind == INFORMATION]
+    since = min(held, default=case.opened_at)
+    days = policy.calendar.working_days_between(since, now) if policy is not None else None
+    return {"since": since.isoformat(), "working_days": days}
+
+
+def waiting_text(wait: dict[str, Any], policy: Policy | None) -> str:
+    since = datetime.fromisoformat(wait["since"])
+    day = (policy.calendar.local(since) if policy is not None else since).strftime("%-d %B %Y")
+    days = wait["working_days"]
+    return f"waiting for information since {day}" + (
+        f" ({days} working day{'' if days == 1 else 's'})" if days is not None else ""
+    )
+
+
+def case_summary(case: Case, policy: Policy | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """A case as the JSON contract gives it; with its policy and the time, how long it has waited for information."""
+    wait = waiting(case, policy, now) if now is not None else None
     return {
         "reference": case.reference,
         "partnership": case.partnership,
@@ -25,12 +49,19 @@ def case_summary(case: Case) -> dict[str, Any]:
         "deadlines": [
             {"kind": d.kind, "stage": d.stage, "due": d.due.isoformat(), "met": d.met, "rule": d.rule} for d in case.deadlines
         ],
+        "waiting": wait,
+        "waiting_text": waiting_text(wait, policy) if wait else None,
     }
 
 
-def case_detail(case: Case, messages: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+def case_detail(
+    case: Case,
+    messages: dict[int, dict[str, Any]] | None = None,
+    policy: Policy | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """The case and its timeline; ``messages`` adds each inbound email's own words (quotes and signature stripped)."""
-    detail = case_summary(case)
+    detail = case_summary(case, policy, now)
     detail["outcome"] = case.outcome
     shown: set[int] = set()
     events = []
@@ -71,8 +102,10 @@ def case_text(detail: dict[str, Any]) -> str:
         f"{detail['reference']}  {detail['partnership']}  {detail['state']}  stage {detail['stage']}"
         + ("  IMMEDIATE RISK" if detail["immediate_risk"] else ""),
         "",
-        "Deadlines:",
     ]
+    if detail.get("waiting_text"):
+        lines += [detail["waiting_text"][0].upper() + detail["waiting_text"][1:], ""]
+    lines += ["Deadlines:"]
     lines += [
         f"  {d['kind']:20} stage {d['stage']}  due {d['due']}  {'met' if d['met'] else 'open'}" for d in detail["deadlines"]
     ] or ["  none"]
@@ -124,7 +157,8 @@ def outbox_summary(message: OutboxMessage) -> dict[str, Any]:
 
 def case_line(c: dict[str, Any]) -> str:
     risk = "  IMMEDIATE RISK" if c["immediate_risk"] else ""
-    return f"{c['reference']:16} {c['partnership']:14} {c['state']:22} stage {c['stage']}{risk}"
+    wait = f"  {c['waiting_text']}" if c.get("waiting_text") else ""
+    return f"{c['reference']:16} {c['partnership']:14} {c['state']:22} stage {c['stage']}{risk}{wait}"
 
 
 def outbox_line(r: dict[str, Any]) -> str:

@@ -223,6 +223,20 @@ class CaseRepository(_Repository):
             select(NoticeRecord).where(NoticeRecord.case_id == case_id).order_by(NoticeRecord.id).limit(1)
         ).first()
 
+    def open_cases(self, partnership: str) -> list[Case]:
+        """A partnership's open (routed, not closed) cases."""
+        query = select(Case).where(Case.partnership == partnership, Case.state == "open").order_by(Case.id)
+        return list(self.session.scalars(query))
+
+    def awaiting_information(self, partnership: str) -> list[Case]:
+        """A partnership's cases whose notice is held for its sender's missing details, oldest first."""
+        query = (
+            select(Case)
+            .where(Case.partnership == partnership, Case.state == "awaiting_information")
+            .order_by(Case.opened_at, Case.id)
+        )
+        return list(self.session.scalars(query))
+
     def latest_notice(self, case_id: int) -> dict[str, Any] | None:
         """The canonical JSON of the last notice recorded for a case (a held notice with every answer so far)."""
         record = self.session.scalars(
@@ -261,6 +275,13 @@ class CaseRepository(_Repository):
     def recipients_of(self, case_id: int) -> set[str]:
         """Everyone we have written to on a case."""
         rows = self.session.scalars(select(OutboxMessage.recipients).where(OutboxMessage.case_id == case_id))
+        return {address for recipients in rows for address in recipients}
+
+    def recipients_of_kind(self, case_id: int, kind: str) -> set[str]:
+        """Everyone we have sent one kind of email on a case (``routed_case``: who has the case itself)."""
+        rows = self.session.scalars(
+            select(OutboxMessage.recipients).where(OutboxMessage.case_id == case_id, OutboxMessage.kind == kind)
+        )
         return {address for recipients in rows for address in recipients}
 
     def earlier_same_message(self, inbound: InboundMessage) -> InboundMessage | None:
@@ -473,11 +494,11 @@ class ChaserRepository(_Repository):
         return self.session.get(Chaser, new_id) if new_id is not None else None
 
     def cases_with_open_deadlines(self, before: datetime) -> list[int]:
-        """Open cases with an unmet deadline due before ``before`` (uses the index on due)."""
+        """Open cases, and cases waiting for information, with an unmet deadline due before ``before`` (uses the index on due)."""
         query = (
             select(Deadline.case_id)
             .join(Case, Case.id == Deadline.case_id)
-            .where(Deadline.met.is_(False), Deadline.due <= before, Case.state == "open")
+            .where(Deadline.met.is_(False), Deadline.due <= before, Case.state.in_(("open", "awaiting_information")))
             .distinct()
             .order_by(Deadline.case_id)
         )

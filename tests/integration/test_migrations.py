@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select, text
 
 from escalations.storage.engine import make_engine
 from escalations.storage.migrate import upgrade
-from escalations.storage.models import Agency, Case, CaseEvent, InboundMessage, NoticeRecord
+from escalations.storage.models import Agency, Case, CaseEvent, Deadline, InboundMessage, NoticeRecord
 
 
 def test_upgrade_from_the_first_schema_keeps_data(database_url: str) -> None:
@@ -64,5 +66,28 @@ def test_upgrade_from_the_first_schema_keeps_data(database_url: str) -> None:
             if engine.dialect.name == "sqlite":
                 assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_case_held_before_0009_gets_a_deadline_due_at_once(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0008")
+        with engine.begin() as conn:
+            for number, state in ((1, "awaiting_information"), (2, "open")):
+                conn.execute(
+                    text(
+                        "INSERT INTO cases (id, reference, partnership, year, number, state, stage, immediate_risk, opened_at, updated_at) "
+                        f"VALUES ({number}, 'SAL-2026-000{number}', 'salford', 2026, {number}, '{state}', 1, false, "
+                        "'2026-03-10 10:00:00+00', '2026-03-11 09:00:00+00')"
+                    )
+                )
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(select(Deadline.case_id, Deadline.kind, Deadline.due, Deadline.set_at, Deadline.met)).all()
+        assert rows == [
+            (1, "information", datetime(2026, 3, 11, 9, 0, tzinfo=UTC), datetime(2026, 3, 10, 10, 0, tzinfo=UTC), False)
+        ]
     finally:
         engine.dispose()

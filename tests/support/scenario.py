@@ -78,6 +78,15 @@ class Scenario:
             assert inbound.case.state != "awaiting_information", inbound.outcome
             return inbound.case.reference
 
+    def held_notice(self, sender: str, rows: list[tuple[str, str]]) -> str:
+        """A notice the service holds for more information; returns the case reference."""
+        self._deliver(notice_email(docx_table_notice(rows), sender=sender, to=self.mailbox), sender)
+        with self.runtime.sessions() as session:
+            inbound = session.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+            assert inbound is not None and inbound.case is not None, inbound.outcome if inbound else "nothing stored"
+            assert inbound.case.state == "awaiting_information", inbound.outcome
+            return inbound.case.reference
+
     def reply(self, reference: str, sender: str, body: str) -> None:
         self._deliver(
             notice_email(None, sender=sender, to=self.mailbox, subject=f"RE: [{reference}] Escalation", body=body), sender

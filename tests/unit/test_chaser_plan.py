@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from escalations.routing.deadlines import CHASER, ESCALATE, OVERRUN, REMINDER, OpenDeadline, due_actions
+from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, OpenDeadline, due_actions
 from escalations.routing.policy import load_policies
 
 POLICIES = load_policies(Path(str(resources.files("escalations.config"))) / "partnerships")
@@ -70,6 +70,10 @@ def kinds(pid: str, d: OpenDeadline, now: datetime, sent: frozenset[str] = froze
             [(OVERRUN, 1, "2026-03-17")],
         ),
         ("salford", deadline("overall_resolution", due=T(2026, 3, 17, 17, 0)), T(2026, 3, 18, 17, 0), []),
+        # A held notice: its sender was just told what is missing, so no reminder; chased once due.
+        ("salford", deadline(INFORMATION), T(2026, 3, 10, 16, 0), []),
+        ("salford", deadline(INFORMATION), T(2026, 3, 10, 17, 0), [(CHASER, 1, "2026-03-10")]),
+        ("barnet", deadline(INFORMATION), T(2026, 3, 12, 9, 0), [(ESCALATE, 1, "2026-03-12")]),
     ],
 )
 def test_what_is_due(pid: str, d: OpenDeadline, now: datetime, expected: list[tuple[str, int, str]]) -> None:
