@@ -222,12 +222,12 @@ def test_a_newcomer_at_a_stage_gets_the_case_before_any_chaser(runtime: Runtime,
 def test_a_held_notice_that_may_be_about_immediate_risk_is_chased_at_the_immediate_risk_pace(
     runtime: Runtime, clock: Clock
 ) -> None:
-    """B&NES stage 1 allows five working days, but immediate harm 24 hours: a held notice that says (or
-    does not rule out) immediate risk is chased at that pace, never the slower one."""
+    """B&NES stage 1 allows five working days, but immediate harm the same day (within its 24 hours): a held
+    notice that says (or does not rule out) immediate risk is chased at that pace, never the slower one."""
     s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
     practitioner = contact("bnes", "B&NES Community Health", "practitioner")
     rows = [r for r in _notice("", "30/06/2012", "B&NES Social Care") if not r[0].startswith("Is the child")]
     ref = s.held_notice(practitioner, [*rows, ("Is the child at immediate risk of significant harm?", "Yes")])
-    assert s.open_deadlines(ref) == {("information", 1, T(2026, 3, 11, 10, 0))}
+    assert s.open_deadlines(ref) == {("information", 1, T(2026, 3, 10, 23, 59))}
     calm = s.held_notice(practitioner, _notice("", "03/09/2019", "B&NES Social Care"))
     assert s.open_deadlines(calm) == {("information", 1, T(2026, 3, 17, 17, 0))}
