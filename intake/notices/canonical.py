@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from escalations.intake.notices import normalise as n
-from escalations.intake.notices.fields import LabelledValue, Vocabulary
+from escalations.intake.notices.fields import LabelledValue, Vocabulary, normalise_label
 from escalations.intake.notices.model import CATEGORY_SLUGS, Attempt, Notice, Problem
 
 ADULT_AGE = 18
@@ -132,19 +132,59 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         path, rule = vocabulary.match(value.label), found.rule
     if not path or (path.startswith("panel.") and path not in vocabulary.labels):
         return []  # unknown, or B&NES's panel where the form does not have it
+    if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
+        return [("categories", value.value, f"{rule} ticked")]
+    if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
+        return [("concern", value.value, f"{rule} prose")]
     if "+" in path:
-        return [(part, text, f"{rule} part") for part, text in split_answer(path.split("+"), value.value)]
+        found = [(part, text, f"{rule} part") for part, text in split_answer(path.split("+"), value.value)]
+        return [piece for part, text, why in found for piece in _person(part, text, why)]
     if path in _PEOPLE:  # "Completed by: Hannah Ogunleye, Specialist Health Visitor"
-        side = path.split(".")[0]
-        pieces = _pieces(value.value)
-        if 2 <= len(pieces) <= 3 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:
-            wanted = [f"{side}.name", f"{side}.role", f"{side}.agency"][: len(pieces)]
-            if side == "signed" and len(pieces) == 3:
-                wanted = wanted[:2]
-                pieces = [pieces[0], pieces[1]]
-            if side == "challenged" or all(part in RULES for part in wanted):
-                return [(part, text, f"{rule} part") for part, text in zip(wanted, pieces) if part in RULES]
+        found = _person_parts(path, value.value, rule) or _person(path, value.value, rule)
+        if normalise_label(value.label) in _SIGNING and path == "raised_by.name":  # the raiser signs it too
+            found += [(f"signed.{p.split('.')[1]}", text, f"{why} signatory") for p, text, why in found if p in _SIGNS]
+        return found
     return [(path, value.value, rule)]
+
+
+# Labels naming the person who filled the form in, at its foot: the raiser, and the signatory.
+_SIGNING = frozenset({"completed by", "form completed by"})
+_SIGNS = ("raised_by.name", "raised_by.role")
+_NAME_AND_ROLE = re.compile(r"([^()]{1,80}?)\s*\(([^()]{1,80})\)\s*")
+
+
+def _person_parts(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:
+    """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field."""
+    side = path.split(".")[0]
+    pieces = _pieces(text)
+    if 2 <= len(pieces) <= 3 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:
+        wanted = [f"{side}.name", f"{side}.role", f"{side}.agency"][: len(pieces)]
+        if side == "signed" and len(pieces) == 3:
+            wanted = wanted[:2]
+            pieces = [pieces[0], pieces[1]]
+        if side == "challenged" or all(part in RULES for part in wanted):
+            return [(part, piece, f"{rule} part") for part, piece in zip(wanted, pieces) if part in RULES]
+    return []
+
+
+def _person(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:
+    """A name with the role in brackets after it ("Priya Harrington (Senior Practitioner)"): both."""
+    side, _, attribute = path.partition(".")
+    role = f"{side}.role"
+    match = _NAME_AND_ROLE.fullmatch(text) if attribute == "name" and role in RULES else None
+    if match and n.clean_name(match.group(1)) and 2 <= len(match.group(1).split()) <= 5:
+        return [(path, match.group(1), rule), (role, match.group(2), f"{rule} bracketed")]
+    return [(path, text, rule)]
+
+
+_PROSE_WORDS = 12  # a list of categories is short phrases; a concern is sentences
+
+
+def _prose(text: str) -> bool:
+    """Sentences, not a list of options: many words, a full stop, no boxes."""
+    if n.has_boxes(text) or len(text.split()) < _PROSE_WORDS:
+        return False
+    return text.rstrip().endswith(".") or ". " in text
 
 
 def _pieces(text: str) -> list[str]:
@@ -159,6 +199,9 @@ def split_answer(parts: list[str], text: str) -> list[tuple[str, str]]:
     Fewer pieces than parts: only the first (the name) is taken; more: the last part
     takes the rest ("…, Salford Royal NHS Foundation Trust, Community Services").
     """
+    contact = [p for p in parts if p.endswith((".email", ".phone"))]
+    if contact and len(contact) == len(parts):  # "a.b@x.example / 0161 496 0000": each found by its kind
+        return [(part, text) for part in parts]
     pieces = _pieces(text)
     dated = [p for p in parts if p.endswith(".dob")]
     if dated:

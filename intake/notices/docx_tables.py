@@ -21,6 +21,7 @@ from escalations.intake.notices.fields import (
     heading_marker,
     is_heading,
 )
+from escalations.intake.notices.labels import SIDE_ATTRIBUTES, SIDE_PATHS
 from escalations.intake.notices.normalise import has_boxes
 from escalations.intake.notices.wordml import MARKS, Cell, Paragraph, Table
 
@@ -109,6 +110,8 @@ class TableReader:
             return []
         if self.header and not any(labels):
             return self._under_header(grid, texts, source)
+        if self.header and labels[0] and not any(labels[1:]) and (sided := self._by_side(grid, texts, source)):
+            return sided
         self.header = {}
         if self._starts_pending(cells, labels, source):
             return []
@@ -146,6 +149,24 @@ class TableReader:
             if label and value and self._first_time(cell):
                 found.append(LabelledValue(label, value, source))
         return found
+
+    def _by_side(self, grid: list[Cell], texts: list[str], source: str) -> list[LabelledValue]:
+        """A row of a table whose columns are the two sides ("| Agency A (raising the concern) |
+        Agency B (concern about) |"): "Role | Health Visitor | Learning Mentor", each answer
+        the field of its column's side."""
+        found: list[LabelledValue] = []
+        attribute = self.vocabulary.classify(grid[0].text).attribute
+        sides = {col: self.vocabulary.classify(label).side for col, label in self.header.items()}
+        if not attribute or len({side for side in sides.values() if side}) < 2:
+            return []
+        by_column = _texts_by_column(grid, texts)
+        for col, cell in enumerate(grid):
+            side = sides.get(col)
+            if col and side and attribute in SIDE_ATTRIBUTES[side] and by_column[col] and self._first_time(cell):
+                path = f"{SIDE_PATHS[side]}.{attribute}"
+                found.append(LabelledValue(grid[0].text, by_column[col], source, path, f"column:{side}"))
+        self._mark(grid)
+        return found or [LabelledValue(grid[0].text, "", source, None, "column:none")]
 
     def _continued(self, cells: list[Cell], texts: list[str], source: str) -> list[LabelledValue]:
         """A row with its label column blank, under a list or free-text answer: more of it."""

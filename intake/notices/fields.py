@@ -471,8 +471,9 @@ class Vocabulary:
         by_meaning = meaning.classify(text)
         if exact is None:
             return by_meaning
-        if normalise_label(text) in self._own:
-            return Classification(exact, "form-label")
+        if normalise_label(text) in self._own:  # a generic one ("Role") is still the section's side's
+            generic = by_meaning.attribute if by_meaning.side is None else None
+            return Classification(exact, "form-label", None, generic)
         if by_meaning.attribute and by_meaning.side is None:  # "Email", "Role": a section may own it
             return Classification(exact, "vocabulary", None, by_meaning.attribute, by_meaning.heading)
         return Classification(exact, "vocabulary", by_meaning.side, by_meaning.attribute, by_meaning.heading)
@@ -701,7 +702,8 @@ class _Open:
         if self.path in FREE_TEXT:
             return True
         if not self.parts:  # a name, agency, date…: a short answer, not a paragraph of guidance
-            return self.path in TICK_LISTS or len(lead.split()) <= _LONGEST_SHORT_ANSWER
+            boxes = self.path in OPTION_FIELDS and has_boxes(lead)  # "☐ 1 Practitioner ☒ 2 Manager …"
+            return self.path in TICK_LISTS or boxes or len(lead.split()) <= _LONGEST_SHORT_ANSWER
         return self.path in TICK_LISTS and has_boxes(lead)
 
     def answer(self) -> list[LabelledValue]:
@@ -742,7 +744,7 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
         found = vocabulary.classify(value.label)
         if found.path is None and not found.parts and value.value:  # "Child:" was read as a label
             found = vocabulary.classify(value.label + ":")
-        generic = bool(found.attribute) and found.side is None and found.rule != "form-label"
+        generic = bool(found.attribute) and found.side is None
         if found.side:
             scope = found.side
         elif found.path and not generic and "+" not in found.path:

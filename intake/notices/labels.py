@@ -83,7 +83,7 @@ _add(
     "subj",
     "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family",
 )
-_add("person", "person people")
+_add("person", "person people anyone anybody someone")
 _add("agency", "agency organisation organization service team department provider")
 _add("prof", "professional practitioner worker colleague staff")
 _add("roleword", "manager lead")
@@ -102,7 +102,8 @@ _add("name", "name surname forename forenames fullname")
 _add("dob", "dob birth born")
 _add("role", "role title designation position post job")
 _add("email", "email e-mail emailaddress")
-_add("phone", "telephone tel phone mobile contact number")
+_add("phone", "telephone tel phone mobile number")
+_add("contact", "contact")
 _add("date", "date dated when")
 _add("sign", "signed signature sign signatory")
 _add("concern", "concern concerns issue issues problem information info")
@@ -127,7 +128,7 @@ _add(
     "being from being here below above its it his her s d o full print own involved concerned "
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
-    "those then than address",
+    "those then than address off made work works employed relate relates related relating regarding",
 )
 
 
@@ -196,7 +197,7 @@ def classify(text: str) -> Classification:
         return UNKNOWN
     if text.lstrip()[:1] in _BOX_MARKS:  # "☒ Roles": an option ticked, not a label
         return UNKNOWN
-    if "?" in text.strip().rstrip("?:"):  # "Is the child at risk? No": a question and its answer
+    if "?" in _PAREN.sub("", text).strip().rstrip("?:"):  # "Is the child at risk? No": a question and its answer
         return UNKNOWN
     stripped = text.strip().rstrip(":?.*").strip()
     colon = text.strip().endswith(":")
@@ -218,8 +219,9 @@ def classify(text: str) -> Classification:
     aside_words = [tokens(aside) for aside in asides]
     aside_classes = [{word_class(w) for w in ws} - {None} for ws in aside_words]
     joined = bool(re.search(r",|/|&|\band\b", stripped, re.IGNORECASE))
-    parts = _composite(words, aside_words) if joined else None
-    result = _decide(words, found, aside_classes, colon=colon)
+    both = bool(re.search(r",|&|\band\b", stripped, re.IGNORECASE))  # "and", not "/" ("or")
+    parts = _composite(words, aside_words, people=both) if joined else None
+    result = _decide(words, found, aside_classes, colon=colon or text.strip().endswith("?"))
     if result is None:
         return UNKNOWN
     written = re.sub(r"[^a-z0-9]+", " ", main.lower()).split()
@@ -227,6 +229,9 @@ def classify(text: str) -> Classification:
         return UNKNOWN  # "Roles", "Names" alone: options or answers; a generic label is singular
     if parts and result.side:
         result = Classification(None, "composite:" + result.side, result.side, None, False, parts(result.side))
+    if section and not result.heading or section and result.path:  # "Part A: The child or adult": a heading
+        side = SUBJECT if result.path == "subject.kind" else result.side
+        return Classification(None, f"section:{side or 'none'}", side, None, heading=True)
     sentence = text.strip().endswith(".") and not text.strip().endswith("..")
     if sentence and result.path is None and not result.parts:
         return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
@@ -240,16 +245,20 @@ def classify(text: str) -> Classification:
 _PART_ATTRIBUTES = {"name": "name", "dob": "dob", "role": "role", "agency": "agency", "email": "email", "phone": "phone"}
 
 
-def _composite(words: list[str], asides: list[list[str]]):  # type: ignore[no-untyped-def]
+def _composite(words: list[str], asides: list[list[str]], *, people: bool = False):  # type: ignore[no-untyped-def]
     """ "Your details (name, role, agency)", "Name and date of birth of the child": a label
-    asking for several attributes at once; the paths of the parts, by side, in order."""
+    asking for several attributes at once; the paths of the parts, by side, in order.
+    With ``people`` (joined by "and", not "/"), a practitioner word asks for a name:
+    "Agency and worker you disagree with"."""
     wanted: list[str] = []
     for group in [*asides, words]:
         attrs = []
         for word in group:
             cls = word_class(word)
             attribute = _PART_ATTRIBUTES.get(cls or "")
-            if cls == "prof" and "name" not in attrs:
+            if cls == "prof" and people:
+                attribute = "name"
+            elif cls == "prof" and "name" not in attrs:
                 continue
             if attribute and attribute not in attrs:
                 attrs.append(attribute)
@@ -268,7 +277,7 @@ def _composite(words: list[str], asides: list[list[str]]):  # type: ignore[no-un
 
 _ATTRIBUTE_WORDS = {"name", "dob", "role", "email", "phone"}
 _ROLE_ALONE = {"prof", "roleword", "@"}
-_GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date"}
+_GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date", "contact"}
 _PARTY = {"agency", "prof", "roleword", "person", "name", "role", "their", "decision", "letter", "subj"}
 
 
@@ -298,6 +307,10 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         return CHALLENGED, "challenged"
     if "their" in every:
         return CHALLENGED, "their"
+    if "concerned" in words and not ({"subj", "person"} & every):
+        return CHALLENGED, "concerned"  # "Worker concerned", "Agency concerned"; not "Child concerned"
+    if "decision" in every and "your" not in every:
+        return CHALLENGED, "decision"  # "Who made the decision?": the decision disputed
     if "raise" in every or "your" in every:
         return RAISER, "raiser"
     if "sign" in every:
@@ -324,6 +337,8 @@ def _attribute(words: list[str], found: set[str]) -> str | None:
         "number" in words or "telephone" in words or "tel" in words or "phone" in words or "mobile" in words
     ):
         return "phone"
+    if "contact" in found:
+        return "contact" if "details" in found else "name"  # "Contact details"; "Contact", "Contact person"
     if "agency" in found:
         return "agency"
     return None
@@ -358,6 +373,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         and not ({"your", "their"} & found)
     ):
         return Classification("concern", "synonyms:concern")
+    if "challenge" in found and found <= {"challenge", "@"} and colon:  # "What is the disagreement?", "Disagreement:"
+        return Classification("concern", "synonyms:concern-question")
     if (
         "concern" in found
         and ({"details", "your"} & found or words[:1] == ["concern"])
@@ -372,6 +389,18 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("signed.date", "synonyms:signed-date")
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
+    if attribute == "dob" and side not in (None, SUBJECT):  # "What is their date of birth?": only the subject has one
+        return Classification("subject.dob", "synonyms:subject-dob", SUBJECT, "dob")
+    if "details" in found and found <= {"details", "@"}:  # "Details", "Summary", "Description" alone: the concern
+        return Classification("concern", "synonyms:concern")
+    if attribute == "contact":  # "Contact details": an email address and a telephone number
+        if side in (None, RAISER) and found <= _GENERIC | {"details", "your"}:
+            return (
+                Classification(None, "generic", side, "contact", parts=CONTACT_PARTS)
+                if side
+                else Classification(None, "generic", None, "contact")
+            )
+        return None
     if side is None:
         if attribute and found <= _GENERIC:  # "Name", "Organisation", "Email": whose depends on the section
             return Classification(None, "generic", None, attribute)
@@ -379,8 +408,12 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             return Classification(None, "section:none", None, None, heading=True)
         return None
     if attribute is None:
-        if side == SUBJECT and found & {"subj"} and (colon or "details" in found):
-            attribute = "name"  # "Adult:", "Child/Young Person:"
+        if (
+            side == SUBJECT
+            and found & {"subj"}
+            and (colon or "details" in found or (found <= {"subj", "person", "@"} and len(words) > 1))
+        ):
+            attribute = "name"  # "Adult:", "Child/Young Person:", "Young person" (not "Child": an answer)
         elif side in (RAISER, CHALLENGED) and found & {"prof", "roleword", "person"} and "details" not in found:
             attribute = "name"  # "Practitioner you disagree with", "Referrer", "Completed by"
         elif (
@@ -394,7 +427,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"
         elif side == CHALLENGED and "decision" in found:
-            attribute = "agency"
+            attribute = "name" if "who" in words else "agency"
     if attribute is None or attribute not in SIDE_ATTRIBUTES[side]:
         if "details" in found or attribute is None:
             return Classification(None, f"section:{side}", side, None, heading=True)
@@ -404,9 +437,16 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     return Classification(f"{SIDE_PATHS[side]}.{attribute}", f"synonyms:{side}-{attribute}", side, attribute)
 
 
+CONTACT_PARTS = ("raised_by.email", "raised_by.phone")
+
 # Where a generic label outside any section has always been read (an email address or a
 # telephone number on a notice is the sender's; a date of birth, the subject's).
-GENERIC_DEFAULTS = {"email": "raised_by.email", "phone": "raised_by.phone", "dob": "subject.dob"}
+GENERIC_DEFAULTS = {
+    "email": "raised_by.email",
+    "phone": "raised_by.phone",
+    "dob": "subject.dob",
+    "contact": "+".join(CONTACT_PARTS),
+}
 
 
 def scoped(found: Classification, scope: str | None) -> Classification:
@@ -417,6 +457,9 @@ def scoped(found: Classification, scope: str | None) -> Classification:
     if scope is None:
         default = found.path or GENERIC_DEFAULTS.get(found.attribute)
         return Classification(default, found.rule if found.path else "generic-default", None, found.attribute)
+    if found.attribute == "contact":
+        parts = CONTACT_PARTS if scope == RAISER else ()
+        return Classification(None, f"section:{scope}", scope, found.attribute, parts=parts)
     if found.attribute not in SIDE_ATTRIBUTES.get(scope, set()):
         return Classification(None, f"section:{scope}", scope, found.attribute)
     path = f"{SIDE_PATHS[scope]}.{found.attribute}"

@@ -159,7 +159,7 @@ def test_a_label_is_classified_by_meaning(label, path):
         ("Agency B (concern about)", "synonyms:challenged-agency"),
         ("Section 2: Your details", "section:raiser"),
         ("Details of the professional raising the concern", "section:raiser"),
-        ("Section 3: Details of the agency you disagree with", "synonyms:challenged-agency"),
+        ("Section 3: Details of the agency you disagree with", "section:challenged"),
         ("Name", "generic"),
         ("Salford Children's Services", "unknown"),
     ],
