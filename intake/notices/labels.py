@@ -89,7 +89,8 @@ _add("prof", "professional practitioner worker colleague staff")
 _add("roleword", "manager lead")
 _add(
     "challenge",
-    "disagree disagreeing disagreement challenge challenging challenged dispute disputing against receiving responding other",
+    "disagree disagreeing disagreement challenge challenging challenged dispute disputing against receiving responding other "
+    "recipient difference differences",
 )
 _add("escalate", "escalate escalating escalated")
 _add(
@@ -99,15 +100,21 @@ _add(
 _add("your", "your my i me you yours")
 _add("their", "their them they")
 _add("name", "name surname forename forenames fullname")
-_add("dob", "dob birth born")
+_add("dob", "dob birth born edd")
 _add("role", "role title designation position post job")
 _add("email", "email e-mail emailaddress")
 _add("phone", "telephone tel phone mobile number")
 _add("contact", "contact")
 _add("date", "date dated when")
-_add("sign", "signed signature sign signatory")
+_add("sign", "signed signature sign signatory completion submission")
 _add("concern", "concern concerns issue issues problem information info")
-_add("details", "details detail description describe summary explain explanation account reason reasons")
+_add(
+    "details",
+    "details detail description describe summary explain explanation account reason reasons outline brief briefly "
+    "background rationale narrative overview",
+)
+_add("why", "why")
+_add("tick", "tick ticks ticked select apply")
 _add("kind", "kind")
 _add("category", "category categories type types theme themes area areas nature")
 _add("stage", "stage step level tier")
@@ -119,7 +126,7 @@ _add("attempt", "attempt attempts action actions steps done tried")
 _add("copy", "copy copies copied cc")
 _add("ref", "reference ref")
 _add("section", "section part")
-_add("decision", "decision decisions view position")
+_add("decision", "decision decisions view")
 _add("letter", "a b")
 _add(
     "@",
@@ -128,7 +135,8 @@ _add(
     "being from being here below above its it his her s d o full print own involved concerned "
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
-    "those then than address off made work works employed relate relates related relating regarding",
+    "those then than address off made work works employed relate relates related relating regarding process procedure "
+    "policy safeguarding",
 )
 
 
@@ -209,6 +217,7 @@ def classify(text: str) -> Classification:
     words = tokens(main)
     if not words or len(words) > MAX_WORDS:
         return UNKNOWN
+    words = _adjectives_dropped(words)
     unknown = [word for word in words if word not in _WORDS]
     if len(unknown) > 1:  # two words no label has: an answer, or prose (checked before any slip)
         return UNKNOWN
@@ -216,6 +225,8 @@ def classify(text: str) -> Classification:
     if any(cls is None for cls in classes):  # a word no label has, even allowing a slip
         return UNKNOWN
     found = {cls for cls in classes if cls}
+    if {"person", "risk"} <= found and "urgent" not in found:  # "Name of the person at risk": the subject
+        found.add("subj")
     aside_words = [tokens(aside) for aside in asides]
     aside_classes = [{word_class(w) for w in ws} - {None} for ws in aside_words]
     joined = bool(re.search(r",|/|&|\band\b", stripped, re.IGNORECASE))
@@ -240,6 +251,18 @@ def classify(text: str) -> Classification:
     if heading and not result.heading:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
     return result
+
+
+_DISPUTE_WORDS = frozenset({"disagreement", "challenge", "difference", "differences", "dispute"})
+
+
+def _adjectives_dropped(words: list[str]) -> list[str]:
+    """ "What is the professional disagreement?": "professional" there names no one."""
+    return [
+        w
+        for at, w in enumerate(words)
+        if not (_WORDS.get(w) == "prof" and words[at + 1 : at + 2] and words[at + 1] in _DISPUTE_WORDS)
+    ]
 
 
 _PART_ATTRIBUTES = {"name": "name", "dob": "dob", "role": "role", "agency": "agency", "email": "email", "phone": "phone"}
@@ -281,6 +304,15 @@ _GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date", "con
 _PARTY = {"agency", "prof", "roleword", "person", "name", "role", "their", "decision", "letter", "subj"}
 
 
+def _raising(words: list[str]) -> bool:
+    """A word of raising with the dispute as its object: "raising the challenge", "making the challenge"."""
+    meaning = [_WORDS.get(word) for word in words if _WORDS.get(word) != "@"]
+    return any(
+        cls == "raise" and meaning[at + 1 : at + 2] in (["challenge"], ["concern"], ["escalate"])
+        for at, cls in enumerate(meaning)
+    )
+
+
 def _escalating_to(words: list[str]) -> bool:
     """ "Organisation you are escalating to", "Agency escalated to": the other side."""
     for at, word in enumerate(words):
@@ -297,6 +329,10 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         if "challenge" in aside or "concern" in aside or "escalate" in aside:
             return CHALLENGED, "challenged"
     every = set(found)
+    if _raising(words):  # "Person raising the challenge", "Name of person making the challenge"
+        return RAISER, "raiser"
+    if "challenge" in every and words[-1:] in (["with"], ["against"]) and {"who", "whom"} & set(words):
+        return CHALLENGED, "challenged"  # "Who is the disagreement with?"
     if "escalate" in every:
         return (CHALLENGED, "challenged") if _escalating_to(words) else (RAISER, "raiser")
     if "letter" in every and "agency" in every and len(words) <= 3:  # "Agency A", "Agency B"
@@ -315,7 +351,9 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         return RAISER, "raiser"
     if "sign" in every:
         return SIGNED, "signed"
-    if ("prof" in every or "roleword" in every) and (every & _ATTRIBUTE_WORDS or every <= _ROLE_ALONE):
+    if ("prof" in every or "roleword" in every) and (
+        every & _ATTRIBUTE_WORDS or every <= _ROLE_ALONE or every == {"prof", "agency", "@"} or every == {"prof", "agency"}
+    ):
         return RAISER, "role-word"  # "Lead professional", "Manager's name"; not "Team Manager"
     if "subj" in every or "person" in every:
         return SUBJECT, "subject"
@@ -373,8 +411,22 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         and not ({"your", "their"} & found)
     ):
         return Classification("concern", "synonyms:concern")
-    if "challenge" in found and found <= {"challenge", "@"} and colon:  # "What is the disagreement?", "Disagreement:"
-        return Classification("concern", "synonyms:concern-question")
+    if "tick" in found or any("tick" in aside for aside in asides):
+        if {"challenge", "concern", "category", "details"} & found:  # "Reason for escalation (please tick)"
+            return Classification("categories", "synonyms:categories-ticked")
+    if "challenge" in found and found <= {"challenge", "@"} and {"relate", "relates", "regarding"} & set(words):
+        return Classification("categories", "synonyms:categories")  # "Disagreement relates to"
+    asked = {"who", "whom"} & set(words)
+    if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon:
+        return Classification("concern", "synonyms:concern-question")  # "What is the disagreement?", "What do you disagree with?"
+    if "why" in found and found <= {"why", "challenge", "escalate", "your", "@", "details", "concern"}:
+        return Classification("concern", "synonyms:concern-why")  # "Why are you escalating?", "Explain why you disagree"
+    if "concern" in found and "escalate" in found and not ({"agency", "name", "prof", "person"} & found):
+        return Classification("concern", "synonyms:concern")  # "Issues being escalated"
+    if "details" in found and "escalate" in found and found <= {"details", "escalate", "@"}:
+        return Classification("concern", "synonyms:concern")  # "Rationale for escalation"
+    if "urgent" in found and "concern" in found and "safeguarding" in words:
+        return Classification("immediate_risk", "synonyms:immediate-risk")  # "Any immediate safeguarding concerns?"
     if (
         "concern" in found
         and ({"details", "your"} & found or words[:1] == ["concern"])
@@ -426,6 +478,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             attribute = "name"  # "Raised by", "Completed by"
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"
+        elif side == CHALLENGED and {"who", "whom"} & set(words) and "details" not in found:
+            attribute = "agency"  # "Who is the disagreement with?": an agency, perhaps a person too
         elif side == CHALLENGED and "decision" in found:
             attribute = "name" if "who" in words else "agency"
     if attribute is None or attribute not in SIDE_ATTRIBUTES[side]:
