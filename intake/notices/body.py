@@ -3,7 +3,8 @@
 The signature under it ("Thanks,\\nFarah Iqbal\\nSafeguarding Adults Lead Nurse\\n
 Northern Care Alliance") names the person raising the concern, their role and
 agency; a sentence may give the stage ("I am escalating this to step 3", "(stage 2)").
-Both are fallbacks (``canonical.FALLBACK``): they count only where no label gave the
+A concern written as a paragraph with no label over it is the longest such
+paragraph. All are fallbacks (``canonical.FALLBACK``): they count only where no label gave the
 field, and every line is bounded before it is matched.
 """
 
@@ -16,6 +17,7 @@ from escalations.intake.notices.fields import LabelledValue
 
 SIGNATURE_RULE = "fallback:signature"
 SENTENCE_RULE = "fallback:sentence"
+PROSE_RULE = "fallback:prose"
 _LONGEST_LINE = 200
 _SIGNATURE_LINES = 5
 CLOSINGS = frozenset(
@@ -103,3 +105,33 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         return []
     number, (said, source) = next(iter(found.items()))
     return [LabelledValue(said.strip(), number, source, "stage", SENTENCE_RULE)]
+
+
+_PROSE_WORDS = 12  # fewer: a greeting or a line of a covering note, not a concern
+_LONGEST_PARAGRAPH = 5_000
+# A covering note's words: the notice is elsewhere ("please find attached", "the child below").
+_COVERING = re.compile(r"\b(?:attach\w*|enclos\w*|below|following|form)\b", re.IGNORECASE)
+
+
+def prose_values(lines: list[tuple[str, str]], labelled: set[str]) -> list[LabelledValue]:
+    """The concern written as a paragraph: the longest paragraph of sentences before the
+    signature that holds no labelled line (``labelled``: their sources) and is no covering note."""
+    end = len(lines)
+    for at, (text, _) in enumerate(lines):
+        if text.strip().rstrip(",.!").strip().casefold() in CLOSINGS or text.strip() == "--":
+            end = at
+            break
+    best: tuple[int, str, str] | None = None
+    paragraph: list[tuple[str, str]] = []
+    for text, source in [*lines[:end], ("", "")]:
+        if text.strip():
+            paragraph.append((text.strip()[: _LONGEST_LINE * 5], source))
+            continue
+        if paragraph and not any(source in labelled for _, source in paragraph):
+            joined = " ".join(line for line, _ in paragraph)[:_LONGEST_PARAGRAPH]
+            words = len(joined.split())
+            sentence = joined.endswith((".", "!", "?")) or ". " in joined
+            if words >= _PROSE_WORDS and sentence and not _COVERING.search(joined) and (best is None or words > best[0]):
+                best = (words, joined, paragraph[0][1])
+        paragraph = []
+    return [LabelledValue("paragraph", best[1], best[2], "concern", PROSE_RULE)] if best else []

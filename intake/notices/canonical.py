@@ -116,6 +116,7 @@ def fill(notice: Notice, values: list[LabelledValue], vocabulary: Vocabulary) ->
 FALLBACK = "fallback:"  # a rule whose reading counts only when nothing else gives the field
 _PEOPLE = ("raised_by.name", "signed.name", "challenged.name")
 _SEPARATORS = re.compile(r"\s*(?:,|;|\n|\s[-–—|]\s)\s*")
+_DOB_WORD = re.compile(r"[\s(,]*(?:d\.?\s?o\.?\s?b\.?|date of birth|born)[\s:]*$", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")
 
 
@@ -136,6 +137,8 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         return [("categories", value.value, f"{rule} ticked")]
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
         return [("concern", value.value, f"{rule} prose")]
+    if path == "subject.name" and _NUMERIC_DATE.search(value.value):  # "Tyler Whittaker (DOB 08/12/2022)"
+        path = "subject.name+subject.dob"
     if "+" in path:
         found = [(part, text, f"{rule} part") for part, text in split_answer(path.split("+"), value.value)]
         return [piece for part, text, why in found for piece in _person(part, text, why)]
@@ -157,6 +160,8 @@ def _person_parts(path: str, text: str, rule: str) -> list[tuple[str, str, str]]
     """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field."""
     side = path.split(".")[0]
     pieces = _pieces(text)
+    if len(pieces) > 3:  # "Claire Rhys, Senior Practitioner, Adult Social Care, Bury": the agency has a comma
+        pieces = [pieces[0], pieces[1], ", ".join(pieces[2:])]
     if 2 <= len(pieces) <= 3 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:
         wanted = [f"{side}.name", f"{side}.role", f"{side}.agency"][: len(pieces)]
         if side == "signed" and len(pieces) == 3:
@@ -206,7 +211,7 @@ def split_answer(parts: list[str], text: str) -> list[tuple[str, str]]:
     dated = [p for p in parts if p.endswith(".dob")]
     if dated:
         if len(pieces) == 1 and (match := _NUMERIC_DATE.search(text)):
-            pieces = [text[: match.start()].strip(" ,;-–(") or "", match.group(0)]
+            pieces = [_without_dob_word(text[: match.start()]).strip(" ,;-–(") or "", match.group(0)]
         dates = [piece for piece in pieces if n.parse_uk_date(piece.strip("() "))]
         others = [piece for piece in pieces if piece not in dates]
         chosen = [(dated[0], dates[0].strip("() "))] if len(dates) == 1 else []
@@ -217,6 +222,13 @@ def split_answer(parts: list[str], text: str) -> list[tuple[str, str]]:
     if len(pieces) > len(parts):
         pieces = [*pieces[: len(parts) - 1], ", ".join(pieces[len(parts) - 1 :])]
     return list(zip(parts, pieces))
+
+
+def _without_dob_word(name: str) -> str:
+    """ "Tyler Whittaker (DOB": the name without the word for the date after it (the last 20
+    characters searched: a long run of spaces is not read once per space)."""
+    head, tail = name[:-20], name[-20:]
+    return head + _DOB_WORD.sub("", tail)
 
 
 def _parts(path: str, parsed: Any) -> list[tuple[str, Any]]:

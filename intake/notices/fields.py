@@ -361,6 +361,11 @@ _BARE_CHECKS: dict[str, Callable[[str], object]] = {
     "panel.date": lambda value: re.search(r"\d", value),
     "panel.convene": parse_yes_no,
 }
+_DASH = re.compile(r"\s[-–—]\s")
+_DASHED_LABEL_WORDS = 8
+# Rules a dash does not stand in for: a wording of the vocabulary (``_bare`` tried it, with its
+# checks), and a colon's question ("Professional Disagreement – Escalation Form" is a title).
+_NOT_DASHED = frozenset({"vocabulary", "synonyms:concern-question"})
 _SHORTEST_SLIP = 5  # letters: a word this long may be misspelt and still be the label's
 _LONG_WORD = 9  # letters: a word this long may carry two slips
 _LONGEST_LABEL = 150
@@ -529,7 +534,19 @@ class Vocabulary:
             label = stripped[: separator.end()].rstrip("\t")
             if path := self.match(label):
                 return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
-        return self._bare(stripped)
+        return self._bare(stripped) or self._dashed(stripped)
+
+    def _dashed(self, stripped: str) -> tuple[str, str, str] | None:
+        """ "Worker - Jo Bloggs (Social Worker)": a label by its meaning, a dash, the answer."""
+        dash = _DASH.search(stripped, 0, _LONGEST_LABEL)
+        if dash is None or len(stripped[: dash.start()].split()) > _DASHED_LABEL_WORDS:
+            return None
+        label, value = stripped[: dash.start()], _tidy_value(stripped[dash.end() :])
+        found = self.classify(label + ":")  # the dash stands where a colon would
+        path = self.match(label + ":")
+        if not value or not path or path.startswith(GENERIC) or found.rule in _NOT_DASHED:
+            return None  # a wording of the vocabulary was tried by ``_bare``, with its own checks
+        return path, _tidy_label(label), value
 
     def _bare(self, stripped: str) -> tuple[str, str, str] | None:
         """ "D.O.B 3rd September 2019": a label with its answer after a space or dash."""

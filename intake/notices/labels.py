@@ -81,7 +81,7 @@ def _add(cls: str, words: str) -> None:
 
 _add(
     "subj",
-    "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family",
+    "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family re",
 )
 _add("person", "person people anyone anybody someone")
 _add("agency", "agency organisation organization service team department provider")
@@ -136,7 +136,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding",
+    "policy safeguarding am",
 )
 
 
@@ -427,6 +427,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("concern", "synonyms:concern")  # "Rationale for escalation"
     if "urgent" in found and "concern" in found and "safeguarding" in words:
         return Classification("immediate_risk", "synonyms:immediate-risk")  # "Any immediate safeguarding concerns?"
+    if found == {"concern"} and len(words) == 1 and colon:  # "Issue:", "Concerns:"
+        return Classification("concern", "synonyms:concern")
     if (
         "concern" in found
         and ({"details", "your"} & found or words[:1] == ["concern"])
@@ -439,6 +441,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("subject.kind", "synonyms:subject-kind")
     if "sign" in found and "date" in found:
         return Classification("signed.date", "synonyms:signed-date")
+    if len(words) == 1 and found == {"prof"}:  # "Worker", "Practitioner": the section's; the raiser's outside one
+        return Classification("raised_by.name", "generic", None, "name")
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
     if attribute == "dob" and side not in (None, SUBJECT):  # "What is their date of birth?": only the subject has one

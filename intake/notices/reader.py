@@ -225,7 +225,8 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
         for number, text in enumerate(body_text.splitlines(), start=1)
         if not text.lstrip().startswith(">")
     ]
-    return values + body.signature_values(own) + body.sentence_values(own)
+    labelled = {value.source for value in values}
+    return values + body.signature_values(own) + body.sentence_values(own) + body.prose_values(own, labelled)
 
 
 def _body_line(text: str, source: str) -> Line:
