@@ -38,6 +38,16 @@ CLOSINGS = frozenset(
         "with best wishes",
         "cheers",
         "sincerely",
+        "kindest regards",
+        "with kind regards",
+        "kind regards and thanks",
+        "thanks and regards",
+        "many thanks again",
+        "thank you very much",
+        "thanks very much",
+        "best",
+        "warm wishes",
+        "warmest regards",
     }
 )
 _STAGE_IN_SENTENCE = (
@@ -94,17 +104,67 @@ def _looks_like_name(text: str) -> bool:
 
 
 def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
-    """The stage a sentence gives ("escalating to step 3", "(stage 2)"), when it gives one only."""
+    """What sentences give: the stage ("escalating to step 3", "(stage 2)") when they give one
+    only; the subject named with a date of birth ("about Ruby Whittaker (DOB 01/02/2019)");
+    the agency disagreed with ("I disagree with the decision made by Bury CSC to …")."""
     found: dict[str, tuple[str, str]] = {}
+    subjects: dict[str, tuple[str, str]] = {}
+    agencies: dict[str, tuple[str, str]] = {}
     for text, source in lines:
         line = text[: _LONGEST_LINE * 5]
         for pattern in _STAGE_IN_SENTENCE:
             for match in pattern.finditer(line):
                 found.setdefault(match.group(1), (match.group(0), source))
-    if len(found) != 1:
-        return []
-    number, (said, source) = next(iter(found.items()))
-    return [LabelledValue(said.strip(), number, source, "stage", SENTENCE_RULE)]
+        for match in _NAMED_WITH_DOB.finditer(line):
+            subjects.setdefault(match.group(1).casefold(), (f"{match.group(1)}, {match.group(2)}", source))
+        for match in _DISAGREED_WITH.finditer(line):
+            if agency := _proper_name(line[match.end() : match.end() + _LONGEST_LINE]):
+                agencies.setdefault(agency.casefold(), (agency, source))
+    values = []
+    if len(found) == 1:
+        number, (said, source) = next(iter(found.items()))
+        values.append(LabelledValue(said.strip(), number, source, "stage", SENTENCE_RULE))
+    if len(subjects) == 1:
+        said, source = next(iter(subjects.values()))
+        values.append(LabelledValue("sentence", said, source, "subject.name+subject.dob", SENTENCE_RULE))
+    if len(agencies) == 1:
+        said, source = next(iter(agencies.values()))
+        values.append(LabelledValue("sentence", said, source, "challenged.agency", SENTENCE_RULE))
+    return values
+
+
+_NAMED_WITH_DOB = re.compile(
+    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3}),? \(?(?:DOB|D\.O\.B\.?|born|date of birth)[:\s]\s?"
+    r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8} \d{4})"
+)
+_DISAGREED_WITH = re.compile(
+    r"\b(?:disagree(?:ing|ment)? with|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
+    r"challeng(?:e|ing))(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
+)
+_NAME_JOINERS = frozenset({"of", "and", "&", "the", "for"})
+_NOT_NAMES = frozenset({"stage", "step", "level", "tier", "i", "we", "they", "this", "it", "my", "our", "your", "their"})
+
+
+def _proper_name(text: str) -> str | None:
+    """The capitalised words at the start of ``text`` ("Bury Children's Social Care to close…" ->
+    "Bury Children's Social Care"), a bracketed or comma-joined capitalised part included."""
+    words = text.split(" ")[:12]
+    taken: list[str] = []
+    for word in words:
+        bare = word.rstrip(".,;:)")
+        capital = bool(bare) and (bare[0].isupper() or bare[0].isdigit() or bare[0] in "&(")
+        if not capital and not (bare in _NAME_JOINERS and taken):
+            break
+        taken.append(word)
+        if word != bare and not word.endswith(","):  # "Police." ends the name; "Care," may go on
+            break
+    while taken and taken[-1].rstrip(".,;:)") in _NAME_JOINERS:
+        taken.pop()
+    name = " ".join(taken).rstrip(".,;:")
+    if name.count("(") != name.count(")"):
+        name = name + ")" if name.count("(") > name.count(")") and text.startswith(name + ")") else name.split(" (")[0]
+    first = name.split(" ", 1)[0].casefold()
+    return name if len(name) >= 3 and first not in _NOT_NAMES else None
 
 
 _PROSE_WORDS = 12  # fewer: a greeting or a line of a covering note, not a concern
@@ -113,9 +173,15 @@ _LONGEST_PARAGRAPH = 5_000
 _COVERING = re.compile(r"\b(?:attach\w*|enclos\w*|below|following|form)\b", re.IGNORECASE)
 
 
-def prose_values(lines: list[tuple[str, str]], labelled: set[str]) -> list[LabelledValue]:
+def prose_values(lines: list[tuple[str, str]], values: list[LabelledValue]) -> list[LabelledValue]:
     """The concern written as a paragraph: the longest paragraph of sentences before the
-    signature that holds no labelled line (``labelled``: their sources) and is no covering note."""
+    signature that is no labelled line nor part of an answer (``values``) and no covering note.
+
+    A paragraph ends at a blank line or a labelled line: an HTML email's paragraphs come
+    as lines with no blank between them.
+    """
+    labelled = {value.source for value in values}
+    answered = {line.strip() for value in values for line in value.value.splitlines() if line.strip()}
     end = len(lines)
     for at, (text, _) in enumerate(lines):
         if text.strip().rstrip(",.!").strip().casefold() in CLOSINGS or text.strip() == "--":
@@ -124,10 +190,12 @@ def prose_values(lines: list[tuple[str, str]], labelled: set[str]) -> list[Label
     best: tuple[int, str, str] | None = None
     paragraph: list[tuple[str, str]] = []
     for text, source in [*lines[:end], ("", "")]:
+        if source in labelled or text.strip() in answered:
+            text = ""  # a labelled line, or a line of an answer: no part of an unlabelled paragraph
         if text.strip():
             paragraph.append((text.strip()[: _LONGEST_LINE * 5], source))
             continue
-        if paragraph and not any(source in labelled for _, source in paragraph):
+        if paragraph:
             joined = " ".join(line for line, _ in paragraph)[:_LONGEST_PARAGRAPH]
             words = len(joined.split())
             sentence = joined.endswith((".", "!", "?")) or ". " in joined

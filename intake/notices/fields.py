@@ -849,7 +849,16 @@ def labelled_values(
     """
     found: list[LabelledValue] = []
     waiting: _Open | None = None
+    columns: list[str] | None = None  # the sides of a table's columns ("Referrer | Agency challenged")
     for line in _with_tables_unglued(lines, vocabulary):
+        if columns and (placed := column_values(line.text.split("\t"), columns, line.source, vocabulary)) is not None:
+            found += placed
+            continue
+        columns = column_sides(line.text.split("\t"), vocabulary)
+        if columns:
+            found += waiting.answer() if waiting else []
+            waiting = None
+            continue
         entries, lead = _entries(line.text, vocabulary)
         before = waiting
         taken = len(before.parts) if before else 0
@@ -869,6 +878,34 @@ def labelled_values(
             found.pop()
             waiting = _Open(entries[-1][0], entries[-1][1], line.source, [entries[-1][2]])
     return found + (waiting.answer() if waiting else [])
+
+
+def column_sides(cells: list[str], vocabulary: Vocabulary) -> list[str] | None:
+    """The sides of a row of column headings naming both sides ("| Agency A (raising the concern) |
+    Agency B (concern about) |", "Referrer<tab>Agency being challenged"), else ``None``."""
+    texts = [cell.strip() for cell in cells if cell.strip()]
+    if not 2 <= len(texts) <= 4 or any(len(text) > _LONGEST_LABEL for text in texts):
+        return None
+    sides = [vocabulary.classify(text).side for text in texts]
+    if not all(side in (meaning.RAISER, meaning.CHALLENGED) for side in sides) or len(set(sides)) < 2:
+        return None
+    return [side for side in sides if side]
+
+
+def column_values(cells: list[str], sides: list[str], source: str, vocabulary: Vocabulary) -> list[LabelledValue] | None:
+    """A row under column headings of both sides ("Role | Health Visitor | Learning Mentor"): each
+    answer the field of its column's side; ``None`` when the row is not one (no label first)."""
+    texts = [cell.strip() for cell in cells if cell.strip()]
+    if len(texts) < 2 or len(texts[0]) > _LONGEST_LABEL:
+        return None
+    attribute = vocabulary.classify(texts[0]).attribute
+    if not attribute:
+        return None
+    return [
+        LabelledValue(texts[0], value, source, f"{meaning.SIDE_PATHS[side]}.{attribute}", f"column:{side}")
+        for value, side in zip(texts[1:], sides)
+        if attribute in meaning.SIDE_ATTRIBUTES[side]
+    ]
 
 
 def _with_tables_unglued(lines: Iterable[Line], vocabulary: Vocabulary) -> Iterable[Line]:

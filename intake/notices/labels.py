@@ -203,6 +203,8 @@ def classify(text: str) -> Classification:
     """The field a label asks for, by meaning; ``UNKNOWN`` when the rules cannot place it."""
     if len(text) > MAX_LABEL:
         return UNKNOWN
+    if "\t" in text.strip():  # "Their role<tab>Team Manager": a label and its answer in two cells
+        return UNKNOWN
     if text.lstrip()[:1] in _BOX_MARKS:  # "☒ Roles": an option ticked, not a label
         return UNKNOWN
     if "?" in _PAREN.sub("", text).strip().rstrip("?:"):  # "Is the child at risk? No": a question and its answer

@@ -23,7 +23,7 @@ from tests.corpus.design import (
     tick_row,
     yes_no,
 )
-from tests.corpus.tools import WordDocument, fillable_pdf, mso, outlook_html
+from tests.corpus.tools import WordDocument, fillable_pdf, mso, mso_table, outlook_html
 
 ALL = ("salford", "barnet", "bury-children", "bury-adults", "bnes")
 
@@ -227,6 +227,85 @@ def acroform_printed_labels(case: Case, rng: random.Random) -> Rendered:
     return Rendered("pdf", fillable_pdf("Professional Disagreement Form", fields), printed)
 
 
+def outlook_side_by_side(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook email with a table of both sides side by side: a row of headings for the referrer
+    and the agency challenged, then a row per attribute; the subject in a table above."""
+    inner = (
+        mso("Hi all,")
+        + mso("")
+        + mso("Escalation details below.")
+        + mso("")
+        + mso_table([("Name of child/adult", case.subject_name), ("Date of birth", date_text(case.dob, "slash"))])
+        + mso("")
+        + mso_table(
+            [
+                ("", "Referrer", "Agency being challenged"),
+                ("Name", case.raiser_name, case.challenged_name),
+                ("Role", case.raiser_role, case.challenged_role),
+                ("Agency", case.raiser_agency_written, case.challenged_agency_written),
+                ("Telephone", case.raiser_phone, ""),
+            ]
+        )
+        + mso("")
+        + mso_table([("Details of the disagreement", case.concern), ("Escalation level", str(case.stage))])
+        + mso("")
+        + mso("Thanks")
+    )
+    printed = SUBJECT | {
+        "raised_by.name",
+        "raised_by.role",
+        "raised_by.agency",
+        "raised_by.phone",
+        "challenged.agency",
+        "challenged.name",
+        "challenged.role",
+        "concern",
+        "stage",
+    }
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+def four_column_table(case: Case, rng: random.Random) -> Rendered:
+    """A Word table with two label-answer pairs a row, a section row merged across all four
+    columns between them, and a sign-off row."""
+    form = WordDocument()
+    form.heading("Multi-agency Professional Challenge")
+    table = form.document.add_table(rows=0, cols=4)
+    table.style = "Table Grid"
+
+    def row(*texts: str) -> None:
+        cells = table.add_row().cells
+        if len(texts) == 1:
+            merged = cells[0].merge(cells[3])
+            merged.text = texts[0]
+            return
+        for cell, text in zip(cells, texts):
+            cell.text = text
+
+    row(f"Section A – the {subject_word(case)}")
+    row("Name", case.subject_name, "Date of birth", date_text(case.dob, "slash"))
+    row("Section B – person raising the challenge")
+    row("Name", case.raiser_name, "Job title", case.raiser_role)
+    row("Organisation", case.raiser_agency_written, "Email", case.raiser_email)
+    row("Section C – organisation being challenged")
+    row("Organisation", case.challenged_agency_written, "Contact name", case.challenged_name)
+    row("Section D – the challenge")
+    row("Stage", str(case.stage), "Immediate risk?", yes_no(case.immediate_risk))
+    row(case.concern)
+    form.paragraph()
+    printed = SUBJECT | {
+        "raised_by.name",
+        "raised_by.role",
+        "raised_by.agency",
+        "raised_by.email",
+        "challenged.agency",
+        "challenged.name",
+        "stage",
+        "immediate_risk",
+    }
+    return Rendered("docx", form.bytes(), printed)
+
+
 DESIGNS = (
     Design("outlook-bold-inline", outlook_bold_inline.__doc__, "email-html", ALL, outlook_bold_inline),
     Design("letter-email", letter_email.__doc__, "email-text", ALL, letter_email),
@@ -235,4 +314,6 @@ DESIGNS = (
     Design("headings-as-labels", headings_as_labels.__doc__, "docx", ALL, headings_as_labels),
     Design("dashed-email", dashed_email.__doc__, "email-text", ALL, dashed_email),
     Design("acroform-printed-labels", acroform_printed_labels.__doc__, "pdf", ALL, acroform_printed_labels),
+    Design("outlook-side-by-side", outlook_side_by_side.__doc__, "email-html", ALL, outlook_side_by_side),
+    Design("four-column-table", four_column_table.__doc__, "docx", ALL, four_column_table),
 )

@@ -140,6 +140,26 @@ CASES: dict[str, tuple[Callable[[object], object], Callable[[int], object]]] = {
     "body-email-line": (lambda s: read_notice((), s, today=TODAY), lambda k: "Email: " + "a" * (k // 2) + " x@y.example"),
     "body-phone-line": (lambda s: read_notice((), s, today=TODAY), lambda k: "Telephone: " + "(" * (k // 2)),
     "body-many-labels": (lambda s: read_notice((), s, today=TODAY), lambda k: "Stage: 2\n" * (k // 20)),
+    # issue 9: prose, dashes, emphasis, columns of both sides, a date of birth in a name
+    "body-prose-lines": (lambda s: read_notice((), s, today=TODAY), lambda k: "The family moved away. " * (k // 23)),
+    "body-prose-paragraphs": (lambda s: read_notice((), s, today=TODAY), lambda k: "A b c d e f g h i j k l m.\n" * (k // 27)),
+    "body-disagree-with-capitals": (lambda s: read_notice((), s, today=TODAY), lambda k: "disagree with " + "Aa " * (k // 3)),
+    "body-many-disagree-with": (lambda s: read_notice((), s, today=TODAY), lambda k: "I disagree with Bury CSC. " * (k // 26)),
+    "body-names-and-dobs": (lambda s: read_notice((), s, today=TODAY), lambda k: "Ruby Whittaker (DOB 01/02/2019) " * (k // 32)),
+    "body-capitals-no-dob": (lambda s: read_notice((), s, today=TODAY), lambda k: "Ab " * (k // 3)),
+    "body-dashes": (lambda s: read_notice((), s, today=TODAY), lambda k: "Worker - " * (k // 9)),
+    "body-asterisks": (lambda s: read_notice((), s, today=TODAY), lambda k: "*a" * (k // 2)),
+    "body-underscores": (lambda s: read_notice((), s, today=TODAY), lambda k: "_Stage_ " * (k // 8)),
+    "body-columns-of-both-sides": (
+        lambda s: read_notice((), s, today=TODAY),
+        lambda k: "Referrer\tAgency being challenged\n" + "Name\tJo Bloggs\tAl Smith\n" * (k // 25),
+    ),
+    "body-name-with-spaces-before-date": (
+        lambda s: read_notice((), s, today=TODAY),
+        lambda k: "Child: Ruby" + " " * k + "01/02/2019",
+    ),
+    "html-nested-table-rows": (html_to_text, lambda k: "<table><tr><td>a</td><td>" * (k // 25)),
+    "html-many-cell-paragraphs": (html_to_text, lambda k: "<table><tr><td>a</td><td>" + "<p>b</p>" * (k // 8)),
     # routing/matching.py, routing/replies.py, intake/screening.py
     "reply-prefixes": (matching.strip_prefixes, lambda k: "re:" * (k // 3)),
     "subject-reference-spaces": (matching.subject_reference, lambda k: "[" + " " * k),
