@@ -19,7 +19,10 @@ import lxml.html
 
 import re
 
-_LINE_AFTER = frozenset({"p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table"})
+_LINE_AFTER = frozenset(
+    {"p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "dt", "dd", "dl", "ul", "ol", "blockquote", "pre", "hr"}
+    | {"section", "article", "header", "footer", "address"}
+)
 _TAB_AFTER = frozenset({"td", "th"})
 _SPACES = re.compile(r"[ \t\r\n\f]+")  # one class, one quantifier: linear
 _DROPPED = ("script", "style", lxml.etree.Comment, lxml.etree.ProcessingInstruction)

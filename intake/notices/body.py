@@ -82,6 +82,10 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         block.append((stripped, source))
         if len(block) >= _SIGNATURE_LINES:
             break
+    if block and not _looks_like_name(block[0][0]):  # "Jo Bloggs | Health Visitor | Bury 0-19": one line
+        pieces = [piece.strip() for piece in re.split(r"\s[|•·–—-]\s|,\s", block[0][0]) if piece.strip()]
+        if 2 <= len(pieces) <= 3 and _looks_like_name(pieces[0]):
+            block = [(piece, block[0][1]) for piece in pieces] + block[1:]
     if not block or not _looks_like_name(block[0][0]):
         return []
     found = [LabelledValue("signature", block[0][0], block[0][1], "raised_by.name", SIGNATURE_RULE)]
@@ -91,7 +95,7 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
             found.append(LabelledValue("signature", text, source, "raised_by.email", SIGNATURE_RULE))
         elif n.clean_phone(text):
             found.append(LabelledValue("signature", text, source, "raised_by.phone", SIGNATURE_RULE))
-        elif wanted and not any(ch.isdigit() for ch in text):
+        elif wanted and sum(ch.isdigit() for ch in text) <= 4:  # "Bury 0-19 Health Visiting"; not an address
             found.append(LabelledValue("signature", text, source, wanted.pop(0), SIGNATURE_RULE))
     return found
 

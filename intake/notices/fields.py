@@ -530,7 +530,7 @@ class Vocabulary:
             return None
         if path := self.match(stripped):
             return path, _tidy_label(stripped), ""
-        for separator in re.finditer(r"[:?\t]", stripped[: _LONGEST_LABEL + 1]):
+        for separator in re.finditer(r"[:?\t=]", stripped[: _LONGEST_LABEL + 1]):
             label = stripped[: separator.end()].rstrip("\t")
             if path := self.match(label):
                 return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
@@ -624,13 +624,13 @@ _LEADER_CHARS = ".…_"  # the dotted lines of a blank form
 
 
 def _tidy_label(label: str) -> str:
-    return _strip_leaders(label.strip(" \t:"), end=True).rstrip(" \t:")
+    return _strip_leaders(label.strip(" \t:="), end=True).rstrip(" \t:=")
 
 
 def _tidy_value(value: str) -> str:
     """The value without the form's dotted lines or the colon left before it."""
-    value = _strip_leaders(value.lstrip().removeprefix(":"), end=False)
-    return _strip_leaders(value, end=True)
+    value = _strip_leaders(value.lstrip().removeprefix(":").removeprefix("="), end=False)
+    return _strip_leaders(value, end=True).removesuffix(" |").strip()
 
 
 def _strip_leaders(text: str, *, end: bool) -> str:
@@ -654,7 +654,7 @@ def _strip_leaders(text: str, *, end: bool) -> str:
 
 
 # Where a blank form puts two labels on one line: "Name:<tab>D.O.B", "Signed:.....Role.....".
-_SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,}| {3,}|\u00a0{2,})")
+_SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,}| {3,}|\u00a0{2,}| \| )")
 
 
 def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
