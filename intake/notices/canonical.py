@@ -17,6 +17,7 @@ from typing import Any
 
 from escalations.intake.notices import normalise as n
 from escalations.intake.notices.fields import LabelledValue, Vocabulary, normalise_label
+from escalations.intake.notices.labels import NAME_HALVES
 from escalations.intake.notices.model import CATEGORY_SLUGS, Attempt, Notice, Problem
 
 ADULT_AGE = 18
@@ -40,6 +41,8 @@ def _outcomes(text: str) -> list[str] | None:
     return [outcome] if outcome else None
 
 
+_HALVED = ("subject", "raised_by", "challenged")
+
 RULES: dict[str, _Rule] = {
     "subject.name": _Rule(n.clean_name, "is not a name"),
     "subject.dob": _Rule(n.parse_uk_date, "is not a date"),
@@ -59,6 +62,7 @@ RULES: dict[str, _Rule] = {
     "outcome_sought": _Rule(n.clean_text, None, "text"),
     "copies_to": _Rule(n.parse_copies, None, "list"),
     "signed.name": _Rule(n.clean_name, "is not a name"),
+    **{f"{side}.{half}": _Rule(n.clean_name, "is not a name") for side in _HALVED for half in NAME_HALVES},
     "signed.role": _Rule(n.clean_text, None),
     "signed.date": _Rule(n.parse_uk_date, "is not a date"),
     "attempts": _Rule(n.parse_attempts, None, "list"),
@@ -106,11 +110,22 @@ def fill(notice: Notice, values: list[LabelledValue], vocabulary: Vocabulary) ->
             found[part] = [(item, source) for item, source, _, _ in items[:1]]
             item, source, label, rule_name = items[0]
             notice.readings.setdefault(part, []).append(f"'{label}' ({rule_name}) in {source}")
+    _join_halves(found, notice.readings)
     for path, items in found.items():
-        if path not in _PAIRED:
+        if path not in _PAIRED and not path.endswith(NAME_HALVES):
             _assign(notice, path, items)
     notice.attempts = _all_attempts(found)
     notice.sources = {path: _unique([source for _, source in items]) for path, items in found.items()}
+
+
+def _join_halves(found: dict[str, list[tuple[Any, str]]], readings: dict[str, list[str]]) -> None:
+    """ "First name" and "Surname" answered apart: the side's name, where nothing else gives it."""
+    for side in _HALVED:
+        first, last = found.get(f"{side}.first_name", []), found.get(f"{side}.last_name", [])
+        if f"{side}.name" in found or len(first) != 1 or len(last) != 1:
+            continue
+        found[f"{side}.name"] = [(f"{first[0][0]} {last[0][0]}", first[0][1])]
+        readings[f"{side}.name"] = [*readings.pop(f"{side}.first_name", []), *readings.pop(f"{side}.last_name", [])]
 
 
 FALLBACK = "fallback:"  # a rule whose reading counts only when nothing else gives the field

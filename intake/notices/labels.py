@@ -38,11 +38,13 @@ SUBJECT, RAISER, CHALLENGED, SIGNED = "subject", "raiser", "challenged", "signed
 SIDE_PATHS = {SUBJECT: "subject", RAISER: "raised_by", CHALLENGED: "challenged", SIGNED: "signed"}
 # What each side's record holds (the canonical notice: the challenged side has no email).
 SIDE_ATTRIBUTES = {
-    SUBJECT: {"name", "dob"},
-    RAISER: {"name", "role", "agency", "email", "phone"},
-    CHALLENGED: {"name", "role", "agency"},
+    SUBJECT: {"name", "dob", "first_name", "last_name"},
+    RAISER: {"name", "role", "agency", "email", "phone", "first_name", "last_name"},
+    CHALLENGED: {"name", "role", "agency", "first_name", "last_name"},
     SIGNED: {"name", "role", "date"},
 }
+# Halves of a name ("First name", "Surname"), joined into the side's name when both are given.
+NAME_HALVES = ("first_name", "last_name")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ _add(
 )
 _add("your", "your my i me you yours")
 _add("their", "their them they")
-_add("name", "name surname forename forenames fullname")
+_add("name", "name surname forename forenames fullname lastname firstname")
+_add("@", "first last given christian middle")  # with "name": a part of one ("First name", "Surname")
 _add("dob", "dob birth born edd")
 _add("role", "role title designation position post job")
 _add("email", "email e-mail emailaddress")
@@ -302,7 +305,7 @@ def _composite(words: list[str], asides: list[list[str]], *, people: bool = Fals
 
 _ATTRIBUTE_WORDS = {"name", "dob", "role", "email", "phone"}
 _ROLE_ALONE = {"prof", "roleword", "@"}
-_GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date", "contact"}
+_GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date", "contact"}  # and a name's halves
 _PARTY = {"agency", "prof", "roleword", "person", "name", "role", "their", "decision", "letter", "subj"}
 
 
@@ -369,6 +372,11 @@ def _attribute(words: list[str], found: set[str]) -> str | None:
         return "email"
     if "name" in found and "agency" in found and not ({"subj", "prof", "person", "roleword"} & found):
         return "agency"  # "Name of agency you are escalating to", "Agency name"
+    if "name" in found and len(words) <= 4:
+        if {"first", "forename", "forenames", "given", "christian", "firstname"} & set(words):
+            return "first_name"  # "First name", "Forename(s)": half a name, joined with the surname
+        if {"surname", "last", "lastname"} & set(words) or words[-2:] == ["family", "name"]:
+            return "last_name"
     if "name" in found:
         return "name"
     if "role" in found and "decision" not in found:

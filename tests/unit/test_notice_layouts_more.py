@@ -149,3 +149,16 @@ def test_categories_answered_in_sentences_are_the_concern_and_ticked_concern_is_
 def test_a_subject_name_holding_the_date_of_birth_is_split():
     notice = read("Re: Ruby Whittaker (DOB 01/02/2019)\n")
     assert (notice.subject.name, notice.subject.dob) == ("Ruby Whittaker", date(2019, 2, 1))
+
+
+def test_a_first_name_and_a_surname_asked_apart_make_the_name():
+    notice = read("Child's first name: Ruby\nChild's surname: Whittaker\nYour forename: Jo\nYour surname: Bloggs\n")
+    assert (notice.subject.name, notice.raised_by.name) == ("Ruby Whittaker", "Jo Bloggs")
+    assert notice.readings["subject.name"] == [
+        "'Child's first name' (synonyms:subject-first_name) in email body line 1",
+        "'Child's surname' (synonyms:subject-last_name) in email body line 2",
+    ]
+
+
+def test_half_a_name_is_no_name():
+    assert read("Child's first name: Ruby\n").subject.name is None
