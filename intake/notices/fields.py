@@ -402,6 +402,7 @@ def normalise_label(text: str) -> str:
     """Lower case, no punctuation, numbering or bracketed asides: "1. D.O.B:" -> "dob"."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"^\s*\(?(?:\d{1,2}|[a-h])[.)]\s+|^\s*\(?\d{1,2}[.)]\s*", "", text)
+    text = meaning.NUMBERING.sub("", text)  # "1.2 Name of child", "Q3 Date of birth"
     text = re.sub(r"\([^)]*\)", " ", text)
     text = re.sub(r"['’.]", "", text)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())

@@ -149,7 +149,12 @@ _LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
 
 _BOX_MARKS = frozenset("☐☒☑✓✔✗✘[")
 _PAREN = re.compile(r"\(([^()]{0,80})\)")
-_NUMBERING = re.compile(r"^\s*(?:(?:section|part|step|question|q)\s*)?(?:\d{1,2}|[a-h]|[ivx]{1,4})[.):]\s+", re.IGNORECASE)
+# "1.", "b)", "iv:", "Q3", "1.2", "2.1.3", "3a)", "(c)": a question's number before its label.
+NUMBERING = re.compile(
+    r"^\s*\(?(?:(?:section|part|step|question|q)\s*)?"
+    r"(?:\d{1,2}(?:\.\d{1,2}){1,2}\.?|\d{1,2}[a-h]?[.):]|[a-h][.):]|[ivx]{1,4}[.):]|(?<=q)\d{1,2}\b)\s+",
+    re.IGNORECASE,
+)
 _SECTION_NUMBER = re.compile(r"^\s*(?:section|part)\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.:\-–—]?\s*", re.IGNORECASE)
 
 
@@ -216,7 +221,7 @@ def classify(text: str) -> Classification:
     colon = text.strip().endswith(":")
     section = bool(_SECTION_NUMBER.match(stripped))
     stripped = _SECTION_NUMBER.sub("", stripped)
-    stripped = _NUMBERING.sub("", stripped)
+    stripped = NUMBERING.sub("", stripped)
     asides = _PAREN.findall(stripped)
     main = _PAREN.sub(" ", stripped)
     words = tokens(main)
@@ -477,7 +482,11 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         if (
             side == SUBJECT
             and found & {"subj"}
-            and (colon or "details" in found or (found <= {"subj", "person", "@"} and len(words) > 1))
+            and (
+                colon
+                or "details" in found
+                or (found <= {"subj", "person", "@"} and len(words) > 1 and not {"child", "adult"} <= set(words))
+            )
         ):
             attribute = "name"  # "Adult:", "Child/Young Person:", "Young person" (not "Child": an answer)
         elif side in (RAISER, CHALLENGED) and found & {"prof", "roleword", "person"} and "details" not in found:

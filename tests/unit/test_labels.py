@@ -330,3 +330,17 @@ def test_contact_is_the_sections_person(scope, name, details):
 def test_a_numbered_section_is_a_heading_whatever_it_names(heading, side):
     found = classify(heading)
     assert (found.path, found.heading, found.side) == (None, True, side)
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("1.1 Name of child", "subject.name"),
+        ("2.3.1 Your agency", "raised_by.agency"),
+        ("Q3 Date of birth", "subject.dob"),
+        ("3a) Your name", "raised_by.name"),
+        ("(c) Agency you disagree with", "challenged.agency"),
+    ],
+)
+def test_a_questions_number_is_no_part_of_its_label(label, path):
+    assert NOTICE_FIELDS.match(label) == path
