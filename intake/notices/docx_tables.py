@@ -18,6 +18,8 @@ from escalations.intake.notices.fields import (
     TICK_LISTS,
     LabelledValue,
     Vocabulary,
+    attribute_columns,
+    side_row_values,
     heading_marker,
     is_heading,
 )
@@ -112,6 +114,8 @@ class TableReader:
             return self._under_header(grid, texts, source)
         if self.header and labels[0] and not any(labels[1:]) and (sided := self._by_side(grid, texts, source)):
             return sided
+        if self.header and (by_row := self._side_row(grid, texts, source)) is not None:
+            return by_row
         self.header = {}
         if self._starts_pending(cells, labels, source):
             return []
@@ -167,6 +171,18 @@ class TableReader:
                 found.append(LabelledValue(grid[0].text, by_column[col], source, path, f"column:{side}"))
         self._mark(grid)
         return found or [LabelledValue(grid[0].text, "", source, None, "column:none")]
+
+    def _side_row(self, grid: list[Cell], texts: list[str], source: str) -> list[LabelledValue] | None:
+        """A row giving one side under column headings of attributes ("| | Name | Role | Agency |")."""
+        columns = sorted(col for col in self.header if col)
+        attributes = attribute_columns([self.header[col] for col in columns], self.vocabulary)
+        if not attributes or len(attributes) != len(columns) or 0 in self.header:
+            return None
+        by_column = _texts_by_column(grid, texts)
+        found = side_row_values([by_column[0], *(by_column[col] for col in columns)], attributes, source, self.vocabulary)
+        if found is not None:
+            self._mark(grid)
+        return found
 
     def _continued(self, cells: list[Cell], texts: list[str], source: str) -> list[LabelledValue]:
         """A row with its label column blank, under a list or free-text answer: more of it."""

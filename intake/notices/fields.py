@@ -851,12 +851,18 @@ def labelled_values(
     found: list[LabelledValue] = []
     waiting: _Open | None = None
     columns: list[str] | None = None  # the sides of a table's columns ("Referrer | Agency challenged")
+    attributes: list[str] | None = None  # the attributes of a table's columns ("Name | Role | Agency")
     for line in _with_tables_unglued(lines, vocabulary):
-        if columns and (placed := column_values(line.text.split("\t"), columns, line.source, vocabulary)) is not None:
+        cells = line.text.split("\t")
+        if columns and (placed := column_values(cells, columns, line.source, vocabulary)) is not None:
             found += placed
             continue
-        columns = column_sides(line.text.split("\t"), vocabulary)
-        if columns:
+        if attributes and (placed := side_row_values(cells, attributes, line.source, vocabulary)) is not None:
+            found += placed
+            continue
+        columns = column_sides(cells, vocabulary)
+        attributes = None if columns or "\t" not in line.text else attribute_columns(cells, vocabulary)
+        if columns or attributes:
             found += waiting.answer() if waiting else []
             waiting = None
             continue
@@ -891,6 +897,35 @@ def column_sides(cells: list[str], vocabulary: Vocabulary) -> list[str] | None:
     if not all(side in (meaning.RAISER, meaning.CHALLENGED) for side in sides) or len(set(sides)) < 2:
         return None
     return [side for side in sides if side]
+
+
+def attribute_columns(cells: list[str], vocabulary: Vocabulary) -> list[str] | None:
+    """The attributes of a row of generic column headings ("| | Name | Role | Agency |"), for rows
+    below that each give one side ("| Person raising the concern | Jo | HV | Bury 0-19 |")."""
+    texts = [cell.strip() for cell in cells if cell.strip()]
+    if not 2 <= len(texts) <= 6 or any(len(text) > _LONGEST_LABEL for text in texts):
+        return None
+    found = [vocabulary.classify(text) for text in texts]
+    if not all(f.attribute and f.side is None for f in found) or len({f.attribute for f in found}) < len(found):
+        return None
+    return [f.attribute for f in found if f.attribute]
+
+
+def side_row_values(cells: list[str], attributes: list[str], source: str, vocabulary: Vocabulary) -> list[LabelledValue] | None:
+    """A row under ``attribute_columns``: the side its first cell names, each answer that side's
+    attribute of its column; ``None`` when the first cell names no side."""
+    texts = [cell.strip() for cell in cells]
+    texts = texts[1:] if texts and not texts[0] else texts  # a blank corner cell kept by a table reader
+    if len(texts) < 2 or len(texts[0]) > _LONGEST_LABEL:
+        return None
+    side = vocabulary.classify(texts[0] + ":").side
+    if side not in (meaning.RAISER, meaning.CHALLENGED, meaning.SUBJECT):
+        return None
+    return [
+        LabelledValue(f"{texts[0]} {attribute}", value, source, f"{meaning.SIDE_PATHS[side]}.{attribute}", f"row:{side}")
+        for value, attribute in zip(texts[1:], attributes)
+        if value and attribute in meaning.SIDE_ATTRIBUTES[side]
+    ]
 
 
 def column_values(cells: list[str], sides: list[str], source: str, vocabulary: Vocabulary) -> list[LabelledValue] | None:

@@ -228,6 +228,8 @@ def classify(text: str) -> Classification:
     if not words or len(words) > MAX_WORDS:
         return UNKNOWN
     words = _adjectives_dropped(words)
+    if words == ["subject"]:  # "Subject: FW: Escalation": a forwarded email's header, not the person
+        return UNKNOWN
     unknown = [word for word in words if word not in _WORDS]
     if len(unknown) > 1:  # two words no label has: an answer, or prose (checked before any slip)
         return UNKNOWN

@@ -306,6 +306,34 @@ def four_column_table(case: Case, rng: random.Random) -> Rendered:
     return Rendered("docx", form.bytes(), printed)
 
 
+def side_rows(case: Case, rng: random.Random) -> Rendered:
+    """A Word table with the attributes as column headings and a row for each side, the side named
+    in the first cell ("Person raising the concern", "Professional you disagree with")."""
+    form = WordDocument()
+    form.heading("Escalation – Professional Disagreement")
+    form.table([(f"Name of {subject_word(case)}", case.subject_name), ("D.O.B.", date_text(case.dob, "slash"))])
+    form.table(
+        [
+            ("", "Name", "Job title", "Organisation"),
+            ("Person raising the concern", case.raiser_name, case.raiser_role, case.raiser_agency_written),
+            ("Professional you disagree with", case.challenged_name, case.challenged_role, case.challenged_agency_written),
+        ],
+        bold_first=False,
+    )
+    form.table([("Summary of concerns", case.concern), ("Stage", str(case.stage))])
+    printed = SUBJECT | {
+        "raised_by.name",
+        "raised_by.role",
+        "raised_by.agency",
+        "challenged.name",
+        "challenged.role",
+        "challenged.agency",
+        "concern",
+        "stage",
+    }
+    return Rendered("docx", form.bytes(), printed)
+
+
 DESIGNS = (
     Design("outlook-bold-inline", outlook_bold_inline.__doc__, "email-html", ALL, outlook_bold_inline),
     Design("letter-email", letter_email.__doc__, "email-text", ALL, letter_email),
@@ -316,4 +344,5 @@ DESIGNS = (
     Design("acroform-printed-labels", acroform_printed_labels.__doc__, "pdf", ALL, acroform_printed_labels),
     Design("outlook-side-by-side", outlook_side_by_side.__doc__, "email-html", ALL, outlook_side_by_side),
     Design("four-column-table", four_column_table.__doc__, "docx", ALL, four_column_table),
+    Design("side-rows", side_rows.__doc__, "docx", ALL, side_rows),
 )

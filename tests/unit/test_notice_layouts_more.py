@@ -162,3 +162,16 @@ def test_a_first_name_and_a_surname_asked_apart_make_the_name():
 
 def test_half_a_name_is_no_name():
     assert read("Child's first name: Ruby\n").subject.name is None
+
+
+def test_rows_of_sides_under_columns_of_attributes():
+    rows = [
+        ("", "Name", "Job title", "Organisation"),
+        ("Person raising the concern", "Jo Bloggs", "Health Visitor", "Bury 0-19"),
+        ("Professional you disagree with", "Al Smith", "Social Worker", "Bury CSC"),
+    ]
+    cells = "".join("<tr>" + "".join(f"<td><p>{text}</p></td>" for text in row) + "</tr>" for row in rows)
+    notice = read(html_to_text(f"<table>{cells}</table>"))
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == ("Jo Bloggs", "Health Visitor", "Bury 0-19")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Social Worker", "Bury CSC")
+    assert notice.readings["challenged.role"][0].startswith("'Professional you disagree with role' (row:challenged)")
