@@ -25,6 +25,7 @@ _MONTHS = ("january february march april may june july august september october 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_SHORT = {"weds": 2}  # the one common short form that is not a prefix
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix")
 _LONGEST_DATE = 40  # "Wednesday 30th September 2026" and room to spare
 _TWO_DIGIT_CUTOFF = 50  # "17" is 2017, "55" is 1955
@@ -43,6 +44,9 @@ def parse_uk_date(text: str) -> date | None:
     first is read year-month-day). Words: "3rd of September 2019", "Sept 3 2019",
     "03 Sep 19", "Tuesday 3 September 2019" (a weekday that does not fit is not a date).
     """
+    head, bracket, _ = text.partition("(")
+    if bracket and head.strip():  # "01/02/2019 (age 7)"
+        text = head
     if len(text) > _LONGEST_DATE:
         return None
     cleaned = _ORDINAL.sub("", text.strip().rstrip(".").replace(",", " ").replace("'", " "))
@@ -213,8 +217,25 @@ def _without_dangling(text: str) -> str:
 def _yes_no_word(text: str) -> bool | None:
     match = re.fullmatch(r"\s*(yes|no|y|n|true|false)\b\s*(?:[-–—,.;:(].*)?", text, re.I | re.S)
     if not match:
-        return None
+        return _risk_sentence(text)
     return match.group(1).lower() in ("yes", "y", "true")
+
+
+_RISK_WORDS = re.compile(r"\b(?:risk|harm|danger)", re.IGNORECASE)
+_NO_RISK = re.compile(r"(?:no|not|none)\b", re.IGNORECASE)  # used with match(): the answer's first word
+
+
+def _risk_sentence(text: str) -> bool | None:
+    """ "No immediate risk identified", "Not at immediate risk": no; "Yes there is a risk": yes.
+    Only a short answer about the risk itself, opening with the word that answers it."""
+    words = text.split()
+    if not 2 <= len(words) <= 12 or not _RISK_WORDS.search(text):
+        return None
+    first = words[0].lower().strip(",.;:")
+    if first == "yes" and not _NO_RISK.search(" ".join(words[1:])):
+        return True
+    mixed = any(word.lower().strip(",.;:") == "yes" for word in words[1:])
+    return False if _NO_RISK.fullmatch(first) and not mixed else None
 
 
 def has_boxes(text: str) -> bool:
@@ -249,7 +270,8 @@ def _ticked_items(text: str) -> list[tuple[str, bool]]:
 
 
 _STAGE = re.compile(
-    r"\s*(?:(stage|step|tier|level)\s*)?(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r"|[ivx]{1,4})\b"
+    r"\s*(?:(stage|step|tier|level)\s*:?\s*)?(\d{1,2}|" + "|".join(_NUMBER_WORDS + _ORDINAL_WORDS) + r"|[ivx]{1,4})\b"
+    r"(?: ?(?:stage|step|tier|level)\b)?(?: of \d{1,2}\b)?"  # "2nd stage", "Step 2 of 4"
     r"(\s*(?:[-–—:.,;(/].*)?)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -270,7 +292,7 @@ def parse_stage(text: str) -> int | None:
             return None
         first = _TICKED_STAGE.match(ticked[0])  # "2 Manager", "Stage 3 – senior managers"
         return parse_stage(first.group(0)) if first else None
-    match = _STAGE.fullmatch(text)
+    match = _STAGE.fullmatch(_ORDINAL.sub("", text))
     if not match or _SECOND_NUMBER.match(match.group(3)):
         return None
     word, number = match.group(1), match.group(2).lower()
@@ -278,6 +300,8 @@ def parse_stage(text: str) -> int | None:
         stage = int(number)
     elif number in _NUMBER_WORDS:
         stage = _NUMBER_WORDS.index(number) + 1
+    elif number in _ORDINAL_WORDS:
+        stage = _ORDINAL_WORDS.index(number) + 1
     elif word and number in _ROMAN:
         stage = _ROMAN.index(number) + 1
     else:
