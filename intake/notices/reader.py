@@ -220,7 +220,9 @@ def _within_limit(body_text: str, problems: list[Problem]) -> str:
 def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[LabelledValue]:
     """The labelled lines of a plain email; quoted earlier mail and the signature are skipped."""
     body_text = _EMPHASIS.sub(r"\1", body_text)  # "*Child's name:* Ruby": bold as a plain-text mail writes it
-    lines = [_body_line(text, f"email body line {number}") for number, text in enumerate(body_text.splitlines(), start=1)]
+    lines = [
+        _body_line(text, f"email body line {number}", vocabulary) for number, text in enumerate(body_text.splitlines(), start=1)
+    ]
     values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
     own = [
         (text, f"email body line {number}")
@@ -230,13 +232,19 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
     return values + body.signature_values(own) + body.sentence_values(own) + body.prose_values(own, values)
 
 
+_LONGEST_QUESTION = 150
+
 # Bold or underlined words in a plain-text mail ("*Agency:*", "**Stage**", "_DOB_"); the
 # words are at most a label's length and hold no marker, so each try reads a bounded span.
 _EMPHASIS = re.compile(r"(?<![\w*_])(?:\*\*|\*|__|_)([^\s*_][^*_\n]{0,150}?)(?:\*\*|\*|__|_)(?![\w*_])")
 
 
-def _body_line(text: str, source: str) -> Line:
-    if text.lstrip().startswith(">"):  # quoted from earlier mail: not this notice
+def _body_line(text: str, source: str, vocabulary: Vocabulary = EVERY_FIELD) -> Line:
+    if text.lstrip().startswith(">"):  # quoted from earlier mail: not this notice,
+        question = text.lstrip().lstrip(">").strip()
+        split = vocabulary.split(question) if len(question) <= _LONGEST_QUESTION else None
+        if split and not split[2]:  # but a question standing alone, answered on the lines below it, is asked
+            return Line(question, source)
         return Line("", source, ends_answer=True)
     if text.strip().rstrip(",.!").strip().casefold() in body.CLOSINGS:  # "Thanks," ends an answer
         return Line("", source, ends_answer=True)

@@ -175,3 +175,11 @@ def test_rows_of_sides_under_columns_of_attributes():
     assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == ("Jo Bloggs", "Health Visitor", "Bury 0-19")
     assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Social Worker", "Bury CSC")
     assert notice.readings["challenged.role"][0].startswith("'Professional you disagree with role' (row:challenged)")
+
+
+def test_answers_written_under_quoted_questions_answer_them_and_quoted_answers_do_not():
+    notice = read(
+        "Answers below.\n\n> Which agency do you disagree with?\nBury CSC\n\n"
+        "> What is the child's name?\nRuby Whittaker\n> Your agency: Quoted Agency\n"
+    )
+    assert (notice.challenged.agency, notice.subject.name, notice.raised_by.agency) == ("Bury CSC", "Ruby Whittaker", None)
