@@ -313,31 +313,61 @@ def parse_stage(text: str) -> int | None:
 # themes"): Bury 4 and Salford 1.4/1.7 lists, Barnet 1, Bury adults 4, and the slug
 # itself written out.
 _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "thresholds": (r"threshold", r"levels? of (?:need|risk)", r"recogni[sz]\w{0,12} (?:the )?need"),
-    "roles_responsibilities": (r"roles?\s*(?:and|&)?\s*responsibilit",),
-    "action_communication": (r"need for action", r"communicat", r"action and communication"),
+    "thresholds": (
+        r"threshold",
+        r"levels? of (?:need|risk)",
+        r"recogni[sz]\w{0,12} (?:the )?need",
+        r"eligib",
+        r"criteria for (?:services|intervention|support)",
+    ),
+    "roles_responsibilities": (r"roles?\s*(?:and|&)?\s*responsibilit", r"lead agency", r"who should (?:lead|act)"),
+    "action_communication": (r"need for action", r"communicat", r"action and communication", r"lack of action"),
     "information_sharing": (
         r"information\s*sharing",
         r"sharing (?:of )?information",
         r"info sharing",
         r"information (?:is |was )?not (?:being )?shared",
+        r"consent to share",
+        r"data sharing",
     ),
-    "response_to_concern": (r"respon(?:se|ding) to (?:an? )?(?:safeguarding )?concern",),
+    "response_to_concern": (
+        r"respon(?:se|ding) to (?:an? )?(?:safeguarding )?(?:concern|referral|disclosure)",
+        r"safeguarding response",
+    ),
     "referral_not_accepted": (r"referral",),
     "assessment_outcome": (r"assessment",),
-    "step_up_down": (r"step\s*(?:up|down)",),
-    "case_conference": (r"case conference", r"child protection conference", r"strategy meeting"),
+    "step_up_down": (r"step(?:ped|ping)?\s*(?:up|down)", r"case closure", r"closure of (?:the )?case", r"closing (?:the )?case"),
+    "case_conference": (
+        r"case conference",
+        r"child protection conference",
+        r"strategy (?:meeting|discussion)",
+        r"\bi?cpc\b",
+        r"\brcpc\b",
+        r"\bconference\b",
+    ),
     "plan_progression": (
         r"progression of (?:the )?plans?",
         r"plans? progression",
         r"progress of (?:the )?plans?",
         r"planned interventions?",
+        r"\bdrift",
     ),
-    "resources": (r"resource", r"capacity"),
-    "statutory_roles": (r"statutory roles?", r"not fulfilling", r"working together"),
-    "non_attendance": (r"non\s*attendance", r"not attend", r"attendance at statutory meetings"),
-    "unilateral_decision": (r"uni\s*lateral",),
-    "service_timeliness": (r"service provision", r"timeliness", r"timely"),
+    "resources": (r"resource", r"capacity", r"funding", r"staffing"),
+    "statutory_roles": (
+        r"statutory roles?",
+        r"not fulfilling",
+        r"working together",
+        r"statutory (?:duties|duty|responsibilit|functions?)",
+    ),
+    "non_attendance": (
+        r"non\s*attendance",
+        r"not attend",
+        r"attendance at statutory meetings",
+        r"fail\w{0,6} to attend",
+        r"did not attend",
+    ),
+    "unilateral_decision": (r"uni\s*lateral", r"without consult", r"not consulted", r"single agency decision"),
+    "service_timeliness": (r"service provision", r"timeliness", r"timely", r"timescale", r"\bdelay"),
 }
 
 
