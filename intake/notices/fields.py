@@ -752,7 +752,8 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
     """
     scope: str | None = None
     placed: list[LabelledValue] = []
-    for value in values:
+    values = list(values)
+    for at, value in enumerate(values):
         if value.rule == "heading" and value.value == HEADING_VALUE:
             scope = vocabulary.classify(value.label).side
             continue
@@ -767,11 +768,18 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
             scope = found.side
         elif found.path and not generic and "+" not in found.path:
             scope = None
+        if generic and scope is None and found.attribute == "name" and _date_of_birth_next(values, at, vocabulary):
+            scope = meaning.SUBJECT  # "Name" then "DOB" under no heading: only the subject has a date of birth
         if generic:
             found = meaning.scoped(found, scope)
         path = found.path or ("+".join(found.parts) if found.parts else None)
         placed.append(LabelledValue(value.label, value.value, value.source, path, found.rule))
     return placed
+
+
+def _date_of_birth_next(values: list[LabelledValue], at: int, vocabulary: Vocabulary) -> bool:
+    following = values[at + 1] if at + 1 < len(values) else None
+    return following is not None and following.rule is None and vocabulary.classify(following.label).attribute == "dob"
 
 
 # A table LibreOffice flattened into one paragraph ("Child's full nameSam SmithDate of

@@ -33,6 +33,7 @@ _YEARS = range(1900, 2100)
 
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
 _DATE_SEPARATORS = re.compile(r"[\s\-/.]+")
+_AGE = re.compile(r"\s?(?:aged? ?)?\d{1,3} ?(?:y|yrs?|years?|months?|mths?|weeks?)?(?: old)?\)\s?", re.IGNORECASE)
 _FILLER_WORDS = frozenset({"of", "the"})  # "the 3rd of May 2019"
 _LEADERS = re.compile(r"[._…]{4,}")  # a form's dotted line; "..." is a writer's ellipsis
 
@@ -44,8 +45,8 @@ def parse_uk_date(text: str) -> date | None:
     first is read year-month-day). Words: "3rd of September 2019", "Sept 3 2019",
     "03 Sep 19", "Tuesday 3 September 2019" (a weekday that does not fit is not a date).
     """
-    head, bracket, _ = text.partition("(")
-    if bracket and head.strip():  # "01/02/2019 (age 7)"
+    head, bracket, rest = text.partition("(")
+    if bracket and head.strip() and _AGE.fullmatch(rest):  # "01/02/2019 (age 7)", "(7 yrs)": the age beside it
         text = head
     if len(text) > _LONGEST_DATE:
         return None

@@ -183,3 +183,13 @@ def test_answers_written_under_quoted_questions_answer_them_and_quoted_answers_d
         "> What is the child's name?\nRuby Whittaker\n> Your agency: Quoted Agency\n"
     )
     assert (notice.challenged.agency, notice.subject.name, notice.raised_by.agency) == ("Bury CSC", "Ruby Whittaker", None)
+
+
+def test_a_name_followed_by_a_date_of_birth_under_no_heading_is_the_subjects():
+    notice = read("Name: Ruby Whittaker\nDOB: 01/02/2019\nAgency you disagree with: Bury CSC\nName: Al Smith\n")
+    assert (notice.subject.name, notice.challenged.name) == ("Ruby Whittaker", "Al Smith")
+    assert notice.readings["subject.name"] == ["'Name' (section:subject) in email body line 1"]
+
+
+def test_a_name_under_no_heading_and_no_date_of_birth_is_not_guessed():
+    assert read("Name: Ruby Whittaker\nStage: 2\n").subject.name is None
