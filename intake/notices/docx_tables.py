@@ -198,6 +198,14 @@ class TableReader:
         found: list[LabelledValue] = []
         at = 0
         while at < len(cells):
+            if labels[at] and (beyond := _past_spacers(labels, texts, at)) is not None:
+                # "Name | (blank spacer) | Jo Bloggs": the answer after the blank cells between
+                label, value = cells[at].text, texts[beyond]
+                self.continuing = None
+                fresh = [self._first_time(cell) for cell in cells[at + 1 : beyond + 1]]
+                found += [LabelledValue(label, value, source)] if any(fresh) else []
+                at = beyond + 1
+                continue
             if labels[at] and at + 1 < len(cells) and not labels[at + 1]:
                 end = _value_end(labels, texts, at)
                 found += self._pair(cells, texts, at, end, source)
@@ -252,6 +260,16 @@ def _heading_row(cells: list[Cell]) -> bool:
         return False
     shown = [b for b in cells[0].blocks if isinstance(b, Paragraph) and b.text.strip()]
     return bool(shown) and all(paragraph.heading for paragraph in shown)
+
+
+def _past_spacers(labels: list[str | None], texts: list[str], at: int) -> int | None:
+    """Where the answer is when blank cells stand between a label and it, else ``None``."""
+    beyond = at + 1
+    while beyond < len(texts) and not texts[beyond].strip():
+        beyond += 1
+    if beyond == at + 1 or beyond >= len(texts) or labels[beyond] or texts[beyond] in MARKS:
+        return None
+    return beyond
 
 
 def _value_end(labels: list[str | None], texts: list[str], at: int) -> int:

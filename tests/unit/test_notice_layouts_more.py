@@ -193,3 +193,23 @@ def test_a_name_followed_by_a_date_of_birth_under_no_heading_is_the_subjects():
 
 def test_a_name_under_no_heading_and_no_date_of_birth_is_not_guessed():
     assert read("Name: Ruby Whittaker\nStage: 2\n").subject.name is None
+
+
+def test_a_blank_spacer_cell_between_a_label_and_its_answer():
+    import io
+
+    import docx
+
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=4)
+    for label, answer in (("Child's name", "Ruby Whittaker"), ("Agency you disagree with", "Bury CSC")):
+        cells = table.add_row().cells
+        cells[0].text, cells[3].text = label, answer
+    cells = table.add_row().cells
+    cells[0].text, cells[2].text = "Your name", "Your agency"  # a question left blank, then another label
+    buffer = io.BytesIO()
+    document.save(buffer)
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
+    assert (notice.subject.name, notice.challenged.agency, notice.raised_by.name) == ("Ruby Whittaker", "Bury CSC", None)
