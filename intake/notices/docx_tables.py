@@ -130,7 +130,8 @@ class TableReader:
 
     def _starts_pending(self, cells: list[Cell], labels: list[str | None], source: str) -> bool:
         """A label whose answer is in the rows below: a label across the whole row, or a
-        list to tick beside a blank cell ("Nature of disagreement (tick all that apply)").
+        list to tick or free text beside a blank cell ("Nature of disagreement (tick all
+        that apply)", "Details of the disagreement" with its answer in the row below).
 
         Any other label beside a blank cell is a question left unanswered: the blank
         cell was its answer box, and the row below belongs to something else.
@@ -140,8 +141,8 @@ class TableReader:
         if len(named) != 1 or any(cell.text for cell in others):
             return False
         cell, path = named[0]
-        if len(cells) > 1 and path not in TICK_LISTS:
-            return False
+        if len(cells) > 1 and path not in TICK_LISTS | FREE_TEXT:
+            return False  # free text may be written in the rows below its blank answer box
         self.pending = _Pending(cell.text, path, source)
         return True
 

@@ -213,3 +213,23 @@ def test_a_blank_spacer_cell_between_a_label_and_its_answer():
     document.save(buffer)
     notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
     assert (notice.subject.name, notice.challenged.agency, notice.raised_by.name) == ("Ruby Whittaker", "Bury CSC", None)
+
+
+def test_free_text_written_in_the_row_below_its_blank_answer_box():
+    import io
+
+    import docx
+
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=2)
+    table.add_row().cells[0].text = "Details of the disagreement"
+    answer = table.add_row().cells
+    answer[0].merge(answer[1]).text = CONCERN
+    cells = table.add_row().cells
+    cells[0].text, cells[1].text = "Your name", "Jo Bloggs"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
+    assert (notice.concern, notice.raised_by.name) == (CONCERN, "Jo Bloggs")
