@@ -4,7 +4,7 @@ A regular expression over markup backtracks on hostile input (an unclosed
 ``<script`` run cost minutes of CPU, issue 12); libxml2's HTML parser reads the
 markup once, recovering from anything. Scripts, styles and comments are dropped;
 ``<br>``, and the end of a paragraph, block, table row or list item, are line
-breaks, except within a row of cells; the end of a table cell is a tab (a label
+breaks, except at the end of a cell in a row of cells; the end of a table cell is a tab (a label
 cell and its answer cell read as "Label<tab>answer", paragraphs in them or not); every other tag boundary is a space; the source's own
 line breaks and runs of spaces are one space (Outlook wraps its HTML at 76
 characters); entities come out decoded.
@@ -51,8 +51,8 @@ def html_to_text(markup: str) -> str:
 
 
 def _cells_on_one_line(root: lxml.etree._Element) -> None:
-    """In a row of two or more cells, each cell's paragraphs and line breaks are spaces: Outlook
-    puts every cell's text in a paragraph, and the row must stay one "Label<tab>answer" line.
+    """In a row of two or more cells, the paragraph each cell ends with ends no line: Outlook puts
+    every cell's text in a paragraph, and the row must stay one "Label<tab>answer" line.
 
     Only rows with no table inside them (the innermost), found in one pass up from each table,
     so that every element is visited a bounded number of times however deep tables nest.
@@ -68,9 +68,20 @@ def _cells_on_one_line(root: lxml.etree._Element) -> None:
         if len(cells) < 2 or row in holding:
             continue
         for cell in cells:
-            for element in cell.iter():
-                if element.tag in _LINE_AFTER or element.tag == "br":
-                    element.tag = "span"
+            _no_break_at_end(cell)
+
+
+def _no_break_at_end(cell: lxml.etree._Element) -> None:
+    """The paragraph (or line break) a cell ends with ends no line; breaks inside the cell stay
+    ("<p>Label</p><p>Answer</p>" in one cell is still a label over its answer)."""
+    node = cell
+    while True:
+        children = [child for child in node if isinstance(child.tag, str)]
+        if not children or (children[-1].tail or "").strip():
+            return
+        node = children[-1]
+        if node.tag in _LINE_AFTER or node.tag == "br":
+            node.tag = "span"
 
 
 def _parse(markup: str) -> lxml.etree._Element | None:
