@@ -21,7 +21,7 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 
 # Measured on 2026-12-01 (branch reader, LibreOffice 7.4): right fields / fields the notices state.
 # Before this branch: development 605/770 (78.6%, twelve designs), held-out 225/390 (57.7%).
-MEASURED = {"development": (1300, 1300), "heldout": (230, 390), "forms-make": (180, 180)}
+MEASURED = {"development": (1300, 1300), "heldout": (235, 390), "forms-make": (180, 180)}
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
 TARGETS = {"development": 97.0, "heldout": 97.0, "forms-make": 100.0}  # issue 9
