@@ -4,8 +4,8 @@ A regular expression over markup backtracks on hostile input (an unclosed
 ``<script`` run cost minutes of CPU, issue 12); libxml2's HTML parser reads the
 markup once, recovering from anything. Scripts, styles and comments are dropped;
 ``<br>``, and the end of a paragraph, block, table row or list item, are line
-breaks; the end of a table cell is a tab (a label cell and its answer cell read
-as "Label<tab>answer"); every other tag boundary is a space; the source's own
+breaks, except at the end of a cell in a row of cells; the end of a table cell is a tab (a label
+cell and its answer cell read as "Label<tab>answer", paragraphs in them or not); every other tag boundary is a space; the source's own
 line breaks and runs of spaces are one space (Outlook wraps its HTML at 76
 characters); entities come out decoded.
 The caller caps the length (``mime.MAX_TEXT_CHARS``): libxml2 runs in C and
@@ -19,7 +19,10 @@ import lxml.html
 
 import re
 
-_LINE_AFTER = frozenset({"p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table"})
+_LINE_AFTER = frozenset(
+    {"p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "dt", "dd", "dl", "ul", "ol", "blockquote", "pre", "hr"}
+    | {"section", "article", "header", "footer", "address"}
+)
 _TAB_AFTER = frozenset({"td", "th"})
 _SPACES = re.compile(r"[ \t\r\n\f]+")  # one class, one quantifier: linear
 _DROPPED = ("script", "style", lxml.etree.Comment, lxml.etree.ProcessingInstruction)
@@ -31,6 +34,7 @@ def html_to_text(markup: str) -> str:
     if root is None:
         return ""
     lxml.etree.strip_elements(root, *_DROPPED, with_tail=False)
+    _cells_on_one_line(root)
     pieces: list[str] = []
     for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
         if event == "start":
@@ -44,6 +48,40 @@ def html_to_text(markup: str) -> str:
         cells = (" ".join(cell.split()) for cell in line.split("\t"))
         lines.append("\t".join(cell for cell in cells if cell))
     return "\n".join(lines)
+
+
+def _cells_on_one_line(root: lxml.etree._Element) -> None:
+    """In a row of two or more cells, the paragraph each cell ends with ends no line: Outlook puts
+    every cell's text in a paragraph, and the row must stay one "Label<tab>answer" line.
+
+    Only rows with no table inside them (the innermost), found in one pass up from each table,
+    so that every element is visited a bounded number of times however deep tables nest.
+    """
+    holding: set[lxml.etree._Element] = set()  # elements with a table somewhere inside
+    for table in root.iter("table"):
+        parent = table.getparent()
+        while parent is not None and parent not in holding:
+            holding.add(parent)
+            parent = parent.getparent()
+    for row in root.iter("tr"):
+        cells = [cell for cell in row if cell.tag in _TAB_AFTER]
+        if len(cells) < 2 or row in holding:
+            continue
+        for cell in cells:
+            _no_break_at_end(cell)
+
+
+def _no_break_at_end(cell: lxml.etree._Element) -> None:
+    """The paragraph (or line break) a cell ends with ends no line; breaks inside the cell stay
+    ("<p>Label</p><p>Answer</p>" in one cell is still a label over its answer)."""
+    node = cell
+    while True:
+        children = [child for child in node if isinstance(child.tag, str)]
+        if not children or (children[-1].tail or "").strip():
+            return
+        node = children[-1]
+        if node.tag in _LINE_AFTER or node.tag == "br":
+            node.tag = "span"
 
 
 def _parse(markup: str) -> lxml.etree._Element | None:

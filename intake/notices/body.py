@@ -3,7 +3,8 @@
 The signature under it ("Thanks,\\nFarah Iqbal\\nSafeguarding Adults Lead Nurse\\n
 Northern Care Alliance") names the person raising the concern, their role and
 agency; a sentence may give the stage ("I am escalating this to step 3", "(stage 2)").
-Both are fallbacks (``canonical.FALLBACK``): they count only where no label gave the
+A concern written as a paragraph with no label over it is the longest such
+paragraph. All are fallbacks (``canonical.FALLBACK``): they count only where no label gave the
 field, and every line is bounded before it is matched.
 """
 
@@ -16,6 +17,7 @@ from escalations.intake.notices.fields import LabelledValue
 
 SIGNATURE_RULE = "fallback:signature"
 SENTENCE_RULE = "fallback:sentence"
+PROSE_RULE = "fallback:prose"
 _LONGEST_LINE = 200
 _SIGNATURE_LINES = 5
 CLOSINGS = frozenset(
@@ -36,6 +38,16 @@ CLOSINGS = frozenset(
         "with best wishes",
         "cheers",
         "sincerely",
+        "kindest regards",
+        "with kind regards",
+        "kind regards and thanks",
+        "thanks and regards",
+        "many thanks again",
+        "thank you very much",
+        "thanks very much",
+        "best",
+        "warm wishes",
+        "warmest regards",
     }
 )
 _STAGE_IN_SENTENCE = (
@@ -70,6 +82,10 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         block.append((stripped, source))
         if len(block) >= _SIGNATURE_LINES:
             break
+    if block and not _looks_like_name(block[0][0]):  # "Jo Bloggs | Health Visitor | Bury 0-19": one line
+        pieces = [piece.strip() for piece in re.split(r"\s[|•·–—-]\s|,\s", block[0][0]) if piece.strip()]
+        if 2 <= len(pieces) <= 3 and _looks_like_name(pieces[0]):
+            block = [(piece, block[0][1]) for piece in pieces] + block[1:]
     if not block or not _looks_like_name(block[0][0]):
         return []
     found = [LabelledValue("signature", block[0][0], block[0][1], "raised_by.name", SIGNATURE_RULE)]
@@ -79,7 +95,7 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
             found.append(LabelledValue("signature", text, source, "raised_by.email", SIGNATURE_RULE))
         elif n.clean_phone(text):
             found.append(LabelledValue("signature", text, source, "raised_by.phone", SIGNATURE_RULE))
-        elif wanted and not any(ch.isdigit() for ch in text):
+        elif wanted and sum(ch.isdigit() for ch in text) <= 4:  # "Bury 0-19 Health Visiting"; not an address
             found.append(LabelledValue("signature", text, source, wanted.pop(0), SIGNATURE_RULE))
     return found
 
@@ -92,14 +108,102 @@ def _looks_like_name(text: str) -> bool:
 
 
 def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
-    """The stage a sentence gives ("escalating to step 3", "(stage 2)"), when it gives one only."""
+    """What sentences give: the stage ("escalating to step 3", "(stage 2)") when they give one
+    only; the subject named with a date of birth ("about Ruby Whittaker (DOB 01/02/2019)");
+    the agency disagreed with ("I disagree with the decision made by Bury CSC to …")."""
     found: dict[str, tuple[str, str]] = {}
+    subjects: dict[str, tuple[str, str]] = {}
+    agencies: dict[str, tuple[str, str]] = {}
     for text, source in lines:
         line = text[: _LONGEST_LINE * 5]
         for pattern in _STAGE_IN_SENTENCE:
             for match in pattern.finditer(line):
                 found.setdefault(match.group(1), (match.group(0), source))
-    if len(found) != 1:
-        return []
-    number, (said, source) = next(iter(found.items()))
-    return [LabelledValue(said.strip(), number, source, "stage", SENTENCE_RULE)]
+        for match in _NAMED_WITH_DOB.finditer(line):
+            subjects.setdefault(match.group(1).casefold(), (f"{match.group(1)}, {match.group(2)}", source))
+        for match in _DISAGREED_WITH.finditer(line):
+            if agency := _proper_name(line[match.end() : match.end() + _LONGEST_LINE]):
+                agencies.setdefault(agency.casefold(), (agency, source))
+    values = []
+    if len(found) == 1:
+        number, (said, source) = next(iter(found.items()))
+        values.append(LabelledValue(said.strip(), number, source, "stage", SENTENCE_RULE))
+    if len(subjects) == 1:
+        said, source = next(iter(subjects.values()))
+        values.append(LabelledValue("sentence", said, source, "subject.name+subject.dob", SENTENCE_RULE))
+    if len(agencies) == 1:
+        said, source = next(iter(agencies.values()))
+        values.append(LabelledValue("sentence", said, source, "challenged.agency", SENTENCE_RULE))
+    return values
+
+
+_NAMED_WITH_DOB = re.compile(
+    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3}),? \(?(?:DOB|D\.O\.B\.?|born|date of birth)[:\s]\s?"
+    r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8} \d{4})"
+)
+_DISAGREED_WITH = re.compile(
+    r"\b(?:disagree(?:ing|ment)? with|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
+    r"challeng(?:e|ing))(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
+)
+_NAME_JOINERS = frozenset({"of", "and", "&", "the", "for"})
+_NOT_NAMES = frozenset({"stage", "step", "level", "tier", "i", "we", "they", "this", "it", "my", "our", "your", "their"})
+
+
+def _proper_name(text: str) -> str | None:
+    """The capitalised words at the start of ``text`` ("Bury Children's Social Care to close…" ->
+    "Bury Children's Social Care"), a bracketed or comma-joined capitalised part included."""
+    words = text.split(" ")[:12]
+    taken: list[str] = []
+    for word in words:
+        bare = word.rstrip(".,;:)")
+        capital = bool(bare) and (bare[0].isupper() or bare[0].isdigit() or bare[0] in "&(")
+        if not capital and not (bare in _NAME_JOINERS and taken):
+            break
+        taken.append(word)
+        if word != bare and not word.endswith(","):  # "Police." ends the name; "Care," may go on
+            break
+    while taken and taken[-1].rstrip(".,;:)") in _NAME_JOINERS:
+        taken.pop()
+    name = " ".join(taken).rstrip(".,;:")
+    if name.count("(") != name.count(")"):
+        name = name + ")" if name.count("(") > name.count(")") and text.startswith(name + ")") else name.split(" (")[0]
+    first = name.split(" ", 1)[0].casefold()
+    return name if len(name) >= 3 and first not in _NOT_NAMES else None
+
+
+_PROSE_WORDS = 12  # fewer: a greeting or a line of a covering note, not a concern
+_LONGEST_PARAGRAPH = 5_000
+# A covering note's words: the notice is elsewhere ("please find attached", "the child below").
+_COVERING = re.compile(r"\b(?:attach\w*|enclos\w*|below|following|form)\b", re.IGNORECASE)
+
+
+def prose_values(lines: list[tuple[str, str]], values: list[LabelledValue]) -> list[LabelledValue]:
+    """The concern written as a paragraph: the longest paragraph of sentences before the
+    signature that is no labelled line nor part of an answer (``values``) and no covering note.
+
+    A paragraph ends at a blank line or a labelled line: an HTML email's paragraphs come
+    as lines with no blank between them.
+    """
+    labelled = {value.source for value in values}
+    answered = {line.strip() for value in values for line in value.value.splitlines() if line.strip()}
+    end = len(lines)
+    for at, (text, _) in enumerate(lines):
+        if text.strip().rstrip(",.!").strip().casefold() in CLOSINGS or text.strip() == "--":
+            end = at
+            break
+    best: tuple[int, str, str] | None = None
+    paragraph: list[tuple[str, str]] = []
+    for text, source in [*lines[:end], ("", "")]:
+        if source in labelled or text.strip() in answered:
+            text = ""  # a labelled line, or a line of an answer: no part of an unlabelled paragraph
+        if text.strip():
+            paragraph.append((text.strip()[: _LONGEST_LINE * 5], source))
+            continue
+        if paragraph:
+            joined = " ".join(line for line, _ in paragraph)[:_LONGEST_PARAGRAPH]
+            words = len(joined.split())
+            sentence = joined.endswith((".", "!", "?")) or ". " in joined
+            if words >= _PROSE_WORDS and sentence and not _COVERING.search(joined) and (best is None or words > best[0]):
+                best = (words, joined, paragraph[0][1])
+        paragraph = []
+    return [LabelledValue("paragraph", best[1], best[2], "concern", PROSE_RULE)] if best else []

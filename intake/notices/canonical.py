@@ -16,7 +16,8 @@ from datetime import date
 from typing import Any
 
 from escalations.intake.notices import normalise as n
-from escalations.intake.notices.fields import LabelledValue, Vocabulary
+from escalations.intake.notices.fields import LabelledValue, Vocabulary, normalise_label
+from escalations.intake.notices.labels import NAME_HALVES
 from escalations.intake.notices.model import CATEGORY_SLUGS, Attempt, Notice, Problem
 
 ADULT_AGE = 18
@@ -40,6 +41,8 @@ def _outcomes(text: str) -> list[str] | None:
     return [outcome] if outcome else None
 
 
+_HALVED = ("subject", "raised_by", "challenged")
+
 RULES: dict[str, _Rule] = {
     "subject.name": _Rule(n.clean_name, "is not a name"),
     "subject.dob": _Rule(n.parse_uk_date, "is not a date"),
@@ -59,6 +62,7 @@ RULES: dict[str, _Rule] = {
     "outcome_sought": _Rule(n.clean_text, None, "text"),
     "copies_to": _Rule(n.parse_copies, None, "list"),
     "signed.name": _Rule(n.clean_name, "is not a name"),
+    **{f"{side}.{half}": _Rule(n.clean_name, "is not a name") for side in _HALVED for half in NAME_HALVES},
     "signed.role": _Rule(n.clean_text, None),
     "signed.date": _Rule(n.parse_uk_date, "is not a date"),
     "attempts": _Rule(n.parse_attempts, None, "list"),
@@ -106,16 +110,28 @@ def fill(notice: Notice, values: list[LabelledValue], vocabulary: Vocabulary) ->
             found[part] = [(item, source) for item, source, _, _ in items[:1]]
             item, source, label, rule_name = items[0]
             notice.readings.setdefault(part, []).append(f"'{label}' ({rule_name}) in {source}")
+    _join_halves(found, notice.readings)
     for path, items in found.items():
-        if path not in _PAIRED:
+        if path not in _PAIRED and not path.endswith(NAME_HALVES):
             _assign(notice, path, items)
     notice.attempts = _all_attempts(found)
     notice.sources = {path: _unique([source for _, source in items]) for path, items in found.items()}
 
 
+def _join_halves(found: dict[str, list[tuple[Any, str]]], readings: dict[str, list[str]]) -> None:
+    """ "First name" and "Surname" answered apart: the side's name, where nothing else gives it."""
+    for side in _HALVED:
+        first, last = found.get(f"{side}.first_name", []), found.get(f"{side}.last_name", [])
+        if f"{side}.name" in found or len(first) != 1 or len(last) != 1:
+            continue
+        found[f"{side}.name"] = [(f"{first[0][0]} {last[0][0]}", first[0][1])]
+        readings[f"{side}.name"] = [*readings.pop(f"{side}.first_name", []), *readings.pop(f"{side}.last_name", [])]
+
+
 FALLBACK = "fallback:"  # a rule whose reading counts only when nothing else gives the field
 _PEOPLE = ("raised_by.name", "signed.name", "challenged.name")
 _SEPARATORS = re.compile(r"\s*(?:,|;|\n|\s[-–—|]\s)\s*")
+_DOB_WORD = re.compile(r"[\s(,]*(?:d\.?\s?o\.?\s?b\.?|date of birth|born)[\s:]*$", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")
 
 
@@ -132,19 +148,63 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         path, rule = vocabulary.match(value.label), found.rule
     if not path or (path.startswith("panel.") and path not in vocabulary.labels):
         return []  # unknown, or B&NES's panel where the form does not have it
+    if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
+        return [("categories", value.value, f"{rule} ticked")]
+    if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
+        return [("concern", value.value, f"{rule} prose")]
+    if path == "subject.name" and _NUMERIC_DATE.search(value.value):  # "Tyler Whittaker (DOB 08/12/2022)"
+        path = "subject.name+subject.dob"
     if "+" in path:
-        return [(part, text, f"{rule} part") for part, text in split_answer(path.split("+"), value.value)]
+        found = [(part, text, f"{rule} part") for part, text in split_answer(path.split("+"), value.value)]
+        return [piece for part, text, why in found for piece in _person(part, text, why)]
     if path in _PEOPLE:  # "Completed by: Hannah Ogunleye, Specialist Health Visitor"
-        side = path.split(".")[0]
-        pieces = _pieces(value.value)
-        if 2 <= len(pieces) <= 3 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:
-            wanted = [f"{side}.name", f"{side}.role", f"{side}.agency"][: len(pieces)]
-            if side == "signed" and len(pieces) == 3:
-                wanted = wanted[:2]
-                pieces = [pieces[0], pieces[1]]
-            if side == "challenged" or all(part in RULES for part in wanted):
-                return [(part, text, f"{rule} part") for part, text in zip(wanted, pieces) if part in RULES]
+        found = _person_parts(path, value.value, rule) or _person(path, value.value, rule)
+        if normalise_label(value.label) in _SIGNING and path == "raised_by.name":  # the raiser signs it too
+            found += [(f"signed.{p.split('.')[1]}", text, f"{why} signatory") for p, text, why in found if p in _SIGNS]
+        return found
     return [(path, value.value, rule)]
+
+
+# Labels naming the person who filled the form in, at its foot: the raiser, and the signatory.
+_SIGNING = frozenset({"completed by", "form completed by"})
+_SIGNS = ("raised_by.name", "raised_by.role")
+_NAME_AND_ROLE = re.compile(r"([^()]{1,80}?)\s*\(([^()]{1,80})\)\s*")
+
+
+def _person_parts(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:
+    """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field."""
+    side = path.split(".")[0]
+    pieces = _pieces(text)
+    if len(pieces) > 3:  # "Claire Rhys, Senior Practitioner, Adult Social Care, Bury": the agency has a comma
+        pieces = [pieces[0], pieces[1], ", ".join(pieces[2:])]
+    if 2 <= len(pieces) <= 3 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:
+        wanted = [f"{side}.name", f"{side}.role", f"{side}.agency"][: len(pieces)]
+        if side == "signed" and len(pieces) == 3:
+            wanted = wanted[:2]
+            pieces = [pieces[0], pieces[1]]
+        if side == "challenged" or all(part in RULES for part in wanted):
+            return [(part, piece, f"{rule} part") for part, piece in zip(wanted, pieces) if part in RULES]
+    return []
+
+
+def _person(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:
+    """A name with the role in brackets after it ("Priya Harrington (Senior Practitioner)"): both."""
+    side, _, attribute = path.partition(".")
+    role = f"{side}.role"
+    match = _NAME_AND_ROLE.fullmatch(text) if attribute == "name" and role in RULES else None
+    if match and n.clean_name(match.group(1)) and 2 <= len(match.group(1).split()) <= 5:
+        return [(path, match.group(1), rule), (role, match.group(2), f"{rule} bracketed")]
+    return [(path, text, rule)]
+
+
+_PROSE_WORDS = 12  # a list of categories is short phrases; a concern is sentences
+
+
+def _prose(text: str) -> bool:
+    """Sentences, not a list of options: many words, a full stop, no boxes."""
+    if n.has_boxes(text) or len(text.split()) < _PROSE_WORDS:
+        return False
+    return text.rstrip().endswith(".") or ". " in text
 
 
 def _pieces(text: str) -> list[str]:
@@ -159,11 +219,14 @@ def split_answer(parts: list[str], text: str) -> list[tuple[str, str]]:
     Fewer pieces than parts: only the first (the name) is taken; more: the last part
     takes the rest ("…, Salford Royal NHS Foundation Trust, Community Services").
     """
+    contact = [p for p in parts if p.endswith((".email", ".phone"))]
+    if contact and len(contact) == len(parts):  # "a.b@x.example / 0161 496 0000": each found by its kind
+        return [(part, text) for part in parts]
     pieces = _pieces(text)
     dated = [p for p in parts if p.endswith(".dob")]
     if dated:
         if len(pieces) == 1 and (match := _NUMERIC_DATE.search(text)):
-            pieces = [text[: match.start()].strip(" ,;-–(") or "", match.group(0)]
+            pieces = [_without_dob_word(text[: match.start()]).strip(" ,;-–(") or "", match.group(0)]
         dates = [piece for piece in pieces if n.parse_uk_date(piece.strip("() "))]
         others = [piece for piece in pieces if piece not in dates]
         chosen = [(dated[0], dates[0].strip("() "))] if len(dates) == 1 else []
@@ -174,6 +237,13 @@ def split_answer(parts: list[str], text: str) -> list[tuple[str, str]]:
     if len(pieces) > len(parts):
         pieces = [*pieces[: len(parts) - 1], ", ".join(pieces[len(parts) - 1 :])]
     return list(zip(parts, pieces))
+
+
+def _without_dob_word(name: str) -> str:
+    """ "Tyler Whittaker (DOB": the name without the word for the date after it (the last 20
+    characters searched: a long run of spaces is not read once per space)."""
+    head, tail = name[:-20], name[-20:]
+    return head + _DOB_WORD.sub("", tail)
 
 
 def _parts(path: str, parsed: Any) -> list[tuple[str, Any]]:

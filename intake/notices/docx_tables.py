@@ -18,9 +18,12 @@ from escalations.intake.notices.fields import (
     TICK_LISTS,
     LabelledValue,
     Vocabulary,
+    attribute_columns,
+    side_row_values,
     heading_marker,
     is_heading,
 )
+from escalations.intake.notices.labels import SIDE_ATTRIBUTES, SIDE_PATHS
 from escalations.intake.notices.normalise import has_boxes
 from escalations.intake.notices.wordml import MARKS, Cell, Paragraph, Table
 
@@ -109,6 +112,10 @@ class TableReader:
             return []
         if self.header and not any(labels):
             return self._under_header(grid, texts, source)
+        if self.header and labels[0] and not any(labels[1:]) and (sided := self._by_side(grid, texts, source)):
+            return sided
+        if self.header and (by_row := self._side_row(grid, texts, source)) is not None:
+            return by_row
         self.header = {}
         if self._starts_pending(cells, labels, source):
             return []
@@ -123,7 +130,8 @@ class TableReader:
 
     def _starts_pending(self, cells: list[Cell], labels: list[str | None], source: str) -> bool:
         """A label whose answer is in the rows below: a label across the whole row, or a
-        list to tick beside a blank cell ("Nature of disagreement (tick all that apply)").
+        list to tick or free text beside a blank cell ("Nature of disagreement (tick all
+        that apply)", "Details of the disagreement" with its answer in the row below).
 
         Any other label beside a blank cell is a question left unanswered: the blank
         cell was its answer box, and the row below belongs to something else.
@@ -133,8 +141,8 @@ class TableReader:
         if len(named) != 1 or any(cell.text for cell in others):
             return False
         cell, path = named[0]
-        if len(cells) > 1 and path not in TICK_LISTS:
-            return False
+        if len(cells) > 1 and path not in TICK_LISTS | FREE_TEXT:
+            return False  # free text may be written in the rows below its blank answer box
         self.pending = _Pending(cell.text, path, source)
         return True
 
@@ -145,6 +153,36 @@ class TableReader:
             label, value = self.header.get(col), by_column[col]
             if label and value and self._first_time(cell):
                 found.append(LabelledValue(label, value, source))
+        return found
+
+    def _by_side(self, grid: list[Cell], texts: list[str], source: str) -> list[LabelledValue]:
+        """A row of a table whose columns are the two sides ("| Agency A (raising the concern) |
+        Agency B (concern about) |"): "Role | Health Visitor | Learning Mentor", each answer
+        the field of its column's side."""
+        found: list[LabelledValue] = []
+        attribute = self.vocabulary.classify(grid[0].text).attribute
+        sides = {col: self.vocabulary.classify(label).side for col, label in self.header.items()}
+        if not attribute or len({side for side in sides.values() if side}) < 2:
+            return []
+        by_column = _texts_by_column(grid, texts)
+        for col, cell in enumerate(grid):
+            side = sides.get(col)
+            if col and side and attribute in SIDE_ATTRIBUTES[side] and by_column[col] and self._first_time(cell):
+                path = f"{SIDE_PATHS[side]}.{attribute}"
+                found.append(LabelledValue(grid[0].text, by_column[col], source, path, f"column:{side}"))
+        self._mark(grid)
+        return found or [LabelledValue(grid[0].text, "", source, None, "column:none")]
+
+    def _side_row(self, grid: list[Cell], texts: list[str], source: str) -> list[LabelledValue] | None:
+        """A row giving one side under column headings of attributes ("| | Name | Role | Agency |")."""
+        columns = sorted(col for col in self.header if col)
+        attributes = attribute_columns([self.header[col] for col in columns], self.vocabulary)
+        if not attributes or len(attributes) != len(columns) or 0 in self.header:
+            return None
+        by_column = _texts_by_column(grid, texts)
+        found = side_row_values([by_column[0], *(by_column[col] for col in columns)], attributes, source, self.vocabulary)
+        if found is not None:
+            self._mark(grid)
         return found
 
     def _continued(self, cells: list[Cell], texts: list[str], source: str) -> list[LabelledValue]:
@@ -161,6 +199,14 @@ class TableReader:
         found: list[LabelledValue] = []
         at = 0
         while at < len(cells):
+            if labels[at] and (beyond := _past_spacers(labels, texts, at)) is not None:
+                # "Name | (blank spacer) | Jo Bloggs": the answer after the blank cells between
+                label, value = cells[at].text, texts[beyond]
+                self.continuing = None
+                fresh = [self._first_time(cell) for cell in cells[at + 1 : beyond + 1]]
+                found += [LabelledValue(label, value, source)] if any(fresh) else []
+                at = beyond + 1
+                continue
             if labels[at] and at + 1 < len(cells) and not labels[at + 1]:
                 end = _value_end(labels, texts, at)
                 found += self._pair(cells, texts, at, end, source)
@@ -215,6 +261,16 @@ def _heading_row(cells: list[Cell]) -> bool:
         return False
     shown = [b for b in cells[0].blocks if isinstance(b, Paragraph) and b.text.strip()]
     return bool(shown) and all(paragraph.heading for paragraph in shown)
+
+
+def _past_spacers(labels: list[str | None], texts: list[str], at: int) -> int | None:
+    """Where the answer is when blank cells stand between a label and it, else ``None``."""
+    beyond = at + 1
+    while beyond < len(texts) and not texts[beyond].strip():
+        beyond += 1
+    if beyond == at + 1 or beyond >= len(texts) or labels[beyond] or texts[beyond] in MARKS:
+        return None
+    return beyond
 
 
 def _value_end(labels: list[str | None], texts: list[str], at: int) -> int:

@@ -361,6 +361,11 @@ _BARE_CHECKS: dict[str, Callable[[str], object]] = {
     "panel.date": lambda value: re.search(r"\d", value),
     "panel.convene": parse_yes_no,
 }
+_DASH = re.compile(r"\s[-–—]\s")
+_DASHED_LABEL_WORDS = 8
+# Rules a dash does not stand in for: a wording of the vocabulary (``_bare`` tried it, with its
+# checks), and a colon's question ("Professional Disagreement – Escalation Form" is a title).
+_NOT_DASHED = frozenset({"vocabulary", "synonyms:concern-question"})
 _SHORTEST_SLIP = 5  # letters: a word this long may be misspelt and still be the label's
 _LONG_WORD = 9  # letters: a word this long may carry two slips
 _LONGEST_LABEL = 150
@@ -397,6 +402,7 @@ def normalise_label(text: str) -> str:
     """Lower case, no punctuation, numbering or bracketed asides: "1. D.O.B:" -> "dob"."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"^\s*\(?(?:\d{1,2}|[a-h])[.)]\s+|^\s*\(?\d{1,2}[.)]\s*", "", text)
+    text = meaning.NUMBERING.sub("", text)  # "1.2 Name of child", "Q3 Date of birth"
     text = re.sub(r"\([^)]*\)", " ", text)
     text = re.sub(r"['’.]", "", text)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
@@ -471,8 +477,9 @@ class Vocabulary:
         by_meaning = meaning.classify(text)
         if exact is None:
             return by_meaning
-        if normalise_label(text) in self._own:
-            return Classification(exact, "form-label")
+        if normalise_label(text) in self._own:  # a generic one ("Role") is still the section's side's
+            generic = by_meaning.attribute if by_meaning.side is None else None
+            return Classification(exact, "form-label", None, generic)
         if by_meaning.attribute and by_meaning.side is None:  # "Email", "Role": a section may own it
             return Classification(exact, "vocabulary", None, by_meaning.attribute, by_meaning.heading)
         return Classification(exact, "vocabulary", by_meaning.side, by_meaning.attribute, by_meaning.heading)
@@ -524,11 +531,23 @@ class Vocabulary:
             return None
         if path := self.match(stripped):
             return path, _tidy_label(stripped), ""
-        for separator in re.finditer(r"[:?\t]", stripped[: _LONGEST_LABEL + 1]):
+        for separator in re.finditer(r"[:?\t=]", stripped[: _LONGEST_LABEL + 1]):
             label = stripped[: separator.end()].rstrip("\t")
             if path := self.match(label):
                 return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
-        return self._bare(stripped)
+        return self._bare(stripped) or self._dashed(stripped)
+
+    def _dashed(self, stripped: str) -> tuple[str, str, str] | None:
+        """ "Worker - Jo Bloggs (Social Worker)": a label by its meaning, a dash, the answer."""
+        dash = _DASH.search(stripped, 0, _LONGEST_LABEL)
+        if dash is None or len(stripped[: dash.start()].split()) > _DASHED_LABEL_WORDS:
+            return None
+        label, value = stripped[: dash.start()], _tidy_value(stripped[dash.end() :])
+        found = self.classify(label + ":")  # the dash stands where a colon would
+        path = self.match(label + ":")
+        if not value or not path or path.startswith(GENERIC) or found.rule in _NOT_DASHED:
+            return None  # a wording of the vocabulary was tried by ``_bare``, with its own checks
+        return path, _tidy_label(label), value
 
     def _bare(self, stripped: str) -> tuple[str, str, str] | None:
         """ "D.O.B 3rd September 2019": a label with its answer after a space or dash."""
@@ -606,13 +625,13 @@ _LEADER_CHARS = ".…_"  # the dotted lines of a blank form
 
 
 def _tidy_label(label: str) -> str:
-    return _strip_leaders(label.strip(" \t:"), end=True).rstrip(" \t:")
+    return _strip_leaders(label.strip(" \t:="), end=True).rstrip(" \t:=")
 
 
 def _tidy_value(value: str) -> str:
     """The value without the form's dotted lines or the colon left before it."""
-    value = _strip_leaders(value.lstrip().removeprefix(":"), end=False)
-    return _strip_leaders(value, end=True)
+    value = _strip_leaders(value.lstrip().removeprefix(":").removeprefix("="), end=False)
+    return _strip_leaders(value, end=True).removesuffix(" |").strip()
 
 
 def _strip_leaders(text: str, *, end: bool) -> str:
@@ -636,7 +655,7 @@ def _strip_leaders(text: str, *, end: bool) -> str:
 
 
 # Where a blank form puts two labels on one line: "Name:<tab>D.O.B", "Signed:.....Role.....".
-_SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,}| {3,}|\u00a0{2,})")
+_SEGMENT_BREAK = re.compile(r"(\t+|[.…_]{4,}| {3,}|\u00a0{2,}| \| )")
 
 
 def _segments(text: str, vocabulary: Vocabulary) -> list[str]:
@@ -701,7 +720,8 @@ class _Open:
         if self.path in FREE_TEXT:
             return True
         if not self.parts:  # a name, agency, date…: a short answer, not a paragraph of guidance
-            return self.path in TICK_LISTS or len(lead.split()) <= _LONGEST_SHORT_ANSWER
+            boxes = self.path in OPTION_FIELDS and has_boxes(lead)  # "☐ 1 Practitioner ☒ 2 Manager …"
+            return self.path in TICK_LISTS or boxes or len(lead.split()) <= _LONGEST_SHORT_ANSWER
         return self.path in TICK_LISTS and has_boxes(lead)
 
     def answer(self) -> list[LabelledValue]:
@@ -732,7 +752,8 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
     """
     scope: str | None = None
     placed: list[LabelledValue] = []
-    for value in values:
+    values = list(values)
+    for at, value in enumerate(values):
         if value.rule == "heading" and value.value == HEADING_VALUE:
             scope = vocabulary.classify(value.label).side
             continue
@@ -742,16 +763,23 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
         found = vocabulary.classify(value.label)
         if found.path is None and not found.parts and value.value:  # "Child:" was read as a label
             found = vocabulary.classify(value.label + ":")
-        generic = bool(found.attribute) and found.side is None and found.rule != "form-label"
+        generic = bool(found.attribute) and found.side is None
         if found.side:
             scope = found.side
         elif found.path and not generic and "+" not in found.path:
             scope = None
+        if generic and scope is None and found.attribute == "name" and _date_of_birth_next(values, at, vocabulary):
+            scope = meaning.SUBJECT  # "Name" then "DOB" under no heading: only the subject has a date of birth
         if generic:
             found = meaning.scoped(found, scope)
         path = found.path or ("+".join(found.parts) if found.parts else None)
         placed.append(LabelledValue(value.label, value.value, value.source, path, found.rule))
     return placed
+
+
+def _date_of_birth_next(values: list[LabelledValue], at: int, vocabulary: Vocabulary) -> bool:
+    following = values[at + 1] if at + 1 < len(values) else None
+    return following is not None and following.rule is None and vocabulary.classify(following.label).attribute == "dob"
 
 
 # A table LibreOffice flattened into one paragraph ("Child's full nameSam SmithDate of
@@ -830,7 +858,22 @@ def labelled_values(
     """
     found: list[LabelledValue] = []
     waiting: _Open | None = None
+    columns: list[str] | None = None  # the sides of a table's columns ("Referrer | Agency challenged")
+    attributes: list[str] | None = None  # the attributes of a table's columns ("Name | Role | Agency")
     for line in _with_tables_unglued(lines, vocabulary):
+        cells = line.text.split("\t")
+        if columns and (placed := column_values(cells, columns, line.source, vocabulary)) is not None:
+            found += placed
+            continue
+        if attributes and (placed := side_row_values(cells, attributes, line.source, vocabulary)) is not None:
+            found += placed
+            continue
+        columns = column_sides(cells, vocabulary)
+        attributes = None if columns or "\t" not in line.text else attribute_columns(cells, vocabulary)
+        if columns or attributes:
+            found += waiting.answer() if waiting else []
+            waiting = None
+            continue
         entries, lead = _entries(line.text, vocabulary)
         before = waiting
         taken = len(before.parts) if before else 0
@@ -850,6 +893,63 @@ def labelled_values(
             found.pop()
             waiting = _Open(entries[-1][0], entries[-1][1], line.source, [entries[-1][2]])
     return found + (waiting.answer() if waiting else [])
+
+
+def column_sides(cells: list[str], vocabulary: Vocabulary) -> list[str] | None:
+    """The sides of a row of column headings naming both sides ("| Agency A (raising the concern) |
+    Agency B (concern about) |", "Referrer<tab>Agency being challenged"), else ``None``."""
+    texts = [cell.strip() for cell in cells if cell.strip()]
+    if not 2 <= len(texts) <= 4 or any(len(text) > _LONGEST_LABEL for text in texts):
+        return None
+    sides = [vocabulary.classify(text).side for text in texts]
+    if not all(side in (meaning.RAISER, meaning.CHALLENGED) for side in sides) or len(set(sides)) < 2:
+        return None
+    return [side for side in sides if side]
+
+
+def attribute_columns(cells: list[str], vocabulary: Vocabulary) -> list[str] | None:
+    """The attributes of a row of generic column headings ("| | Name | Role | Agency |"), for rows
+    below that each give one side ("| Person raising the concern | Jo | HV | Bury 0-19 |")."""
+    texts = [cell.strip() for cell in cells if cell.strip()]
+    if not 2 <= len(texts) <= 6 or any(len(text) > _LONGEST_LABEL for text in texts):
+        return None
+    found = [vocabulary.classify(text) for text in texts]
+    if not all(f.attribute and f.side is None for f in found) or len({f.attribute for f in found}) < len(found):
+        return None
+    return [f.attribute for f in found if f.attribute]
+
+
+def side_row_values(cells: list[str], attributes: list[str], source: str, vocabulary: Vocabulary) -> list[LabelledValue] | None:
+    """A row under ``attribute_columns``: the side its first cell names, each answer that side's
+    attribute of its column; ``None`` when the first cell names no side."""
+    texts = [cell.strip() for cell in cells]
+    texts = texts[1:] if texts and not texts[0] else texts  # a blank corner cell kept by a table reader
+    if len(texts) < 2 or len(texts[0]) > _LONGEST_LABEL:
+        return None
+    side = vocabulary.classify(texts[0] + ":").side
+    if side not in (meaning.RAISER, meaning.CHALLENGED, meaning.SUBJECT):
+        return None
+    return [
+        LabelledValue(f"{texts[0]} {attribute}", value, source, f"{meaning.SIDE_PATHS[side]}.{attribute}", f"row:{side}")
+        for value, attribute in zip(texts[1:], attributes)
+        if value and attribute in meaning.SIDE_ATTRIBUTES[side]
+    ]
+
+
+def column_values(cells: list[str], sides: list[str], source: str, vocabulary: Vocabulary) -> list[LabelledValue] | None:
+    """A row under column headings of both sides ("Role | Health Visitor | Learning Mentor"): each
+    answer the field of its column's side; ``None`` when the row is not one (no label first)."""
+    texts = [cell.strip() for cell in cells if cell.strip()]
+    if len(texts) < 2 or len(texts[0]) > _LONGEST_LABEL:
+        return None
+    attribute = vocabulary.classify(texts[0]).attribute
+    if not attribute:
+        return None
+    return [
+        LabelledValue(texts[0], value, source, f"{meaning.SIDE_PATHS[side]}.{attribute}", f"column:{side}")
+        for value, side in zip(texts[1:], sides)
+        if attribute in meaning.SIDE_ATTRIBUTES[side]
+    ]
 
 
 def _with_tables_unglued(lines: Iterable[Line], vocabulary: Vocabulary) -> Iterable[Line]:

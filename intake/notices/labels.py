@@ -38,11 +38,13 @@ SUBJECT, RAISER, CHALLENGED, SIGNED = "subject", "raiser", "challenged", "signed
 SIDE_PATHS = {SUBJECT: "subject", RAISER: "raised_by", CHALLENGED: "challenged", SIGNED: "signed"}
 # What each side's record holds (the canonical notice: the challenged side has no email).
 SIDE_ATTRIBUTES = {
-    SUBJECT: {"name", "dob"},
-    RAISER: {"name", "role", "agency", "email", "phone"},
-    CHALLENGED: {"name", "role", "agency"},
+    SUBJECT: {"name", "dob", "first_name", "last_name"},
+    RAISER: {"name", "role", "agency", "email", "phone", "first_name", "last_name"},
+    CHALLENGED: {"name", "role", "agency", "first_name", "last_name"},
     SIGNED: {"name", "role", "date"},
 }
+# Halves of a name ("First name", "Surname"), joined into the side's name when both are given.
+NAME_HALVES = ("first_name", "last_name")
 
 
 @dataclass(frozen=True)
@@ -81,15 +83,16 @@ def _add(cls: str, words: str) -> None:
 
 _add(
     "subj",
-    "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family",
+    "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family re",
 )
-_add("person", "person people")
+_add("person", "person people anyone anybody someone")
 _add("agency", "agency organisation organization service team department provider")
 _add("prof", "professional practitioner worker colleague staff")
 _add("roleword", "manager lead")
 _add(
     "challenge",
-    "disagree disagreeing disagreement challenge challenging challenged dispute disputing against receiving responding other",
+    "disagree disagreeing disagreement challenge challenging challenged dispute disputing against receiving responding other "
+    "recipient difference differences",
 )
 _add("escalate", "escalate escalating escalated")
 _add(
@@ -98,15 +101,23 @@ _add(
 )
 _add("your", "your my i me you yours")
 _add("their", "their them they")
-_add("name", "name surname forename forenames fullname")
-_add("dob", "dob birth born")
+_add("name", "name surname forename forenames fullname lastname firstname")
+_add("@", "first last given christian middle")  # with "name": a part of one ("First name", "Surname")
+_add("dob", "dob birth born edd")
 _add("role", "role title designation position post job")
 _add("email", "email e-mail emailaddress")
-_add("phone", "telephone tel phone mobile contact number")
+_add("phone", "telephone tel phone mobile number")
+_add("contact", "contact")
 _add("date", "date dated when")
-_add("sign", "signed signature sign signatory")
+_add("sign", "signed signature sign signatory completion submission")
 _add("concern", "concern concerns issue issues problem information info")
-_add("details", "details detail description describe summary explain explanation account reason reasons")
+_add(
+    "details",
+    "details detail description describe summary explain explanation account reason reasons outline brief briefly "
+    "background rationale narrative overview",
+)
+_add("why", "why")
+_add("tick", "tick ticks ticked select apply")
 _add("kind", "kind")
 _add("category", "category categories type types theme themes area areas nature")
 _add("stage", "stage step level tier")
@@ -118,7 +129,7 @@ _add("attempt", "attempt attempts action actions steps done tried")
 _add("copy", "copy copies copied cc")
 _add("ref", "reference ref")
 _add("section", "section part")
-_add("decision", "decision decisions view position")
+_add("decision", "decision decisions view")
 _add("letter", "a b")
 _add(
     "@",
@@ -127,7 +138,8 @@ _add(
     "being from being here below above its it his her s d o full print own involved concerned "
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
-    "those then than address",
+    "those then than address off made work works employed relate relates related relating regarding process procedure "
+    "policy safeguarding am",
 )
 
 
@@ -137,7 +149,12 @@ _LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
 
 _BOX_MARKS = frozenset("☐☒☑✓✔✗✘[")
 _PAREN = re.compile(r"\(([^()]{0,80})\)")
-_NUMBERING = re.compile(r"^\s*(?:(?:section|part|step|question|q)\s*)?(?:\d{1,2}|[a-h]|[ivx]{1,4})[.):]\s+", re.IGNORECASE)
+# "1.", "b)", "iv:", "Q3", "1.2", "2.1.3", "3a)", "(c)": a question's number before its label.
+NUMBERING = re.compile(
+    r"^\s*\(?(?:(?:section|part|step|question|q)\s*)?"
+    r"(?:\d{1,2}(?:\.\d{1,2}){1,2}\.?|\d{1,2}[a-h]?[.):]|[a-h][.):]|[ivx]{1,4}[.):]|(?<=q)\d{1,2}\b)\s+",
+    re.IGNORECASE,
+)
 _SECTION_NUMBER = re.compile(r"^\s*(?:section|part)\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.:\-–—]?\s*", re.IGNORECASE)
 
 
@@ -194,19 +211,24 @@ def classify(text: str) -> Classification:
     """The field a label asks for, by meaning; ``UNKNOWN`` when the rules cannot place it."""
     if len(text) > MAX_LABEL:
         return UNKNOWN
+    if "\t" in text.strip():  # "Their role<tab>Team Manager": a label and its answer in two cells
+        return UNKNOWN
     if text.lstrip()[:1] in _BOX_MARKS:  # "☒ Roles": an option ticked, not a label
         return UNKNOWN
-    if "?" in text.strip().rstrip("?:"):  # "Is the child at risk? No": a question and its answer
+    if "?" in _PAREN.sub("", text).strip().rstrip("?:"):  # "Is the child at risk? No": a question and its answer
         return UNKNOWN
     stripped = text.strip().rstrip(":?.*").strip()
     colon = text.strip().endswith(":")
     section = bool(_SECTION_NUMBER.match(stripped))
     stripped = _SECTION_NUMBER.sub("", stripped)
-    stripped = _NUMBERING.sub("", stripped)
+    stripped = NUMBERING.sub("", stripped)
     asides = _PAREN.findall(stripped)
     main = _PAREN.sub(" ", stripped)
     words = tokens(main)
     if not words or len(words) > MAX_WORDS:
+        return UNKNOWN
+    words = _adjectives_dropped(words)
+    if words == ["subject"]:  # "Subject: FW: Escalation": a forwarded email's header, not the person
         return UNKNOWN
     unknown = [word for word in words if word not in _WORDS]
     if len(unknown) > 1:  # two words no label has: an answer, or prose (checked before any slip)
@@ -215,11 +237,14 @@ def classify(text: str) -> Classification:
     if any(cls is None for cls in classes):  # a word no label has, even allowing a slip
         return UNKNOWN
     found = {cls for cls in classes if cls}
+    if {"person", "risk"} <= found and "urgent" not in found:  # "Name of the person at risk": the subject
+        found.add("subj")
     aside_words = [tokens(aside) for aside in asides]
     aside_classes = [{word_class(w) for w in ws} - {None} for ws in aside_words]
     joined = bool(re.search(r",|/|&|\band\b", stripped, re.IGNORECASE))
-    parts = _composite(words, aside_words) if joined else None
-    result = _decide(words, found, aside_classes, colon=colon)
+    both = bool(re.search(r",|&|\band\b", stripped, re.IGNORECASE))  # "and", not "/" ("or")
+    parts = _composite(words, aside_words, people=both) if joined else None
+    result = _decide(words, found, aside_classes, colon=colon or text.strip().endswith("?"))
     if result is None:
         return UNKNOWN
     written = re.sub(r"[^a-z0-9]+", " ", main.lower()).split()
@@ -227,6 +252,9 @@ def classify(text: str) -> Classification:
         return UNKNOWN  # "Roles", "Names" alone: options or answers; a generic label is singular
     if parts and result.side:
         result = Classification(None, "composite:" + result.side, result.side, None, False, parts(result.side))
+    if section and not result.heading or section and result.path:  # "Part A: The child or adult": a heading
+        side = SUBJECT if result.path == "subject.kind" else result.side
+        return Classification(None, f"section:{side or 'none'}", side, None, heading=True)
     sentence = text.strip().endswith(".") and not text.strip().endswith("..")
     if sentence and result.path is None and not result.parts:
         return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
@@ -237,19 +265,35 @@ def classify(text: str) -> Classification:
     return result
 
 
+_DISPUTE_WORDS = frozenset({"disagreement", "challenge", "difference", "differences", "dispute"})
+
+
+def _adjectives_dropped(words: list[str]) -> list[str]:
+    """ "What is the professional disagreement?": "professional" there names no one."""
+    return [
+        w
+        for at, w in enumerate(words)
+        if not (_WORDS.get(w) == "prof" and words[at + 1 : at + 2] and words[at + 1] in _DISPUTE_WORDS)
+    ]
+
+
 _PART_ATTRIBUTES = {"name": "name", "dob": "dob", "role": "role", "agency": "agency", "email": "email", "phone": "phone"}
 
 
-def _composite(words: list[str], asides: list[list[str]]):  # type: ignore[no-untyped-def]
+def _composite(words: list[str], asides: list[list[str]], *, people: bool = False):  # type: ignore[no-untyped-def]
     """ "Your details (name, role, agency)", "Name and date of birth of the child": a label
-    asking for several attributes at once; the paths of the parts, by side, in order."""
+    asking for several attributes at once; the paths of the parts, by side, in order.
+    With ``people`` (joined by "and", not "/"), a practitioner word asks for a name:
+    "Agency and worker you disagree with"."""
     wanted: list[str] = []
     for group in [*asides, words]:
         attrs = []
         for word in group:
             cls = word_class(word)
             attribute = _PART_ATTRIBUTES.get(cls or "")
-            if cls == "prof" and "name" not in attrs:
+            if cls == "prof" and people:
+                attribute = "name"
+            elif cls == "prof" and "name" not in attrs:
                 continue
             if attribute and attribute not in attrs:
                 attrs.append(attribute)
@@ -268,8 +312,17 @@ def _composite(words: list[str], asides: list[list[str]]):  # type: ignore[no-un
 
 _ATTRIBUTE_WORDS = {"name", "dob", "role", "email", "phone"}
 _ROLE_ALONE = {"prof", "roleword", "@"}
-_GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date"}
+_GENERIC = {"@", "name", "dob", "role", "email", "phone", "agency", "date", "contact"}  # and a name's halves
 _PARTY = {"agency", "prof", "roleword", "person", "name", "role", "their", "decision", "letter", "subj"}
+
+
+def _raising(words: list[str]) -> bool:
+    """A word of raising with the dispute as its object: "raising the challenge", "making the challenge"."""
+    meaning = [_WORDS.get(word) for word in words if _WORDS.get(word) != "@"]
+    return any(
+        cls == "raise" and meaning[at + 1 : at + 2] in (["challenge"], ["concern"], ["escalate"])
+        for at, cls in enumerate(meaning)
+    )
 
 
 def _escalating_to(words: list[str]) -> bool:
@@ -288,6 +341,10 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         if "challenge" in aside or "concern" in aside or "escalate" in aside:
             return CHALLENGED, "challenged"
     every = set(found)
+    if _raising(words):  # "Person raising the challenge", "Name of person making the challenge"
+        return RAISER, "raiser"
+    if "challenge" in every and words[-1:] in (["with"], ["against"]) and {"who", "whom"} & set(words):
+        return CHALLENGED, "challenged"  # "Who is the disagreement with?"
     if "escalate" in every:
         return (CHALLENGED, "challenged") if _escalating_to(words) else (RAISER, "raiser")
     if "letter" in every and "agency" in every and len(words) <= 3:  # "Agency A", "Agency B"
@@ -298,11 +355,17 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         return CHALLENGED, "challenged"
     if "their" in every:
         return CHALLENGED, "their"
+    if "concerned" in words and not ({"subj", "person"} & every):
+        return CHALLENGED, "concerned"  # "Worker concerned", "Agency concerned"; not "Child concerned"
+    if "decision" in every and "your" not in every:
+        return CHALLENGED, "decision"  # "Who made the decision?": the decision disputed
     if "raise" in every or "your" in every:
         return RAISER, "raiser"
     if "sign" in every:
         return SIGNED, "signed"
-    if ("prof" in every or "roleword" in every) and (every & _ATTRIBUTE_WORDS or every <= _ROLE_ALONE):
+    if ("prof" in every or "roleword" in every) and (
+        every & _ATTRIBUTE_WORDS or every <= _ROLE_ALONE or every == {"prof", "agency", "@"} or every == {"prof", "agency"}
+    ):
         return RAISER, "role-word"  # "Lead professional", "Manager's name"; not "Team Manager"
     if "subj" in every or "person" in every:
         return SUBJECT, "subject"
@@ -316,6 +379,11 @@ def _attribute(words: list[str], found: set[str]) -> str | None:
         return "email"
     if "name" in found and "agency" in found and not ({"subj", "prof", "person", "roleword"} & found):
         return "agency"  # "Name of agency you are escalating to", "Agency name"
+    if "name" in found and len(words) <= 4:
+        if {"first", "forename", "forenames", "given", "christian", "firstname"} & set(words):
+            return "first_name"  # "First name", "Forename(s)": half a name, joined with the surname
+        if {"surname", "last", "lastname"} & set(words) or words[-2:] == ["family", "name"]:
+            return "last_name"
     if "name" in found:
         return "name"
     if "role" in found and "decision" not in found:
@@ -324,6 +392,8 @@ def _attribute(words: list[str], found: set[str]) -> str | None:
         "number" in words or "telephone" in words or "tel" in words or "phone" in words or "mobile" in words
     ):
         return "phone"
+    if "contact" in found:
+        return "contact" if "details" in found else "name"  # "Contact details"; "Contact", "Contact person"
     if "agency" in found:
         return "agency"
     return None
@@ -358,6 +428,24 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         and not ({"your", "their"} & found)
     ):
         return Classification("concern", "synonyms:concern")
+    if "tick" in found or any("tick" in aside for aside in asides):
+        if {"challenge", "concern", "category", "details"} & found:  # "Reason for escalation (please tick)"
+            return Classification("categories", "synonyms:categories-ticked")
+    if "challenge" in found and found <= {"challenge", "@"} and {"relate", "relates", "regarding"} & set(words):
+        return Classification("categories", "synonyms:categories")  # "Disagreement relates to"
+    asked = {"who", "whom"} & set(words)
+    if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon:
+        return Classification("concern", "synonyms:concern-question")  # "What is the disagreement?", "What do you disagree with?"
+    if "why" in found and found <= {"why", "challenge", "escalate", "your", "@", "details", "concern"}:
+        return Classification("concern", "synonyms:concern-why")  # "Why are you escalating?", "Explain why you disagree"
+    if "concern" in found and "escalate" in found and not ({"agency", "name", "prof", "person"} & found):
+        return Classification("concern", "synonyms:concern")  # "Issues being escalated"
+    if "details" in found and "escalate" in found and found <= {"details", "escalate", "@"}:
+        return Classification("concern", "synonyms:concern")  # "Rationale for escalation"
+    if "urgent" in found and "concern" in found and "safeguarding" in words:
+        return Classification("immediate_risk", "synonyms:immediate-risk")  # "Any immediate safeguarding concerns?"
+    if found == {"concern"} and len(words) == 1 and colon:  # "Issue:", "Concerns:"
+        return Classification("concern", "synonyms:concern")
     if (
         "concern" in found
         and ({"details", "your"} & found or words[:1] == ["concern"])
@@ -370,8 +458,22 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("subject.kind", "synonyms:subject-kind")
     if "sign" in found and "date" in found:
         return Classification("signed.date", "synonyms:signed-date")
+    if len(words) == 1 and found == {"prof"}:  # "Worker", "Practitioner": the section's; the raiser's outside one
+        return Classification("raised_by.name", "generic", None, "name")
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
+    if attribute == "dob" and side not in (None, SUBJECT):  # "What is their date of birth?": only the subject has one
+        return Classification("subject.dob", "synonyms:subject-dob", SUBJECT, "dob")
+    if "details" in found and found <= {"details", "@"}:  # "Details", "Summary", "Description" alone: the concern
+        return Classification("concern", "synonyms:concern")
+    if attribute == "contact":  # "Contact details": an email address and a telephone number
+        if side in (None, RAISER) and found <= _GENERIC | {"details", "your"}:
+            return (
+                Classification(None, "generic", side, "contact", parts=CONTACT_PARTS)
+                if side
+                else Classification(None, "generic", None, "contact")
+            )
+        return None
     if side is None:
         if attribute and found <= _GENERIC:  # "Name", "Organisation", "Email": whose depends on the section
             return Classification(None, "generic", None, attribute)
@@ -379,8 +481,16 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             return Classification(None, "section:none", None, None, heading=True)
         return None
     if attribute is None:
-        if side == SUBJECT and found & {"subj"} and (colon or "details" in found):
-            attribute = "name"  # "Adult:", "Child/Young Person:"
+        if (
+            side == SUBJECT
+            and found & {"subj"}
+            and (
+                colon
+                or "details" in found
+                or (found <= {"subj", "person", "@"} and len(words) > 1 and not {"child", "adult"} <= set(words))
+            )
+        ):
+            attribute = "name"  # "Adult:", "Child/Young Person:", "Young person" (not "Child": an answer)
         elif side in (RAISER, CHALLENGED) and found & {"prof", "roleword", "person"} and "details" not in found:
             attribute = "name"  # "Practitioner you disagree with", "Referrer", "Completed by"
         elif (
@@ -393,8 +503,10 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             attribute = "name"  # "Raised by", "Completed by"
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"
+        elif side == CHALLENGED and {"who", "whom"} & set(words) and "details" not in found:
+            attribute = "agency"  # "Who is the disagreement with?": an agency, perhaps a person too
         elif side == CHALLENGED and "decision" in found:
-            attribute = "agency"
+            attribute = "name" if "who" in words else "agency"
     if attribute is None or attribute not in SIDE_ATTRIBUTES[side]:
         if "details" in found or attribute is None:
             return Classification(None, f"section:{side}", side, None, heading=True)
@@ -404,9 +516,16 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     return Classification(f"{SIDE_PATHS[side]}.{attribute}", f"synonyms:{side}-{attribute}", side, attribute)
 
 
+CONTACT_PARTS = ("raised_by.email", "raised_by.phone")
+
 # Where a generic label outside any section has always been read (an email address or a
 # telephone number on a notice is the sender's; a date of birth, the subject's).
-GENERIC_DEFAULTS = {"email": "raised_by.email", "phone": "raised_by.phone", "dob": "subject.dob"}
+GENERIC_DEFAULTS = {
+    "email": "raised_by.email",
+    "phone": "raised_by.phone",
+    "dob": "subject.dob",
+    "contact": "+".join(CONTACT_PARTS),
+}
 
 
 def scoped(found: Classification, scope: str | None) -> Classification:
@@ -417,6 +536,9 @@ def scoped(found: Classification, scope: str | None) -> Classification:
     if scope is None:
         default = found.path or GENERIC_DEFAULTS.get(found.attribute)
         return Classification(default, found.rule if found.path else "generic-default", None, found.attribute)
+    if found.attribute == "contact":
+        parts = CONTACT_PARTS if scope == RAISER else ()
+        return Classification(None, f"section:{scope}", scope, found.attribute, parts=parts)
     if found.attribute not in SIDE_ATTRIBUTES.get(scope, set()):
         return Classification(None, f"section:{scope}", scope, found.attribute)
     path = f"{SIDE_PATHS[scope]}.{found.attribute}"

@@ -25,6 +25,7 @@ _MONTHS = ("january february march april may june july august september october 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_SHORT = {"weds": 2}  # the one common short form that is not a prefix
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix")
 _LONGEST_DATE = 40  # "Wednesday 30th September 2026" and room to spare
 _TWO_DIGIT_CUTOFF = 50  # "17" is 2017, "55" is 1955
@@ -32,6 +33,7 @@ _YEARS = range(1900, 2100)
 
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
 _DATE_SEPARATORS = re.compile(r"[\s\-/.]+")
+_AGE = re.compile(r"\s?(?:aged? ?)?\d{1,3} ?(?:y|yrs?|years?|months?|mths?|weeks?)?(?: old)?\)\s?", re.IGNORECASE)
 _FILLER_WORDS = frozenset({"of", "the"})  # "the 3rd of May 2019"
 _LEADERS = re.compile(r"[._…]{4,}")  # a form's dotted line; "..." is a writer's ellipsis
 
@@ -43,6 +45,9 @@ def parse_uk_date(text: str) -> date | None:
     first is read year-month-day). Words: "3rd of September 2019", "Sept 3 2019",
     "03 Sep 19", "Tuesday 3 September 2019" (a weekday that does not fit is not a date).
     """
+    head, bracket, rest = text.partition("(")
+    if bracket and head.strip() and _AGE.fullmatch(rest):  # "01/02/2019 (age 7)", "(7 yrs)": the age beside it
+        text = head
     if len(text) > _LONGEST_DATE:
         return None
     cleaned = _ORDINAL.sub("", text.strip().rstrip(".").replace(",", " ").replace("'", " "))
@@ -213,8 +218,25 @@ def _without_dangling(text: str) -> str:
 def _yes_no_word(text: str) -> bool | None:
     match = re.fullmatch(r"\s*(yes|no|y|n|true|false)\b\s*(?:[-–—,.;:(].*)?", text, re.I | re.S)
     if not match:
-        return None
+        return _risk_sentence(text)
     return match.group(1).lower() in ("yes", "y", "true")
+
+
+_RISK_WORDS = re.compile(r"\b(?:risk|harm|danger)", re.IGNORECASE)
+_NO_RISK = re.compile(r"(?:no|not|none)\b", re.IGNORECASE)  # used with match(): the answer's first word
+
+
+def _risk_sentence(text: str) -> bool | None:
+    """ "No immediate risk identified", "Not at immediate risk": no; "Yes there is a risk": yes.
+    Only a short answer about the risk itself, opening with the word that answers it."""
+    words = text.split()
+    if not 2 <= len(words) <= 12 or not _RISK_WORDS.search(text):
+        return None
+    first = words[0].lower().strip(",.;:")
+    if first == "yes" and not _NO_RISK.search(" ".join(words[1:])):
+        return True
+    mixed = any(word.lower().strip(",.;:") == "yes" for word in words[1:])
+    return False if _NO_RISK.fullmatch(first) and not mixed else None
 
 
 def has_boxes(text: str) -> bool:
@@ -249,7 +271,8 @@ def _ticked_items(text: str) -> list[tuple[str, bool]]:
 
 
 _STAGE = re.compile(
-    r"\s*(?:(stage|step|tier|level)\s*)?(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r"|[ivx]{1,4})\b"
+    r"\s*(?:(stage|step|tier|level)\s*:?\s*)?(\d{1,2}|" + "|".join(_NUMBER_WORDS + _ORDINAL_WORDS) + r"|[ivx]{1,4})\b"
+    r"(?: ?(?:stage|step|tier|level)\b)?(?: of \d{1,2}\b)?"  # "2nd stage", "Step 2 of 4"
     r"(\s*(?:[-–—:.,;(/].*)?)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -270,7 +293,7 @@ def parse_stage(text: str) -> int | None:
             return None
         first = _TICKED_STAGE.match(ticked[0])  # "2 Manager", "Stage 3 – senior managers"
         return parse_stage(first.group(0)) if first else None
-    match = _STAGE.fullmatch(text)
+    match = _STAGE.fullmatch(_ORDINAL.sub("", text))
     if not match or _SECOND_NUMBER.match(match.group(3)):
         return None
     word, number = match.group(1), match.group(2).lower()
@@ -278,6 +301,8 @@ def parse_stage(text: str) -> int | None:
         stage = int(number)
     elif number in _NUMBER_WORDS:
         stage = _NUMBER_WORDS.index(number) + 1
+    elif number in _ORDINAL_WORDS:
+        stage = _ORDINAL_WORDS.index(number) + 1
     elif word and number in _ROMAN:
         stage = _ROMAN.index(number) + 1
     else:
@@ -289,31 +314,61 @@ def parse_stage(text: str) -> int | None:
 # themes"): Bury 4 and Salford 1.4/1.7 lists, Barnet 1, Bury adults 4, and the slug
 # itself written out.
 _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "thresholds": (r"threshold", r"levels? of (?:need|risk)", r"recogni[sz]\w{0,12} (?:the )?need"),
-    "roles_responsibilities": (r"roles?\s*(?:and|&)?\s*responsibilit",),
-    "action_communication": (r"need for action", r"communicat", r"action and communication"),
+    "thresholds": (
+        r"threshold",
+        r"levels? of (?:need|risk)",
+        r"recogni[sz]\w{0,12} (?:the )?need",
+        r"eligib",
+        r"criteria for (?:services|intervention|support)",
+    ),
+    "roles_responsibilities": (r"roles?\s*(?:and|&)?\s*responsibilit", r"lead agency", r"who should (?:lead|act)"),
+    "action_communication": (r"need for action", r"communicat", r"action and communication", r"lack of action"),
     "information_sharing": (
         r"information\s*sharing",
         r"sharing (?:of )?information",
         r"info sharing",
         r"information (?:is |was )?not (?:being )?shared",
+        r"consent to share",
+        r"data sharing",
     ),
-    "response_to_concern": (r"respon(?:se|ding) to (?:an? )?(?:safeguarding )?concern",),
+    "response_to_concern": (
+        r"respon(?:se|ding) to (?:an? )?(?:safeguarding )?(?:concern|referral|disclosure)",
+        r"safeguarding response",
+    ),
     "referral_not_accepted": (r"referral",),
     "assessment_outcome": (r"assessment",),
-    "step_up_down": (r"step\s*(?:up|down)",),
-    "case_conference": (r"case conference", r"child protection conference", r"strategy meeting"),
+    "step_up_down": (r"step(?:ped|ping)?\s*(?:up|down)", r"case closure", r"closure of (?:the )?case", r"closing (?:the )?case"),
+    "case_conference": (
+        r"case conference",
+        r"child protection conference",
+        r"strategy (?:meeting|discussion)",
+        r"\bi?cpc\b",
+        r"\brcpc\b",
+        r"\bconference\b",
+    ),
     "plan_progression": (
         r"progression of (?:the )?plans?",
         r"plans? progression",
         r"progress of (?:the )?plans?",
         r"planned interventions?",
+        r"\bdrift",
     ),
-    "resources": (r"resource", r"capacity"),
-    "statutory_roles": (r"statutory roles?", r"not fulfilling", r"working together"),
-    "non_attendance": (r"non\s*attendance", r"not attend", r"attendance at statutory meetings"),
-    "unilateral_decision": (r"uni\s*lateral",),
-    "service_timeliness": (r"service provision", r"timeliness", r"timely"),
+    "resources": (r"resource", r"capacity", r"funding", r"staffing"),
+    "statutory_roles": (
+        r"statutory roles?",
+        r"not fulfilling",
+        r"working together",
+        r"statutory (?:duties|duty|responsibilit|functions?)",
+    ),
+    "non_attendance": (
+        r"non\s*attendance",
+        r"not attend",
+        r"attendance at statutory meetings",
+        r"fail\w{0,6} to attend",
+        r"did not attend",
+    ),
+    "unilateral_decision": (r"uni\s*lateral", r"without consult", r"not consulted", r"single agency decision"),
+    "service_timeliness": (r"service provision", r"timeliness", r"timely", r"timescale", r"\bdelay"),
 }
 
 

@@ -17,6 +17,7 @@ read (issue 3: a notice that cannot be read is held, not guessed at).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -218,18 +219,32 @@ def _within_limit(body_text: str, problems: list[Problem]) -> str:
 
 def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[LabelledValue]:
     """The labelled lines of a plain email; quoted earlier mail and the signature are skipped."""
-    lines = [_body_line(text, f"email body line {number}") for number, text in enumerate(body_text.splitlines(), start=1)]
+    body_text = _EMPHASIS.sub(r"\1", body_text)  # "*Child's name:* Ruby": bold as a plain-text mail writes it
+    lines = [
+        _body_line(text, f"email body line {number}", vocabulary) for number, text in enumerate(body_text.splitlines(), start=1)
+    ]
     values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
     own = [
         (text, f"email body line {number}")
         for number, text in enumerate(body_text.splitlines(), start=1)
         if not text.lstrip().startswith(">")
     ]
-    return values + body.signature_values(own) + body.sentence_values(own)
+    return values + body.signature_values(own) + body.sentence_values(own) + body.prose_values(own, values)
 
 
-def _body_line(text: str, source: str) -> Line:
-    if text.lstrip().startswith(">"):  # quoted from earlier mail: not this notice
+_LONGEST_QUESTION = 150
+
+# Bold or underlined words in a plain-text mail ("*Agency:*", "**Stage**", "_DOB_"); the
+# words are at most a label's length and hold no marker, so each try reads a bounded span.
+_EMPHASIS = re.compile(r"(?<![\w*_])(?:\*\*|\*|__|_)([^\s*_][^*_\n]{0,150}?)(?:\*\*|\*|__|_)(?![\w*_])")
+
+
+def _body_line(text: str, source: str, vocabulary: Vocabulary = EVERY_FIELD) -> Line:
+    if text.lstrip().startswith(">"):  # quoted from earlier mail: not this notice,
+        question = text.lstrip().lstrip(">").strip()
+        split = vocabulary.split(question) if len(question) <= _LONGEST_QUESTION else None
+        if split and not split[2]:  # but a question standing alone, answered on the lines below it, is asked
+            return Line(question, source)
         return Line("", source, ends_answer=True)
     if text.strip().rstrip(",.!").strip().casefold() in body.CLOSINGS:  # "Thanks," ends an answer
         return Line("", source, ends_answer=True)

@@ -40,6 +40,9 @@ CHALLENGED_AGENCY = [
     "Which service are you escalating to?",
     "Agency concern is about",
     "2. Agency you are in disagreement with",
+    "Agency concerns relate to",
+    "Recipient agency",
+    "Who is the disagreement with?",
 ]
 
 RAISED_BY_AGENCY = [
@@ -52,6 +55,8 @@ RAISED_BY_AGENCY = [
     "Referring team",
     "Agency A",
     "Your department",
+    "Which agency do you work for?",
+    "Practitioner's agency",
 ]
 
 SUBJECT_NAME = [
@@ -68,6 +73,8 @@ SUBJECT_NAME = [
     "Client name",
     "Pupil's full name",
     "Name of adult at risk",
+    "Name of the person at risk",
+    "Child/young person",  # beside its answer in a table
 ]
 
 SUBJECT_DOB = [
@@ -77,6 +84,7 @@ SUBJECT_DOB = [
     "Child's date of birth",
     "Patient DOB",
     "Adult's D.O.B",
+    "What is their date of birth?",  # only the subject has one
 ]
 
 RAISED_BY_NAME = [
@@ -88,6 +96,8 @@ RAISED_BY_NAME = [
     "Practitioner name",
     "Name of professional raising the concern",
     "Raised by",
+    "Person raising the challenge",  # the challenge is what they raise
+    "Name of person making the challenge",
 ]
 
 CHALLENGED_NAME = [
@@ -95,6 +105,7 @@ CHALLENGED_NAME = [
     "Name of professional you disagree with",
     "Worker you are challenging",
     "Name of practitioner in the other agency",
+    "Worker concerned",
 ]
 
 OTHERS = [
@@ -120,6 +131,21 @@ OTHERS = [
     ("Who else has a copy?", "copies_to"),
     ("Your reference", "case_reference"),
     ("Child or adult?", "subject.kind"),
+    ("What is the disagreement?", "concern"),
+    ("What is the professional disagreement?", "concern"),  # "professional" names no one here
+    ("What do you disagree with?", "concern"),
+    ("Why are you escalating?", "concern"),
+    ("Explain why you disagree", "concern"),
+    ("Issue(s) being escalated", "concern"),
+    ("Brief summary of concerns", "concern"),
+    ("Details", "concern"),
+    ("What is the disagreement regarding? (tick)", "categories"),
+    ("Disagreement relates to", "categories"),
+    ("Is anyone at immediate risk of significant harm?", "immediate_risk"),
+    ("Are there any immediate safeguarding concerns?", "immediate_risk"),
+    ("Stage of the escalation process", "stage"),
+    ("Date of completion", "signed.date"),
+    ("Position", None),  # a job title, generic: the section's side's
 ]
 
 NOT_LABELS = [
@@ -132,6 +158,8 @@ NOT_LABELS = [
     "Level of need",  # a category, not a field
     "reason or a date.",  # the end of a wrapped sentence
     "Child",  # without a colon: an answer to "Child or adult"
+    "Team Manager",  # an answer: a job title
+    "Part A: The child or adult",  # a numbered section heading, not the subject.kind question
     "The family was stepped down without a meeting",
     "",
 ]
@@ -159,7 +187,7 @@ def test_a_label_is_classified_by_meaning(label, path):
         ("Agency B (concern about)", "synonyms:challenged-agency"),
         ("Section 2: Your details", "section:raiser"),
         ("Details of the professional raising the concern", "section:raiser"),
-        ("Section 3: Details of the agency you disagree with", "synonyms:challenged-agency"),
+        ("Section 3: Details of the agency you disagree with", "section:challenged"),
         ("Name", "generic"),
         ("Salford Children's Services", "unknown"),
     ],
@@ -259,3 +287,60 @@ def test_classifying_is_fast():
         classify(label)
     per_label = (time.perf_counter() - started) / len(labels)
     assert per_label < 0.001  # well under a millisecond, before any caching
+
+
+@pytest.mark.parametrize(
+    ("label", "parts"),
+    [
+        ("Who made the decision? (name and role)", ("challenged.name", "challenged.role")),
+        ("Agency and worker you disagree with", ("challenged.agency", "challenged.name")),
+        (
+            "Name, role and agency of the professional you disagree with",
+            ("challenged.name", "challenged.role", "challenged.agency"),
+        ),
+        ("Your name and job title", ("raised_by.name", "raised_by.role")),
+    ],
+)
+def test_a_label_asking_several_things_gives_each_part(label, parts):
+    assert classify(label).parts == parts
+
+
+def test_a_generic_date_of_birth_with_its_due_date_is_the_subjects():
+    assert NOTICE_FIELDS.match("Date of Birth/EDD") == "subject.dob"
+
+
+def test_professional_or_agency_is_one_answer_not_two():
+    """ "Professional / agency you disagree with": "/" is "or"; the answer is one agency."""
+    assert classify("Professional / agency you disagree with").path == "challenged.agency"
+
+
+@pytest.mark.parametrize(
+    ("scope", "name", "details"),
+    [("challenged", "challenged.name", None), ("raiser", "raised_by.name", ("raised_by.email", "raised_by.phone"))],
+)
+def test_contact_is_the_sections_person(scope, name, details):
+    assert scoped(classify("Contact"), scope).path == name
+    assert scoped(classify("Contact details"), scope).parts == (details or ())
+
+
+@pytest.mark.parametrize(
+    ("heading", "side"),
+    [("Part A: The child or adult", "subject"), ("Part C: The other agency", "challenged"), ("Section 5: Sign-off", "signed")],
+)
+def test_a_numbered_section_is_a_heading_whatever_it_names(heading, side):
+    found = classify(heading)
+    assert (found.path, found.heading, found.side) == (None, True, side)
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("1.1 Name of child", "subject.name"),
+        ("2.3.1 Your agency", "raised_by.agency"),
+        ("Q3 Date of birth", "subject.dob"),
+        ("3a) Your name", "raised_by.name"),
+        ("(c) Agency you disagree with", "challenged.agency"),
+    ],
+)
+def test_a_questions_number_is_no_part_of_its_label(label, path):
+    assert NOTICE_FIELDS.match(label) == path

@@ -242,7 +242,7 @@ def test_nothing_ticked(text, expected):
         ("Stage 0", None),
         ("Stage 12", None),
         ("Stage 2 was discussed", None),
-        ("second stage", None),
+        ("second stage", 2),  # an ordinal names the stage too
         ("Level 3", 3),  # the Greater Manchester policy numbers its tiers as levels
         ("Level 2 – line managers", 2),
         ("Tier 1", 1),
@@ -534,3 +534,41 @@ def test_clean_text(text, expected):
 )
 def test_kind_by_age(born, on, kind):
     assert kind_by_age(born, on) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2nd", 2),
+        ("second", 2),
+        ("2nd stage", 2),
+        ("Third stage – senior managers", 3),
+        ("Stage: 2", 2),
+        ("Step 2 of 4", 2),
+        ("Stage 2 - 3", None),  # two stages
+        ("2/3", None),
+    ],
+)
+def test_parse_stage_reads_ordinals_and_counts(text, expected):
+    assert parse_stage(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("No immediate risk", False),
+        ("Not at immediate risk", False),
+        ("no immediate risk identified", False),
+        ("Yes there is a risk of harm", True),
+        ("Not known", None),  # says nothing about the risk
+        ("None known", None),
+        ("No one is at risk but yes maybe", None),  # both answers
+    ],
+)
+def test_parse_yes_no_reads_a_short_answer_about_the_risk(text, expected):
+    assert parse_yes_no(text) == expected
+
+
+@pytest.mark.parametrize("text", ["01/02/2019 (age 7)", "1/2/2019 (7 yrs)"])
+def test_parse_uk_date_leaves_out_an_age_in_brackets(text):
+    assert parse_uk_date(text) == date(2019, 2, 1)
