@@ -22,8 +22,9 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 
 # Measured on 2026-12-01 (branch reader, LibreOffice 7.4): right fields / fields the notices state.
 # Before the reader branch: development 605/770 (78.6%, twelve designs), held-out 225/390 (57.7%).
-# "heldout2" first measured at main 595202a, before its reader saw any change made for it: 373/635.
-MEASURED = {"development": (1300, 1300), "heldout": (235, 390), "heldout2": (373, 635), "forms-make": (180, 180)}
+# "heldout2" first measured at main 595202a, before its reader saw any change made for it: 373/635 (58.7%);
+# 473/635 after the reader branch merged, whose author never saw it.
+MEASURED = {"development": (1300, 1300), "heldout": (235, 390), "heldout2": (473, 635), "forms-make": (180, 180)}
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
 TARGETS = {"development": 97.0, "heldout": 97.0, "heldout2": 97.0, "forms-make": 100.0}  # issue 9
