@@ -53,6 +53,7 @@ def changes(session: Session, rows: Sequence[DirectoryRow]) -> list[Change]:
 
 def import_rows(session: Session, rows: Sequence[DirectoryRow]) -> None:
     """Replace the directory of every partnership the rows name (the caller commits)."""
+    session.info.pop(_VIEWS, None)
     repo = DirectoryRepository(session)
     for partnership in sorted({r.partnership for r in rows}):
         mine = [r for r in rows if r.partnership == partnership]
@@ -70,7 +71,20 @@ def import_rows(session: Session, rows: Sequence[DirectoryRow]) -> None:
 
 
 def load_directory(session: Session, partnership: str) -> tuple[Directory, dict[str, int]]:
-    """The read-only view the routing code uses, and agency ids by name."""
+    """The read-only view the routing code uses, and agency ids by name: read once per transaction."""
+    transaction, views = session.info.get(_VIEWS, (None, {}))
+    if transaction is None or transaction is not session.get_transaction():  # another transaction may see another directory
+        views = {}
+    if partnership not in views:
+        views[partnership] = _read_directory(session, partnership)
+        session.info[_VIEWS] = (session.get_transaction(), views)
+    return views[partnership]
+
+
+_VIEWS = "escalations.directory_views"
+
+
+def _read_directory(session: Session, partnership: str) -> tuple[Directory, dict[str, int]]:
     agencies = DirectoryRepository(session).agencies(partnership)
     contacts = DirectoryRepository(session).contacts(partnership)
     view = Directory(

@@ -74,7 +74,7 @@ def wordings_of(forms: Sequence[FormProfile]) -> Wordings | None:
 
 def reading_vocabulary(labels: Mapping[str, Sequence[str]] | None) -> Vocabulary:
     """The labels a reader looks for: every field's, so an answer ends where any label begins."""
-    return _extended(EVERY_FIELD, _frozen(labels)) if labels else EVERY_FIELD
+    return _extended(EVERY_FIELD, frozen_labels(labels)) if labels else EVERY_FIELD
 
 
 def field_vocabulary(labels: Mapping[str, Sequence[str]] | None) -> Vocabulary:
@@ -86,10 +86,10 @@ def field_vocabulary(labels: Mapping[str, Sequence[str]] | None) -> Vocabulary:
     if not labels:
         return NOTICE_FIELDS
     base = EVERY_FIELD if any(path.startswith(PANEL) for path in labels) else NOTICE_FIELDS
-    return _extended(base, _frozen(labels))
+    return _extended(base, frozen_labels(labels))
 
 
-def _frozen(labels: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def frozen_labels(labels: Mapping[str, Sequence[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """A profile's labels as a key, in their own order (the order decides ties between wordings)."""
     return tuple((path, tuple(words)) for path, words in labels.items())
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from escalations.service.cli import main
-from escalations.service.directory import current_rows
+from escalations.service.directory import current_rows, import_rows, load_directory
 from escalations.service.runtime import Runtime
 
 HEADER = "partnership,agency,agency_domains,name,email,role,phone\n"
@@ -152,3 +152,19 @@ def test_alias_errors_name_the_row_and_column(
     csv.write_text(HEADER.rstrip("\n") + ",agency_aliases\n" + rows)
     assert _run(runtime, "directory", "import", str(csv)) != 0
     assert message in capsys.readouterr().err
+
+
+def test_the_directory_view_is_read_once_per_transaction(runtime: Runtime) -> None:
+    with runtime.sessions() as session:
+        first = load_directory(session, "salford")
+        assert load_directory(session, "salford") is first
+        assert load_directory(session, "barnet") is not first
+        session.commit()
+        again = load_directory(session, "salford")
+        assert again is not first and again[0] == first[0]  # a new transaction reads it afresh
+        rows = [r for r in current_rows(session, "salford") if r.email != "business.manager@salford.example"]
+        import_rows(session, rows)
+        changed, _ = load_directory(session, "salford")
+        assert not changed.is_contact("business.manager@salford.example")
+        assert again[0].is_contact("business.manager@salford.example")
+        session.rollback()

@@ -392,3 +392,18 @@ def test_a_reader_child_killed_mid_notice_loses_nothing_and_the_next_notice_is_r
     assert _inbound(runtime, good).status == InboundStatus.PROCESSED
     assert [case.state for case in _cases(runtime)] == [CaseState.AWAITING_INFORMATION, CaseState.OPEN]
     assert reading not in sandbox.readers().children()
+
+
+def test_a_reply_carrying_the_notice_has_it_read_once(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reply's attachments are read with its body and alone (its quoted text is no notice): one reading serves both."""
+    _deliver(runtime, wire(notice_email(None, body="I want to escalate a case, form to follow.")))
+    _process(runtime)
+    [case] = _cases(runtime)
+    reads: list[int] = []
+    reading = sandbox.read_document
+    monkeypatch.setattr(sandbox, "read_document", lambda *args, **kwargs: reads.append(1) or reading(*args, **kwargs))
+    _deliver(runtime, wire(notice_email(salford_notice(), subject=f"RE: [{case.reference}] More information needed")))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert (case.state, case.stage) == (CaseState.OPEN, 2)
+    assert len(reads) == 1
