@@ -144,9 +144,11 @@ def _serve_documents(connection: Connection) -> None:
         _limit_document(limits)
         try:
             answer = parse({**job, "limits": limits}, data)
+            reply = json.dumps(answer).encode()
         except MemoryError:
             answer = {"values": [], "problems": [TOO_BIG_TO_READ]}
-        connection.send_bytes(json.dumps(answer).encode())
+            reply = json.dumps(answer).encode()
+        connection.send_bytes(reply)
         if answer["problems"] == [TOO_BIG_TO_READ]:
             return
 
