@@ -76,7 +76,7 @@ class _KeptHeaders(HeaderRegistry):
     letter that has that value; the bytes written are the registry's own.
     """
 
-    @lru_cache(maxsize=4096)  # noqa: B019 (one registry lives as long as the process)
+    @lru_cache(maxsize=512)  # noqa: B019 (one registry lives as long as the process)
     def __call__(self, name: str, value: str) -> Any:
         return super().__call__(name, value)
 

@@ -315,7 +315,7 @@ class ReaderPool:
                 self._idle.append(child)
             self._free.notify()
         if not keep:
-            _stop(child)
+            _stop(child, idle=answered)
 
     def _worn(self, child: _Child, limits: Limits) -> bool:
         """Read enough documents, or grown: past our bound, or past half of what a document may use."""
@@ -323,9 +323,11 @@ class ReaderPool:
         return child.documents >= self.documents_per_child or grown
 
 
-def _stop(child: _Child) -> None:
-    child.connection.close()  # an idle child reads EOF and returns
-    child.process.join(1)
+def _stop(child: _Child, idle: bool = True) -> None:
+    """End a child: an idle one reads EOF and returns; one still reading a document is killed."""
+    child.connection.close()
+    if idle:
+        child.process.join(1)
     if child.process.is_alive():
         child.process.kill()
         child.process.join(5)
