@@ -22,7 +22,7 @@ from escalations.intake.notices.conversion import CONVERTIBLE
 from escalations.intake.notices.formats import is_notice_file, notice_format
 from escalations.intake.notices.model import Notice
 from escalations.intake.notices.profile import wordings_of
-from escalations.intake.notices.reader import Attachment, NoticeDocument, read_notice, read_notice_and_documents
+from escalations.intake.notices.reader import Attachment, NoticeDocument, Readings, read_notice, read_notice_and_documents
 from escalations.intake.bounces import Bounce, is_report, read_bounce
 from escalations.intake.screening import BOUNCE_RULES, TEXT_RULES, Screen, Verdict, screen
 from escalations.outbound.compose import Sender
@@ -101,9 +101,16 @@ def prepare(raw: bytes, envelope_from: str | None, context: Context, origin: Ori
     forms = [policy.form for policy in policies_for(mail.to + mail.cc, context.policies)]
     wordings = wordings_of(forms)
     convert = _may_convert(files, mail.from_address, context)
-    notice, documents = read_notice_and_documents(files, body_text(mail), today=today, form=wordings, convert=convert)
+    readings = Readings()  # each document read once, though a reply's are read with its body and without
+    notice, documents = read_notice_and_documents(
+        files, body_text(mail), today=today, form=wordings, convert=convert, readings=readings
+    )
     looks_like_reply = bool(subject_reference(mail.subject) or mail.in_reply_to or mail.references)
-    files_notice = read_notice(files, None, today=today, form=wordings, convert=convert) if files and looks_like_reply else None
+    files_notice = (
+        read_notice(files, None, today=today, form=wordings, convert=convert, readings=readings)
+        if files and looks_like_reply
+        else None
+    )
     words_notice = read_notice((), own_words(body_text(mail)), today=today, form=wordings) if looks_like_reply else None
     return Prepared(
         mail, None, notice, files, files_notice, words_notice, authentication=authentication, documents=documents, convert=convert

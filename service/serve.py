@@ -34,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 
+from escalations.intake.notices import sandbox
 from escalations.intake.receiving import Envelope, receive
 from escalations.intake.smtp import IntakeHandler, make_server_factory
 from escalations.intake.smtp_limits import IntakeLimits
@@ -93,6 +94,7 @@ class Service:
             self.mail_waiting.set()
             for thread in self.threads:
                 thread.join()
+            sandbox.close_readers()
             self.runtime.close()
             log.info("serve: stopped")
 

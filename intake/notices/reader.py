@@ -37,6 +37,7 @@ from escalations.intake.notices.model import Notice, Problem
 from escalations.intake.notices.profile import (
     FormProfile,
     field_vocabulary,
+    frozen_labels,
     missing_required,
     reading_vocabulary,
 )
@@ -98,15 +99,17 @@ def read_notice(
     form: FormProfile | None = None,
     limits: Limits = Limits(),
     convert: bool = True,
+    readings: Readings | None = None,
 ) -> Notice:
     """The notice these attachments and this body carry.
 
     ``form``, a partnership's form profile, adds its label wordings and makes a
     missing required field a problem. ``convert=False``: a .doc, .odt or .rtf is
     not given to LibreOffice (a stranger's file) but answered with what to send.
+    ``readings``: the documents one message's earlier readings have read already.
     """
     return read_notice_and_documents(
-        attachments, body_text, today=today, partnership=partnership, form=form, limits=limits, convert=convert
+        attachments, body_text, today=today, partnership=partnership, form=form, limits=limits, convert=convert, readings=readings
     )[0]
 
 
@@ -119,19 +122,20 @@ def read_notice_and_documents(
     form: FormProfile | None = None,
     limits: Limits = Limits(),
     convert: bool = True,
+    readings: Readings | None = None,
 ) -> tuple[Notice, tuple[NoticeDocument, ...]]:
     """The notice, and the attachments that each name its subject by themselves (``NoticeDocument``)."""
     notice = Notice(partnership=partnership, form=form.id if form else None)
     labels = form.labels if form else None
-    readings = _attachment_values(attachments, labels, limits, notice.problems, convert)
-    values = [v for reading in readings for v in reading.values]
-    if not any(reading.unreadable for reading in readings) and body_text:
+    documents = _attachment_values(attachments, labels, limits, notice.problems, convert, readings or Readings())
+    values = [v for document in documents for v in document.values]
+    if not any(document.unreadable for document in documents) and body_text:
         values += body_values(_within_limit(body_text, notice.problems), reading_vocabulary(labels))
     fill(notice, values, field_vocabulary(labels))
     settle_subject(notice, today)
     if form:
         notice.problems += missing_required(notice, form.required)
-    return notice, tuple(d for reading in readings if (d := _notice_document(reading, labels)))
+    return notice, tuple(d for document in documents if (d := _notice_document(document, labels)))
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,22 @@ class _Document:
     unreadable: bool  # nothing read, and a problem to say why
 
 
+class Readings:
+    """The documents one message has had read, by their bytes and how they were read: a message read
+    twice (with its body, and its attachments alone, as a reply is) has each document read once."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[object, ...], Reading] = {}
+
+    def read(self, kind: Format, data: bytes, labels: Labels, limits: Limits, convert: bool) -> Reading:
+        key = (kind, hashlib.sha256(data).digest(), frozen_labels(labels or {}), limits, convert)
+        if key not in self._read:
+            self._read[key] = read_attachment(kind, data, labels, limits, convert)
+        return self._read[key]
+
+
 def _attachment_values(
-    attachments: Sequence[Attachment], labels: Labels, limits: Limits, problems: list[Problem], convert: bool
+    attachments: Sequence[Attachment], labels: Labels, limits: Limits, problems: list[Problem], convert: bool, already: Readings
 ) -> list[_Document]:
     """Each notice document's bytes and values, its problems added to ``problems``."""
     documents = [
@@ -152,7 +170,7 @@ def _attachment_values(
     ]
     readings: list[_Document] = []
     for position, kind, label, data in documents:
-        reading = read_attachment(kind, data, labels, limits, convert)
+        reading = already.read(kind, data, labels, limits, convert)
         problems += [Problem("document", f"attachment {position} ({label}): {p}") for p in reading.problems]
         named = len(documents) > 1  # with one document, "docx paragraph 2" is unambiguous
         values = [replace(v, source=f"attachment {position} {v.source}" if named else v.source) for v in reading.values]

@@ -7,12 +7,16 @@ killed when it runs out of time.
 
 Children come from a multiprocessing "forkserver": a clean, single-threaded
 process started once (never a fork of ``serve``, which runs threads) that has
-already imported the readers and the running script's own imports, so a child
-costs a fork rather than a new interpreter: about 20 ms a document, against
-0.6 s for the first, which starts the server. The child limits its own address
-space (RLIMIT_AS) and CPU time before it reads a byte, and answers in JSON,
-never pickle: a process that has just read hostile bytes is not trusted to send
-objects. Python's XML is never used on a document; python-docx parses with lxml
+already imported the readers and the running script's own imports. A few
+children (``ReaderPool``) live on and read document after document, so a
+document costs a round trip on a pipe, not a fork, and each child keeps the
+vocabularies it built. The limits stay per document: before reading one, the
+child sets its address space (RLIMIT_AS) and the CPU time it may add; the
+parent kills it at the wall time limit, and starts another for the next
+document. A child is also replaced after it crashed or ran out of memory, after
+``DOCUMENTS_PER_CHILD`` documents, or when its address space has grown. It
+answers in JSON, never pickle: a process that has read hostile bytes is not
+trusted to send objects. Python's XML is never used on a document; python-docx parses with lxml
 with entity resolution off and no network (``docx.oxml.parser``), which the
 tests check against XXE and billion-laughs packages.
 
@@ -26,11 +30,12 @@ import json
 import logging
 import math
 import multiprocessing
+import os
 import resource
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from types import ModuleType
@@ -53,6 +58,9 @@ TOO_MANY = "The attachment has more answers than a notice has; please send the n
 # The parent normalises every value; a notice has a few dozen (a ruled form of every theme, perhaps 200).
 MAX_VALUES = 5000
 _RESULT_LIMIT = 64 * 1024 * 1024
+POOL_SIZE = 2  # reader children at most; more readers at once wait for one
+DOCUMENTS_PER_CHILD = 200  # then a child is replaced, whatever it has kept
+MAX_CHILD_MEMORY = 192 * 1024 * 1024  # a child whose address space grew past this is replaced (one starts near 95 MB)
 
 
 @dataclass(frozen=True)
@@ -112,21 +120,49 @@ def parse(job: dict[str, Any], data: bytes) -> dict[str, Any]:
     return {"values": [[v.label, v.value, v.source, v.path, v.rule] for v in values], "problems": notes}
 
 
-# --- the child ----------------------------------------------------------------------------------
+# --- the child ---------------------------------------------------------------------------------
 
 
-def _child(connection: Connection, job: dict[str, Any], data: bytes) -> None:
-    limits: Limits = job["limits"]
-    _lower(resource.RLIMIT_AS, limits.memory_bytes)
-    _lower(resource.RLIMIT_CPU, math.ceil(limits.seconds) + 1)  # a backstop: the parent kills it first
+def _serve_documents(connection: Connection) -> None:
+    """A reader child's life: read one document a request, answer in JSON, until the parent goes.
+
+    The limits are set afresh for each document before a byte of it is read: the
+    address space (the soft RLIMIT_AS, which only this trusted code can raise again),
+    and the CPU time it may add (a backstop: the parent kills the child at the wall
+    time limit first). A child that ran out of memory answers and exits: what a
+    failed allocation leaves behind is not worth reusing.
+    """
     _lower(resource.RLIMIT_CORE, 0)  # a core file would hold the notice
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # damaged files are expected, not news
-    try:
-        answer = json.dumps(parse(job, data)).encode()
-    except MemoryError:
-        answer = json.dumps({"values": [], "problems": [TOO_BIG_TO_READ]}).encode()
-    connection.send_bytes(answer)
-    connection.close()
+    while True:
+        try:
+            job = json.loads(connection.recv_bytes())
+            data = connection.recv_bytes()
+        except (EOFError, OSError):  # the parent has gone, or closed the pool
+            return
+        limits = Limits(**job["limits"])
+        _limit_document(limits)
+        try:
+            answer = parse({**job, "limits": limits}, data)
+            reply = json.dumps(answer).encode()
+        except MemoryError:
+            answer = {"values": [], "problems": [TOO_BIG_TO_READ]}
+            reply = json.dumps(answer).encode()
+        connection.send_bytes(reply)
+        if answer["problems"] == [TOO_BIG_TO_READ]:
+            return
+
+
+def _limit_document(limits: Limits) -> None:
+    _soft(resource.RLIMIT_AS, limits.memory_bytes)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    _soft(resource.RLIMIT_CPU, math.ceil(used.ru_utime + used.ru_stime + limits.seconds) + 1)
+
+
+def _soft(which: int, value: int) -> None:
+    """Set a soft limit, never above the hard one."""
+    _, hard = resource.getrlimit(which)
+    resource.setrlimit(which, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
 
 
 def _lower(which: int, value: int) -> None:
@@ -158,7 +194,7 @@ def _main_imports() -> list[str]:
 
     multiprocessing runs a script's ``__main__`` again in every child (the
     ``escalations`` command's is one import of ``escalations.service.cli``); with
-    its imports already made in the forkserver, that costs nothing per document.
+    its imports already made in the forkserver, that costs nothing per child.
     """
     main = sys.modules.get("__main__")
     found = set()
@@ -171,35 +207,184 @@ def _main_imports() -> list[str]:
     return sorted(found)
 
 
+@dataclass(eq=False)
+class _Child:
+    process: Any
+    connection: Connection
+    documents: int = 0
+
+
+class ReaderPool:
+    """At most ``size`` long-lived reader children, each reused for document after document.
+
+    A child is replaced when it was killed at the time limit, stopped or crashed,
+    ran out of memory, has read ``documents_per_child`` documents, or its address
+    space grew past ``max_memory_bytes`` (or half a document's memory limit). A
+    reader beyond ``size`` waits for a free child.
+    """
+
+    def __init__(
+        self, size: int = POOL_SIZE, documents_per_child: int = DOCUMENTS_PER_CHILD, max_memory_bytes: int = MAX_CHILD_MEMORY
+    ) -> None:
+        self.size = size
+        self.documents_per_child = documents_per_child
+        self.max_memory_bytes = max_memory_bytes
+        self._idle: list[_Child] = []
+        self._busy: set[_Child] = set()
+        self._starting = 0
+        self._free = threading.Condition()
+        self._closed = False
+
+    def read(self, job: dict[str, Any], data: bytes) -> dict[str, Any]:
+        """The child's answer to ``job`` on ``data`` (JSON-ready values, as ``parse`` gives)."""
+        child = self._acquire()
+        answered = False
+        try:
+            child.connection.send_bytes(json.dumps({**job, "limits": asdict(job["limits"])}).encode())
+            child.connection.send_bytes(data)
+            answer, answered = _answer(child.connection, child.process, job["limits"])
+            answered = answered and isinstance(answer, dict) and answer.get("problems") != [TOO_BIG_TO_READ]  # it exits
+            return answer
+        except OSError:  # the child died before it took the document
+            log.warning("reader process %s stopped before reading (exit code %s)", child.process.pid, child.process.exitcode)
+            return {"values": [], "problems": [STOPPED]}
+        finally:  # also on an interruption (the worker's budget): a child mid-document is never reused
+            child.documents += 1
+            self._release(child, answered, job["limits"])
+
+    def children(self) -> list[int]:
+        """The process ids of the children, idle and busy."""
+        with self._free:
+            return [child.process.pid for child in (*self._idle, *self._busy)]
+
+    def close(self) -> None:
+        """Stop the idle children now, and the busy ones as their documents are read."""
+        with self._free:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._free.notify_all()
+        for child in idle:
+            _stop(child)
+
+    def _acquire(self) -> _Child:
+        with self._free:
+            while not self._closed:
+                while self._idle:
+                    child = self._idle.pop()
+                    if child.process.is_alive():
+                        self._busy.add(child)
+                        return child
+                    _stop(child)  # died while idle: killed from outside, or the parent's pipe broke
+                if len(self._busy) + self._starting < self.size:
+                    self._starting += 1
+                    break
+                self._free.wait()
+            else:
+                raise ReaderUnavailable("the notice readers have been stopped")
+        try:
+            child = self._start()
+        except BaseException:
+            with self._free:
+                self._starting -= 1
+                self._free.notify()
+            raise
+        with self._free:
+            self._starting -= 1
+            self._busy.add(child)
+        return child
+
+    def _start(self) -> _Child:
+        context = _forkserver()
+        mine, theirs = context.Pipe(duplex=True)
+        process = context.Process(target=_serve_documents, args=(theirs,), name="notice-reader", daemon=True)
+        try:
+            process.start()
+        except OSError as exc:
+            mine.close()
+            raise ReaderUnavailable(f"could not start a reader process: {exc}") from exc
+        finally:
+            theirs.close()
+        return _Child(process, mine)
+
+    def _release(self, child: _Child, answered: bool, limits: Limits) -> None:
+        keep = answered and child.process.is_alive() and not self._worn(child, limits)
+        with self._free:
+            self._busy.discard(child)
+            keep = keep and not self._closed
+            if keep:
+                self._idle.append(child)
+            self._free.notify()
+        if not keep:
+            _stop(child, idle=answered)
+
+    def _worn(self, child: _Child, limits: Limits) -> bool:
+        """Read enough documents, or grown: past our bound, or past half of what a document may use."""
+        grown = _memory(child.process.pid) > min(self.max_memory_bytes, limits.memory_bytes // 2)
+        return child.documents >= self.documents_per_child or grown
+
+
+def _stop(child: _Child, idle: bool = True) -> None:
+    """End a child: an idle one reads EOF and returns; one still reading a document is killed."""
+    child.connection.close()
+    if idle:
+        child.process.join(1)
+    if child.process.is_alive():
+        child.process.kill()
+        child.process.join(5)
+
+
+def _memory(pid: int) -> int:
+    """A child's address space, read by the parent (the child is not believed about itself).
+
+    The address space, not the resident memory: it is what RLIMIT_AS limits, and a
+    child grown near the next document's limit would fail that document.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:")), 0)
+    except OSError:
+        return 0
+
+
+_pool_lock = threading.Lock()
+_pool: ReaderPool | None = None
+_pool_pid = 0
+
+
+def readers() -> ReaderPool:
+    """This process's pool of reader children, started with its first document."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():  # a forked process starts its own
+            _pool, _pool_pid = ReaderPool(), os.getpid()
+        return _pool
+
+
+def close_readers() -> None:
+    """Stop this process's reader children (at shutdown; the next document starts new ones)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = (_pool, None) if _pool_pid == os.getpid() else (None, None)
+    if pool is not None:
+        pool.close()
+
+
 def _in_child(job: dict[str, Any], data: bytes) -> dict[str, Any]:
-    context = _forkserver()
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, job, data), name="notice-reader", daemon=True)
-    try:
-        child.start()
-    except OSError as exc:
-        raise ReaderUnavailable(f"could not start a reader process: {exc}") from exc
-    finally:
-        sender.close()
-    try:
-        return _answer(receiver, child, job["limits"])
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join(5)
+    return readers().read(job, data)
 
 
-def _answer(receiver: Connection, child: Any, limits: Limits) -> dict[str, Any]:
+def _answer(receiver: Connection, child: Any, limits: Limits) -> tuple[dict[str, Any], bool]:
+    """The child's answer, and whether it gave one (if not, it is killed or has died)."""
     if not receiver.poll(limits.seconds):
         log.warning("reader process %s killed after %ss", child.pid, limits.seconds)
-        return {"values": [], "problems": [TOO_LONG]}
+        child.kill()
+        return {"values": [], "problems": [TOO_LONG]}, False
     try:
-        return json.loads(receiver.recv_bytes(_RESULT_LIMIT))
+        return json.loads(receiver.recv_bytes(_RESULT_LIMIT)), True
     except (EOFError, OSError, ValueError):
         child.join(5)
         log.warning("reader process %s stopped without an answer (exit code %s)", child.pid, child.exitcode)
-        return {"values": [], "problems": [STOPPED]}
+        return {"values": [], "problems": [STOPPED]}, False
 
 
 def _reading(answer: dict[str, Any]) -> Reading:

@@ -296,3 +296,46 @@ def test_a_managers_reply_moves_the_right_case_and_a_look_alike_waits_for_review
         review = json.loads(_cli(settings, "review", "list", "--json").stdout)
         assert [(r["reason"].split(":")[0], r["candidates"]) for r in review] == [("possible-same-case", ["SAL-2026-0001"])]
         assert serve.stop() == 0
+
+
+def _descendants(pid: int) -> list[set[int]]:
+    """The processes below ``pid`` by generation (from /proc): its children, theirs, and so on."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit():
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    generations, wanted = [], {pid}
+    while wanted := {child for child, parent in parents.items() if parent in wanted}:
+        generations.append(wanted)
+    return generations
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_serve_stopped_leaves_no_notice_reader_behind(tmp_path: Path, processes: list[Serve]) -> None:
+    """The reader children live on between notices (intake/notices/sandbox.py), so stopping must end them."""
+    port = free_port()
+    settings = write_settings(tmp_path, f"sqlite:///{tmp_path / 'escalations.db'}", smtp_port=port)
+    serve = Serve(settings, tmp_path / "serve.log")
+    processes.append(serve)
+    serve.wait_listening(port)
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        assert client.sendmail(PRACTITIONER, ["escalations@salford.example"], wire(notice_email(salford_notice()))) == {}
+    url = _stored_url(settings)
+    _until(lambda: _count(url, InboundMessage, InboundMessage.status == InboundStatus.PROCESSED) == 1, what="processing")
+    # serve -> the processing process -> its forkserver -> a reader child, still there after the notice.
+    generations = _descendants(serve.process.pid)
+    assert len(generations) >= 3 and any(_alive(pid) for pid in generations[2]), generations
+    below = set().union(*generations)
+    assert serve.stop() == 0
+    _until(lambda: not any(_alive(pid) for pid in below), timeout=10, what="every process below serve to end")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from escalations.routing.directory import DirectoryRow, to_csv
 from escalations.service.cli import main
-from escalations.service.directory import current_rows, load_directory
+from escalations.service.directory import current_rows, import_rows, load_directory
 from escalations.service.runtime import Runtime
 from escalations.storage.models import Agency, OutboxMessage
 from escalations.storage.repositories import CaseRepository
@@ -314,3 +314,19 @@ def test_a_rename_with_new_domains_is_recognised_by_the_old_name_among_its_alias
         case = CaseRepository(session).by_reference(reference)
         agency = session.get(Agency, case.challenged_agency_id) if case else None
         assert agency is not None and agency.name == "Salford Families Service"
+
+
+def test_the_directory_view_is_read_once_per_transaction(runtime: Runtime) -> None:
+    with runtime.sessions() as session:
+        first = load_directory(session, "salford")
+        assert load_directory(session, "salford") is first
+        assert load_directory(session, "barnet") is not first
+        session.commit()
+        again = load_directory(session, "salford")
+        assert again is not first and again[0] == first[0]  # a new transaction reads it afresh
+        rows = [r for r in current_rows(session, "salford") if r.email != "business.manager@salford.example"]
+        import_rows(session, rows)
+        changed, _ = load_directory(session, "salford")
+        assert not changed.is_contact("business.manager@salford.example")
+        assert again[0].is_contact("business.manager@salford.example")
+        session.rollback()

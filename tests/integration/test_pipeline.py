@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import signal
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from escalations.intake.notices import sandbox
 from escalations.intake.receiving import Envelope, receive
 from escalations.service.cli import main
 from escalations.service.runtime import Runtime
@@ -25,6 +29,7 @@ from escalations.storage.models import (
 )
 from escalations.storage.repositories import CaseRepository
 from tests.conftest import Clock
+from tests.support import pdfs
 from tests.support.authentication import RELAY, by_gateway
 from tests.support.forms import bury_adults_notice, bury_children_notice, docx_table_notice, salford_notice
 from tests.support.mail import notice_email, wire
@@ -361,3 +366,44 @@ def test_a_held_notice_is_completed_by_writing_the_missing_detail_in_the_reply(r
     routed = [r for r in _outbox(runtime) if r.kind == "routed_case"]
     text = _headers(routed[0]).get_body(("plain",)).get_content()
     assert "Jo Bloggs (date of birth 14 February 2017)" in text, "the first notice's details with the answer put in"
+
+
+def test_a_reader_child_killed_mid_notice_loses_nothing_and_the_next_notice_is_read(runtime: Runtime) -> None:
+    """As the kernel's OOM killer would: the reader children live on between notices (sandbox.ReaderPool)."""
+    sandbox.close_readers()  # a fresh pool: its only child is the one reading this notice
+    slow = _deliver(runtime, wire(notice_email(pdfs.slow_notice(), filename="notice.pdf")))
+    worker = threading.Thread(target=_process, args=(runtime,))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not sandbox.readers().children() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    [reading] = sandbox.readers().children()
+    os.kill(reading, signal.SIGKILL)
+    worker.join(60)
+    assert _inbound(runtime, slow).status == InboundStatus.PROCESSED
+    [held] = _cases(runtime)
+    assert held.state == CaseState.AWAITING_INFORMATION
+    [reply] = _outbox(runtime)
+    assert "could not be read" in _headers(reply).get_body(("plain",)).get_content()
+
+    good = _deliver(runtime, wire(notice_email(salford_notice())))
+    _process(runtime)
+    assert _inbound(runtime, good).status == InboundStatus.PROCESSED
+    assert [case.state for case in _cases(runtime)] == [CaseState.AWAITING_INFORMATION, CaseState.OPEN]
+    assert reading not in sandbox.readers().children()
+
+
+def test_a_reply_carrying_the_notice_has_it_read_once(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reply's attachments are read with its body and alone (its quoted text is no notice): one reading serves both."""
+    _deliver(runtime, wire(notice_email(None, body="I want to escalate a case, form to follow.")))
+    _process(runtime)
+    [case] = _cases(runtime)
+    reads: list[int] = []
+    reading = sandbox.read_document
+    monkeypatch.setattr(sandbox, "read_document", lambda *args, **kwargs: reads.append(1) or reading(*args, **kwargs))
+    _deliver(runtime, wire(notice_email(salford_notice(), subject=f"RE: [{case.reference}] More information needed")))
+    _process(runtime)
+    [case] = _cases(runtime)
+    assert (case.state, case.stage) == (CaseState.OPEN, 2)
+    assert len(reads) == 1

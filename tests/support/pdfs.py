@@ -339,7 +339,9 @@ TWO_PAGE_CONCERN = (
 )
 
 
-def two_page_notice(*, concern: Sequence[str] = TWO_PAGE_CONCERN) -> bytes:
+def two_page_notice(
+    *, concern: Sequence[str] = TWO_PAGE_CONCERN, child: str = "Sam Smith", dob: str = "3rd September 2019"
+) -> bytes:
     """A practitioner's own two-page letter: labels in a left column with answers beside them
     (wrapping in the right-hand column), "Label: value" lines, a concern that runs from the
     foot of page 1 on to page 2, and a header and "Page n of 2" footer on every page."""
@@ -348,8 +350,8 @@ def two_page_notice(*, concern: Sequence[str] = TWO_PAGE_CONCERN) -> bytes:
     page.line((LEFT, "Barnet Safeguarding Children Board – professional challenge", True), gap=30)
     column = 250.0
     side_by_side = [
-        ("Child's full name", "Sam Smith"),
-        ("Date of birth", "3rd September 2019"),
+        ("Child's full name", child),
+        ("Date of birth", dob),
         ("Your name", "Ben Osei"),
         ("Your role", "Designated Safeguarding Lead"),
         ("Your agency", "Eastgate Primary School"),

@@ -10,6 +10,7 @@ attachment names) and 7 (every message marked automatic).
 from __future__ import annotations
 
 import email
+import email.generator
 import email.policy
 import io
 import zipfile
@@ -30,6 +31,7 @@ from escalations.intake.mime import parse
 from escalations.intake.notices.model import Challenged, Notice, Person, Subject
 from escalations.intake.notices.reader import Attachment
 from escalations.intake.screening import Screen, screen
+from escalations.outbound import compose as compose_module
 from escalations.outbound.compose import Outgoing, Sender, build, case_context, case_letters, render
 from escalations.outbound.notice_forms import blank_form, form_filename
 from escalations.routing.directory import AgencyEntry, ContactEntry, Directory
@@ -522,3 +524,22 @@ def test_render_refuses_a_missing_value(template: str, key: str) -> None:
     assert text and html
     with pytest.raises(jinja2.UndefinedError):
         render(template, without(context, key))
+
+
+@pytest.mark.parametrize("pid", PIDS)
+def test_letters_built_with_kept_headers_are_byte_for_byte_the_registrys(pid: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each header is parsed once and reused (compose.LETTER_POLICY); the bytes must not change."""
+    monkeypatch.setattr(Sender, "message_id", lambda self, reference: f"<fixed.{reference}@partnership.example>")
+
+    def letters() -> list[bytes]:
+        boundaries = iter(range(100))
+        monkeypatch.setattr(
+            email.generator.Generator, "_make_boundary", classmethod(lambda cls, text=None: f"=={next(boundaries)}==")
+        )
+        return [sent.out.raw for sent in compose(pid).values()]
+
+    kept = letters() + letters()  # the second time, every header comes from the kept ones
+    monkeypatch.setattr(compose_module, "LETTER_POLICY", email.policy.default)
+    fresh = letters() + letters()
+    assert kept == fresh and len(kept) >= 4
+    assert "–" in email.message_from_bytes(kept[0], policy=email.policy.default)["Subject"]

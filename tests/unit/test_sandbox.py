@@ -24,6 +24,7 @@ from escalations.intake.notices.formats import Format
 from escalations.intake.notices.model import Notice, Problem
 from escalations.intake.notices.reader import Attachment, read_notice
 from escalations.intake.notices.sandbox import Limits, Reading, ReaderUnavailable, read_document
+from escalations.service.budget import BudgetExceeded, budget
 from tests.support import forms, pdfs
 
 TODAY = date(2026, 3, 6)
@@ -110,6 +111,8 @@ def test_an_oversized_file_is_refused_before_any_process_starts(monkeypatch):
 
 
 def test_no_process_to_be_had_is_a_temporary_failure(monkeypatch):
+    sandbox.close_readers()  # no child kept from an earlier test
+
     def refuse() -> None:
         raise OSError(11, "Resource temporarily unavailable")
 
@@ -134,6 +137,98 @@ def test_in_process_parsing_reads_exactly_what_the_child_reads(monkeypatch, kind
     monkeypatch.setattr(sandbox, "ISOLATED", False)
     assert read_document(kind, build()) == isolated
     assert isolated.values
+
+
+# --- reused children ---------------------------------------------------------------------------------
+
+
+def names(reading: Reading) -> set[tuple[str, str]]:
+    return {(value.label, value.value) for value in reading.values}
+
+
+def test_one_child_reads_document_after_document_and_reads_each_as_a_new_one_would(children):
+    first = read_document(Format.DOCX, forms.salford_notice())
+    second = read_document(Format.PDF, pdfs.acroform_notice())
+    third = read_document(Format.DOCX, forms.salford_notice())
+    assert len(set(children)) == 1
+    assert first == third and first.values and second.values
+    assert names(first) != names(second)
+
+
+def test_a_child_killed_at_the_time_limit_is_replaced_and_the_next_document_read(children):
+    read_document(Format.DOCX, forms.salford_notice())
+    assert read_document(Format.PDF, pdfs.slow_notice(), limits=Limits(seconds=1.0)) == Reading(problems=[sandbox.TOO_LONG])
+    assert gone(children[1])
+    assert read_document(Format.DOCX, forms.salford_notice()).values
+    assert children[0] == children[1] != children[2]
+    assert children[2] in sandbox.readers().children()
+
+
+def test_a_child_that_died_while_idle_is_replaced(children):
+    read_document(Format.DOCX, forms.salford_notice())
+    os.kill(children[0], signal.SIGKILL)
+    assert gone(children[0])
+    assert read_document(Format.DOCX, forms.salford_notice()).values
+    assert children[1] != children[0]
+
+
+def test_a_child_past_its_memory_limit_is_not_reused(children):
+    assert read_document(Format.PDF, pdfs.deflate_bomb_notice(400), limits=Limits(memory_bytes=256 * MB)).problems == [
+        sandbox.TOO_BIG_TO_READ
+    ]
+    assert read_document(Format.DOCX, forms.salford_notice()).values
+    assert children[1] != children[0]
+
+
+def test_a_read_interrupted_by_the_workers_budget_never_leaves_its_answer_for_the_next(children):
+    with pytest.raises(BudgetExceeded), budget(0.5):
+        read_document(Format.PDF, pdfs.slow_notice())
+    assert gone(children[0])
+    assert names(read_document(Format.DOCX, forms.salford_notice())) == names(read_document(Format.DOCX, forms.salford_notice()))
+    assert children[0] not in children[1:]
+
+
+def test_a_child_is_replaced_after_so_many_documents_or_once_it_has_grown(children):
+    pool = sandbox.ReaderPool(documents_per_child=2)
+    job = {"kind": Format.DOCX.value, "labels": {}, "limits": Limits()}
+    for _ in range(3):
+        assert pool.read(job, forms.salford_notice())["values"]
+    assert children[0] == children[1] != children[2]
+    grown = sandbox.ReaderPool(max_memory_bytes=MB)  # every child is bigger than that
+    for _ in range(2):
+        grown.read(job, forms.salford_notice())
+    assert children[3] != children[4] and gone(children[3])
+    pool.close()
+    grown.close()
+
+
+def test_the_pool_never_holds_more_children_than_its_size(children):
+    pool = sandbox.ReaderPool(size=2)
+    job = {"kind": Format.PDF.value, "labels": {}, "limits": Limits()}
+    most = []
+
+    def read() -> None:
+        answer = pool.read(job, pdfs.acroform_notice())
+        most.append(len(pool.children()))
+        assert answer["values"]
+
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(60)
+    assert len(most) == 8 and max(most) <= 2
+    assert len(set(children)) <= 2
+    pool.close()
+
+
+def test_closing_the_readers_stops_every_child(children):
+    read_document(Format.DOCX, forms.salford_notice())
+    started = sandbox.readers().children()
+    assert started == children[:1]
+    sandbox.close_readers()
+    assert gone(started[0])
+    assert read_document(Format.DOCX, forms.salford_notice()).values  # the next document starts another
 
 
 # --- XML entities: never expanded, never fetched ---------------------------------------------------
