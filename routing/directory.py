@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from escalations.routing.policy import AGENCY_ROLES, PARTNERSHIP_ROLES
+from escalations.routing.policy import AGENCY_ROLES, CONSOLE_ROLES, PARTNERSHIP_ROLES
 
 CSV_COLUMNS = ("partnership", "agency", "agency_domains", "name", "email", "role", "phone")
 # Optional last column: other names of the agency, ";"-separated ("CSC;Children's Social Care").
@@ -141,7 +141,7 @@ def _row(number: int, record: dict[str, str | None], known: set[str]) -> tuple[D
         bad("partnership", f"{values['partnership']!r} is not a configured partnership")
     agency = values["agency"] or None
     domains = tuple(d.strip().lower() for d in values["agency_domains"].split(";") if d.strip())
-    allowed = AGENCY_ROLES if agency else PARTNERSHIP_ROLES
+    allowed = AGENCY_ROLES if agency else PARTNERSHIP_ROLES + CONSOLE_ROLES
     if values["role"] not in allowed:
         side = "an agency" if agency else "a partnership (empty agency)"
         bad("role", f"{values['role']!r} is not {side} role; expected one of {', '.join(allowed)}")

@@ -80,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("serve", cmd_serve, "run the SMTP intake, worker and outbox sender")
     p.add_argument(
-        "--only", metavar="LIST", help="components to run, comma-separated: intake,worker,sender,scheduler (default all)"
+        "--only",
+        metavar="LIST",
+        help="components to run, comma-separated: intake,worker,sender,scheduler,console (default all)",
     )
     p = command("ingest", cmd_ingest, "store one RFC 5322 message from FILE or stdin (exit 0 stored, 75 retry later)")
     p.add_argument("file", nargs="?", default="-")
@@ -174,6 +176,13 @@ def _parser() -> argparse.ArgumentParser:
     p = quarantine.add_parser("retry", parents=[common])
     p.add_argument("id", type=int)
     p.set_defaults(handler=cmd_quarantine_retry)
+
+    console = sub.add_parser("console", help="the web console").add_subparsers(dest="action", metavar="ACTION")
+    p = console.add_parser(
+        "link", parents=[common], help="print a one-time sign-in link (15 minutes) for a business manager or admin"
+    )
+    p.add_argument("--email", required=True, metavar="ADDRESS")
+    p.set_defaults(handler=cmd_console_link)
 
     forms = sub.add_parser("forms", help="the partnerships' own notice forms").add_subparsers(dest="action", metavar="ACTION")
     p = forms.add_parser(
@@ -499,6 +508,21 @@ def cmd_outbox_send(args: argparse.Namespace) -> int:
         while (tried := sender.run_once()) > 0:
             total += tried
         print(f"delivery pass: {total} message(s) tried")
+        return EX_OK
+
+
+def cmd_console_link(args: argparse.Namespace) -> int:
+    from escalations.console.auth import printed_link
+
+    with _runtime(args) as runtime:
+        with runtime.sessions.begin() as session:
+            link = printed_link(session, args.email, runtime.clock(), runtime.settings.console.base_url)
+        if link is None:
+            print(f"console link: {args.email} is no partnership's business_manager or admin in the directory", file=sys.stderr)
+            return EX_FAIL
+        if not runtime.settings.console.enabled:
+            print("console link: note that [console] enabled is false in these settings", file=sys.stderr)
+        print(link)
         return EX_OK
 
 

@@ -1,0 +1,218 @@
+"""The console's pages and forms: sign-in, Today, Cases, a case and its actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from escalations.console import auth, pages
+from escalations.console.app import BROWSER_COOKIE, MAX_NOTE, SESSION_COOKIE, Console, _form, signed_in
+from escalations.service.case_actions import CaseActions
+from escalations.storage.models import Case
+
+BROWSER_COOKIE_SECONDS = 3600
+SESSION_COOKIE_SECONDS = int(auth.ABSOLUTE_TIMEOUT.total_seconds())
+
+
+# -- sign-in ------------------------------------------------------------------
+
+
+def sign_in_routes(console: Console) -> list[Route]:
+    async def sign_in_form(request: Request) -> Response:
+        browser = request.cookies.get(BROWSER_COOKIE) or auth.new_secret()
+        response = console.page("sign_in", csrf=auth.form_token(console.form_key, browser))
+        console.cookie(response, BROWSER_COOKIE, browser, BROWSER_COOKIE_SECONDS)
+        return response
+
+    async def ask(request: Request) -> Response:
+        form = await _form(request)
+        if isinstance(form, Response):
+            return form
+        browser = request.cookies.get(BROWSER_COOKIE)
+        if not browser or not auth.same(str(form.get("csrf") or ""), auth.form_token(console.form_key, browser)):
+            return console.problem(403, "Form expired", "Open the sign-in page again and send the form from there.")
+        email = str(form.get("email") or "").strip()
+        if "@" not in email or len(email) > 320:
+            return console.problem(400, "Not an email address", "Give the email address the directory has for you.")
+        client = request.client.host if request.client else None
+
+        def work(session: Session) -> Response:
+            try:
+                auth.ask_for_link(
+                    session,
+                    email,
+                    client,
+                    browser,
+                    console.now(),
+                    console.settings.base_url,
+                    console.runtime.policies,
+                    console.sender(),
+                )
+            except auth.RateLimited:
+                return console.problem(
+                    429, "Too many requests", "Too many sign-in links were asked for. Wait 15 minutes and try again."
+                )
+            return console.page("sign_in_sent", minutes=int(auth.LINK_LIFETIME.total_seconds() // 60))
+
+        return await console.run(work)
+
+    async def confirm_form(request: Request) -> Response:
+        # A GET changes nothing (mail scanners open links); the same-site POST below carries the cookie.
+        return console.page("sign_in_confirm", token=request.path_params["token"][:100])
+
+    async def confirm(request: Request) -> Response:
+        form = await _form(request)
+        if isinstance(form, Response):
+            return form
+        token = str(form.get("token") or "")
+        browser = request.cookies.get(BROWSER_COOKIE)
+        old = request.cookies.get(SESSION_COOKIE)
+        client = request.client.host if request.client else None
+
+        def work(session: Session) -> Response:
+            now = console.now()
+            email = auth.redeem(session, token, browser, now)
+            if email is None:
+                return console.problem(
+                    400,
+                    "This link cannot be used",
+                    "It has expired, was used already, or was asked for in another browser. Ask for a new one.",
+                )
+            auth.end_session(session, old, now)  # whatever session id the browser brought is over
+            response = RedirectResponse("/", status_code=303)
+            console.cookie(response, SESSION_COOKIE, auth.start_session(session, email, client, now), SESSION_COOKIE_SECONDS)
+            console.forget(response, BROWSER_COOKIE)
+            return response
+
+        return await console.run(work)
+
+    def sign_out(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        auth.end_session(session, request.cookies.get(SESSION_COOKIE), console.now())
+        response = RedirectResponse("/sign-in", status_code=303)
+        console.forget(response, SESSION_COOKIE)
+        return response
+
+    return [
+        Route("/sign-in", sign_in_form, methods=["GET"]),
+        Route("/sign-in", ask, methods=["POST"]),
+        Route("/sign-in/confirm", confirm, methods=["POST"]),
+        Route("/sign-in/{token}", confirm_form, methods=["GET"]),
+        Route("/sign-out", signed_in(console, sign_out), methods=["POST"]),
+    ]
+
+
+# -- pages --------------------------------------------------------------------
+
+
+def page_routes(console: Console) -> list[Route]:
+    def policies_for(person: auth.Person) -> dict[str, Any]:
+        return {p: console.runtime.policies[p] for p in person.partnerships if p in console.runtime.policies}
+
+    def today(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        mine = policies_for(person)
+        return console.page("today", person=person, today=pages.today(session, list(mine), mine, console.now()))
+
+    def cases(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        wanted = pages.CaseFilter.from_query(request.query_params, person.partnerships)
+        found = pages.cases(session, person.partnerships, wanted, console.now())
+        return console.page("cases", person=person, wanted=wanted, states=pages.STATES, **found)
+
+    def case(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        found = pages.find_case(session, person.partnerships, request.path_params["reference"])
+        if found is None:
+            return not_found(person)
+        now = console.now()
+        pages.record_access(session, person.email, "case_view", found, f"case page {found.reference}", now)
+        session.flush()
+        detail = pages.case_page(session, found, console.runtime.policies[found.partnership], now)
+        return console.page("case", person=person, closed=found.state not in pages.OPEN_STATES, **detail)
+
+    def download(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        found = pages.find_case(session, person.partnerships, request.path_params["reference"])
+        got = pages.document(session, found, request.path_params["inbound"], request.path_params["index"]) if found else None
+        if found is None or got is None:
+            return not_found(person)
+        document, data = got
+        pages.record_access(session, person.email, "document_download", found, f"document {document.name}", console.now())
+        return Response(
+            data,
+            media_type="application/octet-stream",  # never rendered by the browser, whatever the sender called it
+            headers={"content-disposition": f'attachment; filename="{document.name}"'},
+        )
+
+    def not_found(person: auth.Person) -> Response:
+        return console.problem(404, "Not found", "There is no such case, or it is not yours to see.", person)
+
+    def action(do: Callable[[CaseActions, Case, FormData, auth.Person], str | None]) -> Callable[..., Response]:
+        """A case action: the same CaseActions the email commands use, in this request's one transaction."""
+
+        def handler(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+            found = pages.find_case(session, person.partnerships, request.path_params["reference"])
+            if found is None or form is None:
+                return not_found(person)
+            actions = CaseActions(session, console.runtime.policies, console.sender(), console.now())
+            refused = do(actions, found, form, person)
+            if refused:
+                session.rollback()
+                return console.problem(400, "Not done", refused, person)
+            return RedirectResponse(f"/cases/{found.reference}", status_code=303)
+
+        return handler
+
+    return [
+        Route("/", signed_in(console, today), methods=["GET"]),
+        Route("/cases", signed_in(console, cases), methods=["GET"]),
+        Route("/cases/{reference}", signed_in(console, case), methods=["GET"]),
+        Route("/cases/{reference}/documents/{inbound:int}/{index:int}", signed_in(console, download), methods=["GET"]),
+        Route("/cases/{reference}/note", signed_in(console, action(_note)), methods=["POST"]),
+        Route("/cases/{reference}/agency", signed_in(console, action(_agency)), methods=["POST"]),
+        Route("/cases/{reference}/close", signed_in(console, action(_close)), methods=["POST"]),
+        Route("/cases/{reference}/reopen", signed_in(console, action(_reopen)), methods=["POST"]),
+    ]
+
+
+def _text(form: FormData, name: str) -> str:
+    return str(form.get(name) or "").strip()
+
+
+def _note(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    text = _text(form, "text")
+    if not text or len(text) > MAX_NOTE:
+        return f"A note needs some text, at most {MAX_NOTE} characters."
+    actions.note(case, text, person.email)
+    return None
+
+
+def _agency(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    side, name = _text(form, "side"), _text(form, "agency")
+    view = actions.view(case)
+    if side not in ("raising", "challenged") or name not in view.agency_ids:
+        return "Choose a side and one of the partnership's agencies."
+    actions.set_agency(view, side, name, person.email)
+    return None
+
+
+def _close(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    state, outcome = _text(form, "state"), _text(form, "outcome")
+    if case.state not in pages.OPEN_STATES:
+        return "The case is closed already."
+    if state not in ("resolved", "withdrawn") or not outcome or len(outcome) > MAX_NOTE:
+        return "Choose resolved or withdrawn and say what the outcome is."
+    actions.close(actions.view(case), state, outcome, person.email)
+    return None
+
+
+def _reopen(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    why = _text(form, "why")
+    if case.state in pages.OPEN_STATES:
+        return "The case is open already."
+    if not why or len(why) > MAX_NOTE:
+        return "Say why the case is reopened."
+    actions.reopen(case, why, person.email)
+    return None
