@@ -88,6 +88,7 @@ class Console:
         self.settings = runtime.settings.console
         with runtime.sessions.begin() as session:
             self.form_key = SecretRepository(session).get_or_create("console_form_hmac", auth.new_secret)
+        self.sender: Sender = runtime.context().sender  # outside any request's transaction (it reads a secret)
 
     # -- responses --------------------------------------------------------------
 
@@ -116,9 +117,6 @@ class Console:
 
     def now(self):  # type: ignore[no-untyped-def]
         return self.runtime.clock()
-
-    def sender(self) -> Sender:
-        return self.runtime.context().sender
 
 
 Handler = Callable[[Request, FormData | None, Session, auth.Person], Response]

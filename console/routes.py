@@ -52,7 +52,7 @@ def sign_in_routes(console: Console) -> list[Route]:
                     console.now(),
                     console.settings.base_url,
                     console.runtime.policies,
-                    console.sender(),
+                    console.sender,
                 )
             except auth.RateLimited:
                 return console.problem(
@@ -156,7 +156,7 @@ def page_routes(console: Console) -> list[Route]:
             found = pages.find_case(session, person.partnerships, request.path_params["reference"])
             if found is None or form is None:
                 return not_found(person)
-            actions = CaseActions(session, console.runtime.policies, console.sender(), console.now())
+            actions = CaseActions(session, console.runtime.policies, console.sender, console.now())
             refused = do(actions, found, form, person)
             if refused:
                 session.rollback()
