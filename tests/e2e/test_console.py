@@ -1,0 +1,201 @@
+"""The web console under a real `escalations serve` on loopback: real sockets, real processes, a real browser.
+
+The browser test drives Debian's chromium through its chromedriver (Selenium),
+headless, and writes a screenshot of each page at 1280x800 to
+``var/screenshots/console/`` (README, "The web console"). Without chromium it
+skips, except where ESCALATIONS_REQUIRE_SERVICES=1 (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import shutil
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+from escalations.console.app import HEADERS
+from escalations.service.runtime import Runtime
+from escalations.service.settings import load_settings
+from tests.conftest import REPO, REQUIRE_SERVICES, write_settings
+from tests.e2e.test_service import Serve, _cli, _until, processes  # noqa: F401  (a fixture)
+from tests.support.console import LINK, SALFORD_MANAGER, stored_case
+from tests.support.smtp_sink import free_port
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = Path(os.environ.get("ESCALATIONS_SCREENSHOTS", REPO / "var" / "screenshots" / "console"))
+
+
+def _settings(tmp_path: Path, database_url: str) -> tuple[Path, int]:
+    port = free_port()
+    path = write_settings(tmp_path, database_url, smtp_port=free_port())
+    path.write_text(path.read_text() + f'\n[console]\nenabled = true\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n')
+    return path, port
+
+
+def _start(path: Path, port: int, log: Path, started: list[Serve]) -> Serve:
+    serve = Serve(path, log)
+    started.append(serve)
+    serve.wait_listening(port, timeout=60)
+    return serve
+
+
+def _a_case(path: Path) -> str:
+    with Runtime(load_settings(path)) as runtime:
+        runtime.prepare_database()
+        return stored_case(runtime)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: Message
+    text: str
+
+
+def _open(opener: urllib.request.OpenerDirector, url: str, form: dict[str, str] | None = None) -> _Answer:
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    try:
+        response = opener.open(url, data=data, timeout=20)
+    except urllib.error.HTTPError as error:  # 3xx and 4xx come back as errors here; they are answers all the same
+        response = error
+    with response:
+        return _Answer(response.status, response.headers, response.read().decode("utf-8", "replace"))
+
+
+def test_serve_runs_the_console_and_console_link_signs_in(tmp_path: Path, database_url: str, processes: list[Serve]) -> None:  # noqa: F811
+    path, port = _settings(tmp_path, database_url)
+    reference = _a_case(path)
+    serve = _start(path, port, tmp_path / "serve.log", processes)
+    base = f"http://127.0.0.1:{port}"
+    browser = _opener()
+    home = _open(browser, base + "/")
+    assert (home.status, home.headers["location"]) == (303, "/sign-in")
+    for name, value in HEADERS.items():
+        assert home.headers[name] == value
+    printed = _cli(path, "console", "link", "--email", SALFORD_MANAGER)
+    assert printed.returncode == 0, printed.stderr
+    link = printed.stdout.strip()
+    assert LINK.fullmatch(link) and link.startswith(base)
+    signed = _open(browser, base + "/sign-in/confirm", {"token": link.rsplit("/", 1)[1]})
+    assert (signed.status, signed.headers["location"]) == (303, "/")
+    page = _open(browser, f"{base}/cases/{reference}")
+    assert page.status == 200 and "Jo Testwell" in page.text
+    again = _open(_opener(), base + "/sign-in/confirm", {"token": link.rsplit("/", 1)[1]})
+    assert again.status == 400
+    refused = _cli(path, "console", "link", "--email", "dev.vellacott@northside-health.example")
+    assert refused.returncode == 1 and "business_manager or admin" in refused.stderr
+    assert serve.stop() == 0
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+@pytest.fixture
+def chrome():  # type: ignore[no-untyped-def]
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        if REQUIRE_SERVICES:
+            pytest.fail("ESCALATIONS_REQUIRE_SERVICES=1 but chromium or chromedriver is missing (.ci/run installs them)")
+        pytest.skip("the browser test needs Debian's chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800", "--disable-gpu"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_window_size(1280, 800)
+    # The page itself at 1280x800 (the window's frame is not part of a screenshot).
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+    )
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def _link_from_outbox(maildir: Path) -> str:
+    """The sign-in link from the mail the real sender delivered to the outbox maildir."""
+
+    def found() -> str | None:
+        for file in sorted((maildir / "new").glob("*")) if (maildir / "new").is_dir() else []:
+            match = LINK.search(file.read_bytes().decode("utf-8", "replace").replace("=\n", ""))
+            if match:
+                return match.group(0)
+        return None
+
+    return str(_until(found, timeout=60, what="the sign-in mail in the outbox"))
+
+
+def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
+    tmp_path: Path,
+    database_url: str,
+    processes: list[Serve],  # noqa: F811
+    chrome,  # type: ignore[no-untyped-def]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    path, port = _settings(tmp_path, database_url)
+    reference = _a_case(path)
+    _start(path, port, tmp_path / "serve.log", processes)
+    base = f"http://127.0.0.1:{port}"
+
+    chrome.get(base + "/")
+    assert chrome.current_url == base + "/sign-in"
+    _shot(chrome, "01-sign-in")
+    chrome.find_element(By.ID, "email").send_keys(SALFORD_MANAGER)
+    chrome.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+    assert "Check your email" in chrome.page_source
+
+    link = _link_from_outbox(tmp_path / "outbox")
+    chrome.get(link)
+    _shot(chrome, "02-sign-in-confirm")
+    chrome.find_element(By.ID, "confirm").click()
+    _until(lambda: chrome.current_url == base + "/", timeout=20, what="the Today page")
+    assert SALFORD_MANAGER in chrome.page_source and "Open cases by stage" in chrome.page_source
+    _shot(chrome, "03-today")
+
+    chrome.find_element(By.LINK_TEXT, "Cases").click()
+    assert reference in chrome.page_source
+    _shot(chrome, "04-cases")
+    chrome.find_element(By.LINK_TEXT, reference).click()
+    assert "Jo Testwell" in chrome.page_source and "Access log" in chrome.page_source
+    chrome.find_element(By.ID, "note").send_keys("Spoke to the team manager; visit booked.")
+    chrome.find_element(By.CSS_SELECTOR, f"form[action='/cases/{reference}/note'] button").click()
+    _until(lambda: "visit booked" in chrome.page_source, timeout=20, what="the note on the timeline")
+    assert f"by {SALFORD_MANAGER}" in chrome.page_source
+    _shot(chrome, "05-case")
+
+    # The link was used: opening it again, in this browser, signs nobody in.
+    chrome.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    _until(lambda: chrome.current_url == base + "/sign-in", timeout=20, what="the sign-in page after signing out")
+    chrome.get(link)
+    chrome.find_element(By.ID, "confirm").click()
+    assert "This link cannot be used" in chrome.page_source
+    chrome.get(f"{base}/cases/{reference}")
+    assert chrome.current_url == base + "/sign-in"
