@@ -70,9 +70,7 @@ def today(session: Session, mine: Sequence[str], policies: Mapping[str, Policy],
         "immediate_risk": session.scalars(open_cases.where(Case.immediate_risk.is_(True)).order_by(Case.id)).all(),
         "waiting": [{"case": c, "since": c.updated_at, "days": (now - c.updated_at).days} for c in waiting],
         "review": _review_count(session, mine),
-        "quarantined": session.scalar(
-            select(func.count()).select_from(InboundMessage).where(InboundMessage.status == InboundStatus.QUARANTINED)
-        ),
+        "quarantined": len(quarantined(session, mine, policies)),
         "outbox": outbox_health(session, now),
     }
 
@@ -308,3 +306,53 @@ def _attachments(message: InboundMessage) -> tuple[Attachment, ...]:
 
 def record_access(session: Session, email: str, action: str, case: Case, what: str, now: datetime) -> None:
     session.add(ConsoleAccess(at=now, email=email, action=action, case_id=case.id, what=what))
+
+
+# -- Review and Quarantine ----------------------------------------------------
+
+
+def held_for_review(session: Session, mine: Sequence[str]) -> list[dict[str, Any]]:
+    """Messages waiting in review for these partnerships, each with its reason, its words and its candidate cases."""
+    held = session.scalars(
+        select(InboundMessage).where(InboundMessage.status == InboundStatus.REVIEW).order_by(InboundMessage.id)
+    ).all()
+    out = []
+    for message in held:
+        review = message.review or {}
+        if review.get("partnership") not in mine:
+            continue
+        candidates = [c for c in (find_case(session, mine, r) for r in review.get("candidates") or []) if c is not None]
+        out.append({"message": message, "review": review, "shown": views.inbound_for_display(message), "candidates": candidates})
+    return out
+
+
+def reviewable(session: Session, mine: Sequence[str], message_id: int) -> InboundMessage | None:
+    message = session.get(InboundMessage, message_id)
+    if message is None or message.status != InboundStatus.REVIEW or (message.review or {}).get("partnership") not in mine:
+        return None
+    return message
+
+
+def quarantined(session: Session, mine: Sequence[str], policies: Mapping[str, Policy]) -> list[dict[str, Any]]:
+    """Quarantined messages sent to these partnerships' mailboxes (or to none: someone must see those)."""
+    from escalations.service.quarantine_report import failure_kind, partnerships_of
+
+    rows = session.scalars(
+        select(InboundMessage).where(InboundMessage.status == InboundStatus.QUARANTINED).order_by(InboundMessage.id)
+    ).all()
+    return [{"message": m, "kind": failure_kind(m.last_error)} for m in rows if partnerships_of(m, policies) & set(mine)]
+
+
+def in_quarantine(
+    session: Session, mine: Sequence[str], policies: Mapping[str, Policy], message_id: int
+) -> InboundMessage | None:
+    from escalations.service.quarantine_report import partnerships_of
+
+    message = session.get(InboundMessage, message_id)
+    if message is None or message.status != InboundStatus.QUARANTINED or not partnerships_of(message, policies) & set(mine):
+        return None
+    return message
+
+
+def record_message_access(session: Session, email: str, action: str, what: str, now: datetime) -> None:
+    session.add(ConsoleAccess(at=now, email=email, action=action, case_id=None, what=what))

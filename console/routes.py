@@ -14,6 +14,7 @@ from starlette.routing import Route
 from escalations.console import auth, pages
 from escalations.console.app import BROWSER_COOKIE, MAX_NOTE, SESSION_COOKIE, Console, _form, signed_in
 from escalations.service.case_actions import CaseActions
+from escalations.service.held import NotHeld, decide_review, retry_quarantined
 from escalations.storage.models import Case
 
 BROWSER_COOKIE_SECONDS = 3600
@@ -165,8 +166,58 @@ def page_routes(console: Console) -> list[Route]:
 
         return handler
 
+    def review(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        held = pages.held_for_review(session, person.partnerships)
+        if held:
+            ids = ", ".join(str(h["message"].id) for h in held)
+            pages.record_message_access(session, person.email, "review_view", f"review page: inbound {ids}", console.now())
+        return console.page("review", person=person, held=held)
+
+    def decide(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        message = pages.reviewable(session, person.partnerships, request.path_params["id"])
+        if message is None or form is None:
+            return console.problem(404, "Not found", "That message is not waiting in review for your partnership.", person)
+        kind, reference = _text(form, "kind"), _text(form, "reference")
+        if kind == "case" and pages.find_case(session, person.partnerships, reference) is None:
+            return console.problem(400, "Not done", "Choose one of your partnership's cases.", person)
+        try:
+            decide_review(
+                session, message.id, kind, reference or None, _text(form, "note")[:MAX_NOTE], console.now(), person.email
+            )
+        except (NotHeld, ValueError) as exc:
+            session.rollback()
+            return console.problem(400, "Not done", str(exc), person)
+        return RedirectResponse("/review", status_code=303)
+
+    def quarantine(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        held = pages.quarantined(session, person.partnerships, console.runtime.policies)
+        return console.page("quarantine", person=person, held=held)
+
+    def raw(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        message = pages.in_quarantine(session, person.partnerships, console.runtime.policies, request.path_params["id"])
+        if message is None:
+            return console.problem(404, "Not found", "That message is not in quarantine for your partnership.", person)
+        pages.record_message_access(session, person.email, "raw_download", f"quarantined inbound {message.id}", console.now())
+        return Response(
+            message.raw,
+            media_type="application/octet-stream",
+            headers={"content-disposition": f'attachment; filename="inbound-{message.id}.eml"'},
+        )
+
+    def retry(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
+        message = pages.in_quarantine(session, person.partnerships, console.runtime.policies, request.path_params["id"])
+        if message is None:
+            return console.problem(404, "Not found", "That message is not in quarantine for your partnership.", person)
+        retry_quarantined(session, message.id)
+        return RedirectResponse("/quarantine", status_code=303)
+
     return [
         Route("/", signed_in(console, today), methods=["GET"]),
+        Route("/review", signed_in(console, review), methods=["GET"]),
+        Route("/review/{id:int}", signed_in(console, decide), methods=["POST"]),
+        Route("/quarantine", signed_in(console, quarantine), methods=["GET"]),
+        Route("/quarantine/{id:int}/raw", signed_in(console, raw), methods=["GET"]),
+        Route("/quarantine/{id:int}/retry", signed_in(console, retry), methods=["POST"]),
         Route("/cases", signed_in(console, cases), methods=["GET"]),
         Route("/cases/{reference}", signed_in(console, case), methods=["GET"]),
         Route("/cases/{reference}/documents/{inbound:int}/{index:int}", signed_in(console, download), methods=["GET"]),

@@ -406,28 +406,16 @@ def cmd_review_list(args: argparse.Namespace) -> int:
 
 
 def cmd_review_decide(args: argparse.Namespace) -> int:
+    from escalations.service.held import NotHeld, decide_review
+
+    kind = "reject" if args.reject else ("case" if args.case else "new")
     with _runtime(args) as runtime:
         with runtime.sessions.begin() as session:
-            message = InboundRepository(session).get(args.id)
-            if message is None or message.status != InboundStatus.REVIEW:
-                print(f"inbound {args.id} is not waiting in review", file=sys.stderr)
+            try:
+                decide_review(session, args.id, kind, args.case, args.note, runtime.clock())
+            except NotHeld as exc:
+                print(exc, file=sys.stderr)
                 return EX_FAIL
-            if args.case and CaseRepository(session).by_reference(args.case) is None:
-                print(f"no case {args.case}", file=sys.stderr)
-                return EX_FAIL
-            decision = (
-                {"kind": "reject"}
-                if args.reject
-                else ({"kind": "case", "reference": args.case.upper()} if args.case else {"kind": "new"})
-            )
-            message.review = {
-                **(message.review or {}),
-                "decision": {**decision, "note": args.note, "at": runtime.clock().isoformat()},
-            }
-            if args.reject:
-                message.status = InboundStatus.REJECTED
-            else:
-                message.status, message.tries = InboundStatus.RECEIVED, 0
         if args.reject:
             print(f"inbound {args.id} rejected; nothing was sent")
             return EX_OK
@@ -451,17 +439,15 @@ def _inbound_list(args: argparse.Namespace, status: str) -> int:
 
 
 def cmd_quarantine_retry(args: argparse.Namespace) -> int:
+    from escalations.service.held import NotHeld, retry_quarantined
+
     with _runtime(args) as runtime:
         with runtime.sessions.begin() as session:
-            message = InboundRepository(session).get(args.id)
-            if message is None or message.status != InboundStatus.QUARANTINED:
-                print(f"inbound {args.id} is not in quarantine", file=sys.stderr)
+            try:
+                retry_quarantined(session, args.id)
+            except NotHeld as exc:
+                print(exc, file=sys.stderr)
                 return EX_FAIL
-            message.status = InboundStatus.RECEIVED
-            message.tries = 0
-            message.claim_token = None
-            message.claimed_until = None
-            message.claimed_by = None
         print(f"inbound {args.id} will be processed again")
         return EX_OK
 

@@ -121,3 +121,29 @@ def case_id(runtime: Runtime, reference: str) -> int:
 
 def later(runtime: Runtime, **delta: float) -> datetime:
     return runtime.clock() + timedelta(**delta)
+
+
+def held_message(runtime: Runtime, status: str, partnership: str = "salford", **review: object) -> int:
+    """A message from the test case's raiser, held in review or quarantine for a partnership's mailbox; its id."""
+    mailbox = runtime.policies[partnership].mailbox
+    raw = _notice_email(mailbox).replace(b"<notice@test.example>", f"<held-{status}@test.example>".encode())
+    with runtime.sessions.begin() as session:
+        message = InboundMessage(
+            received_at=runtime.clock(),
+            source="smtp",
+            mailbox=mailbox,
+            envelope_from="dev.vellacott@northside-health.example",
+            envelope_to=[mailbox],
+            message_id=f"<held-{status}@test.example>",
+            raw_sha256="1" * 64,
+            dedupe_key=f"held-{status}-{partnership}",
+            raw=raw,
+            size=len(raw),
+            status=status,
+            tries=3 if status == "quarantined" else 1,
+            last_error="ValueError: could not read Jo Testwell's form" if status == "quarantined" else None,
+            review={"partnership": partnership, **review} if status == "review" else None,
+        )
+        session.add(message)
+        session.flush()
+        return message.id
