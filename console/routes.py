@@ -14,6 +14,7 @@ from starlette.routing import Route
 from escalations.console import auth, pages
 from escalations.console.app import BROWSER_COOKIE, MAX_NOTE, SESSION_COOKIE, Console, _form, signed_in
 from escalations.service.case_actions import CaseActions
+from escalations.service.imap_status import mailbox_entries
 from escalations.service.held import NotHeld, decide_review, retry_quarantined
 from escalations.storage.models import Case
 
@@ -117,7 +118,11 @@ def page_routes(console: Console) -> list[Route]:
 
     def today(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
         mine = policies_for(person)
-        return console.page("today", person=person, today=pages.today(session, list(mine), mine, console.now()))
+        now = console.now()
+        addresses = {p.mailbox for p in mine.values()}
+        watched = [m for m in console.runtime.settings.imap if m.address is None or m.address in addresses]
+        mailboxes = mailbox_entries(session, watched, now)
+        return console.page("today", person=person, today=pages.today(session, list(mine), mine, now), mailboxes=mailboxes)
 
     def cases(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
         wanted = pages.CaseFilter.from_query(request.query_params, person.partnerships)

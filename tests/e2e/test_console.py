@@ -24,9 +24,10 @@ import pytest
 from escalations.console.app import HEADERS
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
+from escalations.storage.models import InboundMessage, InboundStatus
 from tests.conftest import REPO, REQUIRE_SERVICES, write_settings
 from tests.e2e.test_service import Serve, _cli, _until, processes  # noqa: F401  (a fixture)
-from tests.support.console import LINK, SALFORD_MANAGER, stored_case
+from tests.support.console import LINK, SALFORD_MANAGER, held_message, stored_case
 from tests.support.smtp_sink import free_port
 
 pytestmark = pytest.mark.slow
@@ -54,6 +55,20 @@ def _a_case(path: Path) -> str:
     with Runtime(load_settings(path)) as runtime:
         runtime.prepare_database()
         return stored_case(runtime)
+
+
+def _held(path: Path, reference: str) -> tuple[int, int]:
+    """A message waiting in review with the case as its candidate, and one in quarantine."""
+    with Runtime(load_settings(path)) as runtime:
+        review = held_message(runtime, InboundStatus.REVIEW, reason="it names no case", candidates=[reference])
+        return review, held_message(runtime, InboundStatus.QUARANTINED)
+
+
+def _inbound(path: Path, message_id: int) -> tuple[str, int | None]:
+    with Runtime(load_settings(path)) as runtime, runtime.sessions() as session:
+        message = session.get(InboundMessage, message_id)
+        assert message is not None
+        return message.status, message.case_id
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -162,6 +177,7 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
 
     path, port = _settings(tmp_path, database_url)
     reference = _a_case(path)
+    review, quarantined = _held(path, reference)
     _start(path, port, tmp_path / "serve.log", processes)
     base = f"http://127.0.0.1:{port}"
 
@@ -190,6 +206,19 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     _until(lambda: "visit booked" in chrome.page_source, timeout=20, what="the note on the timeline")
     assert f"by {SALFORD_MANAGER}" in chrome.page_source
     _shot(chrome, "05-case")
+
+    chrome.find_element(By.LINK_TEXT, "Quarantine").click()
+    assert f"inbound-{quarantined}.eml" in chrome.page_source
+    _shot(chrome, "07-quarantine")
+    chrome.find_element(By.LINK_TEXT, "Review").click()
+    assert "it names no case" in chrome.page_source
+    _shot(chrome, "06-review")
+    chrome.find_element(By.ID, f"reference-{review}").send_keys(reference)
+    chrome.find_element(By.CSS_SELECTOR, f"form[action='/review/{review}'] button[value='case']").click()
+    assert "Nothing waits in review" in chrome.page_source
+    # The worker (serve's processing process) takes the decision: the message joins the case.
+    _until(lambda: _inbound(path, review)[1] is not None, timeout=60, what="the worker to attach the reviewed message")
+    assert _inbound(path, review)[0] == InboundStatus.PROCESSED
 
     # The link was used: opening it again, in this browser, signs nobody in.
     chrome.find_element(By.CSS_SELECTOR, "form.signout button").click()

@@ -1,0 +1,54 @@
+"""The console's Today page: what is overdue, due today, at immediate risk, waiting, and the mail's health."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from escalations.console.app import create_app
+from escalations.service.runtime import Runtime
+from escalations.storage.models import Case, CaseState, Deadline
+from tests.conftest import Clock
+from tests.support.console import SALFORD_MANAGER, sign_in, stored_case
+
+
+def _change(runtime: Runtime, reference: str, **values: object) -> None:
+    with runtime.sessions.begin() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        for key, value in values.items():
+            setattr(case, key, value)
+
+
+def _section(html: str, heading: str) -> str:
+    return html.split(f">{heading}</h2>", 1)[1].split("</section>", 1)[0]
+
+
+def test_today_sorts_the_partnerships_cases_by_what_needs_doing(runtime: Runtime, clock: Clock) -> None:
+    late = stored_case(runtime, "salford", "Ada Late")
+    risky = stored_case(runtime, "salford", "Bo Risky")
+    waiting = stored_case(runtime, "salford", "Cy Waiting")
+    other = stored_case(runtime, "bnes", "Di Elsewhere")
+    _change(runtime, risky, immediate_risk=True)
+    _change(runtime, waiting, state=CaseState.AWAITING_INFORMATION)
+    with runtime.sessions.begin() as session:  # the late case's deadline passed; the risky one's is due at 17:00 today
+        for deadline in session.scalars(select(Deadline).join(Case).where(Case.reference.in_([late, risky]))):
+            deadline.due = (
+                clock.moment - timedelta(days=5) if deadline.case.reference == late else clock.moment + timedelta(hours=7)
+            )
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1:8025") as client:
+        sign_in(client, runtime, SALFORD_MANAGER)
+        page = client.get("/").text
+    assert other not in page
+    overdue = _section(page, "Overdue now")
+    assert (
+        late in overdue and "overdue by 2 working days" in overdue
+    )  # Friday 6 and Monday 9 March have closed and risky not in overdue
+    assert risky in _section(page, "Due today") and late not in _section(page, "Due today")
+    assert risky in _section(page, "Immediate risk") and late not in _section(page, "Immediate risk")
+    assert waiting in _section(page, "Waiting for information")
+    by_stage = _section(page, "Open cases by stage")
+    assert "salford" in by_stage and "bnes" not in by_stage and ">3</a>" in by_stage
+    mail = _section(page, "Mail")
+    assert "No IMAP mailbox is watched" in mail and "Outbox: 1 waiting to be sent" in mail  # the sign-in link
