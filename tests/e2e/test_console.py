@@ -35,6 +35,8 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOTS = Path(os.environ.get("ESCALATIONS_SCREENSHOTS", REPO / "var" / "screenshots" / "console"))
+# axe-core from its npm package (.ci/run: npm install --prefix var/npm axe-core), run in each page the test visits.
+AXE = Path(os.environ.get("ESCALATIONS_AXE", REPO / "var" / "npm" / "node_modules" / "axe-core" / "axe.min.js"))
 
 
 def _settings(tmp_path: Path, database_url: str) -> tuple[Path, int]:
@@ -150,8 +152,23 @@ def chrome():  # type: ignore[no-untyped-def]
 
 
 def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A screenshot of the page at 1280x800, and axe-core's check of it: no serious or critical violation."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    if not AXE.is_file():
+        assert not REQUIRE_SERVICES, f"ESCALATIONS_REQUIRE_SERVICES=1 but {AXE} is missing (.ci/run installs axe-core)"
+        return
+    driver.execute_script(AXE.read_text(encoding="utf-8"))  # by the driver, so the page's CSP (no script) still holds
+    result = driver.execute_async_script(
+        "const done = arguments[0]; axe.run(document).then(done, e => done({error: String(e)}));"
+    )
+    assert "error" not in result, result
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{name}: {bad}"
 
 
 def _link_from_outbox(maildir: Path) -> str:
