@@ -191,6 +191,7 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     chrome,  # type: ignore[no-untyped-def]
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     path, port = _settings(tmp_path, database_url)
     reference = _a_case(path)
@@ -201,14 +202,13 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     chrome.get(base + "/")
     assert chrome.current_url == base + "/sign-in"
     _shot(chrome, "01-sign-in")
-    chrome.find_element(By.ID, "email").send_keys(SALFORD_MANAGER)
-    chrome.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+    chrome.find_element(By.ID, "email").send_keys(SALFORD_MANAGER, Keys.ENTER)  # the keyboard alone, here and below
     assert "Check your email" in chrome.page_source
 
     link = _link_from_outbox(tmp_path / "outbox")
     chrome.get(link)
     _shot(chrome, "02-sign-in-confirm")
-    chrome.find_element(By.ID, "confirm").click()
+    chrome.find_element(By.ID, "confirm").send_keys(Keys.ENTER)
     _until(lambda: chrome.current_url == base + "/", timeout=20, what="the Today page")
     assert SALFORD_MANAGER in chrome.page_source and "Open cases by stage" in chrome.page_source
     _shot(chrome, "03-today")
@@ -218,8 +218,7 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     _shot(chrome, "04-cases")
     chrome.find_element(By.LINK_TEXT, reference).click()
     assert "Jo Testwell" in chrome.page_source and "Access log" in chrome.page_source
-    chrome.find_element(By.ID, "note").send_keys("Spoke to the team manager; visit booked.")
-    chrome.find_element(By.CSS_SELECTOR, f"form[action='/cases/{reference}/note'] button").click()
+    chrome.find_element(By.ID, "note").send_keys("Spoke to the team manager; visit booked.", Keys.TAB, Keys.ENTER)
     _until(lambda: "visit booked" in chrome.page_source, timeout=20, what="the note on the timeline")
     assert f"by {SALFORD_MANAGER}" in chrome.page_source
     _shot(chrome, "05-case")
