@@ -171,6 +171,11 @@ def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
     assert bad == [], f"{name}: {bad}"
 
 
+def _see(driver, *texts: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the page after a click or a key to show these (a navigation may still be under way)."""
+    _until(lambda: all(t in driver.page_source for t in texts), timeout=20, what=f"the page to show {texts}")
+
+
 def _link_from_outbox(maildir: Path) -> str:
     """The sign-in link from the mail the real sender delivered to the outbox maildir."""
 
@@ -203,35 +208,34 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     assert chrome.current_url == base + "/sign-in"
     _shot(chrome, "01-sign-in")
     chrome.find_element(By.ID, "email").send_keys(SALFORD_MANAGER, Keys.ENTER)  # the keyboard alone, here and below
-    assert "Check your email" in chrome.page_source
+    _see(chrome, "Check your email")
 
     link = _link_from_outbox(tmp_path / "outbox")
     chrome.get(link)
     _shot(chrome, "02-sign-in-confirm")
     chrome.find_element(By.ID, "confirm").send_keys(Keys.ENTER)
     _until(lambda: chrome.current_url == base + "/", timeout=20, what="the Today page")
-    assert SALFORD_MANAGER in chrome.page_source and "Open cases by stage" in chrome.page_source
+    _see(chrome, SALFORD_MANAGER, "Open cases by stage")
     _shot(chrome, "03-today")
 
     chrome.find_element(By.LINK_TEXT, "Cases").click()
-    assert reference in chrome.page_source
+    _see(chrome, "This page's address keeps these filters", reference)
     _shot(chrome, "04-cases")
     chrome.find_element(By.LINK_TEXT, reference).click()
-    assert "Jo Testwell" in chrome.page_source and "Access log" in chrome.page_source
+    _see(chrome, "Jo Testwell", "Access log")
     chrome.find_element(By.ID, "note").send_keys("Spoke to the team manager; visit booked.", Keys.TAB, Keys.ENTER)
-    _until(lambda: "visit booked" in chrome.page_source, timeout=20, what="the note on the timeline")
-    assert f"by {SALFORD_MANAGER}" in chrome.page_source
+    _see(chrome, "visit booked", f"by {SALFORD_MANAGER}")
     _shot(chrome, "05-case")
 
     chrome.find_element(By.LINK_TEXT, "Quarantine").click()
-    assert f"inbound-{quarantined}.eml" in chrome.page_source
+    _see(chrome, f"inbound-{quarantined}.eml")
     _shot(chrome, "07-quarantine")
     chrome.find_element(By.LINK_TEXT, "Review").click()
-    assert "it names no case" in chrome.page_source
+    _see(chrome, "it names no case")
     _shot(chrome, "06-review")
     chrome.find_element(By.ID, f"reference-{review}").send_keys(reference)
     chrome.find_element(By.CSS_SELECTOR, f"form[action='/review/{review}'] button[value='case']").click()
-    assert "Nothing waits in review" in chrome.page_source
+    _see(chrome, "Nothing waits in review")
     # The worker (serve's processing process) takes the decision: the message joins the case.
     _until(lambda: _inbound(path, review)[1] is not None, timeout=60, what="the worker to attach the reviewed message")
     assert _inbound(path, review)[0] == InboundStatus.PROCESSED
@@ -241,6 +245,6 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     _until(lambda: chrome.current_url == base + "/sign-in", timeout=20, what="the sign-in page after signing out")
     chrome.get(link)
     chrome.find_element(By.ID, "confirm").click()
-    assert "This link cannot be used" in chrome.page_source
+    _see(chrome, "This link cannot be used")
     chrome.get(f"{base}/cases/{reference}")
     assert chrome.current_url == base + "/sign-in"
