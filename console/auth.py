@@ -206,3 +206,15 @@ def end_session(session: Session, session_id: str | None, now: datetime) -> None
     row = session.scalars(select(ConsoleSession).where(ConsoleSession.id_hash == digest(session_id))).first()
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
+
+
+def revoke_sessions(session: Session, email: str, now: datetime) -> int:
+    """End every live session of one person at once (`escalations console revoke`)."""
+    rows = session.scalars(
+        select(ConsoleSession).where(
+            func.lower(ConsoleSession.email) == email.strip().lower(), ConsoleSession.revoked_at.is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = now
+    return len(rows)

@@ -16,7 +16,7 @@ from escalations.console.app import BROWSER_COOKIE, MAX_NOTE, SESSION_COOKIE, Co
 from escalations.service.case_actions import CaseActions
 from escalations.service.imap_status import mailbox_entries
 from escalations.service.held import NotHeld, decide_review, retry_quarantined
-from escalations.storage.models import Case
+from escalations.storage.models import Case, CaseState
 
 BROWSER_COOKIE_SECONDS = 3600
 SESSION_COOKIE_SECONDS = int(auth.ABSOLUTE_TIMEOUT.total_seconds())
@@ -230,6 +230,7 @@ def page_routes(console: Console) -> list[Route]:
         Route("/cases/{reference}/agency", signed_in(console, action(_agency)), methods=["POST"]),
         Route("/cases/{reference}/close", signed_in(console, action(_close)), methods=["POST"]),
         Route("/cases/{reference}/reopen", signed_in(console, action(_reopen)), methods=["POST"]),
+        Route("/cases/{reference}/escalate", signed_in(console, action(_escalate)), methods=["POST"]),
     ]
 
 
@@ -261,6 +262,20 @@ def _close(actions: CaseActions, case: Case, form: FormData, person: auth.Person
     if state not in ("resolved", "withdrawn") or not outcome or len(outcome) > MAX_NOTE:
         return "Choose resolved or withdrawn and say what the outcome is."
     actions.close(actions.view(case), state, outcome, person.email)
+    return None
+
+
+def _escalate(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    """As the emailed "escalate" command: the next stage's people are written to, or the business manager at the last."""
+    why = _text(form, "why")
+    if case.state != CaseState.OPEN:
+        return "Only an open case can be escalated (a case waiting for information is not routed yet)."
+    if not why or len(why) > MAX_NOTE:
+        return "Say why the case is escalated."
+    actions.event(
+        case, "decision", "escalate", f"{person.email} escalated the case in the console: {why}", data={"by": person.email}
+    )
+    actions.escalate(actions.view(case), f"{person.email} escalated it ({why})", person.email)
     return None
 
 

@@ -183,6 +183,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--email", required=True, metavar="ADDRESS")
     p.set_defaults(handler=cmd_console_link)
+    p = console.add_parser("revoke", parents=[common], help="end every console session of one person now")
+    p.add_argument("--email", required=True, metavar="ADDRESS")
+    p.set_defaults(handler=cmd_console_revoke)
 
     forms = sub.add_parser("forms", help="the partnerships' own notice forms").add_subparsers(dest="action", metavar="ACTION")
     p = forms.add_parser(
@@ -510,6 +513,16 @@ def cmd_console_link(args: argparse.Namespace) -> int:
             print("console link: note that [console] enabled is false in these settings", file=sys.stderr)
         print(link)
         return EX_OK
+
+
+def cmd_console_revoke(args: argparse.Namespace) -> int:
+    from escalations.console.auth import revoke_sessions
+
+    with _runtime(args) as runtime:
+        with runtime.sessions.begin() as session:
+            ended = revoke_sessions(session, args.email, runtime.clock())
+    print(f"{ended} console session(s) of {args.email.strip().lower()} ended")
+    return EX_OK
 
 
 def cmd_forms_make(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from escalations.console.app import create_app
 from escalations.service.runtime import Runtime
-from escalations.storage.models import Case, CaseState, Deadline
+from escalations.storage.models import Case, CaseState, Deadline, OutboxMessage
 from tests.conftest import Clock
 from tests.support.console import SALFORD_MANAGER, sign_in, stored_case
 
@@ -52,3 +52,23 @@ def test_today_sorts_the_partnerships_cases_by_what_needs_doing(runtime: Runtime
     assert "salford" in by_stage and "bnes" not in by_stage and ">3</a>" in by_stage
     mail = _section(page, "Mail")
     assert "No IMAP mailbox is watched" in mail and "Outbox: 1 waiting to be sent" in mail  # the sign-in link
+
+
+def test_escalating_in_the_console_moves_the_case_as_the_emailed_command_does(runtime: Runtime) -> None:
+    reference = stored_case(runtime)
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1:8025") as client:
+        csrf = sign_in(client, runtime, SALFORD_MANAGER)
+        post = lambda action, **data: client.post(f"/cases/{reference}/{action}", data={"csrf": csrf, **data})  # noqa: E731
+        assert post("agency", side="raising", agency="Northside Health").status_code == 200
+        assert post("agency", side="challenged", agency="Salford Children's Services").status_code == 200
+        assert post("escalate", why="").status_code == 400
+        assert post("escalate", why="no answer at stage 1").status_code == 200
+    with runtime.sessions() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        rules = [(e.rule, e.data.get("by")) for e in case.events]
+        routed = session.scalars(select(OutboxMessage.kind).where(OutboxMessage.case_id == case.id)).all()
+        stage_one = [d.met for d in case.deadlines if d.stage == 1 and d.kind == "stage_response"]
+    assert case.stage == 2
+    assert ("escalate", SALFORD_MANAGER) in rules
+    assert stage_one == [True]  # stage 1's response deadline is concluded, as after an emailed "escalate"
+    assert "routed_case" in routed and "case_update" in routed  # the next tier, and the raiser and the manager told

@@ -327,3 +327,19 @@ def test_cases_filters_and_search_by_reference_or_name(runtime: Runtime, client:
     assert "2 cases" in client.get("/cases", params={"state": "active", "stage": "1"}).text
     assert "0 cases" in client.get("/cases", params={"state": "resolved"}).text
     assert "0 cases" in client.get("/cases", params={"overdue": "1"}).text
+
+
+def test_console_revoke_ends_every_session_of_a_person(runtime: Runtime, app, capsys) -> None:  # type: ignore[no-untyped-def]
+    from escalations.service.cli import main
+
+    browsers = [_browser(app), _browser(app)]
+    for browser in browsers:
+        sign_in(browser, runtime, SALFORD_MANAGER)
+    with _browser(app) as other:
+        sign_in(other, runtime, BNES_MANAGER)
+        assert main(["console", "revoke", "--email", SALFORD_MANAGER.upper(), "--config", str(runtime.settings.path)]) == 0
+        assert "2 console session(s)" in capsys.readouterr().out
+        for browser in browsers:
+            assert browser.get("/", follow_redirects=False).status_code == 303
+            browser.close()
+        assert other.get("/", follow_redirects=False).status_code == 200
