@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "esc_session"
 BROWSER_COOKIE = "esc_browser"  # the pre-sign-in cookie a link is bound to
-MAX_FORM_BYTES = 64 * 1024
+MAX_FORM_BYTES = 2 * 1024 * 1024  # a directory CSV pasted for import is the largest form
 MAX_NOTE = 5000
 HEADERS = {
     "content-security-policy": (
@@ -146,14 +146,15 @@ def signed_in(console: Console, handler: Handler) -> Callable[[Request], Awaitab
 
 
 async def _form(request: Request) -> FormData | Response:
-    if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+    length = request.headers.get("content-length") or "0"
+    if not length.isdigit() or int(length) > MAX_FORM_BYTES:
         return PlainTextResponse("form too large", status_code=413)
     return await request.form(max_files=0, max_fields=20, max_part_size=MAX_FORM_BYTES)
 
 
 def create_app(runtime: Runtime) -> Starlette:
     console = Console(runtime)
-    from escalations.console import routes
+    from escalations.console import directory, routes
 
     app = Starlette(
         routes=[
@@ -161,6 +162,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
             *routes.sign_in_routes(console),
             *routes.page_routes(console),
+            *directory.directory_routes(console),
         ],
         exception_handlers={
             404: lambda _r, _e: console.problem(404, "Not found", "There is no such page, or it is not yours to see."),
