@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from escalations.console.app import HEADERS
+from escalations.routing.directory import parse_csv
+from escalations.service.directory import current_rows, import_rows
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
 from escalations.storage.models import InboundMessage, InboundStatus
@@ -240,6 +242,10 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     _until(lambda: _inbound(path, review)[1] is not None, timeout=60, what="the worker to attach the reviewed message")
     assert _inbound(path, review)[0] == InboundStatus.PROCESSED
 
+    chrome.find_element(By.LINK_TEXT, "Directory").click()
+    _see(chrome, "Export your partnerships")
+    _shot(chrome, "08-directory")
+
     # The link was used: opening it again, in this browser, signs nobody in.
     chrome.find_element(By.CSS_SELECTOR, "form.signout button").click()
     _until(lambda: chrome.current_url == base + "/sign-in", timeout=20, what="the sign-in page after signing out")
@@ -248,3 +254,46 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     _see(chrome, "This link cannot be used")
     chrome.get(f"{base}/cases/{reference}")
     assert chrome.current_url == base + "/sign-in"
+
+
+def test_an_admin_imports_a_directory_change_after_its_preview_and_cannot_open_another_partnerships_case(
+    tmp_path: Path,
+    database_url: str,
+    processes: list[Serve],  # noqa: F811
+    chrome,  # type: ignore[no-untyped-def]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    path, port = _settings(tmp_path, database_url)
+    with Runtime(load_settings(path)) as runtime:
+        runtime.prepare_database()
+        other = stored_case(runtime, "bnes", "Di Elsewhere")
+        with runtime.sessions.begin() as session:
+            extra = (
+                "partnership,agency,agency_domains,name,email,role,phone\nsalford,,,Sal Admin,sal.admin@salford.example,admin,\n"
+            )
+            import_rows(session, current_rows(session, "salford") + parse_csv(extra, ["salford"]))
+    _start(path, port, tmp_path / "serve.log", processes)
+    base = f"http://127.0.0.1:{port}"
+    printed = _cli(path, "console", "link", "--email", "sal.admin@salford.example")
+    assert printed.returncode == 0, printed.stderr
+    chrome.get(printed.stdout.strip())
+    chrome.find_element(By.ID, "confirm").click()
+    _see(chrome, "sal.admin@salford.example", "Open cases by stage")
+
+    chrome.get(f"{base}/cases/{other}")
+    _see(chrome, "Not found", "not yours to see")
+    assert "Di Elsewhere" not in chrome.page_source
+
+    chrome.get(base + "/directory")
+    exported = _cli(path, "directory", "export")
+    salford = [line for line in exported.stdout.splitlines() if line.startswith(("partnership,", "salford,"))]
+    new = "salford,Northside Health,northside-health.example,Nia Newcombe,nia.newcombe@northside-health.example,practitioner,,"
+    chrome.find_element(By.ID, "csv").send_keys("\n".join([*salford, new]) + "\n")
+    chrome.find_element(By.CSS_SELECTOR, "form[action='/directory/import'] button").click()
+    _see(chrome, "+ salford: practitioner nia.newcombe@northside-health.example (Northside Health)")
+    _shot(chrome, "09-directory-preview")
+    assert "nia.newcombe" not in _cli(path, "directory", "export").stdout  # nothing applied before "Apply"
+    chrome.find_element(By.ID, "apply").click()
+    _see(chrome, "Nia Newcombe")
+    assert "nia.newcombe@northside-health.example" in _cli(path, "directory", "export").stdout
