@@ -15,6 +15,7 @@ from escalations.console import auth, pages
 from escalations.console.app import BROWSER_COOKIE, MAX_NOTE, SESSION_COOKIE, Console, _form, signed_in
 from escalations.service.case_actions import CaseActions
 from escalations.service.imap_status import mailbox_entries
+from escalations.service.pipeline import route_named_agency
 from escalations.service.held import NotHeld, decide_review, retry_quarantined
 from escalations.storage.models import Case, CaseState
 
@@ -252,6 +253,8 @@ def _agency(actions: CaseActions, case: Case, form: FormData, person: auth.Perso
     if side not in ("raising", "challenged") or name not in view.agency_ids:
         return "Choose a side and one of the partnership's agencies."
     actions.set_agency(view, side, name, person.email)
+    if side == "challenged":
+        route_named_agency(actions, case)  # a case that waited only for this agency is routed now
     return None
 
 

@@ -72,3 +72,40 @@ def test_escalating_in_the_console_moves_the_case_as_the_emailed_command_does(ru
     assert ("escalate", SALFORD_MANAGER) in rules
     assert stage_one == [True]  # stage 1's response deadline is concluded, as after an emailed "escalate"
     assert "routed_case" in routed and "case_update" in routed  # the next tier, and the raiser and the manager told
+
+
+def test_naming_the_challenged_agency_in_the_console_routes_a_case_that_waited_for_it(runtime: Runtime) -> None:
+    from escalations.intake.receiving import Envelope, receive
+    from tests.support.forms import docx_table_notice
+    from tests.support.mail import notice_email, wire
+    from tests.support.scenario import contact
+
+    sender, mailbox = contact("salford", "Northside Health", "practitioner"), "escalations@salford.example"
+    rows = [
+        ("Name of child", "Jo Bloggs"),
+        ("Date of birth", "14/02/2017"),
+        ("Information of concern", "The referral was closed without a home visit."),
+        ("Current stage", "1"),
+        ("Is the child at immediate risk of significant harm?", "No"),
+    ]
+    raw = wire(notice_email(docx_table_notice(rows), sender=sender, to=mailbox))
+    receive(runtime.sessions, raw, Envelope("smtp", sender, (mailbox,)), runtime.clock())
+    runtime.worker().run_until_idle()
+    with runtime.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        reference, waiting = case.reference, case.state
+        before = set(session.scalars(select(OutboxMessage.id)))
+    assert waiting == CaseState.AWAITING_INFORMATION  # the notice names no challenged agency: the sender was asked
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1:8025") as client:
+        csrf = sign_in(client, runtime, SALFORD_MANAGER)
+        answer = client.post(f"/cases/{reference}/agency", data={"csrf": csrf, "side": "challenged", "agency": "Salford Police"})
+        assert answer.status_code == 200
+    with runtime.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        sent = session.scalars(select(OutboxMessage).where(OutboxMessage.id.not_in(before))).all()
+        rules = [e.rule for e in case.events]
+    assert case.state == CaseState.OPEN and case.stage == 1
+    assert {m.kind for m in sent} >= {"acknowledgement", "routed_case"}
+    routed = next(m for m in sent if m.kind == "routed_case")
+    assert contact("salford", "Salford Police", "practitioner") in routed.recipients
+    assert rules[rules.index("agency:challenged:corrected") :].count("send:routed_case") == 1  # routed after, once
