@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,16 @@ SESSION_COOKIE_SECONDS = int(auth.ABSOLUTE_TIMEOUT.total_seconds())
 
 def sign_in_routes(console: Console) -> list[Route]:
     async def sign_in_form(request: Request) -> Response:
+        vouched = proxy_user(request)
+        if vouched is not None:
+            return await console.run(
+                lambda session: (
+                    start(session, request, vouched) if auth.who_may_sign_in(session, vouched) else sign_in_page(request)
+                )
+            )
+        return sign_in_page(request)
+
+    def sign_in_page(request: Request) -> Response:
         browser = request.cookies.get(BROWSER_COOKIE) or auth.new_secret()
         response = console.page("sign_in", csrf=auth.form_token(console.form_key, browser))
         console.cookie(response, BROWSER_COOKIE, browser, BROWSER_COOKIE_SECONDS)
@@ -75,25 +86,43 @@ def sign_in_routes(console: Console) -> list[Route]:
             return form
         token = str(form.get("token") or "")
         browser = request.cookies.get(BROWSER_COOKIE)
-        old = request.cookies.get(SESSION_COOKIE)
-        client = request.client.host if request.client else None
 
         def work(session: Session) -> Response:
-            now = console.now()
-            email = auth.redeem(session, token, browser, now)
+            email = auth.redeem(session, token, browser, console.now())
             if email is None:
                 return console.problem(
                     400,
                     "This link cannot be used",
                     "It has expired, was used already, or was asked for in another browser. Ask for a new one.",
                 )
-            auth.end_session(session, old, now)  # whatever session id the browser brought is over
-            response = RedirectResponse("/", status_code=303)
-            console.cookie(response, SESSION_COOKIE, auth.start_session(session, email, client, now), SESSION_COOKIE_SECONDS)
-            console.forget(response, BROWSER_COOKIE)
-            return response
+            return start(session, request, email)
 
         return await console.run(work)
+
+    def start(session: Session, request: Request, email: str) -> Response:
+        """A new session for this person; whatever session id the browser brought is over (no fixation)."""
+        now = console.now()
+        client = request.client.host if request.client else None
+        auth.end_session(session, request.cookies.get(SESSION_COOKIE), now)
+        response = RedirectResponse("/", status_code=303)
+        console.cookie(response, SESSION_COOKIE, auth.start_session(session, email, client, now), SESSION_COOKIE_SECONDS)
+        console.forget(response, BROWSER_COOKIE)
+        return response
+
+    def proxy_user(request: Request) -> str | None:
+        """The address a trusted single-sign-on proxy vouches for, if one is set and this request came through it
+        (the directory still decides whether that address may sign in)."""
+        settings = console.settings
+        if not settings.trusted_proxy_header or request.client is None:
+            return None
+        try:
+            peer = ipaddress.ip_address(request.client.host)
+        except ValueError:
+            return None
+        if not any(peer in ipaddress.ip_network(p, strict=False) for p in settings.trusted_proxies):
+            return None
+        email = (request.headers.get(settings.trusted_proxy_header) or "").strip().lower()
+        return email if "@" in email and len(email) <= 320 else None
 
     def sign_out(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
         auth.end_session(session, request.cookies.get(SESSION_COOKIE), console.now())

@@ -103,6 +103,9 @@ class ConsoleSettings:
     host: str = "127.0.0.1"
     port: int = 8025
     base_url: str = "http://127.0.0.1:8025"  # the address in sign-in links; https makes cookies Secure
+    # A council's single sign-on: a reverse proxy at one of these addresses vouches for the person by this header.
+    trusted_proxy_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def secure(self) -> bool:
@@ -208,7 +211,7 @@ class _Reader:
 
     def console(self) -> ConsoleSettings:
         t = self.table("console")
-        unknown = set(t) - {"enabled", "host", "port", "base_url"}
+        unknown = set(t) - {"enabled", "host", "port", "base_url", "trusted_proxy_header", "trusted_proxies"}
         if unknown:
             raise self.fail(f"console.{sorted(unknown)[0]}", "is not a setting this service knows")
         host = self.value(t, "console", "host", str, "127.0.0.1")
@@ -221,7 +224,25 @@ class _Reader:
             raise self.fail("console.base_url", f"{base_url!r} is not an http:// or https:// address")
         if parsed.path:
             raise self.fail("console.base_url", "must be the site's root (no path): the console serves from /")
-        return ConsoleSettings(enabled=self.value(t, "console", "enabled", bool, False), host=host, port=port, base_url=base_url)
+        header = self.value(t, "console", "trusted_proxy_header", str, "").strip() or None
+        proxies = self.value(t, "console", "trusted_proxies", list, [])
+        for proxy in proxies:
+            try:
+                _network(str(proxy))
+            except ValueError as exc:
+                raise self.fail("console.trusted_proxies", f"{proxy!r}: {exc}") from None
+        if header and not proxies:
+            raise self.fail(
+                "console.trusted_proxies", "trusted_proxy_header needs the proxies' addresses, or anyone could send it"
+            )
+        return ConsoleSettings(
+            enabled=self.value(t, "console", "enabled", bool, False),
+            host=host,
+            port=port,
+            base_url=base_url,
+            trusted_proxy_header=header,
+            trusted_proxies=tuple(str(p) for p in proxies),
+        )
 
     def trust(self) -> TrustSettings:
         t = self.table("trust")

@@ -343,3 +343,35 @@ def test_console_revoke_ends_every_session_of_a_person(runtime: Runtime, app, ca
             assert browser.get("/", follow_redirects=False).status_code == 303
             browser.close()
         assert other.get("/", follow_redirects=False).status_code == 200
+
+
+def test_a_trusted_proxys_header_signs_in_only_from_the_proxy_and_only_a_directory_person(
+    tmp_path, database_url: str, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    from escalations.service.settings import load_settings
+    from tests.conftest import write_settings
+
+    path = write_settings(tmp_path, database_url)
+    path.write_text(path.read_text() + '\n[console]\ntrusted_proxy_header = "X-Remote-User"\ntrusted_proxies = ["10.9.0.0/24"]\n')
+    with Runtime(load_settings(path), clock=clock) as runtime:
+        runtime.prepare_database()
+        app = create_app(runtime)
+        vouched = {"X-Remote-User": SALFORD_MANAGER}
+        with TestClient(app, base_url=BASE, client=("10.9.0.7", 40000)) as proxied:
+            proxied.cookies.set(SESSION_COOKIE, "chosen-by-an-attacker", domain="127.0.0.1")
+            signed = proxied.get("/sign-in", headers=vouched, follow_redirects=False)
+            assert signed.status_code == 303 and signed.headers["location"] == "/"
+            assert proxied.cookies[SESSION_COOKIE] != "chosen-by-an-attacker"
+            assert SALFORD_MANAGER in proxied.get("/").text
+        with TestClient(app, base_url=BASE, client=("10.9.0.7", 40001)) as proxied:
+            practitioner = {"X-Remote-User": "dev.vellacott@northside-health.example"}
+            page = proxied.get("/sign-in", headers=practitioner, follow_redirects=False)
+            assert page.status_code == 200 and "Email me a sign-in link" in page.text
+        with TestClient(
+            app, base_url=BASE, client=("10.9.1.7", 40002)
+        ) as elsewhere:  # not the proxy: the header is nobody's word
+            page = elsewhere.get("/sign-in", headers=vouched, follow_redirects=False)
+            assert page.status_code == 200 and SESSION_COOKIE not in elsewhere.cookies
+    with Runtime(load_settings(write_settings(tmp_path, database_url, name="off.toml")), clock=clock) as runtime:
+        with TestClient(create_app(runtime), base_url=BASE, client=("10.9.0.7", 40003)) as off:  # off by default
+            assert off.get("/sign-in", headers=vouched, follow_redirects=False).status_code == 200

@@ -115,6 +115,8 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
         ('[console]\nbase_url = "https://"\n', "console.base_url", "not an http:// or https:// address"),
         ('[console]\nbase_url = "https://x.example/console"\n', "console.base_url", "no path"),
         ("[console]\nsecret = 1\n", "console.secret", "not a setting this service knows"),
+        ('[console]\ntrusted_proxy_header = "X-User"\n', "console.trusted_proxies", "or anyone could send it"),
+        ('[console]\ntrusted_proxies = ["proxy.example"]\n', "console.trusted_proxies", "'proxy.example'"),
         (
             "[smtp]\nmax_message_bytes = 2000\nmax_inflight_bytes = 1999\n",
             "smtp.max_inflight_bytes",
