@@ -126,7 +126,7 @@ def signed_in(console: Console, handler: Handler) -> Callable[[Request], Awaitab
     """The page needs a live session; a POST needs the session's CSRF token too."""
 
     async def endpoint(request: Request) -> Response:
-        form = await _form(request) if request.method == "POST" else None
+        form = await read_form(request) if request.method == "POST" else None
 
         def work(session: Session) -> Response:
             person = auth.current_person(session, request.cookies.get(SESSION_COOKIE), console.now())
@@ -145,7 +145,7 @@ def signed_in(console: Console, handler: Handler) -> Callable[[Request], Awaitab
     return endpoint
 
 
-async def _form(request: Request) -> FormData | Response:
+async def read_form(request: Request) -> FormData | Response:
     length = request.headers.get("content-length") or "0"
     if not length.isdigit() or int(length) > MAX_FORM_BYTES:
         return PlainTextResponse("form too large", status_code=413)

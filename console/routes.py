@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from escalations.console import auth, pages
-from escalations.console.app import BROWSER_COOKIE, MAX_NOTE, SESSION_COOKIE, Console, _form, signed_in
+from escalations.console.app import BROWSER_COOKIE, MAX_NOTE, SESSION_COOKIE, Console, read_form, signed_in
 from escalations.service.case_actions import CaseActions
 from escalations.service.imap_status import mailbox_entries
 from escalations.service.pipeline import route_named_agency
@@ -45,7 +45,7 @@ def sign_in_routes(console: Console) -> list[Route]:
         return response
 
     async def ask(request: Request) -> Response:
-        form = await _form(request)
+        form = await read_form(request)
         if isinstance(form, Response):
             return form
         browser = request.cookies.get(BROWSER_COOKIE)
@@ -81,7 +81,7 @@ def sign_in_routes(console: Console) -> list[Route]:
         return console.page("sign_in_confirm", token=request.path_params["token"][:100])
 
     async def confirm(request: Request) -> Response:
-        form = await _form(request)
+        form = await read_form(request)
         if isinstance(form, Response):
             return form
         token = str(form.get("token") or "")
