@@ -375,3 +375,14 @@ def test_a_trusted_proxys_header_signs_in_only_from_the_proxy_and_only_a_directo
     with Runtime(load_settings(write_settings(tmp_path, database_url, name="off.toml")), clock=clock) as runtime:
         with TestClient(create_app(runtime), base_url=BASE, client=("10.9.0.7", 40003)) as off:  # off by default
             assert off.get("/sign-in", headers=vouched, follow_redirects=False).status_code == 200
+
+
+def test_what_strangers_wrote_is_shown_as_text_never_as_markup(runtime: Runtime, client: TestClient) -> None:
+    reference = stored_case(runtime, name='<script>alert("x")</script><img src=x onerror=alert(1)>')
+    csrf = sign_in(client, runtime, SALFORD_MANAGER)
+    client.post(f"/cases/{reference}/note", data={"csrf": csrf, "text": "<b onmouseover=alert(2)>note</b>"})
+    page = client.get(f"/cases/{reference}").text
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b onmouseover" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page and "&lt;b onmouseover=alert(2)&gt;" in page
+    listing = client.get("/cases", params={"q": '"><script>alert(3)</script>'}).text
+    assert "<script>alert(3)" not in listing
