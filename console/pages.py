@@ -19,6 +19,7 @@ from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import DEADLINE_LABELS, attachment_name
 from escalations.routing.policy import Policy
 from escalations.service import views
+from escalations.service.case_actions import CaseView
 from escalations.storage.models import (
     Agency,
     Case,
@@ -235,7 +236,7 @@ def find_case(session: Session, mine: Sequence[str], reference: str) -> Case | N
     return case
 
 
-def case_page(session: Session, case: Case, policy: Policy, now: datetime) -> dict[str, Any]:
+def case_page(session: Session, case: Case, policy: Policy, now: datetime, view: CaseView | None = None) -> dict[str, Any]:
     inbound_ids = sorted({e.inbound_id for e in case.events if e.inbound_id})
     messages = {m.id: m for m in session.scalars(select(InboundMessage).where(InboundMessage.id.in_(inbound_ids)))}
     shown = {i: views.inbound_for_display(m) for i, m in messages.items()}
@@ -260,10 +261,19 @@ def case_page(session: Session, case: Case, policy: Policy, now: datetime) -> di
             "challenged_agency": names.get(case.challenged_agency_id or -1),
         },
         "agencies": sorted(names.items(), key=lambda item: item[1]),
+        "raisers": raising_contacts(view) if view is not None else [],
         "access": session.scalars(
             select(ConsoleAccess).where(ConsoleAccess.case_id == case.id).order_by(ConsoleAccess.id.desc()).limit(50)
         ).all(),
     }
+
+
+def raising_contacts(view: CaseView) -> list[str]:
+    """Who may take over the raising side: the directory contacts of the case's raising agency."""
+    agency = view.parties.raising
+    if agency is None:
+        return []
+    return sorted({c.email.lower() for c in view.directory.contacts if c.agency == agency.name})
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,8 @@ def page_routes(console: Console) -> list[Route]:
         now = console.now()
         pages.record_access(session, person.email, "case_view", found, f"case page {found.reference}", now)
         session.flush()
-        detail = pages.case_page(session, found, console.runtime.policies[found.partnership], now)
+        view = CaseActions(session, console.runtime.policies, console.sender, now).view(found)
+        detail = pages.case_page(session, found, view.policy, now, view)
         return console.page("case", person=person, closed=found.state not in pages.OPEN_STATES, **detail)
 
     def download(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
@@ -261,6 +262,7 @@ def page_routes(console: Console) -> list[Route]:
         Route("/cases/{reference}/close", signed_in(console, action(_close)), methods=["POST"]),
         Route("/cases/{reference}/reopen", signed_in(console, action(_reopen)), methods=["POST"]),
         Route("/cases/{reference}/escalate", signed_in(console, action(_escalate)), methods=["POST"]),
+        Route("/cases/{reference}/raiser", signed_in(console, action(_raiser)), methods=["POST"]),
     ]
 
 
@@ -308,6 +310,16 @@ def _escalate(actions: CaseActions, case: Case, form: FormData, person: auth.Per
         case, "decision", "escalate", f"{person.email} escalated the case in the console: {why}", data={"by": person.email}
     )
     actions.escalate(actions.view(case), f"{person.email} escalated it ({why})", person.email)
+    return None
+
+
+def _raiser(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    email = _text(form, "email").lower()
+    if email not in pages.raising_contacts(actions.view(case)):
+        return "Choose a contact of the raising agency."
+    if email == (case.raised_by_email or "").lower():
+        return "That person raised the case already."
+    actions.reassign_raiser(case, email, person.email)
     return None
 
 

@@ -354,6 +354,19 @@ class CaseActions:
             case, "decision", f"agency:{side}:corrected", f"{actor} set the {side} agency to {agency}{was}", data={"by": actor}
         )
 
+    def reassign_raiser(self, case: Case, email: str, actor: str) -> None:
+        """The raising side's person is now another contact: updates go to them and their replies count as the raiser's."""
+        before = case.raised_by_email
+        case.raised_by_email = email
+        case.updated_at = self.now
+        self.event(
+            case,
+            "decision",
+            "raiser:reassigned",
+            f"{actor} reassigned the raising side to {email} (was {before or 'nobody'})",
+            data={"by": actor, "from": before, "to": email},
+        )
+
     def reopen(self, case: Case, why: str, actor: str) -> None:
         """A closed case open again at its stage; deadlines met at closing stay met (README, "The web console")."""
         before = case.state

@@ -109,3 +109,25 @@ def test_naming_the_challenged_agency_in_the_console_routes_a_case_that_waited_f
     routed = next(m for m in sent if m.kind == "routed_case")
     assert contact("salford", "Salford Police", "practitioner") in routed.recipients
     assert rules[rules.index("agency:challenged:corrected") :].count("send:routed_case") == 1  # routed after, once
+
+
+def test_the_raising_side_is_reassigned_only_to_a_contact_of_the_raising_agency(runtime: Runtime) -> None:
+    reference = stored_case(runtime)
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1:8025") as client:
+        csrf = sign_in(client, runtime, SALFORD_MANAGER)
+        post = lambda action, **data: client.post(f"/cases/{reference}/{action}", data={"csrf": csrf, **data})  # noqa: E731
+        assert "Reassign the raising side" not in client.get(f"/cases/{reference}").text  # no raising agency yet
+        assert post("raiser", email="elin.everard@northside-health.example").status_code == 400
+        assert post("agency", side="raising", agency="Northside Health").status_code == 200
+        assert "Reassign the raising side" in client.get(f"/cases/{reference}").text
+        assert post("raiser", email="business.manager@bnes.example").status_code == 400
+        assert post("raiser", email="Elin.Everard@northside-health.example").status_code == 200
+    with runtime.sessions() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        [event] = [e for e in case.events if e.rule == "raiser:reassigned"]
+    assert case.raised_by_email == "elin.everard@northside-health.example"
+    assert event.data == {
+        "by": SALFORD_MANAGER,
+        "from": "dev.vellacott@northside-health.example",
+        "to": "elin.everard@northside-health.example",
+    }
