@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from escalations.storage.repositories import SecretRepository
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
+UK = ZoneInfo("Europe/London")  # every partnership here is in England: times are shown as their people read them
 SESSION_COOKIE = "esc_session"
 BROWSER_COOKIE = "esc_browser"  # the pre-sign-in cookie a link is bound to
 MAX_FORM_BYTES = 2 * 1024 * 1024  # a directory CSV pasted for import is the largest form
@@ -76,7 +78,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=True,
     )
-    env.filters["when"] = lambda moment: moment.strftime("%d %b %Y %H:%M") if moment else ""
+    env.filters["when"] = lambda moment: moment.astimezone(UK).strftime("%d %b %Y %H:%M") if moment else ""
     return env
 
 

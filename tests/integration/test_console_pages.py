@@ -131,3 +131,14 @@ def test_the_raising_side_is_reassigned_only_to_a_contact_of_the_raising_agency(
         "from": "dev.vellacott@northside-health.example",
         "to": "elin.everard@northside-health.example",
     }
+
+
+def test_times_are_shown_in_uk_time(runtime: Runtime, clock: Clock) -> None:
+    from datetime import UTC, datetime
+
+    clock.moment = datetime(2026, 7, 14, 9, 30, tzinfo=UTC)  # 10:30 in London (BST)
+    reference = stored_case(runtime)
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1:8025") as client:
+        sign_in(client, runtime, SALFORD_MANAGER)
+        listing = client.get("/cases").text
+    assert "14 Jul 2026 10:30" in listing and reference in listing
