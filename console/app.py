@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,16 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=True,
     )
-    env.filters["when"] = lambda moment: moment.astimezone(UK).strftime("%d %b %Y %H:%M") if moment else ""
+    env.filters["when"] = _when
+
     return env
+
+
+def _when(moment: datetime | str | None) -> str:
+    """A stored moment (or its ISO form, as views.case_detail gives it) in UK time."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(UK).strftime("%d %b %Y %H:%M") if moment else ""
 
 
 class Console:

@@ -141,4 +141,6 @@ def test_times_are_shown_in_uk_time(runtime: Runtime, clock: Clock) -> None:
     with TestClient(create_app(runtime), base_url="http://127.0.0.1:8025") as client:
         sign_in(client, runtime, SALFORD_MANAGER)
         listing = client.get("/cases").text
+        page = client.get(f"/cases/{reference}").text
     assert "14 Jul 2026 10:30" in listing and reference in listing
+    assert '<span class="at">14 Jul 2026 10:30</span>' in page and "09:30" not in page  # the timeline too
