@@ -428,7 +428,7 @@ class Apply:
         attachment we could not read, or an immediate-risk answer we are unsure of (never guessed)."""
         notice = self.p.notice
         problems = [p.message for p in notice.problems]
-        blocking = [p.message for p in notice.problems if p.field in HOLDING_FIELDS or p.field.startswith("document")]
+        blocking = blocking_problems(notice)
         if not notice.has_content:
             if not self.p.notice_files:
                 problems.insert(
@@ -750,6 +750,11 @@ def missing_fields(notice: Notice, policy: Policy) -> list[str]:
     return [f"The notice does not give: {_field_label(f)}." for f in policy.form.required if not _value_at(values, f)]
 
 
+def blocking_problems(notice: Notice) -> list[str]:
+    """Problems that hold a complete notice all the same: an unsure immediate-risk or subject answer, an unread document."""
+    return [p.message for p in notice.problems if p.field in HOLDING_FIELDS or p.field.startswith("document")]
+
+
 def route_named_agency(actions: CaseActions, case: Case) -> str:
     """A case waiting for information, routed once a person named its challenged agency (the web console).
 
@@ -765,8 +770,7 @@ def route_named_agency(actions: CaseActions, case: Case) -> str:
         return "recorded"
     notice = Notice.from_json(held)
     notice.challenged.agency = names[case.challenged_agency_id]
-    blocking = [p.message for p in notice.problems if p.field in HOLDING_FIELDS or p.field.startswith("document")]
-    still = missing_fields(notice, view.policy) + blocking if notice.has_content else ["the notice itself"]
+    still = missing_fields(notice, view.policy) + blocking_problems(notice) if notice.has_content else ["the notice itself"]
     if still:
         actions.event(case, "decision", "awaiting-information", "the agency is named; still waiting for: " + " ".join(still))
         return "recorded; the case still waits for: " + " ".join(still)
