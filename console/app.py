@@ -14,7 +14,6 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from escalations.console import auth
+from escalations.console.pages import UK
 from escalations.outbound.compose import TEMPLATES, Sender
 from escalations.service.runtime import Runtime
 from escalations.storage.repositories import SecretRepository
@@ -35,7 +35,6 @@ from escalations.storage.repositories import SecretRepository
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-UK = ZoneInfo("Europe/London")  # every partnership here is in England: times are shown as their people read them
 SESSION_COOKIE = "esc_session"
 BROWSER_COOKIE = "esc_browser"  # the pre-sign-in cookie a link is bound to
 MAX_FORM_BYTES = 2 * 1024 * 1024  # a directory CSV pasted for import is the largest form

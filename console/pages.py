@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
@@ -37,6 +38,7 @@ OPEN_STATES = (CaseState.OPEN, CaseState.AWAITING_INFORMATION)
 STATES = (CaseState.OPEN, CaseState.AWAITING_INFORMATION, CaseState.RESOLVED, CaseState.WITHDRAWN, CaseState.CLOSED)
 PAGE_SIZE = 25
 MAX_SEARCH = 100  # characters of a search kept
+UK = ZoneInfo("Europe/London")  # every partnership here is in England: times as their people read them
 
 
 # -- Today --------------------------------------------------------------------
@@ -134,6 +136,8 @@ class CaseFilter:
     overdue: bool = False
     immediate_risk: bool = False
     search: str = ""
+    opened_from: date | None = None
+    opened_to: date | None = None
     page: int = 1
 
     @classmethod
@@ -146,6 +150,8 @@ class CaseFilter:
             overdue=query.get("overdue") == "1",
             immediate_risk=query.get("immediate_risk") == "1",
             search=(query.get("q") or "").strip()[:MAX_SEARCH],
+            opened_from=_day(query.get("from")),
+            opened_to=_day(query.get("to")),
             page=max(1, _number(query.get("page")) or 1),
         )
 
@@ -160,9 +166,18 @@ class CaseFilter:
             "overdue": "1" if self.overdue else "",
             "immediate_risk": "1" if self.immediate_risk else "",
             "q": self.search,
+            "from": self.opened_from.isoformat() if self.opened_from else "",
+            "to": self.opened_to.isoformat() if self.opened_to else "",
             "page": page,
         }
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
 
 
 def _number(text: str | None) -> int | None:
@@ -196,10 +211,18 @@ def _filtered(session: Session, mine: Sequence[str], wanted: CaseFilter, now: da
     if wanted.overdue:
         late = exists().where(Deadline.case_id == Case.id, Deadline.met.is_(False), Deadline.due <= now)
         query = query.where(Case.state.in_(OPEN_STATES), late)
+    if wanted.opened_from is not None:  # whole days in UK time, as the page shows them
+        query = query.where(Case.opened_at >= _uk_midnight(wanted.opened_from))
+    if wanted.opened_to is not None:
+        query = query.where(Case.opened_at < _uk_midnight(wanted.opened_to + timedelta(days=1)))
     if wanted.search:
         named = _named(session, mine, wanted.search)
         query = query.where(or_(Case.reference.ilike(f"%{_like(wanted.search)}%", escape="\\"), Case.id.in_(named)))
     return query
+
+
+def _uk_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UK).astimezone(UTC)
 
 
 def _like(text: str) -> str:

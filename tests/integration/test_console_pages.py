@@ -144,3 +144,21 @@ def test_times_are_shown_in_uk_time(runtime: Runtime, clock: Clock) -> None:
         page = client.get(f"/cases/{reference}").text
     assert "14 Jul 2026 10:30" in listing and reference in listing
     assert '<span class="at">14 Jul 2026 10:30</span>' in page and "09:30" not in page  # the timeline too
+
+
+def test_cases_filter_by_the_day_they_were_opened_in_uk_time(runtime: Runtime, clock: Clock) -> None:
+    from datetime import UTC, datetime
+
+    clock.moment = datetime(2026, 7, 13, 23, 30, tzinfo=UTC)  # 00:30 on 14 July in London
+    late = stored_case(runtime, "salford", "Ada Late")
+    clock.moment = datetime(2026, 7, 15, 9, 0, tzinfo=UTC)
+    later = stored_case(runtime, "salford", "Bo Later")
+    with TestClient(create_app(runtime), base_url="http://127.0.0.1:8025") as client:
+        sign_in(client, runtime, SALFORD_MANAGER)
+        on_14th = client.get("/cases", params={"from": "2026-07-14", "to": "2026-07-14"}).text
+        from_15th = client.get("/cases", params={"from": "2026-07-15"}).text
+        nonsense = client.get("/cases", params={"from": "2026-13-45"}).text
+    assert late in on_14th and later not in on_14th
+    assert later in from_15th and late not in from_15th
+    assert late in nonsense and later in nonsense  # a date that is no date filters nothing
+    assert 'value="2026-07-15"' in from_15th
