@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from escalations.routing.policy import AGENCY_ROLES, PARTNERSHIP_ROLES
+from escalations.routing.policy import AGENCY_ROLES, CONSOLE_ROLES, PARTNERSHIP_ROLES
 
 CSV_COLUMNS = ("partnership", "agency", "agency_domains", "name", "email", "role", "phone")
 # Optional last column: other names of the agency, ";"-separated ("CSC;Children's Social Care").
@@ -155,7 +155,7 @@ def _rows(number: int, record: dict[str, str | None], known: set[str]) -> tuple[
         bad("partnership", f"{values['partnership']!r} is not a configured partnership")
     agency = values["agency"] or None
     domains = tuple(d.strip().lower() for d in values["agency_domains"].split(";") if d.strip())
-    allowed = AGENCY_ROLES if agency else PARTNERSHIP_ROLES
+    allowed = AGENCY_ROLES if agency else PARTNERSHIP_ROLES + CONSOLE_ROLES
     # Several roles of one person: "practitioner;line_manager" (one row each on export).
     roles = tuple(dict.fromkeys(r.strip() for r in values["role"].split(";") if r.strip())) or ("",)
     for role in roles:

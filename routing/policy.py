@@ -43,6 +43,7 @@ PARTNERSHIP_ROLES = (
     "board_referrals",
     "lado",
 )
+CONSOLE_ROLES = ("admin",)  # directory roles that only sign in to the web console; no policy routes to them
 SUBJECT_KINDS = ("child", "adult")
 COPY_TRIGGERS = ("every_notice", "stage", "resolution", "immediate_risk")
 SIGNPOST_WHEN = ("always", "same_agency")

@@ -457,6 +457,54 @@ class CaseActions:
             people += call.chair + call.members
         return {r.email for r in people}
 
+    # -- a person's actions (the web console; the same records an email command makes) ----
+
+    def note(self, case: Case, text: str, actor: str) -> None:
+        """An internal note: kept on the timeline with who wrote it, never emailed."""
+        case.updated_at = self.now
+        self.event(case, "note", "note", text, data={"by": actor})
+
+    def set_agency(self, view: CaseView, side: str, agency: str, actor: str) -> None:
+        """Correct the raising or challenged agency (a directory agency of the case's partnership)."""
+        case = view.case
+        column = f"{side}_agency_id"
+        names = {v: k for k, v in view.agency_ids.items()}
+        before = names.get(getattr(case, column) or -1)
+        setattr(case, column, view.agency_ids[agency])
+        case.updated_at = self.now
+        was = f" (was {before})" if before else " (none was known)"
+        self.event(
+            case, "decision", f"agency:{side}:corrected", f"{actor} set the {side} agency to {agency}{was}", data={"by": actor}
+        )
+
+    def reassign_raiser(self, case: Case, email: str, actor: str) -> None:
+        """The raising side's person is now another contact: updates go to them and their replies count as the raiser's."""
+        before = case.raised_by_email
+        case.raised_by_email = email
+        case.updated_at = self.now
+        self.event(
+            case,
+            "decision",
+            "raiser:reassigned",
+            f"{actor} reassigned the raising side to {email} (was {before or 'nobody'})",
+            data={"by": actor, "from": before, "to": email},
+        )
+
+    def reopen(self, case: Case, why: str, actor: str) -> None:
+        """A closed case open again at its stage; deadlines met at closing stay met (README, "The web console")."""
+        before = case.state
+        case.state = CaseState.OPEN
+        case.closed_at = None
+        case.updated_at = self.now
+        self.event(
+            case,
+            "decision",
+            "reopened",
+            f"{actor} reopened the case ({before}, outcome {case.outcome or 'none'}): {why}",
+            data={"by": actor},
+        )
+        case.outcome = None
+
     def meet(self, case: Case, which: Callable[[Deadline], bool], why: str) -> None:
         for deadline in case.deadlines:
             if not deadline.met and which(deadline):

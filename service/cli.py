@@ -83,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("serve", cmd_serve, "run the SMTP intake, worker and outbox sender")
     p.add_argument(
-        "--only", metavar="LIST", help="components to run, comma-separated: intake,worker,sender,scheduler (default all)"
+        "--only",
+        metavar="LIST",
+        help="components to run, comma-separated: intake,worker,sender,scheduler,console (default all)",
     )
     p = command("ingest", cmd_ingest, "store one RFC 5322 message from FILE or stdin (exit 0 stored, 75 retry later)")
     p.add_argument("file", nargs="?", default="-")
@@ -186,6 +188,16 @@ def _parser() -> argparse.ArgumentParser:
     p = quarantine.add_parser("retry", parents=[common])
     p.add_argument("id", type=int)
     p.set_defaults(handler=cmd_quarantine_retry)
+
+    console = sub.add_parser("console", help="the web console").add_subparsers(dest="action", metavar="ACTION")
+    p = console.add_parser(
+        "link", parents=[common], help="print a one-time sign-in link (15 minutes) for a business manager or admin"
+    )
+    p.add_argument("--email", required=True, metavar="ADDRESS")
+    p.set_defaults(handler=cmd_console_link)
+    p = console.add_parser("revoke", parents=[common], help="end every console session of one person now")
+    p.add_argument("--email", required=True, metavar="ADDRESS")
+    p.set_defaults(handler=cmd_console_revoke)
 
     forms = sub.add_parser("forms", help="the partnerships' own notice forms").add_subparsers(dest="action", metavar="ACTION")
     p = forms.add_parser(
@@ -456,28 +468,16 @@ def cmd_review_list(args: argparse.Namespace) -> int:
 
 
 def cmd_review_decide(args: argparse.Namespace) -> int:
+    from escalations.service.held import NotHeld, decide_review
+
+    kind = "reject" if args.reject else ("case" if args.case else "new")
     with _runtime(args) as runtime:
         with runtime.sessions.begin() as session:
-            message = InboundRepository(session).get(args.id)
-            if message is None or message.status != InboundStatus.REVIEW:
-                print(f"inbound {args.id} is not waiting in review", file=sys.stderr)
+            try:
+                decide_review(session, args.id, kind, args.case, args.note, runtime.clock())
+            except NotHeld as exc:
+                print(exc, file=sys.stderr)
                 return EX_FAIL
-            if args.case and CaseRepository(session).by_reference(args.case) is None:
-                print(f"no case {args.case}", file=sys.stderr)
-                return EX_FAIL
-            decision = (
-                {"kind": "reject"}
-                if args.reject
-                else ({"kind": "case", "reference": args.case.upper()} if args.case else {"kind": "new"})
-            )
-            message.review = {
-                **(message.review or {}),
-                "decision": {**decision, "note": args.note, "at": runtime.clock().isoformat()},
-            }
-            if args.reject:
-                message.status = InboundStatus.REJECTED
-            else:
-                message.status, message.tries = InboundStatus.RECEIVED, 0
         if args.reject:
             print(f"inbound {args.id} rejected; nothing was sent")
             return EX_OK
@@ -501,17 +501,15 @@ def _inbound_list(args: argparse.Namespace, status: str) -> int:
 
 
 def cmd_quarantine_retry(args: argparse.Namespace) -> int:
+    from escalations.service.held import NotHeld, retry_quarantined
+
     with _runtime(args) as runtime:
         with runtime.sessions.begin() as session:
-            message = InboundRepository(session).get(args.id)
-            if message is None or message.status != InboundStatus.QUARANTINED:
-                print(f"inbound {args.id} is not in quarantine", file=sys.stderr)
+            try:
+                retry_quarantined(session, args.id)
+            except NotHeld as exc:
+                print(exc, file=sys.stderr)
                 return EX_FAIL
-            message.status = InboundStatus.RECEIVED
-            message.tries = 0
-            message.claim_token = None
-            message.claimed_until = None
-            message.claimed_by = None
         print(f"inbound {args.id} will be processed again")
         return EX_OK
 
@@ -559,6 +557,31 @@ def cmd_outbox_send(args: argparse.Namespace) -> int:
             total += tried
         print(f"delivery pass: {total} message(s) tried")
         return EX_OK
+
+
+def cmd_console_link(args: argparse.Namespace) -> int:
+    from escalations.console.auth import printed_link
+
+    with _runtime(args) as runtime:
+        with runtime.sessions.begin() as session:
+            link = printed_link(session, args.email, runtime.clock(), runtime.settings.console.base_url)
+        if link is None:
+            print(f"console link: {args.email} is no partnership's business_manager or admin in the directory", file=sys.stderr)
+            return EX_FAIL
+        if not runtime.settings.console.enabled:
+            print("console link: note that [console] enabled is false in these settings", file=sys.stderr)
+        print(link)
+        return EX_OK
+
+
+def cmd_console_revoke(args: argparse.Namespace) -> int:
+    from escalations.console.auth import revoke_sessions
+
+    with _runtime(args) as runtime:
+        with runtime.sessions.begin() as session:
+            ended = revoke_sessions(session, args.email, runtime.clock())
+    print(f"{ended} console session(s) of {args.email.strip().lower()} ended")
+    return EX_OK
 
 
 def cmd_forms_make(args: argparse.Namespace) -> int:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
 
 from escalations.intake.imap import IDLE_RENEW_SECONDS
 from escalations.service.runtime import Runtime
@@ -17,12 +20,16 @@ LONDON = ZoneInfo("Europe/London")
 
 def mailbox_status(runtime: Runtime) -> list[dict[str, Any]]:
     """One entry per configured mailbox; "taken today" counts from midnight in London."""
-    now = runtime.clock()
-    midnight = datetime.combine(now.astimezone(LONDON).date(), time(), LONDON).astimezone(UTC)
     with runtime.sessions() as session:
-        repo = ImapMailboxRepository(session)
-        rows = {row.name: row for row in repo.all()}
-        return [_entry(m, rows.get(m.name), repo.taken_since(m.name, midnight), now) for m in runtime.settings.imap]
+        return mailbox_entries(session, runtime.settings.imap, runtime.clock())
+
+
+def mailbox_entries(session: Session, mailboxes: Sequence[ImapSettings], now: datetime) -> list[dict[str, Any]]:
+    """The same, in the caller's session (the web console's Today page)."""
+    midnight = datetime.combine(now.astimezone(LONDON).date(), time(), LONDON).astimezone(UTC)
+    repo = ImapMailboxRepository(session)
+    rows = {row.name: row for row in repo.all()}
+    return [_entry(m, rows.get(m.name), repo.taken_since(m.name, midnight), now) for m in mailboxes]
 
 
 def _entry(mailbox: ImapSettings, row: ImapMailbox | None, taken_today: int, now: datetime) -> dict[str, Any]:

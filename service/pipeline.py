@@ -436,7 +436,7 @@ class Apply:
         attachment we could not read, or an immediate-risk answer we are unsure of (never guessed)."""
         notice = self.p.notice
         problems = [p.message for p in notice.problems]
-        blocking = [p.message for p in notice.problems if p.field in HOLDING_FIELDS or p.field.startswith("document")]
+        blocking = blocking_problems(notice)
         if not notice.has_content:
             if not self.p.notice_files:
                 problems.insert(
@@ -445,11 +445,8 @@ class Apply:
             else:
                 problems.insert(0, "The attached notice could not be read, or none of its fields were filled in.")
             return problems
-        values = notice.to_json()
-        missing = [field for field in policy.form.required if not _value_at(values, field)]
-        if missing:
-            return problems + [f"The notice does not give: {_field_label(f)}." for f in missing]
-        return blocking
+        missing = missing_fields(notice, policy)
+        return problems + missing if missing else blocking
 
     # -- a message naming a case -----------------------------------------------
 
@@ -752,6 +749,44 @@ class Apply:
         self.actions.route(
             case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, self.p.notice_files
         )
+
+
+def missing_fields(notice: Notice, policy: Policy) -> list[str]:
+    """The policy's required notice fields this notice leaves empty, as the sentences asked of the sender."""
+    values = notice.to_json()
+    return [f"The notice does not give: {_field_label(f)}." for f in policy.form.required if not _value_at(values, f)]
+
+
+def blocking_problems(notice: Notice) -> list[str]:
+    """Problems that hold a complete notice all the same: an unsure immediate-risk or subject answer, an unread document."""
+    return [p.message for p in notice.problems if p.field in HOLDING_FIELDS or p.field.startswith("document")]
+
+
+def route_named_agency(actions: CaseActions, case: Case) -> str:
+    """A case waiting for information, routed once a person named its challenged agency (the web console).
+
+    As when the sender's reply names it: the held notice (with every answer so
+    far) now has the agency; if nothing else the policy needs is missing, the
+    case is routed from the stage the notice names, and the sender acknowledged.
+    Returns what happened, for the person who did it.
+    """
+    view = actions.view(case)
+    held = actions.cases.latest_notice(case.id)
+    names = {i: name for name, i in view.agency_ids.items()}
+    if case.state != CaseState.AWAITING_INFORMATION or held is None or case.challenged_agency_id not in names:
+        return "recorded"
+    notice = Notice.from_json(held)
+    notice.challenged.agency = names[case.challenged_agency_id]
+    still = missing_fields(notice, view.policy) + blocking_problems(notice) if notice.has_content else ["the notice itself"]
+    if still:
+        actions.event(case, "decision", "awaiting-information", "the agency is named; still waiting for: " + " ".join(still))
+        return "recorded; the case still waits for: " + " ".join(still)
+    _, files = actions.original_notice(case)
+    actions.add_notice(case, notice)
+    case.state = CaseState.OPEN
+    decision = decide(view.policy, notice, view.directory, case.raised_by_email, actions.now, None, parties=view.parties)
+    actions.route(case, view.policy, decision, notice, view.agency_ids, case.raised_by_email, None, files)
+    return f"routed at stage {case.stage}"
 
 
 def _known_sender(directory: Directory, address: str | None) -> bool:

@@ -1,4 +1,4 @@
-"""`escalations serve`: the SMTP intake and IMAP watchers in this process, the worker, sender and scheduler in a child.
+"""`escalations serve`: the SMTP intake and IMAP watchers in this process; the worker, sender and scheduler in a child; the web console in another.
 
 Two processes, so that nothing the worker does can stop the intake answering
 (DESIGN.md invariant 11; issue 12: one hostile email held the GIL in a regular
@@ -12,12 +12,15 @@ expression for minutes and froze SMTP, the worker and even SIGTERM):
   SIGUSR1 when a message is stored, and forwards SIGTERM/SIGINT to it;
 - the **processing** process runs the worker on its main thread, so the
   per-message budget (``[worker] message_budget_seconds``, ``service.budget``)
-  can interrupt it with SIGALRM, and the sender and scheduler on threads.
+  can interrupt it with SIGALRM, and the sender and scheduler on threads;
+- the **console** process (``--only console``, when ``[console] enabled``)
+  serves the web console with uvicorn, supervised the same way, so no page
+  can hold up the intake or the worker.
 
-``--only`` picks components (``intake``, ``worker``, ``sender``, ``scheduler``;
-default all): ``--only intake`` takes mail in and nothing else, and the
-processing components can run without intake (on another host, say). With
-``[worker] enabled = false`` the default is intake only. SIGTERM (or SIGINT)
+``--only`` picks components (``intake``, ``worker``, ``sender``, ``scheduler``,
+``console``; default all): ``--only intake`` takes mail in and nothing else, and
+the processing components can run without intake (on another host, say). With
+``[worker] enabled = false`` the default is intake (and the console). SIGTERM (or SIGINT)
 stops the listener, lets the worker finish the message in hand, and exits.
 """
 
@@ -46,7 +49,7 @@ from escalations.storage.repositories import Stored
 
 log = logging.getLogger(__name__)
 
-COMPONENTS = ("intake", "worker", "sender", "scheduler")
+COMPONENTS = ("intake", "worker", "sender", "scheduler", "console")
 PROCESSING = ("worker", "sender", "scheduler")
 STOP_GRACE_SECONDS = 20.0  # the processing process's time to finish the message in hand after SIGTERM
 RESTART_PAUSES = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
@@ -71,14 +74,16 @@ class Service:
         self.runtime = runtime
         chosen = frozenset(COMPONENTS if only is None else only)
         if only is None and not runtime.settings.worker.enabled:
-            chosen = frozenset({"intake"})
+            chosen = frozenset({"intake", "console"})
+        if only is None and not runtime.settings.console.enabled:
+            chosen -= {"console"}
         self.only = chosen
         self.child_args = tuple(child_args)  # --config and -v, for the processing process
         self.stopping = threading.Event()
         self.work_waiting = threading.Event()
         self.mail_waiting = threading.Event()
         self.threads: list[threading.Thread] = []
-        self.child: subprocess.Popen[bytes] | None = None
+        self.children: dict[str, subprocess.Popen[bytes]] = {}  # "processing" and "console", by their supervisors
 
     def run(self) -> None:
         if not os.environ.get(PARENT_ENV):  # the intake process has migrated and seeded already
@@ -86,6 +91,8 @@ class Service:
         try:
             if "intake" in self.only:
                 self._run_intake()
+            elif self.only == {"console"}:
+                self._run_console()
             else:
                 self._run_processing()
         finally:
@@ -110,8 +117,14 @@ class Service:
             # Ignored here, so ignored in the child until it sets its handler (an ignored signal
             # stays ignored across exec): a wake-up during its start-up must not kill it.
             signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-            self._start_thread("supervisor", lambda: self._supervise(processing))
+            self._start_thread("supervisor", lambda: self._supervise("processing", processing))
+        self._supervise_console()
         asyncio.run(self._serve_smtp())
+
+    def _supervise_console(self) -> None:
+        """The console in a process of its own: no page, however slow, holds up the intake or the worker."""
+        if "console" in self.only:
+            self._start_thread("console supervisor", lambda: self._supervise("console", ["console"]))
 
     async def _serve_smtp(self) -> None:
         loop = asyncio.get_running_loop()
@@ -155,46 +168,46 @@ class Service:
         if stored.duplicate:
             return
         self.work_waiting.set()
-        child = self.child
+        child = self.children.get("processing")
         if child is not None and child.poll() is None:
             try:
                 os.kill(child.pid, signal.SIGUSR1)  # wake the worker; it polls anyway
             except OSError:
                 pass
 
-    def _supervise(self, components: list[str]) -> None:
-        """Keep the processing process running until we stop; then stop it too."""
+    def _supervise(self, name: str, components: list[str]) -> None:
+        """Keep a child process (``processing`` or ``console``) running until we stop; then stop it too."""
         command = [sys.executable, "-m", "escalations.service.cli", "serve", "--only", ",".join(components), *self.child_args]
         failures = 0
         while not self.stopping.is_set():
             started = time.monotonic()
             try:
-                self.child = subprocess.Popen(command, env={**os.environ, PARENT_ENV: str(os.getpid())})
+                child = self.children[name] = subprocess.Popen(command, env={**os.environ, PARENT_ENV: str(os.getpid())})
             except OSError as exc:
-                log_failure(log, "serve: could not start the processing process", exc)
+                log_failure(log, "serve: could not start the %s process", exc, name)
                 exit_code: object = "none (not started)"
             else:
-                log.info("serve: %s running in process %s", ", ".join(components), self.child.pid)
-                while self.child.poll() is None and not self.stopping.wait(0.2):
+                log.info("serve: %s running in process %s", ", ".join(components), child.pid)
+                while child.poll() is None and not self.stopping.wait(0.2):
                     pass
-                exit_code = self.child.returncode
+                exit_code = child.returncode
             if self.stopping.is_set():
                 break
             failures = 0 if time.monotonic() - started > STEADY_SECONDS else failures + 1
             pause = RESTART_PAUSES[min(failures, len(RESTART_PAUSES)) - 1] if failures else RESTART_PAUSES[0]
-            log.error("serve: the processing process exited with code %s; starting it again in %g s", exit_code, pause)
+            log.error("serve: the %s process exited with code %s; starting it again in %g s", name, exit_code, pause)
             self.stopping.wait(pause)
-        self._stop_child()
+        self._stop_child(name)
 
-    def _stop_child(self) -> None:
-        child = self.child
+    def _stop_child(self, name: str) -> None:
+        child = self.children.get(name)
         if child is None or child.poll() is not None:
             return
         child.send_signal(signal.SIGTERM)
         try:
             child.wait(STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
-            log.error("serve: the processing process did not stop within %g s; killing it", STOP_GRACE_SECONDS)
+            log.error("serve: the %s process did not stop within %g s; killing it", name, STOP_GRACE_SECONDS)
             child.kill()
             child.wait()
 
@@ -206,6 +219,7 @@ class Service:
         signal.signal(signal.SIGUSR1, lambda _s, _f: self.work_waiting.set())
         signal.siginterrupt(signal.SIGUSR1, False)  # a wake-up must not interrupt a database call
         _stop_with_parent()
+        self._supervise_console()
         if "sender" in self.only:
             self._start_thread("sender", self._sender_loop)
         if "scheduler" in self.only:
@@ -215,6 +229,14 @@ class Service:
         else:
             while not self.stopping.wait(0.5):
                 pass
+
+    # -- the console process ----------------------------------------------------
+
+    def _run_console(self) -> None:
+        from escalations.console.server import serve_console
+
+        _stop_with_parent()
+        serve_console(self.runtime)  # on the main thread: uvicorn takes SIGTERM and SIGINT itself
 
     def _wake_all(self) -> None:
         self.stopping.set()

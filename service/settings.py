@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -95,6 +96,23 @@ class TrustSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The web console (README, "The web console"): off unless a settings file turns it on."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8025
+    base_url: str = "http://127.0.0.1:8025"  # the address in sign-in links; https makes cookies Secure
+    # A council's single sign-on: a reverse proxy at one of these addresses vouches for the person by this header.
+    trusted_proxy_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+
+    @property
+    def secure(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     storage_url: str
@@ -105,6 +123,7 @@ class Settings:
     directory_seed: Path | None
     worker: WorkerSettings
     trust: TrustSettings = TrustSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
 
 def _network(text: str) -> object:
@@ -155,7 +174,17 @@ class _Reader:
         return value
 
     def settings(self) -> Settings:
-        unknown = set(self.data) - {"storage", "smtp", "outbound", "imap", "partnerships", "directory", "worker", "trust"}
+        unknown = set(self.data) - {
+            "storage",
+            "smtp",
+            "outbound",
+            "imap",
+            "partnerships",
+            "directory",
+            "worker",
+            "trust",
+            "console",
+        }
         if unknown:
             raise self.fail(sorted(unknown)[0], "is not a settings table this service knows")
         partnerships = self.table("partnerships")
@@ -177,6 +206,42 @@ class _Reader:
                 message_budget_seconds=self.budget(),
             ),
             trust=self.trust(),
+            console=self.console(),
+        )
+
+    def console(self) -> ConsoleSettings:
+        t = self.table("console")
+        unknown = set(t) - {"enabled", "host", "port", "base_url", "trusted_proxy_header", "trusted_proxies"}
+        if unknown:
+            raise self.fail(f"console.{sorted(unknown)[0]}", "is not a setting this service knows")
+        host = self.value(t, "console", "host", str, "127.0.0.1")
+        port = self.value(t, "console", "port", int, 8025)
+        if not 0 < port < 65536:
+            raise self.fail("console.port", f"{port} is not a TCP port")
+        base_url = self.value(t, "console", "base_url", str, f"http://{host}:{port}").rstrip("/")
+        parsed = urlsplit(base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise self.fail("console.base_url", f"{base_url!r} is not an http:// or https:// address")
+        if parsed.path:
+            raise self.fail("console.base_url", "must be the site's root (no path): the console serves from /")
+        header = self.value(t, "console", "trusted_proxy_header", str, "").strip() or None
+        proxies = self.value(t, "console", "trusted_proxies", list, [])
+        for proxy in proxies:
+            try:
+                _network(str(proxy))
+            except ValueError as exc:
+                raise self.fail("console.trusted_proxies", f"{proxy!r}: {exc}") from None
+        if header and not proxies:
+            raise self.fail(
+                "console.trusted_proxies", "trusted_proxy_header needs the proxies' addresses, or anyone could send it"
+            )
+        return ConsoleSettings(
+            enabled=self.value(t, "console", "enabled", bool, False),
+            host=host,
+            port=port,
+            base_url=base_url,
+            trusted_proxy_header=header,
+            trusted_proxies=tuple(str(p) for p in proxies),
         )
 
     def trust(self) -> TrustSettings:

@@ -356,3 +356,55 @@ class ImapMailbox(Base):
 
 # IMAP intake recognises a message it took before under another UIDVALIDITY by its hash.
 Index("ix_inbound_messages_raw_sha256", InboundMessage.raw_sha256)
+
+
+class ConsoleSignIn(Base):
+    """A request for a console sign-in link: the link's hash, the asking browser's hash, and when it was used.
+
+    Every request is a row, links sent or not, so the rate limits count them across processes.
+    """
+
+    __tablename__ = "console_sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str | None] = mapped_column(String(45))  # the asking address (rate limit per client)
+    requested_at: Mapped[datetime]
+    via: Mapped[str] = mapped_column(String(8))  # email | cli | refused (not a person who may sign in)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    browser_hash: Mapped[str | None] = mapped_column(String(64))  # the pre-sign-in cookie's hash; None for `console link`
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_console_sign_ins_email_requested_at", "email", "requested_at"),
+        Index("ix_console_sign_ins_client_requested_at", "client", "requested_at"),
+    )
+
+
+class ConsoleSession(Base):
+    """A signed-in browser: only the hash of its cookie is kept; revoked_at ends it at once."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class ConsoleAccess(Base):
+    """The access log (DESIGN.md invariant 12): who saw which case page or document, and when."""
+
+    __tablename__ = "console_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    email: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(24))  # case_view | document_download
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    what: Mapped[str] = mapped_column(Text)

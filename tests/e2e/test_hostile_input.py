@@ -245,7 +245,7 @@ def test_only_runs_the_named_components_and_the_processing_process_is_restarted(
     url = load_settings(settings).storage_url
     assert (
         subprocess.run(
-            [COMMAND, "serve", "--only", "intake,console", "--config", str(settings)], capture_output=True, timeout=60
+            [COMMAND, "serve", "--only", "intake,web", "--config", str(settings)], capture_output=True, timeout=60
         ).returncode
         == 2
     )

@@ -23,6 +23,23 @@ def test_packaged_defaults_keep_data_under_the_working_directory(tmp_path: Path,
     assert settings.directory_seed == PACKAGED.parent / "directory.example.csv"
 
 
+def test_the_console_is_on_at_port_8025_in_the_packaged_defaults_and_off_unless_a_file_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    console = load_settings().console
+    assert (console.enabled, console.host, console.port, console.base_url) == (True, "127.0.0.1", 8025, "http://127.0.0.1:8025")
+    assert not console.secure
+    path = tmp_path / "s.toml"
+    path.write_text("[smtp]\nport = 2600\n")
+    assert load_settings(path).console.enabled is False
+    path.write_text("[console]\nenabled = true\nport = 9000\n")
+    assert load_settings(path).console.base_url == "http://127.0.0.1:9000"
+    path.write_text('[console]\nbase_url = "https://console.bury.example/"\n')
+    settings = load_settings(path).console
+    assert settings.base_url == "https://console.bury.example" and settings.secure
+
+
 def test_trust_defaults_require_authentication_and_trust_no_upstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     trust = load_settings().trust
@@ -92,6 +109,14 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
         ("[trust]\ntrust_everyone = true\n", "trust.trust_everyone", "not a setting"),
         ("[smtp]\nmax_session = 5\n", "smtp.max_session", "not a setting this service knows"),
         ("[smtp]\nmax_sessions = 0\n", "smtp.max_sessions", "at least 1"),
+        ("[console]\nport = 0\n", "console.port", "not a TCP port"),
+        ('[console]\nenabled = "yes"\n', "console.enabled", "must be a bool"),
+        ('[console]\nbase_url = "ftp://console.example"\n', "console.base_url", "not an http:// or https:// address"),
+        ('[console]\nbase_url = "https://"\n', "console.base_url", "not an http:// or https:// address"),
+        ('[console]\nbase_url = "https://x.example/console"\n', "console.base_url", "no path"),
+        ("[console]\nsecret = 1\n", "console.secret", "not a setting this service knows"),
+        ('[console]\ntrusted_proxy_header = "X-User"\n', "console.trusted_proxies", "or anyone could send it"),
+        ('[console]\ntrusted_proxies = ["proxy.example"]\n', "console.trusted_proxies", "'proxy.example'"),
         (
             "[smtp]\nmax_message_bytes = 2000\nmax_inflight_bytes = 1999\n",
             "smtp.max_inflight_bytes",

@@ -1,0 +1,299 @@
+"""The web console under a real `escalations serve` on loopback: real sockets, real processes, a real browser.
+
+The browser test drives Debian's chromium through its chromedriver (Selenium),
+headless, and writes a screenshot of each page at 1280x800 to
+``var/screenshots/console/`` (README, "The web console"). Without chromium it
+skips, except where ESCALATIONS_REQUIRE_SERVICES=1 (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import shutil
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+from escalations.console.app import HEADERS
+from escalations.routing.directory import parse_csv
+from escalations.service.directory import current_rows, import_rows
+from escalations.service.runtime import Runtime
+from escalations.service.settings import load_settings
+from escalations.storage.models import InboundMessage, InboundStatus
+from tests.conftest import REPO, REQUIRE_SERVICES, write_settings
+from tests.e2e.test_service import Serve, _cli, _until, processes  # noqa: F401  (a fixture)
+from tests.support.console import LINK, SALFORD_MANAGER, held_message, stored_case
+from tests.support.smtp_sink import free_port
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = Path(os.environ.get("ESCALATIONS_SCREENSHOTS", REPO / "var" / "screenshots" / "console"))
+# axe-core from its npm package (.ci/run: npm install --prefix var/npm axe-core), run in each page the test visits.
+AXE = Path(os.environ.get("ESCALATIONS_AXE", REPO / "var" / "npm" / "node_modules" / "axe-core" / "axe.min.js"))
+
+
+def _settings(tmp_path: Path, database_url: str) -> tuple[Path, int]:
+    port = free_port()
+    path = write_settings(tmp_path, database_url, smtp_port=free_port())
+    path.write_text(path.read_text() + f'\n[console]\nenabled = true\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n')
+    return path, port
+
+
+def _start(path: Path, port: int, log: Path, started: list[Serve]) -> Serve:
+    serve = Serve(path, log)
+    started.append(serve)
+    serve.wait_listening(port, timeout=60)
+    return serve
+
+
+def _a_case(path: Path) -> str:
+    with Runtime(load_settings(path)) as runtime:
+        runtime.prepare_database()
+        return stored_case(runtime)
+
+
+def _held(path: Path, reference: str) -> tuple[int, int]:
+    """A message waiting in review with the case as its candidate, and one in quarantine."""
+    with Runtime(load_settings(path)) as runtime:
+        review = held_message(runtime, InboundStatus.REVIEW, reason="it names no case", candidates=[reference])
+        return review, held_message(runtime, InboundStatus.QUARANTINED)
+
+
+def _inbound(path: Path, message_id: int) -> tuple[str, int | None]:
+    with Runtime(load_settings(path)) as runtime, runtime.sessions() as session:
+        message = session.get(InboundMessage, message_id)
+        assert message is not None
+        return message.status, message.case_id
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: Message
+    text: str
+
+
+def _open(opener: urllib.request.OpenerDirector, url: str, form: dict[str, str] | None = None) -> _Answer:
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    try:
+        response = opener.open(url, data=data, timeout=20)
+    except urllib.error.HTTPError as error:  # 3xx and 4xx come back as errors here; they are answers all the same
+        response = error
+    with response:
+        return _Answer(response.status, response.headers, response.read().decode("utf-8", "replace"))
+
+
+def test_serve_runs_the_console_and_console_link_signs_in(tmp_path: Path, database_url: str, processes: list[Serve]) -> None:  # noqa: F811
+    path, port = _settings(tmp_path, database_url)
+    reference = _a_case(path)
+    serve = _start(path, port, tmp_path / "serve.log", processes)
+    base = f"http://127.0.0.1:{port}"
+    browser = _opener()
+    home = _open(browser, base + "/")
+    assert (home.status, home.headers["location"]) == (303, "/sign-in")
+    for name, value in HEADERS.items():
+        assert home.headers[name] == value
+    printed = _cli(path, "console", "link", "--email", SALFORD_MANAGER)
+    assert printed.returncode == 0, printed.stderr
+    link = printed.stdout.strip()
+    assert LINK.fullmatch(link) and link.startswith(base)
+    signed = _open(browser, base + "/sign-in/confirm", {"token": link.rsplit("/", 1)[1]})
+    assert (signed.status, signed.headers["location"]) == (303, "/")
+    page = _open(browser, f"{base}/cases/{reference}")
+    assert page.status == 200 and "Jo Testwell" in page.text
+    again = _open(_opener(), base + "/sign-in/confirm", {"token": link.rsplit("/", 1)[1]})
+    assert again.status == 400
+    refused = _cli(path, "console", "link", "--email", "dev.vellacott@northside-health.example")
+    assert refused.returncode == 1 and "business_manager or admin" in refused.stderr
+    assert serve.stop() == 0
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+@pytest.fixture
+def chrome():  # type: ignore[no-untyped-def]
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        if REQUIRE_SERVICES:
+            pytest.fail("ESCALATIONS_REQUIRE_SERVICES=1 but chromium or chromedriver is missing (.ci/run installs them)")
+        pytest.skip("the browser test needs Debian's chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800", "--disable-gpu"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_window_size(1280, 800)
+    # The page itself at 1280x800 (the window's frame is not part of a screenshot).
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+    )
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A screenshot of the page at 1280x800, and axe-core's check of it: no serious or critical violation."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    if not AXE.is_file():
+        assert not REQUIRE_SERVICES, f"ESCALATIONS_REQUIRE_SERVICES=1 but {AXE} is missing (.ci/run installs axe-core)"
+        return
+    driver.execute_script(AXE.read_text(encoding="utf-8"))  # by the driver, so the page's CSP (no script) still holds
+    result = driver.execute_async_script(
+        "const done = arguments[0]; axe.run(document).then(done, e => done({error: String(e)}));"
+    )
+    assert "error" not in result, result
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{name}: {bad}"
+
+
+def _see(driver, *texts: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the page after a click or a key to show these (a navigation may still be under way)."""
+    _until(lambda: all(t in driver.page_source for t in texts), timeout=20, what=f"the page to show {texts}")
+
+
+def _link_from_outbox(maildir: Path) -> str:
+    """The sign-in link from the mail the real sender delivered to the outbox maildir."""
+
+    def found() -> str | None:
+        for file in sorted((maildir / "new").glob("*")) if (maildir / "new").is_dir() else []:
+            match = LINK.search(file.read_bytes().decode("utf-8", "replace").replace("=\n", ""))
+            if match:
+                return match.group(0)
+        return None
+
+    return str(_until(found, timeout=60, what="the sign-in mail in the outbox"))
+
+
+def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
+    tmp_path: Path,
+    database_url: str,
+    processes: list[Serve],  # noqa: F811
+    chrome,  # type: ignore[no-untyped-def]
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    path, port = _settings(tmp_path, database_url)
+    reference = _a_case(path)
+    review, quarantined = _held(path, reference)
+    _start(path, port, tmp_path / "serve.log", processes)
+    base = f"http://127.0.0.1:{port}"
+
+    chrome.get(base + "/")
+    assert chrome.current_url == base + "/sign-in"
+    _shot(chrome, "01-sign-in")
+    chrome.find_element(By.ID, "email").send_keys(SALFORD_MANAGER, Keys.ENTER)  # the keyboard alone, here and below
+    _see(chrome, "Check your email")
+
+    link = _link_from_outbox(tmp_path / "outbox")
+    chrome.get(link)
+    _shot(chrome, "02-sign-in-confirm")
+    chrome.find_element(By.ID, "confirm").send_keys(Keys.ENTER)
+    _until(lambda: chrome.current_url == base + "/", timeout=20, what="the Today page")
+    _see(chrome, SALFORD_MANAGER, "Open cases by stage")
+    _shot(chrome, "03-today")
+
+    chrome.find_element(By.LINK_TEXT, "Cases").click()
+    _see(chrome, "This page's address keeps these filters", reference)
+    _shot(chrome, "04-cases")
+    chrome.find_element(By.LINK_TEXT, reference).click()
+    _see(chrome, "Jo Testwell", "Access log")
+    chrome.find_element(By.ID, "note").send_keys("Spoke to the team manager; visit booked.", Keys.TAB, Keys.ENTER)
+    _see(chrome, "visit booked", f"by {SALFORD_MANAGER}")
+    _shot(chrome, "05-case")
+
+    chrome.find_element(By.LINK_TEXT, "Quarantine").click()
+    _see(chrome, f"inbound-{quarantined}.eml")
+    _shot(chrome, "07-quarantine")
+    chrome.find_element(By.LINK_TEXT, "Review").click()
+    _see(chrome, "it names no case")
+    _shot(chrome, "06-review")
+    chrome.find_element(By.ID, f"reference-{review}").send_keys(reference)
+    chrome.find_element(By.CSS_SELECTOR, f"form[action='/review/{review}'] button[value='case']").click()
+    _see(chrome, "Nothing waits in review")
+    # The worker (serve's processing process) takes the decision: the message joins the case.
+    _until(lambda: _inbound(path, review)[1] is not None, timeout=60, what="the worker to attach the reviewed message")
+    assert _inbound(path, review)[0] == InboundStatus.PROCESSED
+
+    chrome.find_element(By.LINK_TEXT, "Directory").click()
+    _see(chrome, "Export your partnerships")
+    _shot(chrome, "08-directory")
+
+    # The link was used: opening it again, in this browser, signs nobody in.
+    chrome.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    _until(lambda: chrome.current_url == base + "/sign-in", timeout=20, what="the sign-in page after signing out")
+    chrome.get(link)
+    chrome.find_element(By.ID, "confirm").click()
+    _see(chrome, "This link cannot be used")
+    chrome.get(f"{base}/cases/{reference}")
+    assert chrome.current_url == base + "/sign-in"
+
+
+def test_an_admin_imports_a_directory_change_after_its_preview_and_cannot_open_another_partnerships_case(
+    tmp_path: Path,
+    database_url: str,
+    processes: list[Serve],  # noqa: F811
+    chrome,  # type: ignore[no-untyped-def]
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    path, port = _settings(tmp_path, database_url)
+    with Runtime(load_settings(path)) as runtime:
+        runtime.prepare_database()
+        other = stored_case(runtime, "bnes", "Di Elsewhere")
+        with runtime.sessions.begin() as session:
+            extra = (
+                "partnership,agency,agency_domains,name,email,role,phone\nsalford,,,Sal Admin,sal.admin@salford.example,admin,\n"
+            )
+            import_rows(session, current_rows(session, "salford") + parse_csv(extra, ["salford"]))
+    _start(path, port, tmp_path / "serve.log", processes)
+    base = f"http://127.0.0.1:{port}"
+    printed = _cli(path, "console", "link", "--email", "sal.admin@salford.example")
+    assert printed.returncode == 0, printed.stderr
+    chrome.get(printed.stdout.strip())
+    chrome.find_element(By.ID, "confirm").click()
+    _see(chrome, "sal.admin@salford.example", "Open cases by stage")
+
+    chrome.get(f"{base}/cases/{other}")
+    _see(chrome, "Not found", "not yours to see")
+    assert "Di Elsewhere" not in chrome.page_source
+
+    chrome.get(base + "/directory")
+    exported = _cli(path, "directory", "export")
+    salford = [line for line in exported.stdout.splitlines() if line.startswith(("partnership,", "salford,"))]
+    new = "salford,Northside Health,northside-health.example,Nia Newcombe,nia.newcombe@northside-health.example,practitioner,,"
+    chrome.find_element(By.ID, "csv").send_keys("\n".join([*salford, new]) + "\n")
+    chrome.find_element(By.CSS_SELECTOR, "form[action='/directory/import'] button").click()
+    _see(chrome, "+ salford: practitioner nia.newcombe@northside-health.example (Northside Health)")
+    _shot(chrome, "09-directory-preview")
+    assert "nia.newcombe" not in _cli(path, "directory", "export").stdout  # nothing applied before "Apply"
+    chrome.find_element(By.ID, "apply").click()
+    _see(chrome, "Nia Newcombe")
+    assert "nia.newcombe@northside-health.example" in _cli(path, "directory", "export").stdout
