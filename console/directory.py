@@ -2,8 +2,11 @@
 
 The import is the CSV contract of `escalations directory import`, pasted into
 the page: parsed against the person's own partnerships only (a row for another
-is an error), shown as its changes, and applied only when the same text is sent
-back with "Apply". The same functions as the command line do each step.
+is an error), shown as its changes and the people on open cases it touches, and
+applied only when the same text is sent back with "Apply" (the page's
+confirmation stands for the command's --yes). An import that would leave an open
+case with nobody on a side is refused here; the command's --force is the only
+way past that. The same functions as the command line do each step.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from starlette.routing import Route
 from escalations.console import auth
 from escalations.console.app import Console, signed_in
 from escalations.routing.directory import DirectoryError, DirectoryRow, parse_csv, to_csv
-from escalations.service.directory import changes, current_rows, import_rows, rows_for_export
+from escalations.service.directory import current_rows, import_rows, plan, rows_for_export
 
 MAX_SEARCH = 100
 
@@ -42,8 +45,13 @@ def directory_routes(console: Console) -> list[Route]:
         try:
             rows = parse_csv(text, person.partnerships)
         except DirectoryError as exc:
-            return console.page("directory_preview", 400, person=person, problems=exc.problems, planned=[], text=text)
-        planned = changes(session, rows)
+            return console.page("directory_preview", 400, person=person, problems=exc.problems, planned=None, text=text)
+        planned = plan(session, rows, console.runtime.policies)
+        if planned.orphans:
+            problems = ["Open cases would be left with nobody on a side; add the right people to the file:"]
+            return console.page(
+                "directory_preview", 409, person=person, problems=problems + planned.lines(), planned=None, text=text
+            )
         if form.get("apply") == "1":
             import_rows(session, rows)
             return RedirectResponse("/directory?imported=1", status_code=303)
