@@ -73,7 +73,8 @@ def kinds(pid: str, d: OpenDeadline, now: datetime, sent: frozenset[str] = froze
         # A held notice: its sender was just told what is missing, so no reminder; chased once due.
         ("salford", deadline(INFORMATION), T(2026, 3, 10, 16, 0), []),
         ("salford", deadline(INFORMATION), T(2026, 3, 10, 17, 0), [(CHASER, 1, "2026-03-10")]),
-        ("barnet", deadline(INFORMATION), T(2026, 3, 12, 9, 0), [(ESCALATE, 1, "2026-03-12")]),
+        # Barnet moves on at the deadline (escalate_after = 0): the business manager hears of it that day.
+        ("barnet", deadline(INFORMATION), T(2026, 3, 12, 9, 0), [(ESCALATE, 1, "2026-03-10")]),
     ],
 )
 def test_what_is_due(pid: str, d: OpenDeadline, now: datetime, expected: list[tuple[str, int, str]]) -> None:
