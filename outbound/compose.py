@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import re
+
 import jinja2
 
 from escalations.intake import header_values
@@ -54,13 +56,15 @@ DEADLINE_LABELS = {
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment(own_words_only: bool = False) -> jinja2.Environment:
+    """The templates; ``own_words_only`` renders every ``{{ value }}`` empty, leaving the template's own words."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         keep_trailing_newline=True,
         trim_blocks=False,
+        finalize=(lambda _value: "") if own_words_only else None,
     )
 
 
@@ -103,16 +107,41 @@ class Letter:
     attachments: tuple[tuple[str, Attachment], ...] = ()
 
 
-def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    env = environment()
+# A letter that tells its reader something is attached (ours only: linear, no nested repeats).
+_SAYS_ATTACHED = re.compile(r"\b(?:is|are|find|see the) attached\b|\battached (?:is|are|to this)\b", re.I)
+
+
+class MissingAttachment(Exception):
+    """A letter says something is attached but carries nothing: a template or caller bug, never sent."""
+
+
+def render(template: str, context: dict[str, Any], own_words_only: bool = False) -> tuple[str, str]:
+    env = environment(own_words_only)
+    context = {"attached": [], **context}  # build() names what the letter carries
     return env.get_template(f"{template}.txt.j2").render(context), env.get_template(f"{template}.html.j2").render(context)
+
+
+def check_attachments(letter: Letter, context: dict[str, Any]) -> None:
+    """A letter whose own words say something is attached must carry it. Only the template's words
+    count: a practitioner may well write "minutes attached" in an outcome we quote."""
+    if letter.attachments:
+        return
+    words = render(letter.template, context, own_words_only=True)
+    if any(_SAYS_ATTACHED.search(w) for w in words):
+        raise MissingAttachment(f"{letter.template}: the letter says something is attached, but nothing is")
 
 
 def build(
     letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None
 ) -> Outgoing:
-    """Render and assemble one message with its fixed Message-ID."""
+    """Render and assemble one message with its fixed Message-ID.
+
+    ``attached`` (the file names this letter carries) is given to every template, so a
+    letter says "attached" only when it is; one that says so with nothing attached fails here.
+    """
+    context = {**context, "attached": [name for name, _ in letter.attachments]}
     text, html = render(letter.template, context)
+    check_attachments(letter, context)
     message_id = sender.message_id(reference)
     msg = EmailMessage()
     msg["From"] = formataddr((f"{policy.short_name} {sender.display_name}", sender.address))
@@ -180,6 +209,12 @@ def _case_details(policy: Policy, decision: Decision, notice: Notice, now: datet
             "categories": ", ".join(c.replace("_", " ") for c in notice.categories) or None,
             "concern": notice.concern,
             "outcome_sought": notice.outcome_sought,
+            # Bury adults 6: the board's email holds the action already taken to resolve it.
+            "attempts": [
+                {"date": a.date.strftime("%-d %B %Y") if a.date else None, "outcome": a.outcome}
+                for a in notice.attempts
+                if a.outcome or a.date
+            ],
         },
         "now": _when(calendar.local(now)),
     }
@@ -283,6 +318,7 @@ SUFFIXES = {
     "application/vnd.oasis.opendocument.text": ".odt",
     "application/rtf": ".rtf",
     "text/rtf": ".rtf",
+    "message/rfc822": ".eml",
 }
 
 

@@ -209,7 +209,7 @@ class CaseActions:
             mail = mime.parse(inbound.raw) if inbound is not None else None
         except mime.MalformedMessage:
             mail = None
-        files = tuple(a for a in mail.attachments if is_notice_file(a)) if mail is not None else ()
+        files = notice_documents(mail, inbound.raw) if mail is not None and inbound is not None else ()
         return Notice.from_json(record.data), files
 
     def close(self, view: CaseView, state: str, outcome: str, actor: str | None) -> None:
@@ -421,6 +421,13 @@ class CaseActions:
                 data=data or {},
             )
         )
+
+
+def notice_documents(mail: mime.InboundEmail, raw: bytes) -> tuple[Attachment, ...]:
+    """What "the original notice" is when it travels on: its documents, or, for a notice written in
+    the email itself (Bury adults 6: the board referral is a plain email), that email."""
+    files = tuple(a for a in mail.attachments if is_notice_file(a))
+    return files or (Attachment("notice.eml", "message/rfc822", raw),)
 
 
 def _emails(recipients: Sequence[Recipient]) -> tuple[str, ...]:

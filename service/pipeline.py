@@ -46,7 +46,7 @@ from escalations.routing.matching import (
 )
 from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
-from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView
+from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView, notice_documents
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
@@ -742,9 +742,8 @@ class Apply:
             self.actions.meet(
                 case, lambda d: d.stage == current_stage and d.kind in RESPONSE_KINDS, "a further notice moved the case on"
             )
-        self.actions.route(
-            case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, self.p.notice_files
-        )
+        files = notice_documents(self.p.mail, self.inbound.raw)
+        self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, files)
 
 
 def _known_sender(directory: Directory, address: str | None) -> bool:
