@@ -177,6 +177,7 @@ def case_context(reference: str, policy: Policy, decision: Decision, notice: Not
         reference,
         policy,
         decision.stage,
+        level=decision.level,
         immediate_risk=decision.immediate_risk,
         immediate_risk_advice=policy.immediate_risk.advice,
         routed_to=people(decision.to),
@@ -197,7 +198,7 @@ def _case_details(policy: Policy, decision: Decision, notice: Notice, now: datet
         "gaps": [{"label": gap_label(g)} for g in decision.gaps],
         "gap_reported": bool(decision.business_managers),
         "signposts": [{"text": s.text} for s in decision.signposts],
-        "independent_chair": _person(decision.independent_chair) if decision.independent_chair else None,
+        "way_forward": _way_forward(decision),
         "panel": decision.stage.panel is not None,
         "raising_agency": decision.raising_agency.name if decision.raising_agency else None,
         "challenged_agency": decision.challenged_agency.name if decision.challenged_agency else None,
@@ -224,13 +225,24 @@ def partnership_context(policy: Policy) -> dict[str, str]:
     return {"id": policy.id, "name": policy.name, "short_name": policy.short_name}
 
 
-def stage_context(reference: str, policy: Policy, stage: Stage, **extra: Any) -> dict[str, Any]:
+def stage_context(reference: str, policy: Policy, stage: Stage, level: int = 1, **extra: Any) -> dict[str, Any]:
     """The plain values every case letter has, plus the letter's own."""
     return {
         "reference": reference,
         "partnership": partnership_context(policy),
-        "stage": {"number": stage.number, "name": stage.name, "guidance": stage.guidance},
+        "stage": {"number": stage.number, "name": stage.name_at(level), "guidance": stage.guidance},
         **extra,
+    }
+
+
+def _way_forward(decision: Decision) -> dict[str, Any] | None:
+    """Barnet 4: who agree the way forward, and the numbered safeguarding leads who may chair."""
+    way = decision.stage.way_forward
+    if way is None:
+        return None
+    return {
+        "agreed_by": " and ".join(ROLE_LABELS.get(r, r) for r in way.agreed_by),
+        "chairs": people(decision.chairs),
     }
 
 

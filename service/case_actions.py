@@ -34,12 +34,13 @@ from escalations.routing import escalation as engine
 from escalations.routing.deadlines import OVERRUN
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, Parties, Recipient
-from escalations.routing.policy import Policy
+from escalations.routing.policy import Policy, Tier
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, InboundMessage, NoticeRecord, OutboxMessage
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
 
 RESPONSE_KINDS = ("stage_response", "immediate_risk", "panel_decision")
+WAY_FORWARD_OPTIONS = "way-forward-options"  # its data: the numbered possible chairs as sent (Barnet 4)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ class CaseActions:
     # -- routing -----------------------------------------------------------------
 
     def apply_decision(self, case: Case, decision: Decision, agency_ids: dict[str, int], subject_kind: str | None = None) -> None:
+        level_up = case.stage == decision.stage.number and decision.level > (case.level or 1)
         case.stage = decision.stage.number
+        case.level = decision.level
         case.immediate_risk = case.immediate_risk or decision.immediate_risk
         case.subject_kind = case.subject_kind or subject_kind
         if decision.raising_agency is not None:
@@ -96,8 +99,15 @@ class CaseActions:
         case.updated_at = self.now
         for reason in decision.reasons:
             self.event(case, "decision", reason.rule, reason.text)
-        existing = {(d.stage, d.kind) for d in case.deadlines}
+        if decision.stage.way_forward is not None:
+            # The list as sent: "Chair 2" is read against it, whatever the directory says later.
+            chairs = [{"email": r.email, "name": r.name, "agency": r.agency} for r in decision.chairs]
+            self.event(case, "decision", WAY_FORWARD_OPTIONS, f"{len(chairs)} possible chair(s) listed", data={"chairs": chairs})
+        existing = {(d.stage, d.kind): d for d in case.deadlines}
         for plan in decision.deadlines:
+            if level_up and (plan.stage, plan.kind) in existing:
+                self._reset(existing[(plan.stage, plan.kind)], plan)
+                continue
             if (plan.stage, plan.kind) in existing:
                 continue
             self.cases.add_deadline(
@@ -115,6 +125,12 @@ class CaseActions:
             )
             state = "met at once" if plan.met else f"due {plan.due.isoformat()}"
             self.event(case, "deadline", plan.rule, f"{plan.kind} {state}: {plan.reason}")
+
+    def _reset(self, deadline: Deadline, plan: engine.DeadlinePlan) -> None:
+        """A new level of the same stage answers afresh: its own due time, chased anew."""
+        deadline.due, deadline.set_at, deadline.met, deadline.met_at = plan.due, self.now, plan.met, None
+        deadline.rule, deadline.reason = plan.rule, plan.reason
+        self.event(deadline.case, "deadline", plan.rule, f"{plan.kind} due {plan.due.isoformat()} (new level): {plan.reason}")
 
     def route(
         self,
@@ -167,13 +183,16 @@ class CaseActions:
     def escalate(self, view: CaseView, why: str, actor: str | None) -> None:
         """Move the case to its next stage; at the last stage, hand it to the business manager."""
         case, policy = view.case, view.policy
-        decision = engine.escalate(policy, case.stage, view.parties, view.directory, self.now, case.immediate_risk, why)
+        decision = engine.escalate(
+            policy, case.stage, view.parties, view.directory, self.now, case.immediate_risk, why, level=case.level or 1
+        )
         if decision is None:
             self.event(case, "decision", "final-stage-unresolved", f"{why} at stage {case.stage}, the policy's last stage")
             return self.needs_attention(
                 view, f"{why}, and stage {case.stage} is the last stage of the policy: the matter is unresolved."
             )
         self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"stage {case.stage} concluded: escalated")
+        moved = "moved up line management within stage" if decision.stage.number == case.stage else "escalated to stage"
         self.apply_decision(case, decision, view.agency_ids)
         # The next tier sees what the first did: the notice's details and the original document.
         notice, files = self.original_notice(case)
@@ -186,7 +205,7 @@ class CaseActions:
                 case.reference,
                 policy,
                 decision.stage,
-                event=f"escalated to stage {decision.stage.number}. {why}.",
+                event=f"{moved} {decision.stage.number} ({decision.stage.name_at(decision.level)}). {why}.",
                 routed_to=people(decision.to),
                 deadlines=deadline_lines(policy, decision.deadlines),
             )
@@ -222,6 +241,7 @@ class CaseActions:
             view.directory,
             state,
             f"{state} by {actor or 'the service'}: {outcome or 'no text given'}",
+            level=case.level or 1,
         )
         case.state = CaseState.RESOLVED if state == "resolved" else CaseState.WITHDRAWN
         case.outcome = outcome or None
@@ -293,6 +313,57 @@ class CaseActions:
                 simple_letter("panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to),
                 context,
             )
+
+    def agree_way_forward(self, view: CaseView, kind: str, text: str, actor: str | None) -> None:
+        """Barnet 4: the Board Manager or Head of Safeguarding records the way forward they agreed:
+        mediation, or a meeting chaired by the safeguarding lead they name from the list sent."""
+        case, policy = view.case, view.policy
+        stage = policy.stage(case.stage)
+        way = stage.way_forward
+        assert way is not None
+        agreeing, _ = engine.tier_contacts(Tier(partnership=way.agreed_by), view.parties, view.directory)
+        if actor not in {r.email for r in agreeing}:
+            who = " or ".join(r.replace("_", " ") for r in way.agreed_by)
+            self.event(case, "decision", "way-forward-not-theirs", f"{actor} is not the {who}: recorded, not applied")
+            return self.record_response(view, actor)
+        chairs = (self.cases.latest_event_data(case.id, WAY_FORWARD_OPTIONS) or {}).get("chairs") or []
+        chair = pick_chair(text, chairs) if kind == "chair" else None
+        if kind == "chair" and chair is None:
+            self.event(case, "decision", "way-forward-unclear", f'{actor} named no chair from the list sent: "{text[:80]}"')
+            context = stage_context(case.reference, policy, stage, chairs=chairs, given=text[:200], chosen=None, way="")
+            letter = simple_letter(
+                "way_forward", "manager/way-forward", case.reference, "Chair not recognised", stage.number, [actor or ""]
+            )
+            self.queue(case, policy, letter, context)
+            return
+        way_text = f"a meeting chaired by {chair['name']} ({chair['agency']})" if chair else "mediation"
+        self.event(
+            case,
+            "decision",
+            f"way-forward:{kind}",
+            f"{actor} recorded the way forward agreed: {way_text}"
+            + (f". {text}" if text and not chair else "")
+            + f". {stage.clause}",
+            data={"way": kind, "chair": chair, "by": actor, "details": text},
+        )
+        self.meet(case, lambda d: d.stage == case.stage and d.kind == "stage_response", f"way forward agreed ({actor})")
+        told = engine.stage_contacts(policy, stage, view.parties, view.directory, level=case.level or 1)
+        to = list(
+            dict.fromkeys(
+                [
+                    *(r.email for r in told),
+                    *([chair["email"]] if chair else []),
+                    *([case.raised_by_email] if case.raised_by_email else []),
+                ]
+            )
+        )
+        context = stage_context(case.reference, policy, stage, chairs=[], given=text, chosen=chair, way=way_text)
+        self.queue(
+            case,
+            policy,
+            simple_letter("way_forward", "manager/way-forward", case.reference, "Way forward", stage.number, to),
+            context,
+        )
 
     def needs_attention(self, view: CaseView, what: str) -> None:
         managers = engine.business_managers(view.directory)
@@ -421,6 +492,17 @@ class CaseActions:
                 data=data or {},
             )
         )
+
+
+def pick_chair(text: str, chairs: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The chair a reply names from the numbered list sent: by number, or by name or agency (one match only)."""
+    words = text.strip().lower()
+    number = words.split(" ", 1)[0].strip(".:;,)") if words else ""
+    if number.isdigit():
+        index = int(number)
+        return chairs[index - 1] if 1 <= index <= len(chairs) else None
+    named = [c for c in chairs if c["name"].lower() in words or (c.get("agency") or "\0").lower() in words]
+    return named[0] if len(named) == 1 else None
 
 
 def notice_documents(mail: mime.InboundEmail, raw: bytes) -> tuple[Attachment, ...]:

@@ -595,6 +595,8 @@ class Apply:
             )
         elif command.kind == "panel" and stage.panel is not None:
             self.actions.convene_panel(view, actor)
+        elif command.kind in ("mediation", "chair") and stage.way_forward is not None:
+            self.actions.agree_way_forward(view, command.kind, command.text, actor)
         elif command.kind == "no_panel" and stage.panel is not None:
             self.actions.close(
                 view, "resolved", f"the Chair decided not to convene a Resolution Panel. {command.text}".strip(), actor

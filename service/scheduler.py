@@ -105,7 +105,13 @@ class Scheduler:
             if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
                 continue
             open_deadline = OpenDeadline(
-                deadline.id, case.id, deadline.kind, deadline.stage, deadline.due, deadline.set_at or case.opened_at
+                deadline.id,
+                case.id,
+                deadline.kind,
+                deadline.stage,
+                deadline.due,
+                deadline.set_at or case.opened_at,
+                level=case.level if deadline.stage == case.stage else 1,
             )
             for action in due_actions(view.policy, open_deadline, sent, now):
                 if self._take(session, actions, view, deadline, action):
@@ -146,7 +152,10 @@ class Scheduler:
         if deadline.kind.startswith("copy:"):
             to = engine.business_managers(view.directory)
         else:
-            to = engine.stage_contacts(policy, stage, view.parties, view.directory, immediate=deadline.kind == "immediate_risk")
+            level = case.level if deadline.stage == case.stage else 1
+            to = engine.stage_contacts(
+                policy, stage, view.parties, view.directory, immediate=deadline.kind == "immediate_risk", level=level
+            )
         to = to or engine.business_managers(view.directory)
         if not to:
             actions.event(case, "decision", "directory-gap", f"nobody in the directory to send the {action.kind} to")

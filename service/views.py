@@ -18,6 +18,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "partnership": case.partnership,
         "state": case.state,
         "stage": case.stage,
+        "level": case.level,
         "immediate_risk": case.immediate_risk,
         "subject_kind": case.subject_kind,
         "opened_at": case.opened_at.isoformat(),

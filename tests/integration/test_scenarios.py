@@ -78,11 +78,15 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
     s.at(T(2026, 3, 12, 9, 0)).tick()
     moved = by_kind(s.sent())
     assert s.case(ref).stage == 2
-    managers = {_bar(r, side) for r in ("line_manager", "team_manager", "head_of_service") for side in ("raising", "challenged")}
-    assert moved["routed_case"].to == managers
+    # Barnet 2, Stage 2: up line management one level at a time (Deputy Team Manager first).
+    assert moved["routed_case"].to == {_bar("line_manager"), _bar("line_manager", "challenged")}
     assert moved["case_update"].to == {practitioner}
 
     s.reply(ref, _bar("line_manager", "challenged"), "Unresolved: we still do not agree.\n\n> quoted")
+    s.sent()
+    s.reply(ref, _bar("team_manager", "challenged"), "Unresolved")
+    s.sent()
+    s.reply(ref, _bar("head_of_service", "challenged"), "Unresolved")
     stage3 = by_kind(s.sent())
     assert s.case(ref).stage == 3
     assert stage3["routed_case"].to == {_bar("designated_safeguarding_lead"), _bar("designated_safeguarding_lead", "challenged")}
@@ -96,9 +100,9 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
         contact("barnet", None, "board_manager"),
         contact("barnet", None, "head_of_safeguarding"),
     }
-    # Barnet 2, Stage 4: a chair from an agency not involved in the dispute is proposed.
+    # Barnet 2, Stage 4: safeguarding leads of agencies not involved are listed; the service picks none.
     police_lead = contact("barnet", "Barnet Police", "designated_safeguarding_lead")
-    assert "Proposed chair" in stage4["routed_case"].text and "Barnet Police" in stage4["routed_case"].text
+    assert "Way forward" in stage4["routed_case"].text and "Barnet Police" in stage4["routed_case"].text
     assert police_lead not in stage4["routed_case"].everyone
 
     # Past five working days: the escalating agency's manager is asked for reasons and safety.

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from escalations.intake.receiving import Envelope, receive
 from escalations.service.runtime import Runtime
-from escalations.storage.models import OutboxMessage
+from escalations.storage.models import CaseState, OutboxMessage
 from sqlalchemy import select
 
 from tests.conftest import Clock
@@ -98,3 +98,109 @@ def test_a_notice_written_in_the_email_travels_as_that_email(runtime: Runtime, c
     assert "Safeguarding leads spoke on 5 March; no agreement." in step4.text
     [(name, kind)] = _attachments(runtime, "routed_case")
     assert name.endswith("-notice-1.eml") and kind == "message/rfc822"
+
+
+# -- Barnet: stage 2 up line management one level at a time; stage 4's way forward ------------------
+
+BAR_RAISING, BAR_CHALLENGED = "Barnet Community Health", "Barnet Children's Social Care"
+
+
+def _bar(role: str, side: str = "raising") -> str:
+    return contact("barnet", BAR_RAISING if side == "raising" else BAR_CHALLENGED, role)
+
+
+def _both(role: str) -> set[str]:
+    return {_bar(role), _bar(role, "challenged")}
+
+
+def _barnet_notice(stage: str) -> list[tuple[str, str]]:
+    return [
+        ("Name of child", "Sam Smith"),
+        ("Date of birth", "03/09/2019"),
+        ("Agency whose decision is challenged", BAR_CHALLENGED),
+        ("Please document any information of concern", "The referral was closed without a visit."),
+        ("Current stage", stage),
+        ("Is the child at immediate risk of significant harm?", "No"),
+    ]
+
+
+def test_barnet_stage_2_goes_up_line_management_one_level_at_a_time(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@barnet.example").at(T(2026, 3, 10, 10, 0))
+    practitioner = _bar("practitioner")
+    ref = s.notice(practitioner, _barnet_notice("2"))
+    # Barnet 2, Stage 2: the Deputy Team Managers first, not all three levels at once.
+    assert by_kind(s.sent())["routed_case"].to == _both("line_manager")
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 1)
+
+    s.at(T(2026, 3, 10, 11, 0)).reply(ref, _bar("line_manager", "challenged"), "Unresolved: we still disagree.")
+    level2 = by_kind(s.sent())
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 2)
+    assert level2["routed_case"].to == _both("team_manager"), "the Team Managers only when the Deputies have not resolved it"
+    assert level2["case_update"].to == {practitioner, _bar("line_manager", "challenged")}
+    assert "Team Managers" in level2["routed_case"].text
+    # The new level answers afresh: its own open response deadline, the same working day.
+    assert ("stage_response", 2, T(2026, 3, 10, 17, 0)) in s.open_deadlines(ref)
+    assert "level-up" in [e.rule for e in s.case(ref).events]
+
+    s.at(T(2026, 3, 10, 12, 0)).reply(ref, _bar("team_manager"), "Unresolved")
+    assert by_kind(s.sent())["routed_case"].to == _both("head_of_service")
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 3)
+
+    s.reply(ref, _bar("head_of_service", "challenged"), "Unresolved")
+    assert by_kind(s.sent())["routed_case"].to == _both("designated_safeguarding_lead")
+    assert (s.case(ref).stage, s.case(ref).level) == (3, 1)
+
+
+def test_barnet_level_chasers_go_to_that_level(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@barnet.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(_bar("practitioner"), _barnet_notice("2"))
+    s.reply(ref, _bar("line_manager", "challenged"), "Unresolved")
+    s.sent()
+    s.at(T(2026, 3, 10, 17, 0)).tick()
+    chasers = [m for m in s.sent() if m.kind == "chaser"]
+    assert [m.to for m in chasers] == [_both("team_manager")]
+
+
+def test_barnet_stage_4_way_forward_is_chosen_by_the_board_manager_or_head_of_safeguarding(
+    runtime: Runtime, clock: Clock
+) -> None:
+    s = Scenario(runtime, clock, "escalations@barnet.example").at(T(2026, 3, 10, 10, 0))
+    practitioner = _bar("practitioner")
+    ref = s.notice(practitioner, _barnet_notice("4"))
+    routed = by_kind(s.sent())["routed_case"]
+    board, head = contact("barnet", None, "board_manager"), contact("barnet", None, "head_of_safeguarding")
+    assert {board, head} <= routed.to
+    # Barnet 2, Stage 4: they agree mediation or a meeting chaired by a safeguarding lead of an agency not
+    # involved; the service lists who may chair and picks nobody.
+    police, school = (contact("barnet", a, "designated_safeguarding_lead") for a in ("Barnet Police", "Hillside Academy"))
+    assert "Proposed chair" not in routed.text
+    assert "1. Dev Ashworth, designated safeguarding lead, Barnet Police" in routed.text
+    assert "Kamal Yardley" in routed.text and _bar("designated_safeguarding_lead") not in routed.text
+    assert police not in routed.everyone and school not in routed.everyone
+
+    s.reply(ref, _bar("designated_safeguarding_lead"), "Chair 1")  # a party to the dispute cannot choose
+    assert s.sent() == [] and "way-forward-not-theirs" in [e.rule for e in s.case(ref).events]
+
+    s.reply(ref, board, "Chair 7")
+    [unclear] = s.sent()
+    assert (unclear.kind, unclear.to) == ("way_forward", {board}) and "named no chair" in unclear.text
+
+    s.reply(ref, head, "Chair: Hillside Academy's safeguarding lead, Thursday 10:00")
+    [agreed] = s.sent()
+    assert agreed.kind == "way_forward" and school in agreed.to and practitioner in agreed.to
+    assert "a meeting chaired by Kamal Yardley (Hillside Academy)" in agreed.text
+    case = s.case(ref)
+    assert case.state == CaseState.OPEN and case.outcome is None, "the way forward is a decision, not the outcome"
+    [event] = [e for e in case.events if e.rule == "way-forward:chair"]
+    assert event.kind == "decision" and event.data["chair"]["email"] == school
+
+
+def test_barnet_stage_4_mediation(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@barnet.example").at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(_bar("practitioner"), _barnet_notice("4"))
+    s.sent()
+    s.reply(ref, contact("barnet", None, "board_manager"), "Mediation: with both safeguarding leads on Friday.")
+    [agreed] = s.sent()
+    assert "agreed: mediation" in agreed.text and "both safeguarding leads on Friday" in agreed.text
+    assert "way-forward:mediation" in [e.rule for e in s.case(ref).events]
+    assert s.case(ref).state == CaseState.OPEN
