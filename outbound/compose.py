@@ -203,22 +203,35 @@ def _case_details(policy: Policy, decision: Decision, notice: Notice, now: datet
         "raising_agency": decision.raising_agency.name if decision.raising_agency else None,
         "challenged_agency": decision.challenged_agency.name if decision.challenged_agency else None,
         "subject_word": subject_word,
-        "notice": {
-            "raised_by": ", ".join(v for v in (notice.raised_by.name, notice.raised_by.role) if v) or None,
-            "subject_name": notice.subject.name,
-            "subject_dob": notice.subject.dob.strftime("%-d %B %Y") if notice.subject.dob else None,
-            "categories": ", ".join(c.replace("_", " ") for c in notice.categories) or None,
-            "concern": notice.concern,
-            "outcome_sought": notice.outcome_sought,
-            # Bury adults 6: the board's email holds the action already taken to resolve it.
-            "attempts": [
-                {"date": a.date.strftime("%-d %B %Y") if a.date else None, "outcome": a.outcome}
-                for a in notice.attempts
-                if a.outcome or a.date
-            ],
-        },
+        "notice": notice_details(notice),
+        "panel_options": list(decision.panel_options),
+        "forwarded": 0,
         "now": _when(calendar.local(now)),
     }
+
+
+def notice_details(notice: Notice) -> dict[str, Any]:
+    """What the notice says, for a letter: who raised it, about whom, the concern and what was tried."""
+    return {
+        "raised_by": ", ".join(v for v in (notice.raised_by.name, notice.raised_by.role) if v) or None,
+        "subject_name": notice.subject.name,
+        "subject_dob": notice.subject.dob.strftime("%-d %B %Y") if notice.subject.dob else None,
+        "categories": ", ".join(c.replace("_", " ") for c in notice.categories) or None,
+        "concern": notice.concern,
+        "outcome_sought": notice.outcome_sought,
+        # Bury adults 6: the board's email holds the action already taken to resolve it.
+        "attempts": [
+            {"date": a.date.strftime("%-d %B %Y") if a.date else None, "outcome": a.outcome}
+            for a in notice.attempts
+            if a.outcome or a.date
+        ],
+    }
+
+
+def case_summary(policy: Policy, notice: Notice, agencies: Sequence[str]) -> dict[str, Any]:
+    """The case as a panel member needs it: the notice's details and the agencies involved."""
+    subject_word = "adult" if notice.subject.kind == "adult" or policy.protects == ("adult",) else "child"
+    return {"notice": notice_details(notice), "subject_word": subject_word, "agencies_in_dispute": list(agencies[:2])}
 
 
 def partnership_context(policy: Policy) -> dict[str, str]:

@@ -80,6 +80,7 @@ class Decision:
     stopped_by: Signpost | None = None  # not escalated (B&NES: whistle-blowing)
     level: int = 1  # how far up line management within the stage (Barnet 2, Stage 2)
     chairs: tuple[Recipient, ...] = ()  # Barnet 4: who may chair, from agencies not involved; the people agreeing choose
+    panel_options: tuple[str, ...] = ()  # B&NES 5: the agencies the Chair may name as the panel's third
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def route_stage(
             resolver.add(rule.who, f"copy:{rule.name}", into="cc")
             reasons.append(Reason(f"copy:{rule.name}", rule.reason))
     chairs = possible_chairs(stage, parties, directory, reasons) if stopper is None else ()
+    panel_options = possible_panel_agencies(stage, parties, directory, reasons) if stopper is None else ()
     deadlines = () if stopper is not None else _deadlines(policy, stage, immediate, now, opening, resolver)
     return Decision(
         stage=stage,
@@ -189,6 +191,7 @@ def route_stage(
         stopped_by=stopper,
         level=level,
         chairs=chairs,
+        panel_options=panel_options,
     )
 
 
@@ -241,13 +244,13 @@ def close(policy: Policy, stage: Stage, parties: Parties, directory: Directory, 
     return Closing(state, to, resolver.recipients("cc"), tuple(resolver.gaps), tuple(reasons))
 
 
-def convene_panel(policy: Policy, stage: Stage, parties: Parties, directory: Directory) -> PanelCall:
-    """B&NES: a panel of representatives of ``agencies`` agencies, including the two in dispute."""
+def convene_panel(policy: Policy, stage: Stage, parties: Parties, directory: Directory, named: str) -> PanelCall:
+    """B&NES: a panel of the agencies in dispute plus the one the Chair named, one representative each."""
     panel = stage.panel
     assert panel is not None
     involved = [a for a in (parties.raising, parties.challenged) if a is not None]
-    others = [a for a in directory.agencies if a not in involved]
-    chosen = involved + others[: max(panel.agencies - len(involved), 0)]
+    third = [a for a in directory.agencies if a.name == named and a not in involved]
+    chosen = involved + third
     resolver = _Resolver(directory, parties, exclude_raiser=False)
     resolver.add(Tier(partnership=(panel.chaired_by,)), "panel-chair", into="to")
     members: list[Recipient] = []
@@ -262,11 +265,27 @@ def convene_panel(policy: Policy, stage: Stage, parties: Parties, directory: Dir
     reasons = (
         Reason(
             "panel-convened",
-            f"a Resolution Panel of {len(chosen)} agencies ({', '.join(a.name for a in chosen)}), "
-            f"chaired by the {panel.chaired_by.replace('_', ' ')}. {stage.clause}".strip(),
+            f"a Resolution Panel of {len(chosen)} agencies ({', '.join(a.name for a in chosen)}): the agencies in dispute "
+            f"and {named}, named by the Chair; chaired by the {panel.chaired_by.replace('_', ' ')}. {stage.clause}".strip(),
         ),
     )
     return PanelCall(resolver.recipients("to"), tuple(members), tuple(a.name for a in chosen), tuple(resolver.gaps), reasons)
+
+
+def possible_panel_agencies(stage: Stage, parties: Parties, directory: Directory, reasons: list[Reason]) -> tuple[str, ...]:
+    """B&NES 5: the panel is the agencies in dispute and a third the Chair names; these are the ones they may name."""
+    if stage.panel is None:
+        return ()
+    involved = {parties.raising, parties.challenged}
+    options = tuple(sorted(a.name for a in directory.agencies if a not in involved))
+    reasons.append(
+        Reason(
+            "panel-agency-asked",
+            f"if the Chair convenes a Resolution Panel, they name its third agency ({len(options)} listed); "
+            f"the service names none. {stage.clause}".strip(),
+        )
+    )
+    return options
 
 
 def stage_contacts(
@@ -477,6 +496,7 @@ __all__ = [
     "parties_for_case",
     "parties_for_notice",
     "possible_chairs",
+    "possible_panel_agencies",
     "route_stage",
     "stage_contacts",
     "tier_contacts",

@@ -101,6 +101,7 @@ class Stage:
     panel: Panel | None = None
     then: tuple[Level, ...] = ()  # Barnet 2, Stage 2: level 1 is ``who``; these follow one at a time
     way_forward: WayForward | None = None
+    forward_documents: bool = False  # B&NES 4→5: the documents on the reply that brings the case here travel on
 
     @property
     def levels(self) -> int:
@@ -381,7 +382,7 @@ class _Reader:
             self.only(
                 table,
                 where,
-                "number name raising challenged partnership respond_within guidance clause panel then way_forward",
+                "number name raising challenged partnership respond_within guidance clause panel then way_forward forward_documents",
             )
             number = self.get(table, "number", int, where)
             if number != i + 1:
@@ -397,6 +398,7 @@ class _Reader:
                     panel=self.panel(table, where),
                     then=self.levels(table, where),
                     way_forward=self.way_forward(table, where),
+                    forward_documents=self.get(table, "forward_documents", bool, where, False),
                 )
             )
         if not stages:

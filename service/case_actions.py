@@ -9,7 +9,7 @@ and writes the outbox rows for the emails it causes, all in one transaction
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,9 @@ from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import (
     Letter,
     Sender,
+    attachment_name,
     build,
+    case_summary,
     case_context,
     case_letters,
     deadline_lines,
@@ -41,6 +43,8 @@ from escalations.storage.repositories import CaseRepository, ChaserRepository, O
 
 RESPONSE_KINDS = ("stage_response", "immediate_risk", "panel_decision")
 WAY_FORWARD_OPTIONS = "way-forward-options"  # its data: the numbered possible chairs as sent (Barnet 4)
+PANEL_OPTIONS = "panel-options"  # its data: the numbered agencies the Chair may name as the panel's third (B&NES 5)
+DOCUMENTS_FORWARDED = "documents-forwarded"  # its data: the inbound message whose documents travelled on (B&NES 4→5)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,14 @@ class CaseActions:
             # The list as sent: "Chair 2" is read against it, whatever the directory says later.
             chairs = [{"email": r.email, "name": r.name, "agency": r.agency} for r in decision.chairs]
             self.event(case, "decision", WAY_FORWARD_OPTIONS, f"{len(chairs)} possible chair(s) listed", data={"chairs": chairs})
+        if decision.stage.panel is not None:
+            self.event(
+                case,
+                "decision",
+                PANEL_OPTIONS,
+                f"{len(decision.panel_options)} agencies listed for the Chair to name a panel's third",
+                data={"agencies": list(decision.panel_options)},
+            )
         existing = {(d.stage, d.kind): d for d in case.deadlines}
         for plan in decision.deadlines:
             if level_up and (plan.stage, plan.kind) in existing:
@@ -180,8 +192,9 @@ class CaseActions:
                 ),
             )
 
-    def escalate(self, view: CaseView, why: str, actor: str | None) -> None:
-        """Move the case to its next stage; at the last stage, hand it to the business manager."""
+    def escalate(self, view: CaseView, why: str, actor: str | None, documents: Sequence[Attachment] = ()) -> None:
+        """Move the case up a level or to its next stage; at the top, hand it to the business manager.
+        ``documents``: what the reply that moved it carried (B&NES: the Service Manager's report and Appendix A)."""
         case, policy = view.case, view.policy
         decision = engine.escalate(
             policy, case.stage, view.parties, view.directory, self.now, case.immediate_risk, why, level=case.level or 1
@@ -196,8 +209,9 @@ class CaseActions:
         self.apply_decision(case, decision, view.agency_ids)
         # The next tier sees what the first did: the notice's details and the original document.
         notice, files = self.original_notice(case)
-        context = case_context(case.reference, policy, decision, notice, self.now)
-        for letter in case_letters(case.reference, decision, None, None, files):
+        forwarded = self._forward(view, decision, actor, documents)
+        context = case_context(case.reference, policy, decision, notice, self.now) | {"forwarded": len(forwarded)}
+        for letter in case_letters(case.reference, decision, None, None, forwarded + files):
             self.queue(case, policy, letter, context)
         tell = [a for a in dict.fromkeys([case.raised_by_email, actor]) if a]
         if tell:
@@ -217,6 +231,37 @@ class CaseActions:
                 ),
                 update,
             )
+
+    def _forward(
+        self, view: CaseView, decision: Decision, actor: str | None, documents: Sequence[Attachment]
+    ) -> tuple[Attachment, ...]:
+        """B&NES 4→5: the documents on the reply travel to the stage's people; the timeline says so only if they did."""
+        stage = decision.stage
+        if not stage.forward_documents:
+            return ()
+        if documents:
+            self.event(
+                view.case,
+                "decision",
+                DOCUMENTS_FORWARDED,
+                f"the {len(documents)} document(s) attached to {actor or 'the reply'}'s reply (the report and Appendix A) "
+                f"are attached to the stage {stage.number} email to {', '.join(r.email for r in decision.to)}. {stage.clause}",
+                data={"inbound_id": self.inbound_id, "count": len(documents)},
+            )
+            return tuple(documents)
+        self.event(
+            view.case,
+            "decision",
+            "documents-missing",
+            f"the reply that moved the case to stage {stage.number} carried no report or Appendix A: nothing was forwarded; "
+            "the business manager is asked to obtain them",
+        )
+        self.needs_attention(
+            view,
+            f"Case moved to stage {stage.number}, but the reply carried no Service Manager's report or Appendix A. "
+            "Please obtain them and send them to the Chair.",
+        )
+        return ()
 
     def original_notice(self, case: Case) -> tuple[Notice, tuple[Attachment, ...]]:
         """The case's notice as read, and the documents it came in (from the stored raw message)."""
@@ -259,27 +304,51 @@ class CaseActions:
             copy_reasons=[r.text for r in closing.reasons if r.rule.startswith("copy:")],
         )
         title = "Resolved" if state == "resolved" else "Withdrawn"
+        # B&NES 5 and Additional notes: everyone, the panel included, gets the outcome in writing.
+        panel = (self.cases.latest_event_data(case.id, "panel-convened") or {}).get("members") or []
+        to = tuple(dict.fromkeys(_emails(closing.to) + tuple(panel)))
         self.queue(
             case,
             policy,
-            simple_letter(
-                "case_closed",
-                "manager/case-closed",
-                case.reference,
-                title,
-                stage.number,
-                _emails(closing.to),
-                _emails(closing.cc),
-            ),
+            simple_letter("case_closed", "manager/case-closed", case.reference, title, stage.number, to, _emails(closing.cc)),
             context,
         )
 
-    def convene_panel(self, view: CaseView, actor: str | None) -> None:
+    def _from_decider(self, view: CaseView, roles: Sequence[str], what: str, actor: str | None) -> bool:
+        """Whether ``actor`` holds one of the partnership ``roles`` that make this decision; if not, say so on the timeline."""
+        deciders, _ = engine.tier_contacts(Tier(partnership=tuple(roles)), view.parties, view.directory)
+        if actor in {r.email for r in deciders}:
+            return True
+        who = " or ".join(r.replace("_", " ") for r in roles)
+        self.event(view.case, "decision", f"{what}-not-theirs", f"{actor} is not the {who}: recorded, not applied")
+        self.record_response(view, actor)
+        return False
+
+    def convene_panel(self, view: CaseView, actor: str | None, text: str = "") -> None:
+        """B&NES 5: the Chair convenes a Resolution Panel of the agencies in dispute and a third they name."""
         case, policy = view.case, view.policy
         stage = policy.stage(case.stage)
-        call = engine.convene_panel(policy, stage, view.parties, view.directory)
+        assert stage.panel is not None
+        if not self._from_decider(view, (stage.panel.decided_by, "business_manager"), "panel-decision", actor):
+            return
+        options = (self.cases.latest_event_data(case.id, PANEL_OPTIONS) or {}).get("agencies") or []
+        picked = pick(text, [[name] for name in options])
+        if picked is None:
+            self.event(
+                case, "decision", "panel-agency-unclear", f'{actor} named no third agency from the list sent: "{text[:80]}"'
+            )
+            return self._ask_again(view, actor, text, "Panel", "the third agency of the Resolution Panel", options)
+        named = options[picked]
+        call = engine.convene_panel(policy, stage, view.parties, view.directory, named)
+        self.event(
+            case,
+            "decision",
+            "chair-decision:panel",
+            f"{actor} recorded the Chair's decision to convene a Resolution Panel, naming {named} as its third agency",
+            data={"convene": True, "third_agency": named, "by": actor},
+        )
         for reason in call.reasons:
-            self.event(case, "decision", reason.rule, reason.text)
+            self.event(case, "decision", reason.rule, reason.text, data={"members": _emails(call.chair + call.members)})
         for gap in call.gaps:
             self.event(case, "decision", "directory-gap", gap.reason)
         self.meet(
@@ -302,17 +371,83 @@ class CaseActions:
                 )
             )
             self.event(case, "deadline", "panel-timescale", f"panel_decision due {due.isoformat()}")
+        # Panel members get the case summary and the documents: the notice, the report and Appendix A.
+        notice, files = self.original_notice(case)
+        documents = self.forwarded_documents(case) + files
         context = stage_context(
-            case.reference, policy, stage, chair=people(call.chair), members=people(call.members), agencies=list(call.agencies)
+            case.reference,
+            policy,
+            stage,
+            chair=people(call.chair),
+            members=people(call.members),
+            agencies=list(call.agencies),
+            **case_summary(policy, notice, call.agencies),
         )
         to = _emails(call.chair + call.members)
         if to:
-            self.queue(
-                case,
-                policy,
-                simple_letter("panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to),
-                context,
+            letter = simple_letter(
+                "panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to
             )
+            named_files = tuple((attachment_name(case.reference, i, a), a) for i, a in enumerate(documents, start=1))
+            self.queue(case, policy, replace(letter, attachments=named_files), context)
+
+    def decline_panel(self, view: CaseView, actor: str | None, text: str) -> None:
+        """B&NES 5: the Chair decides not to convene a panel: a decision on the timeline, not the outcome;
+        the case stays open until its people say it is resolved or withdrawn."""
+        case, policy = view.case, view.policy
+        stage = policy.stage(case.stage)
+        assert stage.panel is not None
+        if not self._from_decider(view, (stage.panel.decided_by, "business_manager"), "panel-decision", actor):
+            return
+        self.event(
+            case,
+            "decision",
+            "chair-decision:no-panel",
+            f"{actor} recorded the Chair's decision not to convene a Resolution Panel" + (f": {text}" if text else ""),
+            data={"convene": False, "by": actor, "reason": text},
+        )
+        self.meet(case, lambda d: d.stage == case.stage and d.kind == "stage_response", f"the Chair decided ({actor})")
+        told = engine.stage_contacts(policy, stage, view.parties, view.directory)
+        to = list(dict.fromkeys([*(r.email for r in told), *([case.raised_by_email] if case.raised_by_email else [])]))
+        context = stage_context(
+            case.reference,
+            policy,
+            stage,
+            event=f"the Chair decided not to convene a Resolution Panel. {text}".strip(),
+            routed_to=[],
+            deadlines=[],
+        )
+        self.queue(
+            case,
+            policy,
+            simple_letter("case_update", "practitioner/case-update", case.reference, "Chair's decision", stage.number, to),
+            context,
+        )
+
+    def forwarded_documents(self, case: Case) -> tuple[Attachment, ...]:
+        """The documents that travelled to this stage (B&NES: the Service Manager's report and Appendix A)."""
+        data = self.cases.latest_event_data(case.id, DOCUMENTS_FORWARDED) or {}
+        inbound = self.session.get(InboundMessage, data["inbound_id"]) if data.get("inbound_id") else None
+        if inbound is None:
+            return ()
+        try:
+            mail = mime.parse(inbound.raw)
+        except mime.MalformedMessage:
+            return ()
+        return tuple(a for a in mail.attachments if is_notice_file(a))
+
+    def _ask_again(self, view: CaseView, actor: str | None, given: str, word: str, what: str, options: Sequence[str]) -> None:
+        """A choice from a numbered list that named nothing on it: the list again, to whoever replied."""
+        if not actor:
+            return
+        stage = view.policy.stage(view.case.stage)
+        context = stage_context(
+            view.case.reference, view.policy, stage, given=given[:200], word=word, what=what, options=list(options)
+        )
+        letter = simple_letter(
+            "choose_again", "manager/choose-again", view.case.reference, "Please choose from the list", stage.number, [actor]
+        )
+        self.queue(view.case, view.policy, letter, context)
 
     def agree_way_forward(self, view: CaseView, kind: str, text: str, actor: str | None) -> None:
         """Barnet 4: the Board Manager or Head of Safeguarding records the way forward they agreed:
@@ -321,21 +456,15 @@ class CaseActions:
         stage = policy.stage(case.stage)
         way = stage.way_forward
         assert way is not None
-        agreeing, _ = engine.tier_contacts(Tier(partnership=way.agreed_by), view.parties, view.directory)
-        if actor not in {r.email for r in agreeing}:
-            who = " or ".join(r.replace("_", " ") for r in way.agreed_by)
-            self.event(case, "decision", "way-forward-not-theirs", f"{actor} is not the {who}: recorded, not applied")
-            return self.record_response(view, actor)
+        if not self._from_decider(view, way.agreed_by, "way-forward", actor):
+            return
         chairs = (self.cases.latest_event_data(case.id, WAY_FORWARD_OPTIONS) or {}).get("chairs") or []
-        chair = pick_chair(text, chairs) if kind == "chair" else None
+        index = pick(text, [[c["name"], c.get("agency") or ""] for c in chairs]) if kind == "chair" else None
+        chair = chairs[index] if index is not None else None
         if kind == "chair" and chair is None:
             self.event(case, "decision", "way-forward-unclear", f'{actor} named no chair from the list sent: "{text[:80]}"')
-            context = stage_context(case.reference, policy, stage, chairs=chairs, given=text[:200], chosen=None, way="")
-            letter = simple_letter(
-                "way_forward", "manager/way-forward", case.reference, "Chair not recognised", stage.number, [actor or ""]
-            )
-            self.queue(case, policy, letter, context)
-            return
+            listed = [f"{c['name']}, {c.get('agency') or ''}" for c in chairs]
+            return self._ask_again(view, actor, text, "Chair", "the safeguarding lead who will chair the meeting", listed)
         way_text = f"a meeting chaired by {chair['name']} ({chair['agency']})" if chair else "mediation"
         self.event(
             case,
@@ -357,7 +486,7 @@ class CaseActions:
                 ]
             )
         )
-        context = stage_context(case.reference, policy, stage, chairs=[], given=text, chosen=chair, way=way_text)
+        context = stage_context(case.reference, policy, stage, given=text, chosen=chair, way=way_text)
         self.queue(
             case,
             policy,
@@ -494,14 +623,14 @@ class CaseActions:
         )
 
 
-def pick_chair(text: str, chairs: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
-    """The chair a reply names from the numbered list sent: by number, or by name or agency (one match only)."""
+def pick(text: str, options: Sequence[Sequence[str]]) -> int | None:
+    """Which option of a numbered list a reply names: by its number, or by one of its names (one match only)."""
     words = text.strip().lower()
     number = words.split(" ", 1)[0].strip(".:;,)") if words else ""
     if number.isdigit():
         index = int(number)
-        return chairs[index - 1] if 1 <= index <= len(chairs) else None
-    named = [c for c in chairs if c["name"].lower() in words or (c.get("agency") or "\0").lower() in words]
+        return index - 1 if 1 <= index <= len(options) else None
+    named = [i for i, names in enumerate(options) if any(n and n.lower() in words for n in names)]
     return named[0] if len(named) == 1 else None
 
 

@@ -590,17 +590,14 @@ class Apply:
         if command.kind in ("resolved", "withdrawn"):
             self.actions.close(view, command.kind, command.text, actor)
         elif command.kind == "escalate":
-            self.actions.escalate(
-                view, f'{actor} replied "{command.word}"' + (f" ({command.text})" if command.text else ""), actor
-            )
+            why = f'{actor} replied "{command.word}"' + (f" ({command.text})" if command.text else "")
+            self.actions.escalate(view, why, actor, self.p.notice_files)
         elif command.kind == "panel" and stage.panel is not None:
-            self.actions.convene_panel(view, actor)
+            self.actions.convene_panel(view, actor, command.text)
         elif command.kind in ("mediation", "chair") and stage.way_forward is not None:
             self.actions.agree_way_forward(view, command.kind, command.text, actor)
         elif command.kind == "no_panel" and stage.panel is not None:
-            self.actions.close(
-                view, "resolved", f"the Chair decided not to convene a Resolution Panel. {command.text}".strip(), actor
-            )
+            self.actions.decline_panel(view, actor, command.text)
         else:
             self.actions.record_response(view, actor)
             return self._finish(

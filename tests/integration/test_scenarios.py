@@ -296,7 +296,7 @@ def test_bnes_five_stages_to_the_chairs_panel(runtime: Runtime, clock: Clock) ->
     # The Service Manager's report goes via the Business Manager to the Chair, who decides on a panel.
     assert {contact("bnes", None, "business_manager"), contact("bnes", None, "chair")} <= stage5.everyone
     assert "No panel" in stage5.text
-    s.reply(ref, contact("bnes", None, "chair"), "Panel: convene for Thursday.")
+    s.reply(ref, contact("bnes", None, "chair"), "Panel: Avon Police; convene for Thursday.")
     [panel] = s.sent()
     assert panel.kind == "panel_convened" and panel.subject == f"[{ref}] Resolution Panel – stage 5"
     members = {contact("bnes", a, "designated_safeguarding_lead") for a in (BNES_RAISING, BNES_CHALLENGED, "Avon Police")}
@@ -323,7 +323,9 @@ def test_bnes_chair_may_decline_a_panel(runtime: Runtime, clock: Clock) -> None:
     s.sent()
     s.reply(ref, contact("bnes", None, "chair"), "No panel: the agencies agreed a way forward at my meeting.")
     case = s.case(ref)
-    assert case.state == CaseState.RESOLVED and case.outcome.startswith("the Chair decided not to convene")
+    # The Chair's decision is a decision, not the outcome: the case stays open until it is resolved.
+    assert case.state == CaseState.OPEN and case.outcome is None
+    assert "chair-decision:no-panel" in [e.rule for e in case.events]
 
 
 def test_bnes_disagreement_within_one_agency_is_signposted_not_escalated(runtime: Runtime, clock: Clock) -> None:
@@ -403,6 +405,8 @@ def test_bnes_returned_appendix_a_records_the_chairs_decision_and_the_panels_out
         contact("bnes", None, "chair"),
         [("Date of Referral", "09/03/2026"), ("Chair's Decision to Convene a Resolution Panel: Yes or No", "Yes")],
     )
+    assert [m.kind for m in s.sent()] == ["choose_again"], "the form says Yes; the Chair still names the third agency"
+    s.reply(ref, contact("bnes", None, "chair"), "Panel: Avon Police")
     assert [m.kind for m in s.sent()] == ["panel_convened"]
     return_form(
         contact("bnes", None, "director_quality_assurance"),

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from tests.conftest import Clock
 from tests.support.authentication import RELAY, by_gateway
+from tests.support.forms import docx_table_notice
 from tests.support.mail import notice_email, wire
 from tests.support.scenario import Scenario, by_kind, contact
 
@@ -183,7 +184,8 @@ def test_barnet_stage_4_way_forward_is_chosen_by_the_board_manager_or_head_of_sa
 
     s.reply(ref, board, "Chair 7")
     [unclear] = s.sent()
-    assert (unclear.kind, unclear.to) == ("way_forward", {board}) and "named no chair" in unclear.text
+    assert (unclear.kind, unclear.to) == ("choose_again", {board}) and "1. Dev Ashworth, Barnet Police" in unclear.text
+    assert "way-forward-unclear" in [e.rule for e in s.case(ref).events]
 
     s.reply(ref, head, "Chair: Hillside Academy's safeguarding lead, Thursday 10:00")
     [agreed] = s.sent()
@@ -204,3 +206,113 @@ def test_barnet_stage_4_mediation(runtime: Runtime, clock: Clock) -> None:
     assert "agreed: mediation" in agreed.text and "both safeguarding leads on Friday" in agreed.text
     assert "way-forward:mediation" in [e.rule for e in s.case(ref).events]
     assert s.case(ref).state == CaseState.OPEN
+
+
+# -- B&NES: stage 4 → the Chair, and the Resolution Panel -----------------------------------------------
+
+BNES_RAISING, BNES_CHALLENGED = "B&NES Community Health", "B&NES Social Care"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _bnes(role: str, side: str = "raising") -> str:
+    return contact("bnes", BNES_RAISING if side == "raising" else BNES_CHALLENGED, role)
+
+
+def _bnes_case(s: Scenario, stage: str) -> str:
+    rows = [
+        ("Name of child", "Alex Example"),
+        ("Date of birth", "30/06/2012"),
+        ("Agency whose decision is challenged", BNES_CHALLENGED),
+        ("Please document any information of concern", "The child protection plan was ended without a conference."),
+        ("Current stage", stage),
+    ]
+    ref = s.notice(_bnes("practitioner"), rows)
+    s.sent()
+    return ref
+
+
+def _unresolved_with_report(runtime: Runtime, clock: Clock, ref: str) -> None:
+    sender = _bnes("service_manager", "challenged")
+    report = docx_table_notice([], paragraphs=["Service Manager's report: the agencies could not agree at stage 4."])
+    message = notice_email(
+        report,
+        sender=sender,
+        to="escalations@bnes.example",
+        subject=f"RE: [{ref}] Escalation – stage 4",
+        body="Unresolved: report and Appendix A attached.",
+        filename="report.docx",
+    )
+    appendix = docx_table_notice([("Dates", "02/03/2026"), ("Outcome", "Service managers met; no agreement.")])
+    message.add_attachment(appendix, maintype="application", subtype=DOCX.split("/")[1], filename="appendix-a.docx")
+    _send(runtime, clock, message, sender, "escalations@bnes.example")
+
+
+def test_bnes_report_and_appendix_a_go_via_the_business_manager_to_the_chair(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = _bnes_case(s, "4")
+    _unresolved_with_report(runtime, clock, ref)
+    stage5 = by_kind(s.sent())["routed_case"]
+    assert s.case(ref).stage == 5
+    assert {contact("bnes", None, "business_manager"), contact("bnes", None, "chair")} <= stage5.to
+    assert "The Service Manager's report and Appendix A (2 document(s)) are attached" in stage5.text
+    assert _attachments(runtime, "routed_case") == [(f"{ref}-notice-{i}.docx", DOCX) for i in (1, 2, 3)]
+    [forwarded] = [e for e in s.case(ref).events if e.rule == "documents-forwarded"]
+    assert forwarded.data["count"] == 2
+
+
+def test_bnes_no_report_is_never_said_to_be_sent(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = _bnes_case(s, "4")
+    s.reply(ref, _bnes("service_manager", "challenged"), "Unresolved")
+    sent = by_kind(s.sent())
+    assert "report and Appendix A" not in sent["routed_case"].text
+    assert "no Service Manager's report" in sent["needs_attention"].text
+    rules = [e.rule for e in s.case(ref).events]
+    assert "documents-missing" in rules and "documents-forwarded" not in rules
+
+
+def test_bnes_chairs_decision_third_agency_panel_papers_and_outcome_to_everyone(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = _bnes_case(s, "4")
+    _unresolved_with_report(runtime, clock, ref)
+    stage5 = by_kind(s.sent())["routed_case"]
+    assert "1. Avon Police" in stage5.text
+    chair, director = contact("bnes", None, "chair"), contact("bnes", None, "director_quality_assurance")
+
+    s.reply(ref, _bnes("service_manager"), "No panel")  # only the Chair (or the business manager for them) decides
+    assert s.case(ref).state == CaseState.OPEN and "panel-decision-not-theirs" in [e.rule for e in s.case(ref).events]
+    s.sent()
+
+    s.reply(ref, chair, "Panel")  # the third agency is the Chair's to name, never picked for them
+    [again] = s.sent()
+    assert again.kind == "choose_again" and again.to == {chair} and "1. Avon Police" in again.text
+    assert "panel-convened" not in [e.rule for e in s.case(ref).events]
+
+    s.reply(ref, chair, "Panel: 1")
+    [panel] = s.sent()
+    members = {contact("bnes", a, "designated_safeguarding_lead") for a in (BNES_RAISING, BNES_CHALLENGED, "Avon Police")}
+    assert panel.to == members | {director}
+    assert "Alex Example" in panel.text and "The child protection plan was ended without a conference." in panel.text
+    assert _attachments(runtime, "panel_convened") == [(f"{ref}-notice-{i}.docx", DOCX) for i in (1, 2, 3)]
+    case = s.case(ref)
+    [decided] = [e for e in case.events if e.rule == "chair-decision:panel"]
+    assert decided.kind == "decision" and decided.data["third_agency"] == "Avon Police"
+    assert case.state == CaseState.OPEN and case.outcome is None
+
+    s.reply(ref, director, "Resolved: the panel decided a joint assessment; final.")
+    [closed] = s.sent()
+    assert members | {director, _bnes("practitioner"), chair, _bnes("service_manager")} <= closed.everyone
+    assert s.case(ref).state == CaseState.RESOLVED
+
+
+def test_bnes_no_panel_is_a_decision_not_the_outcome(runtime: Runtime, clock: Clock) -> None:
+    s = Scenario(runtime, clock, "escalations@bnes.example").at(T(2026, 3, 10, 10, 0))
+    ref = _bnes_case(s, "5")
+    s.reply(ref, contact("bnes", None, "chair"), "No panel: a professionals meeting is enough.")
+    [told] = s.sent()
+    assert _bnes("practitioner") in told.to and "decided not to convene" in told.text
+    case = s.case(ref)
+    assert (case.state, case.outcome) == (CaseState.OPEN, None)
+    [decided] = [e for e in case.events if e.rule == "chair-decision:no-panel"]
+    assert decided.kind == "decision" and decided.data["convene"] is False
+    assert ("stage_response", 5) not in {(d.kind, d.stage) for d in case.deadlines if not d.met}
