@@ -543,8 +543,16 @@ class CaseActions:
     # -- writing -----------------------------------------------------------------
 
     def open_case(
-        self, policy: Policy, notice: Notice, raised_by: str | None, rule: str, reason: str, document_sha256: str | None = None
+        self,
+        policy: Policy,
+        notice: Notice,
+        raised_by: str | None,
+        rule: str,
+        reason: str,
+        document_sha256: str | None = None,
+        inbound_id: int | None = None,
     ) -> Case:
+        """A new case; ``inbound_id``: the message the notice came in, when not the one being processed."""
         year = policy.calendar.local(self.now).year
         number = self.cases.next_number(policy.id, year)
         case = self.cases.add(
@@ -564,15 +572,16 @@ class CaseActions:
         )
         self.event(case, "inbound", "new-notice", f"a new notice with no case reference opened case {case.reference}")
         self.event(case, "decision", f"policy:{rule}", reason)
-        self.add_notice(case, notice, document_sha256)
+        self.add_notice(case, notice, document_sha256, inbound_id)
         return case
 
-    def add_notice(self, case: Case, notice: Notice, document_sha256: str | None = None) -> None:
-        if self.inbound_id is not None:
+    def add_notice(self, case: Case, notice: Notice, document_sha256: str | None = None, inbound_id: int | None = None) -> None:
+        inbound_id = inbound_id or self.inbound_id
+        if inbound_id is not None:
             self.cases.add_notice(
                 NoticeRecord(
                     case_id=case.id,
-                    inbound_id=self.inbound_id,
+                    inbound_id=inbound_id,
                     form=notice.form,
                     data=notice.to_json(),
                     document_sha256=document_sha256,

@@ -7,20 +7,20 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from escalations.intake.receiving import Envelope, receive
 from escalations.routing.directory import DirectoryError, parse_csv, to_csv
-from escalations.routing.policy import ConfigError
+from escalations.routing.policy import ConfigError, Policy
 from escalations.service import views
 from escalations.service.clock import fixed_clock, system_clock
 from escalations.service.directory import changes, current_rows, import_rows, rows_for_export
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
-from escalations.storage.models import InboundStatus
+from escalations.storage.models import InboundMessage, InboundStatus
 from escalations.storage.repositories import CaseRepository, InboundRepository, OutboxRepository
 
 log = logging.getLogger("escalations")
@@ -139,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     choice.add_argument("--case", metavar="REF", help="it belongs to this case")
     choice.add_argument("--new", action="store_true", help="it opens a new case")
     choice.add_argument("--reject", action="store_true", help="it is not for the service: record it and send nothing")
+    p.add_argument("--partnership", metavar="ID", help="with --new: whose policy the new case follows (a shared mailbox, Bury)")
     p.add_argument("--note", default="", help="why (kept with the message)")
     p.set_defaults(handler=cmd_review_decide)
 
@@ -406,11 +407,17 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
             if args.case and CaseRepository(session).by_reference(args.case) is None:
                 print(f"no case {args.case}", file=sys.stderr)
                 return EX_FAIL
+            problem = _partnership_problem(args, message, runtime.policies)
+            if problem:
+                print(f"review decide: {problem}", file=sys.stderr)
+                return EX_FAIL
             decision = (
                 {"kind": "reject"}
                 if args.reject
                 else ({"kind": "case", "reference": args.case.upper()} if args.case else {"kind": "new"})
             )
+            if args.partnership:
+                decision["partnership"] = args.partnership
             message.review = {
                 **(message.review or {}),
                 "decision": {**decision, "note": args.note, "at": runtime.clock().isoformat()},
@@ -428,6 +435,18 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
             outcome = f"{done.status}: {done.outcome or done.last_error}" if done else "gone"
     print(f"inbound {args.id} {outcome}")
     return EX_OK
+
+
+def _partnership_problem(args: argparse.Namespace, message: InboundMessage, policies: Mapping[str, Policy]) -> str | None:
+    """Why ``--partnership`` cannot be taken as given, or None. A new case from a shared mailbox whose
+    notice does not say child or adult needs one: without it the message would only come back to review."""
+    if args.partnership and not args.new:
+        return "--partnership goes with --new"
+    if args.partnership and args.partnership not in policies:
+        return f"no partnership {args.partnership!r} (known: {', '.join(sorted(policies))})"
+    if args.new and not args.partnership and (message.review or {}).get("rule") == "shared-mailbox-unknown-subject":
+        return "the mailbox serves more than one policy and the notice does not say which: add --partnership ID"
+    return None
 
 
 def cmd_quarantine_list(args: argparse.Namespace) -> int:

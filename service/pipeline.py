@@ -35,6 +35,7 @@ from escalations.routing.escalation import Parties
 from escalations.routing.matching import (
     CONFIDENT_NAME,
     OpenCase,
+    PolicyChoice,
     SubjectMatch,
     body_reference,
     choose_policy,
@@ -49,8 +50,8 @@ from escalations.routing.replies import Command, own_words, parse_command
 from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView, notice_documents
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
-from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
-from escalations.storage.repositories import CaseRepository
+from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus, OutboxMessage
+from escalations.storage.repositories import CaseRepository, InboundRepository
 
 log = logging.getLogger(__name__)
 # A notice's "today" (for ages) before its partnership is known: all five are in England.
@@ -148,7 +149,7 @@ class Apply:
         decided = (self.inbound.review or {}).get("decision")
         if decided:
             return self._decided(decided)
-        if not self._find_case():
+        if not self._find_case() and not self._answers_held_notice():
             self._new_notice()
 
     def _decided(self, decided: dict) -> None:
@@ -158,7 +159,7 @@ class Apply:
             if case is None:
                 return self._review("review-decision", f"the decision names case {decided['reference']}, which does not exist")
             return self._follow_up(case, "review-decision", f"a person attached it to {case.reference} in review", checked=True)
-        return self._new_notice(forced=True)
+        return self._new_notice(forced=True, partnership=decided.get("partnership"))
 
     def _find_case(self) -> bool:
         """Layers 1 and 2: our Message-IDs, then a reference from a participant. False: no case named."""
@@ -339,10 +340,15 @@ class Apply:
 
     # -- a message with no case reference --------------------------------------
 
-    def _new_notice(self, forced: bool = False) -> None:
-        addresses = tuple(self.inbound.envelope_to or ()) + self.p.mail.to + self.p.mail.cc
+    def _new_notice(self, forced: bool = False, partnership: str | None = None, held: InboundMessage | None = None) -> None:
+        """``partnership``: the policy a person picked in review (Bury's shared mailbox, notice silent on who
+        it is about); ``held``: the earlier message this one completes, whose notice and documents it carries."""
+        addresses = tuple((held or self.inbound).envelope_to or ()) + self.p.mail.to + self.p.mail.cc
         candidates = policies_for(addresses, self.context.policies)
         choice = choose_policy(candidates, self.p.notice.subject.kind)
+        if partnership in self.context.policies:
+            picked = self.context.policies[partnership]
+            choice = PolicyChoice(picked, "review-partnership", f"a person chose {picked.name} in review")
         if choice.policy is None:
             return self._undecided_policy(candidates, choice.rule, choice.reason)
         policy = choice.policy
@@ -365,14 +371,72 @@ class Apply:
                 assert case is not None
                 return self._follow_up(case, "same-subject", match.reason, checked=True, notice=self.p.notice)
         case = self.actions.open_case(
-            policy, self.p.notice, self.sender_address, choice.rule, choice.reason, self._document_hash()
+            policy,
+            self.p.notice,
+            self.sender_address,
+            choice.rule,
+            choice.reason,
+            self._document_hash(),
+            inbound_id=held.id if held is not None else None,
         )
+        if held is not None:
+            self._joined(held, case)
         missing = self._missing(policy)
         question = self._agency_question(case, directory) if self.p.notice.has_content else None
         if missing or question:
             return self._await_information(case, policy, missing, question)
-        self._route(case, policy, directory, agency_ids, current_stage=None)
+        self._route(case, policy, directory, agency_ids, current_stage=None, held=held)
         self._finish(InboundStatus.PROCESSED, "new-notice", f"case {case.reference} opened and routed", case)
+
+    # -- a reply completing a notice held in review ------------------------------
+
+    def _answers_held_notice(self) -> bool:
+        """A reply to our "more information needed" about a notice held in review (Bury's shared mailbox:
+        no date of birth, so no policy), from that notice's own sender: the two are read as one notice."""
+        answered = {m for m in [self.p.mail.in_reply_to, *self.p.mail.references] if m}
+        if not answered or not self.sender_address:
+            return False
+        held = next(
+            (
+                m
+                for m in InboundRepository(self.session).with_status(InboundStatus.REVIEW)
+                if (m.review or {}).get("asked") in answered and not (m.review or {}).get("decision")
+            ),
+            None,
+        )
+        if held is None:
+            return False
+        earlier = prepare(held.raw, held.envelope_from, self.context)
+        if earlier.verdict is not None or earlier.mail.from_address != self.sender_address:
+            return False  # only the person who sent the notice completes it
+        answer = self.p.words_notice if self.p.words_notice is not None and self.p.words_notice.has_content else None
+        answer = answer or self.p.files_notice
+        notice = earlier.notice.updated_with(answer) if answer is not None and answer.has_content else earlier.notice
+        self.p = Prepared(
+            earlier.mail,
+            None,
+            notice,
+            earlier.notice_files,
+            authentication=self.p.authentication,
+            documents=earlier.documents,
+            convert=earlier.convert,
+        )
+        self._new_notice(held=held)
+        return True
+
+    def _joined(self, held: InboundMessage, case: Case) -> None:
+        """The held notice leaves review: it and its answer are one case."""
+        self.actions.event(
+            case,
+            "inbound",
+            "joined-held-notice",
+            f"this reply completes the notice held in review (inbound {held.id}); read together as one notice",
+            data={"held_inbound": held.id},
+        )
+        held.status = InboundStatus.PROCESSED
+        held.case_id = case.id
+        held.outcome = f"joined: completed by inbound {self.inbound.id}, case {case.reference}"
+        held.review = {**(held.review or {}), "decision": {"kind": "joined", "inbound": self.inbound.id}}
 
     def _same_subject(self, policy: Policy, directory: Directory) -> SubjectMatch:
         """Layer 3: an open case about the same person between the same two agencies."""
@@ -418,10 +482,13 @@ class Apply:
 
     def _undecided_policy(self, candidates: list[Policy], rule: str, reason: str) -> None:
         known = [p for p in candidates if _known_sender(load_directory(self.session, p.id)[0], self.sender_address)]
+        asked = None
         if rule == "shared-mailbox-unknown-subject" and known:
             problem = "We could not tell whether the notice is about a child or an adult. Please give the person's date of birth, or say which."
-            self._information_needed(known[0], None, [problem])
+            asked = self._information_needed(known[0], None, [problem])
         self._review(rule, reason)
+        if asked is not None:  # the sender's answer joins this message (``_answers_held_notice``)
+            self.inbound.review = {**(self.inbound.review or {}), "asked": asked.message_id}
 
     def _missing(self, policy: Policy) -> list[str]:
         """What stops the notice being routed: nothing read, a required field missing, an
@@ -632,9 +699,11 @@ class Apply:
         self._information_needed(policy, case, problems, question)
         self._finish(InboundStatus.PROCESSED, "awaiting-information", f"case {case.reference} waits for information", case)
 
-    def _information_needed(self, policy: Policy, case: Case | None, problems: list[str], question: dict | None = None) -> None:
+    def _information_needed(
+        self, policy: Policy, case: Case | None, problems: list[str], question: dict | None = None
+    ) -> OutboxMessage | None:
         if not self.sender_address:
-            return
+            return None
         reference = case.reference if case else None
         subject = (
             f"[{reference}] More information needed" if reference else f"{policy.short_name} escalation: more information needed"
@@ -656,7 +725,7 @@ class Apply:
             if policy.protects == ("child",)
             else ("adult" if policy.protects == ("adult",) else "child or adult"),
         }
-        self.actions.queue(case, policy, letter, context)
+        return self.actions.queue(case, policy, letter, context)
 
     def _agencies(self, case: Case | None, directory: Directory) -> tuple[Resolution, Resolution]:
         """Both agencies, from everything this message says (routing/agencies.py); each resolution
@@ -724,7 +793,13 @@ class Apply:
         return picked
 
     def _route(
-        self, case: Case, policy: Policy, directory: Directory, agency_ids: dict[str, int], current_stage: int | None
+        self,
+        case: Case,
+        policy: Policy,
+        directory: Directory,
+        agency_ids: dict[str, int],
+        current_stage: int | None,
+        held: InboundMessage | None = None,
     ) -> None:
         raising, challenged = self._agencies(case, directory)
         parties = Parties(raising.agency, challenged.agency, self.sender_address)
@@ -741,7 +816,7 @@ class Apply:
             self.actions.meet(
                 case, lambda d: d.stage == current_stage and d.kind in RESPONSE_KINDS, "a further notice moved the case on"
             )
-        files = notice_documents(self.p.mail, self.inbound.raw)
+        files = notice_documents(self.p.mail, (held or self.inbound).raw)
         self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, files)
 
 

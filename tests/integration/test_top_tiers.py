@@ -316,3 +316,94 @@ def test_bnes_no_panel_is_a_decision_not_the_outcome(runtime: Runtime, clock: Cl
     [decided] = [e for e in case.events if e.rule == "chair-decision:no-panel"]
     assert decided.kind == "decision" and decided.data["convene"] is False
     assert ("stage_response", 5) not in {(d.kind, d.stage) for d in case.deadlines if not d.met}
+
+
+# -- Bury's shared mailbox: a notice that does not say child or adult ----------------------------------
+
+BURYC_RAISING, BURYC_CHALLENGED = "Bury Health Visiting", "Bury Children's Social Care"
+
+
+def _undated_bury_notice(runtime: Runtime, clock: Clock, sender: str) -> tuple[int, str]:
+    """A Bury notice with no date of birth: held in review; returns the inbound id and our question's Message-ID."""
+    rows = [
+        ("Name of child or adult", "Kai Doe"),
+        ("Agency whose decision is challenged", BURYC_CHALLENGED),
+        ("Please document any information of concern", "The strategy discussion was refused."),
+        ("Current stage", "1"),
+        ("Is there an immediate risk of significant harm?", "No"),
+    ]
+    clock.moment = T(2026, 3, 10, 10, 0)
+    _send(runtime, clock, notice_email(docx_table_notice(rows), sender=sender, to="bsp@bury.example"), sender, "bsp@bury.example")
+    with runtime.sessions() as session:
+        from escalations.storage.models import InboundMessage, InboundStatus
+
+        held = session.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+        assert held is not None and held.status == InboundStatus.REVIEW, held.outcome if held else None
+        assert held.review["rule"] == "shared-mailbox-unknown-subject"
+        asked = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "information_needed")).one()
+        assert asked.recipients == [sender] and held.case_id is None
+        return held.id, asked.message_id
+
+
+def test_bury_reply_with_the_date_of_birth_joins_the_held_notice(runtime: Runtime, clock: Clock) -> None:
+    from escalations.storage.models import InboundMessage, InboundStatus
+
+    practitioner = contact("bury-children", BURYC_RAISING, "practitioner")
+    held_id, asked = _undated_bury_notice(runtime, clock, practitioner)
+    reply = notice_email(
+        None,
+        sender=practitioner,
+        to="bsp@bury.example",
+        subject="RE: BSP escalation: more information needed",
+        body="Date of birth: 03/09/2019\n\n> We could not tell whether the notice is about a child or an adult.",
+        headers={"In-Reply-To": asked, "References": asked},
+    )
+    _send(runtime, clock, reply, practitioner, "bsp@bury.example")
+    with runtime.sessions() as session:
+        from escalations.storage.models import Case
+
+        [case] = session.scalars(select(Case)).all()
+        held = session.get(InboundMessage, held_id)
+        assert held is not None and (held.status, held.case_id) == (InboundStatus.PROCESSED, case.id)
+        assert case.partnership == "bury-children" and case.state == CaseState.OPEN, [e.reason for e in case.events]
+    s = Scenario(runtime, clock, "bsp@bury.example")
+    routed = [m for m in s.sent() if m.kind == "routed_case"]
+    assert [m.to for m in routed] == [{contact("bury-children", BURYC_CHALLENGED, "practitioner")}]
+    assert "Kai Doe (date of birth 3 September 2019)" in routed[0].text
+    assert "The strategy discussion was refused." in routed[0].text, "the held notice's details, not an empty case"
+    assert _attachments(runtime, "routed_case") == [(f"{case.reference}-notice-1.docx", DOCX)]
+
+
+def test_bury_reply_from_someone_else_does_not_join_the_held_notice(runtime: Runtime, clock: Clock) -> None:
+    from escalations.storage.models import InboundMessage, InboundStatus
+
+    practitioner = contact("bury-children", BURYC_RAISING, "practitioner")
+    held_id, asked = _undated_bury_notice(runtime, clock, practitioner)
+    other = contact("bury-children", BURYC_RAISING, "line_manager")
+    reply = notice_email(
+        None, sender=other, to="bsp@bury.example", body="Date of birth: 03/09/2019", headers={"In-Reply-To": asked}
+    )
+    _send(runtime, clock, reply, other, "bsp@bury.example")
+    with runtime.sessions() as session:
+        held = session.get(InboundMessage, held_id)
+        assert held is not None and held.status == InboundStatus.REVIEW
+
+
+def test_review_decide_new_with_partnership_picks_the_policy(runtime: Runtime, clock: Clock) -> None:
+    from escalations.service.cli import main
+    from escalations.storage.models import Case, InboundMessage, InboundStatus
+
+    practitioner = contact("bury-children", BURYC_RAISING, "practitioner")
+    held_id, _ = _undated_bury_notice(runtime, clock, practitioner)
+    config = ["--config", str(runtime.settings.path)]
+    # Without a policy the message would only come back to review (it used to, for ever).
+    assert main(["review", "decide", str(held_id), "--new", *config]) == 1
+    assert main(["review", "decide", str(held_id), "--new", "--partnership", "nowhere", *config]) == 1
+    assert main(["review", "decide", str(held_id), "--case", "X", "--partnership", "bury-children", *config]) == 1
+    assert main(["review", "decide", str(held_id), "--new", "--partnership", "bury-children", *config]) == 0
+    with runtime.sessions() as session:
+        held = session.get(InboundMessage, held_id)
+        [case] = session.scalars(select(Case)).all()
+        assert held is not None and held.status == InboundStatus.PROCESSED and held.case_id == case.id
+        # Bury children's notice needs the date of birth: the case now waits for it, under the chosen policy.
+        assert (case.partnership, case.state) == ("bury-children", CaseState.AWAITING_INFORMATION)
