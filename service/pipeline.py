@@ -359,6 +359,15 @@ class Apply:
                 f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it",
                 partnership=policy.id,
             )
+        waiting = None if forced else self._held_from_sender(policy)
+        if waiting is not None:
+            return self._follow_up(
+                waiting,
+                "held-notice",
+                f"its sender's notice about the same person waits for information on {waiting.reference}",
+                checked=True,
+                notice=self.p.notice,
+            )
         same_document = None if forced else self._same_document(policy)
         if same_document is not None:
             return self._document_again(same_document)
@@ -437,6 +446,20 @@ class Apply:
         held.case_id = case.id
         held.outcome = f"joined: completed by inbound {self.inbound.id}, case {case.reference}"
         held.review = {**(held.review or {}), "decision": {"kind": "joined", "inbound": self.inbound.id}}
+
+    def _held_from_sender(self, policy: Policy) -> Case | None:
+        """A notice of this sender's, about the same person, waiting for information: a form sent again
+        (Salford's Appendix 2, say, now with the agency written on it) answers it rather than opening another
+        case or going to review. Both the name and the date of birth must agree."""
+        subject = self.p.notice.subject
+        if not self.sender_address or not subject.name or not subject.dob:
+            return None
+        for case in self.cases.awaiting_from(policy.id, self.sender_address):
+            earlier = (self.cases.first_notice(case.id) or {}).get("subject") or {}
+            dob = date.fromisoformat(earlier["dob"]) if earlier.get("dob") else None
+            if dob == subject.dob and name_score(subject.name, earlier.get("name") or "") >= CONFIDENT_NAME:
+                return case
+        return None
 
     def _same_subject(self, policy: Policy, directory: Directory) -> SubjectMatch:
         """Layer 3: an open case about the same person between the same two agencies."""

@@ -285,6 +285,14 @@ class CaseRepository(_Repository):
         )
         return [(case, (data or {}).get("subject") or {}) for case, data in rows]
 
+    def awaiting_from(self, partnership: str, sender: str) -> Sequence[Case]:
+        """A sender's cases of a partnership that wait for information, oldest first."""
+        return self.session.scalars(
+            select(Case)
+            .where(Case.partnership == partnership, Case.state == "awaiting_information", Case.raised_by_email == sender)
+            .order_by(Case.id)
+        ).all()
+
     def open_subjects(self, partnership: str) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
         """Each open case of a partnership: its reference, its first notice's subject, and its two agencies."""
         cases = self.session.scalars(

@@ -364,7 +364,7 @@ def test_bury_reply_with_the_date_of_birth_joins_the_held_notice(runtime: Runtim
 
         [case] = session.scalars(select(Case)).all()
         held = session.get(InboundMessage, held_id)
-        assert held is not None and (held.status, held.case_id) == (InboundStatus.PROCESSED, case.id)
+        assert held is not None and (held.status, held.case_id) == (InboundStatus.PROCESSED, case.id), held.outcome
         assert case.partnership == "bury-children" and case.state == CaseState.OPEN, [e.reason for e in case.events]
     s = Scenario(runtime, clock, "bsp@bury.example")
     routed = [m for m in s.sent() if m.kind == "routed_case"]
@@ -407,3 +407,103 @@ def test_review_decide_new_with_partnership_picks_the_policy(runtime: Runtime, c
         assert held is not None and held.status == InboundStatus.PROCESSED and held.case_id == case.id
         # Bury children's notice needs the date of birth: the case now waits for it, under the chosen policy.
         assert (case.partnership, case.state) == ("bury-children", CaseState.AWAITING_INFORMATION)
+
+
+# -- Salford's own Appendix 2, exactly as published (no challenged agency, no stage) ---------------------
+
+SAL_RAISING, SAL_CHALLENGED = "Northside Health", "Salford Children's Services"
+
+
+def published_appendix_2() -> bytes:
+    """Appendix 2 – Escalation Notice as Salford publishes it: no field for the agency challenged."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Appendix 2 – Escalation Notice")
+    document.add_paragraph("Name of Child/Young Person: Jo Bloggs\tD.O.B 14/02/2017")
+    document.add_paragraph("Please document any information of concern.")
+    document.add_paragraph("Jo has missed three health appointments and the referral was closed without a visit.")
+    document.add_paragraph("Signed: Aisha Khan.....Role: Health Visitor.....")
+    document.add_paragraph("Dated: 05/03/2026")
+    document.add_paragraph("Who has a copy of this notice been sent to? Team Manager, Northside Health")
+    document.add_paragraph("Return to; SSCB Business Manager Sutherland House Swinton M27 6AY")
+    import io
+
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _salford_held(runtime: Runtime, clock: Clock, body: str) -> tuple[str, str, str]:
+    """The published form sent; returns the case reference, the practitioner and our question's Message-ID."""
+    practitioner = contact("salford", SAL_RAISING, "practitioner")
+    clock.moment = T(2026, 3, 10, 10, 0)
+    message = notice_email(published_appendix_2(), sender=practitioner, to="escalations@salford.example", body=body)
+    _send(runtime, clock, message, practitioner, "escalations@salford.example")
+    with runtime.sessions() as session:
+        from escalations.storage.models import Case
+
+        [case] = session.scalars(select(Case)).all()
+        assert case.state == CaseState.AWAITING_INFORMATION
+        asked = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "information_needed")).one()
+        return case.reference, practitioner, asked.message_id
+
+
+def _salford_reply(ref: str, practitioner: str, asked: str, words: str, form: bytes | None = None) -> EmailMessage:
+    return notice_email(
+        form,
+        sender=practitioner,
+        to="escalations@salford.example",
+        subject=f"RE: [{ref}] More information needed",
+        body=words,
+        headers={"In-Reply-To": asked, "References": asked},
+        filename="Escalation notice.docx",
+    )
+
+
+def test_salford_published_form_the_answer_moves_it_from_the_stage_the_notice_named(runtime: Runtime, clock: Clock) -> None:
+    ref, practitioner, asked = _salford_held(runtime, clock, "Stage: 2\nPlease see the escalation notice.")
+    s = Scenario(runtime, clock, "escalations@salford.example")
+    s.sent()
+    _send(runtime, clock, _salford_reply(ref, practitioner, asked, SAL_CHALLENGED), practitioner, "escalations@salford.example")
+    case = s.case(ref)
+    assert (case.state, case.stage) == (CaseState.OPEN, 2), "the stage the notice named, not one further"
+    routed = by_kind(s.sent())["routed_case"]
+    assert {contact("salford", SAL_CHALLENGED, r) for r in ("line_manager", "designated_safeguarding_lead")} <= routed.to
+
+
+def test_salford_the_re_sent_form_with_the_answer_is_not_held_for_review(runtime: Runtime, clock: Clock) -> None:
+    from escalations.storage.models import InboundMessage, InboundStatus
+
+    ref, practitioner, asked = _salford_held(runtime, clock, "Please see the escalation notice.")
+    s = Scenario(runtime, clock, "escalations@salford.example")
+    s.sent()
+    reply = _salford_reply(ref, practitioner, asked, f"It is {SAL_CHALLENGED}.", form=published_appendix_2())
+    _send(runtime, clock, reply, practitioner, "escalations@salford.example")
+    with runtime.sessions() as session:
+        last = session.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+        assert last is not None and last.status == InboundStatus.PROCESSED, last.outcome if last else None
+    case = s.case(ref)
+    assert (case.state, case.stage) == (CaseState.OPEN, 1)
+    assert contact("salford", SAL_CHALLENGED, "practitioner") in by_kind(s.sent())["routed_case"].to
+
+
+def test_salford_the_form_re_sent_as_a_new_email_answers_the_held_case(runtime: Runtime, clock: Clock) -> None:
+    from escalations.storage.models import Case, InboundMessage, InboundStatus
+
+    ref, practitioner, _ = _salford_held(runtime, clock, "Please see the escalation notice.")
+    s = Scenario(runtime, clock, "escalations@salford.example")
+    s.sent()
+    again = notice_email(
+        published_appendix_2(),
+        sender=practitioner,
+        to="escalations@salford.example",
+        body=f"Agency whose decision is challenged: {SAL_CHALLENGED}",
+    )
+    _send(runtime, clock, again, practitioner, "escalations@salford.example")
+    with runtime.sessions() as session:
+        last = session.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+        assert last is not None and last.status == InboundStatus.PROCESSED, last.outcome if last else None
+        assert len(session.scalars(select(Case)).all()) == 1
+    case = s.case(ref)
+    assert (case.state, case.stage) == (CaseState.OPEN, 1)
