@@ -649,7 +649,9 @@ class Apply:
         if missing or question:
             return self._await_information(case, policy, missing, question)
         case.state = CaseState.OPEN
-        self._route(case, policy, view.directory, view.agency_ids, current_stage=None)
+        # The notice as first sent travels on, unless this answer brought the form again.
+        files = self.p.notice_files or self.actions.original_notice(case)[1]
+        self._route(case, policy, view.directory, view.agency_ids, current_stage=None, files=files)
         self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
 
     @staticmethod
@@ -823,7 +825,10 @@ class Apply:
         agency_ids: dict[str, int],
         current_stage: int | None,
         held: InboundMessage | None = None,
+        files: tuple[Attachment, ...] = (),
     ) -> None:
+        """Decide and queue the case's letters; ``files``: the notice's documents when they are not this
+        message's own (``held``: the message held in review that this one completes)."""
         raising, challenged = self._agencies(case, directory)
         parties = Parties(raising.agency, challenged.agency, self.sender_address)
         if current_stage is not None and challenged.agency is None and case.challenged_agency_id is not None:
@@ -839,7 +844,7 @@ class Apply:
             self.actions.meet(
                 case, lambda d: d.stage == current_stage and d.kind in RESPONSE_KINDS, "a further notice moved the case on"
             )
-        files = notice_documents(self.p.mail, (held or self.inbound).raw)
+        files = files or notice_documents(self.p.mail, (held or self.inbound).raw)
         self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, files)
 
 

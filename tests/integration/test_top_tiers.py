@@ -470,6 +470,8 @@ def test_salford_published_form_the_answer_moves_it_from_the_stage_the_notice_na
     assert (case.state, case.stage) == (CaseState.OPEN, 2), "the stage the notice named, not one further"
     routed = by_kind(s.sent())["routed_case"]
     assert {contact("salford", SAL_CHALLENGED, r) for r in ("line_manager", "designated_safeguarding_lead")} <= routed.to
+    # The managers get the form as sent, not the one-line answer.
+    assert _attachments(runtime, "routed_case") == [(f"{ref}-notice-1.docx", DOCX)]
 
 
 def test_salford_the_re_sent_form_with_the_answer_is_not_held_for_review(runtime: Runtime, clock: Clock) -> None:
