@@ -315,13 +315,13 @@ class CaseActions:
         )
 
     def _from_decider(self, view: CaseView, roles: Sequence[str], what: str, actor: str | None) -> bool:
-        """Whether ``actor`` holds one of the partnership ``roles`` that make this decision; if not, say so on the timeline."""
+        """Whether ``actor`` holds one of the partnership ``roles`` that make this decision; if not, say so on
+        the timeline (and it is not the stage's response: the people who decide are still chased)."""
         deciders, _ = engine.tier_contacts(Tier(partnership=tuple(roles)), view.parties, view.directory)
         if actor in {r.email for r in deciders}:
             return True
         who = " or ".join(r.replace("_", " ") for r in roles)
         self.event(view.case, "decision", f"{what}-not-theirs", f"{actor} is not the {who}: recorded, not applied")
-        self.record_response(view, actor)
         return False
 
     def convene_panel(self, view: CaseView, actor: str | None, text: str = "") -> None:

@@ -181,6 +181,7 @@ def test_barnet_stage_4_way_forward_is_chosen_by_the_board_manager_or_head_of_sa
 
     s.reply(ref, _bar("designated_safeguarding_lead"), "Chair 1")  # a party to the dispute cannot choose
     assert s.sent() == [] and "way-forward-not-theirs" in [e.rule for e in s.case(ref).events]
+    assert ("stage_response", 4) in {(d.kind, d.stage) for d in s.case(ref).deadlines if not d.met}, "still chased"
 
     s.reply(ref, board, "Chair 7")
     [unclear] = s.sent()
