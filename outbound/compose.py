@@ -343,7 +343,7 @@ SUFFIXES = {
     "application/vnd.oasis.opendocument.text": ".odt",
     "application/rtf": ".rtf",
     "text/rtf": ".rtf",
-    "message/rfc822": ".eml",
+    "text/plain": ".txt",
 }
 
 

@@ -645,9 +645,15 @@ def pick(text: str, options: Sequence[Sequence[str]]) -> int | None:
 
 def notice_documents(mail: mime.InboundEmail, raw: bytes) -> tuple[Attachment, ...]:
     """What "the original notice" is when it travels on: its documents, or, for a notice written in
-    the email itself (Bury adults 6: the board referral is a plain email), that email."""
+    the email itself (Bury adults 6: the board referral is a plain email), that email's text. As text,
+    not as an attached message: a mail program would show the inner message's subject line as the
+    attachment's name, and that subject may name the child (DESIGN.md invariant 6)."""
     files = tuple(a for a in mail.attachments if is_notice_file(a))
-    return files or (Attachment("notice.eml", "message/rfc822", raw),)
+    if files:
+        return files
+    sent = f" on {mail.date.isoformat()}" if mail.date else ""
+    text = f"Escalation notice sent by email by {mail.from_address or 'an unknown sender'}{sent}:\n\n{mime.body_text(mail) or ''}"
+    return (Attachment("notice.txt", "text/plain", text.encode("utf-8")),)
 
 
 def _emails(recipients: Sequence[Recipient]) -> tuple[str, ...]:

@@ -98,7 +98,11 @@ def test_a_notice_written_in_the_email_travels_as_that_email(runtime: Runtime, c
     assert contact("bury-adults", None, "board_referrals") in step4.to
     assert "Safeguarding leads spoke on 5 March; no agreement." in step4.text
     [(name, kind)] = _attachments(runtime, "routed_case")
-    assert name.endswith("-notice-1.eml") and kind == "message/rfc822"
+    assert name.endswith("-notice-1.txt") and kind == "text/plain"
+    with runtime.sessions() as session:
+        raw = session.scalars(select(OutboxMessage.raw).where(OutboxMessage.kind == "routed_case")).one()
+    [attached] = email.message_from_bytes(raw, policy=email.policy.default).iter_attachments()
+    assert "Action already taken: Safeguarding leads spoke on 5 March; no agreement." in attached.get_content()
 
 
 # -- Barnet: stage 2 up line management one level at a time; stage 4's way forward ------------------
