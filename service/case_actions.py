@@ -33,6 +33,8 @@ from escalations.outbound.compose import (
     stage_context,
 )
 from escalations.routing import escalation as engine
+from escalations.routing.agencies import answer as agency_answer
+from escalations.routing.agencies import option_number
 from escalations.routing.deadlines import OVERRUN
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, Parties, Recipient
@@ -332,19 +334,19 @@ class CaseActions:
         if not self._from_decider(view, (stage.panel.decided_by, "business_manager"), "panel-decision", actor):
             return
         options = (self.cases.latest_event_data(case.id, PANEL_OPTIONS) or {}).get("agencies") or []
-        picked = pick(text, [[name] for name in options])
-        if picked is None:
+        # Read as the answer to the numbered agency question is (routing/agencies.py): a number, a name or an alias.
+        named, how = agency_answer(text, options, view.directory) if text else (None, "no agency named")
+        if named is None:
             self.event(
                 case, "decision", "panel-agency-unclear", f'{actor} named no third agency from the list sent: "{text[:80]}"'
             )
             return self._ask_again(view, actor, text, "Panel", "the third agency of the Resolution Panel", options)
-        named = options[picked]
         call = engine.convene_panel(policy, stage, view.parties, view.directory, named)
         self.event(
             case,
             "decision",
             "chair-decision:panel",
-            f"{actor} recorded the Chair's decision to convene a Resolution Panel, naming {named} as its third agency",
+            f"{actor} recorded the Chair's decision to convene a Resolution Panel, naming {named} as its third agency ({how})",
             data={"convene": True, "third_agency": named, "by": actor},
         )
         for reason in call.reasons:
@@ -634,11 +636,10 @@ class CaseActions:
 
 def pick(text: str, options: Sequence[Sequence[str]]) -> int | None:
     """Which option of a numbered list a reply names: by its number, or by one of its names (one match only)."""
+    number = option_number(text)
+    if number is not None:
+        return number - 1 if 1 <= number <= len(options) else None
     words = text.strip().lower()
-    number = words.split(" ", 1)[0].strip(".:;,)") if words else ""
-    if number.isdigit():
-        index = int(number)
-        return index - 1 if 1 <= index <= len(options) else None
     named = [i for i, names in enumerate(options) if any(n and n.lower() in words for n in names)]
     return named[0] if len(named) == 1 else None
 
