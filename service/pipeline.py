@@ -405,14 +405,7 @@ class Apply:
         answered = {m for m in [self.p.mail.in_reply_to, *self.p.mail.references] if m}
         if not answered or not self.sender_address:
             return False
-        held = next(
-            (
-                m
-                for m in InboundRepository(self.session).with_status(InboundStatus.REVIEW)
-                if (m.review or {}).get("asked") in answered and not (m.review or {}).get("decision")
-            ),
-            None,
-        )
+        held = InboundRepository(self.session).asked_in_review(answered)
         if held is None:
             return False
         earlier = prepare(held.raw, held.envelope_from, self.context)
