@@ -9,7 +9,7 @@ and writes the outbox rows for the emails it causes, all in one transaction
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +22,7 @@ from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import (
     Letter,
     Sender,
-    attachment_name,
     build,
-    case_summary,
     case_context,
     case_letters,
     deadline_lines,
@@ -33,12 +31,10 @@ from escalations.outbound.compose import (
     stage_context,
 )
 from escalations.routing import escalation as engine
-from escalations.routing.agencies import answer as agency_answer
-from escalations.routing.agencies import option_number
 from escalations.routing.deadlines import OVERRUN
 from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, Parties, Recipient
-from escalations.routing.policy import Policy, Tier
+from escalations.routing.policy import Policy
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, InboundMessage, NoticeRecord, OutboxMessage
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
@@ -308,191 +304,13 @@ class CaseActions:
         title = "Resolved" if state == "resolved" else "Withdrawn"
         # B&NES 5 and Additional notes: everyone, the panel included, gets the outcome in writing.
         panel = (self.cases.latest_event_data(case.id, "panel-convened") or {}).get("members") or []
-        to = tuple(dict.fromkeys(_emails(closing.to) + tuple(panel)))
+        to = tuple(dict.fromkeys(addresses_of(closing.to) + tuple(panel)))
         self.queue(
             case,
             policy,
-            simple_letter("case_closed", "manager/case-closed", case.reference, title, stage.number, to, _emails(closing.cc)),
-            context,
-        )
-
-    def _from_decider(self, view: CaseView, roles: Sequence[str], what: str, actor: str | None) -> bool:
-        """Whether ``actor`` holds one of the partnership ``roles`` that make this decision; if not, say so on
-        the timeline (and it is not the stage's response: the people who decide are still chased)."""
-        deciders, _ = engine.tier_contacts(Tier(partnership=tuple(roles)), view.parties, view.directory)
-        if actor in {r.email for r in deciders}:
-            return True
-        who = " or ".join(r.replace("_", " ") for r in roles)
-        self.event(view.case, "decision", f"{what}-not-theirs", f"{actor} is not the {who}: recorded, not applied")
-        return False
-
-    def convene_panel(self, view: CaseView, actor: str | None, text: str = "") -> None:
-        """B&NES 5: the Chair convenes a Resolution Panel of the agencies in dispute and a third they name."""
-        case, policy = view.case, view.policy
-        stage = policy.stage(case.stage)
-        assert stage.panel is not None
-        if not self._from_decider(view, (stage.panel.decided_by, "business_manager"), "panel-decision", actor):
-            return
-        options = (self.cases.latest_event_data(case.id, PANEL_OPTIONS) or {}).get("agencies") or []
-        # Read as the answer to the numbered agency question is (routing/agencies.py): a number, a name or an alias.
-        named, how = agency_answer(text, options, view.directory) if text else (None, "no agency named")
-        if named is None:
-            self.event(
-                case, "decision", "panel-agency-unclear", f'{actor} named no third agency from the list sent: "{text[:80]}"'
-            )
-            return self._ask_again(view, actor, text, "Panel", "the third agency of the Resolution Panel", options)
-        call = engine.convene_panel(policy, stage, view.parties, view.directory, named)
-        self.event(
-            case,
-            "decision",
-            "chair-decision:panel",
-            f"{actor} recorded the Chair's decision to convene a Resolution Panel, naming {named} as its third agency ({how})",
-            data={"convene": True, "third_agency": named, "by": actor},
-        )
-        for reason in call.reasons:
-            self.event(case, "decision", reason.rule, reason.text, data={"members": _emails(call.chair + call.members)})
-        for gap in call.gaps:
-            self.event(case, "decision", "directory-gap", gap.reason)
-        self.meet(
-            case,
-            lambda d: d.stage == case.stage and d.kind == "stage_response",
-            f"the Chair convened a panel ({actor or 'unknown'})",
-        )
-        if stage.respond_within is not None:
-            due = policy.calendar.due(self.now, stage.respond_within)
-            self.cases.add_deadline(
-                Deadline(
-                    case=case,
-                    kind="panel_decision",
-                    stage=stage.number,
-                    due=due,
-                    set_at=self.now,
-                    met=False,
-                    rule="panel-timescale",
-                    reason=f"the panel's decision {stage.respond_within.describe()}",
-                )
-            )
-            self.event(case, "deadline", "panel-timescale", f"panel_decision due {due.isoformat()}")
-        # Panel members get the case summary and the documents: the notice, the report and Appendix A.
-        notice, files = self.original_notice(case)
-        documents = self.forwarded_documents(case) + files
-        context = stage_context(
-            case.reference,
-            policy,
-            stage,
-            chair=people(call.chair),
-            members=people(call.members),
-            agencies=list(call.agencies),
-            **case_summary(policy, notice, call.agencies),
-        )
-        to = _emails(call.chair + call.members)
-        if to:
-            letter = simple_letter(
-                "panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to
-            )
-            named_files = tuple((attachment_name(case.reference, i, a), a) for i, a in enumerate(documents, start=1))
-            self.queue(case, policy, replace(letter, attachments=named_files), context)
-
-    def decline_panel(self, view: CaseView, actor: str | None, text: str) -> None:
-        """B&NES 5: the Chair decides not to convene a panel: a decision on the timeline, not the outcome;
-        the case stays open until its people say it is resolved or withdrawn."""
-        case, policy = view.case, view.policy
-        stage = policy.stage(case.stage)
-        assert stage.panel is not None
-        if not self._from_decider(view, (stage.panel.decided_by, "business_manager"), "panel-decision", actor):
-            return
-        self.event(
-            case,
-            "decision",
-            "chair-decision:no-panel",
-            f"{actor} recorded the Chair's decision not to convene a Resolution Panel" + (f": {text}" if text else ""),
-            data={"convene": False, "by": actor, "reason": text},
-        )
-        self.meet(case, lambda d: d.stage == case.stage and d.kind == "stage_response", f"the Chair decided ({actor})")
-        told = engine.stage_contacts(policy, stage, view.parties, view.directory)
-        to = list(dict.fromkeys([*(r.email for r in told), *([case.raised_by_email] if case.raised_by_email else [])]))
-        context = stage_context(
-            case.reference,
-            policy,
-            stage,
-            event=f"the Chair decided not to convene a Resolution Panel. {text}".strip(),
-            routed_to=[],
-            deadlines=[],
-        )
-        self.queue(
-            case,
-            policy,
-            simple_letter("case_update", "practitioner/case-update", case.reference, "Chair's decision", stage.number, to),
-            context,
-        )
-
-    def forwarded_documents(self, case: Case) -> tuple[Attachment, ...]:
-        """The documents that travelled to this stage (B&NES: the Service Manager's report and Appendix A)."""
-        data = self.cases.latest_event_data(case.id, DOCUMENTS_FORWARDED) or {}
-        inbound = self.session.get(InboundMessage, data["inbound_id"]) if data.get("inbound_id") else None
-        if inbound is None:
-            return ()
-        try:
-            mail = mime.parse(inbound.raw)
-        except mime.MalformedMessage:
-            return ()
-        return tuple(a for a in mail.attachments if is_notice_file(a))
-
-    def _ask_again(self, view: CaseView, actor: str | None, given: str, word: str, what: str, options: Sequence[str]) -> None:
-        """A choice from a numbered list that named nothing on it: the list again, to whoever replied."""
-        if not actor:
-            return
-        stage = view.policy.stage(view.case.stage)
-        context = stage_context(
-            view.case.reference, view.policy, stage, given=given[:200], word=word, what=what, options=list(options)
-        )
-        letter = simple_letter(
-            "choose_again", "manager/choose-again", view.case.reference, "Please choose from the list", stage.number, [actor]
-        )
-        self.queue(view.case, view.policy, letter, context)
-
-    def agree_way_forward(self, view: CaseView, kind: str, text: str, actor: str | None) -> None:
-        """Barnet 4: the Board Manager or Head of Safeguarding records the way forward they agreed:
-        mediation, or a meeting chaired by the safeguarding lead they name from the list sent."""
-        case, policy = view.case, view.policy
-        stage = policy.stage(case.stage)
-        way = stage.way_forward
-        assert way is not None
-        if not self._from_decider(view, way.agreed_by, "way-forward", actor):
-            return
-        chairs = (self.cases.latest_event_data(case.id, WAY_FORWARD_OPTIONS) or {}).get("chairs") or []
-        index = pick(text, [[c["name"], c.get("agency") or ""] for c in chairs]) if kind == "chair" else None
-        chair = chairs[index] if index is not None else None
-        if kind == "chair" and chair is None:
-            self.event(case, "decision", "way-forward-unclear", f'{actor} named no chair from the list sent: "{text[:80]}"')
-            listed = [f"{c['name']}, {c.get('agency') or ''}" for c in chairs]
-            return self._ask_again(view, actor, text, "Chair", "the safeguarding lead who will chair the meeting", listed)
-        way_text = f"a meeting chaired by {chair['name']} ({chair['agency']})" if chair else "mediation"
-        self.event(
-            case,
-            "decision",
-            f"way-forward:{kind}",
-            f"{actor} recorded the way forward agreed: {way_text}"
-            + (f". {text}" if text and not chair else "")
-            + f". {stage.clause}",
-            data={"way": kind, "chair": chair, "by": actor, "details": text},
-        )
-        self.meet(case, lambda d: d.stage == case.stage and d.kind == "stage_response", f"way forward agreed ({actor})")
-        told = engine.stage_contacts(policy, stage, view.parties, view.directory, level=case.level or 1)
-        to = list(
-            dict.fromkeys(
-                [
-                    *(r.email for r in told),
-                    *([chair["email"]] if chair else []),
-                    *([case.raised_by_email] if case.raised_by_email else []),
-                ]
-            )
-        )
-        context = stage_context(case.reference, policy, stage, given=text, chosen=chair, way=way_text)
-        self.queue(
-            case,
-            policy,
-            simple_letter("way_forward", "manager/way-forward", case.reference, "Way forward", stage.number, to),
+            simple_letter(
+                "case_closed", "manager/case-closed", case.reference, title, stage.number, to, addresses_of(closing.cc)
+            ),
             context,
         )
 
@@ -512,7 +330,7 @@ class CaseActions:
                 view.case.reference,
                 "Needs attention",
                 stage.number,
-                _emails(managers),
+                addresses_of(managers),
             ),
             context,
         )
@@ -634,16 +452,6 @@ class CaseActions:
         )
 
 
-def pick(text: str, options: Sequence[Sequence[str]]) -> int | None:
-    """Which option of a numbered list a reply names: by its number, or by one of its names (one match only)."""
-    number = option_number(text)
-    if number is not None:
-        return number - 1 if 1 <= number <= len(options) else None
-    words = text.strip().lower()
-    named = [i for i, names in enumerate(options) if any(n and n.lower() in words for n in names)]
-    return named[0] if len(named) == 1 else None
-
-
 def notice_documents(mail: mime.InboundEmail, raw: bytes) -> tuple[Attachment, ...]:
     """What "the original notice" is when it travels on: its documents, or, for a notice written in
     the email itself (Bury adults 6: the board referral is a plain email), that email's text. As text,
@@ -657,7 +465,7 @@ def notice_documents(mail: mime.InboundEmail, raw: bytes) -> tuple[Attachment, .
     return (Attachment("notice.txt", "text/plain", text.encode("utf-8")),)
 
 
-def _emails(recipients: Sequence[Recipient]) -> tuple[str, ...]:
+def addresses_of(recipients: Sequence[Recipient]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.email for r in recipients))
 
 

@@ -48,6 +48,7 @@ from escalations.routing.matching import (
 from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
 from escalations.service.case_actions import RESPONSE_KINDS, CaseActions, CaseView, notice_documents
+from escalations.service import top_tiers
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus, OutboxMessage
@@ -678,11 +679,11 @@ class Apply:
             why = f'{actor} replied "{command.word}"' + (f" ({command.text})" if command.text else "")
             self.actions.escalate(view, why, actor, self.p.notice_files)
         elif command.kind == "panel" and stage.panel is not None:
-            self.actions.convene_panel(view, actor, command.text)
+            top_tiers.convene_panel(self.actions, view, actor, command.text)
         elif command.kind in ("mediation", "chair") and stage.way_forward is not None:
-            self.actions.agree_way_forward(view, command.kind, command.text, actor)
+            top_tiers.agree_way_forward(self.actions, view, command.kind, command.text, actor)
         elif command.kind == "no_panel" and stage.panel is not None:
-            self.actions.decline_panel(view, actor, command.text)
+            top_tiers.decline_panel(self.actions, view, actor, command.text)
         else:
             self.actions.record_response(view, actor)
             return self._finish(

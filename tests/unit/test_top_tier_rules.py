@@ -15,7 +15,7 @@ from escalations.routing import escalation as engine
 from escalations.routing.directory import AgencyEntry, ContactEntry, Directory
 from escalations.routing.escalation import Parties
 from escalations.routing.policy import ConfigError, load_policies, load_policy
-from escalations.service.case_actions import pick
+from escalations.service.top_tiers import pick
 
 POLICIES = load_policies(Path(str(files("escalations.config") / "partnerships")))
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
