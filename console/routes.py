@@ -218,7 +218,14 @@ def page_routes(console: Console) -> list[Route]:
             return console.problem(400, "Not done", "Choose one of your partnership's cases.", person)
         try:
             decide_review(
-                session, message.id, kind, reference or None, _text(form, "note")[:MAX_NOTE], console.now(), person.email
+                session,
+                message.id,
+                kind,
+                reference or None,
+                _text(form, "note")[:MAX_NOTE],
+                console.now(),
+                person.email,
+                policies=console.runtime.policies,
             )
         except (NotHeld, ValueError) as exc:
             session.rollback()

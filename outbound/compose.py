@@ -19,6 +19,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import re
+
 import jinja2
 
 from escalations.intake import header_values
@@ -57,13 +59,15 @@ DEADLINE_LABELS = {
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment(own_words_only: bool = False) -> jinja2.Environment:
+    """The templates; ``own_words_only`` renders every ``{{ value }}`` empty, leaving the template's own words."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         keep_trailing_newline=True,
         trim_blocks=False,
+        finalize=(lambda _value: "") if own_words_only else None,
     )
 
 
@@ -125,18 +129,44 @@ class Letter:
     blank_form: bool = False  # attach the partnership's blank Word form; the template gets its file name
 
 
-def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    env = environment()
+# A letter that tells its reader something is attached (ours only: linear, no nested repeats).
+_SAYS_ATTACHED = re.compile(r"\b(?:is|are|find|see the) attached\b|\battached (?:is|are|to this)\b", re.I)
+
+
+class MissingAttachment(Exception):
+    """A letter says something is attached but carries nothing: a template or caller bug, never sent."""
+
+
+def render(template: str, context: dict[str, Any], own_words_only: bool = False) -> tuple[str, str]:
+    env = environment(own_words_only)
+    context = {"attached": [], **context}  # build() names what the letter carries
     return env.get_template(f"{template}.txt.j2").render(context), env.get_template(f"{template}.html.j2").render(context)
+
+
+def check_attachments(letter: Letter, context: dict[str, Any], attachments: Sequence[tuple[str, Any]] | None = None) -> None:
+    """A letter whose own words say something is attached must carry it. Only the template's words
+    count: a practitioner may well write "minutes attached" in an outcome we quote."""
+    if letter.attachments if attachments is None else attachments:
+        return
+    words = render(letter.template, context, own_words_only=True)
+    if any(_SAYS_ATTACHED.search(w) for w in words):
+        raise MissingAttachment(f"{letter.template}: the letter says something is attached, but nothing is")
 
 
 def build(
     letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None
 ) -> Outgoing:
-    """Render and assemble one message with its fixed Message-ID."""
+    """Render and assemble one message with its fixed Message-ID.
+
+    ``attached`` (the file names this letter carries, the partnership's blank form among
+    them when the letter asks for it) is given to every template, so a letter says
+    "attached" only when it is; one that says so with nothing attached fails here.
+    """
     form = blank_form_attachment(policy) if letter.blank_form else None
     attachments = letter.attachments + ((form.filename, form),) if form else letter.attachments
-    text, html = render(letter.template, {**context, "blank_form": form.filename if form else None})
+    context = {**context, "attached": [name for name, _ in attachments], "blank_form": form.filename if form else None}
+    text, html = render(letter.template, context)
+    check_attachments(letter, context, attachments)
     message_id = sender.message_id(reference)
     msg = EmailMessage(policy=LETTER_POLICY)
     msg["From"] = formataddr((f"{policy.short_name} {sender.display_name}", sender.address))
@@ -172,6 +202,7 @@ def case_context(reference: str, policy: Policy, decision: Decision, notice: Not
         reference,
         policy,
         decision.stage,
+        level=decision.level,
         immediate_risk=decision.immediate_risk,
         immediate_risk_advice=policy.immediate_risk.instructions,
         routed_to=people(decision.to),
@@ -192,34 +223,64 @@ def _case_details(policy: Policy, decision: Decision, notice: Notice, now: datet
         "gaps": [{"label": gap_label(g)} for g in decision.gaps],
         "gap_reported": bool(decision.business_managers),
         "signposts": [{"text": s.text} for s in decision.signposts],
-        "independent_chair": _person(decision.independent_chair) if decision.independent_chair else None,
+        "way_forward": _way_forward(decision),
         "panel": decision.stage.panel is not None,
         "raising_agency": decision.raising_agency.name if decision.raising_agency else None,
         "challenged_agency": decision.challenged_agency.name if decision.challenged_agency else None,
         "subject_word": subject_word,
-        "notice": {
-            "raised_by": ", ".join(v for v in (notice.raised_by.name, notice.raised_by.role) if v) or None,
-            "subject_name": notice.subject.name,
-            "subject_dob": notice.subject.dob.strftime("%-d %B %Y") if notice.subject.dob else None,
-            "categories": ", ".join(c.replace("_", " ") for c in notice.categories) or None,
-            "concern": notice.concern,
-            "outcome_sought": notice.outcome_sought,
-        },
+        "notice": notice_details(notice),
+        "panel_options": list(decision.panel_options),
+        "forwarded": 0,
         "now": _when(calendar.local(now)),
     }
+
+
+def notice_details(notice: Notice) -> dict[str, Any]:
+    """What the notice says, for a letter: who raised it, about whom, the concern and what was tried."""
+    return {
+        "raised_by": ", ".join(v for v in (notice.raised_by.name, notice.raised_by.role) if v) or None,
+        "subject_name": notice.subject.name,
+        "subject_dob": notice.subject.dob.strftime("%-d %B %Y") if notice.subject.dob else None,
+        "categories": ", ".join(c.replace("_", " ") for c in notice.categories) or None,
+        "concern": notice.concern,
+        "outcome_sought": notice.outcome_sought,
+        # Bury adults 6: the board's email holds the action already taken to resolve it.
+        "attempts": [
+            {"date": a.date.strftime("%-d %B %Y") if a.date else None, "outcome": a.outcome}
+            for a in notice.attempts
+            if a.outcome or a.date
+        ],
+    }
+
+
+def case_summary(policy: Policy, notice: Notice, agencies: Sequence[str]) -> dict[str, Any]:
+    """The case as a panel member needs it: the notice's details and the agencies involved."""
+    subject_word = "adult" if notice.subject.kind == "adult" or policy.protects == ("adult",) else "child"
+    return {"notice": notice_details(notice), "subject_word": subject_word, "agencies_in_dispute": list(agencies[:2])}
 
 
 def partnership_context(policy: Policy) -> dict[str, str]:
     return {"id": policy.id, "name": policy.name, "short_name": policy.short_name}
 
 
-def stage_context(reference: str, policy: Policy, stage: Stage, **extra: Any) -> dict[str, Any]:
+def stage_context(reference: str, policy: Policy, stage: Stage, level: int = 1, **extra: Any) -> dict[str, Any]:
     """The plain values every case letter has, plus the letter's own."""
     return {
         "reference": reference,
         "partnership": partnership_context(policy),
-        "stage": {"number": stage.number, "name": stage.name, "guidance": stage.guidance},
+        "stage": {"number": stage.number, "name": stage.name_at(level), "guidance": stage.guidance},
         **extra,
+    }
+
+
+def _way_forward(decision: Decision) -> dict[str, Any] | None:
+    """Barnet 4: who agree the way forward, and the numbered safeguarding leads who may chair."""
+    way = decision.stage.way_forward
+    if way is None:
+        return None
+    return {
+        "agreed_by": " and ".join(ROLE_LABELS.get(r, r) for r in way.agreed_by),
+        "chairs": people(decision.chairs),
     }
 
 
@@ -308,6 +369,7 @@ SUFFIXES = {
     "application/vnd.oasis.opendocument.text": ".odt",
     "application/rtf": ".rtf",
     "text/rtf": ".rtf",
+    "text/plain": ".txt",
 }
 
 

@@ -33,6 +33,7 @@ class OpenDeadline:
     stage: int
     due: datetime
     set_at: datetime
+    level: int = 1  # a stage's level up line management (Barnet 2): each level is chased afresh
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class Action:
 
 
 def action_key(deadline: OpenDeadline, kind: str, day: date) -> str:
-    return f"case:{deadline.case_id}:stage:{deadline.stage}:{deadline.kind}:{kind}:{day.isoformat()}"
+    stage = f"{deadline.stage}" if deadline.level <= 1 else f"{deadline.stage}.{deadline.level}"
+    return f"case:{deadline.case_id}:stage:{stage}:{deadline.kind}:{kind}:{day.isoformat()}"
 
 
 def due_actions(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:

@@ -79,8 +79,10 @@ class Decision:
     deadlines: tuple[DeadlinePlan, ...]
     reasons: tuple[Reason, ...]
     signposts: tuple[Signpost, ...]
-    independent_chair: Recipient | None = None
     stopped_by: Signpost | None = None  # not escalated (B&NES: whistle-blowing)
+    level: int = 1  # how far up line management within the stage (Barnet 2, Stage 2)
+    chairs: tuple[Recipient, ...] = ()  # Barnet 4: who may chair, from agencies not involved; the people agreeing choose
+    panel_options: tuple[str, ...] = ()  # B&NES 5: the agencies the Chair may name as the panel's third
 
 
 @dataclass(frozen=True)
@@ -159,15 +161,16 @@ def route_stage(
     immediate: bool,
     opening: bool,
     reasons: Iterable[Reason] = (),
+    level: int = 1,
 ) -> Decision:
-    """Everyone a stage involves, its copies, deadlines and signposts."""
+    """Everyone a stage (at a level of it) involves, its copies, deadlines and signposts."""
     reasons = list(reasons)
     stopper = next((s for s in policy.signposts if s.stops_escalation and _applies(s, parties)), None)
     if stopper is not None:
         reasons.append(Reason(f"signpost:{stopper.name}", f"not escalated: {stopper.clause or stopper.text}"))
     resolver = _Resolver(directory, parties)
     if stopper is None:
-        resolver.add(stage.who, f"stage-{stage.number}", into="to")
+        resolver.add(stage.who_at(level), f"stage-{stage.number}", into="to")
         if immediate:
             resolver.add(policy.immediate_risk.who, "immediate-risk", into="to")
             reasons.append(
@@ -178,7 +181,8 @@ def route_stage(
         for rule in _copy_rules(policy, stage.number, immediate, opening):
             resolver.add(rule.who, f"copy:{rule.name}", into="cc")
             reasons.append(Reason(f"copy:{rule.name}", rule.reason))
-    chair = _independent_chair(stage, parties, directory, reasons) if stopper is None else None
+    chairs = possible_chairs(stage, parties, directory, reasons) if stopper is None else ()
+    panel_options = possible_panel_agencies(stage, parties, directory, reasons) if stopper is None else ()
     deadlines = () if stopper is not None else _deadlines(policy, stage, immediate, now, opening, resolver)
     return Decision(
         stage=stage,
@@ -192,15 +196,37 @@ def route_stage(
         deadlines=deadlines,
         reasons=tuple(reasons) + tuple(resolver.notes) + tuple(Reason("directory-gap", g.reason) for g in resolver.gaps),
         signposts=tuple(s for s in policy.signposts if _applies(s, parties)),
-        independent_chair=chair,
         stopped_by=stopper,
+        level=level,
+        chairs=chairs,
+        panel_options=panel_options,
     )
 
 
 def escalate(
-    policy: Policy, current: int, parties: Parties, directory: Directory, now: datetime, immediate: bool, why: str
+    policy: Policy,
+    current: int,
+    parties: Parties,
+    directory: Directory,
+    now: datetime,
+    immediate: bool,
+    why: str,
+    level: int = 1,
 ) -> Decision | None:
-    """The next stage of an open case; None at the last stage."""
+    """The next level of the stage, if it has one, else the next stage; None at the very top."""
+    stage = policy.stage(current)
+    if level < stage.levels:
+        up = stage.then[level - 1]
+        reasons = [
+            Reason(
+                "level-up",
+                f"{why}: stage {current} moves up line management to {up.name} (level {level + 1} of {stage.levels}); "
+                f"the next level is asked only because the one before has not resolved it. {up.clause}".strip(),
+            )
+        ]
+        return route_stage(
+            policy, stage, parties, directory, now, immediate=immediate, opening=False, reasons=reasons, level=level + 1
+        )
     following = policy.next_stage(current)
     if following is None:
         return None
@@ -208,10 +234,12 @@ def escalate(
     return route_stage(policy, following, parties, directory, now, immediate=immediate, opening=False, reasons=reasons)
 
 
-def close(policy: Policy, stage: Stage, parties: Parties, directory: Directory, state: str, why: str) -> Closing:
-    """A case resolved or withdrawn: the stage's people and the raiser are told; resolution copies go out."""
+def close(policy: Policy, stage: Stage, parties: Parties, directory: Directory, state: str, why: str, level: int = 1) -> Closing:
+    """A case resolved or withdrawn: the stage's people (every level asked) and the raiser are told;
+    resolution copies go out."""
     resolver = _Resolver(directory, parties, exclude_raiser=False)
-    resolver.add(stage.who, f"stage-{stage.number}", into="to")
+    for asked in range(1, level + 1):
+        resolver.add(stage.who_at(asked), f"stage-{stage.number}", into="to")
     reasons = [Reason(state, why)]
     if state == "resolved":
         for rule in policy.copies:
@@ -224,13 +252,13 @@ def close(policy: Policy, stage: Stage, parties: Parties, directory: Directory, 
     return Closing(state, to, resolver.recipients("cc"), tuple(resolver.gaps), tuple(reasons))
 
 
-def convene_panel(policy: Policy, stage: Stage, parties: Parties, directory: Directory) -> PanelCall:
-    """B&NES: a panel of representatives of ``agencies`` agencies, including the two in dispute."""
+def convene_panel(policy: Policy, stage: Stage, parties: Parties, directory: Directory, named: str) -> PanelCall:
+    """B&NES: a panel of the agencies in dispute plus the one the Chair named, one representative each."""
     panel = stage.panel
     assert panel is not None
     involved = [a for a in (parties.raising, parties.challenged) if a is not None]
-    others = [a for a in directory.agencies if a not in involved]
-    chosen = involved + others[: max(panel.agencies - len(involved), 0)]
+    third = [a for a in directory.agencies if a.name == named and a not in involved]
+    chosen = involved + third
     resolver = _Resolver(directory, parties, exclude_raiser=False)
     resolver.add(Tier(partnership=(panel.chaired_by,)), "panel-chair", into="to")
     members: list[Recipient] = []
@@ -245,19 +273,35 @@ def convene_panel(policy: Policy, stage: Stage, parties: Parties, directory: Dir
     reasons = (
         Reason(
             "panel-convened",
-            f"a Resolution Panel of {len(chosen)} agencies ({', '.join(a.name for a in chosen)}), "
-            f"chaired by the {panel.chaired_by.replace('_', ' ')}. {stage.clause}".strip(),
+            f"a Resolution Panel of {len(chosen)} agencies ({', '.join(a.name for a in chosen)}): the agencies in dispute "
+            f"and {named}, named by the Chair; chaired by the {panel.chaired_by.replace('_', ' ')}. {stage.clause}".strip(),
         ),
     )
     return PanelCall(resolver.recipients("to"), tuple(members), tuple(a.name for a in chosen), tuple(resolver.gaps), reasons)
 
 
+def possible_panel_agencies(stage: Stage, parties: Parties, directory: Directory, reasons: list[Reason]) -> tuple[str, ...]:
+    """B&NES 5: the panel is the agencies in dispute and a third the Chair names; these are the ones they may name."""
+    if stage.panel is None:
+        return ()
+    involved = {parties.raising, parties.challenged}
+    options = tuple(sorted(a.name for a in directory.agencies if a not in involved))
+    reasons.append(
+        Reason(
+            "panel-agency-asked",
+            f"if the Chair convenes a Resolution Panel, they name its third agency ({len(options)} listed); "
+            f"the service names none. {stage.clause}".strip(),
+        )
+    )
+    return options
+
+
 def stage_contacts(
-    policy: Policy, stage: Stage, parties: Parties, directory: Directory, immediate: bool = False
+    policy: Policy, stage: Stage, parties: Parties, directory: Directory, immediate: bool = False, level: int = 1
 ) -> tuple[Recipient, ...]:
-    """Who answers for a stage (and its immediate-risk path): the people chasers go to."""
+    """Who answers for a stage at its level (and its immediate-risk path): the people chasers go to."""
     resolver = _Resolver(directory, parties)
-    resolver.add(stage.who, f"stage-{stage.number}", into="to")
+    resolver.add(stage.who_at(level), f"stage-{stage.number}", into="to")
     if immediate:
         resolver.add(policy.immediate_risk.who, "immediate-risk", into="to")
     return resolver.recipients("to")
@@ -314,26 +358,28 @@ def _copy_rules(policy: Policy, stage: int, immediate: bool, opening: bool) -> I
             yield rule
 
 
-def _independent_chair(stage: Stage, parties: Parties, directory: Directory, reasons: list[Reason]) -> Recipient | None:
-    """Barnet 4: propose a safeguarding lead from an agency not involved in the dispute."""
-    if stage.independent_chair is None:
-        return None
+def possible_chairs(stage: Stage, parties: Parties, directory: Directory, reasons: list[Reason]) -> tuple[Recipient, ...]:
+    """Barnet 4: the safeguarding leads of agencies not involved in the dispute, any of whom the
+    people agreeing the way forward may choose to chair; the service chooses none of them."""
+    way = stage.way_forward
+    if way is None:
+        return ()
     involved = {parties.raising, parties.challenged}
-    for agency in directory.agencies:
-        if agency in involved:
-            continue
-        contacts = directory.contacts_for(stage.independent_chair, agency)
-        if contacts:
-            chair = _recipient(contacts[0], stage.independent_chair, "partnership")
-            reasons.append(
-                Reason(
-                    "independent-chair",
-                    f"{chair.name} ({agency.name}) is proposed to chair: their agency is not involved in the dispute. {stage.clause}".strip(),
-                )
-            )
-            return chair
-    reasons.append(Reason("independent-chair-gap", "no agency outside the dispute has a contact to propose as chair"))
-    return None
+    chairs = tuple(
+        _recipient(contact, way.chair_role, "partnership")
+        for agency in sorted(directory.agencies, key=lambda a: a.name)
+        if agency not in involved
+        for contact in directory.contacts_for(way.chair_role, agency)
+    )
+    agree = " and ".join(r.replace("_", " ") for r in way.agreed_by)
+    reasons.append(
+        Reason(
+            "way-forward-asked",
+            f"the {agree} are asked to agree mediation or a meeting chaired by one of {len(chairs)} safeguarding lead(s) "
+            f"of agencies not involved; their reply records the choice. {stage.clause}".strip(),
+        )
+    )
+    return chairs
 
 
 def _deadlines(
@@ -475,6 +521,8 @@ __all__ = [
     "escalate",
     "parties_for_case",
     "parties_for_notice",
+    "possible_chairs",
+    "possible_panel_agencies",
     "route_stage",
     "stage_contacts",
     "tier_contacts",

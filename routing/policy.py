@@ -70,6 +70,15 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class WayForward:
+    """Barnet 4: who agree the way forward (mediation, or a meeting chaired by a safeguarding lead of
+    an agency not involved), and which agency role may chair; a reply records their choice."""
+
+    agreed_by: tuple[str, ...]  # partnership roles
+    chair_role: str  # agency role of the independent chair
+
+
+@dataclass(frozen=True)
 class Panel:
     """B&NES stage 5: the Chair decides whether to convene; representatives of ``agencies`` agencies."""
 
@@ -80,6 +89,15 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class Level:
+    """A further level up line management within a stage, asked only when the one before has not resolved it."""
+
+    name: str
+    who: Tier
+    clause: str
+
+
+@dataclass(frozen=True)
 class Stage:
     number: int
     name: str
@@ -87,8 +105,21 @@ class Stage:
     respond_within: Timescale | None
     guidance: str
     clause: str
-    independent_chair: str | None = None  # agency role proposed from an agency not in the dispute (Barnet 4)
     panel: Panel | None = None
+    then: tuple[Level, ...] = ()  # Barnet 2, Stage 2: level 1 is ``who``; these follow one at a time
+    way_forward: WayForward | None = None
+    forward_documents: bool = False  # B&NES 4→5: the documents on the reply that brings the case here travel on
+
+    @property
+    def levels(self) -> int:
+        return 1 + len(self.then)
+
+    def who_at(self, level: int) -> Tier:
+        """Who answers at a level of this stage (1: the stage's own people)."""
+        return self.who if level <= 1 else self.then[min(level, self.levels) - 2].who
+
+    def name_at(self, level: int) -> str:
+        return self.name if level <= 1 else f"{self.name}: {self.then[min(level, self.levels) - 2].name}"
 
 
 @dataclass(frozen=True)
@@ -435,7 +466,9 @@ class _Reader:
             if not isinstance(table, dict):
                 raise self.fail(f"stages[{i}]", "must be a table")
             self.only(
-                table, where, "number name raising challenged partnership respond_within guidance clause independent_chair panel"
+                table,
+                where,
+                "number name raising challenged partnership respond_within guidance clause panel then way_forward forward_documents",
             )
             number = self.get(table, "number", int, where)
             if number != i + 1:
@@ -448,13 +481,40 @@ class _Reader:
                     respond_within=self.timescale(table, "respond_within", where, optional=True),
                     guidance=self.get(table, "guidance", str, where, ""),
                     clause=self.get(table, "clause", str, where, ""),
-                    independent_chair=self.role(table, "independent_chair", where, AGENCY_ROLES),
                     panel=self.panel(table, where),
+                    then=self.levels(table, where),
+                    way_forward=self.way_forward(table, where),
+                    forward_documents=self.get(table, "forward_documents", bool, where, False),
                 )
             )
         if not stages:
             raise self.fail("stages", "at least one stage is required")
         return tuple(stages)
+
+    def levels(self, table: dict[str, Any], where: str) -> tuple[Level, ...]:
+        levels = []
+        for i, level in enumerate(self.get(table, "then", list, where, [])):
+            here = f"{where}then[{i}]."
+            if not isinstance(level, dict):
+                raise self.fail(here.rstrip("."), "must be a table")
+            self.only(level, here, "name raising challenged partnership clause")
+            who = self.tier(level, here)
+            if not (who.raising or who.challenged or who.partnership):
+                raise self.fail(here.rstrip("."), "names no roles (raising, challenged or partnership)")
+            levels.append(Level(self.get(level, "name", str, here), who, self.get(level, "clause", str, here, "")))
+        return tuple(levels)
+
+    def way_forward(self, table: dict[str, Any], where: str) -> WayForward | None:
+        way = self.get(table, "way_forward", dict, where, None)
+        if way is None:
+            return None
+        here = f"{where}way_forward."
+        self.only(way, here, "agreed_by chair_role")
+        agreed_by = tuple(self.get(way, "agreed_by", list, here))
+        for role in agreed_by:
+            if role not in PARTNERSHIP_ROLES:
+                raise self.fail(f"{here}agreed_by", f"{role!r} is not one of {', '.join(PARTNERSHIP_ROLES)}")
+        return WayForward(agreed_by, self.role(way, "chair_role", here, AGENCY_ROLES, ...) or "")
 
     def immediate_risk(self, table: dict[str, Any]) -> ImmediateRisk:
         where = "immediate_risk."

@@ -2,7 +2,8 @@
 
 ``Resolved``, ``Unresolved``, ``Escalate`` and ``Withdrawn`` (any case, then the
 outcome or reason in free text) move the case; at a stage with a Resolution
-Panel the Chair's ``Panel`` or ``No panel`` records the decision to convene.
+Panel the Chair's ``Panel`` or ``No panel`` records the decision to convene;
+at Barnet's stage 4 ``Mediation`` or ``Chair N`` records the way forward agreed.
 Anything else is correspondence, recorded on the timeline.
 """
 
@@ -22,9 +23,12 @@ COMMANDS = {
     "convene": "panel",
     "no panel": "no_panel",
     "do not convene": "no_panel",
+    "mediation": "mediation",
+    "chair": "chair",
+    "chaired by": "chair",
 }
 _COMMAND = re.compile(
-    r"^\s*(no panel|do not convene|unresolved|resolved|escalated|escalate|withdrawn|withdraw|panel|convene)\b[\s:.,;–—-]*(.*)$",
+    r"^\s*(no panel|do not convene|unresolved|resolved|escalated|escalate|withdrawn|withdraw|panel|convene|mediation|chaired by|chair)\b[\s:.,;–—-]*(.*)$",
     re.I,
 )
 # Where quoted history starts, in the common mail clients' words. Linear: matched once per
@@ -38,7 +42,7 @@ _HISTORY = re.compile(
 
 @dataclass(frozen=True)
 class Command:
-    kind: str  # resolved | escalate | withdrawn | panel | no_panel
+    kind: str  # resolved | escalate | withdrawn | panel | no_panel | mediation | chair
     word: str  # as written
     text: str  # the outcome or reason that followed
 

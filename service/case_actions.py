@@ -46,6 +46,9 @@ AWAITING_RULE = "awaiting-information"  # its data: the problems and the questio
 # Local setting (the policies are silent): how long a held notice waits before its sender is chased,
 # when the case's stage has no timescale of its own. Never longer than a stage's own.
 INFORMATION_WITHIN = Timescale("working_days", 1)
+WAY_FORWARD_OPTIONS = "way-forward-options"  # its data: the numbered possible chairs as sent (Barnet 4)
+PANEL_OPTIONS = "panel-options"  # its data: the numbered agencies the Chair may name as the panel's third (B&NES 5)
+DOCUMENTS_FORWARDED = "documents-forwarded"  # its data: the inbound message whose documents travelled on (B&NES 4→5)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,9 @@ class CaseActions:
     # -- routing -----------------------------------------------------------------
 
     def apply_decision(self, case: Case, decision: Decision, agency_ids: dict[str, int], subject_kind: str | None = None) -> None:
+        level_up = case.stage == decision.stage.number and decision.level > (case.level or 1)
         case.stage = decision.stage.number
+        case.level = decision.level
         case.immediate_risk = case.immediate_risk or decision.immediate_risk
         case.subject_kind = case.subject_kind or subject_kind
         if decision.raising_agency is not None:
@@ -110,11 +115,26 @@ class CaseActions:
         case.updated_at = self.now
         for reason in decision.reasons:
             self.event(case, "decision", reason.rule, reason.text)
-        existing = {(d.stage, d.kind) for d in case.deadlines}
+        if decision.stage.way_forward is not None:
+            # The list as sent: "Chair 2" is read against it, whatever the directory says later.
+            chairs = [{"email": r.email, "name": r.name, "agency": r.agency} for r in decision.chairs]
+            self.event(case, "decision", WAY_FORWARD_OPTIONS, f"{len(chairs)} possible chair(s) listed", data={"chairs": chairs})
+        if decision.stage.panel is not None:
+            self.event(
+                case,
+                "decision",
+                PANEL_OPTIONS,
+                f"{len(decision.panel_options)} agencies listed for the Chair to name a panel's third",
+                data={"agencies": list(decision.panel_options)},
+            )
+        existing = {(d.stage, d.kind): d for d in case.deadlines}
         for plan in decision.deadlines:
             if plan.met and plan.kind.startswith("copy:"):
                 # The copy went out now: an earlier stage's deadline for the same copy is done too.
                 self.meet(case, lambda d, kind=plan.kind: d.kind == kind, f"the copy was sent at stage {plan.stage}")
+            if level_up and (plan.stage, plan.kind) in existing:
+                self._reset(existing[(plan.stage, plan.kind)], plan)
+                continue
             if (plan.stage, plan.kind) in existing:
                 continue
             self.cases.add_deadline(
@@ -132,6 +152,12 @@ class CaseActions:
             )
             state = "met at once" if plan.met else f"due {plan.due.isoformat()}"
             self.event(case, "deadline", plan.rule, f"{plan.kind} {state}: {plan.reason}")
+
+    def _reset(self, deadline: Deadline, plan: engine.DeadlinePlan) -> None:
+        """A new level of the same stage answers afresh: its own due time, chased anew."""
+        deadline.due, deadline.set_at, deadline.met, deadline.met_at = plan.due, self.now, plan.met, None
+        deadline.rule, deadline.reason = plan.rule, plan.reason
+        self.event(deadline.case, "deadline", plan.rule, f"{plan.kind} due {plan.due.isoformat()} (new level): {plan.reason}")
 
     def route(
         self,
@@ -181,21 +207,26 @@ class CaseActions:
                 ),
             )
 
-    def escalate(self, view: CaseView, why: str, actor: str | None) -> None:
-        """Move the case to its next stage; at the last stage, hand it to the business manager."""
+    def escalate(self, view: CaseView, why: str, actor: str | None, documents: Sequence[Attachment] = ()) -> None:
+        """Move the case up a level or to its next stage; at the top, hand it to the business manager.
+        ``documents``: what the reply that moved it carried (B&NES: the Service Manager's report and Appendix A)."""
         case, policy = view.case, view.policy
-        decision = engine.escalate(policy, case.stage, view.parties, view.directory, self.now, case.immediate_risk, why)
+        decision = engine.escalate(
+            policy, case.stage, view.parties, view.directory, self.now, case.immediate_risk, why, level=case.level or 1
+        )
         if decision is None:
             self.event(case, "decision", "final-stage-unresolved", f"{why} at stage {case.stage}, the policy's last stage")
             return self.needs_attention(
                 view, f"{why}, and stage {case.stage} is the last stage of the policy: the matter is unresolved."
             )
         self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"stage {case.stage} concluded: escalated")
+        moved = "moved up line management within stage" if decision.stage.number == case.stage else "escalated to stage"
         self.apply_decision(case, decision, view.agency_ids)
         # The next tier sees what the first did: the notice's details and the original document.
         notice, files = self.original_notice(case)
-        context = case_context(case.reference, policy, decision, notice, self.now)
-        for letter in case_letters(case.reference, decision, None, None, files):
+        forwarded = self._forward(view, decision, actor, documents)
+        context = case_context(case.reference, policy, decision, notice, self.now) | {"forwarded": len(forwarded)}
+        for letter in case_letters(case.reference, decision, None, None, forwarded + files):
             self.queue(case, policy, letter, context)
         tell = [a for a in dict.fromkeys([case.raised_by_email, actor]) if a]
         if tell:
@@ -203,7 +234,7 @@ class CaseActions:
                 case.reference,
                 policy,
                 decision.stage,
-                event=f"escalated to stage {decision.stage.number}. {why}.",
+                event=f"{moved} {decision.stage.number} ({decision.stage.name_at(decision.level)}). {why}.",
                 routed_to=people(decision.to),
                 deadlines=deadline_lines(policy, decision.deadlines),
             )
@@ -241,6 +272,37 @@ class CaseActions:
         )
         self.queue(case, policy, replace(routed, to=newcomers, cc=()), context)
 
+    def _forward(
+        self, view: CaseView, decision: Decision, actor: str | None, documents: Sequence[Attachment]
+    ) -> tuple[Attachment, ...]:
+        """B&NES 4→5: the documents on the reply travel to the stage's people; the timeline says so only if they did."""
+        stage = decision.stage
+        if not stage.forward_documents:
+            return ()
+        if documents:
+            self.event(
+                view.case,
+                "decision",
+                DOCUMENTS_FORWARDED,
+                f"the {len(documents)} document(s) attached to {actor or 'the reply'}'s reply (the report and Appendix A) "
+                f"are attached to the stage {stage.number} email to {', '.join(r.email for r in decision.to)}. {stage.clause}",
+                data={"inbound_id": self.inbound_id, "count": len(documents)},
+            )
+            return tuple(documents)
+        self.event(
+            view.case,
+            "decision",
+            "documents-missing",
+            f"the reply that moved the case to stage {stage.number} carried no report or Appendix A: nothing was forwarded; "
+            "the business manager is asked to obtain them",
+        )
+        self.needs_attention(
+            view,
+            f"Case moved to stage {stage.number}, but the reply carried no Service Manager's report or Appendix A. "
+            "Please obtain them and send them to the Chair.",
+        )
+        return ()
+
     def original_notice(self, case: Case) -> tuple[Notice, tuple[Attachment, ...]]:
         """The case's notice as read, and the documents it came in (from the stored raw message)."""
         record = self.cases.first_notice_record(case.id)
@@ -251,7 +313,7 @@ class CaseActions:
             mail = mime.parse(inbound.raw) if inbound is not None else None
         except mime.MalformedMessage:
             mail = None
-        files = tuple(a for a in mail.attachments if is_notice_file(a)) if mail is not None else ()
+        files = notice_documents(mail, inbound.raw) if mail is not None and inbound is not None else ()
         return Notice.from_json(record.data), files
 
     def close(self, view: CaseView, state: str, outcome: str, actor: str | None) -> None:
@@ -264,6 +326,7 @@ class CaseActions:
             view.directory,
             state,
             f"{state} by {actor or 'the service'}: {outcome or 'no text given'}",
+            level=case.level or 1,
         )
         case.state = CaseState.RESOLVED if state == "resolved" else CaseState.WITHDRAWN
         case.outcome = outcome or None
@@ -281,60 +344,17 @@ class CaseActions:
             copy_reasons=[r.text for r in closing.reasons if r.rule.startswith("copy:")],
         )
         title = "Resolved" if state == "resolved" else "Withdrawn"
+        # B&NES 5 and Additional notes: everyone, the panel included, gets the outcome in writing.
+        panel = (self.cases.latest_event_data(case.id, "panel-convened") or {}).get("members") or []
+        to = tuple(dict.fromkeys(addresses_of(closing.to) + tuple(panel)))
         self.queue(
             case,
             policy,
             simple_letter(
-                "case_closed",
-                "manager/case-closed",
-                case.reference,
-                title,
-                stage.number,
-                _emails(closing.to),
-                _emails(closing.cc),
+                "case_closed", "manager/case-closed", case.reference, title, stage.number, to, addresses_of(closing.cc)
             ),
             context,
         )
-
-    def convene_panel(self, view: CaseView, actor: str | None) -> None:
-        case, policy = view.case, view.policy
-        stage = policy.stage(case.stage)
-        call = engine.convene_panel(policy, stage, view.parties, view.directory)
-        for reason in call.reasons:
-            self.event(case, "decision", reason.rule, reason.text)
-        for gap in call.gaps:
-            self.event(case, "decision", "directory-gap", gap.reason)
-        self.meet(
-            case,
-            lambda d: d.stage == case.stage and d.kind == "stage_response",
-            f"the Chair convened a panel ({actor or 'unknown'})",
-        )
-        if stage.respond_within is not None:
-            due = policy.calendar.due(self.now, stage.respond_within)
-            self.cases.add_deadline(
-                Deadline(
-                    case=case,
-                    kind="panel_decision",
-                    stage=stage.number,
-                    due=due,
-                    set_at=self.now,
-                    met=False,
-                    rule="panel-timescale",
-                    reason=f"the panel's decision {stage.respond_within.describe()}",
-                )
-            )
-            self.event(case, "deadline", "panel-timescale", f"panel_decision due {due.isoformat()}")
-        context = stage_context(
-            case.reference, policy, stage, chair=people(call.chair), members=people(call.members), agencies=list(call.agencies)
-        )
-        to = _emails(call.chair + call.members)
-        if to:
-            self.queue(
-                case,
-                policy,
-                simple_letter("panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to),
-                context,
-            )
 
     def wait_for_information(self, case: Case, policy: Policy, urgent: bool) -> None:
         """A held notice has a deadline too: its sender is chased from the stage's timescale, or the
@@ -415,7 +435,7 @@ class CaseActions:
                 view.case.reference,
                 "Needs attention",
                 stage.number,
-                _emails(managers),
+                addresses_of(managers),
             ),
             context,
         )
@@ -451,9 +471,14 @@ class CaseActions:
         """Who answers for the case's current stage: its tier (and the immediate-risk path), and a panel's chair and members."""
         policy, case = view.policy, view.case
         stage = policy.stage(case.stage)
-        people = engine.stage_contacts(policy, stage, view.parties, view.directory, immediate=case.immediate_risk)
+        people: tuple = ()
+        for level in range(1, (case.level or 1) + 1):  # Barnet 2: each level the case has reached still answers for it
+            people += engine.stage_contacts(
+                policy, stage, view.parties, view.directory, immediate=case.immediate_risk, level=level
+            )
         if stage.panel is not None:
-            call = engine.convene_panel(policy, stage, view.parties, view.directory)
+            named = (self.cases.latest_event_data(case.id, "chair-decision:panel") or {}).get("third_agency") or ""
+            call = engine.convene_panel(policy, stage, view.parties, view.directory, named)
             people += call.chair + call.members
         return {r.email for r in people}
 
@@ -514,8 +539,16 @@ class CaseActions:
     # -- writing -----------------------------------------------------------------
 
     def open_case(
-        self, policy: Policy, notice: Notice, raised_by: str | None, rule: str, reason: str, document_sha256: str | None = None
+        self,
+        policy: Policy,
+        notice: Notice,
+        raised_by: str | None,
+        rule: str,
+        reason: str,
+        document_sha256: str | None = None,
+        inbound_id: int | None = None,
     ) -> Case:
+        """A new case; ``inbound_id``: the message the notice came in, when not the one being processed."""
         year = policy.calendar.local(self.now).year
         number = self.cases.next_number(policy.id, year)
         case = self.cases.add(
@@ -535,15 +568,16 @@ class CaseActions:
         )
         self.event(case, "inbound", "new-notice", f"a new notice with no case reference opened case {case.reference}")
         self.event(case, "decision", f"policy:{rule}", reason)
-        self.add_notice(case, notice, document_sha256)
+        self.add_notice(case, notice, document_sha256, inbound_id)
         return case
 
-    def add_notice(self, case: Case, notice: Notice, document_sha256: str | None = None) -> None:
-        if self.inbound_id is not None:
+    def add_notice(self, case: Case, notice: Notice, document_sha256: str | None = None, inbound_id: int | None = None) -> None:
+        inbound_id = inbound_id or self.inbound_id
+        if inbound_id is not None:
             self.cases.add_notice(
                 NoticeRecord(
                     case_id=case.id,
-                    inbound_id=self.inbound_id,
+                    inbound_id=inbound_id,
                     form=notice.form,
                     data=notice.to_json(),
                     document_sha256=document_sha256,
@@ -594,7 +628,20 @@ class CaseActions:
         )
 
 
-def _emails(recipients: Sequence[Recipient]) -> tuple[str, ...]:
+def notice_documents(mail: mime.InboundEmail, raw: bytes) -> tuple[Attachment, ...]:
+    """What "the original notice" is when it travels on: its documents, or, for a notice written in
+    the email itself (Bury adults 6: the board referral is a plain email), that email's text. As text,
+    not as an attached message: a mail program would show the inner message's subject line as the
+    attachment's name, and that subject may name the child (DESIGN.md invariant 6)."""
+    files = tuple(a for a in mail.attachments if is_notice_file(a))
+    if files:
+        return files
+    sent = f" on {mail.date.isoformat()}" if mail.date else ""
+    text = f"Escalation notice sent by email by {mail.from_address or 'an unknown sender'}{sent}:\n\n{mime.body_text(mail) or ''}"
+    return (Attachment("notice.txt", "text/plain", text.encode("utf-8")),)
+
+
+def addresses_of(recipients: Sequence[Recipient]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.email for r in recipients))
 
 

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from escalations.intake.receiving import Envelope, receive
 from escalations.outbound.compose import Sender
 from escalations.routing.directory import DirectoryError, parse_csv, to_csv
-from escalations.routing.policy import ConfigError
+from escalations.routing.policy import ConfigError, Policy
 from escalations.service import views
 from escalations.service.clock import fixed_clock, system_clock
 from escalations.service.directory import Orphan, current_rows, import_rows, plan, rows_for_export
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
-from escalations.storage.models import InboundStatus
+from escalations.storage.models import InboundMessage, InboundStatus
 from escalations.storage.repositories import CaseRepository, InboundRepository, OutboxRepository
 
 log = logging.getLogger("escalations")
@@ -153,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     choice.add_argument("--case", metavar="REF", help="it belongs to this case")
     choice.add_argument("--new", action="store_true", help="it opens a new case")
     choice.add_argument("--reject", action="store_true", help="it is not for the service: record it and send nothing")
+    p.add_argument("--partnership", metavar="ID", help="with --new: whose policy the new case follows (a shared mailbox, Bury)")
     p.add_argument("--note", default="", help="why (kept with the message)")
     p.set_defaults(handler=cmd_review_decide)
 
@@ -474,7 +475,16 @@ def cmd_review_decide(args: argparse.Namespace) -> int:
     with _runtime(args) as runtime:
         with runtime.sessions.begin() as session:
             try:
-                decide_review(session, args.id, kind, args.case, args.note, runtime.clock())
+                decide_review(
+                    session,
+                    args.id,
+                    kind,
+                    args.case,
+                    args.note,
+                    runtime.clock(),
+                    partnership=args.partnership,
+                    policies=runtime.policies,
+                )
             except NotHeld as exc:
                 print(exc, file=sys.stderr)
                 return EX_FAIL

@@ -7,10 +7,12 @@ worker then takes it as decided (``pipeline`` reads ``review.decision``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from escalations.routing.policy import Policy
 from escalations.storage.models import InboundMessage, InboundStatus
 from escalations.storage.repositories import CaseRepository
 
@@ -22,9 +24,19 @@ class NotHeld(Exception):
 
 
 def decide_review(
-    session: Session, message_id: int, kind: str, reference: str | None, note: str, now: datetime, by: str | None = None
+    session: Session,
+    message_id: int,
+    kind: str,
+    reference: str | None,
+    note: str,
+    now: datetime,
+    by: str | None = None,
+    *,
+    partnership: str | None = None,
+    policies: Mapping[str, Policy] | None = None,
 ) -> InboundMessage:
-    """Attach the message to a case, let it open a new one, or reject it (recorded, nothing sent)."""
+    """Attach the message to a case, let it open a new one (under ``partnership``'s policy when given),
+    or reject it (recorded, nothing sent)."""
     message = session.get(InboundMessage, message_id)
     if message is None or message.status != InboundStatus.REVIEW:
         raise NotHeld(f"inbound {message_id} is not waiting in review")
@@ -35,6 +47,11 @@ def decide_review(
         if not reference or CaseRepository(session).by_reference(reference) is None:
             raise NotHeld(f"no case {reference}")
         decision["reference"] = reference.upper()
+    problem = partnership_problem(kind, partnership, message, policies or {})
+    if problem:
+        raise NotHeld(f"review decide: {problem}")
+    if partnership:
+        decision["partnership"] = partnership
     decision.update({"note": note, "at": now.isoformat()})
     if by:
         decision["by"] = by
@@ -44,6 +61,20 @@ def decide_review(
     else:
         message.status, message.tries = InboundStatus.RECEIVED, 0
     return message
+
+
+def partnership_problem(
+    kind: str, partnership: str | None, message: InboundMessage, policies: Mapping[str, Policy]
+) -> str | None:
+    """Why ``partnership`` cannot be taken as given, or None. A new case from a shared mailbox whose
+    notice does not say child or adult needs one: without it the message would only come back to review."""
+    if partnership and kind != "new":
+        return "--partnership goes with --new"
+    if partnership and partnership not in policies:
+        return f"no partnership {partnership!r} (known: {', '.join(sorted(policies))})"
+    if kind == "new" and not partnership and (message.review or {}).get("rule") == "shared-mailbox-unknown-subject":
+        return "the mailbox serves more than one policy and the notice does not say which: add --partnership ID"
+    return None
 
 
 def retry_quarantined(session: Session, message_id: int) -> InboundMessage:

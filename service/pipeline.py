@@ -35,6 +35,7 @@ from escalations.routing.escalation import Parties
 from escalations.routing.matching import (
     CONFIDENT_NAME,
     OpenCase,
+    PolicyChoice,
     SubjectMatch,
     body_reference,
     choose_policy,
@@ -47,11 +48,12 @@ from escalations.routing.matching import (
 from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
 from escalations.routing.deadlines import INFORMATION
-from escalations.service.case_actions import AWAITING_RULE, RESPONSE_KINDS, CaseActions, CaseView
+from escalations.service.case_actions import AWAITING_RULE, RESPONSE_KINDS, CaseActions, CaseView, notice_documents
+from escalations.service import top_tiers
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
-from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
-from escalations.storage.repositories import CaseRepository
+from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus, OutboxMessage
+from escalations.storage.repositories import CaseRepository, InboundRepository
 
 log = logging.getLogger(__name__)
 # A notice's "today" (for ages) before its partnership is known: all five are in England.
@@ -156,7 +158,7 @@ class Apply:
         decided = (self.inbound.review or {}).get("decision")
         if decided:
             return self._decided(decided)
-        if not self._find_case():
+        if not self._find_case() and not self._answers_held_notice():
             self._new_notice()
 
     def _decided(self, decided: dict) -> None:
@@ -166,7 +168,7 @@ class Apply:
             if case is None:
                 return self._review("review-decision", f"the decision names case {decided['reference']}, which does not exist")
             return self._follow_up(case, "review-decision", f"a person attached it to {case.reference} in review", checked=True)
-        return self._new_notice(forced=True)
+        return self._new_notice(forced=True, partnership=decided.get("partnership"))
 
     def _find_case(self) -> bool:
         """Layers 1 and 2: our Message-IDs, then a reference from a participant. False: no case named."""
@@ -347,10 +349,15 @@ class Apply:
 
     # -- a message with no case reference --------------------------------------
 
-    def _new_notice(self, forced: bool = False) -> None:
-        addresses = tuple(self.inbound.envelope_to or ()) + self.p.mail.to + self.p.mail.cc
+    def _new_notice(self, forced: bool = False, partnership: str | None = None, held: InboundMessage | None = None) -> None:
+        """``partnership``: the policy a person picked in review (Bury's shared mailbox, notice silent on who
+        it is about); ``held``: the earlier message this one completes, whose notice and documents it carries."""
+        addresses = tuple((held or self.inbound).envelope_to or ()) + self.p.mail.to + self.p.mail.cc
         candidates = policies_for(addresses, self.context.policies)
         choice = choose_policy(candidates, self.p.notice.subject.kind)
+        if partnership in self.context.policies:
+            picked = self.context.policies[partnership]
+            choice = PolicyChoice(picked, "review-partnership", f"a person chose {picked.name} in review")
         if choice.policy is None:
             return self._undecided_policy(candidates, choice.rule, choice.reason)
         policy = choice.policy
@@ -360,6 +367,15 @@ class Apply:
                 "unknown-sender",
                 f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it",
                 partnership=policy.id,
+            )
+        waiting = None if forced else self._held_from_sender(policy)
+        if waiting is not None:
+            return self._follow_up(
+                waiting,
+                "held-notice",
+                f"its sender's notice about the same person waits for information on {waiting.reference}",
+                checked=True,
+                notice=self.p.notice,
             )
         same_document = None if forced else self._same_document(policy)
         if same_document is not None:
@@ -373,14 +389,79 @@ class Apply:
                 assert case is not None
                 return self._follow_up(case, "same-subject", match.reason, checked=True, notice=self.p.notice)
         case = self.actions.open_case(
-            policy, self.p.notice, self.sender_address, choice.rule, choice.reason, self._document_hash()
+            policy,
+            self.p.notice,
+            self.sender_address,
+            choice.rule,
+            choice.reason,
+            self._document_hash(),
+            inbound_id=held.id if held is not None else None,
         )
+        if held is not None:
+            self._joined(held, case)
         missing = self._missing(policy)
         question = self._agency_question(case, directory) if self.p.notice.has_content else None
         if missing or question:
             return self._await_information(case, policy, missing, question)
-        self._route(case, policy, directory, agency_ids, current_stage=None)
+        self._route(case, policy, directory, agency_ids, current_stage=None, held=held)
         self._finish(InboundStatus.PROCESSED, "new-notice", f"case {case.reference} opened and routed", case)
+
+    # -- a reply completing a notice held in review ------------------------------
+
+    def _answers_held_notice(self) -> bool:
+        """A reply to our "more information needed" about a notice held in review (Bury's shared mailbox:
+        no date of birth, so no policy), from that notice's own sender: the two are read as one notice."""
+        answered = {m for m in [self.p.mail.in_reply_to, *self.p.mail.references] if m}
+        if not answered or not self.sender_address:
+            return False
+        held = InboundRepository(self.session).asked_in_review(answered)
+        if held is None:
+            return False
+        earlier = prepare(held.raw, held.envelope_from, self.context)
+        if earlier.verdict is not None or earlier.mail.from_address != self.sender_address:
+            return False  # only the person who sent the notice completes it
+        answer = self.p.words_notice if self.p.words_notice is not None and self.p.words_notice.has_content else None
+        answer = answer or self.p.files_notice
+        notice = earlier.notice.updated_with(answer) if answer is not None and answer.has_content else earlier.notice
+        self.p = Prepared(
+            earlier.mail,
+            None,
+            notice,
+            earlier.notice_files,
+            authentication=self.p.authentication,
+            documents=earlier.documents,
+            convert=earlier.convert,
+        )
+        self._new_notice(held=held)
+        return True
+
+    def _joined(self, held: InboundMessage, case: Case) -> None:
+        """The held notice leaves review: it and its answer are one case."""
+        self.actions.event(
+            case,
+            "inbound",
+            "joined-held-notice",
+            f"this reply completes the notice held in review (inbound {held.id}); read together as one notice",
+            data={"held_inbound": held.id},
+        )
+        held.status = InboundStatus.PROCESSED
+        held.case_id = case.id
+        held.outcome = f"joined: completed by inbound {self.inbound.id}, case {case.reference}"
+        held.review = {**(held.review or {}), "decision": {"kind": "joined", "inbound": self.inbound.id}}
+
+    def _held_from_sender(self, policy: Policy) -> Case | None:
+        """A notice of this sender's, about the same person, waiting for information: a form sent again
+        (Salford's Appendix 2, say, now with the agency written on it) answers it rather than opening another
+        case or going to review. Both the name and the date of birth must agree."""
+        subject = self.p.notice.subject
+        if not self.sender_address or not subject.name or not subject.dob:
+            return None
+        for case in self.cases.awaiting_from(policy.id, self.sender_address):
+            earlier = (self.cases.first_notice(case.id) or {}).get("subject") or {}
+            dob = date.fromisoformat(earlier["dob"]) if earlier.get("dob") else None
+            if dob == subject.dob and name_score(subject.name, earlier.get("name") or "") >= CONFIDENT_NAME:
+                return case
+        return None
 
     def _same_subject(self, policy: Policy, directory: Directory) -> SubjectMatch:
         """Layer 3: an open case about the same person between the same two agencies."""
@@ -426,10 +507,13 @@ class Apply:
 
     def _undecided_policy(self, candidates: list[Policy], rule: str, reason: str) -> None:
         known = [p for p in candidates if _known_sender(load_directory(self.session, p.id)[0], self.sender_address)]
+        asked = None
         if rule == "shared-mailbox-unknown-subject" and known:
             problem = "We could not tell whether the notice is about a child or an adult. Please give the person's date of birth, or say which."
-            self._information_needed(known[0], None, [problem])
+            asked = self._information_needed(known[0], None, [problem])
         self._review(rule, reason)
+        if asked is not None:  # the sender's answer joins this message (``_answers_held_notice``)
+            self.inbound.review = {**(self.inbound.review or {}), "asked": asked.message_id}
 
     def _missing(self, policy: Policy) -> list[str]:
         """What stops the notice being routed: nothing read, a required field missing, an
@@ -563,7 +647,9 @@ class Apply:
             return self._await_information(case, policy, missing, question, understood)
         case.state = CaseState.OPEN
         self.actions.meet(case, lambda d: d.kind == INFORMATION, "the information arrived and the notice was routed")
-        self._route(case, policy, view.directory, view.agency_ids, current_stage=None)
+        # The notice as first sent travels on, unless this answer brought the form again.
+        files = self.p.notice_files or self.actions.original_notice(case)[1]
+        self._route(case, policy, view.directory, view.agency_ids, current_stage=None, files=files)
         self._finish(InboundStatus.PROCESSED, "information-received", f"case {case.reference} routed", case)
 
     @staticmethod
@@ -594,15 +680,14 @@ class Apply:
         if command.kind in ("resolved", "withdrawn"):
             self.actions.close(view, command.kind, command.text, actor)
         elif command.kind == "escalate":
-            self.actions.escalate(
-                view, f'{actor} replied "{command.word}"' + (f" ({command.text})" if command.text else ""), actor
-            )
+            why = f'{actor} replied "{command.word}"' + (f" ({command.text})" if command.text else "")
+            self.actions.escalate(view, why, actor, self.p.notice_files)
         elif command.kind == "panel" and stage.panel is not None:
-            self.actions.convene_panel(view, actor)
+            top_tiers.convene_panel(self.actions, view, actor, command.text)
+        elif command.kind in ("mediation", "chair") and stage.way_forward is not None:
+            top_tiers.agree_way_forward(self.actions, view, command.kind, command.text, actor)
         elif command.kind == "no_panel" and stage.panel is not None:
-            self.actions.close(
-                view, "resolved", f"the Chair decided not to convene a Resolution Panel. {command.text}".strip(), actor
-            )
+            top_tiers.decline_panel(self.actions, view, actor, command.text)
         else:
             self.actions.record_response(view, actor)
             return self._finish(
@@ -654,12 +739,13 @@ class Apply:
         problems: list[str],
         question: dict | None = None,
         understood: list[str] | None = None,
-    ) -> None:
+    ) -> OutboxMessage | None:
         """Ask for what is missing; on a reply (``understood`` not None), first say what it gave."""
-        if self.sender_address:
-            self.actions.information_needed(
-                case, policy, self.sender_address, problems, question, understood, in_reply_to=self.p.mail.message_id
-            )
+        if not self.sender_address:
+            return None
+        return self.actions.information_needed(
+            case, policy, self.sender_address, problems, question, understood, in_reply_to=self.p.mail.message_id
+        )
 
     def _agencies(self, case: Case | None, directory: Directory) -> tuple[Resolution, Resolution]:
         """Both agencies, from everything this message says (routing/agencies.py); each resolution
@@ -727,8 +813,17 @@ class Apply:
         return picked
 
     def _route(
-        self, case: Case, policy: Policy, directory: Directory, agency_ids: dict[str, int], current_stage: int | None
+        self,
+        case: Case,
+        policy: Policy,
+        directory: Directory,
+        agency_ids: dict[str, int],
+        current_stage: int | None,
+        held: InboundMessage | None = None,
+        files: tuple[Attachment, ...] = (),
     ) -> None:
+        """Decide and queue the case's letters; ``files``: the notice's documents when they are not this
+        message's own (``held``: the message held in review that this one completes)."""
         raising, challenged = self._agencies(case, directory)
         named = self.p.notice.challenged.name or self.actions.challenged_name(case)
         parties = Parties(raising.agency, challenged.agency, self.sender_address, named)
@@ -746,9 +841,8 @@ class Apply:
             self.actions.meet(
                 case, lambda d: d.stage == current_stage and d.kind in RESPONSE_KINDS, "a further notice moved the case on"
             )
-        self.actions.route(
-            case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, self.p.notice_files
-        )
+        files = files or notice_documents(self.p.mail, (held or self.inbound).raw)
+        self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, files)
 
 
 def missing_fields(notice: Notice, policy: Policy) -> list[str]:

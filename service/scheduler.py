@@ -125,7 +125,13 @@ class Scheduler:
             if (deadline.kind == INFORMATION) != (case.state == CaseState.AWAITING_INFORMATION):
                 continue  # a held notice is chased for its information only; a routed case for its stages
             open_deadline = OpenDeadline(
-                deadline.id, case.id, deadline.kind, deadline.stage, deadline.due, deadline.set_at or case.opened_at
+                deadline.id,
+                case.id,
+                deadline.kind,
+                deadline.stage,
+                deadline.due,
+                deadline.set_at or case.opened_at,
+                level=case.level if deadline.stage == case.stage else 1,
             )
             for action in due_actions(view.policy, open_deadline, sent, now):
                 if self._take(session, actions, view, deadline, action):
@@ -168,7 +174,10 @@ class Scheduler:
         if deadline.kind.startswith("copy:"):
             to = engine.business_managers(view.directory)
         else:
-            to = engine.stage_contacts(policy, stage, view.parties, view.directory, immediate=deadline.kind == "immediate_risk")
+            level = case.level if deadline.stage == case.stage else 1
+            to = engine.stage_contacts(
+                policy, stage, view.parties, view.directory, immediate=deadline.kind == "immediate_risk", level=level
+            )
         if to and not deadline.kind.startswith("copy:"):
             actions.introduce(view, stage, to)
         to = to or engine.business_managers(view.directory)

@@ -42,6 +42,7 @@ def case_summary(case: Case, policy: Policy | None = None, now: datetime | None 
         "partnership": case.partnership,
         "state": case.state,
         "stage": case.stage,
+        "level": case.level,
         "immediate_risk": case.immediate_risk,
         "subject_kind": case.subject_kind,
         "opened_at": case.opened_at.isoformat(),

@@ -136,6 +136,7 @@ class Case(Base):
     number: Mapped[int]
     state: Mapped[str] = mapped_column(String(24), default=CaseState.OPEN)
     stage: Mapped[int]
+    level: Mapped[int] = mapped_column(default=1, server_default="1")  # up line management within a stage (Barnet 2)
     immediate_risk: Mapped[bool] = mapped_column(Boolean, default=False)
     subject_kind: Mapped[str | None] = mapped_column(String(8))
     raising_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))

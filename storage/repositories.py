@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,6 +159,16 @@ class InboundRepository(_Repository):
             select(InboundMessage).where(InboundMessage.status == status).order_by(InboundMessage.id)
         ).all()
 
+    def asked_in_review(self, message_ids: Collection[str]) -> InboundMessage | None:
+        """The message held in review whose sender we asked for more by one of ``message_ids`` (our
+        question's Message-ID, kept in its review record), still undecided; raw bytes loaded only if used."""
+        query = select(InboundMessage).where(InboundMessage.status == InboundStatus.REVIEW)
+        for message in self.session.scalars(query.options(defer(InboundMessage.raw)).order_by(InboundMessage.id)):
+            review = message.review or {}
+            if review.get("asked") in message_ids and not review.get("decision"):
+                return message
+        return None
+
     def quarantined(self) -> Sequence[InboundMessage]:
         """Every quarantined message, its raw bytes left in the database until asked for."""
         query = select(InboundMessage).where(InboundMessage.status == InboundStatus.QUARANTINED)
@@ -305,6 +315,14 @@ class CaseRepository(_Repository):
             .order_by(Case.id, NoticeRecord.id)
         )
         return [(case, (data or {}).get("subject") or {}) for case, data in rows]
+
+    def awaiting_from(self, partnership: str, sender: str) -> Sequence[Case]:
+        """A sender's cases of a partnership that wait for information, oldest first."""
+        return self.session.scalars(
+            select(Case)
+            .where(Case.partnership == partnership, Case.state == "awaiting_information", Case.raised_by_email == sender)
+            .order_by(Case.id)
+        ).all()
 
     def open_subjects(self, partnership: str) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
         """Each open case of a partnership: its reference, its first notice's subject, and its two agencies."""

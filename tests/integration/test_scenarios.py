@@ -60,11 +60,15 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
     s.at(T(2026, 3, 10, 17, 0)).tick()
     moved = by_kind(s.sent())
     assert s.case(ref).stage == 2
-    managers = {_bar(r, side) for r in ("line_manager", "team_manager", "head_of_service") for side in ("raising", "challenged")}
-    assert moved["routed_case"].to == managers
+    # Barnet 2, Stage 2: up line management one level at a time (Deputy Team Manager first).
+    assert moved["routed_case"].to == {_bar("line_manager"), _bar("line_manager", "challenged")}
     assert moved["case_update"].to == {practitioner}
 
     s.reply(ref, _bar("line_manager", "challenged"), "Unresolved: we still do not agree.\n\n> quoted")
+    s.sent()
+    s.reply(ref, _bar("team_manager", "challenged"), "Unresolved")
+    s.sent()
+    s.reply(ref, _bar("head_of_service", "challenged"), "Unresolved")
     stage3 = by_kind(s.sent())
     assert s.case(ref).stage == 3
     assert stage3["routed_case"].to == {_bar("designated_safeguarding_lead"), _bar("designated_safeguarding_lead", "challenged")}
@@ -78,9 +82,9 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
         contact("barnet", None, "board_manager"),
         contact("barnet", None, "head_of_safeguarding"),
     }
-    # Barnet 2, Stage 4: a chair from an agency not involved in the dispute is proposed.
+    # Barnet 2, Stage 4: safeguarding leads of agencies not involved are listed; the service picks none.
     police_lead = contact("barnet", "Barnet Police", "designated_safeguarding_lead")
-    assert "Proposed chair" in stage4["routed_case"].text and "Barnet Police" in stage4["routed_case"].text
+    assert "Way forward" in stage4["routed_case"].text and "Barnet Police" in stage4["routed_case"].text
     assert police_lead not in stage4["routed_case"].everyone
 
     # Past five working days: the escalating agency's manager is asked for reasons and safety.
@@ -274,7 +278,7 @@ def test_bnes_five_stages_to_the_chairs_panel(runtime: Runtime, clock: Clock) ->
     # The Service Manager's report goes via the Business Manager to the Chair, who decides on a panel.
     assert {contact("bnes", None, "business_manager"), contact("bnes", None, "chair")} <= stage5.everyone
     assert "No panel" in stage5.text
-    s.reply(ref, contact("bnes", None, "chair"), "Panel: convene for Thursday.")
+    s.reply(ref, contact("bnes", None, "chair"), "Panel: Avon Police; convene for Thursday.")
     [panel] = s.sent()
     assert panel.kind == "panel_convened" and panel.subject == f"[{ref}] Resolution Panel – stage 5"
     members = {contact("bnes", a, "designated_safeguarding_lead") for a in (BNES_RAISING, BNES_CHALLENGED, "Avon Police")}
@@ -301,7 +305,9 @@ def test_bnes_chair_may_decline_a_panel(runtime: Runtime, clock: Clock) -> None:
     s.sent()
     s.reply(ref, contact("bnes", None, "chair"), "No panel: the agencies agreed a way forward at my meeting.")
     case = s.case(ref)
-    assert case.state == CaseState.RESOLVED and case.outcome.startswith("the Chair decided not to convene")
+    # The Chair's decision is a decision, not the outcome: the case stays open until it is resolved.
+    assert case.state == CaseState.OPEN and case.outcome is None
+    assert "chair-decision:no-panel" in [e.rule for e in case.events]
 
 
 def test_bnes_disagreement_within_one_agency_is_signposted_not_escalated(runtime: Runtime, clock: Clock) -> None:
@@ -382,6 +388,8 @@ def test_bnes_returned_appendix_a_records_the_chairs_decision_and_the_panels_out
         contact("bnes", None, "chair"),
         [("Date of Referral", "09/03/2026"), ("Chair's Decision to Convene a Resolution Panel: Yes or No", "Yes")],
     )
+    assert [m.kind for m in s.sent()] == ["choose_again"], "the form says Yes; the Chair still names the third agency"
+    s.reply(ref, contact("bnes", None, "chair"), "Panel: Avon Police")
     assert [m.kind for m in s.sent()] == ["panel_convened"]
     return_form(
         contact("bnes", None, "director_quality_assurance"),

@@ -543,3 +543,42 @@ def test_letters_built_with_kept_headers_are_byte_for_byte_the_registrys(pid: st
     fresh = letters() + letters()
     assert kept == fresh and len(kept) >= 4
     assert "–" in email.message_from_bytes(kept[0], policy=email.policy.default)["Subject"]
+
+
+# -- "attached" means attached ------------------------------------------------
+
+
+def test_a_letter_saying_attached_must_carry_the_attachment() -> None:
+    from escalations.outbound.compose import Letter, MissingAttachment, check_attachments
+
+    context = full_context()
+    bare = Letter("routed_case", "manager/routed-case", "[X] Escalation – stage 1", ("a@b.example",))
+    out = build(bare, context, POLICIES["salford"], SENDER, NOW, "SAL-2026-0001")
+    assert b"attached" not in out.raw.lower(), "with nothing attached, the letter does not say so"
+    with pytest.raises(MissingAttachment):  # told it carries a file, the template says so: the letter must carry it
+        check_attachments(bare, {**context, "attached": ["SAL-2026-0001-notice-1.docx"]})
+    carried = replace(bare, attachments=(("SAL-2026-0001-notice-1.docx", NOTICE_FILE),))
+    out = build(carried, context, POLICIES["salford"], SENDER, NOW, "SAL-2026-0001")
+    assert b"The original notice is attached (SAL-2026-0001-notice-1.docx)" in out.raw
+
+
+def test_a_quoted_outcome_saying_attached_is_not_the_letters_claim() -> None:
+    from escalations.outbound.compose import Letter, stage_context
+
+    policy = POLICIES["salford"]
+    context = stage_context("SAL-2026-0001", policy, policy.stage(1), state="resolved", outcome="Minutes are attached.")
+    context.update(copies=[], copy_reasons=[])
+    letter = Letter("case_closed", "manager/case-closed", "[SAL-2026-0001] Resolved – stage 1", ("a@b.example",))
+    assert b"Minutes are attached." in build(letter, context, policy, SENDER, NOW, "SAL-2026-0001").raw
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in Path(str(files("escalations.templates"))).rglob("*.j2")))
+def test_every_template_says_attached_only_when_it_carries_something(template: str) -> None:
+    from escalations.outbound.compose import _SAYS_ATTACHED
+
+    [path] = list(Path(str(files("escalations.templates"))).rglob(template))
+    source = path.read_text(encoding="utf-8")
+    words = "".join(part.split("}}", 1)[-1] for part in source.split("{{"))  # the template's own words
+    if _SAYS_ATTACHED.search(words):
+        checked = "{% if attached %}" in source or "{% if blank_form %}" in source
+        assert checked, f"{template} says something is attached without checking that it is"

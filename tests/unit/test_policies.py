@@ -146,9 +146,9 @@ FACTS = [
     _fact("barnet", "stage 1 professionals", lambda p: p.stage(1).who, Tier(("practitioner",), ("practitioner",), ())),
     _fact(
         "barnet",
-        "stage 2 Deputy TM, TM, Head of Service both sides",
-        lambda p: p.stage(2).who,
-        Tier(("line_manager", "team_manager", "head_of_service"), ("line_manager", "team_manager", "head_of_service"), ()),
+        "stage 2 Deputy TM, then TM, then Head of Service, both sides, one level at a time",
+        lambda p: [p.stage(2).who_at(level) for level in (1, 2, 3)],
+        [Tier((role,), (role,), ()) for role in ("line_manager", "team_manager", "head_of_service")],
     ),
     _fact(
         "barnet",
@@ -296,9 +296,9 @@ FACTS = [
     ),
     _fact(
         "barnet",
-        "stage 4 proposes an independent safeguarding lead as chair",
-        lambda p: p.stage(4).independent_chair,
-        "designated_safeguarding_lead",
+        "stage 4: Board Manager and Head of Safeguarding agree the way forward; a DSL not involved may chair",
+        lambda p: (p.stage(4).way_forward.agreed_by, p.stage(4).way_forward.chair_role),
+        (("board_manager", "head_of_safeguarding"), "designated_safeguarding_lead"),
     ),
     _fact("bnes", "stage 5 panel of three agencies", lambda p: "three agencies" in p.stage(5).guidance, True),
     _fact(
