@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from escalations.intake.receiving import Envelope, receive
 from escalations.outbound.compose import Sender
 from escalations.routing.directory import DirectoryError, parse_csv, to_csv
-from escalations.routing.policy import ConfigError, Policy
+from escalations.routing.policy import ConfigError
 from escalations.service import views
 from escalations.service.clock import fixed_clock, system_clock
 from escalations.service.directory import Orphan, current_rows, import_rows, plan, rows_for_export
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
-from escalations.storage.models import InboundMessage, InboundStatus
+from escalations.storage.models import InboundStatus
 from escalations.storage.repositories import CaseRepository, InboundRepository, OutboxRepository
 
 log = logging.getLogger("escalations")
