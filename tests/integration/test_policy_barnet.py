@@ -44,29 +44,38 @@ def test_an_unanswered_ladder_moves_on_each_working_day_and_fits_in_five(runtime
     # Barnet 2, Stage 2; Barnet 3 same working day: it arrived at the close, so Wednesday 17:00.
     assert ("stage_response", 2, T(2026, 3, 11, 17, 0)) in s.open_deadlines(ref)
 
+    # Barnet 2, Stage 2: up line management one level at a time (Deputy Team Manager, Team Manager,
+    # Head of Service), each unanswered level moving on at its same-working-day deadline (Barnet 3).
     s.at(T(2026, 3, 11, 17, 0)).tick()
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 2)
+    assert ("stage_response", 2, T(2026, 3, 12, 17, 0)) in s.open_deadlines(ref)  # Thursday 17:00
+    s.sent()
+    s.at(T(2026, 3, 12, 17, 0)).tick()
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 3)
+    assert ("stage_response", 2, T(2026, 3, 13, 17, 0)) in s.open_deadlines(ref)  # Friday 17:00
+    s.sent()
+
+    s.at(T(2026, 3, 13, 17, 0)).tick()
     assert s.case(ref).stage == 3  # Barnet 2, Stage 3: BSCB representatives
     routed = by_kind(s.sent())["routed_case"]
     assert routed.to == {_at("designated_safeguarding_lead"), _at("designated_safeguarding_lead", "challenged")}
-    assert ("stage_response", 3, T(2026, 3, 12, 17, 0)) in s.open_deadlines(ref)  # Barnet 3: Thursday 17:00
+    assert ("stage_response", 3, T(2026, 3, 16, 17, 0)) in s.open_deadlines(ref)  # Barnet 3: Monday 17:00
 
-    s.at(T(2026, 3, 12, 17, 0)).tick()
-    assert s.case(ref).stage == 4  # Barnet 2, Stage 4: reached at the end of working day 3
+    s.at(T(2026, 3, 16, 17, 0)).tick()
+    assert s.case(ref).stage == 4  # Barnet 2, Stage 4: reached at the end of working day 4
     s.sent()
-    stage4_due = T(2026, 3, 13, 17, 0)  # Barnet 3: still resolved the same working day, Friday 17:00
+    stage4_due = T(2026, 3, 17, 17, 0)  # Barnet 3: still resolved the same working day, Tuesday 17:00
     assert ("stage_response", 4, stage4_due) in s.open_deadlines(ref)
-    assert stage4_due < T(2026, 3, 17, 17, 0), "the whole ladder fits in Barnet 3's five working days"
+    assert stage4_due <= T(2026, 3, 17, 17, 0), "the whole ladder fits in Barnet 3's five working days"
 
-    # The last stage unanswered: nowhere further to go, so the business manager is told.
-    s.at(stage4_due).tick()
-    assert [m.kind for m in s.sent()] == ["needs_attention"]
-    assert s.case(ref).stage == 4
-
+    # The last stage unanswered: nowhere further to go, so the business manager is told; and
     # Barnet 3: past five working days the escalating agency's manager is asked for reasons and safety.
-    s.at(T(2026, 3, 17, 17, 0)).tick()
-    [overrun] = s.sent()
-    assert (overrun.kind, overrun.to) == ("overrun", {_at("line_manager")})
-    assert "safety" in overrun.text
+    s.at(stage4_due).tick()
+    sent = by_kind(s.sent())
+    assert set(sent) == {"needs_attention", "overrun"}
+    assert s.case(ref).stage == 4
+    assert sent["overrun"].to == {_at("line_manager")}
+    assert "safety" in sent["overrun"].text
 
 
 def test_a_reply_moves_a_stage_on_at_once_and_resolution_goes_to_the_action_log(runtime: Runtime, clock: Clock) -> None:
@@ -77,7 +86,13 @@ def test_a_reply_moves_a_stage_on_at_once_and_resolution_goes_to_the_action_log(
     assert s.case(ref).stage == 2
     assert ("stage_response", 2, T(2026, 3, 10, 17, 0)) in s.open_deadlines(ref)  # Barnet 3: same working day
     s.sent()
-    s.at(T(2026, 3, 10, 12, 0)).reply(ref, _at("line_manager", "challenged"), "Escalate")
+    # Barnet 2, Stage 2: up line management one level at a time, each the same working day.
+    s.at(T(2026, 3, 10, 11, 30)).reply(ref, _at("line_manager", "challenged"), "Escalate")
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 2)
+    s.reply(ref, _at("team_manager", "challenged"), "Escalate")
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 3)
+    s.sent()
+    s.at(T(2026, 3, 10, 12, 0)).reply(ref, _at("head_of_service", "challenged"), "Escalate")
     assert s.case(ref).stage == 3
     assert ("stage_response", 3, T(2026, 3, 10, 17, 0)) in s.open_deadlines(ref)  # Barnet 3: same working day
     s.sent()
@@ -112,7 +127,8 @@ def test_friday_1630_immediate_risk_is_due_that_evening_not_monday(runtime: Runt
     # The immediate-risk deadline runs in clock time at every stage: Friday 18:00.
     assert ("immediate_risk", 2, T(2026, 3, 13, 18, 0)) in s.open_deadlines(ref)
     s.at(T(2026, 3, 13, 18, 0)).tick()
-    assert s.case(ref).stage == 3, "still unanswered an hour later, Friday evening: it moves on again"
+    # Still unanswered an hour later, Friday evening: it moves on again (Barnet 2, Stage 2: the next level up).
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 2)
 
 
 def test_christmas_eve_is_due_christmas_eve(runtime: Runtime, clock: Clock) -> None:

@@ -161,9 +161,13 @@ def test_barnet_level_chasers_go_to_that_level(runtime: Runtime, clock: Clock) -
     ref = s.notice(_bar("practitioner"), _barnet_notice("2"))
     s.reply(ref, _bar("line_manager", "challenged"), "Unresolved")
     s.sent()
+    # Barnet 3 (same working day): the reminder before the deadline goes to this level's people only...
+    s.at(T(2026, 3, 10, 15, 0)).tick()
+    assert [(m.kind, m.to) for m in s.sent()] == [("reminder", _both("team_manager"))]
+    # ...and unanswered at the deadline, the stage goes up to its next level (policy-rules: escalate_after = 0).
     s.at(T(2026, 3, 10, 17, 0)).tick()
-    chasers = [m for m in s.sent() if m.kind == "chaser"]
-    assert [m.to for m in chasers] == [_both("team_manager")]
+    assert by_kind(s.sent())["routed_case"].to == _both("head_of_service")
+    assert (s.case(ref).stage, s.case(ref).level) == (2, 3)
 
 
 def test_barnet_stage_4_way_forward_is_chosen_by_the_board_manager_or_head_of_safeguarding(
