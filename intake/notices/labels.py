@@ -265,6 +265,11 @@ def classify(text: str) -> Classification:
     return result
 
 
+_TRIED = frozenset({"taken", "tried", "resolve", "resolved"})  # words saying something was done about it
+# Words that may stand beside "child" or "young person" in a label naming them without a colon
+# ("The young person", "Child concerned"); any other ("Child's do", a slip of "DOB") is no name label.
+_PERSON_FILLERS = frozenset({"the", "concerned", "involved", "of", "this", "s"})
+
 _DISPUTE_WORDS = frozenset({"disagreement", "challenge", "difference", "differences", "dispute"})
 
 
@@ -409,11 +414,16 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("case_reference", "synonyms:reference")
     if "outcome" in found and "seek" in found:
         return Classification("outcome_sought", "synonyms:outcome-sought")
+    tried = "attempt" in found or ("stage" in found and bool(_TRIED & set(words)))  # "Step(s) taken to resolve"
     if (
-        "attempt" in found
+        tried
         and "details" not in found
-        and ("challenge" in found or "outcome" in found or "resolve" in words or "taken" in words or "date" in found)
+        and ("challenge" in found or "outcome" in found or _TRIED & set(words) or "date" in found)
     ):
+        if "date" in found and "outcome" not in found and not _TRIED & set(words):  # "Date of attempt"; not "taken to date"
+            return Classification("attempts.date", "synonyms:attempt-date")
+        if "outcome" in found and "challenge" not in found and "date" not in found:  # "Outcome of attempt"
+            return Classification("attempts.outcome", "synonyms:attempt-outcome")
         return Classification("attempts", "synonyms:attempts")
     if "stage" in found and not ({"subj", "agency", "name", "category"} & found) and "need" not in words:
         return Classification("stage", "synonyms:stage")
@@ -458,6 +468,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("subject.kind", "synonyms:subject-kind")
     if "sign" in found and "date" in found:
         return Classification("signed.date", "synonyms:signed-date")
+    if "date" in found and "raise" in found and found <= {"date", "raise", "@"}:  # "Date completed", "Date raised"
+        return Classification("signed.date", "synonyms:date-completed")
     if len(words) == 1 and found == {"prof"}:  # "Worker", "Practitioner": the section's; the raiser's outside one
         return Classification("raised_by.name", "generic", None, "name")
     side, why = _side(words, found, asides)
@@ -487,7 +499,12 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             and (
                 colon
                 or "details" in found
-                or (found <= {"subj", "person", "@"} and len(words) > 1 and not {"child", "adult"} <= set(words))
+                or (
+                    found <= {"subj", "person", "@"}
+                    and len(words) > 1
+                    and not {"child", "adult"} <= set(words)
+                    and all(_WORDS[w] != "@" or w in _PERSON_FILLERS for w in words)
+                )
             )
         ):
             attribute = "name"  # "Adult:", "Child/Young Person:", "Young person" (not "Child": an answer)
