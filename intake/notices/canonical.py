@@ -17,6 +17,7 @@ from typing import Any
 
 from escalations.intake.notices import normalise as n
 from escalations.intake.notices.fields import LabelledValue, Vocabulary, normalise_label
+from escalations.intake.notices import labels as meaning
 from escalations.intake.notices.labels import NAME_HALVES
 from escalations.intake.notices.model import CATEGORY_SLUGS, Attempt, Notice, Problem
 
@@ -148,6 +149,8 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         path, rule = vocabulary.match(value.label), found.rule
     if not path or (path.startswith("panel.") and path not in vocabulary.labels):
         return []  # unknown, or B&NES's panel where the form does not have it
+    if (lines := _labelled_lines(path, value.value, rule, vocabulary)) is not None:
+        return lines
     if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
         return [("categories", value.value, f"{rule} ticked")]
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
@@ -163,6 +166,31 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
             found += [(f"signed.{p.split('.')[1]}", text, f"{why} signatory") for p, text, why in found if p in _SIGNS]
         return found
     return [(path, value.value, rule)]
+
+
+_SIDES = {path: side for side, path in meaning.SIDE_PATHS.items()}
+_MAX_LINES = 12  # lines of one answer looked at as labelled lines
+
+
+def _labelled_lines(path: str, text: str, rule: str, vocabulary: Vocabulary) -> list[tuple[str, str, str]] | None:
+    """ "Name: Callum Nwosu" / "Role: Senior Practitioner" / "Agency: …" as the lines of one
+    answer to a label about a side ("Practitioner / agency you disagree with"): each line to
+    its own field, a generic label ("Name", "Role") on the outer label's side. Every line
+    must be labelled, or the answer is taken whole (``None``)."""
+    scope = _SIDES.get(path.split("+", 1)[0].split(".", 1)[0])
+    lines = [line for line in text.split("\n", _MAX_LINES + 1) if line.strip()]
+    if scope is None or not 2 <= len(lines) <= _MAX_LINES:
+        return None
+    found: list[tuple[str, str, str]] = []
+    for line in lines:
+        split = vocabulary.split(line)
+        if split is None or not split[2]:
+            return None
+        inner = meaning.scoped(vocabulary.classify(split[1]), scope)
+        if inner.path is None:
+            return None
+        found += _person(inner.path, split[2], f"{rule} line '{split[1]}' ({inner.rule})")
+    return found
 
 
 # Labels naming the person who filled the form in, at its foot: the raiser, and the signatory.

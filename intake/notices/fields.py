@@ -531,8 +531,10 @@ class Vocabulary:
             return None
         if path := self.match(stripped):
             return path, _tidy_label(stripped), ""
-        for separator in re.finditer(r"[:?\t=]", stripped[: _LONGEST_LABEL + 1]):
+        for separator in _SEPARATOR.finditer(stripped[: _LONGEST_LABEL + 1]):
             label = stripped[: separator.end()].rstrip("\t")
+            if separator.group().strip()[:1] in tuple(_LEADER_CHARS):  # "Agency ........ Bury Police"
+                label = stripped[: separator.start()].rstrip() + ":"  # the dotted line stands where a colon would
             if path := self.match(label):
                 return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
         return self._bare(stripped) or self._dashed(stripped)
@@ -622,6 +624,8 @@ def _bare_ok(path: str, known: str, value: str) -> bool:
 
 
 _LEADER_CHARS = ".…_"  # the dotted lines of a blank form
+# Where a label may end: a colon, question mark, tab or "=", or a dotted line of three or more.
+_SEPARATOR = re.compile(rf"[:?\t=]| ?{meaning.LEADERS} ?")
 
 
 def _tidy_label(label: str) -> str:

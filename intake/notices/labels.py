@@ -222,6 +222,9 @@ def classify(text: str) -> Classification:
     section = bool(_SECTION_NUMBER.match(stripped))
     stripped = _SECTION_NUMBER.sub("", stripped)
     stripped = NUMBERING.sub("", stripped)
+    within = _WITHIN.search(stripped)
+    if within and _answered(stripped[: within.start()]):  # "Role: Team Manager", "Job title ____ Team Manager"
+        return UNKNOWN  # a label and its answer, not one label
     asides = _PAREN.findall(stripped)
     main = _PAREN.sub(" ", stripped)
     words = tokens(main)
@@ -263,6 +266,24 @@ def classify(text: str) -> Classification:
     if heading and not result.heading:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
     return result
+
+
+def _with_whom(words: list[str]) -> bool:
+    """ "Disagreement is with", "Who is the disagreement with?": asks for the other side; not
+    "What do you disagree with?", which asks what the disagreement is."""
+    return words[-1:] in (["with"], ["against"]) and ("what" not in words or bool({"who", "whom"} & set(words)))
+
+
+# The dotted line of a blank form: three dots or underscores, or an ellipsis ("…").
+LEADERS = r"(?:[._]{3,}|…)[.…_]*"
+# A colon, or a dotted line with words after it, inside a label's text: a label may end there.
+_WITHIN = re.compile(rf":|{LEADERS}(?=\s*[^\s.…_])")
+
+
+def _answered(head: str) -> bool:
+    """The text before a colon inside a label is a field's label by itself ("Role" in "Role: Team Manager")."""
+    found = classify(head + ":")
+    return not found.heading and bool(found.path or found.attribute or found.parts)
 
 
 _TRIED = frozenset({"taken", "tried", "resolve", "resolved"})  # words saying something was done about it
@@ -348,8 +369,8 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
     every = set(found)
     if _raising(words):  # "Person raising the challenge", "Name of person making the challenge"
         return RAISER, "raiser"
-    if "challenge" in every and words[-1:] in (["with"], ["against"]) and {"who", "whom"} & set(words):
-        return CHALLENGED, "challenged"  # "Who is the disagreement with?"
+    if "challenge" in every and _with_whom(words):
+        return CHALLENGED, "challenged"  # "Who is the disagreement with?", "Disagreement is with (agency)"
     if "escalate" in every:
         return (CHALLENGED, "challenged") if _escalating_to(words) else (RAISER, "raiser")
     if "letter" in every and "agency" in every and len(words) <= 3:  # "Agency A", "Agency B"
@@ -444,7 +465,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     if "challenge" in found and found <= {"challenge", "@"} and {"relate", "relates", "regarding"} & set(words):
         return Classification("categories", "synonyms:categories")  # "Disagreement relates to"
     asked = {"who", "whom"} & set(words)
-    if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon:
+    if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon and not _with_whom(words):
         return Classification("concern", "synonyms:concern-question")  # "What is the disagreement?", "What do you disagree with?"
     if "why" in found and found <= {"why", "challenge", "escalate", "your", "@", "details", "concern"}:
         return Classification("concern", "synonyms:concern-why")  # "Why are you escalating?", "Explain why you disagree"
@@ -520,8 +541,9 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             attribute = "name"  # "Raised by", "Completed by"
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"
-        elif side == CHALLENGED and {"who", "whom"} & set(words) and "details" not in found:
-            attribute = "agency"  # "Who is the disagreement with?": an agency, perhaps a person too
+        elif side == CHALLENGED and ({"who", "whom"} & set(words) or _with_whom(words)) and "details" not in found:
+            # "Who is the disagreement with?": an agency, perhaps a person too; "(name)" in brackets: a person
+            attribute = next((a for a in ("name", "role", "agency") if any(a in aside for aside in asides)), "agency")
         elif side == CHALLENGED and "decision" in found:
             attribute = "name" if "who" in words else "agency"
     if attribute is None or attribute not in SIDE_ATTRIBUTES[side]:

@@ -140,6 +140,12 @@ CASES: dict[str, tuple[Callable[[object], object], Callable[[int], object]]] = {
     "line-of-leaders": (lambda s: labelled_values([Line(s, "x")]), lambda k: "x" + " .." * (k // 3)),
     "label-then-spaces": (lambda s: labelled_values([Line(s, "x")]), lambda k: "Date of birth" + " " * k + "x"),
     "line-of-colons": (lambda s: labelled_values([Line(s, "x")]), lambda k: ":" * k),
+    "label-leaders-answer": (lambda s: labelled_values([Line(s, "x")]), lambda k: "Your job title " + "_" * k + " x"),
+    "label-many-ellipses": (lambda s: labelled_values([Line(s, "x")]), lambda k: "Role " + "… x " * (k // 4)),
+    "body-labelled-lines-answer": (
+        lambda s: read_notice((), s, today=TODAY),
+        lambda k: "Practitioner you disagree with:\n" + "Name: Jo Bloggs\n" * (k // 16),
+    ),
     "body-email-line": (lambda s: read_notice((), s, today=TODAY), lambda k: "Email: " + "a" * (k // 2) + " x@y.example"),
     "body-phone-line": (lambda s: read_notice((), s, today=TODAY), lambda k: "Telephone: " + "(" * (k // 2)),
     "body-many-labels": (lambda s: read_notice((), s, today=TODAY), lambda k: "Stage: 2\n" * (k // 20)),

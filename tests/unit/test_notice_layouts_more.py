@@ -233,3 +233,96 @@ def test_free_text_written_in_the_row_below_its_blank_answer_box():
     document.save(buffer)
     notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
     assert (notice.concern, notice.raised_by.name) == (CONCERN, "Jo Bloggs")
+
+
+def _docx_table(rows) -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=max(len(row) for row in rows))
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row):
+            cell.text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_answer_of_labelled_lines_gives_each_line_to_the_outer_labels_side():
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    form = _docx_table(
+        [
+            ("Practitioner raising the concern", "Name: Jo Bloggs\nRole: Health Visitor\nAgency: Bury 0-19"),
+            ("Practitioner / agency you disagree with", "Name: Al Smith\nRole: Team Manager\nAgency: Bury CSC"),
+        ]
+    )
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, form)], None, today=TODAY)
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == ("Jo Bloggs", "Health Visitor", "Bury 0-19")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+    assert "line 'Role' (section:challenged)" in notice.readings["challenged.role"][0]
+
+
+def test_an_answer_with_one_unlabelled_line_is_taken_whole():
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    form = _docx_table([("Agency you disagree with", "Bury CSC\nName: Al Smith")])
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, form)], None, today=TODAY)
+    assert notice.challenged.name is None
+
+
+@pytest.mark.parametrize("leader", [" ........ ", " ________ ", "……", "___"])
+def test_a_dotted_line_between_a_label_and_its_answer_stands_for_a_colon(leader):
+    notice = read(
+        f"Child's name{leader}Ruby Whittaker\nYour job title{leader}Team Manager\nDisagreement is with (agency){leader}Bury CSC"
+    )
+    assert (notice.subject.name, notice.raised_by.role, notice.challenged.agency) == (
+        "Ruby Whittaker",
+        "Team Manager",
+        "Bury CSC",
+    )
+
+
+def test_a_label_whose_answer_is_made_of_label_words_is_read_as_label_and_answer():
+    notice = read("Your details\nName: Jo Bloggs\nRole: Team Manager\nAgency: Bury Police")
+    assert notice.raised_by.role == "Team Manager"
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Disagreement is with:", "challenged.agency"),
+        ("In dispute with (name):", "challenged.name"),
+        ("What do you disagree with?", "concern"),
+        ("Role: Team Manager", None),
+        ("Outcome of attempt", "attempts.outcome"),
+        ("Date form completed", "signed.date"),
+        ("Steps taken to resolve the disagreement", "attempts"),
+    ],
+)
+def test_labels_by_meaning(label, expected):
+    from escalations.intake.notices import labels
+
+    assert labels.classify(label).path == expected
+
+
+def test_generic_labels_under_columns_of_both_sides_in_a_printed_table():
+    from tests.corpus.tools import printed_pdf
+
+    from escalations.intake.notices.reader import Attachment
+
+    rows = [
+        ("Person raising the disagreement", "Person whose decision is disputed"),
+        ("Jo Bloggs", "Al Smith"),
+        ("Role", "Role"),
+        ("Health Visitor", "Team Manager"),
+        ("Agency", "Agency"),
+        ("Bury 0-19", "Bury CSC"),
+    ]
+    pdf = printed_pdf("Professional disagreement", [("t", rows)])
+    notice = read_notice([Attachment("form.pdf", "application/pdf", pdf)], None, today=TODAY)
+    assert (notice.raised_by.role, notice.raised_by.agency) == ("Health Visitor", "Bury 0-19")
+    assert (notice.challenged.role, notice.challenged.agency) == ("Team Manager", "Bury CSC")
+    assert "(column:challenged)" in notice.readings["challenged.role"][0]
