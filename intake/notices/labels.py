@@ -289,7 +289,8 @@ def _answered(head: str) -> bool:
 _TRIED = frozenset({"taken", "tried", "resolve", "resolved"})  # words saying something was done about it
 # Words that may stand beside "child" or "young person" in a label naming them without a colon
 # ("The young person", "Child concerned"); any other ("Child's do", a slip of "DOB") is no name label.
-_PERSON_FILLERS = frozenset({"the", "concerned", "involved", "of", "this", "s"})
+_PERSON_FILLERS = frozenset({"the", "concerned", "involved", "of", "this", "s", "at"})
+_AT_RISK = frozenset({"risk"})  # "Adult at risk": the statutory name for the person, not a question of risk
 
 _DISPUTE_WORDS = frozenset({"disagreement", "challenge", "difference", "differences", "dispute"})
 
@@ -495,6 +496,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("raised_by.name", "generic", None, "name")
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
+    if why == "role-word" and attribute in ("name", "role"):  # "Name of worker", "Worker role": whose the section says
+        return Classification(f"raised_by.{attribute}", "role-word", None, attribute)
     if attribute == "dob" and side not in (None, SUBJECT):  # "What is their date of birth?": only the subject has one
         return Classification("subject.dob", "synonyms:subject-dob", SUBJECT, "dob")
     if "details" in found and found <= {"details", "@"}:  # "Details", "Summary", "Description" alone: the concern
@@ -521,7 +524,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
                 colon
                 or "details" in found
                 or (
-                    found <= {"subj", "person", "@"}
+                    found - _AT_RISK <= {"subj", "person", "@"}  # "Young person", "Adult at risk"
                     and len(words) > 1
                     and not {"child", "adult"} <= set(words)
                     and all(_WORDS[w] != "@" or w in _PERSON_FILLERS for w in words)

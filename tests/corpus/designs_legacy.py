@@ -26,7 +26,7 @@ from tests.corpus.design import (
     tick_row,
     yes_no,
 )
-from tests.corpus.tools import html_page, mso, outlook_html, printed_pdf
+from tests.corpus.tools import html_page, mso, outlook_html, printed_pdf, rtf_document
 
 ALL = ("salford", "barnet", "bury-children", "bury-adults", "bnes")
 
@@ -211,6 +211,77 @@ def text_dotted(case: Case, rng: random.Random) -> Rendered:
     return Rendered("email-text", body, printed | {"stage", "categories", "concern"})
 
 
+def word_rtf_tabs(case: Case, rng: random.Random) -> Rendered:
+    """Word's own RTF: "Label:<tab>answer" with real tab stops, bold headings over sections that
+    reuse Name / Agency, the stage as a row of boxes, the concern in a one-cell box."""
+    names = stage_names(case.partnership)
+    who = "Child" if case.subject_kind == "child" else "Adult"
+    blocks: list[tuple[str, object]] = [
+        ("b", "Escalation of Professional Disagreement"),
+        ("b", f"Section A – {who}"),
+        ("p", f"Name:\t{case.subject_name}\tD.O.B:\t{date_text(case.dob, 'slash')}"),
+        ("b", "Section B – Practitioner raising the disagreement"),
+        ("p", f"Name:\t{case.raiser_name}"),
+        ("p", f"Job title:\t{case.raiser_role}"),
+        ("p", f"Agency:\t{case.raiser_agency_written}"),
+        ("p", f"Tel:\t{case.raiser_phone}\tEmail:\t{case.raiser_email}"),
+        ("b", "Section C – Agency/practitioner the disagreement is with"),
+        ("p", f"Agency:\t{case.challenged_agency_written}"),
+        ("p", f"Name:\t{case.challenged_name}\tRole:\t{case.challenged_role}"),
+        ("b", "Section D – The disagreement"),
+        ("p", "Stage:\t" + tick_row([(f"{n} {name}", n == case.stage) for n, name in enumerate(names, 1)], gap="\t")),
+        ("p", "Summary of the disagreement:"),
+        ("t", [(case.concern,)]),
+    ]
+    printed = SUBJECT | RAISER | CHALLENGED | {"stage", "concern"}
+    return Rendered("rtf", rtf_document(blocks), printed)
+
+
+def word_doc_grid(case: Case, rng: random.Random) -> Rendered:
+    """A Word 97 form saved from Word's RTF: a four-column grid (label, answer, label, answer),
+    the professionals as two columns with line breaks in the cells, resaved as .doc."""
+    who = "Child / young person" if case.subject_kind == "child" else "Adult at risk"
+    rows = [
+        (f"{who}", case.subject_name, "Date of birth", date_text(case.dob, "slash")),
+        ("Immediate risk?", yes_no(case.immediate_risk), "Stage", str(case.stage)),
+    ]
+    sides = [
+        ("Referring practitioner", "Practitioner being challenged"),
+        (
+            f"{case.raiser_name}\n{case.raiser_role}\n{case.raiser_agency_written}",
+            f"{case.challenged_name}\n{case.challenged_role}\n{case.challenged_agency_written}",
+        ),
+    ]
+    blocks: list[tuple[str, object]] = [
+        ("b", "Professional Challenge Form"),
+        ("t", rows),
+        ("t", sides),
+        ("b", "Reason for challenge"),
+        ("p", case.concern),
+    ]
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency"} | CHALLENGED
+    return Rendered("doc", rtf_document(blocks), printed | {"immediate_risk", "stage", "concern"})
+
+
+def word_odt_label_cells(case: Case, rng: random.Random) -> Rendered:
+    """Word RTF opened and saved as OpenDocument: each label in its own row of a one-column
+    table with its answer in the row below, and a yes/no as a pair of boxes."""
+    subject = "Name of child" if case.subject_kind == "child" else "Name of adult"
+    pairs = [
+        (subject, case.subject_name),
+        ("Date of birth", date_text(case.dob, "long")),
+        ("Your name and role", f"{case.raiser_name}, {case.raiser_role}"),
+        ("Your organisation", case.raiser_agency_written),
+        ("Organisation you are escalating to", case.challenged_agency_written),
+        ("Is there an immediate risk of harm?", tick_row([("Yes", case.immediate_risk), ("No", not case.immediate_risk)])),
+        ("Details of the disagreement", case.concern),
+    ]
+    rows = [(text,) for pair in pairs for text in pair]
+    blocks: list[tuple[str, object]] = [("b", "Escalation Notification Form"), ("t", rows)]
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency"}
+    return Rendered("odt", rtf_document(blocks), printed | {"immediate_risk", "concern"})
+
+
 DESIGNS = (
     Design("rtf-tabbed", rtf_tabbed.__doc__, "rtf", ALL, rtf_tabbed),
     Design("doc-cell-lines", doc_cell_lines.__doc__, "doc", ALL, doc_cell_lines),
@@ -218,4 +289,7 @@ DESIGNS = (
     Design("pdf-labels-above", pdf_labels_above.__doc__, "pdf", ALL, pdf_labels_above),
     Design("word-html-breaks", word_html_breaks.__doc__, "email-html", ALL, word_html_breaks),
     Design("text-dotted", text_dotted.__doc__, "email-text", ALL, text_dotted),
+    Design("word-rtf-tabs", word_rtf_tabs.__doc__, "rtf", ALL, word_rtf_tabs),
+    Design("word-doc-grid", word_doc_grid.__doc__, "doc", ALL, word_doc_grid),
+    Design("word-odt-label-cells", word_odt_label_cells.__doc__, "odt", ALL, word_odt_label_cells),
 )

@@ -326,3 +326,34 @@ def test_generic_labels_under_columns_of_both_sides_in_a_printed_table():
     assert (notice.raised_by.role, notice.raised_by.agency) == ("Health Visitor", "Bury 0-19")
     assert (notice.challenged.role, notice.challenged.agency) == ("Team Manager", "Bury CSC")
     assert "(column:challenged)" in notice.readings["challenged.role"][0]
+
+
+def test_a_role_word_label_belongs_to_the_side_named_above_it():
+    notice = read(
+        "Name of professional raising concern: Jo Bloggs\nRole: Health Visitor\n"
+        "Agency disagreed with: Bury CSC\nName of worker: Al Smith\nWorker role: Team Manager"
+    )
+    assert (notice.raised_by.name, notice.challenged.name, notice.challenged.role) == ("Jo Bloggs", "Al Smith", "Team Manager")
+    assert notice.readings["challenged.name"][0].startswith("'Name of worker' (section:challenged)")
+
+
+def test_a_role_word_label_under_no_side_is_the_raisers():
+    assert read("Name of worker: Jo Bloggs").raised_by.name == "Jo Bloggs"
+
+
+def test_an_answer_in_a_one_cell_box_below_its_label():
+    import io
+
+    import docx
+
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    document = docx.Document()
+    document.add_paragraph("Adult at risk: Ruby Whittaker")
+    document.add_paragraph("Summary of the disagreement:")
+    document.add_paragraph("")
+    document.add_table(rows=1, cols=1).cell(0, 0).text = CONCERN
+    buffer = io.BytesIO()
+    document.save(buffer)
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
+    assert (notice.subject.name, notice.concern) == ("Ruby Whittaker", CONCERN)
