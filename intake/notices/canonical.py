@@ -147,6 +147,14 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
     else:
         found = vocabulary.classify(value.label)
         path, rule = vocabulary.match(value.label), found.rule
+    if not path and value.value and value.rule != "heading" and (side := _side_asked(value.label, vocabulary)):
+        # "Details of the professional being challenged: Al Smith, Team Manager, Bury CSC"
+        return _person_parts(f"{side}.name", value.value, f"{rule} answered", whole=True)
+    if path in _AGENCIES and _side_asked(value.label, vocabulary, who=True):
+        # "Who do you disagree with? Al Smith, Team Manager, Bury CSC": a person, their role, their agency
+        found = _person_parts(path.replace(".agency", ".name"), value.value, rule, whole=True)
+        if found:
+            return found
     if not path or (path.startswith("panel.") and path not in vocabulary.labels):
         return []  # unknown, or B&NES's panel where the form does not have it
     if (lines := _labelled_lines(path, value.value, rule, vocabulary)) is not None:
@@ -199,10 +207,27 @@ _SIGNS = ("raised_by.name", "raised_by.role")
 _NAME_AND_ROLE = re.compile(r"([^()]{1,80}?)\s*\(([^()]{1,80})\)\s*")
 
 
-def _person_parts(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:
-    """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field."""
+_AGENCIES = ("raised_by.agency", "challenged.agency")
+
+
+def _side_asked(label: str, vocabulary: Vocabulary, *, who: bool = False) -> str | None:
+    """The side (``raised_by``/``challenged``) a heading about a side ("Details of the professional
+    raising the concern"), or with ``who`` a "who" question ("Who do you disagree with?"), asks for."""
+    found = vocabulary.classify(label)
+    if found.side not in (meaning.RAISER, meaning.CHALLENGED):
+        return None
+    if who:
+        return meaning.SIDE_PATHS[found.side] if {"who", "whom"} & set(meaning.tokens(label)) else None
+    return meaning.SIDE_PATHS[found.side] if found.heading and found.attribute is None else None
+
+
+def _person_parts(path: str, text: str, rule: str, *, whole: bool = False) -> list[tuple[str, str, str]]:
+    """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field.
+    ``whole``: only all three ("Name, Role, Agency"), as where the label asked for no name alone."""
     side = path.split(".")[0]
     pieces = _pieces(text)
+    if whole and len(pieces) < 3:  # noqa: PLR2004 - a name, a role and an agency (which may hold a comma)
+        return []
     if len(pieces) > 3:  # "Claire Rhys, Senior Practitioner, Adult Social Care, Bury": the agency has a comma
         pieces = [pieces[0], pieces[1], ", ".join(pieces[2:])]
     if 2 <= len(pieces) <= 3 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:

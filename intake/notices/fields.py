@@ -879,6 +879,12 @@ def labelled_values(
             waiting = None
             continue
         entries, lead = _entries(line.text, vocabulary)
+        if not entries and (answered := _side_answered(lead, vocabulary)):
+            # "Details of the professional being challenged: Al Smith, Team Manager, Bury CSC"
+            found += waiting.answer() if waiting else []
+            waiting = None
+            found += [heading_marker(answered[0], line.source), LabelledValue(*answered, line.source)]
+            continue
         before = waiting
         taken = len(before.parts) if before else 0
         if waiting and _answer_ends(waiting, line, bool(entries), lead, blank_ends):
@@ -887,6 +893,8 @@ def labelled_values(
         taken = bool(before) and len(before.parts) > taken  # the line answered the label above
         if not taken and (entries and not entries[0][2] or not entries and lead) and is_heading(line.text, vocabulary):
             found.append(heading_marker(line.text, line.source))
+            if not entries and _asks_for_a_side(line.text, vocabulary):  # "Who are you?" answered below
+                waiting = _Open("", _tidy_label(line.text), line.source)
             if not entries:
                 continue
         found += [LabelledValue(label, value, line.source) for _, label, value in entries if value]
@@ -971,6 +979,22 @@ def _with_tables_unglued(lines: Iterable[Line], vocabulary: Vocabulary) -> Itera
             group = []
         if line is not None:
             group.append(line)
+
+
+def _side_answered(text: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
+    """ "Details of the professional raising the concern: Jo Bloggs, Health Visitor, Bury 0-19":
+    a heading about one side with its answer after a colon; (label, answer) or ``None``."""
+    head, colon, rest = text[: _LONGEST_LABEL + 1].partition(":")
+    if not colon or not rest.strip() or not _asks_for_a_side(head + "?", vocabulary):
+        return None
+    return _tidy_label(head), _tidy_value(text[len(head) + 1 :])
+
+
+def _asks_for_a_side(text: str, vocabulary: Vocabulary) -> bool:
+    """A question about one side ("Who are you?", "Who is the disagreement with?") that is a
+    heading: its answer below may give the side's name, role and agency."""
+    found = vocabulary.classify(text)
+    return text.rstrip().endswith("?") and found.side in (meaning.RAISER, meaning.CHALLENGED) and found.attribute is None
 
 
 def _answer_ends(waiting: _Open, line: Line, labelled: bool, lead: str, blank_ends: bool) -> bool:

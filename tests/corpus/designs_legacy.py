@@ -282,6 +282,28 @@ def word_odt_label_cells(case: Case, rng: random.Random) -> Rendered:
     return Rendered("odt", rtf_document(blocks), printed | {"immediate_risk", "concern"})
 
 
+def text_wrapped_questions(case: Case, rng: random.Random) -> Rendered:
+    """A plain mail wrapped at 72 characters by the mail program: numbered questions answered
+    below them, and a side's details answered after a colon as "name, role, agency"."""
+    import textwrap
+
+    who = "child" if case.subject_kind == "child" else "adult"
+    paragraphs = [
+        "Dear colleague,",
+        f"I am writing to escalate a professional disagreement about the {who} below, as set out in the "
+        "partnership's resolving professional disagreements procedure, and I would be grateful for your help.",
+        f"1. Who is the {who}?\n{case.subject_name}, born {date_text(case.dob, 'slash')}",
+        f"2. Who are you?\n{case.raiser_name} - {case.raiser_role} - {case.raiser_agency_written}",
+        f"Details of the professional being challenged: {case.challenged_name}, {case.challenged_role}, "
+        f"{case.challenged_agency_written}",
+        f"Nature of the disagreement: {case.concern}",
+        "Kind regards",
+    ]
+    body = "\n\n".join("\n".join(textwrap.fill(line, 72) for line in p.split("\n")) for p in paragraphs) + "\n"
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency"} | CHALLENGED | {"concern"}
+    return Rendered("email-text", body, printed)
+
+
 DESIGNS = (
     Design("rtf-tabbed", rtf_tabbed.__doc__, "rtf", ALL, rtf_tabbed),
     Design("doc-cell-lines", doc_cell_lines.__doc__, "doc", ALL, doc_cell_lines),
@@ -291,5 +313,6 @@ DESIGNS = (
     Design("text-dotted", text_dotted.__doc__, "email-text", ALL, text_dotted),
     Design("word-rtf-tabs", word_rtf_tabs.__doc__, "rtf", ALL, word_rtf_tabs),
     Design("word-doc-grid", word_doc_grid.__doc__, "doc", ALL, word_doc_grid),
+    Design("text-wrapped-questions", text_wrapped_questions.__doc__, "email-text", ALL, text_wrapped_questions),
     Design("word-odt-label-cells", word_odt_label_cells.__doc__, "odt", ALL, word_odt_label_cells),
 )

@@ -142,6 +142,14 @@ CASES: dict[str, tuple[Callable[[object], object], Callable[[int], object]]] = {
     "line-of-colons": (lambda s: labelled_values([Line(s, "x")]), lambda k: ":" * k),
     "label-leaders-answer": (lambda s: labelled_values([Line(s, "x")]), lambda k: "Your job title " + "_" * k + " x"),
     "label-many-ellipses": (lambda s: labelled_values([Line(s, "x")]), lambda k: "Role " + "… x " * (k // 4)),
+    "body-wrapped-lines": (
+        lambda s: read_notice((), s, today=TODAY),
+        lambda k: ("word " * 14 + "runs\n") * (k // 75),
+    ),
+    "body-side-heading-colons": (
+        lambda s: read_notice((), s, today=TODAY),
+        lambda k: "Details of the professional being challenged: " + "a, " * (k // 3),
+    ),
     "body-labelled-lines-answer": (
         lambda s: read_notice((), s, today=TODAY),
         lambda k: "Practitioner you disagree with:\n" + "Name: Jo Bloggs\n" * (k // 16),

@@ -357,3 +357,50 @@ def test_an_answer_in_a_one_cell_box_below_its_label():
     document.save(buffer)
     notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
     assert (notice.subject.name, notice.concern) == ("Ruby Whittaker", CONCERN)
+
+
+WRAPPED = (
+    "I am writing to escalate my concerns regarding Ruby Whittaker (DOB\n"
+    "01/02/2019) under the resolving professional disagreements procedure.\n\n"
+    "Details of the professional raising the concern: Jo Bloggs, Health\n"
+    "Visitor, Bury 0-19 Service\n"
+    "Details of the professional being challenged: Al Smith, Team Manager,\n"
+    "Bury CSC\n\nKind regards\nJo Bloggs\n"
+)
+
+
+def test_a_mail_wrapped_at_a_fixed_width_is_read_as_its_writer_wrote_it():
+    notice = read(WRAPPED)
+    assert (notice.subject.name, notice.subject.dob) == ("Ruby Whittaker", date(2019, 2, 1))
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Jo Bloggs",
+        "Health Visitor",
+        "Bury 0-19 Service",
+    )
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+    assert "answered part" in notice.readings["challenged.role"][0]
+
+
+def test_short_lines_are_never_joined():
+    from escalations.intake.notices.reader import unwrapped
+
+    lines = list(enumerate(["Child: Ruby Whittaker", "Jo Bloggs", "Health Visitor"], start=1))
+    assert unwrapped(lines) == lines
+    long = list(enumerate(["x" * 70 + " a", "y" * 70 + " b", "Stage: 2", "z" * 90], start=1))
+    assert unwrapped(long) == long  # a line longer than any wrapping width: not a wrapped mail
+
+
+def test_a_side_asked_as_a_question_is_answered_on_the_line_below():
+    notice = read(
+        "Who are you?\nJo Bloggs - Health Visitor - Bury 0-19 Service\n\nWho do you disagree with?\nAl Smith, Team Manager, Bury CSC\n"
+    )
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Jo Bloggs",
+        "Health Visitor",
+        "Bury 0-19 Service",
+    )
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+
+
+def test_an_agency_answer_of_two_parts_is_kept_whole():
+    assert read("Who do you disagree with?\nBury CSC, Bury Council\n").challenged.agency == "Bury CSC, Bury Council"
