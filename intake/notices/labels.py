@@ -97,13 +97,14 @@ _add(
 _add("escalate", "escalate escalating escalated")
 _add(
     "raise",
-    "referrer raising raised referring reporting originating initiating requesting completing completed submitting making",
+    "referrer raising raised referring reporting originating initiating requesting completing completed submitting making "
+    "submitted",
 )
 _add("your", "your my i me you yours")
 _add("their", "their them they")
 _add("name", "name surname forename forenames fullname lastname firstname")
 _add("@", "first last given christian middle")  # with "name": a part of one ("First name", "Surname")
-_add("dob", "dob birth born edd")
+_add("dob", "dob birth born edd age")
 _add("role", "role title designation position post job")
 _add("email", "email e-mail emailaddress")
 _add("phone", "telephone tel phone mobile number")
@@ -114,7 +115,7 @@ _add("concern", "concern concerns issue issues problem information info")
 _add(
     "details",
     "details detail description describe summary explain explanation account reason reasons outline brief briefly "
-    "background rationale narrative overview",
+    "background rationale narrative overview basis grounds",
 )
 _add("why", "why")
 _add("tick", "tick ticks ticked select apply")
@@ -478,6 +479,10 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("immediate_risk", "synonyms:immediate-risk")  # "Any immediate safeguarding concerns?"
     if found == {"concern"} and len(words) == 1 and colon:  # "Issue:", "Concerns:"
         return Classification("concern", "synonyms:concern")
+    if (
+        "concern" in found and found <= {"concern", "@", "your"} and colon and not asked
+    ):  # "What is the issue?", "Issues of concern"
+        return Classification("concern", "synonyms:concern-question")
     if (
         "concern" in found
         and ({"details", "your"} & found or words[:1] == ["concern"])

@@ -304,6 +304,41 @@ def text_wrapped_questions(case: Case, rng: random.Random) -> Rendered:
     return Rendered("email-text", body, printed)
 
 
+def legacy_columns(case: Case, rng: random.Random) -> Rendered:
+    """The two sides as columns under "Referrer" and "Agency being challenged" headings, in an old
+    Word form resaved as .doc: a label column, the first row of the table the headings, two
+    labels to a line above it (name and date of birth), numbered questions below it."""
+    who = "Child" if case.subject_kind == "child" else "Adult"
+    gap = "&nbsp;" * 8
+    rows = [
+        ("", "Referrer", "Agency being challenged"),
+        ("Name", case.raiser_name, case.challenged_name),
+        ("Job title", case.raiser_role, case.challenged_role),
+        ("Organisation", case.raiser_agency_written, case.challenged_agency_written),
+        ("Phone", case.raiser_phone, ""),
+    ]
+    cells = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{'<b>' if i == 0 or r == 0 else ''}{escape(text)}{'</b>' if i == 0 or r == 0 else ''}</td>"
+            for i, text in enumerate(row)
+        )
+        + "</tr>"
+        for r, row in enumerate(rows)
+    )
+    body = (
+        "<p><b>Multi-agency Escalation Form</b></p>"
+        + f"<p>{who}'s name: {escape(case.subject_name)}{gap}DOB: {escape(date_text(case.dob, 'slash'))}</p>"
+        + f'<table border="1" cellspacing="0" cellpadding="3">{cells}</table>'
+        + "<p>1. What is the disagreement about?</p>"
+        + f"<p>{escape(case.concern)}</p>"
+        + "<p>2. What stage has the disagreement reached?</p>"
+        + f"<p>Stage {case.stage}</p>"
+    )
+    printed = SUBJECT | RAISER - {"raised_by.email"} | CHALLENGED | {"concern", "stage"}
+    return Rendered(rng.choice(["doc", "rtf"]), html_page(body), printed)
+
+
 DESIGNS = (
     Design("rtf-tabbed", rtf_tabbed.__doc__, "rtf", ALL, rtf_tabbed),
     Design("doc-cell-lines", doc_cell_lines.__doc__, "doc", ALL, doc_cell_lines),
@@ -314,5 +349,6 @@ DESIGNS = (
     Design("word-rtf-tabs", word_rtf_tabs.__doc__, "rtf", ALL, word_rtf_tabs),
     Design("word-doc-grid", word_doc_grid.__doc__, "doc", ALL, word_doc_grid),
     Design("text-wrapped-questions", text_wrapped_questions.__doc__, "email-text", ALL, text_wrapped_questions),
+    Design("legacy-columns", legacy_columns.__doc__, "doc", ALL, legacy_columns),
     Design("word-odt-label-cells", word_odt_label_cells.__doc__, "odt", ALL, word_odt_label_cells),
 )
