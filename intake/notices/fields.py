@@ -533,8 +533,8 @@ class Vocabulary:
             return path, _tidy_label(stripped), ""
         for separator in _SEPARATOR.finditer(stripped[: _LONGEST_LABEL + 1]):
             label = stripped[: separator.end()].rstrip("\t")
-            if separator.group().strip()[:1] in tuple(_LEADER_CHARS):  # "Agency ........ Bury Police"
-                label = stripped[: separator.start()].rstrip() + ":"  # the dotted line stands where a colon would
+            if separator.group().strip()[:1] in (*_LEADER_CHARS, ""):  # "Agency ........ Bury Police", "Agency    Bury Police"
+                label = stripped[: separator.start()].rstrip() + ":"  # the dotted line or the spaces stand for a colon
             if path := self.match(label):
                 return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
         return self._bare(stripped) or self._dashed(stripped)
@@ -624,8 +624,8 @@ def _bare_ok(path: str, known: str, value: str) -> bool:
 
 
 _LEADER_CHARS = ".…_"  # the dotted lines of a blank form
-# Where a label may end: a colon, question mark, tab or "=", or a dotted line of three or more.
-_SEPARATOR = re.compile(rf"[:?\t=]| ?{meaning.LEADERS} ?")
+# Where a label may end: a colon, question mark, tab or "=", a dotted line of three or more, or a run of spaces.
+_SEPARATOR = re.compile(rf"[:?\t=]| ?{meaning.LEADERS} ?| {{2,}}")
 
 
 def _tidy_label(label: str) -> str:

@@ -277,8 +277,9 @@ def _with_whom(words: list[str]) -> bool:
 
 # The dotted line of a blank form: three dots or underscores, or an ellipsis ("…").
 LEADERS = r"(?:[._]{3,}|…)[.…_]*"
-# A colon, or a dotted line with words after it, inside a label's text: a label may end there.
-_WITHIN = re.compile(rf":|{LEADERS}(?=\s*[^\s.…_])")
+# A colon, "=", a run of spaces, or a dotted line with words after it, inside a label's text:
+# a label may end there.
+_WITHIN = re.compile(rf"(?:[:=]|  +|{LEADERS})(?=\s*[^\s.…_=:])")
 
 
 def _answered(head: str) -> bool:

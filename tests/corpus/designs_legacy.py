@@ -339,6 +339,36 @@ def legacy_columns(case: Case, rng: random.Random) -> Rendered:
     return Rendered(rng.choice(["doc", "rtf"]), html_page(body), printed)
 
 
+def forwarded_text_table(case: Case, rng: random.Random) -> Rendered:
+    """A manager forwarding a practitioner's notice as quoted text ("> "), the notice a table pasted
+    as text with pipes, or labels and answers apart by runs of spaces."""
+    who = "Child" if case.subject_kind == "child" else "Adult"
+    pairs = [
+        (f"{who}'s name", case.subject_name),
+        ("Date of birth", date_text(case.dob, "slash")),
+        ("Practitioner raising the concern", case.raiser_name),
+        ("Job title", case.raiser_role),
+        ("Organisation", case.raiser_agency_written),
+        ("Organisation you are escalating to", case.challenged_agency_written),
+        ("Name of worker", case.challenged_name),
+        ("Their role", case.challenged_role),
+        ("Stage", str(case.stage)),
+    ]
+    if rng.random() < 0.5:
+        lines = ["| Question | Answer |", "|---|---|", *(f"| {label} | {value} |" for label, value in pairs)]
+    else:
+        lines = [f"{label:36}{value}" for label, value in pairs]
+    quoted = [*lines, "", "Details of the disagreement:", case.concern]
+    body = (
+        "Please see the escalation below from one of my team, forwarded as discussed.\n\nThanks\n\n"
+        f"On 2 Mar 2026, at 09:12, {case.raiser_name} <{case.raiser_email}> wrote:\n\n"
+        + "\n".join(f"> {line}".rstrip() for line in quoted)
+        + "\n"
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency"} | CHALLENGED | {"stage", "concern"}
+    return Rendered("email-text", body, printed)
+
+
 DESIGNS = (
     Design("rtf-tabbed", rtf_tabbed.__doc__, "rtf", ALL, rtf_tabbed),
     Design("doc-cell-lines", doc_cell_lines.__doc__, "doc", ALL, doc_cell_lines),
@@ -350,5 +380,6 @@ DESIGNS = (
     Design("word-doc-grid", word_doc_grid.__doc__, "doc", ALL, word_doc_grid),
     Design("text-wrapped-questions", text_wrapped_questions.__doc__, "email-text", ALL, text_wrapped_questions),
     Design("legacy-columns", legacy_columns.__doc__, "doc", ALL, legacy_columns),
+    Design("forwarded-text-table", forwarded_text_table.__doc__, "email-text", ALL, forwarded_text_table),
     Design("word-odt-label-cells", word_odt_label_cells.__doc__, "odt", ALL, word_odt_label_cells),
 )

@@ -150,6 +150,10 @@ CASES: dict[str, tuple[Callable[[object], object], Callable[[int], object]]] = {
         lambda s: read_notice((), s, today=TODAY),
         lambda k: "Details of the professional being challenged: " + "a, " * (k // 3),
     ),
+    "body-quoted-notice": (lambda s: read_notice((), s, today=TODAY), lambda k: "> Stage: 2\n" * (k // 11)),
+    "body-pipe-rows": (lambda s: read_notice((), s, today=TODAY), lambda k: "| Stage | 2 |\n" * (k // 14)),
+    "body-pipe-cells": (lambda s: read_notice((), s, today=TODAY), lambda k: "|" + " a |" * (k // 4)),
+    "label-space-runs": (lambda s: labelled_values([Line(s, "x")]), lambda k: "Stage" + "  x" * (k // 3)),
     "body-labelled-lines-answer": (
         lambda s: read_notice((), s, today=TODAY),
         lambda k: "Practitioner you disagree with:\n" + "Name: Jo Bloggs\n" * (k // 16),

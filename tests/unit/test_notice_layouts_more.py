@@ -404,3 +404,36 @@ def test_a_side_asked_as_a_question_is_answered_on_the_line_below():
 
 def test_an_agency_answer_of_two_parts_is_kept_whole():
     assert read("Who do you disagree with?\nBury CSC, Bury Council\n").challenged.agency == "Bury CSC, Bury Council"
+
+
+FIELDS = [("Child's name", "Ruby Whittaker"), ("Agency you disagree with", "Bury CSC"), ("Name of worker", "Al Smith")]
+
+
+def _read_fields(body: str):
+    notice = read(body)
+    return (notice.subject.name, notice.challenged.agency, notice.challenged.name)
+
+
+def test_a_notice_forwarded_as_quoted_text_is_read():
+    body = "Please see below.\n\nOn Monday Jo wrote:\n" + "\n".join(f"> {label}: {value}" for label, value in FIELDS)
+    assert _read_fields(body) == ("Ruby Whittaker", "Bury CSC", "Al Smith")
+
+
+def test_quoted_text_is_not_read_when_the_mail_gives_its_own_answers():
+    body = "Child's name: Ruby Whittaker\n\n> Agency you disagree with: Bury CSC\n> Name of worker: Al Smith\n"
+    assert _read_fields(body) == ("Ruby Whittaker", None, None)
+
+
+def test_a_table_pasted_as_text_with_pipes():
+    body = "| Question | Answer |\n|---|---|\n" + "\n".join(f"| {label} | {value} |" for label, value in FIELDS)
+    assert _read_fields(body) == ("Ruby Whittaker", "Bury CSC", "Al Smith")
+
+
+@pytest.mark.parametrize("gap", ["  ", " " * 12, " = "])
+def test_a_run_of_spaces_or_an_equals_sign_between_label_and_answer(gap):
+    body = "\n".join(f"{label}{gap}{value}" for label, value in FIELDS)
+    assert _read_fields(body) == ("Ruby Whittaker", "Bury CSC", "Al Smith")
+
+
+def test_one_space_after_a_full_stop_in_prose_is_no_label():
+    assert read("The child moved.  We visited twice.").subject.name is None
