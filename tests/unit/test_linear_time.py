@@ -180,6 +180,9 @@ CASES: dict[str, tuple[Callable[[object], object], Callable[[int], object]]] = {
         lambda k: "Child: Ruby" + " " * k + "01/02/2019",
     ),
     "html-nested-table-rows": (html_to_text, lambda k: "<table><tr><td>a</td><td>" * (k // 25)),
+    "html-nested-divs-bold": (html_to_text, lambda k: "<div>" * (k // 5) + "<b>Stage</b> 2"),
+    "html-bold-paragraphs": (html_to_text, lambda k: "<p><b>Stage</b> 2</p>" * (k // 19)),
+    "html-bold-many-siblings": (html_to_text, lambda k: "<p><b>Stage</b>" + "<i></i>" * (k // 7) + "</p>"),
     "html-many-cell-paragraphs": (html_to_text, lambda k: "<table><tr><td>a</td><td>" + "<p>b</p>" * (k // 8)),
     # routing/matching.py, routing/replies.py, intake/screening.py
     "reply-prefixes": (matching.strip_prefixes, lambda k: "re:" * (k // 3)),

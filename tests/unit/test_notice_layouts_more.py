@@ -437,3 +437,23 @@ def test_a_run_of_spaces_or_an_equals_sign_between_label_and_answer(gap):
 
 def test_one_space_after_a_full_stop_in_prose_is_no_label():
     assert read("The child moved.  We visited twice.").subject.name is None
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p><b>Name of worker</b> Al Smith</p>", "Name of worker\tAl Smith"),
+        ("<p class=MsoNormal><b><span>Stage</span></b><span> 2</span></p>", "Stage\t2"),
+        ("<p><span style='font-weight:700'>Their role</span> Team Manager</p>", "Their role\tTeam Manager"),
+        ("<p><b>Note:</b> x</p>", "Note: x"),  # the colon already ends the label
+        ("<p>plain <b>bold</b> more</p>", "plain bold more"),  # bold inside prose
+        ("<p><b>Heading only</b></p>", "Heading only"),
+    ],
+)
+def test_a_bold_run_opening_a_paragraph_is_a_label_cell(html, text):
+    assert html_to_text(html).strip() == text
+
+
+def test_bold_labels_without_colons_in_an_outlook_mail():
+    html = "".join(f"<p class=MsoNormal><b>{label}</b> {value}</p>" for label, value in FIELDS)
+    assert _read_fields(html_to_text(html)) == ("Ruby Whittaker", "Bury CSC", "Al Smith")
