@@ -14,16 +14,21 @@ cannot be interrupted by the worker's time budget.
 
 from __future__ import annotations
 
+import re
+from itertools import islice
+
 import lxml.etree
 import lxml.html
-
-import re
 
 _LINE_AFTER = frozenset(
     {"p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "dt", "dd", "dl", "ul", "ol", "blockquote", "pre", "hr"}
     | {"section", "article", "header", "footer", "address"}
 )
-_TAB_AFTER = frozenset({"td", "th"})
+_BOLD_LABEL = "x-bold-label"  # a bold label opening a paragraph, its answer after it (made by ``_bold_labels``)
+_TAB_AFTER = frozenset({"td", "th", _BOLD_LABEL})
+_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
+_LABEL_CHARS = 60  # a bold run longer than this is emphasis in prose, not a label
+_LOOKED_AT = 12  # nodes looked at from a paragraph's start for its first words
 _SPACES = re.compile(r"[ \t\r\n\f]+")  # one class, one quantifier: linear
 _DROPPED = ("script", "style", lxml.etree.Comment, lxml.etree.ProcessingInstruction)
 
@@ -35,6 +40,7 @@ def html_to_text(markup: str) -> str:
         return ""
     lxml.etree.strip_elements(root, *_DROPPED, with_tail=False)
     _cells_on_one_line(root)
+    _bold_labels(root)
     pieces: list[str] = []
     for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
         if event == "start":
@@ -69,6 +75,30 @@ def _cells_on_one_line(root: lxml.etree._Element) -> None:
             continue
         for cell in cells:
             _no_break_at_end(cell)
+
+
+def _bold_labels(root: lxml.etree._Element) -> None:
+    """ "<p><b>Name of worker</b> Al Smith</p>": a paragraph opening with a short bold run and going
+    on in plain text reads as a label cell and its answer ("Name of worker<tab>Al Smith"), as a
+    colon would have said; a bold run ending in punctuation already says where it ends."""
+    for block in root.iter("p", "div", "li", "dd"):
+        if (block.text or "").strip():
+            continue
+        first = next((el for _, el in zip(range(_LOOKED_AT), block.iterdescendants()) if isinstance(el.tag, str)), None)
+        bold, steps = first, 0
+        while bold is not None and not _is_bold(bold) and not (bold.text or "").strip() and len(bold) and steps < _LOOKED_AT:
+            bold, steps = bold[0], steps + 1  # <span><b>…</b></span>: the bold run inside the first element
+        if bold is None or not _is_bold(bold) or bold.getparent() is None:
+            continue
+        words = " ".join(islice(bold.itertext(), _LOOKED_AT)).strip()
+        siblings = islice(bold.itersiblings(), _LOOKED_AT)
+        after = (bold.tail or "").strip() or any((sibling.text or sibling.tail or "").strip() for sibling in siblings)
+        if 0 < len(words) <= _LABEL_CHARS and words[-1] not in ":?.!-–|=" and after and "\n" not in words:
+            bold.tag = _BOLD_LABEL
+
+
+def _is_bold(element: lxml.etree._Element) -> bool:
+    return element.tag in ("b", "strong") or bool(_BOLD.search(element.get("style") or ""))
 
 
 def _no_break_at_end(cell: lxml.etree._Element) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from escalations.intake.notices import normalise as n
 from escalations.intake.notices.fields import LabelledValue, Vocabulary, normalise_label
+from escalations.intake.notices import labels as meaning
 from escalations.intake.notices.labels import NAME_HALVES
 from escalations.intake.notices.model import CATEGORY_SLUGS, Attempt, Notice, Problem
 
@@ -146,8 +147,18 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
     else:
         found = vocabulary.classify(value.label)
         path, rule = vocabulary.match(value.label), found.rule
+    if not path and value.value and value.rule != "heading" and (side := _side_asked(value.label, vocabulary)):
+        # "Details of the professional being challenged: Al Smith, Team Manager, Bury CSC"
+        return _person_parts(f"{side}.name", value.value, f"{rule} answered", whole=True)
+    if path in _AGENCIES and _side_asked(value.label, vocabulary, who=True):
+        # "Who do you disagree with? Al Smith, Team Manager, Bury CSC": a person, their role, their agency
+        found = _person_parts(path.replace(".agency", ".name"), value.value, rule, whole=True)
+        if found:
+            return found
     if not path or (path.startswith("panel.") and path not in vocabulary.labels):
         return []  # unknown, or B&NES's panel where the form does not have it
+    if (lines := _labelled_lines(path, value.value, rule, vocabulary)) is not None:
+        return lines
     if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
         return [("categories", value.value, f"{rule} ticked")]
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
@@ -165,16 +176,58 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
     return [(path, value.value, rule)]
 
 
+_SIDES = {path: side for side, path in meaning.SIDE_PATHS.items()}
+_MAX_LINES = 12  # lines of one answer looked at as labelled lines
+
+
+def _labelled_lines(path: str, text: str, rule: str, vocabulary: Vocabulary) -> list[tuple[str, str, str]] | None:
+    """ "Name: Callum Nwosu" / "Role: Senior Practitioner" / "Agency: …" as the lines of one
+    answer to a label about a side ("Practitioner / agency you disagree with"): each line to
+    its own field, a generic label ("Name", "Role") on the outer label's side. Every line
+    must be labelled, or the answer is taken whole (``None``)."""
+    scope = _SIDES.get(path.split("+", 1)[0].split(".", 1)[0])
+    lines = [line for line in text.split("\n", _MAX_LINES + 1) if line.strip()]
+    if scope is None or not 2 <= len(lines) <= _MAX_LINES:
+        return None
+    found: list[tuple[str, str, str]] = []
+    for line in lines:
+        split = vocabulary.split(line)
+        if split is None or not split[2]:
+            return None
+        inner = meaning.scoped(vocabulary.classify(split[1]), scope)
+        if inner.path is None:
+            return None
+        found += _person(inner.path, split[2], f"{rule} line '{split[1]}' ({inner.rule})")
+    return found
+
+
 # Labels naming the person who filled the form in, at its foot: the raiser, and the signatory.
 _SIGNING = frozenset({"completed by", "form completed by"})
 _SIGNS = ("raised_by.name", "raised_by.role")
 _NAME_AND_ROLE = re.compile(r"([^()]{1,80}?)\s*\(([^()]{1,80})\)\s*")
 
 
-def _person_parts(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:
-    """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field."""
+_AGENCIES = ("raised_by.agency", "challenged.agency")
+
+
+def _side_asked(label: str, vocabulary: Vocabulary, *, who: bool = False) -> str | None:
+    """The side (``raised_by``/``challenged``) a heading about a side ("Details of the professional
+    raising the concern"), or with ``who`` a "who" question ("Who do you disagree with?"), asks for."""
+    found = vocabulary.classify(label)
+    if found.side not in (meaning.RAISER, meaning.CHALLENGED):
+        return None
+    if who:
+        return meaning.SIDE_PATHS[found.side] if {"who", "whom"} & set(meaning.tokens(label)) else None
+    return meaning.SIDE_PATHS[found.side] if found.heading and found.attribute is None else None
+
+
+def _person_parts(path: str, text: str, rule: str, *, whole: bool = False) -> list[tuple[str, str, str]]:
+    """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field.
+    ``whole``: only all three ("Name, Role, Agency"), as where the label asked for no name alone."""
     side = path.split(".")[0]
     pieces = _pieces(text)
+    if whole and len(pieces) < 3:  # noqa: PLR2004 - a name, a role and an agency (which may hold a comma)
+        return []
     if len(pieces) > 3:  # "Claire Rhys, Senior Practitioner, Adult Social Care, Bury": the agency has a comma
         pieces = [pieces[0], pieces[1], ", ".join(pieces[2:])]
     if 2 <= len(pieces) <= 3 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:

@@ -214,6 +214,8 @@ class _Reading:
                 self.tagged.append((block, source))
             elif isinstance(block, Control):
                 self.controls += _control_values(block, source, self.vocabulary)
+            elif len(block.rows) == 1 and len(block.rows[0]) == 1:  # a box drawn as a one-cell table
+                self._blocks(block.rows[0][0].blocks, source, lines)  # its text runs on, as a text box's does
             else:
                 self.found += labelled_values(lines, vocabulary=self.vocabulary)
                 lines.clear()

@@ -531,8 +531,10 @@ class Vocabulary:
             return None
         if path := self.match(stripped):
             return path, _tidy_label(stripped), ""
-        for separator in re.finditer(r"[:?\t=]", stripped[: _LONGEST_LABEL + 1]):
+        for separator in _SEPARATOR.finditer(stripped[: _LONGEST_LABEL + 1]):
             label = stripped[: separator.end()].rstrip("\t")
+            if separator.group().strip()[:1] in (*_LEADER_CHARS, ""):  # "Agency ........ Bury Police", "Agency    Bury Police"
+                label = stripped[: separator.start()].rstrip() + ":"  # the dotted line or the spaces stand for a colon
             if path := self.match(label):
                 return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
         return self._bare(stripped) or self._dashed(stripped)
@@ -622,6 +624,8 @@ def _bare_ok(path: str, known: str, value: str) -> bool:
 
 
 _LEADER_CHARS = ".…_"  # the dotted lines of a blank form
+# Where a label may end: a colon, question mark, tab or "=", a dotted line of three or more, or a run of spaces.
+_SEPARATOR = re.compile(rf"[:?\t=]| ?{meaning.LEADERS} ?| {{2,}}")
 
 
 def _tidy_label(label: str) -> str:
@@ -875,6 +879,12 @@ def labelled_values(
             waiting = None
             continue
         entries, lead = _entries(line.text, vocabulary)
+        if not entries and (answered := _side_answered(lead, vocabulary)):
+            # "Details of the professional being challenged: Al Smith, Team Manager, Bury CSC"
+            found += waiting.answer() if waiting else []
+            waiting = None
+            found += [heading_marker(answered[0], line.source), LabelledValue(*answered, line.source)]
+            continue
         before = waiting
         taken = len(before.parts) if before else 0
         if waiting and _answer_ends(waiting, line, bool(entries), lead, blank_ends):
@@ -883,6 +893,8 @@ def labelled_values(
         taken = bool(before) and len(before.parts) > taken  # the line answered the label above
         if not taken and (entries and not entries[0][2] or not entries and lead) and is_heading(line.text, vocabulary):
             found.append(heading_marker(line.text, line.source))
+            if not entries and _asks_for_a_side(line.text, vocabulary):  # "Who are you?" answered below
+                waiting = _Open("", _tidy_label(line.text), line.source)
             if not entries:
                 continue
         found += [LabelledValue(label, value, line.source) for _, label, value in entries if value]
@@ -967,6 +979,22 @@ def _with_tables_unglued(lines: Iterable[Line], vocabulary: Vocabulary) -> Itera
             group = []
         if line is not None:
             group.append(line)
+
+
+def _side_answered(text: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
+    """ "Details of the professional raising the concern: Jo Bloggs, Health Visitor, Bury 0-19":
+    a heading about one side with its answer after a colon; (label, answer) or ``None``."""
+    head, colon, rest = text[: _LONGEST_LABEL + 1].partition(":")
+    if not colon or not rest.strip() or not _asks_for_a_side(head + "?", vocabulary):
+        return None
+    return _tidy_label(head), _tidy_value(text[len(head) + 1 :])
+
+
+def _asks_for_a_side(text: str, vocabulary: Vocabulary) -> bool:
+    """A question about one side ("Who are you?", "Who is the disagreement with?") that is a
+    heading: its answer below may give the side's name, role and agency."""
+    found = vocabulary.classify(text)
+    return text.rstrip().endswith("?") and found.side in (meaning.RAISER, meaning.CHALLENGED) and found.attribute is None
 
 
 def _answer_ends(waiting: _Open, line: Line, labelled: bool, lead: str, blank_ends: bool) -> bool:

@@ -97,13 +97,14 @@ _add(
 _add("escalate", "escalate escalating escalated")
 _add(
     "raise",
-    "referrer raising raised referring reporting originating initiating requesting completing completed submitting making",
+    "referrer raising raised referring reporting originating initiating requesting completing completed submitting making "
+    "submitted",
 )
 _add("your", "your my i me you yours")
 _add("their", "their them they")
 _add("name", "name surname forename forenames fullname lastname firstname")
 _add("@", "first last given christian middle")  # with "name": a part of one ("First name", "Surname")
-_add("dob", "dob birth born edd")
+_add("dob", "dob birth born edd age")
 _add("role", "role title designation position post job")
 _add("email", "email e-mail emailaddress")
 _add("phone", "telephone tel phone mobile number")
@@ -114,7 +115,7 @@ _add("concern", "concern concerns issue issues problem information info")
 _add(
     "details",
     "details detail description describe summary explain explanation account reason reasons outline brief briefly "
-    "background rationale narrative overview",
+    "background rationale narrative overview basis grounds",
 )
 _add("why", "why")
 _add("tick", "tick ticks ticked select apply")
@@ -222,6 +223,9 @@ def classify(text: str) -> Classification:
     section = bool(_SECTION_NUMBER.match(stripped))
     stripped = _SECTION_NUMBER.sub("", stripped)
     stripped = NUMBERING.sub("", stripped)
+    within = _WITHIN.search(stripped)
+    if within and _answered(stripped[: within.start()]):  # "Role: Team Manager", "Job title ____ Team Manager"
+        return UNKNOWN  # a label and its answer, not one label
     asides = _PAREN.findall(stripped)
     main = _PAREN.sub(" ", stripped)
     words = tokens(main)
@@ -264,6 +268,31 @@ def classify(text: str) -> Classification:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
     return result
 
+
+def _with_whom(words: list[str]) -> bool:
+    """ "Disagreement is with", "Who is the disagreement with?": asks for the other side; not
+    "What do you disagree with?", which asks what the disagreement is."""
+    return words[-1:] in (["with"], ["against"]) and ("what" not in words or bool({"who", "whom"} & set(words)))
+
+
+# The dotted line of a blank form: three dots or underscores, or an ellipsis ("…").
+LEADERS = r"(?:[._]{3,}|…)[.…_]*"
+# A colon, "=", a run of spaces, or a dotted line with words after it, inside a label's text:
+# a label may end there.
+_WITHIN = re.compile(rf"(?:[:=]|  +|{LEADERS})(?=\s*[^\s.…_=:])")
+
+
+def _answered(head: str) -> bool:
+    """The text before a colon inside a label is a field's label by itself ("Role" in "Role: Team Manager")."""
+    found = classify(head + ":")
+    return not found.heading and bool(found.path or found.attribute or found.parts)
+
+
+_TRIED = frozenset({"taken", "tried", "resolve", "resolved"})  # words saying something was done about it
+# Words that may stand beside "child" or "young person" in a label naming them without a colon
+# ("The young person", "Child concerned"); any other ("Child's do", a slip of "DOB") is no name label.
+_PERSON_FILLERS = frozenset({"the", "concerned", "involved", "of", "this", "s", "at"})
+_AT_RISK = frozenset({"risk"})  # "Adult at risk": the statutory name for the person, not a question of risk
 
 _DISPUTE_WORDS = frozenset({"disagreement", "challenge", "difference", "differences", "dispute"})
 
@@ -343,8 +372,8 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
     every = set(found)
     if _raising(words):  # "Person raising the challenge", "Name of person making the challenge"
         return RAISER, "raiser"
-    if "challenge" in every and words[-1:] in (["with"], ["against"]) and {"who", "whom"} & set(words):
-        return CHALLENGED, "challenged"  # "Who is the disagreement with?"
+    if "challenge" in every and _with_whom(words):
+        return CHALLENGED, "challenged"  # "Who is the disagreement with?", "Disagreement is with (agency)"
     if "escalate" in every:
         return (CHALLENGED, "challenged") if _escalating_to(words) else (RAISER, "raiser")
     if "letter" in every and "agency" in every and len(words) <= 3:  # "Agency A", "Agency B"
@@ -409,11 +438,16 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("case_reference", "synonyms:reference")
     if "outcome" in found and "seek" in found:
         return Classification("outcome_sought", "synonyms:outcome-sought")
+    tried = "attempt" in found or ("stage" in found and bool(_TRIED & set(words)))  # "Step(s) taken to resolve"
     if (
-        "attempt" in found
+        tried
         and "details" not in found
-        and ("challenge" in found or "outcome" in found or "resolve" in words or "taken" in words or "date" in found)
+        and ("challenge" in found or "outcome" in found or _TRIED & set(words) or "date" in found)
     ):
+        if "date" in found and "outcome" not in found and not _TRIED & set(words):  # "Date of attempt"; not "taken to date"
+            return Classification("attempts.date", "synonyms:attempt-date")
+        if "outcome" in found and "challenge" not in found and "date" not in found:  # "Outcome of attempt"
+            return Classification("attempts.outcome", "synonyms:attempt-outcome")
         return Classification("attempts", "synonyms:attempts")
     if "stage" in found and not ({"subj", "agency", "name", "category"} & found) and "need" not in words:
         return Classification("stage", "synonyms:stage")
@@ -434,7 +468,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     if "challenge" in found and found <= {"challenge", "@"} and {"relate", "relates", "regarding"} & set(words):
         return Classification("categories", "synonyms:categories")  # "Disagreement relates to"
     asked = {"who", "whom"} & set(words)
-    if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon:
+    if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon and not _with_whom(words):
         return Classification("concern", "synonyms:concern-question")  # "What is the disagreement?", "What do you disagree with?"
     if "why" in found and found <= {"why", "challenge", "escalate", "your", "@", "details", "concern"}:
         return Classification("concern", "synonyms:concern-why")  # "Why are you escalating?", "Explain why you disagree"
@@ -447,6 +481,10 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     if found == {"concern"} and len(words) == 1 and colon:  # "Issue:", "Concerns:"
         return Classification("concern", "synonyms:concern")
     if (
+        "concern" in found and found <= {"concern", "@", "your"} and colon and not asked
+    ):  # "What is the issue?", "Issues of concern"
+        return Classification("concern", "synonyms:concern-question")
+    if (
         "concern" in found
         and ({"details", "your"} & found or words[:1] == ["concern"])
         and "agency" not in found
@@ -458,10 +496,14 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("subject.kind", "synonyms:subject-kind")
     if "sign" in found and "date" in found:
         return Classification("signed.date", "synonyms:signed-date")
+    if "date" in found and "raise" in found and found <= {"date", "raise", "@"}:  # "Date completed", "Date raised"
+        return Classification("signed.date", "synonyms:date-completed")
     if len(words) == 1 and found == {"prof"}:  # "Worker", "Practitioner": the section's; the raiser's outside one
         return Classification("raised_by.name", "generic", None, "name")
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
+    if why == "role-word" and attribute in ("name", "role"):  # "Name of worker", "Worker role": whose the section says
+        return Classification(f"raised_by.{attribute}", "role-word", None, attribute)
     if attribute == "dob" and side not in (None, SUBJECT):  # "What is their date of birth?": only the subject has one
         return Classification("subject.dob", "synonyms:subject-dob", SUBJECT, "dob")
     if "details" in found and found <= {"details", "@"}:  # "Details", "Summary", "Description" alone: the concern
@@ -487,7 +529,12 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             and (
                 colon
                 or "details" in found
-                or (found <= {"subj", "person", "@"} and len(words) > 1 and not {"child", "adult"} <= set(words))
+                or (
+                    found - _AT_RISK <= {"subj", "person", "@"}  # "Young person", "Adult at risk"
+                    and len(words) > 1
+                    and not {"child", "adult"} <= set(words)
+                    and all(_WORDS[w] != "@" or w in _PERSON_FILLERS for w in words)
+                )
             )
         ):
             attribute = "name"  # "Adult:", "Child/Young Person:", "Young person" (not "Child": an answer)
@@ -503,8 +550,9 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             attribute = "name"  # "Raised by", "Completed by"
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"
-        elif side == CHALLENGED and {"who", "whom"} & set(words) and "details" not in found:
-            attribute = "agency"  # "Who is the disagreement with?": an agency, perhaps a person too
+        elif side == CHALLENGED and ({"who", "whom"} & set(words) or _with_whom(words)) and "details" not in found:
+            # "Who is the disagreement with?": an agency, perhaps a person too; "(name)" in brackets: a person
+            attribute = next((a for a in ("name", "role", "agency") if any(a in aside for aside in asides)), "agency")
         elif side == CHALLENGED and "decision" in found:
             attribute = "name" if "who" in words else "agency"
     if attribute is None or attribute not in SIDE_ATTRIBUTES[side]:

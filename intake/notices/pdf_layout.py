@@ -18,10 +18,12 @@ from typing import Any
 
 from pdfplumber.page import Page
 
+from escalations.intake.notices import labels as meaning
 from escalations.intake.notices.fields import (
     LabelledValue,
     Line,
     Vocabulary,
+    column_sides,
     heading_marker,
     is_heading,
     labelled_values,
@@ -345,23 +347,38 @@ def _table_values(table: Table, vocabulary: Vocabulary) -> list[LabelledValue]:
     """Label | answer rows, or a row of labels over rows of answers (B&NES "Dates | Outcome")."""
     found: list[LabelledValue] = []
     header: dict[int, str] = {}
+    sides: dict[int, str] = {}  # a column's side, named by a heading row above ("Person raising… | Person whose…")
     for number, row in enumerate(table.rows, start=1):
         source = f"pdf page {table.page} table {table.number} row {number}"
         cells = [_Answer.of(col, cell, vocabulary) for col, cell in enumerate(row) if cell is not None]
         filled = [cell for cell in cells if cell.text]
         if len(filled) == 1 and not filled[0].path and is_heading(filled[0].text, vocabulary):
             found.append(heading_marker(filled[0].text, source))
-            header = {}
+            header, sides = {}, {}
             continue
         if len(filled) >= 2 and all(cell.path for cell in filled):
             header = {cell.col: cell.text for cell in filled}
+            named = column_sides([cell.text for cell in filled], vocabulary)
+            sides = dict(zip([cell.col for cell in filled], named)) if named else sides
             continue
         if header and not any(cell.path for cell in filled):
-            found += [LabelledValue(header[c.col], c.text, source) for c in filled if c.col in header]
+            found += [_under(header[c.col], c.text, sides.get(c.col), source, vocabulary) for c in filled if c.col in header]
             continue
         header = {}
         found += _pairs(cells, vocabulary, source)
     return found
+
+
+def _under(label: str, value: str, side: str | None, source: str, vocabulary: Vocabulary) -> LabelledValue:
+    """An answer below its label; a generic label ("Role", "Agency") in a column a row above
+    gave a side to is that side's."""
+    found = vocabulary.classify(label)
+    if side is None or not found.attribute or found.side is not None:
+        return LabelledValue(label, value, source)
+    placed = meaning.scoped(found, side)
+    return (
+        LabelledValue(label, value, source, placed.path, f"column:{side}") if placed.path else LabelledValue(label, value, source)
+    )
 
 
 @dataclass

@@ -238,19 +238,84 @@ def _within_limit(body_text: str, problems: list[Problem]) -> str:
 def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[LabelledValue]:
     """The labelled lines of a plain email; quoted earlier mail and the signature are skipped."""
     body_text = _EMPHASIS.sub(r"\1", body_text)  # "*Child's name:* Ruby": bold as a plain-text mail writes it
-    lines = [
-        _body_line(text, f"email body line {number}", vocabulary) for number, text in enumerate(body_text.splitlines(), start=1)
-    ]
+    numbered = _forward_unquoted(list(enumerate(body_text.splitlines(), start=1)), vocabulary)
+    numbered = unwrapped([(number, _pipe_row(text)) for number, text in numbered], vocabulary)
+    lines = [_body_line(text, f"email body line {number}", vocabulary) for number, text in numbered]
     values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
-    own = [
-        (text, f"email body line {number}")
-        for number, text in enumerate(body_text.splitlines(), start=1)
-        if not text.lstrip().startswith(">")
-    ]
+    own = [(text, f"email body line {number}") for number, text in numbered if not text.lstrip().startswith(">")]
     return values + body.signature_values(own) + body.sentence_values(own) + body.prose_values(own, values)
 
 
 _LONGEST_QUESTION = 150
+
+# A plain mail wrapped at a fixed width (most mail programs wrap at 72 to 78 characters): its
+# long lines end where the width ran out, not where the writer ended them.
+_WRAP_WIDTH = range(60, 81)
+_WRAPPED_LINES = 2  # lines of that width, and none longer, before a mail is taken as wrapped
+_JOINED = 2_000  # characters one unwrapped line may grow to
+_ENDS = (".", ":", "?", "!", ";")
+
+
+_PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_PIPE_RULE = re.compile(r"^[\s|:+-]*$")  # "|---|:---|": the rule under a table's headings
+
+
+def _pipe_row(text: str) -> str:
+    """ "| Child's name | Ruby Whittaker |": a table row pasted as text, read as cells (tabs);
+    the rule under its headings as a blank line."""
+    row = _PIPE_ROW.match(text)
+    if row is None:
+        return text
+    if _PIPE_RULE.match(row.group(1)):
+        return ""
+    return "\t".join(cell.strip() for cell in row.group(1).split("|"))
+
+
+_FORWARDED_LABELS = 2  # labelled quoted lines, with none of the mail's own, that make a forwarded notice
+
+
+def _forward_unquoted(numbered: list[tuple[int, str]], vocabulary: Vocabulary) -> list[tuple[int, str]]:
+    """A notice forwarded as quoted text ("Please see below." and "> Child's name: Ruby…"): when the
+    mail's own lines give no labelled answer and its quoted lines do, the quoted lines are the notice."""
+
+    def answered(text: str) -> bool:
+        split = vocabulary.split(_pipe_row(text)) if len(text) <= _LONGEST_QUESTION * 4 else None
+        return bool(split and split[2])
+
+    quoted = [text.lstrip().lstrip(">").strip() for _, text in numbered if text.lstrip().startswith(">")]
+    if not quoted or any(answered(text) for _, text in numbered if not text.lstrip().startswith(">")):
+        return numbered
+    if sum(answered(text) for text in quoted) < _FORWARDED_LABELS:
+        return numbered
+    return [(number, text.lstrip().lstrip(">").lstrip() if text.lstrip().startswith(">") else text) for number, text in numbered]
+
+
+def unwrapped(numbered: list[tuple[int, str]], vocabulary: Vocabulary = EVERY_FIELD) -> list[tuple[int, str]]:
+    """The lines of a mail wrapped at a fixed width, each wrapped line joined to the line it ran
+    on into ("Details of the professional raising the concern: Jo Bloggs, Health" / "Visitor,
+    Bury 0-19 Service"); a mail not so wrapped as it is. A line runs on only when it is of the
+    wrapping width and ends mid-sentence, and the next line is text, not a label, box, quote or
+    closing. Each joined line keeps its first line's number."""
+    own = [text.rstrip() for _, text in numbered if not text.lstrip().startswith(">")]
+    if any(len(text) > _WRAP_WIDTH[-1] for text in own) or sum(len(text) in _WRAP_WIDTH for text in own) < _WRAPPED_LINES:
+        return numbered
+    joined: list[tuple[int, str]] = []
+    runs_on = False
+    for number, text in numbered:
+        if runs_on and _continues(text, vocabulary) and len(joined[-1][1]) + len(text) <= _JOINED:
+            joined[-1] = (joined[-1][0], f"{joined[-1][1].rstrip()} {text.strip()}")
+        else:
+            joined.append((number, text))
+        runs_on = len(text.rstrip()) in _WRAP_WIDTH and not text.rstrip().endswith(_ENDS) and not text.lstrip().startswith(">")
+    return joined
+
+
+def _continues(text: str, vocabulary: Vocabulary) -> bool:
+    stripped = text.strip()
+    if not stripped or stripped[0] in "[>*-•☐☒☑" or stripped.rstrip(",.!").casefold() in body.CLOSINGS:
+        return False
+    return vocabulary.split(stripped) is None
+
 
 # Bold or underlined words in a plain-text mail ("*Agency:*", "**Stage**", "_DOB_"); the
 # words are at most a label's length and hold no marker, so each try reads a bounded span.

@@ -109,31 +109,54 @@ def _lines(text: str) -> str:
 
 
 def libreoffice_batch(jobs: Mapping[str, tuple[str, str]], soffice: str) -> dict[str, bytes]:
-    """``{name: (html, "odt"|"doc"|"rtf")}`` converted by one LibreOffice per target format, run side by side."""
-    targets = sorted({target for _, target in jobs.values()})
-    with tempfile.TemporaryDirectory(prefix="escalations-corpus-lo-") as tmp, ThreadPoolExecutor(len(targets) or 1) as pool:
-        batches = [{name: html for name, (html, t) in jobs.items() if t == target} for target in targets]
-        results = pool.map(_convert, batches, targets, [Path(tmp) / target for target in targets], [soffice] * len(targets))
-        return {name: data for result in results for name, data in result.items()}
+    """``{name: (source, "odt"|"doc"|"rtf")}`` converted by one LibreOffice per target format and
+    source kind, run side by side. The source is HTML, or RTF as Word writes it (``rtf_document``):
+    an RTF source wanted as .rtf is sent as it is."""
+    done = {name: source.encode("ascii") for name, (source, t) in jobs.items() if t == "rtf" and _is_rtf(source)}
+    groups = sorted(
+        {(target, "rtf" if _is_rtf(source) else "html") for name, (source, target) in jobs.items() if name not in done}
+    )
+    with tempfile.TemporaryDirectory(prefix="escalations-corpus-lo-") as tmp, ThreadPoolExecutor(len(groups) or 1) as pool:
+        batches = [
+            {
+                name: source
+                for name, (source, t) in jobs.items()
+                if name not in done and (t, "rtf" if _is_rtf(source) else "html") == group
+            }
+            for group in groups
+        ]
+        results = pool.map(
+            _convert,
+            batches,
+            [target for target, _ in groups],
+            [Path(tmp) / f"{target}-{kind}" for target, kind in groups],
+            [soffice] * len(groups),
+            [kind for _, kind in groups],
+        )
+        return done | {name: data for result in results for name, data in result.items()}
 
 
-def _convert(batch: Mapping[str, str], target: str, folder: Path, soffice: str) -> dict[str, bytes]:
-    """One LibreOffice, its own profile, converting ``batch`` (HTML by name) to ``target``."""
+def _is_rtf(source: str) -> bool:
+    return source.startswith("{\\rtf")
+
+
+def _convert(batch: Mapping[str, str], target: str, folder: Path, soffice: str, kind: str = "html") -> dict[str, bytes]:
+    """One LibreOffice, its own profile, converting ``batch`` (HTML or RTF by name) to ``target``."""
     (folder / "in").mkdir(parents=True)
-    for name, html in batch.items():
-        (folder / "in" / f"{name}.html").write_text(html, encoding="utf-8")
+    for name, source in batch.items():
+        (folder / "in" / f"{name}.{kind}").write_text(source, encoding="utf-8")
     subprocess.run(
         [
             soffice,
             f"-env:UserInstallation={(folder / 'profile').as_uri()}",
             "--headless",
             "--norestore",
-            "--infilter=HTML (StarWriter)",
+            *(["--infilter=HTML (StarWriter)"] if kind == "html" else []),
             "--convert-to",
             FILTERS[target],
             "--outdir",
             str(folder / "out"),
-            *(str(folder / "in" / f"{name}.html") for name in batch),
+            *(str(folder / "in" / f"{name}.{kind}") for name in batch),
         ],
         check=True,
         capture_output=True,
@@ -141,6 +164,50 @@ def _convert(batch: Mapping[str, str], target: str, folder: Path, soffice: str) 
         env={"PATH": os.environ.get("PATH", os.defpath), "HOME": str(folder), "LANG": "C.UTF-8"},
     )
     return {name: (folder / "out" / f"{name}.{target}").read_bytes() for name in batch}
+
+
+# --- RTF as Word writes it ----------------------------------------------------------------------------
+
+
+def rtf_escape(text: str) -> str:
+    """Text for RTF: control characters escaped, anything past ASCII as ``\\uN?``, a line break as ``\\line``."""
+    out = []
+    for ch in text:
+        if ch in "\\{}":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\line ")
+        elif ch == "\t":
+            out.append("\\tab ")
+        elif ord(ch) > 127:
+            code = ord(ch)
+            out.append(f"\\u{code - 65536 if code > 32767 else code}?")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def rtf_document(blocks: Sequence[tuple[str, object]]) -> str:
+    """An RTF file the way Word saves one: ``("p", text)`` paragraphs (tabs and line breaks kept
+    as ``\\tab`` and ``\\line``), ``("b", text)`` bold paragraphs, ``("t", rows)`` tables of
+    ``\\cell``/``\\row`` with a tab stop at 6 cm for tabbed paragraphs."""
+    parts = ["{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss Arial;}}\\f0\\fs22\n"]
+    for kind, content in blocks:
+        if kind in ("p", "b"):
+            on, off = ("\\b ", "\\b0") if kind == "b" else ("", "")
+            parts.append(f"\\pard\\tx3400\\tx6800 {on}{rtf_escape(str(content))}{off}\\par\n")
+        else:
+            for row in content:  # type: ignore[union-attr]
+                width = 9000 // len(row)
+                edges = "".join(
+                    f"\\clbrdrt\\brdrs\\clbrdrl\\brdrs\\clbrdrb\\brdrs\\clbrdrr\\brdrs\\cellx{width * (i + 1)}"
+                    for i in range(len(row))
+                )
+                cells = "".join(f"\\pard\\intbl {rtf_escape(text)}\\cell " for text in row)
+                parts.append(f"\\trowd\\trgaph108{edges}\n{cells}\\row\n")
+            parts.append("\\pard\\par\n")
+    parts.append("}")
+    return "".join(parts)
 
 
 # --- reportlab ---------------------------------------------------------------------------------------

@@ -233,3 +233,227 @@ def test_free_text_written_in_the_row_below_its_blank_answer_box():
     document.save(buffer)
     notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
     assert (notice.concern, notice.raised_by.name) == (CONCERN, "Jo Bloggs")
+
+
+def _docx_table(rows) -> bytes:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=max(len(row) for row in rows))
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row):
+            cell.text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_answer_of_labelled_lines_gives_each_line_to_the_outer_labels_side():
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    form = _docx_table(
+        [
+            ("Practitioner raising the concern", "Name: Jo Bloggs\nRole: Health Visitor\nAgency: Bury 0-19"),
+            ("Practitioner / agency you disagree with", "Name: Al Smith\nRole: Team Manager\nAgency: Bury CSC"),
+        ]
+    )
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, form)], None, today=TODAY)
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == ("Jo Bloggs", "Health Visitor", "Bury 0-19")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+    assert "line 'Role' (section:challenged)" in notice.readings["challenged.role"][0]
+
+
+def test_an_answer_with_one_unlabelled_line_is_taken_whole():
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    form = _docx_table([("Agency you disagree with", "Bury CSC\nName: Al Smith")])
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, form)], None, today=TODAY)
+    assert notice.challenged.name is None
+
+
+@pytest.mark.parametrize("leader", [" ........ ", " ________ ", "……", "___"])
+def test_a_dotted_line_between_a_label_and_its_answer_stands_for_a_colon(leader):
+    notice = read(
+        f"Child's name{leader}Ruby Whittaker\nYour job title{leader}Team Manager\nDisagreement is with (agency){leader}Bury CSC"
+    )
+    assert (notice.subject.name, notice.raised_by.role, notice.challenged.agency) == (
+        "Ruby Whittaker",
+        "Team Manager",
+        "Bury CSC",
+    )
+
+
+def test_a_label_whose_answer_is_made_of_label_words_is_read_as_label_and_answer():
+    notice = read("Your details\nName: Jo Bloggs\nRole: Team Manager\nAgency: Bury Police")
+    assert notice.raised_by.role == "Team Manager"
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Disagreement is with:", "challenged.agency"),
+        ("In dispute with (name):", "challenged.name"),
+        ("What do you disagree with?", "concern"),
+        ("Role: Team Manager", None),
+        ("Outcome of attempt", "attempts.outcome"),
+        ("Date form completed", "signed.date"),
+        ("Steps taken to resolve the disagreement", "attempts"),
+    ],
+)
+def test_labels_by_meaning(label, expected):
+    from escalations.intake.notices import labels
+
+    assert labels.classify(label).path == expected
+
+
+def test_generic_labels_under_columns_of_both_sides_in_a_printed_table():
+    from tests.corpus.tools import printed_pdf
+
+    from escalations.intake.notices.reader import Attachment
+
+    rows = [
+        ("Person raising the disagreement", "Person whose decision is disputed"),
+        ("Jo Bloggs", "Al Smith"),
+        ("Role", "Role"),
+        ("Health Visitor", "Team Manager"),
+        ("Agency", "Agency"),
+        ("Bury 0-19", "Bury CSC"),
+    ]
+    pdf = printed_pdf("Professional disagreement", [("t", rows)])
+    notice = read_notice([Attachment("form.pdf", "application/pdf", pdf)], None, today=TODAY)
+    assert (notice.raised_by.role, notice.raised_by.agency) == ("Health Visitor", "Bury 0-19")
+    assert (notice.challenged.role, notice.challenged.agency) == ("Team Manager", "Bury CSC")
+    assert "(column:challenged)" in notice.readings["challenged.role"][0]
+
+
+def test_a_role_word_label_belongs_to_the_side_named_above_it():
+    notice = read(
+        "Name of professional raising concern: Jo Bloggs\nRole: Health Visitor\n"
+        "Agency disagreed with: Bury CSC\nName of worker: Al Smith\nWorker role: Team Manager"
+    )
+    assert (notice.raised_by.name, notice.challenged.name, notice.challenged.role) == ("Jo Bloggs", "Al Smith", "Team Manager")
+    assert notice.readings["challenged.name"][0].startswith("'Name of worker' (section:challenged)")
+
+
+def test_a_role_word_label_under_no_side_is_the_raisers():
+    assert read("Name of worker: Jo Bloggs").raised_by.name == "Jo Bloggs"
+
+
+def test_an_answer_in_a_one_cell_box_below_its_label():
+    import io
+
+    import docx
+
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    document = docx.Document()
+    document.add_paragraph("Adult at risk: Ruby Whittaker")
+    document.add_paragraph("Summary of the disagreement:")
+    document.add_paragraph("")
+    document.add_table(rows=1, cols=1).cell(0, 0).text = CONCERN
+    buffer = io.BytesIO()
+    document.save(buffer)
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
+    assert (notice.subject.name, notice.concern) == ("Ruby Whittaker", CONCERN)
+
+
+WRAPPED = (
+    "I am writing to escalate my concerns regarding Ruby Whittaker (DOB\n"
+    "01/02/2019) under the resolving professional disagreements procedure.\n\n"
+    "Details of the professional raising the concern: Jo Bloggs, Health\n"
+    "Visitor, Bury 0-19 Service\n"
+    "Details of the professional being challenged: Al Smith, Team Manager,\n"
+    "Bury CSC\n\nKind regards\nJo Bloggs\n"
+)
+
+
+def test_a_mail_wrapped_at_a_fixed_width_is_read_as_its_writer_wrote_it():
+    notice = read(WRAPPED)
+    assert (notice.subject.name, notice.subject.dob) == ("Ruby Whittaker", date(2019, 2, 1))
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Jo Bloggs",
+        "Health Visitor",
+        "Bury 0-19 Service",
+    )
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+    assert "answered part" in notice.readings["challenged.role"][0]
+
+
+def test_short_lines_are_never_joined():
+    from escalations.intake.notices.reader import unwrapped
+
+    lines = list(enumerate(["Child: Ruby Whittaker", "Jo Bloggs", "Health Visitor"], start=1))
+    assert unwrapped(lines) == lines
+    long = list(enumerate(["x" * 70 + " a", "y" * 70 + " b", "Stage: 2", "z" * 90], start=1))
+    assert unwrapped(long) == long  # a line longer than any wrapping width: not a wrapped mail
+
+
+def test_a_side_asked_as_a_question_is_answered_on_the_line_below():
+    notice = read(
+        "Who are you?\nJo Bloggs - Health Visitor - Bury 0-19 Service\n\nWho do you disagree with?\nAl Smith, Team Manager, Bury CSC\n"
+    )
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Jo Bloggs",
+        "Health Visitor",
+        "Bury 0-19 Service",
+    )
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+
+
+def test_an_agency_answer_of_two_parts_is_kept_whole():
+    assert read("Who do you disagree with?\nBury CSC, Bury Council\n").challenged.agency == "Bury CSC, Bury Council"
+
+
+FIELDS = [("Child's name", "Ruby Whittaker"), ("Agency you disagree with", "Bury CSC"), ("Name of worker", "Al Smith")]
+
+
+def _read_fields(body: str):
+    notice = read(body)
+    return (notice.subject.name, notice.challenged.agency, notice.challenged.name)
+
+
+def test_a_notice_forwarded_as_quoted_text_is_read():
+    body = "Please see below.\n\nOn Monday Jo wrote:\n" + "\n".join(f"> {label}: {value}" for label, value in FIELDS)
+    assert _read_fields(body) == ("Ruby Whittaker", "Bury CSC", "Al Smith")
+
+
+def test_quoted_text_is_not_read_when_the_mail_gives_its_own_answers():
+    body = "Child's name: Ruby Whittaker\n\n> Agency you disagree with: Bury CSC\n> Name of worker: Al Smith\n"
+    assert _read_fields(body) == ("Ruby Whittaker", None, None)
+
+
+def test_a_table_pasted_as_text_with_pipes():
+    body = "| Question | Answer |\n|---|---|\n" + "\n".join(f"| {label} | {value} |" for label, value in FIELDS)
+    assert _read_fields(body) == ("Ruby Whittaker", "Bury CSC", "Al Smith")
+
+
+@pytest.mark.parametrize("gap", ["  ", " " * 12, " = "])
+def test_a_run_of_spaces_or_an_equals_sign_between_label_and_answer(gap):
+    body = "\n".join(f"{label}{gap}{value}" for label, value in FIELDS)
+    assert _read_fields(body) == ("Ruby Whittaker", "Bury CSC", "Al Smith")
+
+
+def test_one_space_after_a_full_stop_in_prose_is_no_label():
+    assert read("The child moved.  We visited twice.").subject.name is None
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p><b>Name of worker</b> Al Smith</p>", "Name of worker\tAl Smith"),
+        ("<p class=MsoNormal><b><span>Stage</span></b><span> 2</span></p>", "Stage\t2"),
+        ("<p><span style='font-weight:700'>Their role</span> Team Manager</p>", "Their role\tTeam Manager"),
+        ("<p><b>Note:</b> x</p>", "Note: x"),  # the colon already ends the label
+        ("<p>plain <b>bold</b> more</p>", "plain bold more"),  # bold inside prose
+        ("<p><b>Heading only</b></p>", "Heading only"),
+    ],
+)
+def test_a_bold_run_opening_a_paragraph_is_a_label_cell(html, text):
+    assert html_to_text(html).strip() == text
+
+
+def test_bold_labels_without_colons_in_an_outlook_mail():
+    html = "".join(f"<p class=MsoNormal><b>{label}</b> {value}</p>" for label, value in FIELDS)
+    assert _read_fields(html_to_text(html)) == ("Ruby Whittaker", "Bury CSC", "Al Smith")

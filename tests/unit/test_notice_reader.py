@@ -192,6 +192,31 @@ def test_a_slip_in_a_label_never_names_another_field(entry, data):
     assert found in (field, None)
 
 
+def _slips(label: str):
+    """Every slip the test above may draw: a letter dropped, changed to "q", or the word reversed."""
+    words = normalise_label(label).split()
+    for at, word in enumerate(words):
+        for k in range(len(word)):
+            for slipped in (word[:k] + word[k + 1 :], word[:k] + "q" + word[k + 1 :], word[::-1]):
+                yield " ".join([*words[:at], slipped, *words[at + 1 :]])
+
+
+def test_no_slip_in_any_label_names_another_field():
+    """Every slip of every label, not a sample: a slip the tolerant wording match rejects
+    ("Outcome o attempt") is read by meaning, and meaning must agree with the wording
+    ("Outcome of attempt" is the attempt's outcome, not the attempts)."""
+    spelt = {}
+    for field, label in ALL_LABELS:
+        spelt.setdefault(normalise_label(label), set()).add(field)
+    wrong = [
+        (label, text, found)
+        for field, label in ALL_LABELS
+        for text in _slips(label)
+        if not spelt.get(text, set()) - {field} and (found := EVERY_FIELD.match(text)) not in (field, None)
+    ]
+    assert wrong == []
+
+
 @given(st.text(max_size=200))
 def test_any_text_is_a_known_field_or_none(text):
     """A field path, a generic label's "generic.<attribute>" (placed by its section), a label
