@@ -284,19 +284,27 @@ def case_page(session: Session, case: Case, policy: Policy, now: datetime, view:
             "challenged_agency": names.get(case.challenged_agency_id or -1),
         },
         "agencies": sorted(names.items(), key=lambda item: item[1]),
-        "raisers": raising_contacts(view) if view is not None else [],
+        "raisers": side_contacts(view, "raising") if view is not None else [],
+        "challengers": side_contacts(view, "challenged") if view is not None else [],
+        "challenged_person": view_challenged(view),
+        "stages": [(s.number, s.name) for s in policy.stages],
         "access": session.scalars(
             select(ConsoleAccess).where(ConsoleAccess.case_id == case.id).order_by(ConsoleAccess.id.desc()).limit(50)
         ).all(),
     }
 
 
-def raising_contacts(view: CaseView) -> list[str]:
-    """Who may take over the raising side: the directory contacts of the case's raising agency."""
-    agency = view.parties.raising
+def side_contacts(view: CaseView, side: str) -> list[str]:
+    """Who may take over a side (raising or challenged): the directory contacts of that side's agency."""
+    agency = view.parties.raising if side == "raising" else view.parties.challenged
     if agency is None:
         return []
     return sorted({c.email.lower() for c in view.directory.contacts if c.agency == agency.name})
+
+
+def view_challenged(view: CaseView | None) -> str | None:
+    """The challenged side's person, as the case's routing sees them (a notice's name, or a reassignment)."""
+    return view.parties.challenged_name if view is not None else None
 
 
 @dataclass(frozen=True)
