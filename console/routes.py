@@ -203,22 +203,36 @@ def page_routes(console: Console) -> list[Route]:
         return handler
 
     def review(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
-        held = pages.held_for_review(session, person.partnerships)
+        held = pages.held_for_review(session, person.partnerships, console.runtime.policies)
         if held:
             ids = ", ".join(str(h["message"].id) for h in held)
             pages.record_message_access(session, person.email, "review_view", f"review page: inbound {ids}", console.now())
         return console.page("review", person=person, held=held)
 
     def decide(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
-        message = pages.reviewable(session, person.partnerships, request.path_params["id"])
+        policies = console.runtime.policies
+        message = pages.reviewable(session, person.partnerships, policies, request.path_params["id"])
         if message is None or form is None:
             return console.problem(404, "Not found", "That message is not waiting in review for your partnership.", person)
-        kind, reference = _text(form, "kind"), _text(form, "reference")
+        kind, reference, partnership = _text(form, "kind"), _text(form, "reference"), _text(form, "partnership")
         if kind == "case" and pages.find_case(session, person.partnerships, reference) is None:
             return console.problem(400, "Not done", "Choose one of your partnership's cases.", person)
+        if kind == "new" and pages.policy_undecided(message.review or {}):
+            # No policy was chosen for it: a new case needs one, or the worker would only hold it again.
+            if partnership not in pages.review_partnerships(message, policies) & set(person.partnerships):
+                return console.problem(400, "Not done", "Choose whose policy the new case follows.", person)
+        else:
+            partnership = ""
         try:
             decide_review(
-                session, message.id, kind, reference or None, _text(form, "note")[:MAX_NOTE], console.now(), person.email
+                session,
+                message.id,
+                kind,
+                reference or None,
+                _text(form, "note")[:MAX_NOTE],
+                console.now(),
+                person.email,
+                partnership or None,
             )
         except (NotHeld, ValueError) as exc:
             session.rollback()

@@ -22,15 +22,29 @@ class NotHeld(Exception):
 
 
 def decide_review(
-    session: Session, message_id: int, kind: str, reference: str | None, note: str, now: datetime, by: str | None = None
+    session: Session,
+    message_id: int,
+    kind: str,
+    reference: str | None,
+    note: str,
+    now: datetime,
+    by: str | None = None,
+    partnership: str | None = None,
 ) -> InboundMessage:
-    """Attach the message to a case, let it open a new one, or reject it (recorded, nothing sent)."""
+    """Attach the message to a case, let it open a new one, or reject it (recorded, nothing sent).
+
+    ``partnership``: with a new case, whose policy it follows (the caller checks it is one of the policies);
+    the worker takes it over the mailbox's choice (a shared mailbox whose notice does not say child or adult)."""
     message = session.get(InboundMessage, message_id)
     if message is None or message.status != InboundStatus.REVIEW:
         raise NotHeld(f"inbound {message_id} is not waiting in review")
     if kind not in DECISIONS:
         raise ValueError(f"a review decision is one of {', '.join(DECISIONS)}")
+    if partnership and kind != "new":
+        raise ValueError("a partnership is chosen only for a new case")
     decision: dict[str, object] = {"kind": kind}
+    if partnership:
+        decision["partnership"] = partnership
     if kind == "case":
         if not reference or CaseRepository(session).by_reference(reference) is None:
             raise NotHeld(f"no case {reference}")

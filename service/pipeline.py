@@ -35,6 +35,7 @@ from escalations.routing.escalation import Parties
 from escalations.routing.matching import (
     CONFIDENT_NAME,
     OpenCase,
+    PolicyChoice,
     SubjectMatch,
     body_reference,
     choose_policy,
@@ -166,7 +167,7 @@ class Apply:
             if case is None:
                 return self._review("review-decision", f"the decision names case {decided['reference']}, which does not exist")
             return self._follow_up(case, "review-decision", f"a person attached it to {case.reference} in review", checked=True)
-        return self._new_notice(forced=True)
+        return self._new_notice(forced=True, partnership=decided.get("partnership"))
 
     def _find_case(self) -> bool:
         """Layers 1 and 2: our Message-IDs, then a reference from a participant. False: no case named."""
@@ -347,10 +348,14 @@ class Apply:
 
     # -- a message with no case reference --------------------------------------
 
-    def _new_notice(self, forced: bool = False) -> None:
+    def _new_notice(self, forced: bool = False, partnership: str | None = None) -> None:
+        """``partnership``: the policy a person picked in review (a shared mailbox, notice silent on who it is about)."""
         addresses = tuple(self.inbound.envelope_to or ()) + self.p.mail.to + self.p.mail.cc
         candidates = policies_for(addresses, self.context.policies)
         choice = choose_policy(candidates, self.p.notice.subject.kind)
+        if partnership in self.context.policies:
+            picked = self.context.policies[partnership]
+            choice = PolicyChoice(picked, "review-partnership", f"a person chose {picked.name} in review")
         if choice.policy is None:
             return self._undecided_policy(candidates, choice.rule, choice.reason)
         policy = choice.policy
