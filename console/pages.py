@@ -72,22 +72,16 @@ def today(session: Session, mine: Sequence[str], policies: Mapping[str, Policy],
         "due_today": due_today,
         "immediate_risk": session.scalars(open_cases.where(Case.immediate_risk.is_(True)).order_by(Case.id)).all(),
         "waiting": [{"case": c, "since": c.updated_at, "days": (now - c.updated_at).days} for c in waiting],
-        "review": _review_count(session, mine),
+        "review": _review_count(session, mine, policies),
         "quarantined": len(quarantined(session, mine, policies)),
         "outbox": outbox_health(session, now),
     }
 
 
-def _review_count(session: Session, mine: Sequence[str]) -> dict[str, int]:
-    """Held messages for these partnerships, and those no partnership was chosen for yet."""
-    counts = {"mine": 0, "undecided": 0}
-    for review in session.scalars(select(InboundMessage.review).where(InboundMessage.status == InboundStatus.REVIEW)):
-        partnership = (review or {}).get("partnership")
-        if partnership in mine:
-            counts["mine"] += 1
-        elif partnership is None:
-            counts["undecided"] += 1
-    return counts
+def _review_count(session: Session, mine: Sequence[str], policies: Mapping[str, Policy]) -> dict[str, int]:
+    """Held messages these partnerships' people see in Review, and how many of them no policy was chosen for yet."""
+    held = [h["message"] for h in held_for_review(session, mine, policies)]
+    return {"mine": len(held), "undecided": sum(1 for m in held if policy_undecided(m.review or {}))}
 
 
 def outbox_health(session: Session, now: datetime) -> dict[str, Any]:
@@ -284,19 +278,27 @@ def case_page(session: Session, case: Case, policy: Policy, now: datetime, view:
             "challenged_agency": names.get(case.challenged_agency_id or -1),
         },
         "agencies": sorted(names.items(), key=lambda item: item[1]),
-        "raisers": raising_contacts(view) if view is not None else [],
+        "raisers": side_contacts(view, "raising") if view is not None else [],
+        "challengers": side_contacts(view, "challenged") if view is not None else [],
+        "challenged_person": view_challenged(view),
+        "stages": [(s.number, s.name) for s in policy.stages],
         "access": session.scalars(
             select(ConsoleAccess).where(ConsoleAccess.case_id == case.id).order_by(ConsoleAccess.id.desc()).limit(50)
         ).all(),
     }
 
 
-def raising_contacts(view: CaseView) -> list[str]:
-    """Who may take over the raising side: the directory contacts of the case's raising agency."""
-    agency = view.parties.raising
+def side_contacts(view: CaseView, side: str) -> list[str]:
+    """Who may take over a side (raising or challenged): the directory contacts of that side's agency."""
+    agency = view.parties.raising if side == "raising" else view.parties.challenged
     if agency is None:
         return []
     return sorted({c.email.lower() for c in view.directory.contacts if c.agency == agency.name})
+
+
+def view_challenged(view: CaseView | None) -> str | None:
+    """The challenged side's person, as the case's routing sees them (a notice's name, or a reassignment)."""
+    return view.parties.challenged_name if view is not None else None
 
 
 @dataclass(frozen=True)
@@ -344,24 +346,52 @@ def record_access(session: Session, email: str, action: str, case: Case, what: s
 # -- Review and Quarantine ----------------------------------------------------
 
 
-def held_for_review(session: Session, mine: Sequence[str]) -> list[dict[str, Any]]:
-    """Messages waiting in review for these partnerships, each with its reason, its words and its candidate cases."""
+# routing.matching's rules when no policy could be chosen for a notice: a person picks one in review.
+POLICY_UNDECIDED = ("no-mailbox", "shared-mailbox-unknown-subject")
+
+
+def policy_undecided(review: Mapping[str, Any]) -> bool:
+    return not review.get("partnership") or review.get("rule") in POLICY_UNDECIDED
+
+
+def review_partnerships(message: InboundMessage, policies: Mapping[str, Policy]) -> set[str]:
+    """Whose people see a held message in Review: its partnership's; while no policy is chosen for it, every
+    partnership whose mailbox received it (as Quarantine: all of them when it names no partnership mailbox)."""
+    from escalations.service.quarantine_report import partnerships_of
+
+    review = message.review or {}
+    known = {review["partnership"]} if review.get("partnership") else set()
+    return known | partnerships_of(message, policies) if policy_undecided(review) else known
+
+
+def held_for_review(session: Session, mine: Sequence[str], policies: Mapping[str, Policy]) -> list[dict[str, Any]]:
+    """Messages waiting in review for these partnerships, each with its reason, its words, its candidate cases
+    and, while no policy is chosen for it, the partnerships a new case could follow."""
     held = session.scalars(
         select(InboundMessage).where(InboundMessage.status == InboundStatus.REVIEW).order_by(InboundMessage.id)
     ).all()
     out = []
     for message in held:
         review = message.review or {}
-        if review.get("partnership") not in mine:
+        theirs = review_partnerships(message, policies) & set(mine)
+        if not theirs:
             continue
         candidates = [c for c in (find_case(session, mine, r) for r in review.get("candidates") or []) if c is not None]
-        out.append({"message": message, "review": review, "shown": views.inbound_for_display(message), "candidates": candidates})
+        out.append(
+            {
+                "message": message,
+                "review": review,
+                "shown": views.inbound_for_display(message),
+                "candidates": candidates,
+                "choices": sorted(theirs) if policy_undecided(review) else [],
+            }
+        )
     return out
 
 
-def reviewable(session: Session, mine: Sequence[str], message_id: int) -> InboundMessage | None:
+def reviewable(session: Session, mine: Sequence[str], policies: Mapping[str, Policy], message_id: int) -> InboundMessage | None:
     message = session.get(InboundMessage, message_id)
-    if message is None or message.status != InboundStatus.REVIEW or (message.review or {}).get("partnership") not in mine:
+    if message is None or message.status != InboundStatus.REVIEW or not review_partnerships(message, policies) & set(mine):
         return None
     return message
 

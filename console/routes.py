@@ -203,19 +203,26 @@ def page_routes(console: Console) -> list[Route]:
         return handler
 
     def review(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
-        held = pages.held_for_review(session, person.partnerships)
+        held = pages.held_for_review(session, person.partnerships, console.runtime.policies)
         if held:
             ids = ", ".join(str(h["message"].id) for h in held)
             pages.record_message_access(session, person.email, "review_view", f"review page: inbound {ids}", console.now())
         return console.page("review", person=person, held=held)
 
     def decide(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
-        message = pages.reviewable(session, person.partnerships, request.path_params["id"])
+        policies = console.runtime.policies
+        message = pages.reviewable(session, person.partnerships, policies, request.path_params["id"])
         if message is None or form is None:
             return console.problem(404, "Not found", "That message is not waiting in review for your partnership.", person)
-        kind, reference = _text(form, "kind"), _text(form, "reference")
+        kind, reference, partnership = _text(form, "kind"), _text(form, "reference"), _text(form, "partnership")
         if kind == "case" and pages.find_case(session, person.partnerships, reference) is None:
             return console.problem(400, "Not done", "Choose one of your partnership's cases.", person)
+        if kind == "new" and pages.policy_undecided(message.review or {}):
+            # No policy was chosen for it: a new case needs one, or the worker would only hold it again.
+            if partnership not in pages.review_partnerships(message, policies) & set(person.partnerships):
+                return console.problem(400, "Not done", "Choose whose policy the new case follows.", person)
+        else:
+            partnership = ""
         try:
             decide_review(
                 session,
@@ -226,6 +233,7 @@ def page_routes(console: Console) -> list[Route]:
                 console.now(),
                 person.email,
                 policies=console.runtime.policies,
+                partnership=partnership or None,
             )
         except (NotHeld, ValueError) as exc:
             session.rollback()
@@ -270,6 +278,8 @@ def page_routes(console: Console) -> list[Route]:
         Route("/cases/{reference}/reopen", signed_in(console, action(_reopen)), methods=["POST"]),
         Route("/cases/{reference}/escalate", signed_in(console, action(_escalate)), methods=["POST"]),
         Route("/cases/{reference}/raiser", signed_in(console, action(_raiser)), methods=["POST"]),
+        Route("/cases/{reference}/challenged", signed_in(console, action(_challenged)), methods=["POST"]),
+        Route("/cases/{reference}/stage", signed_in(console, action(_stage)), methods=["POST"]),
     ]
 
 
@@ -322,11 +332,39 @@ def _escalate(actions: CaseActions, case: Case, form: FormData, person: auth.Per
 
 def _raiser(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
     email = _text(form, "email").lower()
-    if email not in pages.raising_contacts(actions.view(case)):
+    if email not in pages.side_contacts(actions.view(case), "raising"):
         return "Choose a contact of the raising agency."
     if email == (case.raised_by_email or "").lower():
         return "That person raised the case already."
     actions.reassign_raiser(case, email, person.email)
+    return None
+
+
+def _challenged(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    email = _text(form, "email").lower()
+    view = actions.view(case)
+    if case.state not in pages.OPEN_STATES:
+        return "The case is closed: reopen it first."
+    if email not in pages.side_contacts(view, "challenged"):
+        return "Choose a contact of the challenged agency."
+    actions.reassign_challenged(view, email, person.email)
+    return None
+
+
+def _stage(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    """Set the stage, up or down: the stage's people get the case and its deadlines run from now."""
+    why, wanted = _text(form, "why"), _text(form, "stage")
+    view = actions.view(case)
+    numbers = {s.number for s in view.policy.stages}
+    if case.state != CaseState.OPEN:
+        return "Only an open case can be moved (a case waiting for information is not routed yet)."
+    if not wanted.isdigit() or int(wanted) not in numbers:
+        return "Choose one of the policy's stages."
+    if int(wanted) == case.stage:
+        return f"The case is at stage {case.stage} already."
+    if not why or len(why) > MAX_NOTE:
+        return "Say why the stage is set."
+    actions.set_stage(view, int(wanted), why, person.email)
     return None
 
 
@@ -336,5 +374,5 @@ def _reopen(actions: CaseActions, case: Case, form: FormData, person: auth.Perso
         return "The case is open already."
     if not why or len(why) > MAX_NOTE:
         return "Say why the case is reopened."
-    actions.reopen(case, why, person.email)
+    actions.reopen(actions.view(case), why, person.email)
     return None

@@ -35,13 +35,14 @@ from escalations.routing import escalation as engine
 from escalations.routing.calendar import Timescale
 from escalations.routing.deadlines import INFORMATION, OVERRUN
 from escalations.routing.directory import Directory
-from escalations.routing.escalation import Decision, Parties, Recipient
+from escalations.routing.escalation import Decision, DeadlinePlan, Parties, Recipient
 from escalations.routing.policy import Policy, Stage
 from escalations.service.directory import load_directory
 from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, InboundMessage, NoticeRecord, OutboxMessage
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
 
 RESPONSE_KINDS = ("stage_response", "immediate_risk", "panel_decision")
+CHALLENGED_REASSIGNED = "challenged:reassigned"  # its data: who the challenged side's person now is (name, email)
 AWAITING_RULE = "awaiting-information"  # its data: the problems and the question the sender was asked
 # Local setting (the policies are silent): how long a held notice waits before its sender is chased,
 # when the case's stage has no timescale of its own. Never longer than a stage's own.
@@ -97,12 +98,25 @@ class CaseActions:
         return CaseView(case, policy, directory, agency_ids, parties)
 
     def challenged_name(self, case: Case) -> str | None:
-        """The person the case is with, as its latest notice names them (None: nobody named)."""
+        """The person the case is with: whom a person reassigned the challenged side to, else as its latest
+        notice names them (None: nobody named)."""
+        reassigned = self.cases.latest_event_data(case.id, CHALLENGED_REASSIGNED)
+        if reassigned and reassigned.get("name"):
+            return str(reassigned["name"])
         return ((self.cases.latest_notice(case.id) or {}).get("challenged") or {}).get("name")
 
     # -- routing -----------------------------------------------------------------
 
-    def apply_decision(self, case: Case, decision: Decision, agency_ids: dict[str, int], subject_kind: str | None = None) -> None:
+    def apply_decision(
+        self,
+        case: Case,
+        decision: Decision,
+        agency_ids: dict[str, int],
+        subject_kind: str | None = None,
+        again: bool = False,
+    ) -> None:
+        """``again``: the stage is entered anew (its stage set by a person), so its deadlines run again from now
+        even where the case was at this stage before and they were met."""
         level_up = case.stage == decision.stage.number and decision.level > (case.level or 1)
         case.stage = decision.stage.number
         case.level = decision.level
@@ -127,37 +141,40 @@ class CaseActions:
                 f"{len(decision.panel_options)} agencies listed for the Chair to name a panel's third",
                 data={"agencies": list(decision.panel_options)},
             )
+        # A new level of the same stage (Barnet 2) answers afresh, as a stage entered again does.
+        self.set_deadlines(case, decision.deadlines, again or level_up)
+
+    def set_deadlines(self, case: Case, plans: Sequence[DeadlinePlan], again: bool = False) -> None:
+        """The plans' deadlines, one per stage and kind. ``again``: the stage is entered anew, so a met
+        deadline of that stage and kind runs again from now (the same row: one per stage and kind)."""
         existing = {(d.stage, d.kind): d for d in case.deadlines}
-        for plan in decision.deadlines:
+        for plan in plans:
             if plan.met and plan.kind.startswith("copy:"):
                 # The copy went out now: an earlier stage's deadline for the same copy is done too.
                 self.meet(case, lambda d, kind=plan.kind: d.kind == kind, f"the copy was sent at stage {plan.stage}")
-            if level_up and (plan.stage, plan.kind) in existing:
-                self._reset(existing[(plan.stage, plan.kind)], plan)
+            found = existing.get((plan.stage, plan.kind))
+            if found is not None and not (again and found.met and not plan.met):
                 continue
-            if (plan.stage, plan.kind) in existing:
-                continue
-            self.cases.add_deadline(
-                Deadline(
-                    case=case,
-                    kind=plan.kind,
-                    stage=plan.stage,
-                    due=plan.due,
-                    set_at=self.now,
-                    met=plan.met,
-                    met_at=self.now if plan.met else None,
-                    rule=plan.rule,
-                    reason=plan.reason,
+            met_at = self.now if plan.met else None
+            if found is None:
+                self.cases.add_deadline(
+                    Deadline(
+                        case=case,
+                        kind=plan.kind,
+                        stage=plan.stage,
+                        due=plan.due,
+                        set_at=self.now,
+                        met=plan.met,
+                        met_at=met_at,
+                        rule=plan.rule,
+                        reason=plan.reason,
+                    )
                 )
-            )
+            else:
+                found.due, found.set_at, found.rule, found.reason = plan.due, self.now, plan.rule, plan.reason
+                found.met, found.met_at = plan.met, met_at
             state = "met at once" if plan.met else f"due {plan.due.isoformat()}"
             self.event(case, "deadline", plan.rule, f"{plan.kind} {state}: {plan.reason}")
-
-    def _reset(self, deadline: Deadline, plan: engine.DeadlinePlan) -> None:
-        """A new level of the same stage answers afresh: its own due time, chased anew."""
-        deadline.due, deadline.set_at, deadline.met, deadline.met_at = plan.due, self.now, plan.met, None
-        deadline.rule, deadline.reason = plan.rule, plan.reason
-        self.event(deadline.case, "deadline", plan.rule, f"{plan.kind} due {plan.due.isoformat()} (new level): {plan.reason}")
 
     def route(
         self,
@@ -219,9 +236,45 @@ class CaseActions:
             return self.needs_attention(
                 view, f"{why}, and stage {case.stage} is the last stage of the policy: the matter is unresolved."
             )
-        self.meet(case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"stage {case.stage} concluded: escalated")
         moved = "moved up line management within stage" if decision.stage.number == case.stage else "escalated to stage"
-        self.apply_decision(case, decision, view.agency_ids)
+        update = f"{moved} {decision.stage.number} ({decision.stage.name_at(decision.level)}). {why}."
+        self.move(view, decision, "escalated", update, actor, documents=documents)
+
+    def set_stage(self, view: CaseView, number: int, why: str, actor: str) -> None:
+        """A person moved an open case to another stage of its policy (up or down): as an escalation, the
+        current stage is concluded and the stage's people get the case, with its deadlines from now."""
+        case, policy = view.case, view.policy
+        before = case.stage
+        self.event(
+            case,
+            "decision",
+            "stage:set",
+            f"{actor} set the stage to {number} (was {before}): {why}",
+            data={"by": actor, "from": before, "to": number},
+        )
+        decision = engine.route_stage(
+            policy, policy.stage(number), view.parties, view.directory, self.now, immediate=case.immediate_risk, opening=False
+        )
+        self.move(view, decision, f"the stage was set to {number}", f"moved to stage {number} by {actor}. {why}.", actor, True)
+
+    def move(
+        self,
+        view: CaseView,
+        decision: Decision,
+        concluded: str,
+        update: str,
+        actor: str | None,
+        again: bool = False,
+        documents: Sequence[Attachment] = (),
+    ) -> None:
+        """The case leaves its stage (or level) for the decision's: the stage's response is concluded, the new
+        stage's people get the case (with ``documents``, where the stage forwards them), and the raiser and the
+        person who moved it are told."""
+        case, policy = view.case, view.policy
+        self.meet(
+            case, lambda d: d.stage == case.stage and d.kind in RESPONSE_KINDS, f"stage {case.stage} concluded: {concluded}"
+        )
+        self.apply_decision(case, decision, view.agency_ids, again=again)
         # The next tier sees what the first did: the notice's details and the original document.
         notice, files = self.original_notice(case)
         forwarded = self._forward(view, decision, actor, documents)
@@ -230,11 +283,11 @@ class CaseActions:
             self.queue(case, policy, letter, context)
         tell = [a for a in dict.fromkeys([case.raised_by_email, actor]) if a]
         if tell:
-            update = stage_context(
+            told = stage_context(
                 case.reference,
                 policy,
                 decision.stage,
-                event=f"{moved} {decision.stage.number} ({decision.stage.name_at(decision.level)}). {why}.",
+                event=update,
                 routed_to=people(decision.to),
                 deadlines=deadline_lines(policy, decision.deadlines),
             )
@@ -244,7 +297,7 @@ class CaseActions:
                 simple_letter(
                     "case_update", "practitioner/case-update", case.reference, "Case update", decision.stage.number, tell
                 ),
-                update,
+                told,
             )
 
     def introduce(self, view: CaseView, stage: Stage, to: Sequence[Recipient]) -> None:
@@ -515,8 +568,33 @@ class CaseActions:
             data={"by": actor, "from": before, "to": email},
         )
 
-    def reopen(self, case: Case, why: str, actor: str) -> None:
-        """A closed case open again at its stage; deadlines met at closing stay met (README, "The web console")."""
+    def reassign_challenged(self, view: CaseView, email: str, actor: str) -> None:
+        """The challenged side's person is now another contact of the challenged agency: where the stage's
+        tier has several contacts of their role there, the case goes to them (as to a person a notice names),
+        and if they are at the case's stage and were never sent it, they get it now."""
+        case = view.case
+        contact = next(c for c in view.directory.contacts if c.email.lower() == email)
+        before = self.challenged_name(case)
+        self.event(
+            case,
+            "decision",
+            CHALLENGED_REASSIGNED,
+            f"{actor} reassigned the challenged side to {contact.name} ({contact.email}) (was {before or 'nobody named'})",
+            data={"by": actor, "from": before, "to": contact.email, "name": contact.name},
+        )
+        case.updated_at = self.now
+        self.session.flush()
+        self._views.clear()  # the parties changed: the next view reads the new name
+        if case.state == CaseState.OPEN:
+            view = self.view(case)
+            stage = view.policy.stage(case.stage)
+            to = engine.stage_contacts(view.policy, stage, view.parties, view.directory, immediate=case.immediate_risk)
+            self.introduce(view, stage, to)
+
+    def reopen(self, view: CaseView, why: str, actor: str) -> None:
+        """A closed case open again at its stage: deadlines met at closing stay met, and the stage's response
+        (and immediate-risk) deadlines run again from now, so the reopened case is chased."""
+        case = view.case
         before = case.state
         case.state = CaseState.OPEN
         case.closed_at = None
@@ -529,6 +607,16 @@ class CaseActions:
             data={"by": actor},
         )
         case.outcome = None
+        decision = engine.route_stage(
+            view.policy,
+            view.policy.stage(case.stage),
+            view.parties,
+            view.directory,
+            self.now,
+            immediate=case.immediate_risk,
+            opening=False,
+        )
+        self.set_deadlines(case, [p for p in decision.deadlines if p.kind in RESPONSE_KINDS], again=True)
 
     def meet(self, case: Case, which: Callable[[Deadline], bool], why: str) -> None:
         for deadline in case.deadlines:

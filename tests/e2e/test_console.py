@@ -16,17 +16,22 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
+from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from escalations.console.app import HEADERS
+from escalations.console.auth import printed_link
 from escalations.routing.directory import parse_csv
 from escalations.service.directory import current_rows, import_rows
 from escalations.service.runtime import Runtime
+from escalations.service.clock import fixed_clock, system_clock
 from escalations.service.settings import load_settings
-from escalations.storage.models import InboundMessage, InboundStatus
+from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus
 from tests.conftest import REPO, REQUIRE_SERVICES, write_settings
 from tests.e2e.test_service import Serve, _cli, _until, processes  # noqa: F401  (a fixture)
 from tests.support.console import LINK, SALFORD_MANAGER, held_message, stored_case
@@ -66,6 +71,51 @@ def _held(path: Path, reference: str) -> tuple[int, int]:
     with Runtime(load_settings(path)) as runtime:
         review = held_message(runtime, InboundStatus.REVIEW, reason="it names no case", candidates=[reference])
         return review, held_message(runtime, InboundStatus.QUARANTINED)
+
+
+def _waiting_case(path: Path) -> None:
+    """A notice naming no challenged agency, stored for serve's worker: its case waits for information."""
+    from escalations.intake.receiving import Envelope, receive
+    from tests.support.forms import docx_table_notice
+    from tests.support.mail import notice_email, wire
+    from tests.support.scenario import contact
+
+    sender, mailbox = contact("salford", "Northside Health", "practitioner"), "escalations@salford.example"
+    rows = [
+        ("Name of child", "Jo Bloggs"),
+        ("Date of birth", "14/02/2017"),
+        ("Information of concern", "The referral was closed without a home visit."),
+        ("Current stage", "1"),
+        ("Is the child at immediate risk of significant harm?", "No"),
+    ]
+    raw = wire(notice_email(docx_table_notice(rows), sender=sender, to=mailbox))
+    with Runtime(load_settings(path)) as runtime:
+        receive(runtime.sessions, raw, Envelope("smtp", sender, (mailbox,)), runtime.clock())
+
+
+def _case_waiting_for_information(path: Path) -> str | None:
+    with Runtime(load_settings(path)) as runtime, runtime.sessions() as session:
+        waiting = select(Case.reference).where(Case.state == CaseState.AWAITING_INFORMATION)
+        return session.scalars(waiting).first()
+
+
+def _expired_link(path: Path) -> str:
+    """A link asked for 16 minutes ago (by a runtime whose clock says so): past its 15 minutes."""
+    settings = load_settings(path)
+    with Runtime(settings, clock=fixed_clock(system_clock() - timedelta(minutes=16))) as runtime:
+        with runtime.sessions.begin() as session:
+            link = printed_link(session, SALFORD_MANAGER, runtime.clock(), settings.console.base_url)
+    assert link is not None
+    return link
+
+
+def _mailed(maildir: Path, to: str, reference: str) -> bool:
+    """Whether the real sender delivered a mail about this case to this address."""
+    for file in sorted((maildir / "new").glob("*")) if (maildir / "new").is_dir() else []:
+        mail = message_from_bytes(file.read_bytes(), policy=policy.default)
+        if to in str(mail["To"] or "") + str(mail["Cc"] or "") and reference in str(mail["Subject"] or ""):
+            return True
+    return False
 
 
 def _inbound(path: Path, message_id: int) -> tuple[str, int | None]:
@@ -199,12 +249,17 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.select import Select
+
+    from tests.support.scenario import contact
 
     path, port = _settings(tmp_path, database_url)
     reference = _a_case(path)
     review, quarantined = _held(path, reference)
+    _waiting_case(path)
     _start(path, port, tmp_path / "serve.log", processes)
     base = f"http://127.0.0.1:{port}"
+    waiting = str(_until(lambda: _case_waiting_for_information(path), timeout=60, what="the worker to hold the notice"))
 
     chrome.get(base + "/")
     assert chrome.current_url == base + "/sign-in"
@@ -228,6 +283,25 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     chrome.find_element(By.ID, "note").send_keys("Spoke to the team manager; visit booked.", Keys.TAB, Keys.ENTER)
     _see(chrome, "visit booked", f"by {SALFORD_MANAGER}")
     _shot(chrome, "05-case")
+
+    # A form posted without its CSRF token is refused, and changes nothing.
+    chrome.execute_script("document.querySelector(\"form[action$='/note'] input[name=csrf]\").remove()")
+    chrome.find_element(By.ID, "note").send_keys("Posted without a token.", Keys.TAB, Keys.ENTER)
+    _see(chrome, "Form expired")
+    chrome.get(f"{base}/cases/{reference}")
+    _see(chrome, "visit booked")
+    assert "Posted without a token." not in chrome.page_source
+
+    # The case that waited for its challenged agency: named here, it routes, and the real sender mails the agency.
+    police = contact("salford", "Salford Police", "practitioner")
+    assert not _mailed(tmp_path / "outbox", police, waiting)
+    chrome.get(f"{base}/cases/{waiting}")
+    Select(chrome.find_element(By.ID, "side")).select_by_value("challenged")
+    Select(chrome.find_element(By.ID, "agency")).select_by_visible_text("Salford Police")
+    chrome.find_element(By.CSS_SELECTOR, "form[action$='/agency'] button").click()
+    _see(chrome, "set the challenged agency to Salford Police")
+    _until(lambda: _mailed(tmp_path / "outbox", police, waiting), timeout=60, what="the routed case in the outbox")
+    assert _case_waiting_for_information(path) is None
 
     chrome.find_element(By.LINK_TEXT, "Quarantine").click()
     _see(chrome, f"inbound-{quarantined}.eml")
@@ -253,6 +327,12 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     chrome.find_element(By.ID, "confirm").click()
     _see(chrome, "This link cannot be used")
     chrome.get(f"{base}/cases/{reference}")
+    assert chrome.current_url == base + "/sign-in"
+    # A link past its 15 minutes signs nobody in either.
+    chrome.get(_expired_link(path))
+    chrome.find_element(By.ID, "confirm").click()
+    _see(chrome, "This link cannot be used")
+    chrome.get(base + "/")
     assert chrome.current_url == base + "/sign-in"
 
 

@@ -102,3 +102,52 @@ def test_quarantine_shows_the_kind_of_failure_gives_the_raw_message_and_retries(
     assert (message.status, message.tries, message.claimed_by) == (InboundStatus.RECEIVED, 0, None)
     with runtime.sessions() as session:
         assert session.scalars(select(ConsoleAccess.what)).all() == [f"quarantined inbound {held}"]
+
+
+def test_a_held_message_with_no_policy_is_shown_to_its_mailboxs_partnerships_and_a_new_case_follows_the_chosen_one(
+    runtime: Runtime, app
+) -> None:  # type: ignore[no-untyped-def]
+    from escalations.routing.directory import parse_csv
+    from escalations.service.directory import current_rows, import_rows
+    from escalations.storage.models import Case
+
+    adults_admin = "adults.admin@bury.example"  # bury-adults only; Bury's shared mailbox serves both Bury policies
+    with runtime.sessions.begin() as session:
+        extra = f"partnership,agency,agency_domains,name,email,role,phone\nbury-adults,,,Ada Adamson,{adults_admin},admin,\n"
+        import_rows(session, current_rows(session, "bury-adults") + parse_csv(extra, ["bury-adults"]))
+    # As the worker records it: the first of the mailbox's policies, with the rule that says none was chosen.
+    undecided = held_message(
+        runtime,
+        InboundStatus.REVIEW,
+        "bury-children",
+        rule="shared-mailbox-unknown-subject",
+        reason="the mailbox serves bury-children, bury-adults and the notice does not say whether it is about a child or an adult",
+    )
+    with runtime.sessions.begin() as session:  # a second message, whose policy is known: bury-children's people only
+        decided = session.get(InboundMessage, held_message(runtime, InboundStatus.REVIEW, "salford", rule="unknown-sender"))
+        decided.review = {**decided.review, "partnership": "bury-children"}
+        decided.envelope_to, decided.dedupe_key = ["bsp@bury.example"], "decided-bury"
+        decided_id = decided.id
+    with TestClient(app, base_url=BASE) as salford:
+        csrf = sign_in(salford, runtime, SALFORD_MANAGER)
+        assert f"Message {undecided}," not in salford.get("/review").text
+        refused = salford.post(f"/review/{undecided}", data={"kind": "new", "partnership": "salford", "csrf": csrf})
+        assert refused.status_code == 404
+    with TestClient(app, base_url=BASE) as client:
+        csrf = sign_in(client, runtime, adults_admin)
+        assert "1 for your partnerships, 1 of them with no policy chosen yet" in client.get("/").text
+        page = client.get("/review").text
+        assert f"Message {undecided}," in page and f"Message {decided_id}," not in page
+        assert '<option value="bury-adults">' in page and '<option value="bury-children">' not in page
+        post = lambda **data: client.post(f"/review/{undecided}", data={"csrf": csrf, **data}, follow_redirects=False)  # noqa: E731
+        assert post(kind="new").status_code == 400  # no policy: the worker would only hold it again
+        assert post(kind="new", partnership="bury-children").status_code == 400  # not theirs to choose
+        assert post(kind="new", partnership="bury-adults", note="an adult, from the form").status_code == 303
+    assert _message(runtime, undecided).review["decision"]["partnership"] == "bury-adults"
+    runtime.worker().run_message(undecided)
+    with runtime.sessions() as session:
+        message = session.get(InboundMessage, undecided)
+        case = session.get(Case, message.case_id) if message and message.case_id else None
+        assert case is not None, message.outcome if message else "gone"
+        assert case.partnership == "bury-adults"
+        assert any(e.rule == "policy:review-partnership" for e in case.events)
