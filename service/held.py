@@ -42,11 +42,7 @@ def decide_review(
         raise NotHeld(f"inbound {message_id} is not waiting in review")
     if kind not in DECISIONS:
         raise ValueError(f"a review decision is one of {', '.join(DECISIONS)}")
-    if partnership and kind != "new":
-        raise ValueError("a partnership is chosen only for a new case")
     decision: dict[str, object] = {"kind": kind}
-    if partnership:
-        decision["partnership"] = partnership
     if kind == "case":
         if not reference or CaseRepository(session).by_reference(reference) is None:
             raise NotHeld(f"no case {reference}")
