@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalations.outbound.compose import Letter, simple_letter, stage_context
+from escalations.outbound.compose import Letter, chaser_context, simple_letter, stage_context
 from escalations.routing import escalation as engine
 from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
 from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
@@ -180,25 +180,13 @@ class Scheduler:
             )
         if to and not deadline.kind.startswith("copy:"):
             actions.introduce(view, stage, to)
-        to = to or engine.business_managers(view.directory)
+        managers = engine.business_managers(view.directory)
+        to = to or managers
         if not to:
             actions.event(case, "decision", "directory-gap", f"nobody in the directory to send the {action.kind} to")
             return None
-        chasers = policy.chasers
-        then = (
-            "the matter moves to the next stage"
-            if chasers.escalate_to == "next_stage"
-            else "the business manager is asked to step in"
-        )
-        context = stage_context(
-            case.reference,
-            policy,
-            stage,
-            what=action.reason,
-            number=action.number,
-            escalate_after=chasers.escalate_after if action.kind == CHASER else 0,
-            then=then,
-        )
+        to_business_manager = {r.email for r in to} <= {r.email for r in managers}
+        context = chaser_context(case.reference, policy, stage, action, to_business_manager)
         template, title = ("manager/reminder", "Reminder") if action.kind == REMINDER else ("manager/chaser", "Overdue")
         letter = simple_letter(action.kind, template, case.reference, title, stage.number, [r.email for r in to])
         return actions.queue(case, policy, letter, context)
