@@ -74,6 +74,11 @@ def with_article(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
+def counted(number: int, noun: str) -> str:
+    """ "1 message", "3 messages": never "message(s)"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 @cache
 def environment(own_words_only: bool = False) -> jinja2.Environment:
     """The templates; ``own_words_only`` renders every ``{{ value }}`` empty, leaving the template's own words."""
@@ -85,7 +90,7 @@ def environment(own_words_only: bool = False) -> jinja2.Environment:
         trim_blocks=False,
         finalize=(lambda _value: "") if own_words_only else None,
     )
-    env.filters.update(sentence=sentence, with_article=with_article)
+    env.filters.update(sentence=sentence, with_article=with_article, counted=counted)
     return env
 
 
@@ -278,13 +283,29 @@ def partnership_context(policy: Policy) -> dict[str, str]:
 
 
 def stage_context(reference: str, policy: Policy, stage: Stage, level: int = 1, **extra: Any) -> dict[str, Any]:
-    """The plain values every case letter has, plus the letter's own."""
+    """The plain values every case letter has, plus the letter's own (``reply_words`` given to override the stage's)."""
     return {
         "reference": reference,
         "partnership": partnership_context(policy),
         "stage": {"number": stage.number, "name": stage.name_at(level), "guidance": stage.guidance},
+        "reply_words": case_reply_words(policy, stage, level),
         **extra,
     }
+
+
+def case_reply_words(policy: Policy, stage: Stage, level: int = 1) -> list[dict[str, str]]:
+    """The words that move a case at ``stage`` (routing/replies.py), each with what it does there."""
+    if level < stage.levels:
+        escalate = "moves the case up to the next level of this stage"
+    elif policy.next_stage(stage.number) is not None:
+        escalate = "moves the case to the next stage"
+    else:
+        escalate = "tells the business manager that the matter is unresolved at the policy's last stage"
+    return [
+        {"word": "Resolved", "then": "the outcome", "does": "closes the case; everyone involved is told"},
+        {"word": "Unresolved", "then": "the reason", "does": escalate},
+        {"word": "Withdrawn", "then": "the reason", "does": "closes the case as withdrawn; everyone involved is told"},
+    ]
 
 
 def _way_forward(decision: Decision) -> dict[str, Any] | None:
@@ -310,8 +331,17 @@ def deadline_lines(policy: Policy, deadlines: Sequence[Any]) -> list[dict[str, s
     ]
 
 
-def chaser_context(reference: str, policy: Policy, stage: Stage, action: Action, to_business_manager: bool) -> dict[str, Any]:
-    """A reminder's or chaser's words: what is due or overdue, and what happens after the last chaser.
+def chaser_context(
+    reference: str,
+    policy: Policy,
+    stage: Stage,
+    action: Action,
+    to_business_manager: bool,
+    sent_to: Sequence[Recipient] = (),
+    waiting: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A reminder's or chaser's words: what is due or overdue and how late, who it went to, who
+    else waits for the answer, and what happens after the last chaser.
 
     The business manager is never warned that the business manager will be asked to step in;
     at the policy's last stage nothing "moves to the next stage": the business manager is told.
@@ -332,6 +362,8 @@ def chaser_context(reference: str, policy: Policy, stage: Stage, action: Action,
         number=action.number,
         escalate_after=policy.chasers.escalate_after if action.kind == CHASER else 0,
         then=then,
+        sent_to=people(sent_to),
+        waiting=list(waiting),
     )
 
 

@@ -42,6 +42,7 @@ from escalations.outbound.compose import (
     deadline_label,
     partnership_context,
     render,
+    stage_context,
 )
 from escalations.outbound.notice_forms import blank_form, form_filename
 from escalations.routing.directory import AgencyEntry, ContactEntry, Directory
@@ -716,3 +717,28 @@ def test_a_chaser_to_the_business_manager_does_not_warn_them_of_themselves(pid: 
     text, html = render("manager/chaser", chaser_context(reference(policy), policy, policy.stage(1), action, True))
     assert "business manager" not in text + html and "after that" not in text + html
     assert "This is chaser 1 of" in text
+
+
+@pytest.mark.parametrize("pid", PIDS)
+def test_every_letter_inviting_a_reply_offers_the_words_for_its_stage(pid: str) -> None:
+    policy = POLICIES[pid]
+    for stage in policy.stages:
+        sent = compose(pid, stage=stage.number)
+        for kind in ("acknowledgement", "routed_case"):
+            text, html = sent[kind].text, sent[kind].html
+            assert '"Resolved" followed by the outcome: closes the case' in text, (kind, stage.number)
+            assert "“Resolved” followed by the outcome: closes the case" in html, (kind, stage.number)
+            last = stage.number == policy.last_stage
+            onwards = (
+                "moves the case up to the next level of this stage" if stage.levels > 1 else "moves the case to the next stage"
+            )
+            assert (onwards in text) != last, (kind, stage.number)
+            assert ("unresolved at the policy's last stage" in text) == last, (kind, stage.number)
+
+
+def test_a_letter_asking_for_words_of_ones_own_offers_no_command() -> None:
+    policy = POLICIES["barnet"]
+    context = stage_context(reference(policy), policy, policy.stage(4), what="x", request="Give the reasons.", reply_words=[])
+    text, html = render("manager/overrun-reasons", context)
+    assert "Start your reply with" not in text and '"Resolved" followed by' not in text
+    assert "write your answer in your own words" in text and "write your answer in your own words" in html
