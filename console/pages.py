@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from escalations.intake import mime
 from escalations.intake.notices.reader import Attachment
-from escalations.outbound.compose import DEADLINE_LABELS, attachment_name
+from escalations.outbound.compose import attachment_name, deadline_label
 from escalations.routing.policy import Policy
 from escalations.service import views
 from escalations.service.case_actions import CaseView
@@ -100,7 +100,7 @@ def outbox_health(session: Session, now: datetime) -> dict[str, Any]:
 def _deadline_line(deadline: Deadline, reference: str, policy: Policy, now: datetime) -> dict[str, Any]:
     return {
         "reference": reference,
-        "label": DEADLINE_LABELS.get(deadline.kind, deadline.kind.replace("_", " ")),
+        "label": deadline_label(policy, deadline.kind, deadline.stage),
         "stage": deadline.stage,
         "due": policy.calendar.local(deadline.due),
         "left": working_days_left(policy, deadline.due, now),

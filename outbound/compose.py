@@ -30,6 +30,7 @@ from escalations.intake.screening import ORIGIN_HEADER
 from escalations.outbound.notice_forms import blank_form_attachment
 from escalations.routing.escalation import Decision, DirectoryGap, Recipient
 from escalations.routing.matching import new_message_id
+from escalations.routing.deadlines import CHASER, Action, describe
 from escalations.routing.policy import Policy, Stage
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -58,10 +59,30 @@ DEADLINE_LABELS = {
 }
 
 
+def deadline_label(policy: Policy, kind: str, stage: int) -> str:
+    """A deadline's heading in a letter or on the console ("Copy of the notice to the service manager")."""
+    return DEADLINE_LABELS.get(kind) or sentence(describe(policy, kind, stage).removeprefix("the "))
+
+
+def sentence(text: str) -> str:
+    """The first letter upper case and nothing else changed (Jinja's ``capitalize`` lowers the rest: "monday 9 march")."""
+    return text[:1].upper() + text[1:]
+
+
+def with_article(word: str) -> str:
+    """ "a child", "an adult", "an immediate risk"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def counted(number: int, noun: str) -> str:
+    """ "1 message", "3 messages": never "message(s)"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 @cache
 def environment(own_words_only: bool = False) -> jinja2.Environment:
     """The templates; ``own_words_only`` renders every ``{{ value }}`` empty, leaving the template's own words."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
@@ -69,6 +90,8 @@ def environment(own_words_only: bool = False) -> jinja2.Environment:
         trim_blocks=False,
         finalize=(lambda _value: "") if own_words_only else None,
     )
+    env.filters.update(sentence=sentence, with_article=with_article, counted=counted)
+    return env
 
 
 class _KeptHeaders(HeaderRegistry):
@@ -213,13 +236,9 @@ def case_context(reference: str, policy: Policy, decision: Decision, notice: Not
 
 
 def _case_details(policy: Policy, decision: Decision, notice: Notice, now: datetime) -> dict[str, Any]:
-    calendar = policy.calendar
     subject_word = "adult" if notice.subject.kind == "adult" or policy.protects == ("adult",) else "child"
     return {
-        "deadlines": [
-            {"label": DEADLINE_LABELS.get(d.kind, d.kind.replace("_", " ")), "due_text": _when(calendar.local(d.due))}
-            for d in decision.deadlines
-        ],
+        "deadlines": deadline_lines(policy, decision.deadlines),
         "gaps": [{"label": gap_label(g)} for g in decision.gaps],
         "gap_reported": bool(decision.business_managers),
         "signposts": [{"text": s.text} for s in decision.signposts],
@@ -231,7 +250,7 @@ def _case_details(policy: Policy, decision: Decision, notice: Notice, now: datet
         "notice": notice_details(notice),
         "panel_options": list(decision.panel_options),
         "forwarded": 0,
-        "now": _when(calendar.local(now)),
+        "now": _when(policy.calendar.local(now)),
     }
 
 
@@ -264,13 +283,29 @@ def partnership_context(policy: Policy) -> dict[str, str]:
 
 
 def stage_context(reference: str, policy: Policy, stage: Stage, level: int = 1, **extra: Any) -> dict[str, Any]:
-    """The plain values every case letter has, plus the letter's own."""
+    """The plain values every case letter has, plus the letter's own (``reply_words`` given to override the stage's)."""
     return {
         "reference": reference,
         "partnership": partnership_context(policy),
         "stage": {"number": stage.number, "name": stage.name_at(level), "guidance": stage.guidance},
+        "reply_words": case_reply_words(policy, stage, level),
         **extra,
     }
+
+
+def case_reply_words(policy: Policy, stage: Stage, level: int = 1) -> list[dict[str, str]]:
+    """The words that move a case at ``stage`` (routing/replies.py), each with what it does there."""
+    if level < stage.levels:
+        escalate = "moves the case up to the next level of this stage"
+    elif policy.next_stage(stage.number) is not None:
+        escalate = "moves the case to the next stage"
+    else:
+        escalate = "tells the business manager that the matter is unresolved at the policy's last stage"
+    return [
+        {"word": "Resolved", "then": "the outcome", "does": "closes the case; everyone involved is told"},
+        {"word": "Unresolved", "then": "the reason", "does": escalate},
+        {"word": "Withdrawn", "then": "the reason", "does": "closes the case as withdrawn; everyone involved is told"},
+    ]
 
 
 def _way_forward(decision: Decision) -> dict[str, Any] | None:
@@ -290,10 +325,46 @@ def people(recipients: Sequence[Recipient]) -> list[dict[str, Any]]:
 
 def deadline_lines(policy: Policy, deadlines: Sequence[Any]) -> list[dict[str, str]]:
     return [
-        {"label": DEADLINE_LABELS.get(d.kind, d.kind.replace("_", " ")), "due_text": _when(policy.calendar.local(d.due))}
+        {"label": deadline_label(policy, d.kind, d.stage), "due_text": _when(policy.calendar.local(d.due))}
         for d in deadlines
         if not getattr(d, "met", False)
     ]
+
+
+def chaser_context(
+    reference: str,
+    policy: Policy,
+    stage: Stage,
+    action: Action,
+    to_business_manager: bool,
+    sent_to: Sequence[Recipient] = (),
+    waiting: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A reminder's or chaser's words: what is due or overdue and how late, who it went to, who
+    else waits for the answer, and what happens after the last chaser.
+
+    The business manager is never warned that the business manager will be asked to step in;
+    at the policy's last stage nothing "moves to the next stage": the business manager is told.
+    """
+    then = ""
+    if action.kind == CHASER and not to_business_manager:
+        if policy.chasers.escalate_to == "next_stage" and stage.number < policy.last_stage:
+            then = "the matter moves to the next stage"
+        elif policy.chasers.escalate_to == "next_stage":
+            then = "the business manager is told that the matter is unresolved at the last stage of the policy"
+        else:
+            then = "the business manager is asked to step in"
+    return stage_context(
+        reference,
+        policy,
+        stage,
+        what=action.reason,
+        number=action.number,
+        escalate_after=policy.chasers.escalate_after if action.kind == CHASER else 0,
+        then=then,
+        sent_to=people(sent_to),
+        waiting=list(waiting),
+    )
 
 
 def simple_letter(

@@ -75,14 +75,13 @@ def _reminder(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now
     key = action_key(deadline, REMINDER, due_day)
     if now < remind_at or key in sent:
         return []
-    return [Action(deadline.id, REMINDER, 1, due_day, key, f"{_what(deadline)} is due {_when(policy, deadline.due)}")]
+    return [Action(deadline.id, REMINDER, 1, due_day, key, f"{_what(policy, deadline)} is due {_when(policy, deadline.due)}")]
 
 
 def _after_breach(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
     """At breach a chaser; then one each working day; after enough chasers, move on."""
     if deadline.kind == "immediate_risk":
         return _after_immediate_breach(policy, deadline, sent, now)
-    calendar = policy.calendar
     days = _chaser_days(policy, deadline, now)
     limit = policy.chasers.escalate_after
     if len(days) > limit:
@@ -96,7 +95,7 @@ def _after_breach(policy: Policy, deadline: OpenDeadline, sent: Collection[str],
                 1,
                 days[limit],
                 key,
-                f"{_what(deadline)} was due {_when(policy, deadline.due)}; {limit} chaser(s) brought no response",
+                f"{_what(policy, deadline)} was due {_when(policy, deadline.due)}; {_chasers(limit)} brought no response",
             )
         ]
     latest = days[-1]
@@ -110,8 +109,7 @@ def _after_breach(policy: Policy, deadline: OpenDeadline, sent: Collection[str],
             len(days),
             latest,
             key,
-            f"{_what(deadline)} was due {_when(policy, deadline.due)} and is overdue"
-            f" ({calendar.working_days_between(deadline.due, now)} working day(s) late)",
+            f"{_what(policy, deadline)} was due {_when(policy, deadline.due)} and is overdue ({lateness(policy, deadline.due, now)})",
         )
     ]
 
@@ -122,10 +120,10 @@ def _after_immediate_breach(policy: Policy, deadline: OpenDeadline, sent: Collec
     number = (now - deadline.due) // every + 1  # the chasers due by now; only the latest is sent
     limit = policy.chasers.escalate_after
     today = policy.calendar.local(now).date()
-    late = f"{_what(deadline)} was due {_when(policy, deadline.due)}"
+    late = f"{_what(policy, deadline)} was due {_when(policy, deadline.due)}"
     if number > limit:
         key = action_key(deadline, ESCALATE, policy.calendar.local(deadline.due).date())
-        reason = f"{late}; {limit} chaser(s) brought no response"
+        reason = f"{late}; {_chasers(limit)} brought no response"
         return [] if key in sent else [Action(deadline.id, ESCALATE, 1, today, key, reason)]
     key = f"case:{deadline.case_id}:stage:{deadline.stage}:{deadline.kind}:{CHASER}:{number}"
     return [] if key in sent else [Action(deadline.id, CHASER, number, today, key, f"{late} and is overdue")]
@@ -162,14 +160,51 @@ def _overrun(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now:
     ]
 
 
-def _what(deadline: OpenDeadline) -> str:
-    if deadline.kind == "stage_response":
-        return f"the stage {deadline.stage} response"
-    if deadline.kind == "immediate_risk":
+def _what(policy: Policy, deadline: OpenDeadline) -> str:
+    return describe(policy, deadline.kind, deadline.stage)
+
+
+def describe(policy: Policy, kind: str, stage: int) -> str:
+    """A deadline as a person reads it, mid-sentence ("the stage 2 response"): never its internal kind."""
+    if kind == "stage_response":
+        return f"the stage {stage} response"
+    if kind == "immediate_risk":
         return "action on the immediate risk"
-    if deadline.kind == INFORMATION:
+    if kind == INFORMATION:
         return "the information missing from the notice"
-    return deadline.kind.replace("copy:", "the copy ").replace("_", " ").replace("-", " ")
+    if kind == "overall_resolution":
+        return "the resolution of the whole matter"
+    if kind == "panel_decision":
+        return "the panel's decision"
+    if kind.startswith("copy:"):
+        rule = next((c for c in policy.copies if f"copy:{c.name}" == kind), None)
+        if rule is not None:
+            roles = rule.who.raising + rule.who.challenged + rule.who.partnership
+            what = "the outcome" if rule.trigger == "resolution" else "the notice"
+            return f"the copy of {what} to the " + " and the ".join(dict.fromkeys(r.replace("_", " ") for r in roles))
+        return "a copy the policy asks for"
+    return kind.replace("_", " ").replace("-", " ")
+
+
+def lateness(policy: Policy, due: datetime, now: datetime) -> str:
+    """How late, in the working days that have closed since ``due``: "1 working day late", "late since 17:00 today"."""
+    calendar = policy.calendar
+    day = calendar.local(due).date()
+    if not calendar.is_working_day(day) or calendar.start_of_day(day) < due:
+        day = calendar.next_working_day(day)  # due at or during its day's close: the next working day is the first late one
+    count = 0
+    while calendar.end_of_day(day) <= now:
+        count, day = count + 1, calendar.next_working_day(day)
+    if count:
+        return f"{count} working day{'' if count == 1 else 's'} late"
+    local_due = calendar.local(due)
+    if local_due.date() == calendar.local(now).date():
+        return f"late since {local_due:%H:%M} today"
+    return f"late since {_when(policy, due)}"
+
+
+def _chasers(count: int) -> str:
+    return f"{count} chaser{'' if count == 1 else 's'}"
 
 
 def _when(policy: Policy, moment: datetime) -> str:

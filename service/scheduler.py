@@ -9,11 +9,12 @@ rerun never send anything twice (DESIGN.md invariant 2).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalations.outbound.compose import Letter, simple_letter, stage_context
+from escalations.outbound.compose import ROLE_LABELS, Letter, chaser_context, simple_letter, stage_context
 from escalations.routing import escalation as engine
 from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
 from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
@@ -180,25 +181,13 @@ class Scheduler:
             )
         if to and not deadline.kind.startswith("copy:"):
             actions.introduce(view, stage, to)
-        to = to or engine.business_managers(view.directory)
+        managers = engine.business_managers(view.directory)
+        to = to or managers
         if not to:
             actions.event(case, "decision", "directory-gap", f"nobody in the directory to send the {action.kind} to")
             return None
-        chasers = policy.chasers
-        then = (
-            "the matter moves to the next stage"
-            if chasers.escalate_to == "next_stage"
-            else "the business manager is asked to step in"
-        )
-        context = stage_context(
-            case.reference,
-            policy,
-            stage,
-            what=action.reason,
-            number=action.number,
-            escalate_after=chasers.escalate_after if action.kind == CHASER else 0,
-            then=then,
-        )
+        to_business_manager = {r.email for r in to} <= {r.email for r in managers}
+        context = chaser_context(case.reference, policy, stage, action, to_business_manager, to, _waiting(view, to))
         template, title = ("manager/reminder", "Reminder") if action.kind == REMINDER else ("manager/chaser", "Overdue")
         letter = simple_letter(action.kind, template, case.reference, title, stage.number, [r.email for r in to])
         return actions.queue(case, policy, letter, context)
@@ -241,8 +230,30 @@ class Scheduler:
         if not to:
             return
         stage = view.policy.stage(view.case.stage)
-        context = stage_context(view.case.reference, view.policy, stage, what=action.reason, request=breach.request)
+        # The reasons are answered in the asker's own words: "Resolved" here would close the case.
+        context = stage_context(
+            view.case.reference, view.policy, stage, what=action.reason, request=breach.request, reply_words=[]
+        )
         letter = simple_letter(
             "overrun", "manager/overrun-reasons", view.case.reference, "Reasons needed", stage.number, [r.email for r in to]
         )
         actions.queue(view.case, view.policy, letter, context)
+
+
+def _waiting(view: CaseView, to: Sequence[engine.Recipient]) -> list[dict[str, str]]:
+    """Who else waits for the answer a reminder or chaser asks for: the person who raised the concern."""
+    raised_by = view.case.raised_by_email
+    if not raised_by or raised_by in {r.email for r in to}:
+        return []
+    known = next((c for c in view.directory.contacts if c.email == raised_by.lower()), None)
+    if known is not None:
+        return [
+            {
+                "name": known.name,
+                "role_label": ROLE_LABELS.get(known.role, known.role),
+                "agency": known.agency or "",
+                "why": "raised the concern",
+            }
+        ]
+    agency = view.parties.raising.name if view.parties.raising else ""
+    return [{"name": raised_by, "role_label": "", "agency": agency, "why": "raised the concern"}]

@@ -76,6 +76,9 @@ def test_an_unanswered_ladder_moves_on_each_working_day_and_fits_in_five(runtime
     assert s.case(ref).stage == 4
     assert sent["overrun"].to == {_at("line_manager")}
     assert "safety" in sent["overrun"].text
+    # Issue 11: the reasons are asked for in the asker's own words; "Resolved" would close the case.
+    assert "Start your reply with" not in sent["overrun"].text and '"Resolved" followed by' not in sent["overrun"].text
+    assert "write your answer in your own words" in sent["overrun"].text
 
 
 def test_a_reply_moves_a_stage_on_at_once_and_resolution_goes_to_the_action_log(runtime: Runtime, clock: Clock) -> None:

@@ -263,7 +263,7 @@ def test_bnes_report_and_appendix_a_go_via_the_business_manager_to_the_chair(run
     stage5 = by_kind(s.sent())["routed_case"]
     assert s.case(ref).stage == 5
     assert {contact("bnes", None, "business_manager"), contact("bnes", None, "chair")} <= stage5.to
-    assert "The Service Manager's report and Appendix A (2 document(s)) are attached" in stage5.text
+    assert "The Service Manager's report and Appendix A (2 documents) are attached" in stage5.text
     assert _attachments(runtime, "routed_case") == [(f"{ref}-notice-{i}.docx", DOCX) for i in (1, 2, 3)]
     [forwarded] = [e for e in s.case(ref).events if e.rule == "documents-forwarded"]
     assert forwarded.data["count"] == 2

@@ -22,6 +22,7 @@ from tests.conftest import Clock
 from tests.support.authentication import RELAY, by_gateway
 from tests.support.forms import docx_table_notice
 from tests.support.mail import notice_email, wire
+from tests.support.letters import unreadable
 
 DIRECTORY = Path(str(resources.files("escalations.config"))) / "directory.example.csv"
 
@@ -145,6 +146,10 @@ def _sent(row: OutboxMessage) -> Sent:
     message = email.message_from_bytes(row.raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     body = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    for part in (body, html):  # every letter every scenario sends is one a person can read
+        problems = unreadable(part.get_content()) if part is not None else []
+        assert not problems, f"{row.kind} to be sent says {problems}"
     return Sent(
         kind=row.kind,
         to=frozenset(a.addr_spec for a in message["To"].addresses),

@@ -16,7 +16,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses
 from importlib.resources import files
@@ -32,12 +32,25 @@ from escalations.intake.notices.model import Challenged, Notice, Person, Subject
 from escalations.intake.notices.reader import Attachment
 from escalations.intake.screening import Screen, screen
 from escalations.outbound import compose as compose_module
-from escalations.outbound.compose import Outgoing, Sender, build, case_context, case_letters, render
+from escalations.outbound.compose import (
+    Outgoing,
+    Sender,
+    build,
+    case_context,
+    case_letters,
+    chaser_context,
+    deadline_label,
+    partnership_context,
+    render,
+    stage_context,
+)
 from escalations.outbound.notice_forms import blank_form, form_filename
 from escalations.routing.directory import AgencyEntry, ContactEntry, Directory
 from escalations.routing.escalation import decide
-from escalations.routing.policy import Policy, load_policies
+from escalations.routing.deadlines import Action, OpenDeadline, due_actions, lateness
+from escalations.routing.policy import Policy, Stage, load_policies
 from tests.support.forms import docx_table_notice
+from tests.support.letters import unreadable
 
 POLICIES = load_policies(Path(str(files("escalations.config") / "partnerships")))
 SENDER = Sender("escalations@partnership.example")
@@ -582,3 +595,150 @@ def test_every_template_says_attached_only_when_it_carries_something(template: s
     if _SAYS_ATTACHED.search(words):
         checked = "{% if attached %}" in source or "{% if blank_form %}" in source
         assert checked, f"{template} says something is attached without checking that it is"
+
+
+# -- words a person can read (issue 11) ---------------------------------------
+
+
+def reminders_and_chasers(policy: Policy, deadlines: Sequence[Any]) -> list[tuple[Stage, Action]]:
+    """Every reminder, chaser, move-on and overrun the real chaser plan makes for ``deadlines``, a week either side."""
+    found: dict[str, tuple[Stage, Action]] = {}
+    for i, d in enumerate(deadlines):
+        open_deadline = OpenDeadline(i, 7, d.kind, d.stage, d.due, NOW)
+        for hours in (-10, -2, 0, 1, 20, 26, 50, 75, 100, 170):
+            for action in due_actions(policy, open_deadline, frozenset(), d.due + timedelta(hours=hours)):
+                found.setdefault(f"{action.key}:{action.number}", (policy.stage(d.stage), action))
+    return list(found.values())
+
+
+def every_letter(pid: str) -> list[tuple[str, str]]:
+    """(what, words) for every letter kind this module composes, text and HTML, at every stage of one partnership."""
+    policy = POLICIES[pid]
+    ref = reference(policy)
+    words: list[tuple[str, str]] = []
+    for stage in policy.stages:
+        for where in (directory(policy), directory(policy, [(CHALLENGED, "service_manager"), (CHALLENGED, "team_manager")])):
+            for risk in (False, True):
+                for kind, sent in compose(pid, stage=stage.number, where=where, immediate_risk=risk).items():
+                    words += [(f"{kind} at stage {stage.number}", sent.text), (f"{kind} html", sent.html)]
+                decision = decide(policy, notice(policy, stage.number, immediate_risk=risk), where, PRACTITIONER, NOW)
+                for at_stage, action in reminders_and_chasers(policy, decision.deadlines):
+                    for to_managers in (False, True):
+                        context = chaser_context(ref, policy, at_stage, action, to_managers)
+                        template = {"reminder": "manager/reminder", "chaser": "manager/chaser"}.get(action.kind)
+                        if template is None:  # a move-on or an overrun: its reason goes to the business manager
+                            template, context = "business_manager/needs-attention", {**context, "event": action.reason}
+                        text, html = render(template, context)
+                        words += [(f"{action.kind} {action.key}", text), (f"{action.kind} {action.key} html", html)]
+    subject_word = "adult" if policy.protects == ("adult",) else "child"
+    for word in {subject_word, "adult", "child"}:
+        plain = {"reference": ref, "partnership": partnership_context(policy), "subject_word": word, "signposts": []}
+        for template in ("practitioner/not-escalated", "practitioner/information-needed"):
+            extra = {"problems": ["the date of birth"], "question": None, "understood": None, "blank_form": None}
+            text, html = render(template, {**plain, **extra})
+            words += [(template, text), (f"{template} html", html)]
+    return words
+
+
+@pytest.mark.parametrize("pid", PIDS)
+def test_no_letter_says_an_internal_name_or_a_half_formatted_word(pid: str) -> None:
+    found = [f"{what}: {problem}" for what, text in every_letter(pid) for problem in unreadable(text)]
+    assert found == []
+
+
+def test_the_guard_catches_what_people_were_sent() -> None:
+    sent = (
+        "Copy:service-manager-copy: monday 9 march 2026, 17:00. 0 working day(s) late. If a adult is at risk. "
+        "stage_response. Raised by: None. {{ x }}"
+    )
+    assert len(unreadable(sent)) == 8
+
+
+def test_a_copy_deadline_is_named_as_a_person_reads_it() -> None:
+    policy = POLICIES["salford"]
+    where = directory(policy, [(CHALLENGED, "service_manager")])
+    decision = decide(policy, notice(policy), where, PRACTITIONER, NOW)
+    copy = next(d for d in decision.deadlines if d.kind == "copy:service-manager-copy")
+    assert deadline_label(policy, copy.kind, copy.stage) == "Copy of the notice to the service manager"
+    [(_, chaser)] = [(s, a) for s, a in reminders_and_chasers(policy, [copy]) if a.kind == "chaser" and a.number == 1]
+    assert chaser.reason.startswith("the copy of the notice to the service manager was due Thursday 12 March 2026, 17:00")
+
+
+@pytest.mark.parametrize(
+    ("due", "now", "expected"),
+    [
+        # Salford's working day closes at 17:00 (London); Friday 13 March 2026, Monday 16.
+        (datetime(2026, 3, 10, 17, 0, tzinfo=UTC), datetime(2026, 3, 10, 17, 30, tzinfo=UTC), "late since 17:00 today"),
+        (
+            datetime(2026, 3, 10, 17, 0, tzinfo=UTC),
+            datetime(2026, 3, 11, 9, 0, tzinfo=UTC),
+            "late since Tuesday 10 March 2026, 17:00",
+        ),
+        (datetime(2026, 3, 10, 17, 0, tzinfo=UTC), datetime(2026, 3, 11, 17, 0, tzinfo=UTC), "1 working day late"),
+        (datetime(2026, 3, 10, 17, 0, tzinfo=UTC), datetime(2026, 3, 12, 10, 0, tzinfo=UTC), "1 working day late"),
+        (datetime(2026, 3, 12, 17, 0, tzinfo=UTC), datetime(2026, 3, 17, 10, 0, tzinfo=UTC), "2 working days late"),
+        (datetime(2026, 3, 10, 17, 0, tzinfo=UTC), datetime(2026, 3, 13, 17, 0, tzinfo=UTC), "3 working days late"),
+        # Due at noon: that afternoon is late, but no whole working day yet.
+        (datetime(2026, 3, 10, 12, 0, tzinfo=UTC), datetime(2026, 3, 10, 17, 30, tzinfo=UTC), "late since 12:00 today"),
+    ],
+)
+def test_lateness_counts_the_working_days_closed_since_the_deadline(due: datetime, now: datetime, expected: str) -> None:
+    assert lateness(POLICIES["salford"], due, now) == expected
+
+
+def test_a_chaser_more_than_a_day_late_says_how_many_working_days() -> None:
+    policy = POLICIES["salford"]
+    d = OpenDeadline(1, 7, "stage_response", 1, datetime(2026, 3, 10, 17, 0, tzinfo=UTC), NOW)
+    [action] = due_actions(policy, d, frozenset(), datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
+    assert "(1 working day late)" in action.reason and "(s)" not in action.reason
+    text, _ = render("manager/chaser", chaser_context(reference(policy), policy, policy.stage(1), action, False))
+    assert "The stage 1 response was due Tuesday 10 March 2026, 17:00" in text
+
+
+def test_the_last_stages_chaser_says_what_happens_instead_of_a_next_stage() -> None:
+    # Barnet moves an unanswered stage on at once (no chasers); a partnership that chases first, then moves on:
+    salford = POLICIES["salford"]
+    policy = replace(salford, chasers=replace(salford.chasers, escalate_to="next_stage"))
+    last = policy.stage(policy.last_stage)
+    d = OpenDeadline(1, 7, "stage_response", last.number, datetime(2026, 3, 10, 17, 0, tzinfo=UTC), NOW)
+    [action] = due_actions(policy, d, frozenset(), datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
+    text, html = render("manager/chaser", chaser_context(reference(policy), policy, last, action, False))
+    assert "next stage" not in text + html
+    assert "the business manager is told that the matter is unresolved" in text
+    earlier = chaser_context(reference(policy), policy, policy.stage(1), action, False)
+    assert "the matter moves to the next stage" in render("manager/chaser", earlier)[0]
+
+
+@pytest.mark.parametrize("pid", ["salford", "bnes"])
+def test_a_chaser_to_the_business_manager_does_not_warn_them_of_themselves(pid: str) -> None:
+    policy = POLICIES[pid]
+    d = OpenDeadline(1, 7, "stage_response", 1, datetime(2026, 3, 10, 17, 0, tzinfo=UTC), NOW)
+    [action] = due_actions(policy, d, frozenset(), datetime(2026, 3, 10, 17, 0, tzinfo=UTC))
+    text, html = render("manager/chaser", chaser_context(reference(policy), policy, policy.stage(1), action, True))
+    assert "business manager" not in text + html and "after that" not in text + html
+    assert "This is chaser 1 of" in text
+
+
+@pytest.mark.parametrize("pid", PIDS)
+def test_every_letter_inviting_a_reply_offers_the_words_for_its_stage(pid: str) -> None:
+    policy = POLICIES[pid]
+    for stage in policy.stages:
+        sent = compose(pid, stage=stage.number)
+        for kind in ("acknowledgement", "routed_case"):
+            text, html = sent[kind].text, sent[kind].html
+            assert '"Resolved" followed by the outcome: closes the case' in text, (kind, stage.number)
+            assert "“Resolved” followed by the outcome: closes the case" in html, (kind, stage.number)
+            last = stage.number == policy.last_stage
+            onwards = (
+                "moves the case up to the next level of this stage" if stage.levels > 1 else "moves the case to the next stage"
+            )
+            assert (onwards in text) != last, (kind, stage.number)
+            assert ("unresolved at the policy's last stage" in text) == last, (kind, stage.number)
+
+
+def test_a_letter_asking_for_words_of_ones_own_offers_no_command() -> None:
+    policy = POLICIES["barnet"]
+    context = stage_context(reference(policy), policy, policy.stage(4), what="x", request="Give the reasons.", reply_words=[])
+    text, html = render("manager/overrun-reasons", context)
+    assert "Start your reply with" not in text and '"Resolved" followed by' not in text
+    assert "write your answer in your own words" in text and "write your answer in your own words" in html
