@@ -177,7 +177,7 @@ def anonymise_case(
     removed = {
         "notices": _scrub_notices(session, case.id),
         "events": _scrub_events(session, case.id, rule),
-        "inbound": sum(_scrub_inbound(m, rule) for m in _case_messages(session, case.id)),
+        "inbound": sum(scrub_inbound(m, rule) for m in _case_messages(session, case.id)),
         "outbox": sum(_scrub_outbox(r) for r in session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id))),
         "access_log": _scrub_access(session, case.id, rule),
     }
@@ -195,7 +195,7 @@ def anonymise_mail(session: Session, due: DueMail, now: datetime) -> None:
     """Remove one case-less message's content, and record it under its rule."""
     if due.table == "inbound":
         message = session.get(InboundMessage, due.row_id)
-        removed = {"inbound": _scrub_inbound(message, due.rule) if message else 0}
+        removed = {"inbound": scrub_inbound(message, due.rule) if message else 0}
     else:
         row = session.get(OutboxMessage, due.row_id)
         removed = {"outbox": _scrub_outbox(row) if row else 0}
@@ -229,7 +229,7 @@ def _case_messages(session: Session, case_id: int) -> Sequence[InboundMessage]:
     return messages + [c for c in copies if c.id not in ids]
 
 
-def _scrub_inbound(message: InboundMessage, rule: str) -> int:
+def scrub_inbound(message: InboundMessage, rule: str) -> int:
     message.raw = b""
     message.size = 0
     message.review = None

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from escalations.intake import mime
 from escalations.routing.matching import CONFIDENT_NAME, name_score
-from escalations.service.retention import ENDED, ERASURE, anonymise_case, scrub_notice
+from escalations.service.retention import ENDED, ERASURE, anonymise_case, scrub_inbound, scrub_notice
 from escalations.storage.models import (
     Anonymisation,
     Case,
@@ -217,8 +217,7 @@ def _erase_loose(session: Session, notice: NoticeRecord, decision: str, now: dat
     notice.data = scrub_notice(notice.data or {})
     message = session.get(InboundMessage, notice.inbound_id)
     if message is not None:
-        message.raw, message.size, message.review, message.last_error = b"", 0, None, None
-        message.outcome = f"{message.status}; content removed ({ERASURE})"
+        scrub_inbound(message, ERASURE)
     record = Anonymisation(
         case_id=None,
         reference=f"inbound {notice.inbound_id}",

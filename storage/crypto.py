@@ -60,7 +60,7 @@ NO_KEYS = Keyring()
 
 
 def load_keyring(path: Path | None) -> Keyring:
-    """The key file (TOML: ``current = "id"`` and a ``[keys]`` table of id = base64 key); none: plain storage."""
+    """The key file (TOML: ``current = "id"`` and a ``[keys]`` table of id = base64 key); no file: plain storage."""
     if path is None:
         return NO_KEYS
     try:
@@ -80,8 +80,8 @@ def _keyring(data: dict[str, Any], source: str) -> Keyring:
     if not isinstance(table, dict) or not table:
         raise SealError(f"{source}: needs a [keys] table with at least one key")
     keys = {key_id: _key(source, key_id, text) for key_id, text in table.items()}
-    current = data.get("current")
-    if current not in keys:
+    current = data.get("current")  # absent: new mail is stored plain, old mail still opens (turning encryption off)
+    if current is not None and current not in keys:
         raise SealError(f"{source}: current = {current!r} names no key of [keys]")
     return Keyring(current, keys, source)
 

@@ -26,12 +26,12 @@ BATCH = 200
 
 def check_keys(sessions: sessionmaker[Session], keyring: Keyring) -> None:
     """Raise SealError if a key of the key file is not the one that sealed under its id before."""
-    if keyring.current is None:
+    if not keyring.keys:
         return
     with sessions.begin() as session:
-        secrets = SecretRepository(session)
-        current = keyring.current
-        secrets.get_or_create(f"key-check:{current}", lambda: base64.b64encode(seal(CHECK_TEXT, keyring)).decode())
+        if keyring.current is not None:
+            value = lambda: base64.b64encode(seal(CHECK_TEXT, keyring)).decode()  # noqa: E731
+            SecretRepository(session).get_or_create(f"key-check:{keyring.current}", value)
         for key_id in keyring.keys:
             stored = session.scalar(select(Secret.value).where(Secret.name == f"key-check:{key_id}"))
             if stored is not None and unseal(base64.b64decode(stored), keyring) != CHECK_TEXT:

@@ -172,3 +172,22 @@ def test_keys_rotate_and_generate_from_the_command_line(tmp_path: Path, clock: C
         assert all(key_id_of(b) == "k1" for b in _stored(check))
     finally:
         check.close()
+
+
+def test_encryption_turned_off_opens_every_message_back_to_plain(tmp_path: Path, clock: Clock) -> None:
+    database_url = f"sqlite:///{tmp_path / 'esc.db'}"
+    key1 = new_key_line("k1")
+    keys = _keys(tmp_path / "keys.toml", "k1", key1)
+    runtime = _runtime(_settings(tmp_path, database_url, keys), clock)
+    try:
+        _notice(runtime, clock)
+    finally:
+        runtime.close()
+    keys.write_text(f"[keys]\n{key1}\n", encoding="utf-8")  # no current: keys kept to open, none to seal
+    off = _runtime(_settings(tmp_path, database_url, keys), clock)
+    try:
+        assert sum(t.resealed for t in rotate(off.sessions, off.keyring)) > 0
+        assert all(key_id_of(b) is None for b in _stored(off)) and any(b"Kit Marlowe" in b for b in _stored(off))
+    finally:
+        off.close()
+    assert main(["cases", "list", "--config", str(_settings(tmp_path, database_url, None))]) == 0
