@@ -151,7 +151,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     try:
         size = backup(settings.storage_url, Path(args.output))
-    except BackupError as exc:
+    except (BackupError, OSError) as exc:  # OSError: a folder that is not there, a full disk
         return _fail("backup", exc)
     print(f"backup written to {args.output} ({size:,} bytes); keep the encryption key file apart from it")
     return cli.EX_OK
@@ -162,7 +162,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         sqlite_path(settings.storage_url)
         rows = restore(settings.storage_url, Path(args.file))
-    except BackupError as exc:
+    except (BackupError, OSError) as exc:
         return _fail("restore", exc)
     with cli._runtime(args):  # a backup from an older version is migrated now
         pass
