@@ -28,6 +28,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--dry-run", action="store_true", help="list what would be anonymised and change nothing")
     p.add_argument("--now", type=cli._moment, help="pretend it is this moment (ISO 8601 with an offset)")
     p.set_defaults(handler=cmd_retention_run)
+    p = retention.add_parser(
+        "log", parents=[common], help="every anonymisation: the case, when, the rule (and an erasure's decision)"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_retention_log)
 
     subject = group("subject", "subject access requests and erasure decisions")
     for action, handler, help in (
@@ -90,6 +95,26 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
         report = retention.run(runtime.sessions, runtime.policies, runtime.clock(), dry_run=args.dry_run)
     print("\n".join(report.lines(args.dry_run)))
     return cli.EX_OK
+
+
+def cmd_retention_log(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from escalations.storage.models import Anonymisation
+
+    with cli._runtime(args) as runtime:
+        with runtime.sessions() as session:
+            records = session.scalars(select(Anonymisation).order_by(Anonymisation.id)).all()
+            rows = [
+                {"reference": r.reference, "at": r.at.isoformat(), "rule": r.rule, "decision": r.decision, "by": r.by}
+                for r in records
+            ]
+    return cli._listing(args, rows, _log_line, "nothing has been anonymised")
+
+
+def _log_line(row: dict[str, str | None]) -> str:
+    decided = f" ({row['decision']}, by {row['by']})" if row["decision"] else ""
+    return f"{row['at']}  {row['reference']}  {row['rule']}{decided}"
 
 
 def cmd_subject_export(args: argparse.Namespace) -> int:

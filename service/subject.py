@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from escalations.intake import mime
 from escalations.routing.matching import CONFIDENT_NAME, name_score
-from escalations.service.retention import ENDED, ERASURE, anonymise_case, scrub_inbound, scrub_notice
+from escalations.service.anonymise import ERASURE, anonymise_case, scrub_inbound, scrub_notice
+from escalations.service.retention import ENDED
 from escalations.storage.models import (
     Anonymisation,
     Case,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from escalations.console.app import create_app
-from escalations.service.retention import anonymise_case
+from escalations.service.anonymise import anonymise_case
 from escalations.service.runtime import Runtime
 from escalations.storage.models import Case, ConsoleAccess, InboundMessage
 from tests.conftest import Clock

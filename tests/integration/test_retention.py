@@ -127,6 +127,8 @@ def test_retention_run_from_the_command_line(tmp_path: Path, clock: Clock, capsy
     assert "partnership barnet: retention_years is not set" in out and "Goneaway" not in out
     assert main(["retention", "run", "--now", "2032-03-13T02:00:00+00:00", "--config", str(settings)]) == 0
     assert f"anonymised {refs['gone']}" in capsys.readouterr().out
+    assert main(["retention", "log", "--config", str(settings)]) == 0
+    assert f"2032-03-13T02:00:00+00:00  {refs['gone']}  {RULE}" in capsys.readouterr().out
     assert main(["cases", "show", refs["gone"], "--config", str(settings)]) == 0, "an anonymised case still shows"
     shown = capsys.readouterr().out
     assert refs["gone"] in shown and "Tamsin" not in shown
