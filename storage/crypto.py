@@ -16,6 +16,7 @@ its engine from the settings reads and writes alike.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import tomllib
@@ -33,6 +34,8 @@ NONCE_BYTES = 12  # AES-GCM's standard nonce; random per blob (2**-32 collision 
 KEY_BYTES = 32  # AES-256
 _KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 _ATTRIBUTE = "escalations_keyring"
+
+log = logging.getLogger(__name__)
 
 
 class SealError(Exception):
@@ -64,6 +67,8 @@ def load_keyring(path: Path | None) -> Keyring:
     if path is None:
         return NO_KEYS
     try:
+        if path.stat().st_mode & 0o077:
+            log.warning("encryption key file %s can be read by other users: chmod 600 it (README, 'Data protection')", path)
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SealError(f"encryption key file {path} cannot be read: {exc.strerror}") from None

@@ -88,3 +88,15 @@ def test_a_bad_key_file_is_refused_saying_why(tmp_path: Path, text: str, says: s
 def test_a_missing_key_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SealError, match="cannot be read"):
         load_keyring(tmp_path / "nowhere.toml")
+
+
+def test_a_key_file_others_can_read_is_warned_of(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "keys.toml"
+    path.write_text(f'current = "a"\n[keys]\n{new_key_line("a")}\n', encoding="utf-8")
+    path.chmod(0o644)
+    load_keyring(path)
+    assert "can be read by other users" in caplog.text
+    caplog.clear()
+    path.chmod(0o600)
+    load_keyring(path)
+    assert "can be read by other users" not in caplog.text
