@@ -16,7 +16,7 @@ def explain(policy: Policy) -> list[str]:
     lines += ["", "Local settings (the policy text is silent; the partnership's own choice):"]
     for setting in policy.local:
         values = ", ".join(f"{key} = {value!r}" for key, value in setting.values)
-        lines += [f"  {setting.table}: {values}", f"      why: {setting.why}"]
+        lines += [f"  {setting.table or '(top level)'}: {values}", f"      why: {setting.why}"]
     if not policy.local:
         lines.append("  none")
     if policy.warnings():

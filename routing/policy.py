@@ -48,6 +48,9 @@ SUBJECT_KINDS = ("child", "adult")
 COPY_TRIGGERS = ("every_notice", "stage", "resolution", "immediate_risk")
 SIGNPOST_WHEN = ("always", "same_agency")
 ESCALATE_TO = ("next_stage", "business_manager")
+RETENTION_UNSET = (
+    "retention_years is not set: no case is ever anonymised (README, 'Data protection': the partnership sets its own)"
+)
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _PREFIX = re.compile(r"^[A-Z]{2,6}$")
 
@@ -234,12 +237,17 @@ class Policy:
     signposts: tuple[Signpost, ...]
     form: FormProfile
     local: tuple[LocalSetting, ...] = ()
+    retention_years: int | None = None  # local: years after a case closes before it is anonymised (service.retention)
 
     def is_local(self, table: str, key: str) -> bool:
         return any(s.table == table and s.covers(key) for s in self.local)
 
     def warnings(self) -> list[str]:
         """What the partnership must still set before this policy is safe to run."""
+        retention = [] if self.retention_years else [RETENTION_UNSET]
+        return self._out_of_hours_warnings() + retention
+
+    def _out_of_hours_warnings(self) -> list[str]:
         out_of_hours = self.immediate_risk.out_of_hours
         if out_of_hours is None:
             return ["immediate_risk.out_of_hours is missing: acknowledgements carry no out-of-hours instruction"]
@@ -363,7 +371,8 @@ class _Reader:
         self.only(
             d,
             "",
-            "id name short_name reference_prefix mailbox protects source calendar overall immediate_risk stages copies signposts form chasers",
+            "id name short_name reference_prefix mailbox protects source calendar overall immediate_risk stages copies signposts form chasers"
+            " retention_years",
         )
         pid = self.get(d, "id", str, "")
         if not _ID.match(pid):
@@ -407,7 +416,21 @@ class _Reader:
             signposts=tuple(self.signpost(s, i) for i, s in enumerate(self.get(d, "signposts", list, "", []))),
             form=form,
             local=tuple(self.local),
+            retention_years=self.retention_years(d),
         )
+
+    def retention_years(self, d: dict[str, Any]) -> int | None:
+        """Years after a case closes before its personal data goes: no policy text sets it, so it must be marked local."""
+        years = self.get(d, "retention_years", int, "", None)
+        if years is None:
+            return None
+        if not 1 <= years <= 100:
+            raise self.fail("retention_years", f"is {years}; a number of years from 1 to 100")
+        if not any(s.table == "" and s.covers("retention_years") for s in self.local):
+            raise self.fail(
+                "retention_years", 'is a local setting: add local = ["retention_years"] and why_local (who decided it, and why)'
+            )
+        return years
 
     def calendar(self, table: dict[str, Any]) -> tuple[WorkingCalendar, str]:
         self.only(table, "calendar.", "nation timezone opens closes same_day_cutoff closures")

@@ -23,6 +23,7 @@ from escalations.service.clock import fixed_clock, system_clock
 from escalations.service.directory import Orphan, current_rows, import_rows, plan, rows_for_export
 from escalations.service.runtime import Runtime
 from escalations.service.settings import load_settings
+from escalations.storage.crypto import SealError
 from escalations.storage.models import InboundStatus
 from escalations.storage.repositories import CaseRepository, InboundRepository, OutboxRepository
 
@@ -51,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DirectoryError as exc:
         print("directory errors:\n" + str(exc), file=sys.stderr)
         return EX_DATAERR
+    except SealError as exc:  # a stored document and the key file do not fit (README, "Data protection")
+        print(f"encryption: {exc}", file=sys.stderr)
+        return EX_CONFIG
 
 
 def _logging(verbose: bool) -> None:
@@ -210,6 +214,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=("docx", "pdf"), dest="form_format")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it (- for stdout)")
     p.set_defaults(handler=cmd_forms_make)
+
+    from escalations.service import privacy_cli  # retention, subject, keys, backup, restore (issue 16)
+
+    privacy_cli.register(sub, common)
     return parser
 
 

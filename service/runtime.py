@@ -25,7 +25,9 @@ from escalations.service.pipeline import Context, directory_senders
 from escalations.service.scheduler import Scheduler
 from escalations.service.settings import Settings
 from escalations.service.worker import Worker
+from escalations.storage.crypto import Keyring, SealError, load_keyring, use_keyring
 from escalations.storage.engine import make_engine, make_session_factory
+from escalations.storage.keys import check_keys
 from escalations.storage.migrate import upgrade
 from escalations.storage.repositories import DirectoryRepository, SecretRepository
 
@@ -40,7 +42,17 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.storage_url)
+        engine = make_engine(self.settings.storage_url)
+        use_keyring(engine, self.keyring)
+        return engine
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        """The keys that seal raw messages at rest ([storage] encryption_key_file); none: stored plain."""
+        try:
+            return load_keyring(self.settings.encryption_key_file)
+        except SealError as exc:
+            raise ConfigError(self.settings.path, "storage.encryption_key_file", str(exc)) from None
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -53,6 +65,10 @@ class Runtime:
     def prepare_database(self) -> None:
         """Apply migrations, then load the seed directory into an empty one."""
         upgrade(self.engine)
+        try:
+            check_keys(self.sessions, self.keyring)
+        except SealError as exc:
+            raise ConfigError(self.settings.path, "storage.encryption_key_file", str(exc)) from None
         seed = self.settings.directory_seed
         if seed is None:
             return

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalations.outbound.compose import ROLE_LABELS, Letter, chaser_context, simple_letter, stage_context
 from escalations.routing import escalation as engine
 from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
+from escalations.service import retention
 from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
 from escalations.service.pipeline import Context
 from escalations.routing.policy import Policy
@@ -50,6 +51,7 @@ class Scheduler:
         for policy in self.context.policies.values():
             with self.sessions.begin() as session:
                 taken += self._review_summary(session, policy)
+        taken += retention.daily(self.sessions, self.context.policies, now)  # issue 16: once a day
         return taken
 
     def _review_summary(self, session: Session, policy: Policy) -> int:

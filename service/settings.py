@@ -124,6 +124,7 @@ class Settings:
     worker: WorkerSettings
     trust: TrustSettings = TrustSettings()
     console: ConsoleSettings = ConsoleSettings()
+    encryption_key_file: Path | None = None  # [storage]: raw messages sealed at rest (storage.crypto); None: plain
 
 
 def _network(text: str) -> object:
@@ -207,7 +208,16 @@ class _Reader:
             ),
             trust=self.trust(),
             console=self.console(),
+            encryption_key_file=self.key_file(),
         )
+
+    def key_file(self) -> Path | None:
+        """``[storage] encryption_key_file``: a path outside the database (README, "Data protection")."""
+        unknown = set(self.table("storage")) - {"url", "encryption_key_file"}
+        if unknown:
+            raise self.fail(f"storage.{sorted(unknown)[0]}", "is not a setting this service knows")
+        value = self.value(self.table("storage"), "storage", "encryption_key_file", str, None)
+        return self.base / value if value else None
 
     def console(self) -> ConsoleSettings:
         t = self.table("console")

@@ -13,7 +13,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    LargeBinary,
     MetaData,
     String,
     Text,
@@ -21,6 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from escalations.storage.crypto import SealedBlob
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -81,7 +82,7 @@ class InboundMessage(Base):
     dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
     imap_uidvalidity: Mapped[int | None] = mapped_column(BigInteger)  # IMAP allows up to 2**32 - 1
     imap_uid: Mapped[int | None] = mapped_column(BigInteger)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw: Mapped[bytes] = mapped_column(SealedBlob)  # sealed at rest when a key file is set (storage.crypto)
     size: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default=InboundStatus.RECEIVED)
     tries: Mapped[int] = mapped_column(default=0)
@@ -146,6 +147,7 @@ class Case(Base):
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]  # personal data removed (retention or erasure: service.retention)
 
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
     deadlines: Mapped[list[Deadline]] = relationship(back_populates="case", order_by="Deadline.id", cascade="all, delete-orphan")
@@ -262,7 +264,7 @@ class OutboxMessage(Base):
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     mail_from: Mapped[str] = mapped_column(String(320))
     recipients: Mapped[list[Any]]
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw: Mapped[bytes] = mapped_column(SealedBlob)  # sealed at rest when a key file is set (storage.crypto)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
@@ -409,3 +411,18 @@ class ConsoleAccess(Base):
     action: Mapped[str] = mapped_column(String(24))  # case_view | document_download
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     what: Mapped[str] = mapped_column(Text)
+
+
+class Anonymisation(Base):
+    """The record of one case's personal data removed: by retention or by an erasure decision (service.retention)."""
+
+    __tablename__ = "anonymisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)  # None: mail on no case
+    reference: Mapped[str | None] = mapped_column(String(24))
+    at: Mapped[datetime]
+    rule: Mapped[str] = mapped_column(String(80))  # retention:<partnership>:<years>y | erasure
+    decision: Mapped[str | None] = mapped_column(Text)  # an erasure: the decision as recorded by the person who made it
+    by: Mapped[str | None] = mapped_column(String(320))
+    removed: Mapped[dict[str, Any]] = mapped_column(default=dict)  # counts of what was removed, no content

@@ -27,6 +27,7 @@ from escalations.routing.calendar import Timescale
 from escalations.routing.policy import (
     AGENCY_ROLES,
     PARTNERSHIP_ROLES,
+    RETENTION_UNSET,
     ConfigError,
     Policy,
     Tier,
@@ -662,10 +663,23 @@ def test_out_of_hours_number_must_be_a_number(config_copy: Path) -> None:
 def test_unset_out_of_hours_number_is_a_marked_placeholder_and_a_warning(policies: dict[str, Policy]) -> None:
     barnet = policies["barnet"]
     assert barnet.warnings() == [
-        "immediate_risk.out_of_hours.number is not set: acknowledgements show a placeholder, not a number"
+        "immediate_risk.out_of_hours.number is not set: acknowledgements show a placeholder, not a number",
+        RETENTION_UNSET,  # issue 16: no partnership file ships a retention period
     ]
     assert "[number not set" in barnet.immediate_risk.instructions and "999" in barnet.immediate_risk.instructions
-    assert policies["bury-adults"].warnings() == []
+    assert policies["bury-adults"].warnings() == [RETENTION_UNSET]
+
+
+def test_retention_years_is_a_local_setting_or_refused(config_copy: Path) -> None:
+    path = config_copy / "salford.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("retention_years = 7\n" + text, encoding="utf-8")
+    _assert_names(_error(config_copy), path, "retention_years")
+    path.write_text(
+        'retention_years = 7\nlocal = ["retention_years"]\nwhy_local = "The board decided."\n' + text, encoding="utf-8"
+    )
+    salford = load_policies(config_copy)["salford"]
+    assert salford.retention_years == 7 and RETENTION_UNSET not in salford.warnings()
 
 
 @pytest.mark.parametrize(

@@ -191,4 +191,15 @@ def test_check_config_warns_of_unset_out_of_hours_numbers(capsys: pytest.Capture
     assert main(["check-config", "--config", str(PACKAGED)]) == 0
     err = capsys.readouterr().err
     assert "warning: partnership barnet: immediate_risk.out_of_hours.number is not set" in err
-    assert "bury-adults" not in err  # its text gives the number: 999
+    assert "bury-adults: immediate_risk" not in err  # its text gives the number: 999
+    assert "warning: partnership bury-adults: retention_years is not set" in err  # issue 16: no period is invented
+
+
+def test_the_encryption_key_file_resolves_against_the_settings_file_and_unknown_storage_keys_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "escalations.toml"
+    path.write_text('[storage]\nurl = "sqlite:///x.db"\nencryption_key_file = "keys/keys.toml"\n', encoding="utf-8")
+    assert load_settings(path).encryption_key_file == tmp_path / "keys" / "keys.toml"
+    path.write_text('[storage]\nurl = "sqlite:///x.db"\nencryption_key = "abc"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="storage.encryption_key"):
+        load_settings(path)
+    assert load_settings(PACKAGED).encryption_key_file is None, "off by default"
