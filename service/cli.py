@@ -74,10 +74,14 @@ def _logging(verbose: bool) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escalations", description=__doc__)
+    config_help = "settings file (default ./escalations.toml, else the packaged defaults)"
+    # --config and -v may come before the command or after it (DESIGN.md): the command's own copies
+    # default to SUPPRESS so that, when not given there, they leave what came before the command.
+    parser.add_argument("--config", metavar="FILE", default=None, help=config_help)
+    parser.add_argument("-v", "--verbose", action="store_true", default=False)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE", help="settings file (default ./escalations.toml, else the packaged defaults)")
-    common.add_argument("-v", "--verbose", action="store_true")
-    parser.set_defaults(verbose=False, config=None)
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=config_help)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
