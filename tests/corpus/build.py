@@ -25,13 +25,14 @@ from tests.corpus.design import SCORED, Design, Rendered
 from tests.corpus.designs import DESIGNS as FIRST_DESIGNS
 from tests.corpus.designs_legacy import DESIGNS as LEGACY_DESIGNS
 from tests.corpus.designs_more import DESIGNS as MORE_DESIGNS
+from tests.corpus.designs_probe import DESIGNS as PROBE_DESIGNS
 from tests.corpus.heldout.designs import DESIGNS as HELD_OUT
 from tests.corpus.heldout2.designs import DESIGNS as HELD_OUT_2
 from tests.corpus.tools import email, libreoffice_batch
 
 HERE = Path(__file__).resolve().parent
 LIBREOFFICE_KINDS = ("odt", "doc", "rtf")
-DEVELOPMENT = FIRST_DESIGNS + MORE_DESIGNS + LEGACY_DESIGNS
+DEVELOPMENT = FIRST_DESIGNS + MORE_DESIGNS + LEGACY_DESIGNS + PROBE_DESIGNS
 PARTS = {"development": DEVELOPMENT, "heldout": HELD_OUT, "heldout2": HELD_OUT_2}
 
 

@@ -1,0 +1,313 @@
+"""Probe designs: forms written to measure the reader on layouts it was not tuned to (issue 9).
+
+Written before the reader was changed for them, in the styles of forms other
+partnerships publish: an LSCP "professional challenge" form of numbered
+questions, an NHS trust template with instructions in brackets inside its label
+cells, an adult board's "resolving professional differences" form with a tick
+row for the level, a police-style printed PDF with capitalised headed sections
+and the name in surname and forenames, a school nurse's email in sentences with
+no labels at all, an Outlook email typed in a hurry (mixed case and typos), a
+"Question | Response" table converted by LibreOffice, an Outlook table with one
+column for each agency, a reply-style email with "Label - value" lines and a
+parenthesised role, and a Word form whose label cells carry a line of guidance
+under the label. Their first measured figure is recorded in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import random
+from html import escape
+
+from tests.corpus.cases import Case
+from tests.corpus.design import (
+    CHALLENGED,
+    RAISER,
+    SUBJECT,
+    Design,
+    Rendered,
+    category_boxes,
+    category_list,
+    date_text,
+    stage_names,
+    subject_word,
+    tick_row,
+    yes_no,
+)
+from tests.corpus.tools import WordDocument, html_page, mso, mso_table, outlook_html, printed_pdf
+
+ALL = ("salford", "barnet", "bury-children", "bury-adults", "bnes")
+
+
+def lscp_numbered_questions(case: Case, rng: random.Random) -> Rendered:
+    """An LSCP professional challenge form: a Word table of numbered questions ending in '?', the
+    raiser's name, job title and organisation in one answer, the decision-maker as "name, role"."""
+    form = WordDocument()
+    form.heading("Professional Challenge Form")
+    form.paragraph("Please complete every question and return to the safeguarding partnership.")
+    who = "child or young person" if case.subject_kind == "child" else "adult"
+    rows = [
+        (f"1. What is the name of the {who}?", case.subject_name),
+        ("2. What is their date of birth?", date_text(case.dob, "ordinal")),
+        (
+            "3. Who are you? (name, job title and organisation)",
+            f"{case.raiser_name}, {case.raiser_role}, {case.raiser_agency_written}",
+        ),
+        ("4. Which organisation's decision are you challenging?", case.challenged_agency_written),
+        ("5. Who made the decision? (name and role)", f"{case.challenged_name}, {case.challenged_role}"),
+        ("6. What is the professional challenge about?", case.concern),
+        ("7. What stage of the escalation process are you at?", f"Stage {case.stage}"),
+        (
+            f"8. Do you believe the {subject_word(case)} is at immediate risk of significant harm?",
+            yes_no(case.immediate_risk),
+        ),
+    ]
+    form.table(rows)
+    printed = SUBJECT | RAISER - {"raised_by.email", "raised_by.phone"} | CHALLENGED | {"concern", "stage", "immediate_risk"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def nhs_trust_template(case: Case, rng: random.Random) -> Rendered:
+    """An NHS trust safeguarding template: bold section rows, label cells with instructions in
+    brackets, an NHS number that is no telephone number, and the other organisation as "with whom"."""
+    who = "Patient / child" if case.subject_kind == "child" else "Patient / adult"
+    nhs_number = f"{rng.randint(400, 499)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+    form = WordDocument(font="Calibri")
+    form.heading("Safeguarding Escalation – Professional Disagreement", level=1)
+    form.paragraph("Safeguarding Team template v3.2", bold=False)
+    form.table(
+        [
+            ("PART 1: PATIENT DETAILS", ""),
+            (f"{who} name (please use full legal name)", case.subject_name),
+            ("NHS number (if known)", nhs_number),
+            ("Date of birth (dd/mm/yyyy)", date_text(case.dob, "slash")),
+            ("PART 2: REFERRER", ""),
+            ("Referring clinician", case.raiser_name),
+            ("Designation", case.raiser_role),
+            ("Trust / organisation", case.raiser_agency_written),
+            ("Contact telephone (direct line, not switchboard)", case.raiser_phone),
+            ("Secure email address", case.raiser_email),
+            ("PART 3: THE DISAGREEMENT", ""),
+            ("Organisation with whom there is a disagreement", case.challenged_agency_written),
+            ("Details of concern (include dates and actions already taken)", case.concern),
+        ]
+    )
+    printed = SUBJECT | RAISER | {"challenged.agency", "concern"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def sab_resolving_differences(case: Case, rng: random.Random) -> Rendered:
+    """An adult board's "Resolving Professional Differences" form: sections that reuse Name, Job
+    title and Organisation, the level as a row of tick boxes, the categories ticked."""
+    names = stage_names(case.partnership)
+    form = WordDocument()
+    form.heading("Resolving Professional Differences – Notification")
+    form.paragraph("Section 1 – The adult", bold=True)
+    form.table([("Name", case.subject_name), ("Date of birth", date_text(case.dob, "long"))])
+    form.paragraph("Section 2 – Practitioner raising the difference", bold=True)
+    form.table(
+        [
+            ("Name", case.raiser_name),
+            ("Job title", case.raiser_role),
+            ("Organisation", case.raiser_agency_written),
+            ("Telephone", case.raiser_phone),
+        ]
+    )
+    form.paragraph("Section 3 – Practitioner / agency the difference is with", bold=True)
+    form.table(
+        [("Name", case.challenged_name), ("Job title", case.challenged_role), ("Organisation", case.challenged_agency_written)]
+    )
+    form.paragraph("Section 4 – The difference", bold=True)
+    form.table(
+        [
+            ("Level reached", tick_row([(f"Level {n} – {name}", n == case.stage) for n, name in enumerate(names, 1)])),
+            ("What is the difference about? (tick all that apply)", "\n".join(tick_row([b]) for b in category_boxes(case))),
+            ("Summary", case.concern),
+        ]
+    )
+    printed = SUBJECT | RAISER - {"raised_by.email"} | CHALLENGED | {"stage", "categories", "concern"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def police_sections_pdf(case: Case, rng: random.Random) -> Rendered:
+    """A police-style printed form: capitalised headed sections, SURNAME and FORENAME(S) apart,
+    RANK / ROLE, and the circumstances in a box."""
+    first, _, last = case.subject_name.partition(" ")
+    r_first, _, r_last = case.raiser_name.partition(" ")
+    blocks = [
+        ("h", f"SECTION 1 – {'CHILD' if case.subject_kind == 'child' else 'ADULT'} SUBJECT OF THE DISAGREEMENT"),
+        ("t", [("SURNAME", last), ("FORENAME(S)", first), ("D.O.B.", date_text(case.dob, "slash"))]),
+        ("h", "SECTION 2 – OFFICER / PROFESSIONAL RAISING"),
+        (
+            "t",
+            [
+                ("SURNAME", r_last),
+                ("FORENAME(S)", r_first),
+                ("RANK / ROLE", case.raiser_role),
+                ("ORGANISATION", case.raiser_agency_written),
+                ("E-MAIL", case.raiser_email),
+            ],
+        ),
+        ("h", "SECTION 3 – AGENCY IN DISPUTE"),
+        ("t", [("ORGANISATION", case.challenged_agency_written), ("OFFICER / WORKER", case.challenged_name)]),
+        ("h", "SECTION 4 – CIRCUMSTANCES"),
+        ("t", [("CIRCUMSTANCES", case.concern), ("ESCALATION STAGE", str(case.stage))]),
+    ]
+    printed = SUBJECT | RAISER - {"raised_by.phone"} | {"challenged.agency", "challenged.name", "concern", "stage"}
+    return Rendered("pdf", printed_pdf("MULTI-AGENCY ESCALATION", blocks), printed)
+
+
+def nurse_sentences_email(case: Case, rng: random.Random) -> Rendered:
+    """A plain email in sentences, no labels at all: who the writer is, whose decision they dispute
+    and about whom, the concern in its own paragraph, and a signature."""
+    body = (
+        "Hi,\n\n"
+        f"I am a {case.raiser_role} at {case.raiser_agency_written} and I disagree with "
+        f"{case.challenged_agency_written}'s decision about {case.subject_name} (born {date_text(case.dob, 'long')}).\n\n"
+        f"{case.concern}\n\n"
+        f"I would like this to be treated as stage {case.stage} of the escalation policy.\n\n"
+        "Many thanks\n"
+        f"{case.raiser_name}\n{case.raiser_role}\n{case.raiser_agency_written}\n"
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "concern", "stage"}
+    return Rendered("email-text", body, printed)
+
+
+def hurried_outlook(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook email typed in a hurry: labels in capitals or lower case, spelling slips, and the
+    other agency as "in dispute with"."""
+    who = "CHILDS NAME" if case.subject_kind == "child" else "ADULTS NAME"
+    inner = (
+        mso("Hello")
+        + mso("")
+        + mso("Please see escalation below.")
+        + mso("")
+        + mso(f"{who}: {case.subject_name}")
+        + mso(f"Date of brith: {date_text(case.dob, 'dots')}")
+        + mso(f"refering professional: {case.raiser_name}")
+        + mso(f"Job tittle: {case.raiser_role}")
+        + mso(f"Organisaton: {case.raiser_agency_written}")
+        + mso(f"Agency in dispute with: {case.challenged_agency_written}")
+        + mso(f"Reason for escalaton: {case.concern}")
+        + mso(f"escalation stage: {case.stage}")
+        + mso("")
+        + mso("Thanks")
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "concern", "stage"}
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+def question_response_odt(case: Case, rng: random.Random) -> Rendered:
+    """A "Question | Response" table (a header row) converted by LibreOffice, labels with hints in
+    brackets ("(if known)", "(please include any aliases)")."""
+    rows = [
+        ("Question", "Response"),
+        (f"Name of {subject_word(case)} (please include any known aliases)", case.subject_name),
+        ("DOB (if unborn, give EDD)", date_text(case.dob, "slash")),
+        ("Your name", case.raiser_name),
+        ("Your role", case.raiser_role),
+        ("Your agency", case.raiser_agency_written),
+        ("Your contact number", case.raiser_phone),
+        ("Agency you are raising the concern about", case.challenged_agency_written),
+        ("Name of the worker in that agency (if known)", case.challenged_name),
+        ("Their role (if known)", case.challenged_role),
+        ("Please describe the concern, including what has been tried so far", case.concern),
+        ("Is there an immediate risk of harm? (Yes/No)", yes_no(case.immediate_risk)),
+    ]
+    cells = "".join(
+        "<tr>"
+        + "".join(f"<td>{'<b>' if i == 0 else ''}{escape(t)}{'</b>' if i == 0 else ''}</td>" for i, t in enumerate(r))
+        + "</tr>"
+        for r in rows
+    )
+    body = f'<h2>Escalation of Professional Concern</h2><table border="1" cellpadding="4" cellspacing="0">{cells}</table>'
+    printed = SUBJECT | RAISER - {"raised_by.email"} | CHALLENGED | {"concern", "immediate_risk"}
+    return Rendered("odt", html_page(body), printed)
+
+
+def agency_columns_outlook(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook table with a column for each agency ("Referring agency", "Responding agency") and
+    the attributes down the side, the child above it."""
+    header = ("", "Referring agency", "Responding agency")
+    rows = [
+        header,
+        ("Organisation", case.raiser_agency_written, case.challenged_agency_written),
+        ("Practitioner", case.raiser_name, case.challenged_name),
+        ("Role", case.raiser_role, case.challenged_role),
+    ]
+    inner = (
+        mso("Good morning,")
+        + mso("")
+        + mso(f"{'Child' if case.subject_kind == 'child' else 'Adult'}: {case.subject_name}")
+        + mso(f"DOB: {date_text(case.dob, 'slash')}")
+        + mso("")
+        + mso_table(rows)
+        + mso("")
+        + mso("Nature of the disagreement:", bold=True)
+        + mso(case.concern)
+        + mso("")
+        + mso("Kind regards")
+    )
+    printed = SUBJECT | RAISER - {"raised_by.email", "raised_by.phone"} | CHALLENGED | {"concern"}
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+def dash_reply_email(case: Case, rng: random.Random) -> Rendered:
+    """A plain email of "Label - value" lines, the other professional as "Name (Role, Agency)", and a
+    signature with the role and agency on one line split by "|" and "T:" before the number."""
+    yp = "YP" if case.subject_kind == "child" else "Adult"
+    body = (
+        "Morning all,\n\n"
+        "Escalating as below, thanks.\n\n"
+        f"Name of {yp} - {case.subject_name}\n"
+        f"D.O.B - {date_text(case.dob, 'slash')}\n"
+        f"Professional challenged - {case.challenged_name} ({case.challenged_role}, {case.challenged_agency_written})\n"
+        f"Escalation step - {case.stage}\n"
+        f"Concerns - {case.concern}\n\n"
+        "Best wishes\n\n"
+        f"{case.raiser_name}\n"
+        f"{case.raiser_role} | {case.raiser_agency_written}\n"
+        f"T: {case.raiser_phone}\n"
+    )
+    printed = SUBJECT | RAISER - {"raised_by.email"} | CHALLENGED | {"stage", "concern"}
+    return Rendered("email-text", body, printed)
+
+
+def guidance_label_cells(case: Case, rng: random.Random) -> Rendered:
+    """A Word form whose label cells carry a line of guidance under the label, and a signature block
+    (Signed, Print name, Date) at the end."""
+    form = WordDocument()
+    form.heading("Multi-Agency Escalation Notification")
+    form.table(
+        [
+            (f"{subject_word(case).title()}'s full name", case.subject_name),
+            ("Date of birth\n(or expected date of delivery)", date_text(case.dob, "short")),
+            ("Practitioner name\n(the person completing this form)", case.raiser_name),
+            ("Role and agency\n(e.g. Social Worker, Children's Services)", f"{case.raiser_role}, {case.raiser_agency_written}"),
+            ("Email", case.raiser_email),
+            ("Agency being challenged\n(the agency whose decision you disagree with)", case.challenged_agency_written),
+            ("Concern\n(Please give a brief summary of the concern and what you want to happen)", case.concern),
+            ("Categories of disagreement", category_list(case)),
+            ("Stage of escalation\n(1, 2, 3…)", str(case.stage)),
+        ]
+    )
+    form.table([("Signed", case.raiser_name), ("Print name", case.raiser_name), ("Date", date_text(case.signed_date, "slash"))])
+    printed = (
+        SUBJECT
+        | RAISER - {"raised_by.phone"}
+        | {"challenged.agency", "concern", "categories", "stage", "signed.name", "signed.date"}
+    )
+    return Rendered("docx", form.bytes(), printed)
+
+
+DESIGNS = (
+    Design("probe-lscp-numbered-questions", lscp_numbered_questions.__doc__, "docx", ALL, lscp_numbered_questions),
+    Design("probe-nhs-trust-template", nhs_trust_template.__doc__, "docx", ALL, nhs_trust_template),
+    Design("probe-sab-differences", sab_resolving_differences.__doc__, "docx", ("bury-adults",), sab_resolving_differences),
+    Design("probe-police-sections", police_sections_pdf.__doc__, "pdf", ALL, police_sections_pdf),
+    Design("probe-nurse-sentences", nurse_sentences_email.__doc__, "email-text", ALL, nurse_sentences_email),
+    Design("probe-hurried-outlook", hurried_outlook.__doc__, "email-html", ALL, hurried_outlook),
+    Design("probe-question-response", question_response_odt.__doc__, "odt", ALL, question_response_odt),
+    Design("probe-agency-columns", agency_columns_outlook.__doc__, "email-html", ALL, agency_columns_outlook),
+    Design("probe-dash-reply", dash_reply_email.__doc__, "email-text", ALL, dash_reply_email),
+    Design("probe-guidance-labels", guidance_label_cells.__doc__, "docx", ALL, guidance_label_cells),
+)
