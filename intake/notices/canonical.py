@@ -225,6 +225,9 @@ def _person_parts(path: str, text: str, rule: str, *, whole: bool = False) -> li
     """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field.
     ``whole``: only all three ("Name, Role, Agency"), as where the label asked for no name alone."""
     side = path.split(".")[0]
+    bracketed = _NAME_AND_ROLE.fullmatch(text.strip())
+    if bracketed and "," in bracketed.group(2):  # "Claire Bennett (Police Constable, Salford Police)"
+        text = f"{bracketed.group(1)}, {bracketed.group(2)}"
     pieces = _pieces(text)
     if whole and len(pieces) < 3:  # noqa: PLR2004 - a name, a role and an agency (which may hold a comma)
         return []

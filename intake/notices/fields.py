@@ -771,7 +771,7 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
         if found.side:
             scope = found.side
         elif found.path and not generic and "+" not in found.path:
-            scope = None
+            scope = _side_of(found.path)  # "Job title" worded as the raiser's: the raiser's section goes on
         if generic and scope is None and found.attribute == "name" and _date_of_birth_next(values, at, vocabulary):
             scope = meaning.SUBJECT  # "Name" then "DOB" under no heading: only the subject has a date of birth
         if generic:
@@ -779,6 +779,14 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
         path = found.path or ("+".join(found.parts) if found.parts else None)
         placed.append(LabelledValue(value.label, value.value, value.source, path, found.rule))
     return placed
+
+
+_SIDES_BY_PATH = {path: side for side, path in meaning.SIDE_PATHS.items() if side != meaning.SIGNED}
+
+
+def _side_of(path: str) -> str | None:
+    """The side a party's field belongs to ("raised_by.role": the raiser); ``None`` for the notice's own fields."""
+    return _SIDES_BY_PATH.get(path.partition(".")[0])
 
 
 def _date_of_birth_next(values: list[LabelledValue], at: int, vocabulary: Vocabulary) -> bool:

@@ -86,8 +86,8 @@ _add(
     "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family re",
 )
 _add("person", "person people anyone anybody someone")
-_add("agency", "agency organisation organization service team department provider")
-_add("prof", "professional practitioner worker colleague staff")
+_add("agency", "agency organisation organization service team department provider trust")
+_add("prof", "professional practitioner worker colleague staff clinician officer")
 _add("roleword", "manager lead")
 _add(
     "challenge",
@@ -105,7 +105,7 @@ _add("their", "their them they")
 _add("name", "name surname forename forenames fullname lastname firstname")
 _add("@", "first last given christian middle")  # with "name": a part of one ("First name", "Surname")
 _add("dob", "dob birth born edd age")
-_add("role", "role title designation position post job")
+_add("role", "role title designation position post job rank grade")
 _add("email", "email e-mail emailaddress")
 _add("phone", "telephone tel phone mobile number")
 _add("contact", "contact")
@@ -115,7 +115,7 @@ _add("concern", "concern concerns issue issues problem information info")
 _add(
     "details",
     "details detail description describe summary explain explanation account reason reasons outline brief briefly "
-    "background rationale narrative overview basis grounds",
+    "background rationale narrative overview basis grounds circumstance circumstances context situation",
 )
 _add("why", "why")
 _add("tick", "tick ticks ticked select apply")
@@ -140,7 +140,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding am",
+    "policy safeguarding am believe think feel consider secure known",
 )
 
 
@@ -149,6 +149,13 @@ _SLIP_LENGTH = 6  # a word this long may carry a slip and still be read as the w
 _LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
 
 _BOX_MARKS = frozenset("☐☒☑✓✔✗✘[")
+# Guidance a label carries ("(e.g. Social Worker, Children's Services)", ", including what has been
+# tried"): examples of an answer, not words of the label. Bounded, with no nested repetition.
+_HINT = re.compile(
+    r"\(\s*(?:e\.?\s?g\b\.?|for example|for instance|such as|i\.?e\b\.?)[^()]{0,100}\)"
+    r"|,\s*(?:including|e\.?\s?g\b\.?|for example|such as)\b[^()?]{0,100}$",
+    re.IGNORECASE,
+)
 _PAREN = re.compile(r"\(([^()]{0,80})\)")
 # "1.", "b)", "iv:", "Q3", "1.2", "2.1.3", "3a)", "(c)": a question's number before its label.
 NUMBERING = re.compile(
@@ -212,6 +219,7 @@ def classify(text: str) -> Classification:
     """The field a label asks for, by meaning; ``UNKNOWN`` when the rules cannot place it."""
     if len(text) > MAX_LABEL:
         return UNKNOWN
+    text = _HINT.sub(" ", text).replace("\n", " ")  # guidance under a label says nothing of its field
     if "\t" in text.strip():  # "Their role<tab>Team Manager": a label and its answer in two cells
         return UNKNOWN
     if text.lstrip()[:1] in _BOX_MARKS:  # "☒ Roles": an option ticked, not a label
@@ -256,6 +264,8 @@ def classify(text: str) -> Classification:
         return UNKNOWN  # "Roles", "Names" alone: options or answers; a generic label is singular
     if parts and result.side:
         result = Classification(None, "composite:" + result.side, result.side, None, False, parts(result.side))
+    elif parts and result.rule == "generic":  # "Role and agency": whose, the section says
+        result = Classification(None, "generic", None, "+".join(parts.attributes))
     if section and not result.heading or section and result.path:  # "Part A: The child or adult": a heading
         side = SUBJECT if result.path == "subject.kind" else result.side
         return Classification(None, f"section:{side or 'none'}", side, None, heading=True)
@@ -336,6 +346,7 @@ def _composite(words: list[str], asides: list[list[str]], *, people: bool = Fals
         allowed = SIDE_ATTRIBUTES[side]
         return tuple(f"{SIDE_PATHS[side]}.{a}" for a in wanted if a in allowed)
 
+    parts.attributes = tuple(wanted)  # type: ignore[attr-defined]
     return parts
 
 
@@ -362,6 +373,9 @@ def _escalating_to(words: list[str]) -> bool:
     return False
 
 
+_OBJECT_END = ("about", "with", "against", "regarding")
+
+
 def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[str | None, str]:
     """Whose field: (side, why). A side said in brackets ("Agency B (concern about)") counts."""
     for aside in asides:  # "(raising the concern)", "(concern about)": the brackets say it
@@ -370,6 +384,10 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         if "challenge" in aside or "concern" in aside or "escalate" in aside:
             return CHALLENGED, "challenged"
     every = set(found)
+    if "raise" in every and words[-1] in _OBJECT_END:  # "Agency you are raising the concern about": its object
+        return CHALLENGED, "raised-about"
+    if "subj" in every and "challenge" in every and not (_PARTY - {"subj", "name"}) & every and not _with_whom(words):
+        return SUBJECT, "subject-of-dispute"  # "Child subject of the disagreement", "Adult the challenge is about"
     if _raising(words):  # "Person raising the challenge", "Name of person making the challenge"
         return RAISER, "raiser"
     if "challenge" in every and _with_whom(words):
@@ -498,7 +516,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("signed.date", "synonyms:signed-date")
     if "date" in found and "raise" in found and found <= {"date", "raise", "@"}:  # "Date completed", "Date raised"
         return Classification("signed.date", "synonyms:date-completed")
-    if len(words) == 1 and found == {"prof"}:  # "Worker", "Practitioner": the section's; the raiser's outside one
+    if found == {"prof"} and all(_WORDS[w] == "prof" for w in words):  # "Worker", "Officer / worker": the section's
         return Classification("raised_by.name", "generic", None, "name")
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
@@ -586,6 +604,10 @@ def scoped(found: Classification, scope: str | None) -> Classification:
         return Classification(default, found.rule if found.path else "generic-default", None, found.attribute)
     if found.attribute == "contact":
         parts = CONTACT_PARTS if scope == RAISER else ()
+        return Classification(None, f"section:{scope}", scope, found.attribute, parts=parts)
+    if "+" in found.attribute:  # "Role and agency" in the raiser's section: the raiser's role, then agency
+        allowed = SIDE_ATTRIBUTES.get(scope, set())
+        parts = tuple(f"{SIDE_PATHS[scope]}.{a}" for a in found.attribute.split("+") if a in allowed)
         return Classification(None, f"section:{scope}", scope, found.attribute, parts=parts)
     if found.attribute not in SIDE_ATTRIBUTES.get(scope, set()):
         return Classification(None, f"section:{scope}", scope, found.attribute)

@@ -1,0 +1,117 @@
+"""Labels and layouts of forms the reader was not written for (issue 9, the probe designs).
+
+Each row is a wording or layout of another partnership's form that the classifier
+read wrongly or not at all before it was generalised: the rule that now reads it is
+one of meaning (a synonym class, guidance set aside, a section's side carried on),
+never the wording itself, so neighbouring wordings are listed beside it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from escalations.intake.notices.labels import classify, scoped
+from escalations.intake.notices.reader import read_notice
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("Referring clinician", "raised_by.name"),
+        ("Referring officer", "raised_by.name"),
+        ("Secure email address", None),  # generic: the raiser's by default, a section's inside one
+        ("CIRCUMSTANCES", "concern"),
+        ("Context", "concern"),
+        ("8. Do you believe the child is at immediate risk of significant harm?", "immediate_risk"),
+        ("Do you think the adult is at imminent risk?", "immediate_risk"),
+        ("Agency you are raising the concern about", "challenged.agency"),
+        ("Organisation you have raised concerns with", "challenged.agency"),
+        ("Person raising the concern", "raised_by.name"),
+        ("Please describe the concern, including what has been tried so far", "concern"),
+        ("Role and agency (e.g. Social Worker, Children's Services)", None),  # generic: its section's parts
+        ("Salford Children's Services", None),
+        ("Housing Officer", None),  # an answer: "housing" is no label's word
+        ("Senior Practitioner", None),
+    ],
+)
+def test_unseen_wordings_are_read_by_meaning(label, path):
+    assert classify(label).path == path
+
+
+@pytest.mark.parametrize(
+    ("label", "scope", "path"),
+    [
+        ("Trust / organisation", "raiser", "raised_by.agency"),
+        ("RANK / ROLE", "raiser", "raised_by.role"),
+        ("Grade", "challenged", "challenged.role"),
+        ("OFFICER / WORKER", "challenged", "challenged.name"),
+        ("Secure email address", None, "raised_by.email"),
+    ],
+)
+def test_generic_labels_of_other_services_take_their_sections_side(label, scope, path):
+    assert scoped(classify(label), scope).path == path
+
+
+@pytest.mark.parametrize(
+    ("heading", "side"),
+    [
+        ("SECTION 1 – CHILD SUBJECT OF THE DISAGREEMENT", "subject"),
+        ("Section 1 – The adult the difference is about", "subject"),
+        ("SECTION 2 – OFFICER / PROFESSIONAL RAISING", "raiser"),
+        ("SECTION 3 – AGENCY IN DISPUTE", "challenged"),
+    ],
+)
+def test_headings_of_police_style_sections(heading, side):
+    found = classify(heading)
+    assert (found.heading, found.side) == (True, side)
+
+
+def test_a_combined_generic_label_gives_its_sections_parts_in_order():
+    found = classify("Role and agency\n(e.g. Social Worker, Children's Services)")
+    assert scoped(found, "raiser").parts == ("raised_by.role", "raised_by.agency")
+    assert scoped(found, None).path is None and not scoped(found, None).parts  # whose? asked, not guessed
+
+
+def test_a_worded_label_carries_its_side_to_the_generic_labels_after_it():
+    notice = read_notice(
+        (), "Referring professional: Declan Doyle\nJob tittle: Learning Mentor\nOrganisaton: Oakfield Primary\n", today=TODAY
+    )
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Declan Doyle",
+        "Learning Mentor",
+        "Oakfield Primary",
+    )
+
+
+def test_a_person_with_role_and_agency_in_brackets():
+    notice = read_notice((), "Professional challenged - Tom Reid (Team Manager, Bury CSC)\n", today=TODAY)
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Tom Reid", "Team Manager", "Bury CSC")
+
+
+def test_an_email_in_sentences_gives_the_agency_without_its_possessive_the_stage_and_the_concern():
+    concern = "Nobody from the other agency attended the last two core group meetings about Ruby, and nobody has said why."
+    notice = read_notice(
+        (),
+        "Hi,\n\nI am a School Nurse at Bury Health Visiting and I disagree with Bury CSC's decision about "
+        f"Ruby Whittaker (born 1 February 2019).\n\n{concern}\n\n"
+        "I would like this to be treated as stage 2 of the escalation policy.\n\nMany thanks\nJo Bloggs\n"
+        "School Nurse | Bury Health Visiting\n",
+        today=TODAY,
+    )
+    assert notice.challenged.agency == "Bury CSC"
+    assert notice.stage == 2
+    assert notice.concern == concern
+    assert (notice.raised_by.role, notice.raised_by.agency) == ("School Nurse", "Bury Health Visiting")
+
+
+def test_a_paragraph_that_only_says_who_and_whom_is_no_concern():
+    notice = read_notice(
+        (),
+        "I am a School Nurse at Bury Health Visiting and I disagree with Bury CSC's decision about Ruby Whittaker.\n",
+        today=TODAY,
+    )
+    assert notice.concern is None
