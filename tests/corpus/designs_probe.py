@@ -311,3 +311,183 @@ DESIGNS = (
     Design("probe-dash-reply", dash_reply_email.__doc__, "email-text", ALL, dash_reply_email),
     Design("probe-guidance-labels", guidance_label_cells.__doc__, "docx", ALL, guidance_label_cells),
 )
+
+
+# --- second probe set: written after the first was read right, measured before any change for it ---
+
+
+def label_guidance_paragraphs(case: Case, rng: random.Random) -> Rendered:
+    """A Word form of bold labels, each with an italic-style guidance line in brackets under it and
+    the answer below that, among fields the canonical notice does not have (address, GP, school)."""
+    form = WordDocument()
+    form.heading("Request to Escalate a Professional Disagreement")
+    form.paragraph(f"About the {subject_word(case)}", bold=True)
+    for label, hint, value in (
+        ("Full name:", "(as known to your agency)", case.subject_name),
+        ("Date of birth:", "(dd/mm/yyyy)", date_text(case.dob, "slash")),
+        ("Home address:", "(including postcode)", "14 Larch Close, Exampletown, EX1 2AB"),
+        ("GP practice:", "(if known)", "Riverside Medical Centre"),
+    ):
+        form.paragraph(label, bold=True)
+        form.paragraph(hint)
+        form.paragraph(value)
+    form.paragraph("About you", bold=True)
+    for label, value in (
+        ("Name:", case.raiser_name),
+        ("Job title:", case.raiser_role),
+        ("Agency:", case.raiser_agency_written),
+        ("Telephone:", case.raiser_phone),
+    ):
+        form.paragraph(label, bold=True)
+        form.paragraph(value)
+    form.paragraph("The disagreement", bold=True)
+    form.paragraph("Which agency's decision do you disagree with?", bold=True)
+    form.paragraph(case.challenged_agency_written)
+    form.paragraph("What happened, and what have you done so far to resolve it?", bold=True)
+    form.paragraph(case.concern)
+    printed = SUBJECT | RAISER - {"raised_by.email"} | {"challenged.agency", "concern"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def questions_answered_inline(case: Case, rng: random.Random) -> Rendered:
+    """A plain email answering the partnership's questions on the same line as each question mark,
+    with the stage as "2nd stage" and the risk as a sentence."""
+    body = (
+        "Good afternoon,\n\n"
+        f"Who is the {subject_word(case)}? {case.subject_name}, {date_text(case.dob, 'slash')}\n"
+        f"Which agency do you disagree with? {case.challenged_agency_written}\n"
+        f"Who made the decision? {case.challenged_name}\n"
+        f"What is the disagreement about? {case.concern}\n"
+        f"Is anyone at immediate risk? {yes_no(case.immediate_risk)}\n\n"
+        "Regards,\n"
+        f"{case.raiser_name}\n{case.raiser_role}, {case.raiser_agency_written}\n{case.raiser_email}\n"
+    )
+    printed = SUBJECT | RAISER - {"raised_by.phone"} | {"challenged.agency", "challenged.name", "concern", "immediate_risk"}
+    return Rendered("email-text", body, printed)
+
+
+def information_required_table(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook table headed "Information required | Details", numbered labels with hints, and a
+    signature of "Name | Role", the agency, and "Mob:" before the number."""
+    rows = [
+        ("Information required", "Details"),
+        ("1. Name of child / adult", case.subject_name),
+        ("2. D.O.B / age", date_text(case.dob, "dots")),
+        ("3. Agency/ies you are in disagreement with", case.challenged_agency_written),
+        ("4. Brief description of the issue (max 200 words)", case.concern),
+        ("5. Escalation stage reached (1-3)", str(case.stage)),
+    ]
+    inner = (
+        mso("Hi team,")
+        + mso("")
+        + mso_table(rows)
+        + mso("")
+        + mso("Kind regards")
+        + mso(f"{case.raiser_name} | {case.raiser_role}")
+        + mso(case.raiser_agency_written)
+        + mso(f"Mob: {case.raiser_phone}")
+    )
+    printed = SUBJECT | RAISER - {"raised_by.email"} | {"challenged.agency", "concern", "stage"}
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+def agency_numbered_columns(case: Case, rng: random.Random) -> Rendered:
+    """A Word table with "Agency 1 (raising)" and "Agency 2 (receiving)" columns, the other
+    agency's contact email in its column (which is no field of the raiser's)."""
+    domain = case.challenged_agency.domain
+    other_email = f"{case.challenged_name.split()[0].lower()}.{case.challenged_name.split()[1].lower()}@{domain}"
+    form = WordDocument()
+    form.heading("Inter-agency Escalation")
+    form.table([(f"{subject_word(case).title()}'s name", case.subject_name), ("DOB", date_text(case.dob, "long"))])
+    form.table(
+        [
+            ("", "Agency 1 (raising)", "Agency 2 (receiving)"),
+            ("Agency name", case.raiser_agency_written, case.challenged_agency_written),
+            ("Practitioner name", case.raiser_name, case.challenged_name),
+            ("Job role", case.raiser_role, case.challenged_role),
+            ("Contact email", case.raiser_email, other_email),
+        ],
+        bold_first=False,
+    )
+    form.table([("Reason for escalation", case.concern)])
+    printed = SUBJECT | RAISER - {"raised_by.phone"} | CHALLENGED | {"concern"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def text_labels_above(case: Case, rng: random.Random) -> Rendered:
+    """A plain email with each label in capitals on its own line and the answer on the next, a blank
+    line between, as a form pasted into an email."""
+    pairs = [
+        (f"NAME OF {subject_word(case).upper()}", case.subject_name),
+        ("DATE OF BIRTH", date_text(case.dob, "long")),
+        ("NAME OF PERSON COMPLETING FORM", case.raiser_name),
+        ("JOB TITLE", case.raiser_role),
+        ("ORGANISATION", case.raiser_agency_written),
+        ("CONTACT NUMBER", case.raiser_phone),
+        ("ORGANISATION YOU ARE CHALLENGING", case.challenged_agency_written),
+        ("DESCRIPTION OF CONCERN", case.concern),
+    ]
+    body = "Form below.\n\n" + "\n\n".join(f"{label}\n{value}" for label, value in pairs) + "\n\nThanks\n"
+    printed = SUBJECT | RAISER - {"raised_by.email"} | {"challenged.agency", "concern"}
+    return Rendered("email-text", body, printed)
+
+
+def tick_yes_no_docx(case: Case, rng: random.Random) -> Rendered:
+    """A Word form with yes/no and the stage as boxes after the label on one line
+    ("Immediate risk:  Yes ☐  No ☒", "Stage:  1 ☐  2 ☒  3 ☐")."""
+    stages = len(stage_names(case.partnership))
+    form = WordDocument()
+    form.heading("Escalation Notification Form")
+    form.table(
+        [
+            ("Person at risk name" if case.subject_kind == "adult" else "Child's name", case.subject_name),
+            ("Date of birth", date_text(case.dob, "slash")),
+            ("Practitioner", case.raiser_name),
+            ("Role", case.raiser_role),
+            ("Organisation", case.raiser_agency_written),
+            ("Email", case.raiser_email),
+            ("Agency concern is with", case.challenged_agency_written),
+            ("Concern", case.concern),
+        ]
+    )
+    risk = f"Yes {'☒' if case.immediate_risk else '☐'}   No {'☐' if case.immediate_risk else '☒'}"
+    stage = "   ".join(f"{n} {'☒' if n == case.stage else '☐'}" for n in range(1, stages + 1))
+    form.paragraph(f"Immediate risk:   {risk}")
+    form.paragraph(f"Stage:   {stage}")
+    printed = SUBJECT | RAISER - {"raised_by.phone"} | {"challenged.agency", "concern", "immediate_risk", "stage"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def printed_cell_lines(case: Case, rng: random.Random) -> Rendered:
+    """A printed PDF of one-column boxes, each holding one "Label: answer", under headings saying whose."""
+    blocks = [
+        ("h", f"The {subject_word(case)}"),
+        ("t", [(f"Name: {case.subject_name}",), (f"Date of birth: {date_text(case.dob, 'slash')}",)]),
+        ("h", "Professional raising the concern"),
+        (
+            "t",
+            [
+                (f"Name: {case.raiser_name}",),
+                (f"Job title: {case.raiser_role}",),
+                (f"Organisation: {case.raiser_agency_written}",),
+                (f"Email: {case.raiser_email}",),
+            ],
+        ),
+        ("h", "Organisation being challenged"),
+        ("t", [(f"Organisation: {case.challenged_agency_written}",), (f"Contact: {case.challenged_name}",)]),
+        ("h", "What is the disagreement?"),
+        ("t", [(case.concern,)]),
+    ]
+    printed = SUBJECT | RAISER - {"raised_by.phone"} | {"challenged.agency", "challenged.name", "concern"}
+    return Rendered("pdf", printed_pdf("Professional Disagreement Notification", blocks), printed)
+
+
+DESIGNS += (
+    Design("probe2-guidance-paragraphs", label_guidance_paragraphs.__doc__, "docx", ALL, label_guidance_paragraphs),
+    Design("probe2-questions-inline", questions_answered_inline.__doc__, "email-text", ALL, questions_answered_inline),
+    Design("probe2-information-required", information_required_table.__doc__, "email-html", ALL, information_required_table),
+    Design("probe2-agency-numbered", agency_numbered_columns.__doc__, "docx", ALL, agency_numbered_columns),
+    Design("probe2-text-labels-above", text_labels_above.__doc__, "email-text", ALL, text_labels_above),
+    Design("probe2-tick-yes-no", tick_yes_no_docx.__doc__, "docx", ALL, tick_yes_no_docx),
+    Design("probe2-printed-cell-lines", printed_cell_lines.__doc__, "pdf", ALL, printed_cell_lines),
+)
