@@ -112,6 +112,12 @@ def _role_and_agency_apart(block: list[tuple[str, str]]) -> list[tuple[str, str]
     for text, source in block:
         pieces = [piece.strip() for piece in re.split(r"\s[|•·–—]\s", text) if piece.strip()]
         lines += [(piece, source) for piece in pieces] if len(pieces) == 2 else [(text, source)]  # noqa: PLR2004
+    worded = [line for line in lines if not (n.clean_email(line[0]) or n.clean_phone(line[0]))]
+    if len(worded) == 1 and len(parts := worded[0][0].split(", ")) == 2 and len(parts[1].split()) >= 2:  # noqa: PLR2004
+        # "Team Manager, Bury CSC" as the only line for both: a role, then an agency of two words or more
+        # ("Adult Social Care, Bury", one word after the comma, is an agency's name and stays whole)
+        at = lines.index(worded[0])
+        lines[at : at + 1] = [(parts[0], worded[0][1]), (parts[1], worded[0][1])]
     return lines
 
 

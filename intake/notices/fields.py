@@ -771,11 +771,12 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
         if found.side:
             scope = found.side
         elif found.path and not generic and "+" not in found.path:
-            scope = _side_of(found.path)  # "Job title" worded as the raiser's: the raiser's section goes on
+            scope = _carried(found.path)  # "Job title" worded as the raiser's: the raiser's section goes on
         if generic and scope is None and found.attribute == "name" and _date_of_birth_next(values, at, vocabulary):
             scope = meaning.SUBJECT  # "Name" then "DOB" under no heading: only the subject has a date of birth
         if generic:
-            found = meaning.scoped(found, scope)
+            found = _scoped(found, scope)
+            scope = _carried(found.path) or scope  # "Practitioner", then "Role", "Organisation": the raiser's
         path = found.path or ("+".join(found.parts) if found.parts else None)
         placed.append(LabelledValue(value.label, value.value, value.source, path, found.rule))
     return placed
@@ -784,9 +785,22 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
 _SIDES_BY_PATH = {path: side for side, path in meaning.SIDE_PATHS.items() if side != meaning.SIGNED}
 
 
-def _side_of(path: str) -> str | None:
-    """The side a party's field belongs to ("raised_by.role": the raiser); ``None`` for the notice's own fields."""
-    return _SIDES_BY_PATH.get(path.partition(".")[0])
+def _carried(path: str | None) -> str | None:
+    """The side whose section a worded field of a person goes on with ("raised_by.role": the raiser's);
+    ``None`` for the notice's own fields and the subject's (the subject has only a name and a birth date:
+    a generic label after them is someone else's)."""
+    side = _SIDES_BY_PATH.get((path or "").partition(".")[0])
+    return side if side in (meaning.RAISER, meaning.CHALLENGED) else None
+
+
+def _scoped(found: Classification, scope: str | None) -> Classification:
+    """A generic label on its section's side. Under the subject's heading, one the subject cannot
+    have ("Role", "Email", a practitioner's "Worker") is read as it is outside any section: the
+    child has no job title, and the form has gone on to someone else."""
+    subjects = meaning.SIDE_ATTRIBUTES[meaning.SUBJECT]
+    if scope == meaning.SUBJECT and (found.path or (found.attribute or "").split("+")[0] not in subjects):
+        return meaning.scoped(found, None)
+    return meaning.scoped(found, scope)
 
 
 def _date_of_birth_next(values: list[LabelledValue], at: int, vocabulary: Vocabulary) -> bool:
@@ -893,6 +907,8 @@ def labelled_values(
             waiting = None
             found += [heading_marker(answered[0], line.source), LabelledValue(*answered, line.source)]
             continue
+        if waiting and not waiting.parts and not entries and _GUIDANCE.fullmatch(lead):
+            continue  # "(as known to your agency)" under "Full name:": the form's guidance, not the answer
         before = waiting
         taken = len(before.parts) if before else 0
         if waiting and _answer_ends(waiting, line, bool(entries), lead, blank_ends):
@@ -913,6 +929,9 @@ def labelled_values(
             found.pop()
             waiting = _Open(entries[-1][0], entries[-1][1], line.source, [entries[-1][2]])
     return found + (waiting.answer() if waiting else [])
+
+
+_GUIDANCE = re.compile(r"\([^()]{1,120}\)")
 
 
 def column_sides(cells: list[str], vocabulary: Vocabulary) -> list[str] | None:

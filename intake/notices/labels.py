@@ -140,7 +140,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding am believe think feel consider secure known",
+    "policy safeguarding am believe think feel consider secure known happened",
 )
 
 
@@ -175,6 +175,8 @@ def tokens(text: str) -> list[str]:
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()  # a form field's "ChildName"
     text = re.sub(r"d\.\s?o\.\s?b\.?", " dob ", text)
     text = re.sub(r"e-mail", "email", text)
+    text = re.sub(r"y/ies\b|y\(ies\)", "ies", text)  # "Agency/ies": the plural, asked for in one
+    text = re.sub(r"\b(agency|organisation|organization|service) ([12])\b", lambda m: f"{m[1]} {'ab'[int(m[2]) - 1]}", text)
     text = re.sub(r"['’`]s\b|s['’`](?=\s|$)|['’`.]", "", text)
     text = re.sub(r"\bservice\s+users?\b", "serviceuser", text)
     words = re.sub(r"[^a-z0-9]+", " ", text).split()
@@ -273,10 +275,20 @@ def classify(text: str) -> Classification:
     if sentence and result.path is None and not result.parts:
         return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
     named = result.side is not None and result.attribute in (None, "agency", "name")
-    heading = not sentence and (section or ("details" in found and named))
+    heading = not sentence and (section or ("details" in found and named) or _names_a_side(found, result, text))
     if heading and not result.heading:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
     return result
+
+
+def _names_a_side(found: set[str], result: Classification, text: str) -> bool:
+    """ "Professional raising the concern", "Organisation being challenged" standing alone, no colon:
+    a label for the side's name or agency, and also the heading of the side's section below it."""
+    if result.side not in (RAISER, CHALLENGED) or text.rstrip().endswith((":", "?")):
+        return False
+    verbs = {"raise", "challenge", "escalate"} & found
+    said = found & {"name", "role", "email", "phone", "dob", "contact", "your", "their", "letter", "details"}
+    return bool(verbs) and not said and bool(found & {"prof", "agency", "person"})
 
 
 def _with_whom(words: list[str]) -> bool:
@@ -448,6 +460,8 @@ def _attribute(words: list[str], found: set[str]) -> str | None:
 
 def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon: bool) -> Classification | None:
     """The rules, in order: the notice's own questions first, then the parties' fields."""
+    if "happened" in words and found <= {"@", "details", "concern", "attempt", "your", "date"}:
+        return Classification("concern", "synonyms:what-happened")  # "What happened, and what have you done?"
     if "risk" in found and ("urgent" in found or "harm" in words):
         return Classification("immediate_risk", "synonyms:immediate-risk")
     if "copy" in found:
@@ -568,6 +582,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             attribute = "name"  # "Raised by", "Completed by"
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"
+        elif side == CHALLENGED and "decision" in found and "who" in words:
+            attribute = "name"  # "Who made the decision?": a person
         elif side == CHALLENGED and ({"who", "whom"} & set(words) or _with_whom(words)) and "details" not in found:
             # "Who is the disagreement with?": an agency, perhaps a person too; "(name)" in brackets: a person
             attribute = next((a for a in ("name", "role", "agency") if any(a in aside for aside in asides)), "agency")

@@ -115,3 +115,62 @@ def test_a_paragraph_that_only_says_who_and_whom_is_no_concern():
         today=TODAY,
     )
     assert notice.concern is None
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("Who made the decision?", "challenged.name"),
+        ("What happened, and what have you done so far to resolve it?", "concern"),
+        ("3. Agency/ies you are in disagreement with", "challenged.agency"),
+        ("Agency 1 (raising)", "raised_by.agency"),
+        ("Organisation 2", "challenged.agency"),
+        ("Stage 2", None),  # an answer: a number is no label's word
+    ],
+)
+def test_more_unseen_wordings(label, path):
+    assert classify(label).path == path
+
+
+@pytest.mark.parametrize(
+    ("label", "heading"),
+    [
+        ("Professional raising the concern", True),  # a label for a name, and the heading of that side's section
+        ("Organisation being challenged", True),
+        ("Agency you disagree with:", False),  # with a colon: a label only
+        ("Your name", False),
+    ],
+)
+def test_a_side_named_by_its_person_or_agency_alone_is_also_a_heading(label, heading):
+    assert classify(label).heading is heading
+
+
+def read(body: str):
+    return read_notice((), body, today=TODAY)
+
+
+def test_after_the_subject_a_practitioner_and_their_generic_labels_are_the_raisers():
+    notice = read(
+        "Child's name: Ruby Whittaker\nDate of birth: 01/02/2019\nPractitioner: Jo Bloggs\nRole: Health Visitor\n"
+        "Organisation: Bury 0-19\n"
+    )
+    assert notice.subject.name == "Ruby Whittaker"
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == ("Jo Bloggs", "Health Visitor", "Bury 0-19")
+
+
+def test_under_the_subjects_heading_a_role_is_nobodys_rather_than_the_childs():
+    notice = read("About the child\nName: Ruby Whittaker\nRole: Health Visitor\n")
+    assert notice.subject.name == "Ruby Whittaker"
+    assert notice.raised_by.role is None  # whose role? not known: asked, not guessed
+
+
+def test_a_bracketed_guidance_line_under_a_label_is_not_its_answer():
+    notice = read("Child's full name:\n(as known to your agency)\nRuby Whittaker\n")
+    assert notice.subject.name == "Ruby Whittaker"
+
+
+def test_a_signature_line_of_role_and_agency_is_split_only_when_the_agency_is_plain():
+    signed = read("Thanks,\nJo Bloggs\nTeam Manager, Bury Children's Services\n")
+    assert (signed.raised_by.role, signed.raised_by.agency) == ("Team Manager", "Bury Children's Services")
+    whole = read("Thanks,\nJo Bloggs\nHealth Visitor\nAdult Social Care, Bury\n")
+    assert (whole.raised_by.role, whole.raised_by.agency) == ("Health Visitor", "Adult Social Care, Bury")
