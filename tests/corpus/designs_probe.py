@@ -33,7 +33,7 @@ from tests.corpus.design import (
     tick_row,
     yes_no,
 )
-from tests.corpus.tools import WordDocument, html_page, mso, mso_table, outlook_html, printed_pdf
+from tests.corpus.tools import WordDocument, fillable_pdf, html_page, mso, mso_table, outlook_html, printed_pdf
 
 ALL = ("salford", "barnet", "bury-children", "bury-adults", "bnes")
 
@@ -490,4 +490,154 @@ DESIGNS += (
     Design("probe2-text-labels-above", text_labels_above.__doc__, "email-text", ALL, text_labels_above),
     Design("probe2-tick-yes-no", tick_yes_no_docx.__doc__, "docx", ALL, tick_yes_no_docx),
     Design("probe2-printed-cell-lines", printed_cell_lines.__doc__, "pdf", ALL, printed_cell_lines),
+)
+
+
+# --- third probe set: written after the second was read right, measured before any change for it ---
+
+_DISCLAIMER = (
+    "This email and any files transmitted with it are confidential and intended solely for the use of the "
+    "individual or entity to whom they are addressed. If you have received this email in error please notify "
+    "the sender and delete it from your system."
+)
+
+
+def outlook_questions_disclaimer(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook email of a borderless table of questions (no colons), a signature with "Direct dial:"
+    and "E:", and the organisation's confidentiality footer under it."""
+    rows = [
+        (f"Name of the {subject_word(case)}", case.subject_name),
+        ("Their date of birth", date_text(case.dob, "ordinal")),
+        ("Which organisation are you escalating to", case.challenged_agency_written),
+        ("What is your concern", case.concern),
+        ("Current escalation stage", str(case.stage)),
+    ]
+    inner = (
+        mso("Hello,")
+        + mso("")
+        + mso_table(rows)
+        + mso("")
+        + mso("Many thanks,")
+        + mso(case.raiser_name)
+        + mso(case.raiser_role)
+        + mso(case.raiser_agency_written)
+        + mso(f"Direct dial: {case.raiser_phone}")
+        + mso(f"E: {case.raiser_email}")
+        + mso("")
+        + mso(_DISCLAIMER)
+    )
+    printed = SUBJECT | RAISER | {"challenged.agency", "concern", "stage"}
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+def their_and_your_labels(case: Case, rng: random.Random) -> Rendered:
+    """A Word form asking about "the professional whose decision you wish to challenge" and then
+    "Their …", "Your …", with a declaration section at the end."""
+    form = WordDocument()
+    form.heading("Professional Challenge – Notification to the Partnership")
+    form.table(
+        [
+            (f"Name of the {subject_word(case)} this concerns", case.subject_name),
+            ("Their date of birth", date_text(case.dob, "short")),
+            ("Name of the professional whose decision you wish to challenge", case.challenged_name),
+            ("Their job title", case.challenged_role),
+            ("Their organisation", case.challenged_agency_written),
+            ("Your organisation", case.raiser_agency_written),
+            ("Your job title", case.raiser_role),
+            ("Your telephone number", case.raiser_phone),
+            ("Your email address", case.raiser_email),
+            ("Summary of the challenge", case.concern),
+        ]
+    )
+    form.paragraph("Declaration", bold=True)
+    form.table(
+        [("Name of person completing this form", case.raiser_name), ("Date completed", date_text(case.signed_date, "slash"))]
+    )
+    printed = SUBJECT | RAISER | CHALLENGED | {"concern", "signed.date"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def guidance_column(case: Case, rng: random.Random) -> Rendered:
+    """A Word table of three columns: the label, the answer, and guidance for filling it in."""
+    form = WordDocument()
+    form.heading("Escalation Record")
+    form.table(
+        [
+            ("Field", "Your answer", "Guidance"),
+            ("Child / adult", case.subject_name, "Full legal name; add any other names in the notes"),
+            ("Date of birth", date_text(case.dob, "slash"), "If not known, give the age in years"),
+            ("Referrer", case.raiser_name, "The person completing this record"),
+            ("Referrer's agency", case.raiser_agency_written, "Your organisation, as it is known to the partnership"),
+            ("Agency challenged", case.challenged_agency_written, "The organisation whose decision is in question"),
+            ("Escalation stage", str(case.stage), "See the policy: stage 1 is between practitioners"),
+            ("Concern", case.concern, "Keep to the facts; give dates where you can"),
+        ],
+        bold_first=False,
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.agency", "challenged.agency", "stage", "concern"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def acroform_coded_names(case: Case, rng: random.Random) -> Rendered:
+    """A fillable PDF whose fields carry a designer's coded names ("txtYPName", "dtDOB",
+    "txtRefOrg", "txtAgencyChallenged") and no tooltips, with labels printed beside them."""
+    texts = [
+        ("Name", "txtYPName", case.subject_name, 1),
+        ("DOB", "dtDOB", date_text(case.dob, "slash"), 1),
+        ("Referrer name", "txtRefName", case.raiser_name, 1),
+        ("Referrer role", "txtRefRole", case.raiser_role, 1),
+        ("Referrer organisation", "txtRefOrg", case.raiser_agency_written, 1),
+        ("Agency challenged", "txtAgencyChallenged", case.challenged_agency_written, 1),
+        ("Stage", "numStage", str(case.stage), 1),
+        ("Details", "txtDetails", case.concern, 4),
+    ]
+    fields = [
+        {"label": label, "name": name, "tooltip": "", "value": value, "lines": lines} for label, name, value, lines in texts
+    ]
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "stage", "concern"}
+    return Rendered("pdf", fillable_pdf("Escalation Form", fields), printed)
+
+
+def adult_provider_form(case: Case, rng: random.Random) -> Rendered:
+    """An adult board's form: "Name of adult at risk", the provider disagreed with, "Your
+    safeguarding role", the concern under "Why are you raising this?"."""
+    form = WordDocument()
+    form.heading("Safeguarding Adults – Resolving Professional Disagreements")
+    form.table(
+        [
+            ("Name of adult at risk", case.subject_name),
+            ("Adult's date of birth", date_text(case.dob, "dots")),
+            ("Your full name", case.raiser_name),
+            ("Your safeguarding role", case.raiser_role),
+            ("Your employer", case.raiser_agency_written),
+            ("Organisation or provider you disagree with", case.challenged_agency_written),
+            ("Why are you raising this?", case.concern),
+            ("Level of escalation", f"Level {case.stage}"),
+        ]
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "concern", "stage"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def details_lines_outlook(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook table whose "Your details" answer is four lines (name, role, agency, telephone) and
+    whose "Their details" answer is three (name, role, agency), none of them labelled."""
+    rows = [
+        (f"{subject_word(case).title()}", f"{case.subject_name}\nDOB {date_text(case.dob, 'slash')}"),
+        ("Your details", f"{case.raiser_name}\n{case.raiser_role}\n{case.raiser_agency_written}\n{case.raiser_phone}"),
+        ("Their details", f"{case.challenged_name}\n{case.challenged_role}\n{case.challenged_agency_written}"),
+        ("The issue", case.concern),
+    ]
+    inner = mso("Hi,") + mso("") + mso_table(rows) + mso("") + mso("Thanks")
+    printed = SUBJECT | RAISER - {"raised_by.email"} | CHALLENGED | {"concern"}
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+DESIGNS += (
+    Design("probe3-questions-disclaimer", outlook_questions_disclaimer.__doc__, "email-html", ALL, outlook_questions_disclaimer),
+    Design("probe3-their-and-your", their_and_your_labels.__doc__, "docx", ALL, their_and_your_labels),
+    Design("probe3-guidance-column", guidance_column.__doc__, "docx", ALL, guidance_column),
+    Design("probe3-acroform-coded", acroform_coded_names.__doc__, "pdf", ALL, acroform_coded_names),
+    Design("probe3-adult-provider", adult_provider_form.__doc__, "docx", ("bury-adults", "bnes"), adult_provider_form),
+    Design("probe3-details-lines", details_lines_outlook.__doc__, "email-html", ALL, details_lines_outlook),
 )
