@@ -370,6 +370,7 @@ _SHORTEST_SLIP = 5  # letters: a word this long may be misspelt and still be the
 _LONG_WORD = 9  # letters: a word this long may carry two slips
 _LONGEST_LABEL = 150
 _LONGEST_SHORT_ANSWER = 12  # words: a one-line answer below its label (a name, an agency, a date)
+_SIDE_LINES = 5  # lines of one side's details: name, role, agency, email, telephone
 _CACHE = 4096  # classified label texts kept per vocabulary
 GENERIC = "generic."  # a generic label's path prefix before its section places it
 
@@ -723,6 +724,8 @@ class _Open:
         """
         if self.path in FREE_TEXT:
             return True
+        if not self.path:  # a side's details, a line each: "Jo Bloggs" / "Health Visitor" / "Bury 0-19"
+            return len(self.parts) < _SIDE_LINES and len(lead.split()) <= _LONGEST_SHORT_ANSWER
         if not self.parts:  # a name, agency, date…: a short answer, not a paragraph of guidance
             boxes = self.path in OPTION_FIELDS and has_boxes(lead)  # "☐ 1 Practitioner ☒ 2 Manager …"
             return self.path in TICK_LISTS or boxes or len(lead.split()) <= _LONGEST_SHORT_ANSWER
@@ -904,8 +907,9 @@ def labelled_values(
         if not entries and (answered := _side_answered(lead, vocabulary)):
             # "Details of the professional being challenged: Al Smith, Team Manager, Bury CSC"
             found += waiting.answer() if waiting else []
-            waiting = None
-            found += [heading_marker(answered[0], line.source), LabelledValue(*answered, line.source)]
+            found.append(heading_marker(answered[0], line.source))
+            # its answer may go on below, a line each for the role, the agency, the telephone
+            waiting = _Open("", answered[0], line.source, [answered[1]])
             continue
         if waiting and not waiting.parts and not entries and _GUIDANCE.fullmatch(lead):
             continue  # "(as known to your agency)" under "Full name:": the form's guidance, not the answer
@@ -1011,9 +1015,9 @@ def _with_tables_unglued(lines: Iterable[Line], vocabulary: Vocabulary) -> Itera
 def _side_answered(text: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
     """ "Details of the professional raising the concern: Jo Bloggs, Health Visitor, Bury 0-19":
     a heading about one side with its answer after a colon; (label, answer) or ``None``."""
-    head, colon, rest = text[: _LONGEST_LABEL + 1].partition(":")
-    if not colon or not rest.strip() or not _asks_for_a_side(head + "?", vocabulary):
-        return None
+    head, colon, rest = text[: _LONGEST_LABEL + 1].partition("\t" if "\t" in text[: _LONGEST_LABEL + 1] else ":")
+    if not colon or not rest.strip() or not _asks_for_a_side(head.rstrip(": ") + "?", vocabulary):
+        return None  # a table's cells ("Your details<tab>Jo Bloggs") or a colon divide the heading from its answer
     return _tidy_label(head), _tidy_value(text[len(head) + 1 :])
 
 
@@ -1033,7 +1037,7 @@ def _answer_ends(waiting: _Open, line: Line, labelled: bool, lead: str, blank_en
         return True
     if not waiting.parts:
         return False
-    one_line = waiting.path not in FREE_TEXT | TICK_LISTS
+    one_line = waiting.path not in FREE_TEXT | TICK_LISTS and bool(waiting.path)
     return one_line or (blank_ends and not lead)
 
 

@@ -86,7 +86,7 @@ _add(
     "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family re",
 )
 _add("person", "person people anyone anybody someone")
-_add("agency", "agency organisation organization service team department provider trust")
+_add("agency", "agency organisation organization service team department provider trust employer")
 _add("prof", "professional practitioner worker colleague staff clinician officer")
 _add("roleword", "manager lead")
 _add(
@@ -242,6 +242,10 @@ def classify(text: str) -> Classification:
     if not words or len(words) > MAX_WORDS:
         return UNKNOWN
     words = _adjectives_dropped(words)
+    if any(w == "safeguarding" and _WORDS.get(nxt) == "subj" for w, nxt in zip(words, words[1:])):
+        return UNKNOWN  # "Safeguarding Adults", "Safeguarding Children Partnership": a service's name, nobody's
+    if "ref" in words and {"name", "role", "agency", "email", "phone"} & {_WORDS.get(w) for w in words}:
+        words = ["referrer" if w == "ref" else w for w in words]  # "txtRefName", "Ref. organisation": the referrer's
     if words == ["subject"]:  # "Subject: FW: Escalation": a forwarded email's header, not the person
         return UNKNOWN
     unknown = [word for word in words if word not in _WORDS]
@@ -502,7 +506,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     asked = {"who", "whom"} & set(words)
     if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon and not _with_whom(words):
         return Classification("concern", "synonyms:concern-question")  # "What is the disagreement?", "What do you disagree with?"
-    if "why" in found and found <= {"why", "challenge", "escalate", "your", "@", "details", "concern"}:
+    if "why" in found and found <= {"why", "challenge", "escalate", "raise", "your", "@", "details", "concern"}:
         return Classification("concern", "synonyms:concern-why")  # "Why are you escalating?", "Explain why you disagree"
     if "concern" in found and "escalate" in found and not ({"agency", "name", "prof", "person"} & found):
         return Classification("concern", "synonyms:concern")  # "Issues being escalated"

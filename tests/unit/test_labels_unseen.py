@@ -174,3 +174,39 @@ def test_a_signature_line_of_role_and_agency_is_split_only_when_the_agency_is_pl
     assert (signed.raised_by.role, signed.raised_by.agency) == ("Team Manager", "Bury Children's Services")
     whole = read("Thanks,\nJo Bloggs\nHealth Visitor\nAdult Social Care, Bury\n")
     assert (whole.raised_by.role, whole.raised_by.agency) == ("Health Visitor", "Adult Social Care, Bury")
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("txtRefName", "raised_by.name"),  # a coded field name: "Ref" beside a name is the referrer
+        ("Ref. organisation", "raised_by.agency"),
+        ("Your ref", "case_reference"),  # alone, a reference still
+        ("Safeguarding Adults", None),  # a service's name, nobody's
+        ("Safeguarding Children Partnership", None),
+        ("Why are you raising this?", "concern"),
+        ("Your employer", "raised_by.agency"),
+    ],
+)
+def test_third_set_wordings(label, path):
+    assert classify(label).path == path
+
+
+def test_a_sides_details_a_line_each_in_a_table_cell():
+    notice = read(
+        "Child\tRuby Whittaker\nYour details\tJo Bloggs\nHealth Visitor\nBury 0-19 Health Visiting\n0161 496 0123\n"
+        "Their details\tAl Smith\nTeam Manager\nBury Children's Services\nThe issue\tNobody visited.\n"
+    )
+    raiser = (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency, notice.raised_by.phone)
+    assert raiser == ("Jo Bloggs", "Health Visitor", "Bury 0-19 Health Visiting", "0161 496 0123")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == (
+        "Al Smith",
+        "Team Manager",
+        "Bury Children's Services",
+    )
+
+
+def test_child_or_adult_answered_by_a_name_is_the_subjects_name():
+    notice = read("Child / adult: Harley Nowak\n")
+    assert notice.subject.name == "Harley Nowak"
+    assert read("Child or adult: Adult\n").subject.kind == "adult"
