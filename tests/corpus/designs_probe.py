@@ -641,3 +641,111 @@ DESIGNS += (
     Design("probe3-adult-provider", adult_provider_form.__doc__, "docx", ("bury-adults", "bnes"), adult_provider_form),
     Design("probe3-details-lines", details_lines_outlook.__doc__, "email-html", ALL, details_lines_outlook),
 )
+
+
+# --- fourth probe set: written after the third was read right, measured before any change for it ---
+
+
+def text_cells_apart(case: Case, rng: random.Random) -> Rendered:
+    """The plain-text part of a mail whose HTML was a table: each cell on a line of its own with a blank
+    line between, so a label and its answer are two paragraphs."""
+    cells = [
+        (f"{subject_word(case).title()}'s name", case.subject_name),
+        ("Date of birth", date_text(case.dob, "slash")),
+        ("Referrer name", case.raiser_name),
+        ("Referrer job title", case.raiser_role),
+        ("Referrer agency", case.raiser_agency_written),
+        ("Agency you are escalating to", case.challenged_agency_written),
+        ("Escalation stage", str(case.stage)),
+    ]
+    body = "Hello\n\n" + "\n\n".join(f"{label}\n\n{value}" for label, value in cells) + "\n\nThank you\n"
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "stage"}
+    return Rendered("email-text", body, printed)
+
+
+def webmail_divs(case: Case, rng: random.Random) -> Rendered:
+    """A webmail HTML body (divs, not Word's paragraphs): a <b> label in one div and its answer in the next."""
+    pairs = [
+        (f"{subject_word(case).title()}'s name", case.subject_name),
+        ("Date of birth", date_text(case.dob, "long")),
+        ("My name", case.raiser_name),
+        ("My role", case.raiser_role),
+        ("My organisation", case.raiser_agency_written),
+        ("My phone number", case.raiser_phone),
+        ("The agency I disagree with", case.challenged_agency_written),
+        ("What the disagreement is about", case.concern),
+    ]
+    inner = "".join(f"<div><b>{escape(label)}</b></div><div>{escape(value)}</div><div><br></div>" for label, value in pairs)
+    html = f'<html><body><div dir="ltr"><div>Hi,</div><div><br></div>{inner}<div>Thanks</div></div></body></html>'
+    printed = SUBJECT | RAISER - {"raised_by.email"} | {"challenged.agency", "concern"}
+    return Rendered("email-html", html, printed)
+
+
+def semicolon_line(case: Case, rng: random.Random) -> Rendered:
+    """A short plain email giving the facts as "Label: value; Label: value" on two lines, the concern below."""
+    body = (
+        "Hi,\n\n"
+        f"Child/adult: {case.subject_name}; DOB: {date_text(case.dob, 'slash')}; Stage: {case.stage}\n"
+        f"Raised by: {case.raiser_name}; Agency: {case.raiser_agency_written}; Challenged agency: {case.challenged_agency_written}\n\n"
+        f"Concern: {case.concern}\n\n"
+        "Thanks\n"
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.agency", "challenged.agency", "stage", "concern"}
+    return Rendered("email-text", body, printed)
+
+
+def numbered_paren_dash(case: Case, rng: random.Random) -> Rendered:
+    """A plain email of numbered answers "1) Label - value", the other worker as "Name, Role"."""
+    body = (
+        "Escalation as discussed:\n\n"
+        f"1) {subject_word(case).title()} - {case.subject_name}\n"
+        f"2) DOB - {date_text(case.dob, 'dots')}\n"
+        f"3) Agency disagreed with - {case.challenged_agency_written}\n"
+        f"4) Worker/manager involved - {case.challenged_name}, {case.challenged_role}\n"
+        f"5) Stage - {case.stage}\n"
+        f"6) Immediate risk - {yes_no(case.immediate_risk, 'Y', 'N')}\n\n"
+        "Regards\n\n"
+        f"{case.raiser_name}\n{case.raiser_role}\n{case.raiser_agency_written}\n"
+    )
+    printed = SUBJECT | {
+        "raised_by.name",
+        "raised_by.role",
+        "raised_by.agency",
+        "challenged.agency",
+        "challenged.name",
+        "challenged.role",
+        "stage",
+        "immediate_risk",
+    }
+    return Rendered("email-text", body, printed)
+
+
+def required_marks_docx(case: Case, rng: random.Random) -> Rendered:
+    """A Word table whose required labels end in "*" and a colon, with a "(mandatory)" aside."""
+    form = WordDocument()
+    form.heading("Escalation Referral")
+    form.paragraph("Fields marked * are mandatory.")
+    form.table(
+        [
+            (f"Name of {subject_word(case)} *:", case.subject_name),
+            ("Date of birth *:", date_text(case.dob, "slash")),
+            ("Your name *:", case.raiser_name),
+            ("Your role:", case.raiser_role),
+            ("Your organisation *:", case.raiser_agency_written),
+            ("Email address:", case.raiser_email),
+            ("Organisation you are challenging (mandatory):", case.challenged_agency_written),
+            ("Outline of the disagreement *:", case.concern),
+            ("Is there a risk of immediate harm? *", yes_no(case.immediate_risk)),
+        ]
+    )
+    printed = SUBJECT | RAISER - {"raised_by.phone"} | {"challenged.agency", "concern", "immediate_risk"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+DESIGNS += (
+    Design("probe4-text-cells-apart", text_cells_apart.__doc__, "email-text", ALL, text_cells_apart),
+    Design("probe4-webmail-divs", webmail_divs.__doc__, "email-html", ALL, webmail_divs),
+    Design("probe4-semicolon-line", semicolon_line.__doc__, "email-text", ALL, semicolon_line),
+    Design("probe4-numbered-dash", numbered_paren_dash.__doc__, "email-text", ALL, numbered_paren_dash),
+    Design("probe4-required-marks", required_marks_docx.__doc__, "docx", ALL, required_marks_docx),
+)
