@@ -636,7 +636,7 @@ def _tidy_label(label: str) -> str:
 def _tidy_value(value: str) -> str:
     """The value without the form's dotted lines or the colon left before it."""
     value = _strip_leaders(value.lstrip().removeprefix(":").removeprefix("="), end=False)
-    return _strip_leaders(value, end=True).removesuffix(" |").strip()
+    return _strip_leaders(value, end=True).removesuffix(" |").strip().removesuffix(";").rstrip()
 
 
 def _strip_leaders(text: str, *, end: bool) -> str:
@@ -698,7 +698,8 @@ def _at_second_labels(segment: str, vocabulary: Vocabulary) -> list[str]:
             words = before[-count:]
             start = at - len(" ".join(words))
             path = vocabulary.match(segment[start : at + 1]) if words[0][:1].isalpha() else None
-            if path and not path.startswith(GENERIC) and start > (cuts[-1] if cuts else colons[0]) + 1:
+            listed = segment[:start].rstrip().endswith((";", "|"))  # "Raised by: Jo; Agency: Bury 0-19"
+            if path and (listed or not path.startswith(GENERIC)) and start > (cuts[-1] if cuts else colons[0]) + 1:
                 cuts.append(start)
                 break
     if not cuts:

@@ -149,6 +149,7 @@ _SLIP_LENGTH = 6  # a word this long may carry a slip and still be read as the w
 _LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
 
 _BOX_MARKS = frozenset("☐☒☑✓✔✗✘[")
+_REQUIRED = re.compile(r"\s*(?:\*|\((?:mandatory|required|optional)\))", re.IGNORECASE)
 # Guidance a label carries ("(e.g. Social Worker, Children's Services)", ", including what has been
 # tried"): examples of an answer, not words of the label. Bounded, with no nested repetition.
 _HINT = re.compile(
@@ -222,6 +223,7 @@ def classify(text: str) -> Classification:
     if len(text) > MAX_LABEL:
         return UNKNOWN
     text = _HINT.sub(" ", text).replace("\n", " ")  # guidance under a label says nothing of its field
+    text = _REQUIRED.sub("", text)  # "Name of child *:", "(mandatory)": the form's marks, not words
     if "\t" in text.strip():  # "Their role<tab>Team Manager": a label and its answer in two cells
         return UNKNOWN
     if text.lstrip()[:1] in _BOX_MARKS:  # "☒ Roles": an option ticked, not a label
@@ -262,7 +264,8 @@ def classify(text: str) -> Classification:
     joined = bool(re.search(r",|/|&|\band\b", stripped, re.IGNORECASE))
     both = bool(re.search(r",|&|\band\b", stripped, re.IGNORECASE))  # "and", not "/" ("or")
     parts = _composite(words, aside_words, people=both) if joined else None
-    result = _decide(words, found, aside_classes, colon=colon or text.strip().endswith("?"))
+    asked = colon or text.strip().endswith("?") or (words[0] in _QUESTION_WORDS and len(words) > 2)
+    result = _decide(words, found, aside_classes, colon=asked)  # "What the disagreement is about": a question
     if result is None:
         return UNKNOWN
     written = re.sub(r"[^a-z0-9]+", " ", main.lower()).split()
@@ -390,6 +393,7 @@ def _escalating_to(words: list[str]) -> bool:
 
 
 _OBJECT_END = ("about", "with", "against", "regarding")
+_QUESTION_WORDS = frozenset({"what", "why", "how", "which"})
 
 
 def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[str | None, str]:
@@ -538,7 +542,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("raised_by.name", "generic", None, "name")
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
-    if why == "role-word" and attribute in ("name", "role"):  # "Name of worker", "Worker role": whose the section says
+    if why == "role-word" and attribute in ("name", "role", None):  # "Name of worker", "Worker role": whose the section says
+        attribute = attribute or "name"  # "Worker/manager involved": a person, named
         return Classification(f"raised_by.{attribute}", "role-word", None, attribute)
     if attribute == "dob" and side not in (None, SUBJECT):  # "What is their date of birth?": only the subject has one
         return Classification("subject.dob", "synonyms:subject-dob", SUBJECT, "dob")

@@ -210,3 +210,28 @@ def test_child_or_adult_answered_by_a_name_is_the_subjects_name():
     notice = read("Child / adult: Harley Nowak\n")
     assert notice.subject.name == "Harley Nowak"
     assert read("Child or adult: Adult\n").subject.kind == "adult"
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("What the disagreement is about", "concern"),  # a question without its mark
+        ("Is there a risk of immediate harm? *", "immediate_risk"),
+        ("Name of child *:", "subject.name"),
+        ("Organisation you are challenging (mandatory):", "challenged.agency"),
+    ],
+)
+def test_fourth_set_wordings(label, path):
+    assert classify(label).path == path
+
+
+def test_labels_listed_with_semicolons_on_one_line():
+    notice = read("Child/adult: Ruby Whittaker; DOB: 01/02/2019; Stage: 2\nRaised by: Jo Bloggs; Agency: Bury 0-19\n")
+    assert (notice.subject.name, notice.subject.dob, notice.stage) == ("Ruby Whittaker", date(2019, 2, 1), 2)
+    assert (notice.raised_by.name, notice.raised_by.agency, notice.raised_by.role) == ("Jo Bloggs", "Bury 0-19", None)
+
+
+def test_a_worker_after_the_agency_disagreed_with_is_on_that_side():
+    notice = read("Agency disagreed with - Bury CSC\nWorker/manager involved - Al Smith, Team Manager\n")
+    assert (notice.challenged.name, notice.challenged.role) == ("Al Smith", "Team Manager")
+    assert notice.raised_by.name is None
