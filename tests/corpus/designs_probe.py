@@ -749,3 +749,106 @@ DESIGNS += (
     Design("probe4-numbered-dash", numbered_paren_dash.__doc__, "email-text", ALL, numbered_paren_dash),
     Design("probe4-required-marks", required_marks_docx.__doc__, "docx", ALL, required_marks_docx),
 )
+
+
+# --- fifth probe set: written after the fourth was read right, measured before any change for it ---
+
+
+def doc_section_rows(case: Case, rng: random.Random) -> Rendered:
+    """An old Word form saved as .doc: a two-column table whose section headings are rows across it,
+    the name as Surname and First name(s), the raiser's role as "Designation", the other side's
+    person as "Lead professional"."""
+    first, _, last = case.subject_name.partition(" ")
+    rows = [
+        ("SECTION A: DETAILS OF THE CHILD / ADULT",),
+        ("Surname", last),
+        ("First name(s)", first),
+        ("Date of Birth", date_text(case.dob, "slash")),
+        ("SECTION B: REFERRER",),
+        ("Name", case.raiser_name),
+        ("Designation", case.raiser_role),
+        ("Agency", case.raiser_agency_written),
+        ("Tel", case.raiser_phone),
+        ("SECTION C: AGENCY BEING CHALLENGED",),
+        ("Agency", case.challenged_agency_written),
+        ("Lead professional", case.challenged_name),
+        ("SECTION D: REASON FOR ESCALATION",),
+        (case.concern,),
+    ]
+    cells = "".join(
+        f'<tr><td colspan="2"><b>{escape(r[0])}</b></td></tr>'
+        if len(r) == 1 and r[0].isupper()
+        else f'<tr><td colspan="2">{escape(r[0])}</td></tr>'
+        if len(r) == 1
+        else f"<tr><td>{escape(r[0])}</td><td>{escape(r[1])}</td></tr>"
+        for r in rows
+    )
+    body = f'<p><b>ESCALATION REFERRAL</b></p><table border="1" cellpadding="4" cellspacing="0">{cells}</table>'
+    printed = SUBJECT | RAISER - {"raised_by.email"} | {"challenged.agency", "challenged.name", "concern"}
+    return Rendered("doc", html_page(body), printed)
+
+
+def printed_paragraph_labels(case: Case, rng: random.Random) -> Rendered:
+    """A printed PDF of "Label: value" paragraphs under headings naming each side in full."""
+    blocks = [
+        ("h", f"Details of the {subject_word(case)}"),
+        ("p", f"Name: {case.subject_name}"),
+        ("p", f"Date of birth: {date_text(case.dob, 'long')}"),
+        ("h", "Details of the person making the referral"),
+        ("p", f"Name: {case.raiser_name}"),
+        ("p", f"Role: {case.raiser_role}"),
+        ("p", f"Organisation: {case.raiser_agency_written}"),
+        ("p", f"Email: {case.raiser_email}"),
+        ("h", "Details of the agency / professional being escalated to"),
+        ("p", f"Organisation: {case.challenged_agency_written}"),
+        ("p", f"Name: {case.challenged_name}"),
+        ("p", f"Role: {case.challenged_role}"),
+        ("h", "Reason for the escalation"),
+        ("p", case.concern),
+    ]
+    printed = SUBJECT | RAISER - {"raised_by.phone"} | CHALLENGED | {"concern"}
+    return Rendered("pdf", printed_pdf("Escalation of a professional disagreement", blocks), printed)
+
+
+def writing_to_escalate(case: Case, rng: random.Random) -> Rendered:
+    """A plain email in sentences: "I'm writing to escalate my concerns regarding <name>, DOB <date>,
+    to stage N", the agency as "the decision of <agency>", a one-line signature with bars."""
+    body = (
+        "Dear Business Manager,\n\n"
+        f"I'm writing to escalate my concerns regarding {case.subject_name}, DOB {date_text(case.dob, 'slash')}, "
+        f"to stage {case.stage} of the escalation procedure. My concerns are with the decision of "
+        f"{case.challenged_agency_written}.\n\n"
+        f"{case.concern}\n\n"
+        "Kind regards,\n"
+        f"{case.raiser_name} | {case.raiser_role} | {case.raiser_agency_written}\n"
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "stage", "concern"}
+    return Rendered("email-text", body, printed)
+
+
+def outlook_nbsp_labels(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook email of bold labels followed by runs of non-breaking spaces before the answer."""
+    gap = "&nbsp;" * 6
+    pairs = [
+        ("Name of child/YP" if case.subject_kind == "child" else "Name of adult", case.subject_name),
+        ("DOB", date_text(case.dob, "slash")),
+        ("Professional raising concern", case.raiser_name),
+        ("Role", case.raiser_role),
+        ("Agency", case.raiser_agency_written),
+        ("Contact no.", case.raiser_phone),
+        ("Professional being challenged", case.challenged_name),
+        ("Role", case.challenged_role),
+        ("Agency", case.challenged_agency_written),
+        ("Nature of concern", case.concern),
+    ]
+    inner = "".join(f'<p class="MsoNormal"><b>{escape(label)}:</b>{gap}{escape(value)}<o:p></o:p></p>' for label, value in pairs)
+    printed = SUBJECT | RAISER - {"raised_by.email"} | CHALLENGED | {"concern"}
+    return Rendered("email-html", outlook_html(mso("Hi,") + mso("") + inner + mso("") + mso("Thanks")), printed)
+
+
+DESIGNS += (
+    Design("probe5-doc-section-rows", doc_section_rows.__doc__, "doc", ALL, doc_section_rows),
+    Design("probe5-printed-paragraphs", printed_paragraph_labels.__doc__, "pdf", ALL, printed_paragraph_labels),
+    Design("probe5-writing-to-escalate", writing_to_escalate.__doc__, "email-text", ALL, writing_to_escalate),
+    Design("probe5-outlook-nbsp", outlook_nbsp_labels.__doc__, "email-html", ALL, outlook_nbsp_labels),
+)
