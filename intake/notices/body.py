@@ -164,7 +164,8 @@ _NAMED_WITH_DOB = re.compile(
 )
 _DISAGREED_WITH = re.compile(
     r"\b(?:disagree(?:ing|ment)? with|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
-    r"challeng(?:e|ing))(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
+    r"challeng(?:e|ing)|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
+    r"(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
 )
 _NAME_JOINERS = frozenset({"of", "and", "&", "the", "for"})
 _NOT_NAMES = frozenset({"stage", "step", "level", "tier", "i", "we", "they", "this", "it", "my", "our", "your", "their"})

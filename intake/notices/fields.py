@@ -803,7 +803,9 @@ def _scoped(found: Classification, scope: str | None) -> Classification:
     child has no job title, and the form has gone on to someone else."""
     subjects = meaning.SIDE_ATTRIBUTES[meaning.SUBJECT]
     if scope == meaning.SUBJECT and (found.path or (found.attribute or "").split("+")[0] not in subjects):
-        return meaning.scoped(found, None)
+        # a practitioner's name keeps its own field; anything else only where it always goes (an email)
+        path = found.path if found.attribute == "name" else meaning.GENERIC_DEFAULTS.get(found.attribute or "")
+        return Classification(path if path and "+" not in path else None, "generic-default", None, found.attribute)
     return meaning.scoped(found, scope)
 
 

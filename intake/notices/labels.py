@@ -111,7 +111,7 @@ _add("phone", "telephone tel phone mobile number")
 _add("contact", "contact")
 _add("date", "date dated when")
 _add("sign", "signed signature sign signatory completion submission")
-_add("concern", "concern concerns issue issues problem information info")
+_add("concern", "concern concerns issue issues problem information info referral")
 _add(
     "details",
     "details detail description describe summary explain explanation account reason reasons outline brief briefly "
@@ -176,6 +176,7 @@ def tokens(text: str) -> list[str]:
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()  # a form field's "ChildName"
     text = re.sub(r"d\.\s?o\.\s?b\.?", " dob ", text)
     text = re.sub(r"e-mail", "email", text)
+    text = re.sub(r"\b(contact|tel|telephone|phone|mobile)\s+no\b\.?", r"\1 number", text)  # "Contact no."
     text = re.sub(r"y/ies\b|y\(ies\)", "ies", text)  # "Agency/ies": the plural, asked for in one
     text = re.sub(r"\b(agency|organisation|organization|service) ([12])\b", lambda m: f"{m[1]} {'ab'[int(m[2]) - 1]}", text)
     text = re.sub(r"['’`]s\b|s['’`](?=\s|$)|['’`.]", "", text)
@@ -278,7 +279,7 @@ def classify(text: str) -> Classification:
     if section and not result.heading or section and result.path:  # "Part A: The child or adult": a heading
         side = SUBJECT if result.path == "subject.kind" else result.side
         return Classification(None, f"section:{side or 'none'}", side, None, heading=True)
-    sentence = text.strip().endswith(".") and not text.strip().endswith("..")
+    sentence = text.strip().endswith(".") and not text.strip().endswith("..") and not _ABBREVIATED.search(text.strip())
     if sentence and result.path is None and not result.parts:
         return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
     named = result.side is not None and result.attribute in (None, "agency", "name")
@@ -394,6 +395,7 @@ def _escalating_to(words: list[str]) -> bool:
 
 _OBJECT_END = ("about", "with", "against", "regarding")
 _QUESTION_WORDS = frozenset({"what", "why", "how", "which"})
+_ABBREVIATED = re.compile(r"\b(?:no|tel|ref|dept|org)\.$", re.IGNORECASE)  # "Contact no.": a word cut short, no sentence
 
 
 def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[str | None, str]:

@@ -235,3 +235,31 @@ def test_a_worker_after_the_agency_disagreed_with_is_on_that_side():
     notice = read("Agency disagreed with - Bury CSC\nWorker/manager involved - Al Smith, Team Manager\n")
     assert (notice.challenged.name, notice.challenged.role) == ("Al Smith", "Team Manager")
     assert notice.raised_by.name is None
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("Contact no.", None),  # generic: a telephone number, whose the section says
+        ("Reason for referral", "concern"),
+    ],
+)
+def test_fifth_set_wordings(label, path):
+    assert classify(label).path == path
+
+
+def test_a_cut_short_word_is_no_sentence_and_the_person_making_the_referral_is_the_raiser():
+    assert scoped(classify("Contact no."), "raiser").path == "raised_by.phone"
+    heading = classify("Details of the person making the referral")
+    assert (heading.heading, heading.side) == (True, "raiser")
+
+
+def test_under_the_subjects_heading_a_role_is_never_the_signatorys():
+    notice = read("Details of the child\nName: Ruby Whittaker\nRole: Health Visitor\nEmail: jo.bloggs@bury-health.example\n")
+    assert (notice.signed.role, notice.raised_by.role) == (None, None)
+    assert notice.raised_by.email == "jo.bloggs@bury-health.example"  # an email address is the sender's, as always
+
+
+def test_concerns_with_the_decision_of_an_agency_name_it():
+    notice = read("I'm writing to escalate. My concerns are with the decision of Bury Children's Services.\n")
+    assert notice.challenged.agency == "Bury Children's Services"
