@@ -52,7 +52,12 @@ CLOSINGS = frozenset(
 )
 _STAGE_IN_SENTENCE = (
     re.compile(r"\((?:stage|step|level|tier)\s*(\d)\)", re.IGNORECASE),
-    re.compile(r"\b(?:to|at|now at|reached)\s+(?:stage|step|level|tier)\s*(\d)\b", re.IGNORECASE),
+    re.compile(r"\b(?:to|at|now at|reached|as)\s+(?:stage|step|level|tier)\s*(\d)\b", re.IGNORECASE),
+    # "stage 3 of the escalation policy": a stage of the procedure, whatever verb comes before it
+    re.compile(
+        r"\b(?:stage|step|level|tier)\s*(\d) of (?:the|our|your) (?:escalation|resolution|policy|procedure|process)\b",
+        re.IGNORECASE,
+    ),
 )
 
 
@@ -90,7 +95,7 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         return []
     found = [LabelledValue("signature", block[0][0], block[0][1], "raised_by.name", SIGNATURE_RULE)]
     wanted = ["raised_by.role", "raised_by.agency"]
-    for text, source in block[1:]:
+    for text, source in _role_and_agency_apart(block[1:]):
         if n.clean_email(text):
             found.append(LabelledValue("signature", text, source, "raised_by.email", SIGNATURE_RULE))
         elif n.clean_phone(text):
@@ -98,6 +103,22 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         elif wanted and sum(ch.isdigit() for ch in text) <= 4:  # "Bury 0-19 Health Visiting"; not an address
             found.append(LabelledValue("signature", text, source, wanted.pop(0), SIGNATURE_RULE))
     return found
+
+
+def _role_and_agency_apart(block: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """ "Health Visitor | Bury 0-19 Health Visiting": a role and an agency on one signature line,
+    split where a bar or a spaced dash divides it into two (a comma may be inside an agency's name)."""
+    lines = []
+    for text, source in block:
+        pieces = [piece.strip() for piece in re.split(r"\s[|•·–—]\s", text) if piece.strip()]
+        lines += [(piece, source) for piece in pieces] if len(pieces) == 2 else [(text, source)]  # noqa: PLR2004
+    worded = [line for line in lines if not (n.clean_email(line[0]) or n.clean_phone(line[0]))]
+    if len(worded) == 1 and len(parts := worded[0][0].split(", ")) == 2 and len(parts[1].split()) >= 2:  # noqa: PLR2004
+        # "Team Manager, Bury CSC" as the only line for both: a role, then an agency of two words or more
+        # ("Adult Social Care, Bury", one word after the comma, is an agency's name and stays whole)
+        at = lines.index(worded[0])
+        lines[at : at + 1] = [(parts[0], worded[0][1]), (parts[1], worded[0][1])]
+    return lines
 
 
 def _looks_like_name(text: str) -> bool:
@@ -143,7 +164,8 @@ _NAMED_WITH_DOB = re.compile(
 )
 _DISAGREED_WITH = re.compile(
     r"\b(?:disagree(?:ing|ment)? with|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
-    r"challeng(?:e|ing))(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
+    r"challeng(?:e|ing)|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
+    r"(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
 )
 _NAME_JOINERS = frozenset({"of", "and", "&", "the", "for"})
 _NOT_NAMES = frozenset({"stage", "step", "level", "tier", "i", "we", "they", "this", "it", "my", "our", "your", "their"})
@@ -164,7 +186,7 @@ def _proper_name(text: str) -> str | None:
             break
     while taken and taken[-1].rstrip(".,;:)") in _NAME_JOINERS:
         taken.pop()
-    name = " ".join(taken).rstrip(".,;:")
+    name = re.sub(r"['’]s$", "", " ".join(taken).rstrip(".,;:"))  # "Bury CSC's decision": the agency, not its
     if name.count("(") != name.count(")"):
         name = name + ")" if name.count("(") > name.count(")") and text.startswith(name + ")") else name.split(" (")[0]
     first = name.split(" ", 1)[0].casefold()

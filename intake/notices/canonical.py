@@ -163,6 +163,8 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         return [("categories", value.value, f"{rule} ticked")]
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
         return [("concern", value.value, f"{rule} prose")]
+    if path == "subject.kind" and n.parse_subject_kind(value.value) is None and n.clean_name(value.value):
+        path, rule = "subject.name", f"{rule} answered by a name"  # "Child / adult: Harley Nowak": who, not which
     if path == "subject.name" and _NUMERIC_DATE.search(value.value):  # "Tyler Whittaker (DOB 08/12/2022)"
         path = "subject.name+subject.dob"
     if "+" in path:
@@ -225,7 +227,12 @@ def _person_parts(path: str, text: str, rule: str, *, whole: bool = False) -> li
     """ "Name, Role" or "Name, Role, Agency" for a person's name: each part to its field.
     ``whole``: only all three ("Name, Role, Agency"), as where the label asked for no name alone."""
     side = path.split(".")[0]
+    bracketed = _NAME_AND_ROLE.fullmatch(text.strip())
+    if bracketed and "," in bracketed.group(2):  # "Claire Bennett (Police Constable, Salford Police)"
+        text = f"{bracketed.group(1)}, {bracketed.group(2)}"
     pieces = _pieces(text)
+    contact = [] if whole and len(pieces) < 3 else _contact_pieces(side, pieces, rule)  # noqa: PLR2004
+    pieces = [piece for piece in pieces if not any(piece == said for _, said, _ in contact)]
     if whole and len(pieces) < 3:  # noqa: PLR2004 - a name, a role and an agency (which may hold a comma)
         return []
     if len(pieces) > 3:  # "Claire Rhys, Senior Practitioner, Adult Social Care, Bury": the agency has a comma
@@ -236,8 +243,26 @@ def _person_parts(path: str, text: str, rule: str, *, whole: bool = False) -> li
             wanted = wanted[:2]
             pieces = [pieces[0], pieces[1]]
         if side == "challenged" or all(part in RULES for part in wanted):
-            return [(part, piece, f"{rule} part") for part, piece in zip(wanted, pieces) if part in RULES]
+            return [(part, piece, f"{rule} part") for part, piece in zip(wanted, pieces) if part in RULES] + contact
     return []
+
+
+def _contact_pieces(side: str, pieces: list[str], rule: str) -> list[tuple[str, str, str]]:
+    """The pieces of a person's details that are an email address or a telephone number, by their
+    kind: "Jo Bloggs / Health Visitor / Bury 0-19 / 0161 496 0000". Only the raiser has them."""
+    if side != "raised_by":
+        return []
+    found = []
+    for piece in pieces[1:]:
+        kind = "email" if n.clean_email(piece) == piece.strip() else "phone" if _is_phone(piece) else None
+        if kind:
+            found.append((f"raised_by.{kind}", piece, f"{rule} part"))
+    return found
+
+
+def _is_phone(piece: str) -> bool:
+    """A piece that is a telephone number and nothing else (digits, spaces, a + or brackets)."""
+    return bool(n.clean_phone(piece)) and not any(ch.isalpha() for ch in piece.split(":")[-1])
 
 
 def _person(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:

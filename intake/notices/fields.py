@@ -370,6 +370,7 @@ _SHORTEST_SLIP = 5  # letters: a word this long may be misspelt and still be the
 _LONG_WORD = 9  # letters: a word this long may carry two slips
 _LONGEST_LABEL = 150
 _LONGEST_SHORT_ANSWER = 12  # words: a one-line answer below its label (a name, an agency, a date)
+_SIDE_LINES = 5  # lines of one side's details: name, role, agency, email, telephone
 _CACHE = 4096  # classified label texts kept per vocabulary
 GENERIC = "generic."  # a generic label's path prefix before its section places it
 
@@ -635,7 +636,7 @@ def _tidy_label(label: str) -> str:
 def _tidy_value(value: str) -> str:
     """The value without the form's dotted lines or the colon left before it."""
     value = _strip_leaders(value.lstrip().removeprefix(":").removeprefix("="), end=False)
-    return _strip_leaders(value, end=True).removesuffix(" |").strip()
+    return _strip_leaders(value, end=True).removesuffix(" |").strip().removesuffix(";").rstrip()
 
 
 def _strip_leaders(text: str, *, end: bool) -> str:
@@ -697,7 +698,8 @@ def _at_second_labels(segment: str, vocabulary: Vocabulary) -> list[str]:
             words = before[-count:]
             start = at - len(" ".join(words))
             path = vocabulary.match(segment[start : at + 1]) if words[0][:1].isalpha() else None
-            if path and not path.startswith(GENERIC) and start > (cuts[-1] if cuts else colons[0]) + 1:
+            listed = segment[:start].rstrip().endswith((";", "|"))  # "Raised by: Jo; Agency: Bury 0-19"
+            if path and (listed or not path.startswith(GENERIC)) and start > (cuts[-1] if cuts else colons[0]) + 1:
                 cuts.append(start)
                 break
     if not cuts:
@@ -723,6 +725,8 @@ class _Open:
         """
         if self.path in FREE_TEXT:
             return True
+        if not self.path:  # a side's details, a line each: "Jo Bloggs" / "Health Visitor" / "Bury 0-19"
+            return len(self.parts) < _SIDE_LINES and len(lead.split()) <= _LONGEST_SHORT_ANSWER
         if not self.parts:  # a name, agency, date…: a short answer, not a paragraph of guidance
             boxes = self.path in OPTION_FIELDS and has_boxes(lead)  # "☐ 1 Practitioner ☒ 2 Manager …"
             return self.path in TICK_LISTS or boxes or len(lead.split()) <= _LONGEST_SHORT_ANSWER
@@ -771,14 +775,38 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
         if found.side:
             scope = found.side
         elif found.path and not generic and "+" not in found.path:
-            scope = None
+            scope = _carried(found.path)  # "Job title" worded as the raiser's: the raiser's section goes on
         if generic and scope is None and found.attribute == "name" and _date_of_birth_next(values, at, vocabulary):
             scope = meaning.SUBJECT  # "Name" then "DOB" under no heading: only the subject has a date of birth
         if generic:
-            found = meaning.scoped(found, scope)
+            found = _scoped(found, scope)
+            scope = _carried(found.path) or scope  # "Practitioner", then "Role", "Organisation": the raiser's
         path = found.path or ("+".join(found.parts) if found.parts else None)
         placed.append(LabelledValue(value.label, value.value, value.source, path, found.rule))
     return placed
+
+
+_SIDES_BY_PATH = {path: side for side, path in meaning.SIDE_PATHS.items() if side != meaning.SIGNED}
+
+
+def _carried(path: str | None) -> str | None:
+    """The side whose section a worded field of a person goes on with ("raised_by.role": the raiser's);
+    ``None`` for the notice's own fields and the subject's (the subject has only a name and a birth date:
+    a generic label after them is someone else's)."""
+    side = _SIDES_BY_PATH.get((path or "").partition(".")[0])
+    return side if side in (meaning.RAISER, meaning.CHALLENGED) else None
+
+
+def _scoped(found: Classification, scope: str | None) -> Classification:
+    """A generic label on its section's side. Under the subject's heading, one the subject cannot
+    have ("Role", "Email", a practitioner's "Worker") is read as it is outside any section: the
+    child has no job title, and the form has gone on to someone else."""
+    subjects = meaning.SIDE_ATTRIBUTES[meaning.SUBJECT]
+    if scope == meaning.SUBJECT and (found.path or (found.attribute or "").split("+")[0] not in subjects):
+        # a practitioner's name keeps its own field; anything else only where it always goes (an email)
+        path = found.path if found.attribute == "name" else meaning.GENERIC_DEFAULTS.get(found.attribute or "")
+        return Classification(path if path and "+" not in path else None, "generic-default", None, found.attribute)
+    return meaning.scoped(found, scope)
 
 
 def _date_of_birth_next(values: list[LabelledValue], at: int, vocabulary: Vocabulary) -> bool:
@@ -882,9 +910,12 @@ def labelled_values(
         if not entries and (answered := _side_answered(lead, vocabulary)):
             # "Details of the professional being challenged: Al Smith, Team Manager, Bury CSC"
             found += waiting.answer() if waiting else []
-            waiting = None
-            found += [heading_marker(answered[0], line.source), LabelledValue(*answered, line.source)]
+            found.append(heading_marker(answered[0], line.source))
+            # its answer may go on below, a line each for the role, the agency, the telephone
+            waiting = _Open("", answered[0], line.source, [answered[1]])
             continue
+        if waiting and not waiting.parts and not entries and _GUIDANCE.fullmatch(lead):
+            continue  # "(as known to your agency)" under "Full name:": the form's guidance, not the answer
         before = waiting
         taken = len(before.parts) if before else 0
         if waiting and _answer_ends(waiting, line, bool(entries), lead, blank_ends):
@@ -905,6 +936,9 @@ def labelled_values(
             found.pop()
             waiting = _Open(entries[-1][0], entries[-1][1], line.source, [entries[-1][2]])
     return found + (waiting.answer() if waiting else [])
+
+
+_GUIDANCE = re.compile(r"\([^()]{1,120}\)")
 
 
 def column_sides(cells: list[str], vocabulary: Vocabulary) -> list[str] | None:
@@ -984,9 +1018,9 @@ def _with_tables_unglued(lines: Iterable[Line], vocabulary: Vocabulary) -> Itera
 def _side_answered(text: str, vocabulary: Vocabulary) -> tuple[str, str] | None:
     """ "Details of the professional raising the concern: Jo Bloggs, Health Visitor, Bury 0-19":
     a heading about one side with its answer after a colon; (label, answer) or ``None``."""
-    head, colon, rest = text[: _LONGEST_LABEL + 1].partition(":")
-    if not colon or not rest.strip() or not _asks_for_a_side(head + "?", vocabulary):
-        return None
+    head, colon, rest = text[: _LONGEST_LABEL + 1].partition("\t" if "\t" in text[: _LONGEST_LABEL + 1] else ":")
+    if not colon or not rest.strip() or not _asks_for_a_side(head.rstrip(": ") + "?", vocabulary):
+        return None  # a table's cells ("Your details<tab>Jo Bloggs") or a colon divide the heading from its answer
     return _tidy_label(head), _tidy_value(text[len(head) + 1 :])
 
 
@@ -1006,7 +1040,7 @@ def _answer_ends(waiting: _Open, line: Line, labelled: bool, lead: str, blank_en
         return True
     if not waiting.parts:
         return False
-    one_line = waiting.path not in FREE_TEXT | TICK_LISTS
+    one_line = waiting.path not in FREE_TEXT | TICK_LISTS and bool(waiting.path)
     return one_line or (blank_ends and not lead)
 
 

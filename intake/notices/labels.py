@@ -86,8 +86,8 @@ _add(
     "child young yp cyp adult serviceuser individual patient resident pupil baby infant subject client student learner family re",
 )
 _add("person", "person people anyone anybody someone")
-_add("agency", "agency organisation organization service team department provider")
-_add("prof", "professional practitioner worker colleague staff")
+_add("agency", "agency organisation organization service team department provider trust employer")
+_add("prof", "professional practitioner worker colleague staff clinician officer")
 _add("roleword", "manager lead")
 _add(
     "challenge",
@@ -105,17 +105,17 @@ _add("their", "their them they")
 _add("name", "name surname forename forenames fullname lastname firstname")
 _add("@", "first last given christian middle")  # with "name": a part of one ("First name", "Surname")
 _add("dob", "dob birth born edd age")
-_add("role", "role title designation position post job")
+_add("role", "role title designation position post job rank grade")
 _add("email", "email e-mail emailaddress")
 _add("phone", "telephone tel phone mobile number")
 _add("contact", "contact")
 _add("date", "date dated when")
 _add("sign", "signed signature sign signatory completion submission")
-_add("concern", "concern concerns issue issues problem information info")
+_add("concern", "concern concerns issue issues problem information info referral")
 _add(
     "details",
     "details detail description describe summary explain explanation account reason reasons outline brief briefly "
-    "background rationale narrative overview basis grounds",
+    "background rationale narrative overview basis grounds circumstance circumstances context situation",
 )
 _add("why", "why")
 _add("tick", "tick ticks ticked select apply")
@@ -140,7 +140,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding am",
+    "policy safeguarding am believe think feel consider secure known happened",
 )
 
 
@@ -149,6 +149,14 @@ _SLIP_LENGTH = 6  # a word this long may carry a slip and still be read as the w
 _LONG_WORDS = tuple(word for word in _WORDS if len(word) >= _SLIP_LENGTH)
 
 _BOX_MARKS = frozenset("☐☒☑✓✔✗✘[")
+_REQUIRED = re.compile(r"\s*(?:\*|\((?:mandatory|required|optional)\))", re.IGNORECASE)
+# Guidance a label carries ("(e.g. Social Worker, Children's Services)", ", including what has been
+# tried"): examples of an answer, not words of the label. Bounded, with no nested repetition.
+_HINT = re.compile(
+    r"\(\s*(?:e\.?\s?g\b\.?|for example|for instance|such as|i\.?e\b\.?)[^()]{0,100}\)"
+    r"|,\s*(?:including|e\.?\s?g\b\.?|for example|such as)\b[^()?]{0,100}$",
+    re.IGNORECASE,
+)
 _PAREN = re.compile(r"\(([^()]{0,80})\)")
 # "1.", "b)", "iv:", "Q3", "1.2", "2.1.3", "3a)", "(c)": a question's number before its label.
 NUMBERING = re.compile(
@@ -168,6 +176,9 @@ def tokens(text: str) -> list[str]:
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()  # a form field's "ChildName"
     text = re.sub(r"d\.\s?o\.\s?b\.?", " dob ", text)
     text = re.sub(r"e-mail", "email", text)
+    text = re.sub(r"\b(contact|tel|telephone|phone|mobile)\s+no\b\.?", r"\1 number", text)  # "Contact no."
+    text = re.sub(r"y/ies\b|y\(ies\)", "ies", text)  # "Agency/ies": the plural, asked for in one
+    text = re.sub(r"\b(agency|organisation|organization|service) ([12])\b", lambda m: f"{m[1]} {'ab'[int(m[2]) - 1]}", text)
     text = re.sub(r"['’`]s\b|s['’`](?=\s|$)|['’`.]", "", text)
     text = re.sub(r"\bservice\s+users?\b", "serviceuser", text)
     words = re.sub(r"[^a-z0-9]+", " ", text).split()
@@ -212,6 +223,8 @@ def classify(text: str) -> Classification:
     """The field a label asks for, by meaning; ``UNKNOWN`` when the rules cannot place it."""
     if len(text) > MAX_LABEL:
         return UNKNOWN
+    text = _HINT.sub(" ", text).replace("\n", " ")  # guidance under a label says nothing of its field
+    text = _REQUIRED.sub("", text)  # "Name of child *:", "(mandatory)": the form's marks, not words
     if "\t" in text.strip():  # "Their role<tab>Team Manager": a label and its answer in two cells
         return UNKNOWN
     if text.lstrip()[:1] in _BOX_MARKS:  # "☒ Roles": an option ticked, not a label
@@ -232,6 +245,10 @@ def classify(text: str) -> Classification:
     if not words or len(words) > MAX_WORDS:
         return UNKNOWN
     words = _adjectives_dropped(words)
+    if any(w == "safeguarding" and _WORDS.get(nxt) == "subj" for w, nxt in zip(words, words[1:])):
+        return UNKNOWN  # "Safeguarding Adults", "Safeguarding Children Partnership": a service's name, nobody's
+    if "ref" in words and {"name", "role", "agency", "email", "phone"} & {_WORDS.get(w) for w in words}:
+        words = ["referrer" if w == "ref" else w for w in words]  # "txtRefName", "Ref. organisation": the referrer's
     if words == ["subject"]:  # "Subject: FW: Escalation": a forwarded email's header, not the person
         return UNKNOWN
     unknown = [word for word in words if word not in _WORDS]
@@ -248,7 +265,8 @@ def classify(text: str) -> Classification:
     joined = bool(re.search(r",|/|&|\band\b", stripped, re.IGNORECASE))
     both = bool(re.search(r",|&|\band\b", stripped, re.IGNORECASE))  # "and", not "/" ("or")
     parts = _composite(words, aside_words, people=both) if joined else None
-    result = _decide(words, found, aside_classes, colon=colon or text.strip().endswith("?"))
+    asked = colon or text.strip().endswith("?") or (words[0] in _QUESTION_WORDS and len(words) > 2)
+    result = _decide(words, found, aside_classes, colon=asked)  # "What the disagreement is about": a question
     if result is None:
         return UNKNOWN
     written = re.sub(r"[^a-z0-9]+", " ", main.lower()).split()
@@ -256,17 +274,29 @@ def classify(text: str) -> Classification:
         return UNKNOWN  # "Roles", "Names" alone: options or answers; a generic label is singular
     if parts and result.side:
         result = Classification(None, "composite:" + result.side, result.side, None, False, parts(result.side))
+    elif parts and result.rule == "generic":  # "Role and agency": whose, the section says
+        result = Classification(None, "generic", None, "+".join(parts.attributes))
     if section and not result.heading or section and result.path:  # "Part A: The child or adult": a heading
         side = SUBJECT if result.path == "subject.kind" else result.side
         return Classification(None, f"section:{side or 'none'}", side, None, heading=True)
-    sentence = text.strip().endswith(".") and not text.strip().endswith("..")
+    sentence = text.strip().endswith(".") and not text.strip().endswith("..") and not _ABBREVIATED.search(text.strip())
     if sentence and result.path is None and not result.parts:
         return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
     named = result.side is not None and result.attribute in (None, "agency", "name")
-    heading = not sentence and (section or ("details" in found and named))
+    heading = not sentence and (section or ("details" in found and named) or _names_a_side(found, result, text))
     if heading and not result.heading:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
     return result
+
+
+def _names_a_side(found: set[str], result: Classification, text: str) -> bool:
+    """ "Professional raising the concern", "Organisation being challenged" standing alone, no colon:
+    a label for the side's name or agency, and also the heading of the side's section below it."""
+    if result.side not in (RAISER, CHALLENGED) or text.rstrip().endswith((":", "?")):
+        return False
+    verbs = {"raise", "challenge", "escalate"} & found
+    said = found & {"name", "role", "email", "phone", "dob", "contact", "your", "their", "letter", "details"}
+    return bool(verbs) and not said and bool(found & {"prof", "agency", "person"})
 
 
 def _with_whom(words: list[str]) -> bool:
@@ -336,6 +366,7 @@ def _composite(words: list[str], asides: list[list[str]], *, people: bool = Fals
         allowed = SIDE_ATTRIBUTES[side]
         return tuple(f"{SIDE_PATHS[side]}.{a}" for a in wanted if a in allowed)
 
+    parts.attributes = tuple(wanted)  # type: ignore[attr-defined]
     return parts
 
 
@@ -362,6 +393,11 @@ def _escalating_to(words: list[str]) -> bool:
     return False
 
 
+_OBJECT_END = ("about", "with", "against", "regarding")
+_QUESTION_WORDS = frozenset({"what", "why", "how", "which"})
+_ABBREVIATED = re.compile(r"\b(?:no|tel|ref|dept|org)\.$", re.IGNORECASE)  # "Contact no.": a word cut short, no sentence
+
+
 def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[str | None, str]:
     """Whose field: (side, why). A side said in brackets ("Agency B (concern about)") counts."""
     for aside in asides:  # "(raising the concern)", "(concern about)": the brackets say it
@@ -370,6 +406,10 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         if "challenge" in aside or "concern" in aside or "escalate" in aside:
             return CHALLENGED, "challenged"
     every = set(found)
+    if "raise" in every and words[-1] in _OBJECT_END:  # "Agency you are raising the concern about": its object
+        return CHALLENGED, "raised-about"
+    if "subj" in every and "challenge" in every and not (_PARTY - {"subj", "name"}) & every and not _with_whom(words):
+        return SUBJECT, "subject-of-dispute"  # "Child subject of the disagreement", "Adult the challenge is about"
     if _raising(words):  # "Person raising the challenge", "Name of person making the challenge"
         return RAISER, "raiser"
     if "challenge" in every and _with_whom(words):
@@ -430,6 +470,8 @@ def _attribute(words: list[str], found: set[str]) -> str | None:
 
 def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon: bool) -> Classification | None:
     """The rules, in order: the notice's own questions first, then the parties' fields."""
+    if "happened" in words and found <= {"@", "details", "concern", "attempt", "your", "date"}:
+        return Classification("concern", "synonyms:what-happened")  # "What happened, and what have you done?"
     if "risk" in found and ("urgent" in found or "harm" in words):
         return Classification("immediate_risk", "synonyms:immediate-risk")
     if "copy" in found:
@@ -470,7 +512,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
     asked = {"who", "whom"} & set(words)
     if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon and not _with_whom(words):
         return Classification("concern", "synonyms:concern-question")  # "What is the disagreement?", "What do you disagree with?"
-    if "why" in found and found <= {"why", "challenge", "escalate", "your", "@", "details", "concern"}:
+    if "why" in found and found <= {"why", "challenge", "escalate", "raise", "your", "@", "details", "concern"}:
         return Classification("concern", "synonyms:concern-why")  # "Why are you escalating?", "Explain why you disagree"
     if "concern" in found and "escalate" in found and not ({"agency", "name", "prof", "person"} & found):
         return Classification("concern", "synonyms:concern")  # "Issues being escalated"
@@ -498,11 +540,12 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("signed.date", "synonyms:signed-date")
     if "date" in found and "raise" in found and found <= {"date", "raise", "@"}:  # "Date completed", "Date raised"
         return Classification("signed.date", "synonyms:date-completed")
-    if len(words) == 1 and found == {"prof"}:  # "Worker", "Practitioner": the section's; the raiser's outside one
+    if found == {"prof"} and all(_WORDS[w] == "prof" for w in words):  # "Worker", "Officer / worker": the section's
         return Classification("raised_by.name", "generic", None, "name")
     side, why = _side(words, found, asides)
     attribute = _attribute(words, found)
-    if why == "role-word" and attribute in ("name", "role"):  # "Name of worker", "Worker role": whose the section says
+    if why == "role-word" and attribute in ("name", "role", None):  # "Name of worker", "Worker role": whose the section says
+        attribute = attribute or "name"  # "Worker/manager involved": a person, named
         return Classification(f"raised_by.{attribute}", "role-word", None, attribute)
     if attribute == "dob" and side not in (None, SUBJECT):  # "What is their date of birth?": only the subject has one
         return Classification("subject.dob", "synonyms:subject-dob", SUBJECT, "dob")
@@ -550,6 +593,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             attribute = "name"  # "Raised by", "Completed by"
         elif side == SIGNED and "details" not in found:
             attribute = "name"  # "Signature", "Signed by"
+        elif side == CHALLENGED and "decision" in found and "who" in words:
+            attribute = "name"  # "Who made the decision?": a person
         elif side == CHALLENGED and ({"who", "whom"} & set(words) or _with_whom(words)) and "details" not in found:
             # "Who is the disagreement with?": an agency, perhaps a person too; "(name)" in brackets: a person
             attribute = next((a for a in ("name", "role", "agency") if any(a in aside for aside in asides)), "agency")
@@ -586,6 +631,10 @@ def scoped(found: Classification, scope: str | None) -> Classification:
         return Classification(default, found.rule if found.path else "generic-default", None, found.attribute)
     if found.attribute == "contact":
         parts = CONTACT_PARTS if scope == RAISER else ()
+        return Classification(None, f"section:{scope}", scope, found.attribute, parts=parts)
+    if "+" in found.attribute:  # "Role and agency" in the raiser's section: the raiser's role, then agency
+        allowed = SIDE_ATTRIBUTES.get(scope, set())
+        parts = tuple(f"{SIDE_PATHS[scope]}.{a}" for a in found.attribute.split("+") if a in allowed)
         return Classification(None, f"section:{scope}", scope, found.attribute, parts=parts)
     if found.attribute not in SIDE_ATTRIBUTES.get(scope, set()):
         return Classification(None, f"section:{scope}", scope, found.attribute)

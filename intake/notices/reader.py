@@ -243,7 +243,8 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
     lines = [_body_line(text, f"email body line {number}", vocabulary) for number, text in numbered]
     values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
     own = [(text, f"email body line {number}") for number, text in numbered if not text.lstrip().startswith(">")]
-    return values + body.signature_values(own) + body.sentence_values(own) + body.prose_values(own, values)
+    sentences = body.sentence_values(own)  # a paragraph saying whom and which agency is no concern's text
+    return values + body.signature_values(own) + sentences + body.prose_values(own, values + sentences)
 
 
 _LONGEST_QUESTION = 150

@@ -2,7 +2,8 @@
 
 Every corpus notice (tests/corpus: 40 designs in other partnerships' styles, six
 of them held out, 9 more held out written later by someone who had not read the
-reader, plus the forms ``forms make`` writes, filled in) is read
+reader, 32 probe designs each measured before the reader changed for it, plus the
+forms ``forms make`` writes, filled in) is read
 as production reads it: the email parsed, each .docx and .pdf read in the
 sandbox, with the partnership's form profile. The floors below are today's
 measured accuracy less a margin: raise them as the reader improves (the issue's
@@ -27,10 +28,19 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # Branch reader2 (2026-12-01, twelve more development designs: legacy .rtf/.doc/.odt, printed PDF
 # columns, wrapped and forwarded mail, Word HTML): development 1980/1980, held-out 245/390 (from
 # 235), held-out 2 488/635 (from 473), both measured only in aggregate.
-MEASURED = {"development": (1980, 1980), "heldout": (245, 390), "heldout2": (488, 635), "forms-make": (180, 180)}
+# Branch reader-text (2026-12-01): 32 probe designs in five sets, each set measured before the reader changed
+# for it (77.1%, 59.2%, 77.0%, 78.3%, 85.4%: benchmarks/notices.py), then read by meaning; development kept.
+# Held-out parts, measured once at the end and only in aggregate: 270/390 (from 245), 550/635 (from 488).
+MEASURED = {
+    "development": (1980, 1980),
+    "probe": (1650, 1650),
+    "heldout": (270, 390),
+    "heldout2": (550, 635),
+    "forms-make": (180, 180),
+}
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
-TARGETS = {"development": 97.0, "heldout": 97.0, "heldout2": 97.0, "forms-make": 100.0}  # issue 9
+TARGETS = {"development": 97.0, "probe": 97.0, "heldout": 97.0, "heldout2": 97.0, "forms-make": 100.0}  # issue 9
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
 # Each is a reader fault to fix; remove the line when it is fixed.
@@ -66,8 +76,12 @@ def test_libreoffice_made_notices_are_in_the_corpus(corpus):
 
 def test_the_held_out_designs_are_a_part_of_their_own(corpus):
     development, held_out, second = ({d.name for d in PARTS[part]} for part in ("development", "heldout", "heldout2"))
+    probe = {d.name for d in PARTS["probe"]}
     assert not development & held_out and not (development | held_out) & second
-    assert (len(held_out) + len(second)) * 5 >= len(development | held_out | second)  # a fifth of the designs at least
+    assert not probe & (development | held_out | second)
+    # A fifth of the designs at least, not counting the probe designs: those were themselves written as
+    # unseen forms and measured before the reader changed for them (their first figures are kept).
+    assert (len(held_out) + len(second)) * 5 >= len(development | held_out | second)
     assert {n.design for n in corpus.part("heldout")} <= held_out
     assert {n.design for n in corpus.part("heldout2")} <= second
 
@@ -80,7 +94,7 @@ def test_the_second_held_out_part_has_enough_notices_designs_and_tools(corpus):
 
 
 def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
-    for notice in corpus.part("development") + corpus.part("heldout") + corpus.part("heldout2"):
+    for notice in corpus.part("development") + corpus.part("probe") + corpus.part("heldout") + corpus.part("heldout2"):
         email = notice.expected["raised_by.email"]
         assert email is None or email.endswith(".example"), notice.id
         names = {agency.name for agency in AGENCIES[notice.partnership]}
@@ -88,7 +102,7 @@ def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
             assert set(notice.accepted[path]) <= names, (notice.id, path)
 
 
-@pytest.mark.parametrize("part", ["development", "heldout", "heldout2", "forms-make"])
+@pytest.mark.parametrize("part", ["development", "probe", "heldout", "heldout2", "forms-make"])
 def test_field_accuracy_is_at_least_the_floor(results, part):
     right, stated = accuracy(r for r in results if r.part == part)
     assert stated, f"no {part} notices"
