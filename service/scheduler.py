@@ -44,9 +44,10 @@ class Scheduler:
         with self.sessions() as session:
             case_ids = ChaserRepository(session).cases_with_open_deadlines(now + LOOKAHEAD)
         taken = 0
+        directories: dict = {}  # each partnership's directory, loaded once for the whole pass
         for case_id in case_ids:
             with self.sessions.begin() as session:
-                taken += self._case(session, case_id)
+                taken += self._case(session, case_id, directories)
         for policy in self.context.policies.values():
             with self.sessions.begin() as session:
                 taken += self._review_summary(session, policy)
@@ -110,13 +111,13 @@ class Scheduler:
         )
         return 1
 
-    def _case(self, session: Session, case_id: int) -> int:
+    def _case(self, session: Session, case_id: int, directories: dict | None = None) -> int:
         now = self.context.clock()
         case = session.get(Case, case_id)
         if case is None or case.state not in CHASED or case.partnership not in self.context.policies:
             return 0
         state = case.state
-        actions = CaseActions(session, self.context.policies, self.context.sender, now)
+        actions = CaseActions(session, self.context.policies, self.context.sender, now, directories=directories)
         view = actions.view(case)
         sent = ChaserRepository(session).keys_for_case(case.id)
         taken = 0

@@ -6,10 +6,10 @@ import hashlib
 import uuid
 from collections.abc import Collection, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer, selectinload
@@ -324,27 +324,55 @@ class CaseRepository(_Repository):
             .order_by(Case.id)
         ).all()
 
-    def open_subjects(self, partnership: str) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
-        """Each open case of a partnership: its reference, its first notice's subject, and its two agencies."""
-        cases = self.session.scalars(
-            select(Case)
-            .where(Case.partnership == partnership, Case.state.in_(("open", "awaiting_information")))
+    def open_subjects_sharing(
+        self, partnership: str, dob: date | None, words: Sequence[str]
+    ) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
+        """Open cases of a partnership sharing a blocking key with a notice (routing.matching.blocking_keys):
+        its reference, its first notice's subject, and its two agencies.
+
+        The same date of birth; or, where the case has no date of birth (or the
+        notice none), a name word at either end of the name. Three index look-ups,
+        so the cost follows the cases found, not the cases open."""
+        ids = self._sharing(partnership, dob, words)
+        if ids is None:
+            return []
+        cases = self.session.execute(
+            select(Case.id, Case.reference, Case.raising_agency_id, Case.challenged_agency_id)
+            .where(Case.id.in_(ids), Case.state.in_(("open", "awaiting_information")))
             .order_by(Case.id)
         ).all()
         if not cases:
             return []
-        notices: dict[int, dict] = {}
-        for record in self.session.scalars(
-            select(NoticeRecord).where(NoticeRecord.case_id.in_([c.id for c in cases])).order_by(NoticeRecord.id)
-        ):
-            notices.setdefault(record.case_id or 0, record.data)
-        names = {a.id: a.name for a in self.session.scalars(select(Agency).where(Agency.partnership == partnership))}
-        out = []
-        for case in cases:
-            subject = (notices.get(case.id) or {}).get("subject") or {}
-            agencies = frozenset(names[i] for i in (case.raising_agency_id, case.challenged_agency_id) if i in names)
-            out.append((case.reference, subject, agencies))
-        return out
+        subjects = self.first_subjects([c.id for c in cases])
+        agency_ids = {i for c in cases for i in (c.raising_agency_id, c.challenged_agency_id) if i is not None}
+        names = dict(self.session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids))).all())
+        return [
+            (
+                c.reference,
+                subjects.get(c.id, {}),
+                frozenset(names[i] for i in (c.raising_agency_id, c.challenged_agency_id) if i in names),
+            )
+            for c in cases
+        ]
+
+    def _sharing(self, partnership: str, dob: date | None, words: Sequence[str]) -> Any:
+        same = Case.partnership == partnership
+        parts = [select(Case.id).where(same, Case.subject_dob == dob)] if dob is not None else []
+        if words:
+            no_dob = (Case.subject_dob.is_(None),) if dob is not None else ()
+            parts += [
+                select(Case.id).where(same, column.in_(list(words)), *no_dob)
+                for column in (Case.subject_first, Case.subject_last)
+            ]
+        if not parts:
+            return None
+        return union(*parts) if len(parts) > 1 else parts[0]
+
+    def first_subjects(self, case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The subject of each case's first notice (its ``subject`` object; empty when it has none)."""
+        first = select(func.min(NoticeRecord.id)).where(NoticeRecord.case_id.in_(case_ids)).group_by(NoticeRecord.case_id)
+        rows = self.session.execute(select(NoticeRecord.case_id, NoticeRecord.data).where(NoticeRecord.id.in_(first)))
+        return {case_id: (data or {}).get("subject") or {} for case_id, data in rows if case_id is not None}
 
 
 class OutboxRepository(_Repository):
@@ -512,15 +540,22 @@ class ChaserRepository(_Repository):
         return self.session.get(Chaser, new_id) if new_id is not None else None
 
     def cases_with_open_deadlines(self, before: datetime) -> list[int]:
-        """Open cases, and cases waiting for information, with an unmet deadline due before ``before`` (uses the index on due)."""
-        query = (
-            select(Deadline.case_id)
-            .join(Case, Case.id == Deadline.case_id)
-            .where(Deadline.met.is_(False), Deadline.due <= before, Case.state.in_(("open", "awaiting_information")))
-            .distinct()
-            .order_by(Deadline.case_id)
-        )
-        return list(self.session.scalars(query))
+        """Open cases, and cases waiting for information, with an unmet deadline due before ``before``.
+
+        Two index reads whose cost follows what is due, not what is open: the
+        unmet deadlines by due time (the index on (met, due); ``met = false``, not
+        ``IS``, so both planners use it), then those few cases by primary key."""
+        due = sorted(set(self.session.scalars(due_cases_query(before))))
+        if not due:
+            return []
+        chased = select(Case.id).where(Case.id.in_(due), Case.state.in_(("open", "awaiting_information")))
+        return list(self.session.scalars(chased.order_by(Case.id)))
+
+
+def due_cases_query(before: datetime) -> Select[tuple[int]]:
+    """The deadline pass's first read: the case of each unmet deadline due by ``before`` (one place, so its plan
+    is checked). No ORDER BY or DISTINCT: with one, SQLite walks the case_id index over every deadline instead."""
+    return select(Deadline.case_id).where(Deadline.met == False, Deadline.due <= before)  # noqa: E712 (the index's equality)
 
 
 class SecretRepository(_Repository):
