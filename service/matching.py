@@ -1,7 +1,10 @@
 """What matching compares a notice with: the few cases that share a blocking key, never every open case.
 
 ``routing.matching.match_notice`` decides; this module looks up its candidates
-(and gives a new case the columns it is found by later).
+(and gives a new case the columns it is found by later). The worker decides
+once before its write transaction (a ``Premise``, read without the write lock);
+inside the transaction the candidates are read again and the decision is kept
+only if the facts and the candidates are unchanged, else made again there.
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from escalations.routing.matching import Candidates, NoticeFacts, OpenCase, blocking_keys, name_words
+from dataclasses import dataclass
+
+from escalations.routing.matching import Candidates, NoticeFacts, NoticeMatch, OpenCase, blocking_keys, match_notice, name_words
 from escalations.storage.repositories import CaseRepository
 
 
@@ -33,9 +38,32 @@ def notice_candidates(
     shared = (
         cases.open_subjects_sharing(partnership, facts.dob, name_words(facts.name)) if facts.has_content and facts.name else []
     )
-    return Candidates(held, same_document, [_open_case(r, subject, agencies) for r, subject, agencies in shared])
+    return Candidates(
+        tuple(held), tuple(same_document), tuple(_open_case(r, subject, agencies) for r, subject, agencies in shared)
+    )
 
 
 def _open_case(reference: str, subject: dict[str, Any], agencies: frozenset[str] = frozenset()) -> OpenCase:
     dob = subject.get("dob")
     return OpenCase(reference, subject.get("name"), date.fromisoformat(dob) if dob else None, agencies)
+
+
+@dataclass(frozen=True)
+class Premise:
+    """Layer 3 decided before the write transaction: for which partnership, on which facts and candidates."""
+
+    partnership: str
+    facts: NoticeFacts
+    candidates: Candidates
+    decision: NoticeMatch
+
+
+def decide_match(
+    cases: CaseRepository, partnership: str, facts: NoticeFacts, sender: str | None, sha: str | None, premise: Premise | None
+) -> NoticeMatch:
+    """In the write transaction: the candidates read again (index look-ups); the decision made before the
+    transaction stands when nothing it rested on has changed (no fuzzy comparison while the lock is held)."""
+    candidates = notice_candidates(cases, partnership, facts, sender, sha)
+    if premise is not None and (premise.partnership, premise.facts, premise.candidates) == (partnership, facts, candidates):
+        return premise.decision
+    return match_notice(facts, candidates)

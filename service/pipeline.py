@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from escalations.intake import mime
 from escalations.intake.authentication import Authentication, Authenticator, Origin, unauthenticated
@@ -51,7 +51,7 @@ from escalations.service.case_actions import AWAITING_RULE, RESPONSE_KINDS, Case
 from escalations.service import top_tiers
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
-from escalations.service.matching import notice_candidates
+from escalations.service.matching import Premise, decide_match, notice_candidates
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus, OutboxMessage
 from escalations.storage.repositories import CaseRepository, InboundRepository
 
@@ -135,8 +135,11 @@ def _may_convert(files: tuple[Attachment, ...], sender: str | None, context: Con
 class Apply:
     """Records what one prepared message means, in the caller's transaction."""
 
-    def __init__(self, session: Session, inbound: InboundMessage, prepared: Prepared, context: Context) -> None:
+    def __init__(
+        self, session: Session, inbound: InboundMessage, prepared: Prepared, context: Context, premise: Premise | None = None
+    ) -> None:
         self.session = session
+        self.premise = premise  # layer 3 decided before the transaction (service.matching), checked again here
         self.inbound = inbound
         self.p = prepared
         self.context = context
@@ -433,16 +436,8 @@ class Apply:
 
     def _matched(self, policy: Policy, directory: Directory) -> bool:
         """Layer 3 (routing.matching.match_notice): continue a case, or hold for review; False: a new case."""
-        document = self._notice_document()
-        facts = NoticeFacts(
-            self.p.notice.subject.name,
-            self.p.notice.subject.dob,
-            frozenset(r.agency.name for r in self._agencies(None, directory) if r.agency is not None),
-            self.p.notice.has_content,
-            (document.name, document.dob) if document is not None else None,
-        )
-        sha = document.sha256 if document is not None else None
-        match = match_notice(facts, notice_candidates(self.cases, policy.id, facts, self.sender_address, sha))
+        facts, sha = self._facts(directory)
+        match = decide_match(self.cases, policy.id, facts, self.sender_address, sha, self.premise)
         case = self.cases.by_reference(match.reference) if match.reference else None
         if match.outcome == "review":
             self._review("possible-same-case", match.reason, candidates=match.candidates, partnership=policy.id)
@@ -454,6 +449,36 @@ class Apply:
         else:
             return False
         return True
+
+    def _facts(self, directory: Directory) -> tuple[NoticeFacts, str | None]:
+        """What layer 3 matches on, and the hash of the notice document (to spot it sent again)."""
+        document = self._notice_document()
+        facts = NoticeFacts(
+            self.p.notice.subject.name,
+            self.p.notice.subject.dob,
+            frozenset(r.agency.name for r in self._agencies(None, directory) if r.agency is not None),
+            self.p.notice.has_content,
+            (document.name, document.dob) if document is not None else None,
+        )
+        return facts, document.sha256 if document is not None else None
+
+    def decide_ahead(self) -> Premise | None:
+        """Layer 3 decided ahead, reading only, for a notice that names no case; None where another layer
+        or a person decides (a reply, a review decision) or the policy or the sender is not settled."""
+        mail = self.p.mail
+        names_a_case = mail.in_reply_to or mail.references or subject_reference(mail.subject) or self.p.notice.case_reference
+        if self.p.verdict is not None or (self.inbound.review or {}).get("decision") or names_a_case:
+            return None
+        addresses = tuple(self.inbound.envelope_to or ()) + mail.to + mail.cc
+        policy = choose_policy(policies_for(addresses, self.context.policies), self.p.notice.subject.kind).policy
+        if policy is None:
+            return None
+        directory, _ = load_directory(self.session, policy.id)
+        if not _known_sender(directory, self.sender_address):
+            return None
+        facts, sha = self._facts(directory)
+        candidates = notice_candidates(self.cases, policy.id, facts, self.sender_address, sha)
+        return Premise(policy.id, facts, candidates, match_notice(facts, candidates))
 
     def _notice_document(self) -> NoticeDocument | None:
         """The attachment that by itself names whom this notice is about; a leaflet, a logo or an
@@ -814,6 +839,13 @@ class Apply:
             )
         files = files or notice_documents(self.p.mail, (held or self.inbound).raw)
         self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, files)
+
+
+def premise_for(reads: Callable[[], Session], inbound_id: int, prepared: Prepared, context: Context) -> Premise | None:
+    """Layer 3 for a stored message, decided in a read-only session before the worker's write transaction."""
+    with reads() as session:
+        inbound = session.get(InboundMessage, inbound_id, options=[defer(InboundMessage.raw)])
+        return Apply(session, inbound, prepared, context).decide_ahead() if inbound is not None else None
 
 
 def missing_fields(notice: Notice, policy: Policy) -> list[str]:

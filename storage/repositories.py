@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from escalations.storage.claims import holder_gone, this_process
 from escalations.storage.models import (
@@ -247,6 +247,11 @@ class CaseRepository(_Repository):
         )
         return list(self.session.scalars(query))
 
+    def any_awaiting_information(self, partnership: str) -> bool:
+        """Whether a partnership has a case held for information (one probe of the index on partnership and state)."""
+        query = select(Case.id).where(Case.partnership == partnership, Case.state == "awaiting_information").limit(1)
+        return self.session.scalar(query) is not None
+
     def latest_notice(self, case_id: int) -> dict[str, Any] | None:
         """The canonical JSON of the last notice recorded for a case (a held notice with every answer so far)."""
         record = self.session.scalars(
@@ -336,23 +341,19 @@ class CaseRepository(_Repository):
         ids = self._sharing(partnership, dob, words)
         if ids is None:
             return []
-        cases = self.session.execute(
-            select(Case.id, Case.reference, Case.raising_agency_id, Case.challenged_agency_id)
+        first = select(func.min(NoticeRecord.id)).where(NoticeRecord.case_id == Case.id).correlate(Case).scalar_subquery()
+        raising, challenged = aliased(Agency), aliased(Agency)
+        rows = self.session.execute(  # one round trip: the cases, their first notices and their agencies' names
+            select(Case.reference, NoticeRecord.data, raising.name, challenged.name)
+            .outerjoin(NoticeRecord, NoticeRecord.id == first)
+            .outerjoin(raising, raising.id == Case.raising_agency_id)
+            .outerjoin(challenged, challenged.id == Case.challenged_agency_id)
             .where(Case.id.in_(ids), Case.state.in_(("open", "awaiting_information")))
             .order_by(Case.id)
-        ).all()
-        if not cases:
-            return []
-        subjects = self.first_subjects([c.id for c in cases])
-        agency_ids = {i for c in cases for i in (c.raising_agency_id, c.challenged_agency_id) if i is not None}
-        names = dict(self.session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids))).all())
+        )
         return [
-            (
-                c.reference,
-                subjects.get(c.id, {}),
-                frozenset(names[i] for i in (c.raising_agency_id, c.challenged_agency_id) if i in names),
-            )
-            for c in cases
+            (reference, (data or {}).get("subject") or {}, frozenset(n for n in (a, b) if n is not None))
+            for reference, data, a, b in rows
         ]
 
     def _sharing(self, partnership: str, dob: date | None, words: Sequence[str]) -> Any:
