@@ -86,7 +86,7 @@ def _fill_sql(dialect: str, partnerships: list[str]) -> list[str]:
         if sqlite
         else "WITH s(i) AS (SELECT generate_series(1, :n)) "
     )
-    offset = "(i * 7919) % 6570"
+    offset = "(i * 7919) % 6570" if sqlite else "((i::bigint * 7919) % 6570)::int"
     dob = f"date('2008-01-01', '+' || ({offset}) || ' days')" if sqlite else f"(date '2008-01-01' + {offset})"
     cases_partnership = "CASE i % 5 " + " ".join(f"WHEN {k} THEN '{p}'" for k, p in enumerate(partnerships)) + " END"
     now = "'2026-03-10 10:00:00.000000'" if sqlite else "timestamptz '2026-03-10 10:00:00+00'"

@@ -250,15 +250,6 @@ def _print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _listing(args: argparse.Namespace, rows: list[dict[str, Any]], line: Callable[[dict[str, Any]], str], empty: str) -> int:
-    """Rows as JSON with --json, else one line each (or a note that there are none)."""
-    if getattr(args, "json", False):
-        _print_json(rows)
-    else:
-        print("\n".join(line(r) for r in rows) if rows else empty)
-    return EX_OK
-
-
 # -- commands -----------------------------------------------------------------
 
 

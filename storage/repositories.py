@@ -154,11 +154,6 @@ class InboundRepository(_Repository):
     def get(self, message_id: int) -> InboundMessage | None:
         return self.session.get(InboundMessage, message_id)
 
-    def with_status(self, status: str) -> Sequence[InboundMessage]:
-        return self.session.scalars(
-            select(InboundMessage).where(InboundMessage.status == status).order_by(InboundMessage.id)
-        ).all()
-
     def asked_in_review(self, message_ids: Collection[str]) -> InboundMessage | None:
         """The message held in review whose sender we asked for more by one of ``message_ids`` (our
         question's Message-ID, kept in its review record), still undecided; raw bytes loaded only if used."""
@@ -168,11 +163,6 @@ class InboundRepository(_Repository):
             if review.get("asked") in message_ids and not review.get("decision"):
                 return message
         return None
-
-    def quarantined(self) -> Sequence[InboundMessage]:
-        """Every quarantined message, its raw bytes left in the database until asked for."""
-        query = select(InboundMessage).where(InboundMessage.status == InboundStatus.QUARANTINED)
-        return self.session.scalars(query.options(defer(InboundMessage.raw)).order_by(InboundMessage.id)).all()
 
     def count_by_status(self) -> dict[str, int]:
         rows = self.session.execute(select(InboundMessage.status, func.count()).group_by(InboundMessage.status)).all()
@@ -215,9 +205,6 @@ class CaseRepository(_Repository):
             .where(Case.reference == reference.upper())
             .options(selectinload(Case.events), selectinload(Case.deadlines))
         ).first()
-
-    def all(self) -> Sequence[Case]:
-        return self.session.scalars(select(Case).options(selectinload(Case.deadlines)).order_by(Case.id)).all()
 
     def add_event(self, event: CaseEvent) -> None:
         self.session.add(event)
@@ -426,17 +413,6 @@ class OutboxRepository(_Repository):
 
     def by_message_id(self, message_id: str) -> OutboxMessage | None:
         return self.session.scalars(select(OutboxMessage).where(OutboxMessage.message_id == message_id.strip())).first()
-
-    def listing(
-        self, status: str | None = None, dead: bool = False, limit: int | None = None, offset: int = 0
-    ) -> Sequence[OutboxMessage]:
-        """Rows by id; ``dead``: every row that failed someone (dead, or some recipients not reached)."""
-        query = select(OutboxMessage).order_by(OutboxMessage.id).offset(offset).limit(limit)
-        if status:
-            query = query.where(OutboxMessage.status == status)
-        if dead:
-            query = query.where((OutboxMessage.status == OutboxStatus.DEAD) | OutboxMessage.undelivered_at.is_not(None))
-        return self.session.scalars(query).all()
 
 
 class DirectoryRepository(_Repository):
