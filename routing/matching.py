@@ -17,8 +17,8 @@ breach, so the service must be right or ask):
 
 Pure: the service hands in what it looked up. Layer 3's open cases are looked
 up by blocking keys (``blocking_keys``: the date of birth, and the first and
-last word of the name), stored on each case and indexed, so the look-up costs
-the same at ten open cases as at a million.
+last word of the name), stored on each case and indexed, so the look-up reads
+the few cases that share a key, never every open case.
 """
 
 from __future__ import annotations
