@@ -21,6 +21,7 @@ from escalations.outbound.compose import attachment_name, deadline_label
 from escalations.routing.policy import Policy
 from escalations.service import views
 from escalations.service.case_actions import CaseView
+from escalations.storage import listings
 from escalations.storage.models import (
     Agency,
     Case,
@@ -182,16 +183,13 @@ def cases(session: Session, mine: Sequence[str], wanted: CaseFilter, now: dateti
     query = _filtered(session, mine, wanted, now)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(
-        query.options(selectinload(Case.deadlines))
-        .order_by(Case.opened_at.desc(), Case.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((wanted.page - 1) * PAGE_SIZE)
+        query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(PAGE_SIZE).offset((wanted.page - 1) * PAGE_SIZE)
     ).all()
     return {"cases": rows, "total": total, "pages": max(1, -(-total // PAGE_SIZE)), "agencies": agencies(session, mine)}
 
 
 def _filtered(session: Session, mine: Sequence[str], wanted: CaseFilter, now: datetime) -> Select[tuple[Case]]:
-    query = select(Case).where(Case.partnership.in_([wanted.partnership] if wanted.partnership else mine))
+    query = listings.cases_query([wanted.partnership] if wanted.partnership else mine)
     if wanted.state == "active":
         query = query.where(Case.state.in_(OPEN_STATES))
     elif wanted.state:
@@ -367,9 +365,7 @@ def review_partnerships(message: InboundMessage, policies: Mapping[str, Policy])
 def held_for_review(session: Session, mine: Sequence[str], policies: Mapping[str, Policy]) -> list[dict[str, Any]]:
     """Messages waiting in review for these partnerships, each with its reason, its words, its candidate cases
     and, while no policy is chosen for it, the partnerships a new case could follow."""
-    held = session.scalars(
-        select(InboundMessage).where(InboundMessage.status == InboundStatus.REVIEW).order_by(InboundMessage.id)
-    ).all()
+    held = session.scalars(listings.held_query(with_raw=True).order_by(InboundMessage.id).execution_options(yield_per=100))
     out = []
     for message in held:
         review = message.review or {}

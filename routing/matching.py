@@ -7,13 +7,18 @@ breach, so the service must be right or ask):
    reference and an HMAC so they cannot be forged (and any stored Message-ID);
 2. a case reference in the subject (after reply and forward prefixes in the
    common languages), the body, or the notice, from a participant of that case;
-3. for a notice with no reference: the same child or adult (tolerant name
-   matching plus the same date of birth) between the same two agencies among
-   the partnership's open cases. One confident match continues that case; none
-   opens a new one; anything in between goes to review. A different date of
-   birth is never a match.
+3. for a notice with no reference (``match_notice``): a notice of its sender's
+   about the same person held for information; the same notice document sent
+   again; then the same child or adult (tolerant name matching plus the same
+   date of birth) between the same two agencies among the partnership's open
+   cases. One confident match continues that case; none opens a new one;
+   anything in between goes to review. A different date of birth is never a
+   match.
 
-Pure: the service hands in what it looked up.
+Pure: the service hands in what it looked up. Layer 3's open cases are looked
+up by blocking keys (``blocking_keys``: the date of birth, and the first and
+last word of the name), stored on each case and indexed, so the look-up reads
+the few cases that share a key, never every open case.
 """
 
 from __future__ import annotations
@@ -199,3 +204,87 @@ def match_subject(name: str | None, dob: date | None, agencies: frozenset[str], 
 
 def _name_key(name: str) -> str:
     return " ".join(re.sub(r"[^a-z ]+", " ", name.lower().replace("-", " ")).split())
+
+
+# -- blocking keys: which open cases are worth comparing --------------------------
+
+KEY_WORD_LENGTH = 40  # the column's width: longer words are cut (a name word is never this long)
+MAX_NAME_WORDS = 8  # a hostile "name" of thousands of words asks about eight of them
+
+
+@dataclass(frozen=True)
+class BlockingKeys:
+    """What a case is found by in layer 3: a candidate shares the date of birth or a name word at either end."""
+
+    dob: date | None
+    first: str | None  # the name's first word, normalised (case, punctuation, hyphens)
+    last: str | None  # its last word ("BLOGGS, Jo" gives bloggs and jo: the order people write names in varies)
+
+
+def name_words(name: str | None) -> tuple[str, ...]:
+    """A name's normalised words, distinct, in order, at most MAX_NAME_WORDS."""
+    words = dict.fromkeys(w[:KEY_WORD_LENGTH] for w in _name_key((name or "")[:1000]).split())
+    return tuple(words)[:MAX_NAME_WORDS]
+
+
+def blocking_keys(name: str | None, dob: date | None) -> BlockingKeys:
+    words = _name_key((name or "")[:1000]).split()
+    first, last = (words[0][:KEY_WORD_LENGTH], words[-1][:KEY_WORD_LENGTH]) if words else (None, None)
+    return BlockingKeys(dob, first, last)
+
+
+# -- the decision tree for a notice with no reference ---------------------------
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    """What the notice says about whom it is about, and between whom."""
+
+    name: str | None
+    dob: date | None
+    agencies: frozenset[str]  # the raising and challenged agency names the directory resolved
+    has_content: bool = True
+    document: tuple[str, date | None] | None = None  # the notice document's own subject (name, date of birth)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The cases the service looked up for one notice, each with its first notice's subject."""
+
+    held: Sequence[OpenCase] = ()  # the sender's own cases waiting for information, oldest first
+    same_document: Sequence[OpenCase] = ()  # cases opened by a notice document with the same bytes
+    open: Sequence[OpenCase] = ()  # open cases sharing a blocking key with the notice
+
+
+@dataclass(frozen=True)
+class NoticeMatch:
+    outcome: str  # "held" | "same-document" | "match" | "review" | "new"
+    reference: str | None
+    reason: str
+    candidates: tuple[str, ...] = field(default=())
+
+
+def match_notice(facts: NoticeFacts, candidates: Candidates) -> NoticeMatch:
+    """Which case a notice with no reference continues, or that it opens one, or that a person must look."""
+    held = next((c for c in candidates.held if _same_person(facts.name, facts.dob, c)), None) if facts.dob else None
+    if held is not None:
+        why = f"its sender's notice about the same person waits for information on {held.reference}"
+        return NoticeMatch("held", held.reference, why)
+    document = facts.document
+    again = next((c for c in candidates.same_document if _same_person(document[0], document[1], c)), None) if document else None
+    if again is not None:
+        return NoticeMatch("same-document", again.reference, f"the same notice document as case {again.reference}")
+    if not facts.has_content:
+        return NoticeMatch("new", None, "the message carries no notice to match on")
+    found = match_subject(facts.name, facts.dob, facts.agencies, candidates.open)
+    return NoticeMatch(found.outcome, found.reference, found.reason, found.candidates)
+
+
+def _same_person(name: str | None, dob: date | None, case: OpenCase) -> bool:
+    """Both name and date of birth agree (a missing name never agrees)."""
+    return (
+        dob == case.subject_dob
+        and bool(name)
+        and bool(case.subject_name)
+        and name_score(name or "", case.subject_name or "") >= CONFIDENT_NAME
+    )

@@ -64,6 +64,8 @@ def anonymise_case(
     }
     case.outcome = None
     case.raised_by_email = None
+    # matching's blocking keys are the person's date of birth and name words (migration 0011)
+    case.subject_dob = case.subject_first = case.subject_last = None
     case.anonymised_at = now
     record = Anonymisation(
         case_id=case.id, reference=case.reference, at=now, rule=rule, decision=decision, by=by, removed=removed

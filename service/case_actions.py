@@ -38,6 +38,7 @@ from escalations.routing.directory import Directory
 from escalations.routing.escalation import Decision, DeadlinePlan, Parties, Recipient
 from escalations.routing.policy import Policy, Stage
 from escalations.service.directory import load_directory
+from escalations.service.matching import matching_columns
 from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, InboundMessage, NoticeRecord, OutboxMessage
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
 
@@ -65,9 +66,17 @@ class CaseView:
 
 class CaseActions:
     def __init__(
-        self, session: Session, policies: Mapping[str, Policy], sender: Sender, now: datetime, inbound_id: int | None = None
+        self,
+        session: Session,
+        policies: Mapping[str, Policy],
+        sender: Sender,
+        now: datetime,
+        inbound_id: int | None = None,
+        directories: dict[str, tuple[Directory, dict[str, int]]] | None = None,
     ) -> None:
         self.session = session
+        # Shared by the caller across its actions (the scheduler: one load per partnership per pass).
+        self.directories: dict[str, tuple[Directory, dict[str, int]]] = {} if directories is None else directories
         self.policies = policies
         self.sender = sender
         self.now = now
@@ -86,7 +95,9 @@ class CaseActions:
 
     def _load_view(self, case: Case) -> CaseView:
         policy = self.policies[case.partnership]
-        directory, agency_ids = load_directory(self.session, policy.id)
+        if policy.id not in self.directories:
+            self.directories[policy.id] = load_directory(self.session, policy.id)
+        directory, agency_ids = self.directories[policy.id]
         names = {v: k for k, v in agency_ids.items()}
         parties = engine.parties_for_case(
             directory,
@@ -649,6 +660,7 @@ class CaseActions:
                 stage=1,
                 immediate_risk=False,
                 subject_kind=notice.subject.kind,
+                **matching_columns(notice.subject.name, notice.subject.dob),
                 raised_by_email=raised_by,
                 opened_at=self.now,
                 updated_at=self.now,

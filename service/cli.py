@@ -21,7 +21,10 @@ from escalations.routing.policy import ConfigError
 from escalations.service import views
 from escalations.service.clock import fixed_clock, system_clock
 from escalations.service.directory import Orphan, current_rows, import_rows, plan, rows_for_export
+from escalations.service.paging import add_paging, print_listing
 from escalations.service.runtime import Runtime
+from escalations.storage import listings
+from escalations.storage.listings import Listing
 from escalations.service.settings import load_settings
 from escalations.storage.crypto import SealError
 from escalations.storage.models import InboundStatus
@@ -140,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     p = cases.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
     p.add_argument("--now", type=_moment, help="count waiting times to this moment (ISO 8601 with an offset)")
+    add_paging(p, _count)
     p.set_defaults(handler=cmd_cases_list)
     p = cases.add_parser("show", parents=[common])
     p.add_argument("reference")
@@ -152,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p = review.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
+    add_paging(p, _count)
     p.set_defaults(handler=cmd_review_list)
     p = review.add_parser(
         "decide", parents=[common], help="settle a waiting message: attach it to a case, open a new one, or reject it"
@@ -172,8 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dead", action="store_true", help="only mail that did not reach someone: dead, or some recipients not reached"
     )
-    p.add_argument("--limit", type=_count, metavar="N")
-    p.add_argument("--offset", type=_count, default=0, metavar="N")
+    add_paging(p, _count)
     p.set_defaults(handler=cmd_outbox_list)
     p = outbox.add_parser("send", parents=[common], help="one delivery pass")
     p.set_defaults(handler=cmd_outbox_send)
@@ -193,6 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p = quarantine.add_parser("list", parents=[common])
     p.add_argument("--json", action="store_true")
+    add_paging(p, _count)
     p.set_defaults(handler=cmd_quarantine_list)
     p = quarantine.add_parser("retry", parents=[common])
     p.add_argument("id", type=int)
@@ -255,15 +260,6 @@ def _count(text: str) -> int:
 def _print_json(value: Any) -> None:
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
-
-
-def _listing(args: argparse.Namespace, rows: list[dict[str, Any]], line: Callable[[dict[str, Any]], str], empty: str) -> int:
-    """Rows as JSON with --json, else one line each (or a note that there are none)."""
-    if getattr(args, "json", False):
-        _print_json(rows)
-    else:
-        print("\n".join(line(r) for r in rows) if rows else empty)
-    return EX_OK
 
 
 # -- commands -----------------------------------------------------------------
@@ -452,10 +448,11 @@ def cmd_directory_export(args: argparse.Namespace) -> int:
 
 def cmd_cases_list(args: argparse.Namespace) -> int:
     with _runtime(args) as runtime:
-        with runtime.sessions() as session:
-            now = args.now or runtime.clock()
-            cases = [views.case_summary(c, runtime.policies.get(c.partnership), now) for c in CaseRepository(session).all()]
-    return _listing(args, cases, views.case_line, "no cases")
+        now = args.now or runtime.clock()
+        summary = lambda c: views.case_summary(c, runtime.policies.get(c.partnership), now)  # noqa: E731
+        listing = Listing(runtime.sessions, listings.cases_query(), summary, args.limit, args.offset)
+        print_listing(args.json, listing, views.case_line, "no cases")
+    return EX_OK
 
 
 def cmd_cases_show(args: argparse.Namespace) -> int:
@@ -517,9 +514,9 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
 
 def _inbound_list(args: argparse.Namespace, status: str) -> int:
     with _runtime(args) as runtime:
-        with runtime.sessions() as session:
-            rows = [views.inbound_summary(m) for m in InboundRepository(session).with_status(status)]
-    return _listing(args, rows, views.inbound_line, f"nothing in {status}")
+        listing = Listing(runtime.sessions, listings.held_query(status), views.inbound_summary, args.limit, args.offset)
+        print_listing(getattr(args, "json", False), listing, views.inbound_line, f"nothing in {status}")
+    return EX_OK
 
 
 def cmd_quarantine_retry(args: argparse.Namespace) -> int:
@@ -538,10 +535,11 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
 
 def cmd_outbox_list(args: argparse.Namespace) -> int:
     with _runtime(args) as runtime:
-        with runtime.sessions() as session:
-            found = OutboxRepository(session).listing(args.status, dead=args.dead, limit=args.limit, offset=args.offset)
-            rows = [views.outbox_summary(m) for m in found]
-    return _listing(args, rows, views.outbox_line, "no undelivered mail" if args.dead else "the outbox is empty")
+        listing = Listing(
+            runtime.sessions, listings.outbox_query(args.status, args.dead), views.outbox_summary, args.limit, args.offset
+        )
+        print_listing(args.json, listing, views.outbox_line, "no undelivered mail" if args.dead else "the outbox is empty")
+    return EX_OK
 
 
 def cmd_outbox_retry(args: argparse.Namespace) -> int:

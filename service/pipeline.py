@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from escalations.intake import mime
 from escalations.intake.authentication import Authentication, Authenticator, Origin, unauthenticated
@@ -34,12 +34,11 @@ from escalations.routing.escalation import decide
 from escalations.routing.escalation import Parties
 from escalations.routing.matching import (
     CONFIDENT_NAME,
-    OpenCase,
+    NoticeFacts,
     PolicyChoice,
-    SubjectMatch,
     body_reference,
     choose_policy,
-    match_subject,
+    match_notice,
     name_score,
     policies_for,
     reference_from_message_id,
@@ -52,6 +51,7 @@ from escalations.service.case_actions import AWAITING_RULE, RESPONSE_KINDS, Case
 from escalations.service import top_tiers
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
+from escalations.service.matching import Premise, decide_match, notice_candidates
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus, OutboxMessage
 from escalations.storage.repositories import CaseRepository, InboundRepository
 
@@ -135,8 +135,11 @@ def _may_convert(files: tuple[Attachment, ...], sender: str | None, context: Con
 class Apply:
     """Records what one prepared message means, in the caller's transaction."""
 
-    def __init__(self, session: Session, inbound: InboundMessage, prepared: Prepared, context: Context) -> None:
+    def __init__(
+        self, session: Session, inbound: InboundMessage, prepared: Prepared, context: Context, premise: Premise | None = None
+    ) -> None:
         self.session = session
+        self.premise = premise  # layer 3 decided before the transaction (service.matching), checked again here
         self.inbound = inbound
         self.p = prepared
         self.context = context
@@ -368,26 +371,8 @@ class Apply:
                 f"the sender's address is not in the {policy.short_name} directory, so nothing is sent to it",
                 partnership=policy.id,
             )
-        waiting = None if forced else self._held_from_sender(policy)
-        if waiting is not None:
-            return self._follow_up(
-                waiting,
-                "held-notice",
-                f"its sender's notice about the same person waits for information on {waiting.reference}",
-                checked=True,
-                notice=self.p.notice,
-            )
-        same_document = None if forced else self._same_document(policy)
-        if same_document is not None:
-            return self._document_again(same_document)
-        if not forced and self.p.notice.has_content:
-            match = self._same_subject(policy, directory)
-            if match.outcome == "review":
-                return self._review("possible-same-case", match.reason, candidates=match.candidates, partnership=policy.id)
-            if match.outcome == "match":
-                case = self.cases.by_reference(match.reference or "")
-                assert case is not None
-                return self._follow_up(case, "same-subject", match.reason, checked=True, notice=self.p.notice)
+        if not forced and self._matched(policy, directory):
+            return
         case = self.actions.open_case(
             policy,
             self.p.notice,
@@ -449,28 +434,51 @@ class Apply:
         held.outcome = f"joined: completed by inbound {self.inbound.id}, case {case.reference}"
         held.review = {**(held.review or {}), "decision": {"kind": "joined", "inbound": self.inbound.id}}
 
-    def _held_from_sender(self, policy: Policy) -> Case | None:
-        """A notice of this sender's, about the same person, waiting for information: a form sent again
-        (Salford's Appendix 2, say, now with the agency written on it) answers it rather than opening another
-        case or going to review. Both the name and the date of birth must agree."""
-        subject = self.p.notice.subject
-        if not self.sender_address or not subject.name or not subject.dob:
-            return None
-        for case in self.cases.awaiting_from(policy.id, self.sender_address):
-            earlier = (self.cases.first_notice(case.id) or {}).get("subject") or {}
-            dob = date.fromisoformat(earlier["dob"]) if earlier.get("dob") else None
-            if dob == subject.dob and name_score(subject.name, earlier.get("name") or "") >= CONFIDENT_NAME:
-                return case
-        return None
+    def _matched(self, policy: Policy, directory: Directory) -> bool:
+        """Layer 3 (routing.matching.match_notice): continue a case, or hold for review; False: a new case."""
+        facts, sha = self._facts(directory)
+        match = decide_match(self.cases, policy.id, facts, self.sender_address, sha, self.premise)
+        case = self.cases.by_reference(match.reference) if match.reference else None
+        if match.outcome == "review":
+            self._review("possible-same-case", match.reason, candidates=match.candidates, partnership=policy.id)
+        elif match.outcome == "same-document" and case is not None:
+            self._document_again(case)
+        elif match.outcome in ("held", "match") and case is not None:
+            layer = "held-notice" if match.outcome == "held" else "same-subject"
+            self._follow_up(case, layer, match.reason, checked=True, notice=self.p.notice)
+        else:
+            return False
+        return True
 
-    def _same_subject(self, policy: Policy, directory: Directory) -> SubjectMatch:
-        """Layer 3: an open case about the same person between the same two agencies."""
-        agencies = frozenset(r.agency.name for r in self._agencies(None, directory) if r.agency is not None)
-        open_cases = [
-            OpenCase(reference, subject.get("name"), date.fromisoformat(subject["dob"]) if subject.get("dob") else None, between)
-            for reference, subject, between in self.cases.open_subjects(policy.id)
-        ]
-        return match_subject(self.p.notice.subject.name, self.p.notice.subject.dob, agencies, open_cases)
+    def _facts(self, directory: Directory) -> tuple[NoticeFacts, str | None]:
+        """What layer 3 matches on, and the hash of the notice document (to spot it sent again)."""
+        document = self._notice_document()
+        facts = NoticeFacts(
+            self.p.notice.subject.name,
+            self.p.notice.subject.dob,
+            frozenset(r.agency.name for r in self._agencies(None, directory) if r.agency is not None),
+            self.p.notice.has_content,
+            (document.name, document.dob) if document is not None else None,
+        )
+        return facts, document.sha256 if document is not None else None
+
+    def decide_ahead(self) -> Premise | None:
+        """Layer 3 decided ahead, reading only, for a notice that names no case; None where another layer
+        or a person decides (a reply, a review decision) or the policy or the sender is not settled."""
+        mail = self.p.mail
+        names_a_case = mail.in_reply_to or mail.references or subject_reference(mail.subject) or self.p.notice.case_reference
+        if self.p.verdict is not None or (self.inbound.review or {}).get("decision") or names_a_case:
+            return None
+        addresses = tuple(self.inbound.envelope_to or ()) + mail.to + mail.cc
+        policy = choose_policy(policies_for(addresses, self.context.policies), self.p.notice.subject.kind).policy
+        if policy is None:
+            return None
+        directory, _ = load_directory(self.session, policy.id)
+        if not _known_sender(directory, self.sender_address):
+            return None
+        facts, sha = self._facts(directory)
+        candidates = notice_candidates(self.cases, policy.id, facts, self.sender_address, sha)
+        return Premise(policy.id, facts, candidates, match_notice(facts, candidates))
 
     def _notice_document(self) -> NoticeDocument | None:
         """The attachment that by itself names whom this notice is about; a leaflet, a logo or an
@@ -481,18 +489,6 @@ class Apply:
     def _document_hash(self) -> str | None:
         document = self._notice_document()
         return document.sha256 if document is not None else None
-
-    def _same_document(self, policy: Policy) -> Case | None:
-        """A case of this partnership opened by the same notice document about the same person (issue 12:
-        equal bytes alone made a second child's notice a "duplicate" of the first's)."""
-        document = self._notice_document()
-        if document is None:
-            return None
-        for case, subject in self.cases.cases_with_document(policy.id, document.sha256):
-            dob = subject.get("dob")
-            if _same_subject_as(document, subject.get("name"), date.fromisoformat(dob) if dob else None):
-                return case
-        return None
 
     def _document_again(self, case: Case) -> None:
         """The same notice document sent by another person: recorded once on the case, with both senders."""
@@ -843,6 +839,13 @@ class Apply:
             )
         files = files or notice_documents(self.p.mail, (held or self.inbound).raw)
         self.actions.route(case, policy, decision, self.p.notice, agency_ids, self.sender_address, self.p.mail.message_id, files)
+
+
+def premise_for(reads: Callable[[], Session], inbound_id: int, prepared: Prepared, context: Context) -> Premise | None:
+    """Layer 3 for a stored message, decided in a read-only session before the worker's write transaction."""
+    with reads() as session:
+        inbound = session.get(InboundMessage, inbound_id, options=[defer(InboundMessage.raw)])
+        return Apply(session, inbound, prepared, context).decide_ahead() if inbound is not None else None
 
 
 def missing_fields(notice: Notice, policy: Policy) -> list[str]:

@@ -12,9 +12,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+
 from escalations.service import cli
 from escalations.service.backup import BackupError, backup, restore, sqlite_path
 from escalations.service.clock import fixed_clock
+from escalations.service.paging import add_paging, print_listing
 from escalations.service.settings import load_settings
 from escalations.storage.crypto import SealError, new_key_line
 
@@ -32,6 +35,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "log", parents=[common], help="every anonymisation: the case, when, the rule (and an erasure's decision)"
     )
     p.add_argument("--json", action="store_true")
+    add_paging(p, cli._count)
     p.set_defaults(handler=cmd_retention_log)
 
     subject = group("subject", "subject access requests and erasure decisions")
@@ -98,18 +102,16 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
 
 
 def cmd_retention_log(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
+    from escalations.storage.listings import Listing
     from escalations.storage.models import Anonymisation
 
+    def row(r: Anonymisation) -> dict[str, str | None]:
+        return {"reference": r.reference, "at": r.at.isoformat(), "rule": r.rule, "decision": r.decision, "by": r.by}
+
     with cli._runtime(args) as runtime:
-        with runtime.sessions() as session:
-            records = session.scalars(select(Anonymisation).order_by(Anonymisation.id)).all()
-            rows = [
-                {"reference": r.reference, "at": r.at.isoformat(), "rule": r.rule, "decision": r.decision, "by": r.by}
-                for r in records
-            ]
-    return cli._listing(args, rows, _log_line, "nothing has been anonymised")
+        listing = Listing(runtime.sessions, select(Anonymisation), row, args.limit, args.offset)
+        print_listing(args.json, listing, _log_line, "nothing has been anonymised")
+    return cli.EX_OK
 
 
 def _log_line(row: dict[str, str | None]) -> str:

@@ -26,7 +26,8 @@ from escalations.service.quarantine_report import failure_kind, partnerships_of
 from escalations.service.views import waiting as views_waiting
 from escalations.service.views import waiting_text
 from escalations.storage.models import Case, CaseState, Chaser, Deadline, InboundMessage, InboundStatus, OutboxMessage
-from escalations.storage.repositories import CaseRepository, ChaserRepository, InboundRepository, NotificationRepository
+from escalations.storage.listings import held_query
+from escalations.storage.repositories import CaseRepository, ChaserRepository, NotificationRepository
 
 log = logging.getLogger(__name__)
 
@@ -40,32 +41,47 @@ class Scheduler:
         self.context = context
 
     def run_once(self) -> int:
-        """One pass over every open case with a deadline near or past; returns the actions taken."""
+        """One pass over every open case with a deadline near or past; returns the actions taken.
+
+        An idle pass is one read transaction of a few index look-ups: the unmet
+        deadlines due soon, what waits in review or quarantine (without the raw
+        bytes), and whether any partnership has a case held for information."""
         now = self.context.clock()
         with self.sessions() as session:
             case_ids = ChaserRepository(session).cases_with_open_deadlines(now + LOOKAHEAD)
+            review = session.scalars(held_query(InboundStatus.REVIEW).order_by(InboundMessage.id)).all()
+            stuck = session.scalars(held_query(InboundStatus.QUARANTINED).order_by(InboundMessage.id)).all()
+            quarantined = [(m, partnerships_of(m, self.context.policies)) for m in stuck]
+            holding = {p for p in self.context.policies if CaseRepository(session).any_awaiting_information(p)}
         taken = 0
+        directories: dict = {}  # each partnership's directory, loaded once for the whole pass
         for case_id in case_ids:
             with self.sessions.begin() as session:
-                taken += self._case(session, case_id)
+                taken += self._case(session, case_id, directories)
         for policy in self.context.policies.values():
-            with self.sessions.begin() as session:
-                taken += self._review_summary(session, policy)
+            if policy.id in holding or any(policy.id in theirs for _, theirs in quarantined) or _for(review, policy):
+                with self.sessions.begin() as session:
+                    taken += self._review_summary(session, policy, review, quarantined)
         taken += retention.daily(self.sessions, self.context.policies, now)  # issue 16: once a day
         return taken
 
-    def _review_summary(self, session: Session, policy: Policy) -> int:
+    def _review_summary(
+        self,
+        session: Session,
+        policy: Policy,
+        review: Sequence[InboundMessage],
+        quarantine: Sequence[tuple[InboundMessage, set[str]]],
+    ) -> int:
         """Once a working day, from opening time: what waits in review, and what is in quarantine, for this partnership."""
         now = self.context.clock()
+        waiting = _for(review, policy)
+        quarantined = [m for m, theirs in quarantine if policy.id in theirs]
+        held = CaseRepository(session).awaiting_information(policy.id)
+        if not waiting and not quarantined and not held:
+            return 0  # before the calendar: an idle pass needs no bank holidays (building them costs a second)
         calendar = policy.calendar
         today = calendar.local(now).date()
         if not calendar.is_working_day(today) or now < calendar.start_of_day(today):
-            return 0
-        inbound = InboundRepository(session)
-        waiting = [m for m in inbound.with_status(InboundStatus.REVIEW) if (m.review or {}).get("partnership") == policy.id]
-        quarantined = [m for m in inbound.quarantined() if policy.id in partnerships_of(m, self.context.policies)]
-        held = CaseRepository(session).awaiting_information(policy.id)
-        if not waiting and not quarantined and not held:
             return 0
         directory, _ = load_directory(session, policy.id)
         managers = [r.email for r in engine.business_managers(directory)]
@@ -112,13 +128,13 @@ class Scheduler:
         )
         return 1
 
-    def _case(self, session: Session, case_id: int) -> int:
+    def _case(self, session: Session, case_id: int, directories: dict | None = None) -> int:
         now = self.context.clock()
         case = session.get(Case, case_id)
         if case is None or case.state not in CHASED or case.partnership not in self.context.policies:
             return 0
         state = case.state
-        actions = CaseActions(session, self.context.policies, self.context.sender, now)
+        actions = CaseActions(session, self.context.policies, self.context.sender, now, directories=directories)
         view = actions.view(case)
         sent = ChaserRepository(session).keys_for_case(case.id)
         taken = 0
@@ -240,6 +256,11 @@ class Scheduler:
             "overrun", "manager/overrun-reasons", view.case.reference, "Reasons needed", stage.number, [r.email for r in to]
         )
         actions.queue(view.case, view.policy, letter, context)
+
+
+def _for(review: Sequence[InboundMessage], policy: Policy) -> list[InboundMessage]:
+    """The messages held in review for this partnership."""
+    return [m for m in review if (m.review or {}).get("partnership") == policy.id]
 
 
 def _waiting(view: CaseView, to: Sequence[engine.Recipient]) -> list[dict[str, str]]:

@@ -21,8 +21,9 @@ from escalations.intake.authentication import Origin
 from escalations.intake.mime import MalformedMessage
 from escalations.service.budget import budget
 from escalations.service import faults
-from escalations.service.pipeline import Apply, Context, prepare
+from escalations.service.pipeline import Apply, Context, premise_for, prepare
 from escalations.storage.claims import HEARTBEAT_SECONDS, LEASE, Heartbeat
+from escalations.storage.engine import read_sessions
 from escalations.storage.logs import log_failure
 from escalations.storage.models import InboundMessage, InboundStatus
 from escalations.storage.repositories import Claim, InboundRepository
@@ -125,12 +126,13 @@ class Worker:
         faults.point("worker-claimed")
         prepared = prepare(work.raw, work.envelope_from, self.context, work.origin)
         faults.point("worker-prepared")
+        premise = premise_for(read_sessions(self.sessions), work.claim.id, prepared, self.context)  # matching, lock-free
         with self.sessions.begin() as session:
             message = InboundRepository(session).lock_claimed(work.claim)
             if message is None:
                 log.warning("inbound %s: claim lost (lease expired); another worker has it", work.claim.id)
                 return
-            Apply(session, message, prepared, self.context).run()
+            Apply(session, message, prepared, self.context, premise).run()
 
     def _failed(self, claim: Claim, error: str, permanent: bool) -> None:
         with self.sessions.begin() as session:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalations.storage.text import make_text_storable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "escalations_read_only"  # an execution option: this connection's transactions only read
 # A server that accepts the connection but never answers (frozen, not down) must not hold a
 # thread for ever at connect; a peer that vanished is noticed by TCP keepalives.
 POSTGRES_CONNECT = {
@@ -71,9 +72,16 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
         # Several processes share one file: taking the write lock at BEGIN
         # means a transaction waits (busy_timeout) instead of failing when it
         # later upgrades a read lock, which is what claims and case numbers need.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only session (read_sessions) takes no lock: WAL readers never wait for the writer.
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def read_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on the same engine for reading only: on SQLite a deferred BEGIN, which holds no write lock."""
+    engine = sessions.kw["bind"]
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 def is_postgres(engine: Engine) -> bool:

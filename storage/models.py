@@ -148,6 +148,10 @@ class Case(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     anonymised_at: Mapped[datetime | None]  # personal data removed (retention or erasure: service.retention)
+    # Matching's blocking keys (routing.matching.blocking_keys) from the first notice's subject (migration 0011).
+    subject_dob: Mapped[date | None] = mapped_column(Date)
+    subject_first: Mapped[str | None] = mapped_column(String(40))
+    subject_last: Mapped[str | None] = mapped_column(String(40))
 
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
     deadlines: Mapped[list[Deadline]] = relationship(back_populates="case", order_by="Deadline.id", cascade="all, delete-orphan")
@@ -155,6 +159,9 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("partnership", "year", "number"),
         Index("ix_cases_partnership_state", "partnership", "state"),
+        Index("ix_cases_partnership_subject_dob", "partnership", "subject_dob"),
+        Index("ix_cases_partnership_subject_first", "partnership", "subject_first"),
+        Index("ix_cases_partnership_subject_last", "partnership", "subject_last"),
     )
 
 
@@ -197,7 +204,7 @@ class Deadline(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     stage: Mapped[int]
-    due: Mapped[datetime] = mapped_column(index=True)
+    due: Mapped[datetime]  # indexed with met (ix_deadlines_met_due, migration 0011)
     set_at: Mapped[datetime | None]  # when the deadline was set (reminders differ for same-day deadlines)
     met: Mapped[bool] = mapped_column(Boolean, default=False)
     met_at: Mapped[datetime | None]
@@ -206,7 +213,8 @@ class Deadline(Base):
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 
-    __table_args__ = (UniqueConstraint("case_id", "stage", "kind"),)
+    # The deadline pass reads unmet deadlines by due time (migration 0011): its cost follows what is due.
+    __table_args__ = (UniqueConstraint("case_id", "stage", "kind"), Index("ix_deadlines_met_due", "met", "due"))
 
 
 class Chaser(Base):

@@ -6,13 +6,13 @@ import hashlib
 import uuid
 from collections.abc import Collection, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from escalations.storage.claims import holder_gone, this_process
 from escalations.storage.models import (
@@ -154,11 +154,6 @@ class InboundRepository(_Repository):
     def get(self, message_id: int) -> InboundMessage | None:
         return self.session.get(InboundMessage, message_id)
 
-    def with_status(self, status: str) -> Sequence[InboundMessage]:
-        return self.session.scalars(
-            select(InboundMessage).where(InboundMessage.status == status).order_by(InboundMessage.id)
-        ).all()
-
     def asked_in_review(self, message_ids: Collection[str]) -> InboundMessage | None:
         """The message held in review whose sender we asked for more by one of ``message_ids`` (our
         question's Message-ID, kept in its review record), still undecided; raw bytes loaded only if used."""
@@ -168,11 +163,6 @@ class InboundRepository(_Repository):
             if review.get("asked") in message_ids and not review.get("decision"):
                 return message
         return None
-
-    def quarantined(self) -> Sequence[InboundMessage]:
-        """Every quarantined message, its raw bytes left in the database until asked for."""
-        query = select(InboundMessage).where(InboundMessage.status == InboundStatus.QUARANTINED)
-        return self.session.scalars(query.options(defer(InboundMessage.raw)).order_by(InboundMessage.id)).all()
 
     def count_by_status(self) -> dict[str, int]:
         rows = self.session.execute(select(InboundMessage.status, func.count()).group_by(InboundMessage.status)).all()
@@ -216,9 +206,6 @@ class CaseRepository(_Repository):
             .options(selectinload(Case.events), selectinload(Case.deadlines))
         ).first()
 
-    def all(self) -> Sequence[Case]:
-        return self.session.scalars(select(Case).options(selectinload(Case.deadlines)).order_by(Case.id)).all()
-
     def add_event(self, event: CaseEvent) -> None:
         self.session.add(event)
 
@@ -246,6 +233,11 @@ class CaseRepository(_Repository):
             .order_by(Case.opened_at, Case.id)
         )
         return list(self.session.scalars(query))
+
+    def any_awaiting_information(self, partnership: str) -> bool:
+        """Whether a partnership has a case held for information (one probe of the index on partnership and state)."""
+        query = select(Case.id).where(Case.partnership == partnership, Case.state == "awaiting_information").limit(1)
+        return self.session.scalar(query) is not None
 
     def latest_notice(self, case_id: int) -> dict[str, Any] | None:
         """The canonical JSON of the last notice recorded for a case (a held notice with every answer so far)."""
@@ -324,27 +316,51 @@ class CaseRepository(_Repository):
             .order_by(Case.id)
         ).all()
 
-    def open_subjects(self, partnership: str) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
-        """Each open case of a partnership: its reference, its first notice's subject, and its two agencies."""
-        cases = self.session.scalars(
-            select(Case)
-            .where(Case.partnership == partnership, Case.state.in_(("open", "awaiting_information")))
-            .order_by(Case.id)
-        ).all()
-        if not cases:
+    def open_subjects_sharing(
+        self, partnership: str, dob: date | None, words: Sequence[str]
+    ) -> list[tuple[str, dict[str, Any], frozenset[str]]]:
+        """Open cases of a partnership sharing a blocking key with a notice (routing.matching.blocking_keys):
+        its reference, its first notice's subject, and its two agencies.
+
+        The same date of birth; or, where the case has no date of birth (or the
+        notice none), a name word at either end of the name. Three index look-ups,
+        so the cost follows the cases found, not the cases open."""
+        ids = self._sharing(partnership, dob, words)
+        if ids is None:
             return []
-        notices: dict[int, dict] = {}
-        for record in self.session.scalars(
-            select(NoticeRecord).where(NoticeRecord.case_id.in_([c.id for c in cases])).order_by(NoticeRecord.id)
-        ):
-            notices.setdefault(record.case_id or 0, record.data)
-        names = {a.id: a.name for a in self.session.scalars(select(Agency).where(Agency.partnership == partnership))}
-        out = []
-        for case in cases:
-            subject = (notices.get(case.id) or {}).get("subject") or {}
-            agencies = frozenset(names[i] for i in (case.raising_agency_id, case.challenged_agency_id) if i in names)
-            out.append((case.reference, subject, agencies))
-        return out
+        first = select(func.min(NoticeRecord.id)).where(NoticeRecord.case_id == Case.id).correlate(Case).scalar_subquery()
+        raising, challenged = aliased(Agency), aliased(Agency)
+        rows = self.session.execute(  # one round trip: the cases, their first notices and their agencies' names
+            select(Case.reference, NoticeRecord.data, raising.name, challenged.name)
+            .outerjoin(NoticeRecord, NoticeRecord.id == first)
+            .outerjoin(raising, raising.id == Case.raising_agency_id)
+            .outerjoin(challenged, challenged.id == Case.challenged_agency_id)
+            .where(Case.id.in_(ids), Case.state.in_(("open", "awaiting_information")))
+            .order_by(Case.id)
+        )
+        return [
+            (reference, (data or {}).get("subject") or {}, frozenset(n for n in (a, b) if n is not None))
+            for reference, data, a, b in rows
+        ]
+
+    def _sharing(self, partnership: str, dob: date | None, words: Sequence[str]) -> Any:
+        same = Case.partnership == partnership
+        parts = [select(Case.id).where(same, Case.subject_dob == dob)] if dob is not None else []
+        if words:
+            no_dob = (Case.subject_dob.is_(None),) if dob is not None else ()
+            parts += [
+                select(Case.id).where(same, column.in_(list(words)), *no_dob)
+                for column in (Case.subject_first, Case.subject_last)
+            ]
+        if not parts:
+            return None
+        return union(*parts) if len(parts) > 1 else parts[0]
+
+    def first_subjects(self, case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The subject of each case's first notice (its ``subject`` object; empty when it has none)."""
+        first = select(func.min(NoticeRecord.id)).where(NoticeRecord.case_id.in_(case_ids)).group_by(NoticeRecord.case_id)
+        rows = self.session.execute(select(NoticeRecord.case_id, NoticeRecord.data).where(NoticeRecord.id.in_(first)))
+        return {case_id: (data or {}).get("subject") or {} for case_id, data in rows if case_id is not None}
 
 
 class OutboxRepository(_Repository):
@@ -397,17 +413,6 @@ class OutboxRepository(_Repository):
 
     def by_message_id(self, message_id: str) -> OutboxMessage | None:
         return self.session.scalars(select(OutboxMessage).where(OutboxMessage.message_id == message_id.strip())).first()
-
-    def listing(
-        self, status: str | None = None, dead: bool = False, limit: int | None = None, offset: int = 0
-    ) -> Sequence[OutboxMessage]:
-        """Rows by id; ``dead``: every row that failed someone (dead, or some recipients not reached)."""
-        query = select(OutboxMessage).order_by(OutboxMessage.id).offset(offset).limit(limit)
-        if status:
-            query = query.where(OutboxMessage.status == status)
-        if dead:
-            query = query.where((OutboxMessage.status == OutboxStatus.DEAD) | OutboxMessage.undelivered_at.is_not(None))
-        return self.session.scalars(query).all()
 
 
 class DirectoryRepository(_Repository):
@@ -512,15 +517,22 @@ class ChaserRepository(_Repository):
         return self.session.get(Chaser, new_id) if new_id is not None else None
 
     def cases_with_open_deadlines(self, before: datetime) -> list[int]:
-        """Open cases, and cases waiting for information, with an unmet deadline due before ``before`` (uses the index on due)."""
-        query = (
-            select(Deadline.case_id)
-            .join(Case, Case.id == Deadline.case_id)
-            .where(Deadline.met.is_(False), Deadline.due <= before, Case.state.in_(("open", "awaiting_information")))
-            .distinct()
-            .order_by(Deadline.case_id)
-        )
-        return list(self.session.scalars(query))
+        """Open cases, and cases waiting for information, with an unmet deadline due before ``before``.
+
+        Two index reads whose cost follows what is due, not what is open: the
+        unmet deadlines by due time (the index on (met, due); ``met = false``, not
+        ``IS``, so both planners use it), then those few cases by primary key."""
+        due = sorted(set(self.session.scalars(due_cases_query(before))))
+        if not due:
+            return []
+        chased = select(Case.id).where(Case.id.in_(due), Case.state.in_(("open", "awaiting_information")))
+        return list(self.session.scalars(chased.order_by(Case.id)))
+
+
+def due_cases_query(before: datetime) -> Select[tuple[int]]:
+    """The deadline pass's first read: the case of each unmet deadline due by ``before`` (one place, so its plan
+    is checked). No ORDER BY or DISTINCT: with one, SQLite walks the case_id index over every deadline instead."""
+    return select(Deadline.case_id).where(Deadline.met == False, Deadline.due <= before)  # noqa: E712 (the index's equality)
 
 
 class SecretRepository(_Repository):

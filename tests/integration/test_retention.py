@@ -64,7 +64,7 @@ def test_retention_removes_what_is_due_keeps_the_rest_and_the_figures(tmp_path: 
         assert [c.reference for c in done.cases] == [refs["gone"]]
         after_text = everything(runtime)
         for gone in ("Tamsin", "Goneaway", "2015-01-03", "joint visit", "referral for Tamsin"):
-            assert gone not in after_text, f"{gone!r} is still stored"
+            assert gone.lower() not in after_text.lower(), f"{gone!r} is still stored (matching keys included)"
         for kept in ("Rufus Notyet", "Oona Stillopen", "Bartholomew Unset", "Bartholomew seen at school", "referral for Rufus"):
             assert kept in after_text, f"{kept!r} went too early"
         assert figures(runtime) == before, "every figure reports count is unchanged"

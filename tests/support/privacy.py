@@ -94,7 +94,7 @@ def everything(runtime: Runtime) -> str:
         for table in Base.metadata.sorted_tables:
             for row in session.execute(select(table)):
                 for value in row:
-                    parts.append(value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value))
+                    parts.append(value.decode("utf-8", "replace") if isinstance(value, bytes) else f"{value!r} {value}")
     return "\n".join(parts)
 
 
