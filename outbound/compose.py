@@ -367,21 +367,6 @@ def chaser_context(
     )
 
 
-def simple_letter(
-    kind: str,
-    template: str,
-    reference: str,
-    title: str,
-    stage: int | None,
-    to: Sequence[str],
-    cc: Sequence[str] = (),
-    in_reply_to: str | None = None,
-) -> Letter:
-    """A case letter whose subject is the reference, a fixed title and the stage only (invariant 6)."""
-    suffix = f" – stage {stage}" if stage is not None else ""
-    return Letter(kind, template, f"[{reference}] {title}{suffix}", tuple(to), tuple(cc), in_reply_to=in_reply_to)
-
-
 def gap_label(gap: DirectoryGap) -> str:
     role = ROLE_LABELS.get(gap.role, gap.role)
     if gap.side == "partnership":
@@ -397,39 +382,22 @@ def case_letters(
     notice_files: Sequence[Attachment],
 ) -> list[Letter]:
     """The acknowledgement, the routed case, and a directory-gap notice where one is needed."""
-    stage = f"stage {decision.stage.number}"
+    from escalations.outbound.letters import letter  # the catalogue builds on this module's Letter
+
+    stage = decision.stage.number
     letters = []
     if sender_address:
         letters.append(
-            Letter(
-                "acknowledgement",
-                "practitioner/acknowledgement",
-                f"[{reference}] Escalation received – {stage}",
-                (sender_address,),
-                auto_submitted="auto-replied",
-                in_reply_to=inbound_message_id,
-                blank_form=True,
-            )
+            letter("acknowledgement", (sender_address,), reference=reference, stage=stage, in_reply_to=inbound_message_id)
         )
     to = tuple(r.email for r in decision.to)
     cc = tuple(r.email for r in decision.cc)
     if to or cc:
         files = tuple((attachment_name(reference, i, a), a) for i, a in enumerate(notice_files, start=1))
-        letters.append(
-            Letter(
-                "routed_case",
-                "manager/routed-case",
-                f"[{reference}] Escalation – {stage}",
-                to or cc,
-                cc if to else (),
-                attachments=files,
-            )
-        )
+        letters.append(letter("routed_case", to or cc, cc if to else (), reference=reference, stage=stage, attachments=files))
     managers = tuple(r.email for r in decision.business_managers)
     if decision.gaps and managers:
-        letters.append(
-            Letter("directory_gap", "business_manager/directory-gap", f"[{reference}] Directory gap – {stage}", managers)
-        )
+        letters.append(letter("directory_gap", managers, reference=reference, stage=stage))
     return letters
 
 

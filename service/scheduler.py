@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalations.outbound.compose import ROLE_LABELS, Letter, chaser_context, simple_letter, stage_context
+from escalations.outbound.compose import ROLE_LABELS, chaser_context, stage_context
+from escalations.outbound.letters import letter as catalogue_letter
 from escalations.routing import escalation as engine
 from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
 from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
@@ -94,12 +95,7 @@ class Scheduler:
         counts = [f"{len(items)} waiting for review"] if items else []
         counts += [f"{len(stuck)} in quarantine"] if stuck else []
         counts += [f"{len(information)} waiting for information"] if information else []
-        letter = Letter(
-            "review_summary",
-            "business_manager/review-summary",
-            f"{policy.short_name} escalations: {', '.join(counts)}",
-            tuple(managers),
-        )
+        letter = catalogue_letter("review_summary", tuple(managers), partnership=policy.short_name, counts=", ".join(counts))
         CaseActions(session, self.context.policies, self.context.sender, now).queue(None, policy, letter, context)
         log.info(
             "scheduler: review summary for %s (%s waiting, %s in quarantine, %s held for information)",
@@ -188,8 +184,7 @@ class Scheduler:
             return None
         to_business_manager = {r.email for r in to} <= {r.email for r in managers}
         context = chaser_context(case.reference, policy, stage, action, to_business_manager, to, _waiting(view, to))
-        template, title = ("manager/reminder", "Reminder") if action.kind == REMINDER else ("manager/chaser", "Overdue")
-        letter = simple_letter(action.kind, template, case.reference, title, stage.number, [r.email for r in to])
+        letter = catalogue_letter(action.kind, [r.email for r in to], reference=case.reference, stage=stage.number)
         return actions.queue(case, policy, letter, context)
 
     def _chase_information(self, actions: CaseActions, view: CaseView) -> OutboxMessage | None:
@@ -234,9 +229,7 @@ class Scheduler:
         context = stage_context(
             view.case.reference, view.policy, stage, what=action.reason, request=breach.request, reply_words=[]
         )
-        letter = simple_letter(
-            "overrun", "manager/overrun-reasons", view.case.reference, "Reasons needed", stage.number, [r.email for r in to]
-        )
+        letter = catalogue_letter("overrun", [r.email for r in to], reference=view.case.reference, stage=stage.number)
         actions.queue(view.case, view.policy, letter, context)
 
 
