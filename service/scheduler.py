@@ -18,6 +18,7 @@ from escalations.outbound.compose import ROLE_LABELS, chaser_context, stage_cont
 from escalations.outbound.letters import letter as catalogue_letter
 from escalations.routing import escalation as engine
 from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
+from escalations.service import reply_updates
 from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
 from escalations.service.pipeline import Context
 from escalations.routing.policy import Policy
@@ -115,6 +116,7 @@ class Scheduler:
         actions = CaseActions(session, self.context.policies, self.context.sender, now)
         view = actions.view(case)
         sent = ChaserRepository(session).keys_for_case(case.id)
+        paused = reply_updates.chasers_paused(CaseRepository(session), case, now)
         taken = 0
         for deadline in list(case.deadlines):
             if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
@@ -131,6 +133,8 @@ class Scheduler:
                 level=case.level if deadline.stage == case.stage else 1,
             )
             for action in due_actions(view.policy, open_deadline, sent, now):
+                if action.kind in (REMINDER, CHASER) and reply_updates.held(deadline.kind, paused):
+                    continue  # "In progress" (service/reply_updates.py): chased from the next working day
                 if self._take(session, actions, view, deadline, action):
                     taken += 1
             if case.state != state:

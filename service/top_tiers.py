@@ -98,7 +98,7 @@ def convene_panel(actions: CaseActions, view: CaseView, actor: str | None, text:
         chair=people(call.chair),
         members=people(call.members),
         agencies=list(call.agencies),
-        **case_summary(policy, notice, call.agencies),
+        **case_summary(policy, notice, call.agencies, case.raised_by_email, view.directory.contact(case.raised_by_email)),
     )
     to = addresses_of(call.chair + call.members)
     if to:
