@@ -449,6 +449,7 @@ class CaseActions:
             "question": question,
             "understood": understood,
             "subject_word": _subject_word(policy, case),
+            "reminder": kind == "information_chaser",  # a day on: not "thank you for your email" again
         }
         return self.queue(case, policy, letter, context)
 

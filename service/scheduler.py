@@ -77,7 +77,13 @@ class Scheduler:
             return calendar.local(message.received_at).strftime("%-d %B %Y, %H:%M")
 
         items = [
-            {"id": m.id, "received": received(m), "reason": m.outcome or "", "candidates": (m.review or {}).get("candidates", [])}
+            # The reason in words (the review's), not the outcome line that starts with its internal rule name.
+            {
+                "id": m.id,
+                "received": received(m),
+                "reason": (m.review or {}).get("reason") or m.outcome or "",
+                "candidates": (m.review or {}).get("candidates", []),
+            }
             for m in waiting
         ]
         stuck = [{"id": m.id, "received": received(m), "kind": failure_kind(m.last_error)} for m in quarantined]
