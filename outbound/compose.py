@@ -409,33 +409,6 @@ def gap_label(gap: DirectoryGap) -> str:
     return f"{role} at {gap.agency}" if gap.agency else f"{role} at the {gap.side} agency (not recognised)"
 
 
-def case_letters(
-    reference: str,
-    decision: Decision,
-    sender_address: str | None,
-    inbound_message_id: str | None,
-    notice_files: Sequence[Attachment],
-) -> list[Letter]:
-    """The acknowledgement, the routed case, and a directory-gap notice where one is needed."""
-    from escalations.outbound.letters import letter  # the catalogue builds on this module's Letter
-
-    stage = decision.stage.number
-    letters = []
-    if sender_address:
-        letters.append(
-            letter("acknowledgement", (sender_address,), reference=reference, stage=stage, in_reply_to=inbound_message_id)
-        )
-    to = tuple(r.email for r in decision.to)
-    cc = tuple(r.email for r in decision.cc)
-    if to or cc:
-        files = tuple((attachment_name(reference, i, a), a) for i, a in enumerate(notice_files, start=1))
-        letters.append(letter("routed_case", to or cc, cc if to else (), reference=reference, stage=stage, attachments=files))
-    managers = tuple(r.email for r in decision.business_managers)
-    if decision.gaps and managers:
-        letters.append(letter("directory_gap", managers, reference=reference, stage=stage))
-    return letters
-
-
 SUFFIXES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/pdf": ".pdf",

@@ -19,7 +19,8 @@ from string import Formatter
 from typing import Any
 
 from escalations.intake.notices.reader import Attachment
-from escalations.outbound.compose import Letter, Sender, build
+from escalations.outbound.compose import Letter, Sender, attachment_name, build
+from escalations.routing.escalation import Decision
 from escalations.routing.policy import Policy
 from escalations.storage.models import OutboxMessage
 
@@ -250,6 +251,31 @@ def letter(
         attachments=tuple(attachments),
         blank_form=kind.blank_form,
     )
+
+
+def case_letters(
+    reference: str,
+    decision: Decision,
+    sender_address: str | None,
+    inbound_message_id: str | None,
+    notice_files: Sequence[Attachment],
+) -> list[Letter]:
+    """The acknowledgement, the routed case, and a directory-gap notice where one is needed."""
+    stage = decision.stage.number
+    letters = []
+    if sender_address:
+        letters.append(
+            letter("acknowledgement", (sender_address,), reference=reference, stage=stage, in_reply_to=inbound_message_id)
+        )
+    to = tuple(r.email for r in decision.to)
+    cc = tuple(r.email for r in decision.cc)
+    if to or cc:
+        files = tuple((attachment_name(reference, i, a), a) for i, a in enumerate(notice_files, start=1))
+        letters.append(letter("routed_case", to or cc, cc if to else (), reference=reference, stage=stage, attachments=files))
+    managers = tuple(r.email for r in decision.business_managers)
+    if decision.gaps and managers:
+        letters.append(letter("directory_gap", managers, reference=reference, stage=stage))
+    return letters
 
 
 def outbox_row(

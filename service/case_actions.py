@@ -23,12 +23,12 @@ from escalations.outbound.compose import (
     Letter,
     Sender,
     case_context,
-    case_letters,
     deadline_lines,
     partnership_context,
     people,
     stage_context,
 )
+from escalations.outbound.letters import case_letters
 from escalations.outbound.letters import letter as catalogue_letter
 from escalations.outbound.letters import outbox_row
 from escalations.routing import escalation as engine

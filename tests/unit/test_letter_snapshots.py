@@ -34,7 +34,7 @@ from escalations.outbound.compose import (
     people,
     stage_context,
 )
-from escalations.outbound.letters import CATALOGUE, letter
+from escalations.outbound.letters import CATALOGUE, case_letters, letter
 from escalations.routing.deadlines import OpenDeadline, due_actions
 from escalations.routing.escalation import Parties, convene_panel, decide
 from escalations.routing.policy import Policy
@@ -70,8 +70,6 @@ def _opening(name: str, missing: tuple = ()) -> Example:
     the_notice = notice(SAL)
     decision = decide(SAL, the_notice, where, PRACTITIONER, NOW)
     context = case_context(ref(SAL), SAL, decision, the_notice, NOW)
-    from escalations.outbound.compose import case_letters
-
     [made] = [x for x in case_letters(ref(SAL), decision, PRACTITIONER, INBOUND_ID, (NOTICE_FILE,)) if x.kind == name]
     return made, context, SAL, ref(SAL)
 
