@@ -682,7 +682,9 @@ class Apply:
             self.actions.close(view, command.kind, command.text, actor)
         elif command.kind == "escalate":
             why = f'{actor} replied "{command.word}"' + (f" ({command.text})" if command.text else "")
+            earlier = reply_updates.before(self.actions, view)
             self.actions.escalate(view, why, actor, self.p.notice_files)
+            reply_updates.left_behind(self.actions, view, actor, earlier, own_words(body_text(self.p.mail)), command.word)
         elif command.kind == "in_progress":
             reply_updates.in_progress(self.actions, view, actor, command.text, own_words(body_text(self.p.mail)))
         elif command.kind == "panel" and stage.panel is not None:

@@ -10,6 +10,7 @@ never closes the case, moves its stage or meets a deadline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from escalations.outbound.compose import ROLE_LABELS, stage_context
@@ -60,6 +61,35 @@ def in_progress(actions: CaseActions, view: CaseView, actor: str | None, text: s
     pass_on(actions, view, actor, words, word="In progress", paused_until=shown)
 
 
+def parties(actions: CaseActions, view: CaseView) -> list[str]:
+    """The case's parties now: its raiser and the people at its current stage."""
+    return [a for a in dict.fromkeys([view.case.raised_by_email, *sorted(actions.stage_people(view))]) if a]
+
+
+@dataclass(frozen=True)
+class Before:
+    """A case's parties and place before a reply tries to move it."""
+
+    parties: tuple[str, ...]
+    place: tuple[int, int]  # stage and level
+
+
+def before(actions: CaseActions, view: CaseView) -> Before:
+    return Before(tuple(parties(actions, view)), (view.case.stage, view.case.level or 1))
+
+
+def left_behind(actions: CaseActions, view: CaseView, actor: str | None, was: Before, words: str, word: str) -> None:
+    """After an "Unresolved": the earlier parties not told otherwise get the reply. When the case moved, the
+    raiser and the sender have the case update and the new stage's people the case; at the policy's last
+    stage nothing moves (the business manager is asked to step in), so every other party gets it."""
+    case = view.case
+    moved = (case.stage, case.level or 1) != was.place
+    told = {case.raised_by_email, *actions.stage_people(view)} if moved else set()
+    others = [a for a in was.parties if a != actor and a not in told]
+    if others:
+        pass_on(actions, view, actor, words, word=word, to=others)
+
+
 def pass_on(
     actions: CaseActions,
     view: CaseView,
@@ -67,10 +97,11 @@ def pass_on(
     words: str,
     word: str | None = None,
     paused_until: str | None = None,
+    to: list[str] | None = None,
 ) -> None:
-    """The reply's own words (no quoted history) to the case's other parties, as an update letter."""
+    """The reply's own words (no quoted history) to the case's other parties (or ``to``), as an update letter."""
     case, policy = view.case, view.policy
-    others = [a for a in dict.fromkeys([case.raised_by_email, *sorted(actions.stage_people(view))]) if a and a != actor]
+    others = to if to is not None else [a for a in parties(actions, view) if a != actor]
     if not others:
         return
     stage = policy.stage(case.stage)

@@ -145,3 +145,28 @@ def test_an_unauthenticated_comment_is_recorded_but_not_passed_on(runtime: Runti
     runtime.worker().run_until_idle()
     assert s.sent() == []
     assert any(e.rule == "response-not-counted" for e in s.case(ref).events)
+
+
+def test_an_unresolved_from_the_raiser_reaches_the_stage_it_left(runtime: Runtime, clock: Clock) -> None:
+    s, ref = opened(runtime, clock)
+    s.sent()
+    s.at(T(2026, 3, 10, 12, 0)).reply(ref, RAISER, "Unresolved: no visit has been offered." + QUOTED)
+    assert s.case(ref).stage == 2
+    [left] = [m for m in s.sent() if m.kind == "reply_update"]
+    assert PRACTITIONER in left.to and RAISER not in left.everyone
+    assert 'starting "Unresolved"' in left.text and "no visit has been offered" in left.text
+    assert "Jo Bloggs" not in left.text
+
+
+def test_an_unresolved_at_the_last_stage_reaches_every_other_party(runtime: Runtime, clock: Clock) -> None:
+    last = str(runtime.policies["salford"].last_stage)
+    s = Scenario(runtime, clock, MAILBOX).at(T(2026, 3, 10, 10, 0))
+    ref = s.notice(RAISER, notice_rows("Jo Bloggs", "14/02/2017", CHALLENGED, last))
+    s.sent()
+    lead = contact("salford", CHALLENGED, "service_manager")  # Salford 3: the Operational / Service Manager
+    s.at(T(2026, 3, 10, 12, 0)).reply(ref, lead, "Unresolved: we stand by the decision." + QUOTED)
+    assert s.case(ref).stage == int(last)
+    sent = s.sent()
+    assert "needs_attention" in [m.kind for m in sent]
+    [passed] = [m for m in sent if m.kind == "reply_update"]
+    assert RAISER in passed.to and lead not in passed.everyone and "we stand by the decision" in passed.text
