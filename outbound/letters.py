@@ -21,7 +21,7 @@ from typing import Any
 from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import Letter, Sender, attachment_name, build
 from escalations.routing.escalation import Decision
-from escalations.routing.policy import Policy
+from escalations.routing.policy import SHORT_NAME, Policy
 from escalations.storage.models import OutboxMessage
 
 # Who may receive a letter: the sides of a case and the partnership's people.
@@ -36,7 +36,7 @@ CONSOLE_USER = "console_user"  # a person the directory allows to sign in to the
 SUBJECT_VALUES = {
     "reference": re.compile(r"[A-Z]{2,8}-\d{4}-\d{4,6}"),
     "stage": re.compile(r"\d{1,2}"),
-    "partnership": re.compile(r"[A-Z&]{2,12}"),  # the policy's short name (an acronym: "SSCB"), from its configuration
+    "partnership": SHORT_NAME,  # the policy's acronym ("SSCB"), checked when the policy is loaded
     "mailbox": re.compile(r"[A-Za-z0-9._-]{1,40}"),  # a mailbox's configured name
     "counts": re.compile(r"\d+ [a-z ]+(?:, \d+ [a-z ]+)*"),  # "3 waiting for review, 1 in quarantine"
 }
