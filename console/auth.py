@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalations.outbound.compose import Letter, Sender, build, partnership_context
+from escalations.outbound.compose import Sender, partnership_context
+from escalations.outbound.letters import letter, outbox_row
 from escalations.routing.policy import Policy
-from escalations.storage.models import Contact, ConsoleSession, ConsoleSignIn, OutboxMessage
+from escalations.storage.models import Contact, ConsoleSession, ConsoleSignIn
 from escalations.storage.repositories import OutboxRepository
 
 CONSOLE_ROLES = ("business_manager", "admin")  # partnership-level directory roles that may sign in
@@ -109,23 +110,9 @@ def ask_for_link(
         )
     )
     policy = policies[sorted(allowed)[0]]
-    letter = Letter(
-        "console_sign_in", "business_manager/console-sign-in", "Your sign-in link to the escalations console", (email,)
-    )
     context = {"link": sign_in_url(base_url, token), "minutes": int(LINK_LIFETIME.total_seconds() // 60)}
     context["partnership"] = partnership_context(policy)
-    out = build(letter, context, policy, sender, now, None)
-    OutboxRepository(session).add(
-        OutboxMessage(
-            kind=out.kind,
-            message_id=out.message_id,
-            mail_from=out.mail_from,
-            recipients=list(out.recipients),
-            raw=out.raw,
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    OutboxRepository(session).add(outbox_row(letter("console_sign_in", (email,)), context, policy, sender, now))
     return True
 
 

@@ -28,6 +28,7 @@ from escalations.intake.notices.model import Notice
 from escalations.intake.notices.reader import Attachment
 from escalations.intake.screening import ORIGIN_HEADER
 from escalations.outbound.notice_forms import blank_form_attachment
+from escalations.routing.directory import ContactEntry
 from escalations.routing.escalation import Decision, DirectoryGap, Recipient
 from escalations.routing.matching import new_message_id
 from escalations.routing.deadlines import CHASER, Action, describe
@@ -247,17 +248,35 @@ def _case_details(policy: Policy, decision: Decision, notice: Notice, now: datet
         "raising_agency": decision.raising_agency.name if decision.raising_agency else None,
         "challenged_agency": decision.challenged_agency.name if decision.challenged_agency else None,
         "subject_word": subject_word,
-        "notice": notice_details(notice),
+        "notice": notice_details(notice, decision.raised_by, decision.raiser),
         "panel_options": list(decision.panel_options),
         "forwarded": 0,
         "now": _when(policy.calendar.local(now)),
     }
 
 
-def notice_details(notice: Notice) -> dict[str, Any]:
-    """What the notice says, for a letter: who raised it, about whom, the concern and what was tried."""
+def raiser_lines(notice: Notice, sender: str | None = None, contact: ContactEntry | None = None) -> tuple[str | None, str | None]:
+    """Who raised the concern ("name, role, agency") and how to reach them ("email, phone"): from the
+    notice, else whoever signed it, else the directory's entry for the sender, else the sender's address
+    (issue 11: never "not stated" when the notice is signed or the sender is known)."""
+    by, signed = notice.raised_by, notice.signed
+    entry = contact if contact is not None and (not sender or contact.email == sender.lower()) else None
+    name = by.name or signed.name or (entry.name if entry else None)
+    role = by.role or signed.role or (ROLE_LABELS.get(entry.role, entry.role) if entry else None)
+    agency = by.agency or (entry.agency if entry else None)
+    email = by.email or (entry.email if entry else None) or sender
+    phone = by.phone or (entry.phone if entry else None)
+    who = ", ".join(v for v in (name or email, role, agency) if v) or None
+    reach = ", ".join(v for v in (email if name else None, phone) if v) or None
+    return who, reach
+
+
+def notice_details(notice: Notice, sender: str | None = None, contact: ContactEntry | None = None) -> dict[str, Any]:
+    """What the notice says, for a letter: who raised it and how to reach them, about whom, the concern and what was tried."""
+    raised_by, reach = raiser_lines(notice, sender, contact)
     return {
-        "raised_by": ", ".join(v for v in (notice.raised_by.name, notice.raised_by.role) if v) or None,
+        "raised_by": raised_by,
+        "raised_by_reach": reach,
         "subject_name": notice.subject.name,
         "subject_dob": notice.subject.dob.strftime("%-d %B %Y") if notice.subject.dob else None,
         "categories": ", ".join(c.replace("_", " ") for c in notice.categories) or None,
@@ -272,10 +291,13 @@ def notice_details(notice: Notice) -> dict[str, Any]:
     }
 
 
-def case_summary(policy: Policy, notice: Notice, agencies: Sequence[str]) -> dict[str, Any]:
+def case_summary(
+    policy: Policy, notice: Notice, agencies: Sequence[str], sender: str | None = None, contact: ContactEntry | None = None
+) -> dict[str, Any]:
     """The case as a panel member needs it: the notice's details and the agencies involved."""
     subject_word = "adult" if notice.subject.kind == "adult" or policy.protects == ("adult",) else "child"
-    return {"notice": notice_details(notice), "subject_word": subject_word, "agencies_in_dispute": list(agencies[:2])}
+    details = notice_details(notice, sender, contact)
+    return {"notice": details, "subject_word": subject_word, "agencies_in_dispute": list(agencies[:2])}
 
 
 def partnership_context(policy: Policy) -> dict[str, str]:
@@ -301,10 +323,23 @@ def case_reply_words(policy: Policy, stage: Stage, level: int = 1) -> list[dict[
         escalate = "moves the case to the next stage"
     else:
         escalate = "tells the business manager that the matter is unresolved at the policy's last stage"
+    # "In progress" answers for the stage (issue 11); the raiser's acknowledgement leaves it out (``stage_only``).
     return [
-        {"word": "Resolved", "then": "the outcome", "does": "closes the case; everyone involved is told"},
-        {"word": "Unresolved", "then": "the reason", "does": escalate},
-        {"word": "Withdrawn", "then": "the reason", "does": "closes the case as withdrawn; everyone involved is told"},
+        {"word": "Resolved", "then": "the outcome", "does": "closes the case; everyone involved is told", "stage_only": False},
+        {"word": "Unresolved", "then": "the reason", "does": escalate, "stage_only": False},
+        {
+            "word": "Withdrawn",
+            "then": "the reason",
+            "does": "closes the case as withdrawn; everyone involved is told",
+            "stage_only": False,
+        },
+        {
+            "word": "In progress",
+            "then": "what is being done",
+            "does": "recorded and passed to the others involved, and reminders wait until the next working day;"
+            " the case stays at this stage with the same deadlines",
+            "stage_only": True,
+        },
     ]
 
 
@@ -367,70 +402,11 @@ def chaser_context(
     )
 
 
-def simple_letter(
-    kind: str,
-    template: str,
-    reference: str,
-    title: str,
-    stage: int | None,
-    to: Sequence[str],
-    cc: Sequence[str] = (),
-    in_reply_to: str | None = None,
-) -> Letter:
-    """A case letter whose subject is the reference, a fixed title and the stage only (invariant 6)."""
-    suffix = f" – stage {stage}" if stage is not None else ""
-    return Letter(kind, template, f"[{reference}] {title}{suffix}", tuple(to), tuple(cc), in_reply_to=in_reply_to)
-
-
 def gap_label(gap: DirectoryGap) -> str:
     role = ROLE_LABELS.get(gap.role, gap.role)
     if gap.side == "partnership":
         return f"{role} (partnership)"
     return f"{role} at {gap.agency}" if gap.agency else f"{role} at the {gap.side} agency (not recognised)"
-
-
-def case_letters(
-    reference: str,
-    decision: Decision,
-    sender_address: str | None,
-    inbound_message_id: str | None,
-    notice_files: Sequence[Attachment],
-) -> list[Letter]:
-    """The acknowledgement, the routed case, and a directory-gap notice where one is needed."""
-    stage = f"stage {decision.stage.number}"
-    letters = []
-    if sender_address:
-        letters.append(
-            Letter(
-                "acknowledgement",
-                "practitioner/acknowledgement",
-                f"[{reference}] Escalation received – {stage}",
-                (sender_address,),
-                auto_submitted="auto-replied",
-                in_reply_to=inbound_message_id,
-                blank_form=True,
-            )
-        )
-    to = tuple(r.email for r in decision.to)
-    cc = tuple(r.email for r in decision.cc)
-    if to or cc:
-        files = tuple((attachment_name(reference, i, a), a) for i, a in enumerate(notice_files, start=1))
-        letters.append(
-            Letter(
-                "routed_case",
-                "manager/routed-case",
-                f"[{reference}] Escalation – {stage}",
-                to or cc,
-                cc if to else (),
-                attachments=files,
-            )
-        )
-    managers = tuple(r.email for r in decision.business_managers)
-    if decision.gaps and managers:
-        letters.append(
-            Letter("directory_gap", "business_manager/directory-gap", f"[{reference}] Directory gap – {stage}", managers)
-        )
-    return letters
 
 
 SUFFIXES = {

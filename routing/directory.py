@@ -75,6 +75,11 @@ class Directory:
     def is_contact(self, address: str | None) -> bool:
         return bool(address) and any(c.email == address.lower() for c in self.contacts)
 
+    def contact(self, address: str | None) -> ContactEntry | None:
+        """The directory's entry for an address (its first, where a person holds several roles)."""
+        wanted = (address or "").lower()
+        return next((c for c in self.contacts if wanted and c.email == wanted), None)
+
 
 class DirectoryError(Exception):
     """A directory CSV is wrong; each problem names the row and the column."""

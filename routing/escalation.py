@@ -83,6 +83,8 @@ class Decision:
     level: int = 1  # how far up line management within the stage (Barnet 2, Stage 2)
     chairs: tuple[Recipient, ...] = ()  # Barnet 4: who may chair, from agencies not involved; the people agreeing choose
     panel_options: tuple[str, ...] = ()  # B&NES 5: the agencies the Chair may name as the panel's third
+    raised_by: str | None = None  # the raiser's address, and their directory entry where it has one: how to reach them
+    raiser: ContactEntry | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,8 @@ def route_stage(
         level=level,
         chairs=chairs,
         panel_options=panel_options,
+        raised_by=parties.raised_by,
+        raiser=directory.contact(parties.raised_by),
     )
 
 

@@ -53,6 +53,8 @@ RETENTION_UNSET = (
 )
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _PREFIX = re.compile(r"^[A-Z]{2,6}$")
+# A partnership's acronym ("SSCB", "B&NES"): it is the only partnership word a subject line may carry.
+SHORT_NAME = re.compile(r"[A-Z&]{2,12}")
 
 
 class ConfigError(Exception):
@@ -382,6 +384,9 @@ class _Reader:
         prefix = self.get(d, "reference_prefix", str, "")
         if not _PREFIX.match(prefix):
             raise self.fail("reference_prefix", "must be 2 to 6 capital letters")
+        short_name = self.get(d, "short_name", str, "")
+        if not SHORT_NAME.fullmatch(short_name):
+            raise self.fail("short_name", "must be the partnership's acronym: 2 to 12 capital letters or '&'")
         mailbox = self.get(d, "mailbox", str, "").strip().lower()
         if "@" not in mailbox:
             raise self.fail("mailbox", f"{mailbox!r} is not an email address")
@@ -399,7 +404,7 @@ class _Reader:
         return Policy(
             id=pid,
             name=self.get(d, "name", str, ""),
-            short_name=self.get(d, "short_name", str, ""),
+            short_name=short_name,
             prefix=prefix,
             mailbox=mailbox,
             protects=protects,

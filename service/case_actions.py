@@ -9,7 +9,7 @@ and writes the outbox rows for the emails it causes, all in one transaction
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,15 +22,15 @@ from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import (
     Letter,
     Sender,
-    build,
     case_context,
-    case_letters,
     deadline_lines,
     partnership_context,
     people,
-    simple_letter,
     stage_context,
 )
+from escalations.outbound.letters import case_letters
+from escalations.outbound.letters import letter as catalogue_letter
+from escalations.outbound.letters import outbox_row
 from escalations.routing import escalation as engine
 from escalations.routing.calendar import Timescale
 from escalations.routing.deadlines import INFORMATION, OVERRUN
@@ -214,14 +214,7 @@ class CaseActions:
         case.closed_at = self.now
         case.outcome = f"not escalated: {decision.stopped_by.name if decision.stopped_by else ''}"
         if acknowledge:
-            letter = Letter(
-                "not_escalated",
-                "practitioner/not-escalated",
-                f"[{case.reference}] Not escalated",
-                (acknowledge,),
-                auto_submitted="auto-replied",
-                in_reply_to=in_reply_to,
-            )
+            letter = catalogue_letter("not_escalated", (acknowledge,), reference=case.reference, in_reply_to=in_reply_to)
             self.queue(
                 case,
                 policy,
@@ -305,9 +298,7 @@ class CaseActions:
             self.queue(
                 case,
                 policy,
-                simple_letter(
-                    "case_update", "practitioner/case-update", case.reference, "Case update", decision.stage.number, tell
-                ),
+                catalogue_letter("case_update", tell, reference=case.reference, stage=decision.stage.number),
                 told,
             )
 
@@ -328,13 +319,16 @@ class CaseActions:
         routed = next(
             letter for letter in case_letters(case.reference, decision, None, None, files) if letter.kind == "routed_case"
         )
+        routed = catalogue_letter(
+            "routed_case", newcomers, reference=case.reference, stage=stage.number, attachments=routed.attachments
+        )
         self.event(
             case,
             "decision",
             "newcomer",
             f"{', '.join(newcomers)} joined stage {stage.number} after the case was sent; they get the case before any chaser",
         )
-        self.queue(case, policy, replace(routed, to=newcomers, cc=()), context)
+        self.queue(case, policy, routed, context)
 
     def _forward(
         self, view: CaseView, decision: Decision, actor: str | None, documents: Sequence[Attachment]
@@ -407,16 +401,13 @@ class CaseActions:
             copies=people(closing.cc),
             copy_reasons=[r.text for r in closing.reasons if r.rule.startswith("copy:")],
         )
-        title = "Resolved" if state == "resolved" else "Withdrawn"
         # B&NES 5 and Additional notes: everyone, the panel included, gets the outcome in writing.
         panel = (self.cases.latest_event_data(case.id, "panel-convened") or {}).get("members") or []
         to = tuple(dict.fromkeys(addresses_of(closing.to) + tuple(panel)))
         self.queue(
             case,
             policy,
-            simple_letter(
-                "case_closed", "manager/case-closed", case.reference, title, stage.number, to, addresses_of(closing.cc)
-            ),
+            catalogue_letter(state, to, addresses_of(closing.cc), reference=case.reference, stage=stage.number),
             context,
         )
 
@@ -461,18 +452,7 @@ class CaseActions:
     ) -> OutboxMessage:
         """What a held notice still needs, to its sender (and on a reply, what the reply gave)."""
         reference = case.reference if case else None
-        subject = (
-            f"[{reference}] More information needed" if reference else f"{policy.short_name} escalation: more information needed"
-        )
-        letter = Letter(
-            kind,
-            "practitioner/information-needed",
-            subject,
-            (to,),
-            auto_submitted="auto-replied",
-            in_reply_to=in_reply_to,
-            blank_form=True,
-        )
+        letter = catalogue_letter(kind, (to,), reference=reference, in_reply_to=in_reply_to, partnership=policy.short_name)
         context = {
             "reference": reference,
             "partnership": partnership_context(policy),
@@ -480,6 +460,7 @@ class CaseActions:
             "question": question,
             "understood": understood,
             "subject_word": _subject_word(policy, case),
+            "reminder": kind == "information_chaser",  # a day on: not "thank you for your email" again
         }
         return self.queue(case, policy, letter, context)
 
@@ -493,14 +474,7 @@ class CaseActions:
         self.queue(
             view.case,
             view.policy,
-            simple_letter(
-                "needs_attention",
-                "business_manager/needs-attention",
-                view.case.reference,
-                "Needs attention",
-                stage.number,
-                addresses_of(managers),
-            ),
+            catalogue_letter("needs_attention", addresses_of(managers), reference=view.case.reference, stage=stage.number),
             context,
         )
 
@@ -687,27 +661,17 @@ class CaseActions:
 
     def queue(self, case: Case | None, policy: Policy, letter: Letter, context: dict[str, Any]) -> OutboxMessage:
         reference = case.reference if case else None
-        out = build(letter, context, policy, self.sender, self.now, reference)
         row = OutboxRepository(self.session).add(
-            OutboxMessage(
-                case_id=case.id if case else None,
-                kind=out.kind,
-                message_id=out.message_id,
-                mail_from=out.mail_from,
-                recipients=list(out.recipients),
-                raw=out.raw,
-                next_attempt_at=self.now,
-                created_at=self.now,
-            )
+            outbox_row(letter, context, policy, self.sender, self.now, reference, case.id if case else None)
         )
         if case is not None:
             self.event(
                 case,
                 "outbound",
-                f"send:{out.kind}",
-                f"{out.kind.replace('_', ' ')} queued for {len(out.recipients)} recipient(s)",
+                f"send:{row.kind}",
+                f"{row.kind.replace('_', ' ')} queued for {len(row.recipients)} recipient(s)",
                 outbox_id=row.id,
-                data={"recipients": list(out.recipients), "message_id": out.message_id},
+                data={"recipients": list(row.recipients), "message_id": row.message_id},
             )
         return row
 

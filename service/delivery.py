@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from escalations.intake.bounces import Bounce
 from escalations.intake.screening import ORIGIN_HEADER
-from escalations.outbound.compose import ROLE_LABELS, Letter, Sender, partnership_context, simple_letter, stage_context
+from escalations.outbound.compose import ROLE_LABELS, Sender, partnership_context, stage_context
+from escalations.outbound.letters import label
+from escalations.outbound.letters import letter as catalogue_letter
 from escalations.outbound.failures import BOUNCED, REFUSED, Undelivered, tell
 from escalations.routing import escalation as engine
 from escalations.routing.directory import Directory
@@ -36,23 +38,6 @@ from escalations.storage.repositories import BounceRepository, CaseRepository, O
 log = logging.getLogger(__name__)
 
 ALERT_KIND = "delivery_failure"
-KIND_LABELS = {
-    "acknowledgement": "acknowledgement to the practitioner",
-    "routed_case": "escalation email",
-    "directory_gap": "directory-gap notice",
-    "case_closed": "closing email",
-    "case_update": "case update",
-    "information_needed": "request for more information",
-    "needs_attention": "needs-attention notice",
-    "not_escalated": "not-escalated reply",
-    "overrun": "request for reasons",
-    "panel_convened": "Resolution Panel invitation",
-    "review_summary": "daily review summary",
-    "mailbox_alert": "mailbox alert",
-    "reminder": "reminder",
-    "chaser": "chaser",
-    ALERT_KIND: "alert about undelivered mail",
-}
 
 
 class DeliveryAlerts:
@@ -109,24 +94,17 @@ class DeliveryAlerts:
         waiting = {a.lower() for a in row.pending_recipients or []}
         reached = row.status != OutboxStatus.DEAD and any(a.lower() not in missed | waiting for a in row.recipients)
         extra = {
-            "what": KIND_LABELS.get(row.kind, row.kind.replace("_", " ")),
+            "what": label(row.kind),
             "outbox_id": row.id,
             "people": people,
             "reached": reached,
         }
         if case is not None:
             stage = policy.stage(case.stage)
-            letter = simple_letter(
-                ALERT_KIND, "business_manager/delivery-failure", case.reference, "Not delivered", stage.number, managers
-            )
+            letter = catalogue_letter(ALERT_KIND, managers, reference=case.reference, stage=stage.number)
             actions.queue(case, policy, letter, stage_context(case.reference, policy, stage, **extra))
         else:
-            letter = Letter(
-                ALERT_KIND,
-                "business_manager/delivery-failure",
-                f"{policy.short_name} escalations: an email was not delivered",
-                managers,
-            )
+            letter = catalogue_letter(ALERT_KIND, managers, partnership=policy.short_name)
             actions.queue(
                 None, policy, letter, {"reference": None, "partnership": partnership_context(policy), "stage": None, **extra}
             )
@@ -199,7 +177,7 @@ def _why(failure: Undelivered) -> str:
 
 def _timeline_text(row: OutboxMessage, people: list[dict[str, Any]]) -> str:
     who = "; ".join(f"the {p['role_label']}" + (f" at {p['agency']}" if p["agency"] else "") + f" ({p['why']})" for p in people)
-    return f"{KIND_LABELS.get(row.kind, row.kind)} did not reach {who}"
+    return f"{label(row.kind)} did not reach {who}"
 
 
 def requeue(session: Session, row: OutboxMessage, now: datetime) -> list[str] | None:
@@ -226,7 +204,7 @@ def requeue(session: Session, row: OutboxMessage, now: datetime) -> list[str] | 
                     kind="outbound",
                     rule="outbound-requeued",
                     outbox_id=row.id,
-                    reason=f"{KIND_LABELS.get(row.kind, row.kind)} put back in the queue by an operator for {len(recipients)} recipient(s)",
+                    reason=f"{label(row.kind)} put back in the queue by an operator for {len(recipients)} recipient(s)",
                     data={"recipients": recipients, "not_reached_before": before or []},
                 )
             )

@@ -18,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalations.intake.imap import AuthFailure, Watcher
-from escalations.outbound.compose import Letter, Sender, build
+from escalations.outbound.compose import Sender
+from escalations.outbound.letters import letter, outbox_row
 from escalations.routing.policy import Policy
 from escalations.service import faults
 from escalations.service.runtime import Runtime
 from escalations.service.settings import ImapSettings
-from escalations.storage.models import Contact, OutboxMessage
+from escalations.storage.models import Contact
 from escalations.storage.repositories import ImapMailboxRepository, OutboxRepository, Stored
 
 log = logging.getLogger(__name__)
@@ -91,21 +92,15 @@ class SignInAlert:
             "error": error,
             "when": policy.calendar.local(now).strftime("%A %-d %B %Y, %H:%M"),
         }
-        letter = Letter(
-            "mailbox_alert", "business_manager/mailbox-alert", f"Escalations mailbox {settings.name}: cannot sign in", managers
-        )
-        out = build(letter, context, policy, Sender(self.runtime.settings.outbound.from_address), now, None)
+        alert = letter("mailbox_alert", managers, mailbox=settings.name)
         OutboxRepository(session).add(
-            OutboxMessage(
-                case_id=None,
-                kind=out.kind,
+            outbox_row(
+                alert,
+                context,
+                policy,
+                Sender(self.runtime.settings.outbound.from_address),
+                now,
                 dedupe_key=f"mailbox-alert:{settings.name}:{now.astimezone(UTC):%Y-%m-%dT%H}",
-                message_id=out.message_id,
-                mail_from=out.mail_from,
-                recipients=list(out.recipients),
-                raw=out.raw,
-                next_attempt_at=now,
-                created_at=now,
             )
         )
 

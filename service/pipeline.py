@@ -48,7 +48,7 @@ from escalations.routing.policy import Policy
 from escalations.routing.replies import Command, own_words, parse_command
 from escalations.routing.deadlines import INFORMATION
 from escalations.service.case_actions import AWAITING_RULE, RESPONSE_KINDS, CaseActions, CaseView, notice_documents
-from escalations.service import top_tiers
+from escalations.service import reply_updates, top_tiers
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.service.matching import Premise, decide_match, notice_candidates
@@ -608,6 +608,7 @@ class Apply:
                 InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference} (sender not authenticated)", case
             )
         self.actions.record_response(view, self.sender_address)
+        reply_updates.pass_on(self.actions, view, self.sender_address, own_words(body_text(self.p.mail)))
         self._finish(InboundStatus.PROCESSED, "correspondence", f"recorded on case {case.reference}", case)
 
     def _same_person(self, case: Case, notice: Notice) -> bool:
@@ -677,7 +678,11 @@ class Apply:
             self.actions.close(view, command.kind, command.text, actor)
         elif command.kind == "escalate":
             why = f'{actor} replied "{command.word}"' + (f" ({command.text})" if command.text else "")
+            earlier = reply_updates.before(self.actions, view)
             self.actions.escalate(view, why, actor, self.p.notice_files)
+            reply_updates.left_behind(self.actions, view, actor, earlier, own_words(body_text(self.p.mail)), command.word)
+        elif command.kind == "in_progress":
+            reply_updates.in_progress(self.actions, view, actor, command.text, own_words(body_text(self.p.mail)))
         elif command.kind == "panel" and stage.panel is not None:
             top_tiers.convene_panel(self.actions, view, actor, command.text)
         elif command.kind in ("mediation", "chair") and stage.way_forward is not None:
@@ -686,6 +691,7 @@ class Apply:
             top_tiers.decline_panel(self.actions, view, actor, command.text)
         else:
             self.actions.record_response(view, actor)
+            reply_updates.pass_on(self.actions, view, actor, own_words(body_text(self.p.mail)))
             return self._finish(
                 InboundStatus.PROCESSED,
                 "correspondence",

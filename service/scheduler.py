@@ -14,10 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from escalations.outbound.compose import ROLE_LABELS, Letter, chaser_context, simple_letter, stage_context
+from escalations.outbound.compose import ROLE_LABELS, chaser_context, stage_context
+from escalations.outbound.letters import letter as catalogue_letter
 from escalations.routing import escalation as engine
 from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
-from escalations.service import retention
+from escalations.service import reply_updates, retention
 from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
 from escalations.service.pipeline import Context
 from escalations.routing.policy import Policy
@@ -93,7 +94,13 @@ class Scheduler:
             return calendar.local(message.received_at).strftime("%-d %B %Y, %H:%M")
 
         items = [
-            {"id": m.id, "received": received(m), "reason": m.outcome or "", "candidates": (m.review or {}).get("candidates", [])}
+            # The reason in words (the review's), not the outcome line that starts with its internal rule name.
+            {
+                "id": m.id,
+                "received": received(m),
+                "reason": (m.review or {}).get("reason") or m.outcome or "",
+                "candidates": (m.review or {}).get("candidates", []),
+            }
             for m in waiting
         ]
         stuck = [{"id": m.id, "received": received(m), "kind": failure_kind(m.last_error)} for m in quarantined]
@@ -112,12 +119,7 @@ class Scheduler:
         counts = [f"{len(items)} waiting for review"] if items else []
         counts += [f"{len(stuck)} in quarantine"] if stuck else []
         counts += [f"{len(information)} waiting for information"] if information else []
-        letter = Letter(
-            "review_summary",
-            "business_manager/review-summary",
-            f"{policy.short_name} escalations: {', '.join(counts)}",
-            tuple(managers),
-        )
+        letter = catalogue_letter("review_summary", tuple(managers), partnership=policy.short_name, counts=", ".join(counts))
         CaseActions(session, self.context.policies, self.context.sender, now).queue(None, policy, letter, context)
         log.info(
             "scheduler: review summary for %s (%s waiting, %s in quarantine, %s held for information)",
@@ -137,6 +139,7 @@ class Scheduler:
         actions = CaseActions(session, self.context.policies, self.context.sender, now, directories=directories)
         view = actions.view(case)
         sent = ChaserRepository(session).keys_for_case(case.id)
+        paused = reply_updates.chasers_paused(CaseRepository(session), case, now)
         taken = 0
         for deadline in list(case.deadlines):
             if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
@@ -153,6 +156,8 @@ class Scheduler:
                 level=case.level if deadline.stage == case.stage else 1,
             )
             for action in due_actions(view.policy, open_deadline, sent, now):
+                if action.kind in (REMINDER, CHASER) and reply_updates.held(deadline.kind, paused):
+                    continue  # "In progress" (service/reply_updates.py): chased from the next working day
                 if self._take(session, actions, view, deadline, action):
                     taken += 1
             if case.state != state:
@@ -206,8 +211,7 @@ class Scheduler:
             return None
         to_business_manager = {r.email for r in to} <= {r.email for r in managers}
         context = chaser_context(case.reference, policy, stage, action, to_business_manager, to, _waiting(view, to))
-        template, title = ("manager/reminder", "Reminder") if action.kind == REMINDER else ("manager/chaser", "Overdue")
-        letter = simple_letter(action.kind, template, case.reference, title, stage.number, [r.email for r in to])
+        letter = catalogue_letter(action.kind, [r.email for r in to], reference=case.reference, stage=stage.number)
         return actions.queue(case, policy, letter, context)
 
     def _chase_information(self, actions: CaseActions, view: CaseView) -> OutboxMessage | None:
@@ -252,9 +256,7 @@ class Scheduler:
         context = stage_context(
             view.case.reference, view.policy, stage, what=action.reason, request=breach.request, reply_words=[]
         )
-        letter = simple_letter(
-            "overrun", "manager/overrun-reasons", view.case.reference, "Reasons needed", stage.number, [r.email for r in to]
-        )
+        letter = catalogue_letter("overrun", [r.email for r in to], reference=view.case.reference, stage=stage.number)
         actions.queue(view.case, view.policy, letter, context)
 
 

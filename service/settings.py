@@ -420,6 +420,12 @@ class _Reader:
         names = [m.name for m in out]
         if len(set(names)) != len(names):
             raise self.fail("imap", "two [[imap]] tables have the same name; each mailbox needs its own")
+        # The name labels the mailbox's alert subject, which carries only values of a safe shape (outbound/letters.py).
+        from escalations.outbound.letters import SUBJECT_VALUES
+
+        for name in names:
+            if not SUBJECT_VALUES["mailbox"].fullmatch(name):
+                raise self.fail("imap", f"the mailbox name {name[:40]!r} may have only letters, digits, '.', '_' and '-'")
         return tuple(out)
 
     def imap_additions(self, t: dict[str, Any], where: str) -> dict[str, Any]:

@@ -9,12 +9,12 @@ letters it causes to the outbox through ``CaseActions``. Nothing here commits or
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from escalations.intake import mime
 from escalations.intake.notices.formats import is_notice_file
 from escalations.intake.notices.reader import Attachment
-from escalations.outbound.compose import attachment_name, case_summary, people, simple_letter, stage_context
+from escalations.outbound.compose import attachment_name, case_summary, people, stage_context
+from escalations.outbound.letters import letter as catalogue_letter
 from escalations.routing import escalation as engine
 from escalations.routing.agencies import answer as agency_answer
 from escalations.routing.agencies import option_number
@@ -98,13 +98,13 @@ def convene_panel(actions: CaseActions, view: CaseView, actor: str | None, text:
         chair=people(call.chair),
         members=people(call.members),
         agencies=list(call.agencies),
-        **case_summary(policy, notice, call.agencies),
+        **case_summary(policy, notice, call.agencies, case.raised_by_email, view.directory.contact(case.raised_by_email)),
     )
     to = addresses_of(call.chair + call.members)
     if to:
-        letter = simple_letter("panel_convened", "manager/panel-convened", case.reference, "Resolution Panel", stage.number, to)
         named_files = tuple((attachment_name(case.reference, i, a), a) for i, a in enumerate(documents, start=1))
-        actions.queue(case, policy, replace(letter, attachments=named_files), context)
+        letter = catalogue_letter("panel_convened", to, reference=case.reference, stage=stage.number, attachments=named_files)
+        actions.queue(case, policy, letter, context)
 
 
 def decline_panel(actions: CaseActions, view: CaseView, actor: str | None, text: str) -> None:
@@ -136,7 +136,7 @@ def decline_panel(actions: CaseActions, view: CaseView, actor: str | None, text:
     actions.queue(
         case,
         policy,
-        simple_letter("case_update", "practitioner/case-update", case.reference, "Chair's decision", stage.number, to),
+        catalogue_letter("chair_decision", to, reference=case.reference, stage=stage.number),
         context,
     )
 
@@ -164,9 +164,7 @@ def _ask_again(
     context = stage_context(
         view.case.reference, view.policy, stage, given=given[:200], word=word, what=what, options=list(options)
     )
-    letter = simple_letter(
-        "choose_again", "manager/choose-again", view.case.reference, "Please choose from the list", stage.number, [actor]
-    )
+    letter = catalogue_letter("choose_again", [actor], reference=view.case.reference, stage=stage.number)
     actions.queue(view.case, view.policy, letter, context)
 
 
@@ -211,7 +209,7 @@ def agree_way_forward(actions: CaseActions, view: CaseView, kind: str, text: str
     actions.queue(
         case,
         policy,
-        simple_letter("way_forward", "manager/way-forward", case.reference, "Way forward", stage.number, to),
+        catalogue_letter("way_forward", to, reference=case.reference, stage=stage.number),
         context,
     )
 

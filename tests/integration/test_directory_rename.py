@@ -117,6 +117,26 @@ def test_an_agency_renamed_while_its_case_is_open_keeps_the_case_routed_to_resol
     clock.moment = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
     runtime.scheduler().run_once()
 
+    # Wednesday: the renamed agency's practitioner says the work is in progress (their chasers wait a
+    # working day), and the raiser hears it without the quoted history; the raiser's answer reaches them.
+    clock.moment = datetime(2026, 3, 11, 10, 0, tzinfo=UTC)
+    progress = notice_email(
+        None,
+        sender=PRACTITIONER,
+        to=MAILBOX,
+        subject=f"RE: [{reference}] Overdue – stage 1",
+        body="In progress: a joint visit is booked for Thursday.\n\nOn Tue, 10 Mar 2026, SSCB wrote:\n> Child: Jo Bloggs",
+    )
+    row = intake.send(PRACTITIONER, progress)
+    assert row.authentication and row.authentication["authenticated"], row.authentication
+    assert _case(runtime, first.case_id or 0).state == "open"
+    clock.moment = datetime(2026, 3, 11, 10, 30, tzinfo=UTC)
+    answer = notice_email(
+        None, sender=RAISER, to=MAILBOX, subject=f"RE: [{reference}] Reply received – stage 1", body="I will join the visit."
+    )
+    intake.send(RAISER, answer)
+    runtime.scheduler().run_once()  # Wednesday's chaser is held by the "In progress"
+
     # The renamed agency's practitioner resolves the first case.
     reply = notice_email(
         None,
@@ -135,9 +155,24 @@ def test_an_agency_renamed_while_its_case_is_open_keeps_the_case_routed_to_resol
             pass
         received = relay.wait_for(1)
     by_subject: dict[str, list[set[str]]] = {}
+    texts: dict[str, list[str]] = {}
     for message in received:
-        by_subject.setdefault(str(message.message["Subject"]), []).append(set(message.rcpt_tos))
-    assert by_subject[f"[{reference}] Overdue – stage 1"] == [{PRACTITIONER}]
+        subject = str(message.message["Subject"])
+        by_subject.setdefault(subject, []).append(set(message.rcpt_tos))
+        body = message.message.get_body(("plain",))
+        texts.setdefault(subject, []).append(body.get_content() if body is not None else "")
+    assert by_subject[f"[{reference}] Overdue – stage 1"] == [{PRACTITIONER}]  # Tuesday's only: Wednesday's was held
+    progress_to, answer_to = by_subject[f"[{reference}] Reply received – stage 1"]
+    assert RAISER in progress_to and PRACTITIONER not in progress_to
+    assert PRACTITIONER in answer_to and RAISER not in answer_to
+    told = texts[f"[{reference}] Reply received – stage 1"][0]
+    assert f"Kamal Underhill, practitioner, {NEW}, replied" in told and "a joint visit is booked" in told
+    assert "Jo Bloggs" not in told, "no quoted history"
+    routed = texts[f"[{reference}] Escalation – stage 1"][0]
+    assert "Raised by: Dev Vellacott, practitioner, Northside Health" in routed
+    assert f"How to reach them: {RAISER}, 0161 496 0103" in routed
+    second_routed = next(t for s, ts in texts.items() if s.endswith("Escalation – stage 1") and reference not in s for t in ts)
+    assert f"Agency whose decision is challenged: {NEW}" in second_routed
     assert any(PRACTITIONER in to for to in by_subject[f"[{reference}] Escalation – stage 1"])
     [closed] = by_subject[f"[{reference}] Resolved – stage 1"]
     assert {RAISER, PRACTITIONER, BUSINESS_MANAGER} <= closed

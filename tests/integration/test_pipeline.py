@@ -207,9 +207,8 @@ def test_reply_naming_a_case_is_recorded_on_it(runtime: Runtime) -> None:
     assert _inbound(runtime, inbound_id).case_id == case.id
     with runtime.sessions() as session:
         rules = session.scalars(select(CaseEvent.rule).where(CaseEvent.inbound_id == inbound_id)).all()
-    assert rules == ["match:reference", "met:stage_response", "authentication:pass"], (
-        "a reply from the other agency is the stage's response"
-    )
+    # The other agency's reply is the stage's response, and (issue 11) it is passed on to the case's other parties.
+    assert rules == ["match:reference", "met:stage_response", "send:reply_update", "authentication:pass"]
 
 
 def test_unknown_reference_goes_to_review(runtime: Runtime) -> None:

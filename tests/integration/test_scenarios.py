@@ -96,7 +96,10 @@ def test_barnet_four_stages_same_day_chasers_overrun_and_action_log(runtime: Run
     assert "safety" in overrun[0].text
 
     s.reply(ref, _bar("line_manager"), "The delay was agreed; the child was seen at home on Monday and is safe.")
-    assert [m.kind for m in s.sent()] == []
+    # Issue 11: the written record is shared: the reasons reach the case's other parties.
+    [passed_on] = s.sent()
+    assert passed_on.kind == "reply_update" and _bar("line_manager") not in passed_on.everyone
+    assert "the child was seen at home on Monday" in passed_on.text
     assert "overrun-response" in [e.rule for e in s.case(ref).events], (
         "Barnet 3: the reasons and the safety confirmation are recorded"
     )
@@ -346,7 +349,9 @@ def test_other_replies_are_recorded_and_count_as_the_response(runtime: Runtime, 
     s.reply(
         ref, contact("salford", SAL_CHALLENGED, "practitioner"), "Thanks, I will call you this afternoon.\n\nResolved? not yet"
     )
-    assert s.sent() == []
+    # Recorded, and (issue 11) passed to the raiser as the written record, never back to its sender.
+    [passed_on] = s.sent()
+    assert passed_on.kind == "reply_update" and passed_on.to == {contact("salford", SAL_RAISING, "practitioner")}
     case = s.case(ref)
     assert (case.state, case.stage) == (CaseState.OPEN, 1)
     assert s.open_deadlines(ref) == set()

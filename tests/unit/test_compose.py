@@ -37,13 +37,13 @@ from escalations.outbound.compose import (
     Sender,
     build,
     case_context,
-    case_letters,
     chaser_context,
     deadline_label,
     partnership_context,
     render,
     stage_context,
 )
+from escalations.outbound.letters import case_letters
 from escalations.outbound.notice_forms import blank_form, form_filename
 from escalations.routing.directory import AgencyEntry, ContactEntry, Directory
 from escalations.routing.escalation import decide

@@ -109,6 +109,12 @@ def test_immediately_is_one_clock_hour(pid: str, received: datetime, why: str) -
     received=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)),
 )
 def test_immediate_risk_is_never_more_than_a_day_away(pid: str, received: datetime) -> None:
-    """Whatever the day or hour (weekend, bank holiday, Christmas, clock change), the due time is within 24 hours."""
+    """Whatever the day or hour (weekend, bank holiday, Christmas, clock change), the due time is that day in London.
+
+    Within 24 hours, except from the first hour of the day the clocks go back, which lasts 25."""
     due = immediate_due(pid, received)
-    assert received <= due <= received + timedelta(hours=24)
+    london = ZoneInfo("Europe/London")
+    assert received <= due <= received + timedelta(hours=25)
+    assert due.astimezone(london).date() == received.astimezone(london).date() or due == received + timedelta(hours=1)
+    if (received + timedelta(hours=24)).astimezone(london).utcoffset() == received.astimezone(london).utcoffset():
+        assert due <= received + timedelta(hours=24)

@@ -191,6 +191,7 @@ CASES: dict[str, tuple[Callable[[object], object], Callable[[int], object]]] = {
     "own-words-dashes": (replies.own_words, lambda k: "-" * k),
     "own-words-spaces": (replies.own_words, lambda k: " " * k),
     "own-words-wrote": (replies.own_words, lambda k: "On " + "x" * k + " wrote:" + " " * k),
+    "own-words-wrapped-attribution": (replies.own_words, lambda k: ("on " + "x" * 150 + "\n") * (k // 150) + "x wrote:"),
     "command-spaces": (replies.parse_command, lambda k: "resolved" + " " * k + "\n"),
     "screening-subject": (
         lambda raw: screen(mime.parse(raw), None, CONTEXT.screen),

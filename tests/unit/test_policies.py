@@ -766,6 +766,12 @@ def test_duplicate_prefix(config_copy: Path) -> None:
     assert error.path in str(error)
 
 
+def test_short_name_must_be_an_acronym_a_subject_line_may_carry(config_copy: Path) -> None:
+    path = config_copy / "barnet.toml"
+    _edit(path, 'short_name = "BSCB"', 'short_name = "Jo Bloggs board"')
+    _assert_names(_error(config_copy), path, "short_name")
+
+
 def test_id_must_match_file_name(config_copy: Path) -> None:
     path = config_copy / "bnes.toml"
     _edit(path, 'id = "bnes"', 'id = "bath"')

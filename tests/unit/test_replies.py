@@ -20,6 +20,8 @@ from escalations.routing.replies import own_words, parse_command
         ("\n\nResolved\nThe school will attend the conference.", "resolved", "The school will attend the conference."),
         ("Panel: convene for Thursday", "panel", "convene for Thursday"),
         ("No panel - mediation instead", "no_panel", "mediation instead"),
+        ("In progress: a visit is booked for Thursday", "in_progress", "a visit is booked for Thursday"),
+        ("in progress", "in_progress", ""),
     ],
 )
 def test_commands(body: str, kind: str, text: str) -> None:
@@ -52,6 +54,12 @@ def test_not_commands(body: str | None) -> None:
         ("Agreed.\n________________________________\nFrom: A\nSent: Monday", "Agreed."),
         ("Vu.\nLe lun. 9 mars 2026, A a écrit :\n> old", "Vu."),
         ("Sent from my iPhone", ""),
+        # Gmail wraps a long attribution over two lines (issue 11: the history reached the raiser).
+        (
+            "Visit booked.\n\nOn Tue, 10 Mar 2026 at 10:00, SSCB Safeguarding escalations <e@salford.example>\nwrote:\n> Child: Jo",
+            "Visit booked.",
+        ),
+        ("Visit booked.\nOn Thursday we meet.\nThanks", "Visit booked.\nOn Thursday we meet.\nThanks"),
     ],
 )
 def test_own_words_strip_history_and_signatures(body: str, own: str) -> None:

@@ -99,6 +99,11 @@ def test_password_comes_from_the_environment(tmp_path: Path) -> None:
         ('[storage]\nurl = "mysql://x/y"\n', "storage.url", "only sqlite"),
         ('[storag]\nurl = "sqlite:///x.db"\n', "storag", "not a settings table"),
         ('[[imap]]\nname = "bsp"\n', "imap[0]", "needs at least name and host"),
+        (
+            '[[imap]]\nname = "Jo Bloggs"\nhost = "imap.example"\nusername = "u"\npassword_env = "HOME"\n',
+            "imap",
+            "may have only letters, digits",
+        ),
         ("[smtp\n", "(file)", "not valid TOML"),
         ('[trust]\nrequire_authentication = "no"\n', "trust.require_authentication", "must be a bool"),
         ("[trust]\nauthserv_id = [1]\n", "trust.authserv_id", "list of non-empty strings"),
