@@ -77,8 +77,29 @@ def drop_database(server: str, url: str) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
 
 
-def run(server: str, workers: int, count: int, work: Path) -> float:
-    """Notices per second with ``workers`` processing processes."""
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and every descendant still running (its sandboxed reader children)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        used[child] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(used.get(p, 0.0) for p in tree)
+
+
+def run(server: str, workers: int, count: int, work: Path) -> tuple[float, float]:
+    """Notices per second with ``workers`` processing processes, and their CPU seconds per notice."""
     url = fresh_database(server)
     settings = write_settings(work, url, smtp_enabled=False, name=f"w{workers}-{uuid.uuid4().hex[:6]}.toml")
     processes: list[Serve] = []
@@ -89,6 +110,7 @@ def run(server: str, workers: int, count: int, work: Path) -> float:
             processes = [Serve(settings, work / f"worker-{workers}-{i}.log", args=["--only", "worker"]) for i in range(workers)]
             for process in processes:
                 process.wait_log("worker: started")
+            idle_cpu = sum(tree_cpu(p.pid) for p in processes)
             started = time.monotonic()
             for raw in messages:
                 # Handed over by the trusted gateway, as in pipeline_throughput.py: no DNS look-ups in the timing.
@@ -96,7 +118,8 @@ def run(server: str, workers: int, count: int, work: Path) -> float:
             while _done(runtime) < count:
                 assert all(p.alive() for p in processes)
                 time.sleep(0.05)
-            return count / (time.monotonic() - started)
+            rate = count / (time.monotonic() - started)
+            return rate, (sum(tree_cpu(p.pid) for p in processes) - idle_cpu) / count
     finally:
         for process in processes:
             process.stop()
@@ -124,17 +147,24 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the figures into benchmarks/README.md")
     args = parser.parse_args()
     rates: dict[int, list[float]] = {1: [], 2: []}
+    cpu: dict[int, list[float]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.rounds):
             for workers in (1, 2):
-                rates[workers].append(run(args.postgres, workers, args.notices, Path(tmp)))
-                print(f"{workers} worker(s): {rates[workers][-1]:.1f} notices/s", flush=True)
+                rate, seconds = run(args.postgres, workers, args.notices, Path(tmp))
+                rates[workers].append(rate)
+                cpu[workers].append(seconds)
+                print(f"{workers} worker(s): {rate:.1f} notices/s, {1000 * seconds:.0f} ms CPU a notice", flush=True)
     one, two = statistics.median(rates[1]), statistics.median(rates[2])
     text = (
-        "| worker processes | notices/s (median of runs) | runs |\n|---|---|---|\n"
-        f"| 1 | {one:.1f} | {', '.join(f'{r:.1f}' for r in rates[1])} |\n"
-        f"| 2 | {two:.1f} | {', '.join(f'{r:.1f}' for r in rates[2])} |\n\n"
-        f"Two workers ÷ one: **{two / one:.2f}×**. {args.notices} Word notices a run, {args.rounds} alternating rounds, "
+        "| worker processes | notices/s (median of runs) | runs | CPU a notice (workers and their readers, median) |\n"
+        "|---|---|---|---|\n"
+        + "".join(
+            f"| {n} | {statistics.median(rates[n]):.1f} | {', '.join(f'{r:.1f}' for r in rates[n])} | "
+            f"{1000 * statistics.median(cpu[n]):.0f} ms |\n"
+            for n in (1, 2)
+        )
+        + f"\nTwo workers ÷ one: **{two / one:.2f}×**. {args.notices} Word notices a run, {args.rounds} alternating rounds, "
         f"PostgreSQL on the same machine; Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs "
         f"shared with other work (load average {os.getloadavg()[0]:.1f} at the end); measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
         "Target (issue 15): two workers ≥ 1.7× one.\n"

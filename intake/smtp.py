@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 from contextlib import suppress
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from aiosmtpd.smtp import SMTP, Envelope as SmtpEnvelope, Session as SmtpSession
 
@@ -45,8 +45,6 @@ StoreFn = Callable[[bytes, Envelope], Stored]
 STORE_TIMEOUT_SECONDS = 15.0
 STORE_THREADS = 4  # stores in flight at once, stuck ones included
 
-T = TypeVar("T")
-
 
 @runtime_checkable
 class Stores(Protocol):
@@ -70,18 +68,15 @@ class StoreThreads:
         self._slots = threading.BoundedSemaphore(limit)
 
     def submit(self, raw: bytes, envelope: Envelope) -> asyncio.Future[Stored] | None:
-        return self.call(self.store, raw, envelope)
-
-    def call(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T] | None:
-        """The call's future, or None when every thread is busy."""
+        """The store's future, or None when every thread is busy."""
         if not self._slots.acquire(blocking=False):
             return None
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
+        future: asyncio.Future[Stored] = loop.create_future()
 
         def run() -> None:
             try:
-                outcome: tuple[Any, BaseException | None] = (fn(*args), None)
+                outcome: tuple[Any, BaseException | None] = (self.store(raw, envelope), None)
             except BaseException as exc:
                 outcome = (None, exc)
             finally:
