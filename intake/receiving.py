@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.parser import BytesHeaderParser
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.intake import header_values
-from escalations.storage.models import InboundMessage, InboundStatus
+from escalations.intake.header_scan import header_field
+from escalations.storage.inbound_writer import InboundWriter
+from escalations.storage.models import InboundStatus
 from escalations.storage.repositories import InboundRepository, Stored, dedupe_key
 
 
@@ -27,13 +31,12 @@ class Envelope:
 
 
 def header_message_id(raw: bytes) -> str | None:
-    """The Message-ID, read from the header section only (cheap, and enough for the dedupe key)."""
-    try:
-        headers = BytesHeaderParser().parsebytes(raw[:262_144])
-        value = str(headers.get("Message-ID", "") or "")
-    except Exception:  # hostile headers must not stop us storing the bytes
+    """The Message-ID, read by a bounded scan of the header section (no parse of the message: the store's hot path)."""
+    value = header_field(raw, b"message-id")
+    if value is None:
         return None
-    return header_values.message_id(value)  # a NUL, a CR/LF or 2,000 octets: no Message-ID, the bytes still stored
+    # As the standard library's parser reads header bytes: ASCII, anything else kept as a surrogate (then refused).
+    return header_values.message_id(value.decode("ascii", "surrogateescape"))  # NUL, CR/LF, 2,000 octets: none
 
 
 def _printable(text: str | None, limit: int) -> str | None:
@@ -43,32 +46,49 @@ def _printable(text: str | None, limit: int) -> str | None:
     return "".join(ch if " " < ch < "\x7f" else "?" for ch in text[:limit])
 
 
-def receive(sessions: sessionmaker[Session], raw: bytes, envelope: Envelope, now: datetime) -> Stored:
-    """Store the message in its own committed transaction; a duplicate is recognised, not stored twice."""
+def inbound_values(raw: bytes, envelope: Envelope, now: datetime) -> dict[str, Any]:
+    """The inbound row's columns for a received message, every text value made storable (no database work)."""
     message_id = header_message_id(raw)
     imap = None
     if envelope.imap_uid is not None:
         imap = (envelope.mailbox or "", envelope.imap_uidvalidity or 0, envelope.imap_uid)
-    row = InboundMessage(
-        received_at=now,
-        source=envelope.source,
-        mailbox=header_values.storable_or_none(envelope.mailbox),
-        envelope_from=_envelope_from(envelope.mail_from),
-        envelope_to=[header_values.storable(rcpt) for rcpt in envelope.rcpt_tos],
-        message_id=message_id,
-        raw_sha256=hashlib.sha256(raw).hexdigest(),
-        dedupe_key=dedupe_key(message_id, raw, imap),
-        imap_uidvalidity=envelope.imap_uidvalidity,
-        imap_uid=envelope.imap_uid,
-        peer_ip=envelope.peer,
-        helo=_printable(envelope.helo, 255),
-        raw=raw,
-        size=len(raw),
-        status=InboundStatus.RECEIVED,
-        tries=0,
-    )
+    return {
+        "received_at": now,
+        "source": envelope.source,
+        "mailbox": header_values.storable_or_none(envelope.mailbox),
+        "envelope_from": _envelope_from(envelope.mail_from),
+        "envelope_to": [header_values.storable(rcpt) for rcpt in envelope.rcpt_tos],
+        "message_id": message_id,
+        "raw_sha256": hashlib.sha256(raw).hexdigest(),
+        "dedupe_key": dedupe_key(message_id, raw, imap),
+        "imap_uidvalidity": envelope.imap_uidvalidity,
+        "imap_uid": envelope.imap_uid,
+        "peer_ip": envelope.peer,
+        "helo": _printable(envelope.helo, 255),
+        "raw": raw,
+        "size": len(raw),
+        "status": InboundStatus.RECEIVED,
+        "tries": 0,
+    }
+
+
+def receive(sessions: sessionmaker[Session], raw: bytes, envelope: Envelope, now: datetime) -> Stored:
+    """Store the message in its own committed transaction; a duplicate is recognised, not stored twice."""
     with sessions.begin() as session:
-        return InboundRepository(session).store(row)
+        return InboundRepository(session).store_values(inbound_values(raw, envelope, now))
+
+
+class QueuedReceiver:
+    """The SMTP intake's stores, handed to the process's one inbound writer (group commit) rather than a thread each."""
+
+    def __init__(self, writer: InboundWriter, clock: Callable[[], datetime]) -> None:
+        self.writer = writer
+        self.clock = clock
+
+    def submit(self, raw: bytes, envelope: Envelope) -> asyncio.Future[Stored] | None:
+        """The store's future on the running loop, set once committed; None when the writer is full."""
+        pending = self.writer.submit(inbound_values(raw, envelope, self.clock()))
+        return None if pending is None else asyncio.wrap_future(pending)
 
 
 def _envelope_from(mail_from: str | None) -> str | None:

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Collection
 from contextlib import suppress
-from typing import Any, TypeVar
+from typing import Any, Protocol, runtime_checkable
 
 from aiosmtpd.smtp import SMTP, Envelope as SmtpEnvelope, Session as SmtpSession
 
@@ -45,31 +45,38 @@ StoreFn = Callable[[bytes, Envelope], Stored]
 STORE_TIMEOUT_SECONDS = 15.0
 STORE_THREADS = 4  # stores in flight at once, stuck ones included
 
-T = TypeVar("T")
+
+@runtime_checkable
+class Stores(Protocol):
+    """Where DATA hands a message to be committed: a future set after the commit, or None when full (451 at once)."""
+
+    def submit(self, raw: bytes, envelope: Envelope) -> asyncio.Future[Stored] | None: ...
 
 
 class StoreThreads:
-    """Runs blocking calls on daemon threads, at most ``limit`` at once.
+    """Runs a blocking store on daemon threads, at most ``limit`` at once.
 
     Daemon threads, not an executor: a call stuck on a frozen database must
     not stop the process from exiting, and when it comes unstuck its result
     is simply dropped (the client was answered 451 and sends again; the
-    dedupe key recognises a copy that did get committed).
+    dedupe key recognises a copy that did get committed). ``serve`` uses one
+    queued writer instead (intake.receiving.QueuedReceiver).
     """
 
-    def __init__(self, limit: int = STORE_THREADS) -> None:
+    def __init__(self, store: StoreFn, limit: int = STORE_THREADS) -> None:
+        self.store = store
         self._slots = threading.BoundedSemaphore(limit)
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T] | None:
-        """The call's future, or None when every thread is busy."""
+    def submit(self, raw: bytes, envelope: Envelope) -> asyncio.Future[Stored] | None:
+        """The store's future, or None when every thread is busy."""
         if not self._slots.acquire(blocking=False):
             return None
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
+        future: asyncio.Future[Stored] = loop.create_future()
 
         def run() -> None:
             try:
-                outcome: tuple[Any, BaseException | None] = (fn(*args), None)
+                outcome: tuple[Any, BaseException | None] = (self.store(raw, envelope), None)
             except BaseException as exc:
                 outcome = (None, exc)
             finally:
@@ -96,7 +103,7 @@ class IntakeHandler:
     def __init__(
         self,
         mailboxes: Collection[str],
-        store: StoreFn,
+        store: StoreFn | Stores,
         max_message_bytes: int,
         on_stored: Callable[[Stored], None] = lambda stored: None,
         limits: IntakeLimits | None = None,
@@ -104,12 +111,11 @@ class IntakeHandler:
         store_threads: int = STORE_THREADS,
     ) -> None:
         self.mailboxes = frozenset(m.lower() for m in mailboxes)
-        self.store = store
+        self.stores = store if isinstance(store, Stores) else StoreThreads(store, store_threads)
         self.max_message_bytes = max_message_bytes
         self.on_stored = on_stored
         self.limits = limits or IntakeLimits(DEFAULT_MAX_SESSIONS, DEFAULT_INFLIGHT_MESSAGES * max_message_bytes)
         self.store_timeout = store_timeout
-        self.threads = StoreThreads(store_threads)
 
     async def handle_MAIL(
         self, server: SMTP, session: SmtpSession, envelope: SmtpEnvelope, address: str, mail_options: list[str]
@@ -146,9 +152,9 @@ class IntakeHandler:
             peer=_peer(session),
             helo=session.host_name or None,
         )
-        pending = self.threads.submit(self.store, raw, smtp_envelope)
+        pending = self.stores.submit(raw, smtp_envelope)
         if pending is None:
-            log.warning("smtp intake: every store thread is busy (the database is not answering); answered 451")
+            log.warning("smtp intake: too many stores waiting (the database is not answering); answered 451")
             return REPLY_TEMPORARY
         try:
             stored = await asyncio.wait_for(pending, self.store_timeout)

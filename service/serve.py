@@ -38,12 +38,13 @@ import time
 from collections.abc import Callable, Collection, Sequence
 
 from escalations.intake.notices import sandbox
-from escalations.intake.receiving import Envelope, receive
+from escalations.intake.receiving import QueuedReceiver
 from escalations.intake.smtp import IntakeHandler, make_server_factory
 from escalations.intake.smtp_limits import IntakeLimits
 from escalations.service import faults
 from escalations.service.imap_runner import start_watchers
 from escalations.service.runtime import Runtime
+from escalations.storage.inbound_writer import InboundWriter
 from escalations.storage.logs import log_failure
 from escalations.storage.repositories import Stored
 
@@ -132,12 +133,13 @@ class Service:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         settings = self.runtime.settings.smtp
-        server = None
+        server = writer = None
         if settings.enabled:
             limits = IntakeLimits(settings.max_sessions, settings.max_inflight_bytes)
+            writer = InboundWriter(self.runtime.engine)  # this process's one writer of received mail (group commit)
             handler = IntakeHandler(
                 self.runtime.mailboxes,
-                self._store,
+                QueuedReceiver(writer, self.runtime.clock),
                 settings.max_message_bytes,
                 self._stored,
                 limits,
@@ -160,9 +162,8 @@ class Service:
         if server is not None:
             server.close()
             await server.wait_closed()
-
-    def _store(self, raw: bytes, envelope: Envelope) -> Stored:
-        return receive(self.runtime.sessions, raw, envelope, self.runtime.clock())
+        if writer is not None:
+            writer.close()
 
     def _stored(self, stored: Stored) -> None:
         if stored.duplicate:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from escalations.storage.claims import holder_gone, this_process
+from escalations.storage.inbound_store import store_inbound
 from escalations.storage.models import (
     Agency,
     BouncingAddress,
@@ -83,16 +84,11 @@ class Claim:
 class InboundRepository(_Repository):
     def store(self, message: InboundMessage) -> Stored:
         """Add a received message unless its dedupe key is known; say which."""
-        insert = self._insert()
-        values = {c.key: getattr(message, c.key) for c in InboundMessage.__table__.columns if c.key != "id"}
-        stmt = insert(InboundMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = self.session.execute(stmt.returning(InboundMessage.id))
-        new_id = result.scalar_one_or_none()
-        if new_id is not None:
-            return Stored(new_id, duplicate=False)
-        existing = self.session.scalar(select(InboundMessage.id).where(InboundMessage.dedupe_key == message.dedupe_key))
-        assert existing is not None
-        return Stored(existing, duplicate=True)
+        return self.store_values({c.key: getattr(message, c.key) for c in InboundMessage.__table__.columns if c.key != "id"})
+
+    def store_values(self, values: dict[str, Any]) -> Stored:
+        """Add a received message, given as its columns, unless its dedupe key is known; say which."""
+        return Stored(*store_inbound(self.session, values))
 
     def claim_next(
         self,

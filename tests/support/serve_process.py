@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,14 +18,14 @@ COMMAND = str(Path(sys.executable).with_name("escalations"))
 class Serve:
     """One `escalations serve` process, its log, and when it was started."""
 
-    def __init__(self, settings: Path, log: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: Path, log: Path, env: Mapping[str, str] | None = None, args: Sequence[str] = ()) -> None:
         self.log_path = log
         self.log = log.open("ab")
         environ = {k: v for k, v in os.environ.items() if k != "ESCALATIONS_FAULT_KILL_AT"}
         environ.update(env or {})
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [COMMAND, "serve", "--config", str(settings)],
+            [COMMAND, "serve", "--config", str(settings), *args],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env=environ,

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from escalations.intake import mime
 from escalations.intake.html_text import html_to_text
 from escalations.intake.mime import InboundEmail, body_text, decode_words
+from escalations.intake.receiving import header_message_id
 from escalations.intake.notices import normalise as n
 from escalations.intake.notices.fields import Line, labelled_values
 from escalations.intake.notices.reader import read_notice
@@ -95,6 +96,9 @@ CASES: dict[str, tuple[Callable[[object], object], Callable[[int], object]]] = {
     # intake/mime.py: headers (the stdlib's structured parser is quadratic on these), bodies, words
     "mime-subject-space-run": (mime.parse, lambda k: _raw(f"Subject: a{' ' * k}b\r\n")),
     "mime-folded-subject-run": (mime.parse, lambda k: _raw("Subject: a" + "\r\n " * (k // 3) + "b\r\n")),
+    # intake/header_scan.py: the Message-ID read for the dedupe key before the SMTP 250
+    "header-scan-folded-message-id": (header_message_id, lambda k: _raw("Message-ID: <a" + "\r\n " * (k // 3) + "@b>\r\n")),
+    "header-scan-bare-crs": (header_message_id, lambda k: _raw("X-A: " + "\r" * k + "\r\nMessage-ID: <a@b>\r\n")),
     "mime-to-of-quotes": (mime.parse, lambda k: _raw("To: " + '"' * k + "\r\n")),
     "mime-to-of-commas": (mime.parse, lambda k: _raw(f"Cc: {',' * k}\r\n")),
     "mime-from-of-angles": (mime.parse, lambda k: _raw(f"From: {'<' * k}\r\n")),
