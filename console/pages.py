@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from escalations.intake import mime
 from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import attachment_name, deadline_label
+from escalations.routing.deadlines import breached, chased, overdue
 from escalations.routing.policy import Policy
 from escalations.service import views
 from escalations.service.case_actions import CaseView
@@ -53,17 +54,19 @@ def today(session: Session, mine: Sequence[str], policies: Mapping[str, Policy],
         .order_by(Case.partnership, Case.stage)
     ).all()
     deadlines = session.execute(
-        select(Deadline, Case.reference, Case.partnership)
+        select(Deadline, Case.reference, Case.partnership, Case.state)
         .join(Case, Deadline.case_id == Case.id)
         .where(Case.partnership.in_(mine), Case.state.in_(OPEN_STATES), Deadline.met.is_(False))
         .order_by(Deadline.due)
     ).all()
     overdue, due_today = [], []
-    for deadline, reference, partnership in deadlines:
+    for deadline, reference, partnership, state in deadlines:
         line = _deadline_line(deadline, reference, policies[partnership], now)
-        if deadline.due <= now:
+        if is_overdue(deadline, state, now):
             overdue.append(line)
-        elif policies[partnership].calendar.local(deadline.due).date() == policies[partnership].calendar.local(now).date():
+        elif chased(deadline.kind, state == CaseState.AWAITING_INFORMATION) and _same_day(
+            policies[partnership], deadline.due, now
+        ):
             due_today.append(line)
     waiting = session.scalars(open_cases.where(Case.state == CaseState.AWAITING_INFORMATION).order_by(Case.updated_at)).all()
     return {
@@ -82,6 +85,27 @@ def _review_count(session: Session, mine: Sequence[str], policies: Mapping[str, 
     """Held messages these partnerships' people see in Review, and how many of them no policy was chosen for yet."""
     held = [h["message"] for h in held_for_review(session, mine, policies)]
     return {"mine": len(held), "undecided": sum(1 for m in held if policy_undecided(m.review or {}))}
+
+
+def is_overdue(deadline: Deadline, state: str, now: datetime) -> bool:
+    """The chasers' rule (routing.deadlines.overdue), for a stored deadline of a case in ``state``."""
+    return state in OPEN_STATES and overdue(
+        deadline.kind, deadline.due, deadline.met, state == CaseState.AWAITING_INFORMATION, now
+    )
+
+
+def overdue_case_ids(session: Session, mine: Sequence[str], now: datetime) -> list[int]:
+    """The open cases with a deadline overdue by the chasers' rule (read here, as SQL cannot call it)."""
+    rows = session.execute(
+        select(Deadline, Case.state)
+        .join(Case, Deadline.case_id == Case.id)
+        .where(Case.partnership.in_(mine), Case.state.in_(OPEN_STATES), Deadline.met.is_(False), Deadline.due <= now)
+    ).all()
+    return sorted({d.case_id for d, state in rows if is_overdue(d, state, now)})
+
+
+def _same_day(policy: Policy, due: datetime, now: datetime) -> bool:
+    return policy.calendar.local(due).date() == policy.calendar.local(now).date()
 
 
 def outbox_health(session: Session, now: datetime) -> dict[str, Any]:
@@ -109,7 +133,7 @@ def _deadline_line(deadline: Deadline, reference: str, policy: Policy, now: date
 
 def working_days_left(policy: Policy, due: datetime, now: datetime) -> str:
     calendar = policy.calendar
-    if due <= now:
+    if breached(due, now):
         late = calendar.working_days_between(due, now)
         return f"overdue by {late} working day{'s' if late != 1 else ''}" if late else "overdue (today)"
     left = calendar.working_days_between(now, due)
@@ -203,8 +227,7 @@ def _filtered(session: Session, mine: Sequence[str], wanted: CaseFilter, now: da
     if wanted.immediate_risk:
         query = query.where(Case.immediate_risk.is_(True))
     if wanted.overdue:
-        late = exists().where(Deadline.case_id == Case.id, Deadline.met.is_(False), Deadline.due <= now)
-        query = query.where(Case.state.in_(OPEN_STATES), late)
+        query = query.where(Case.id.in_(overdue_case_ids(session, mine, now)))
     if wanted.opened_from is not None:  # whole days in UK time, as the page shows them
         query = query.where(Case.opened_at >= _uk_midnight(wanted.opened_from))
     if wanted.opened_to is not None:
