@@ -212,7 +212,7 @@ def _stage_people(
 def import_rows(session: Session, rows: Sequence[DirectoryRow]) -> None:
     """Replace the directory of every partnership the rows name (the caller commits); a renamed
     agency keeps its row, with its old name added to its aliases."""
-    session.info.pop(_VIEWS, None)
+    session.info.pop(DIRECTORY_VIEWS, None)
     repo = DirectoryRepository(session)
     moved = renames(session, rows)
     for partnership in sorted({r.partnership for r in rows}):
@@ -235,7 +235,7 @@ def import_rows(session: Session, rows: Sequence[DirectoryRow]) -> None:
             (r.agency, Contact(partnership=partnership, name=r.name, email=r.email, role=r.role, phone=r.phone)) for r in mine
         ]
         repo.replace_partnership(partnership, list(agencies.values()), contacts)
-    session.info.pop(_VIEWS, None)  # a view read while importing is of the directory before
+    session.info.pop(DIRECTORY_VIEWS, None)  # a view read while importing is of the directory before
 
 
 def directory_of(partnership: str, rows: Iterable[DirectoryRow]) -> Directory:
@@ -252,16 +252,16 @@ def directory_of(partnership: str, rows: Iterable[DirectoryRow]) -> Directory:
 
 def load_directory(session: Session, partnership: str) -> tuple[Directory, dict[str, int]]:
     """The read-only view the routing code uses, and agency ids by name: read once per transaction."""
-    transaction, views = session.info.get(_VIEWS, (None, {}))
+    transaction, views = session.info.get(DIRECTORY_VIEWS, (None, {}))
     if transaction is None or transaction is not session.get_transaction():  # another transaction may see another directory
         views = {}
     if partnership not in views:
         views[partnership] = _read_directory(session, partnership)
-        session.info[_VIEWS] = (session.get_transaction(), views)
+        session.info[DIRECTORY_VIEWS] = (session.get_transaction(), views)
     return views[partnership]
 
 
-_VIEWS = "escalations.directory_views"
+DIRECTORY_VIEWS = "escalations.directory_views"
 
 
 def _read_directory(session: Session, partnership: str) -> tuple[Directory, dict[str, int]]:
