@@ -68,13 +68,15 @@ def today(session: Session, mine: Sequence[str], policies: Mapping[str, Policy],
             policies[partnership], deadline.due, now
         ):
             due_today.append(line)
-    waiting = session.scalars(open_cases.where(Case.state == CaseState.AWAITING_INFORMATION).order_by(Case.updated_at)).all()
+    held = session.scalars(open_cases.where(Case.state == CaseState.AWAITING_INFORMATION).order_by(Case.opened_at)).all()
+    # How long, as the daily review summary and `cases show` say it: since the sender was asked, in working days.
+    waiting = [(c, views.waiting(c, policies[c.partnership], now)) for c in held]
     return {
         "by_stage": [{"partnership": p, "stage": s, "count": n} for p, s, n in by_stage],
         "overdue": overdue,
         "due_today": due_today,
         "immediate_risk": session.scalars(open_cases.where(Case.immediate_risk.is_(True)).order_by(Case.id)).all(),
-        "waiting": [{"case": c, "since": c.updated_at, "days": (now - c.updated_at).days} for c in waiting],
+        "waiting": [{"case": c, "text": views.waiting_text(w, policies[c.partnership])} for c, w in waiting if w is not None],
         "review": _review_count(session, mine, policies),
         "quarantined": len(quarantined(session, mine, policies)),
         "outbox": outbox_health(session, now),
