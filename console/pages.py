@@ -38,6 +38,7 @@ from escalations.storage.models import (
 OPEN_STATES = (CaseState.OPEN, CaseState.AWAITING_INFORMATION)
 STATES = (CaseState.OPEN, CaseState.AWAITING_INFORMATION, CaseState.RESOLVED, CaseState.WITHDRAWN, CaseState.CLOSED)
 PAGE_SIZE = 25
+SIDES = ("raising", "challenged")  # an agency filter's sides
 MAX_SEARCH = 100  # characters of a search kept
 UK = ZoneInfo("Europe/London")  # every partnership here is in England: times as their people read them
 
@@ -153,6 +154,7 @@ class CaseFilter:
     state: str = ""
     stage: int | None = None
     agency: int | None = None
+    side: str = ""  # the agency's side: raising, challenged, or either ("")
     overdue: bool = False
     immediate_risk: bool = False
     search: str = ""
@@ -167,6 +169,7 @@ class CaseFilter:
             state=query.get("state", "") if query.get("state") in (*STATES, "active") else "",
             stage=_number(query.get("stage")),
             agency=_number(query.get("agency")),
+            side=query.get("side", "") if query.get("side") in SIDES else "",
             overdue=query.get("overdue") == "1",
             immediate_risk=query.get("immediate_risk") == "1",
             search=(query.get("q") or "").strip()[:MAX_SEARCH],
@@ -183,6 +186,7 @@ class CaseFilter:
             "state": self.state,
             "stage": self.stage or "",
             "agency": self.agency or "",
+            "side": self.side,
             "overdue": "1" if self.overdue else "",
             "immediate_risk": "1" if self.immediate_risk else "",
             "q": self.search,
@@ -225,7 +229,8 @@ def _filtered(session: Session, mine: Sequence[str], wanted: CaseFilter, now: da
     if wanted.stage is not None:
         query = query.where(Case.stage == wanted.stage)
     if wanted.agency is not None:
-        query = query.where(or_(Case.raising_agency_id == wanted.agency, Case.challenged_agency_id == wanted.agency))
+        raising, challenged = Case.raising_agency_id == wanted.agency, Case.challenged_agency_id == wanted.agency
+        query = query.where({"raising": raising, "challenged": challenged}.get(wanted.side, or_(raising, challenged)))
     if wanted.immediate_risk:
         query = query.where(Case.immediate_risk.is_(True))
     if wanted.overdue:
