@@ -288,6 +288,7 @@ def case_page(session: Session, case: Case, policy: Policy, now: datetime, view:
     messages = {m.id: m for m in session.scalars(select(InboundMessage).where(InboundMessage.id.in_(inbound_ids)))}
     shown = {i: views.inbound_for_display(m) for i, m in messages.items()}
     detail = views.case_detail(case, shown)
+    _with_sent_words(session, detail["events"])
     names = {a.id: a.name for a in session.scalars(select(Agency).where(Agency.partnership == case.partnership))}
     notice = session.scalars(select(NoticeRecord).where(NoticeRecord.case_id == case.id).order_by(NoticeRecord.id)).first()
     subject = ((notice.data if notice else {}) or {}).get("subject") or {}
@@ -316,6 +317,27 @@ def case_page(session: Session, case: Case, policy: Policy, now: datetime, view:
             select(ConsoleAccess).where(ConsoleAccess.case_id == case.id).order_by(ConsoleAccess.id.desc()).limit(50)
         ).all(),
     }
+
+
+def _with_sent_words(session: Session, events: list[dict[str, Any]]) -> None:
+    """Each email we sent, in its own words, on the first timeline entry that records it (as inbound mail is)."""
+    ids = sorted({e["outbox_id"] for e in events if e["outbox_id"]})
+    sent = {o.id: o for o in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+    shown: set[int] = set()
+    for event in events:
+        row = sent.get(event["outbox_id"] or -1)
+        if row is not None and row.id not in shown:
+            event["sent"] = outbound_for_display(row)
+            shown.add(row.id)
+
+
+def outbound_for_display(row: OutboxMessage) -> dict[str, Any]:
+    """To whom, the subject and the text of an email we sent, as it left (our own mail, read as any other)."""
+    try:
+        mail = mime.parse(row.raw)
+    except mime.MalformedMessage:
+        return {"to": ", ".join(row.recipients), "subject": "", "text": "(the message could not be read)"}
+    return {"to": ", ".join(row.recipients), "subject": mail.subject or "", "text": mime.body_text(mail) or ""}
 
 
 def side_contacts(view: CaseView, side: str) -> list[str]:
