@@ -15,18 +15,12 @@ from escalations.service.runtime import Runtime
 from escalations.storage.models import Case, CaseEvent, OutboxMessage
 from tests.conftest import Clock
 from tests.support.console import SALFORD_MANAGER, sign_in
-from tests.support.scenario import Scenario, contact
+from tests.support.scenario import Scenario, contact, notice_rows
 
 
 def test_the_case_page_shows_both_sides_of_the_mail_the_rules_and_the_working_days_left(runtime: Runtime, clock: Clock) -> None:
     s = Scenario(runtime, clock, "escalations@salford.example").at(datetime(2026, 3, 10, 10, 0, tzinfo=UTC))
-    rows = [
-        ("Name of child", "Jo Bloggs"),
-        ("Date of birth", "14/02/2017"),
-        ("Agency whose decision is challenged", "Salford Children's Services"),
-        ("Please document any information of concern", "The referral was closed without a visit."),
-        ("Current stage", "2"),
-    ]
+    rows = notice_rows("Jo Bloggs", "14/02/2017", "Salford Children's Services", "2")
     reference = s.notice(contact("salford", "Northside Health", "practitioner"), rows)
     with runtime.sessions() as session:
         case = session.scalars(select(Case).where(Case.reference == reference)).one()

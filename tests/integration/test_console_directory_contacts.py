@@ -19,7 +19,7 @@ from escalations.service.runtime import Runtime
 from escalations.storage.models import Case, CaseEvent, Contact
 from tests.conftest import Clock
 from tests.support.console import SALFORD_MANAGER, sign_in
-from tests.support.scenario import Scenario, contact
+from tests.support.scenario import Scenario, contact, notice_rows
 
 ADMIN = "sal.admin@salford.example"
 DEV = "dev.vellacott@northside-health.example"  # Northside Health's practitioner
@@ -55,13 +55,7 @@ def admin(runtime: Runtime):  # type: ignore[no-untyped-def]
 def _case(runtime: Runtime, clock: Clock) -> str:
     """An open Salford case Dev Vellacott raised against Children's Services."""
     s = Scenario(runtime, clock, "escalations@salford.example").at(datetime(2026, 3, 10, 10, 0, tzinfo=UTC))
-    rows = [
-        ("Name of child", "Jo Bloggs"),
-        ("Date of birth", "14/02/2017"),
-        ("Agency whose decision is challenged", "Salford Children's Services"),
-        ("Please document any information of concern", "The referral was closed without a visit."),
-        ("Current stage", "1"),
-    ]
+    rows = notice_rows("Jo Bloggs", "14/02/2017", "Salford Children's Services", "1")
     return s.notice(contact("salford", "Northside Health", "practitioner"), rows)
 
 
