@@ -183,8 +183,8 @@ def directory_routes(console: Console) -> list[Route]:
         session: Session, person: auth.Person, row: DirectoryRow, contact_id: int, problems: list[str], status: int = 200
     ) -> Response:
         actions = CaseActions(session, console.runtime.policies, console.sender, console.now())
-        held = holdings(actions, row)
         rows = current_rows(session, row.partnership)
+        held = holdings(actions, row, staying=staying(rows, row))
         planned = plan(session, without_contact(rows, row), console.runtime.policies)
         return console.page(
             "directory_deactivate",
@@ -206,8 +206,9 @@ def directory_routes(console: Console) -> list[Route]:
         row = row_of(contact)
         takeover = _text(form, "takeover").lower()
         actions = CaseActions(session, console.runtime.policies, console.sender, console.now())
-        held = [h for h in holdings(actions, row) if h.handed_over]
-        if held and takeover not in successors(current_rows(session, row.partnership), row):
+        rows = current_rows(session, row.partnership)
+        held = [h for h in holdings(actions, row, staying=staying(rows, row)) if h.handed_over]
+        if held and takeover not in successors(rows, row):
             return deactivate_page(session, person, row, contact.id, ["Choose who takes their cases over."], 400)
 
         def hand_over_and_remove() -> list[str] | None:
@@ -285,6 +286,11 @@ def admin_partnerships(session: Session, person: auth.Person) -> list[str]:
     )
 
 
+def staying(rows: list[DirectoryRow], leaving: DirectoryRow) -> bool:
+    """Whether the person keeps another role at the same agency (or at the partnership) after this contact goes."""
+    return any((r.email, r.agency) == (leaving.email, leaving.agency) for r in without_contact(rows, leaving))
+
+
 def successors(rows: list[DirectoryRow], leaving: DirectoryRow) -> list[str]:
     """Who may take over a leaving contact's cases: the other people of their agency (or of the partnership)."""
     return sorted(
@@ -313,7 +319,8 @@ def _matches(row: DirectoryRow, search: str) -> bool:
     if not search:
         return True
     wanted = search.casefold()
-    return any(wanted in (v or "").casefold() for v in (row.name, row.email, row.role, row.agency, row.partnership))
+    values = (row.name, row.email, row.role, row.agency, row.partnership, *row.agency_aliases)
+    return any(wanted in (v or "").casefold() for v in values)
 
 
 def _unnumbered(problem: str) -> str:

@@ -148,6 +148,22 @@ def test_deactivating_a_contact_hands_their_cases_to_the_person_chosen_on_each_t
     assert f"{ADMIN} reassigned the raising side to {NIA}" in client.get(f"/cases/{reference}").text
 
 
+def test_a_person_who_stays_in_another_role_keeps_the_cases_they_hold(runtime: Runtime, clock: Clock, admin) -> None:  # type: ignore[no-untyped-def]
+    reference = _case(runtime, clock)
+    client, csrf = admin
+    form = {"csrf": csrf, "partnership": "salford", "agency": "Northside Health", "name": "Dev Vellacott"}
+    assert client.post("/directory/contacts/new", data={**form, "email": DEV, "role": "line_manager"}).status_code == 200
+    dev = _id(runtime, DEV, "practitioner")
+    page = client.get(f"/directory/contacts/{dev}/deactivate").text
+    assert reference in page and "it stays with them" in page and 'name="takeover"' not in page
+    done = client.post(f"/directory/contacts/{dev}/deactivate", data={"csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert (DEV, "practitioner") not in _contacts(runtime) and (DEV, "line_manager") in _contacts(runtime)
+    with runtime.sessions() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        assert case.raised_by_email == DEV and "raiser:reassigned" not in [e.rule for e in case.events]
+
+
 def test_deactivating_the_challenged_sides_person_reassigns_that_side(runtime: Runtime, clock: Clock, admin) -> None:  # type: ignore[no-untyped-def]
     reference = _case(runtime, clock)
     client, csrf = admin
@@ -214,6 +230,8 @@ def test_a_business_manager_reads_the_directory_but_changes_nothing(runtime: Run
         csrf = sign_in(client, runtime, SALFORD_MANAGER)
         assert DEV in client.get("/directory").text and f"/directory/contacts/{dev}" not in client.get("/directory").text
         assert "GMP Salford" in client.get("/directory/agencies").text
+        by_alias = client.get("/directory", params={"q": "greater manchester"}).text  # one of Salford Police's other names
+        assert "rhian.thornbury@police.salford.example" in by_alias and DEV not in by_alias
         form = {"csrf": csrf, "partnership": "salford", "agency": "", "name": "X Y", "email": "x@salford.example"}
         for url, data in [
             ("/directory/contacts/new", {**form, "role": "lado"}),
