@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from escalations.intake import mime
 from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import attachment_name, deadline_label
+from escalations.routing.deadlines import breached, chased, overdue
 from escalations.routing.policy import Policy
 from escalations.service import views
 from escalations.service.case_actions import CaseView
@@ -38,6 +39,7 @@ from escalations.storage.models import (
 OPEN_STATES = (CaseState.OPEN, CaseState.AWAITING_INFORMATION)
 STATES = (CaseState.OPEN, CaseState.AWAITING_INFORMATION, CaseState.RESOLVED, CaseState.WITHDRAWN, CaseState.CLOSED)
 PAGE_SIZE = 25
+SIDES = ("raising", "challenged")  # an agency filter's sides
 MAX_SEARCH = 100  # characters of a search kept
 UK = ZoneInfo("Europe/London")  # every partnership here is in England: times as their people read them
 
@@ -54,25 +56,29 @@ def today(session: Session, mine: Sequence[str], policies: Mapping[str, Policy],
         .order_by(Case.partnership, Case.stage)
     ).all()
     deadlines = session.execute(
-        select(Deadline, Case.reference, Case.partnership)
+        select(Deadline, Case.reference, Case.partnership, Case.state)
         .join(Case, Deadline.case_id == Case.id)
         .where(Case.partnership.in_(mine), Case.state.in_(OPEN_STATES), Deadline.met.is_(False))
         .order_by(Deadline.due)
     ).all()
     overdue, due_today = [], []
-    for deadline, reference, partnership in deadlines:
+    for deadline, reference, partnership, state in deadlines:
         line = _deadline_line(deadline, reference, policies[partnership], now)
-        if deadline.due <= now:
+        if is_overdue(deadline, state, now):
             overdue.append(line)
-        elif policies[partnership].calendar.local(deadline.due).date() == policies[partnership].calendar.local(now).date():
+        elif chased(deadline.kind, state == CaseState.AWAITING_INFORMATION) and _same_day(
+            policies[partnership], deadline.due, now
+        ):
             due_today.append(line)
-    waiting = session.scalars(open_cases.where(Case.state == CaseState.AWAITING_INFORMATION).order_by(Case.updated_at)).all()
+    held = session.scalars(open_cases.where(Case.state == CaseState.AWAITING_INFORMATION).order_by(Case.opened_at)).all()
+    # How long, as the daily review summary and `cases show` say it: since the sender was asked, in working days.
+    waiting = [(c, views.waiting(c, policies[c.partnership], now)) for c in held]
     return {
         "by_stage": [{"partnership": p, "stage": s, "count": n} for p, s, n in by_stage],
         "overdue": overdue,
         "due_today": due_today,
         "immediate_risk": session.scalars(open_cases.where(Case.immediate_risk.is_(True)).order_by(Case.id)).all(),
-        "waiting": [{"case": c, "since": c.updated_at, "days": (now - c.updated_at).days} for c in waiting],
+        "waiting": [{"case": c, "text": views.waiting_text(w, policies[c.partnership])} for c, w in waiting if w is not None],
         "review": _review_count(session, mine, policies),
         "quarantined": len(quarantined(session, mine, policies)),
         "outbox": outbox_health(session, now),
@@ -83,6 +89,27 @@ def _review_count(session: Session, mine: Sequence[str], policies: Mapping[str, 
     """Held messages these partnerships' people see in Review, and how many of them no policy was chosen for yet."""
     held = [h["message"] for h in held_for_review(session, mine, policies)]
     return {"mine": len(held), "undecided": sum(1 for m in held if policy_undecided(m.review or {}))}
+
+
+def is_overdue(deadline: Deadline, state: str, now: datetime) -> bool:
+    """The chasers' rule (routing.deadlines.overdue), for a stored deadline of a case in ``state``."""
+    return state in OPEN_STATES and overdue(
+        deadline.kind, deadline.due, deadline.met, state == CaseState.AWAITING_INFORMATION, now
+    )
+
+
+def overdue_case_ids(session: Session, mine: Sequence[str], now: datetime) -> list[int]:
+    """The open cases with a deadline overdue by the chasers' rule (read here, as SQL cannot call it)."""
+    rows = session.execute(
+        select(Deadline, Case.state)
+        .join(Case, Deadline.case_id == Case.id)
+        .where(Case.partnership.in_(mine), Case.state.in_(OPEN_STATES), Deadline.met.is_(False), Deadline.due <= now)
+    ).all()
+    return sorted({d.case_id for d, state in rows if is_overdue(d, state, now)})
+
+
+def _same_day(policy: Policy, due: datetime, now: datetime) -> bool:
+    return policy.calendar.local(due).date() == policy.calendar.local(now).date()
 
 
 def outbox_health(session: Session, now: datetime) -> dict[str, Any]:
@@ -110,7 +137,7 @@ def _deadline_line(deadline: Deadline, reference: str, policy: Policy, now: date
 
 def working_days_left(policy: Policy, due: datetime, now: datetime) -> str:
     calendar = policy.calendar
-    if due <= now:
+    if breached(due, now):
         late = calendar.working_days_between(due, now)
         return f"overdue by {late} working day{'s' if late != 1 else ''}" if late else "overdue (today)"
     left = calendar.working_days_between(now, due)
@@ -128,6 +155,7 @@ class CaseFilter:
     state: str = ""
     stage: int | None = None
     agency: int | None = None
+    side: str = ""  # the agency's side: raising, challenged, or either ("")
     overdue: bool = False
     immediate_risk: bool = False
     search: str = ""
@@ -142,6 +170,7 @@ class CaseFilter:
             state=query.get("state", "") if query.get("state") in (*STATES, "active") else "",
             stage=_number(query.get("stage")),
             agency=_number(query.get("agency")),
+            side=query.get("side", "") if query.get("side") in SIDES else "",
             overdue=query.get("overdue") == "1",
             immediate_risk=query.get("immediate_risk") == "1",
             search=(query.get("q") or "").strip()[:MAX_SEARCH],
@@ -158,6 +187,7 @@ class CaseFilter:
             "state": self.state,
             "stage": self.stage or "",
             "agency": self.agency or "",
+            "side": self.side,
             "overdue": "1" if self.overdue else "",
             "immediate_risk": "1" if self.immediate_risk else "",
             "q": self.search,
@@ -197,12 +227,12 @@ def _filtered(session: Session, mine: Sequence[str], wanted: CaseFilter, now: da
     if wanted.stage is not None:
         query = query.where(Case.stage == wanted.stage)
     if wanted.agency is not None:
-        query = query.where(or_(Case.raising_agency_id == wanted.agency, Case.challenged_agency_id == wanted.agency))
+        raising, challenged = Case.raising_agency_id == wanted.agency, Case.challenged_agency_id == wanted.agency
+        query = query.where({"raising": raising, "challenged": challenged}.get(wanted.side, or_(raising, challenged)))
     if wanted.immediate_risk:
         query = query.where(Case.immediate_risk.is_(True))
     if wanted.overdue:
-        late = exists().where(Deadline.case_id == Case.id, Deadline.met.is_(False), Deadline.due <= now)
-        query = query.where(Case.state.in_(OPEN_STATES), late)
+        query = query.where(Case.id.in_(overdue_case_ids(session, mine, now)))
     if wanted.opened_from is not None:  # whole days in UK time, as the page shows them
         query = query.where(Case.opened_at >= _uk_midnight(wanted.opened_from))
     if wanted.opened_to is not None:
@@ -256,6 +286,7 @@ def case_page(session: Session, case: Case, policy: Policy, now: datetime, view:
     messages = {m.id: m for m in session.scalars(select(InboundMessage).where(InboundMessage.id.in_(inbound_ids)))}
     shown = {i: views.inbound_for_display(m) for i, m in messages.items()}
     detail = views.case_detail(case, shown)
+    _with_sent_words(session, detail["events"])
     names = {a.id: a.name for a in session.scalars(select(Agency).where(Agency.partnership == case.partnership))}
     notice = session.scalars(select(NoticeRecord).where(NoticeRecord.case_id == case.id).order_by(NoticeRecord.id)).first()
     subject = ((notice.data if notice else {}) or {}).get("subject") or {}
@@ -284,6 +315,27 @@ def case_page(session: Session, case: Case, policy: Policy, now: datetime, view:
             select(ConsoleAccess).where(ConsoleAccess.case_id == case.id).order_by(ConsoleAccess.id.desc()).limit(50)
         ).all(),
     }
+
+
+def _with_sent_words(session: Session, events: list[dict[str, Any]]) -> None:
+    """Each email we sent, in its own words, on the first timeline entry that records it (as inbound mail is)."""
+    ids = sorted({e["outbox_id"] for e in events if e["outbox_id"]})
+    sent = {o.id: o for o in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+    shown: set[int] = set()
+    for event in events:
+        row = sent.get(event["outbox_id"] or -1)
+        if row is not None and row.id not in shown:
+            event["sent"] = outbound_for_display(row)
+            shown.add(row.id)
+
+
+def outbound_for_display(row: OutboxMessage) -> dict[str, Any]:
+    """To whom, the subject and the text of an email we sent, as it left (our own mail, read as any other)."""
+    try:
+        mail = mime.parse(row.raw)
+    except mime.MalformedMessage:
+        return {"to": ", ".join(row.recipients), "subject": "", "text": "(the message could not be read)"}
+    return {"to": ", ".join(row.recipients), "subject": mail.subject or "", "text": mime.body_text(mail) or ""}
 
 
 def side_contacts(view: CaseView, side: str) -> list[str]:

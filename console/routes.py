@@ -152,7 +152,9 @@ def page_routes(console: Console) -> list[Route]:
         addresses = {p.mailbox for p in mine.values()}
         watched = [m for m in console.runtime.settings.imap if m.address is None or m.address in addresses]
         mailboxes = mailbox_entries(session, watched, now)
-        return console.page("today", person=person, today=pages.today(session, list(mine), mine, now), mailboxes=mailboxes)
+        # Every policy, not only the person's: a held message is theirs by the mailbox it came to (quarantine_report).
+        figures = pages.today(session, list(mine), console.runtime.policies, now)
+        return console.page("today", person=person, today=figures, mailboxes=mailboxes)
 
     def cases(request: Request, form: FormData | None, session: Session, person: auth.Person) -> Response:
         wanted = pages.CaseFilter.from_query(request.query_params, person.partnerships)

@@ -51,11 +51,28 @@ def action_key(deadline: OpenDeadline, kind: str, day: date) -> str:
     return f"case:{deadline.case_id}:stage:{stage}:{deadline.kind}:{kind}:{day.isoformat()}"
 
 
+def chased(kind: str, awaiting_information: bool) -> bool:
+    """Whether a deadline of this kind is chased while its case is (or is not) waiting for information: a held
+    notice for its missing information only, a routed case for its stages only."""
+    return (kind == INFORMATION) == awaiting_information
+
+
+def breached(due: datetime, now: datetime) -> bool:
+    """A deadline is breached from its due moment on: reminders before, chasers from then."""
+    return now >= due
+
+
+def overdue(kind: str, due: datetime, met: bool, awaiting_information: bool, now: datetime) -> bool:
+    """The chasers' rule for "overdue", and the only one: an unmet deadline its case is chased for, past its due
+    moment. The scheduler chases exactly these; the console counts and filters by them."""
+    return not met and chased(kind, awaiting_information) and breached(due, now)
+
+
 def due_actions(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
     """What this deadline needs now, given the keys of actions already taken."""
     if deadline.kind == "overall_resolution":
         return _overrun(policy, deadline, sent, now)
-    if now < deadline.due:
+    if not breached(deadline.due, now):
         # The sender of a held notice was told what is missing a moment ago: chased once it is due.
         return [] if deadline.kind == INFORMATION else _reminder(policy, deadline, sent, now)
     return _after_breach(policy, deadline, sent, now)
@@ -142,7 +159,7 @@ def _chaser_days(policy: Policy, deadline: OpenDeadline, now: datetime) -> list[
 
 
 def _overrun(policy: Policy, deadline: OpenDeadline, sent: Collection[str], now: datetime) -> list[Action]:
-    if now < deadline.due or policy.overall_breach is None:
+    if not breached(deadline.due, now) or policy.overall_breach is None:
         return []
     day = policy.calendar.local(deadline.due).date()
     key = action_key(deadline, OVERRUN, day)

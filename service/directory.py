@@ -10,12 +10,12 @@ change and whom on open cases it touches, before anything is written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
 from escalations.routing import escalation as engine
-from escalations.routing.directory import AgencyEntry, ContactEntry, Directory, DirectoryRow, folded
+from escalations.routing.directory import AgencyEntry, ContactEntry, Directory, DirectoryRow, folded, parse_csv, to_csv
 from escalations.routing.policy import Policy
 from escalations.storage.models import Agency, Case, Contact
 from escalations.storage.repositories import CaseRepository, DirectoryRepository
@@ -100,19 +100,51 @@ class Plan:
 
 
 def current_rows(session: Session, partnership: str | None = None) -> list[DirectoryRow]:
-    return [
-        DirectoryRow(
-            partnership=c.partnership,
-            agency=c.agency.name if c.agency else None,
-            agency_domains=tuple(c.agency.domains) if c.agency else (),
-            name=c.name,
-            email=c.email,
-            role=c.role,
-            phone=c.phone,
-            agency_aliases=tuple(c.agency.aliases or ()) if c.agency else (),
-        )
-        for c in DirectoryRepository(session).contacts(partnership)
-    ]
+    return [row_of(c) for c in DirectoryRepository(session).contacts(partnership)]
+
+
+def row_of(contact: Contact) -> DirectoryRow:
+    """A stored contact as its directory CSV row."""
+    agency = contact.agency
+    return DirectoryRow(
+        partnership=contact.partnership,
+        agency=agency.name if agency else None,
+        agency_domains=tuple(agency.domains) if agency else (),
+        name=contact.name,
+        email=contact.email,
+        role=contact.role,
+        phone=contact.phone,
+        agency_aliases=tuple(agency.aliases or ()) if agency else (),
+    )
+
+
+# -- one contact at a time (the console's Directory page): edits of the rows an import takes ----------------
+
+
+def with_contact(rows: Sequence[DirectoryRow], new: DirectoryRow, replacing: DirectoryRow | None = None) -> list[DirectoryRow]:
+    """The rows with one contact added, or put in place of ``replacing``; the contact takes its agency's domains
+    and aliases, so the agency itself is unchanged."""
+    same_agency = next((r for r in rows if r.partnership == new.partnership and r.agency and r.agency == new.agency), None)
+    if same_agency is not None:
+        new = replace(new, agency_domains=same_agency.agency_domains, agency_aliases=same_agency.agency_aliases)
+    kept = [r for r in rows if replacing is None or (r.partnership, *_key(r)) != (replacing.partnership, *_key(replacing))]
+    return kept + [new]
+
+
+def without_contact(rows: Sequence[DirectoryRow], leaving: DirectoryRow) -> list[DirectoryRow]:
+    """The rows with one contact (a person in a role at an agency) gone."""
+    return [r for r in rows if (r.partnership, *_key(r)) != (leaving.partnership, *_key(leaving))]
+
+
+def with_aliases(rows: Sequence[DirectoryRow], partnership: str, agency: str, aliases: Sequence[str]) -> list[DirectoryRow]:
+    """The rows with one agency's other names replaced (every row of the agency carries them, as on export)."""
+    wanted = tuple(dict.fromkeys(a.strip() for a in aliases if a.strip()))
+    return [replace(r, agency_aliases=wanted) if (r.partnership, r.agency) == (partnership, agency) else r for r in rows]
+
+
+def checked(rows: Sequence[DirectoryRow], partnerships: Iterable[str]) -> list[DirectoryRow]:
+    """Edited rows checked exactly as `directory import` checks a file (DirectoryError lists what is wrong)."""
+    return parse_csv(to_csv(rows), partnerships)
 
 
 def renames(session: Session, rows: Sequence[DirectoryRow]) -> list[Rename]:
@@ -180,7 +212,7 @@ def _stage_people(
 def import_rows(session: Session, rows: Sequence[DirectoryRow]) -> None:
     """Replace the directory of every partnership the rows name (the caller commits); a renamed
     agency keeps its row, with its old name added to its aliases."""
-    session.info.pop(_VIEWS, None)
+    session.info.pop(DIRECTORY_VIEWS, None)
     repo = DirectoryRepository(session)
     moved = renames(session, rows)
     for partnership in sorted({r.partnership for r in rows}):
@@ -203,7 +235,7 @@ def import_rows(session: Session, rows: Sequence[DirectoryRow]) -> None:
             (r.agency, Contact(partnership=partnership, name=r.name, email=r.email, role=r.role, phone=r.phone)) for r in mine
         ]
         repo.replace_partnership(partnership, list(agencies.values()), contacts)
-    session.info.pop(_VIEWS, None)  # a view read while importing is of the directory before
+    session.info.pop(DIRECTORY_VIEWS, None)  # a view read while importing is of the directory before
 
 
 def directory_of(partnership: str, rows: Iterable[DirectoryRow]) -> Directory:
@@ -220,16 +252,16 @@ def directory_of(partnership: str, rows: Iterable[DirectoryRow]) -> Directory:
 
 def load_directory(session: Session, partnership: str) -> tuple[Directory, dict[str, int]]:
     """The read-only view the routing code uses, and agency ids by name: read once per transaction."""
-    transaction, views = session.info.get(_VIEWS, (None, {}))
+    transaction, views = session.info.get(DIRECTORY_VIEWS, (None, {}))
     if transaction is None or transaction is not session.get_transaction():  # another transaction may see another directory
         views = {}
     if partnership not in views:
         views[partnership] = _read_directory(session, partnership)
-        session.info[_VIEWS] = (session.get_transaction(), views)
+        session.info[DIRECTORY_VIEWS] = (session.get_transaction(), views)
     return views[partnership]
 
 
-_VIEWS = "escalations.directory_views"
+DIRECTORY_VIEWS = "escalations.directory_views"
 
 
 def _read_directory(session: Session, partnership: str) -> tuple[Directory, dict[str, int]]:

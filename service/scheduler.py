@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalations.outbound.compose import ROLE_LABELS, chaser_context, stage_context
 from escalations.outbound.letters import letter as catalogue_letter
 from escalations.routing import escalation as engine
-from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
+from escalations.routing.deadlines import (
+    CHASER,
+    ESCALATE,
+    INFORMATION,
+    OVERRUN,
+    REMINDER,
+    Action,
+    OpenDeadline,
+    chased,
+    due_actions,
+)
 from escalations.service import reply_updates, retention
 from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
 from escalations.service.pipeline import Context
@@ -144,8 +154,8 @@ class Scheduler:
         for deadline in list(case.deadlines):
             if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
                 continue
-            if (deadline.kind == INFORMATION) != (case.state == CaseState.AWAITING_INFORMATION):
-                continue  # a held notice is chased for its information only; a routed case for its stages
+            if not chased(deadline.kind, case.state == CaseState.AWAITING_INFORMATION):
+                continue
             open_deadline = OpenDeadline(
                 deadline.id,
                 case.id,
