@@ -374,6 +374,8 @@ def _reopen(actions: CaseActions, case: Case, form: FormData, person: auth.Perso
     why = _text(form, "why")
     if case.state in pages.OPEN_STATES:
         return "The case is open already."
+    if case.anonymised_at is not None:  # issue 16: its person, words and documents are gone; nothing to work from
+        return "This case's personal details were removed under the retention or erasure rules: open a new case instead."
     if not why or len(why) > MAX_NOTE:
         return "Say why the case is reopened."
     actions.reopen(actions.view(case), why, person.email)

@@ -23,7 +23,7 @@ def test_an_anonymised_case_page_shows_its_figures_and_nothing_of_the_person(run
             select(InboundMessage.id).where(InboundMessage.message_id == "<salford-Jo.Testwell@test.example>")
         ).one()
     with TestClient(create_app(runtime), base_url="http://127.0.0.1:8025") as client:
-        sign_in(client, runtime, SALFORD_MANAGER)
+        csrf = sign_in(client, runtime, SALFORD_MANAGER)
         assert "Testwell" in client.get(f"/cases/{reference}").text
         assert client.get(f"/cases/{reference}/documents/{inbound}/1").status_code == 200
         with runtime.sessions.begin() as session:
@@ -34,6 +34,10 @@ def test_an_anonymised_case_page_shows_its_figures_and_nothing_of_the_person(run
         assert page.status_code == 200 and reference in page.text
         assert "Testwell" not in page.text
         assert client.get(f"/cases/{reference}/documents/{inbound}/1").status_code == 404, "the document is gone"
+        refused = client.post(f"/cases/{reference}/reopen", data={"csrf": csrf, "why": "new information"})
+        assert "open a new case instead" in refused.text
+        with runtime.sessions() as session:
+            assert session.scalars(select(Case.state).where(Case.reference == reference)).one() == "resolved"
     with runtime.sessions() as session:
         log = session.scalars(select(ConsoleAccess).where(ConsoleAccess.action == "document_download")).all()
     assert log and all(entry.email == SALFORD_MANAGER and "Testwell" not in entry.what for entry in log)
