@@ -15,7 +15,6 @@ metrics_allowed`` addresses (default loopback).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from escalations.console.app import Console
@@ -59,7 +58,7 @@ class Queue:
 
 
 def health_routes(console: Console) -> list[Route]:
-    from escalations.console.metrics import metrics_endpoint
+    from escalations.console.metrics import metrics_endpoint  # here: metrics.py builds on this module
 
     async def healthz(_request: Request) -> Response:
         parts = await run_in_threadpool(check_parts, console)
@@ -163,18 +162,3 @@ def smtp_problem(host: str, port: int) -> str | None:
         return f"not answering ({type(exc).__name__})"
     code = greeting[:3].decode("ascii", "replace")
     return None if code == "220" else f"greeted with {code!r}, not 220"
-
-
-def allowed(client: str | None, networks: tuple[str, ...]) -> bool:
-    """Whether this peer address is within one of the networks (a peer that is no address is not)."""
-    try:
-        address = ipaddress.ip_address(client or "")
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:  # a dual-stack listener's IPv4 peer
-        address = address.ipv4_mapped
-    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
-
-
-def refused() -> Response:
-    return PlainTextResponse("not from this address ([console] metrics_allowed)\n", status_code=403)

@@ -11,6 +11,7 @@ registry per scrape rather than the library's global one.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
@@ -21,10 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from escalations.console.app import Console
-from escalations.console.health import Part, allowed, check_parts, due_outbox, refused, waiting_messages
+from escalations.console.health import Part, check_parts, due_outbox, waiting_messages
 from escalations.console.pages import OPEN_STATES
 from escalations.service.imap_status import mailbox_entries
 from escalations.storage.models import Case, Deadline, InboundMessage, InboundStatus, OutboxMessage, OutboxStatus
@@ -38,6 +39,21 @@ def metrics_endpoint(console: Console) -> Callable[[Request], object]:
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return metrics
+
+
+def allowed(client: str | None, networks: tuple[str, ...]) -> bool:
+    """Whether this peer address is within one of the networks (a peer that is no address is not)."""
+    try:
+        address = ipaddress.ip_address(client or "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:  # a dual-stack listener's IPv4 peer
+        address = address.ipv4_mapped
+    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def refused() -> Response:
+    return PlainTextResponse("not from this address ([console] metrics_allowed)\n", status_code=403)
 
 
 def exposition(console: Console) -> bytes:
