@@ -116,6 +116,23 @@ def test_systemd_analyze_verify_would_see_a_mistake(tmp_path: Path) -> None:
     assert "Unknown key" in checked.stdout + checked.stderr
 
 
+def test_systemd_sysusers_makes_the_service_user(tmp_path: Path) -> None:
+    """The real systemd-sysusers, into a throw-away root: the user the unit runs as, with no login."""
+    sysusers = shutil.which("systemd-sysusers")
+    if sysusers is None:
+        pytest.skip("systemd-sysusers is not installed here (Debian package systemd)")
+    (tmp_path / "etc").mkdir()
+    made = subprocess.run(
+        [sysusers, f"--root={tmp_path}", str(DEPLOY / "escalations.sysusers")], capture_output=True, text=True, timeout=60
+    )
+    assert made.returncode == 0, made.stderr
+    [entry] = [
+        line.split(":") for line in (tmp_path / "etc" / "passwd").read_text().splitlines() if line.startswith("escalations:")
+    ]
+    assert (entry[5], entry[6]) == ("/var/lib/escalations", "/usr/sbin/nologin")
+    assert 0 < int(entry[2]) < 1000  # a system user
+
+
 def _etc(tmp_path: Path) -> Path:
     """deploy/escalations.toml laid out as /etc/escalations, its data folder moved under tmp_path."""
     etc, var = tmp_path / "etc", tmp_path / "var"
