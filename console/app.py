@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -164,11 +164,11 @@ async def read_form(request: Request) -> FormData | Response:
 
 def create_app(runtime: Runtime) -> Starlette:
     console = Console(runtime)
-    from escalations.console import directory, routes
+    from escalations.console import directory, health, routes
 
     app = Starlette(
         routes=[
-            Route("/healthz", lambda _r: PlainTextResponse("ok")),
+            *health.health_routes(console),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
             *routes.sign_in_routes(console),
             *routes.page_routes(console),

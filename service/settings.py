@@ -106,6 +106,10 @@ class ConsoleSettings:
     # A council's single sign-on: a reverse proxy at one of these addresses vouches for the person by this header.
     trusted_proxy_header: str | None = None
     trusted_proxies: tuple[str, ...] = ()
+    # /metrics answers only these addresses or networks (deploy/README.md, "Monitoring"); /healthz answers anyone.
+    metrics_allowed: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    # /healthz fails the worker (or sender) when a message (or due outbox row) has waited longer than this.
+    health_max_wait_seconds: int = 600
 
     @property
     def secure(self) -> bool:
@@ -221,7 +225,16 @@ class _Reader:
 
     def console(self) -> ConsoleSettings:
         t = self.table("console")
-        unknown = set(t) - {"enabled", "host", "port", "base_url", "trusted_proxy_header", "trusted_proxies"}
+        unknown = set(t) - {
+            "enabled",
+            "host",
+            "port",
+            "base_url",
+            "trusted_proxy_header",
+            "trusted_proxies",
+            "metrics_allowed",
+            "health_max_wait_seconds",
+        }
         if unknown:
             raise self.fail(f"console.{sorted(unknown)[0]}", "is not a setting this service knows")
         host = self.value(t, "console", "host", str, "127.0.0.1")
@@ -241,6 +254,15 @@ class _Reader:
                 _network(str(proxy))
             except ValueError as exc:
                 raise self.fail("console.trusted_proxies", f"{proxy!r}: {exc}") from None
+        allowed = self.value(t, "console", "metrics_allowed", list, list(ConsoleSettings.metrics_allowed))
+        for network in allowed:
+            try:
+                _network(str(network))
+            except ValueError as exc:
+                raise self.fail("console.metrics_allowed", f"{network!r}: {exc}") from None
+        max_wait = self.value(t, "console", "health_max_wait_seconds", int, ConsoleSettings.health_max_wait_seconds)
+        if max_wait < 1:
+            raise self.fail("console.health_max_wait_seconds", "must be at least 1 second")
         if header and not proxies:
             raise self.fail(
                 "console.trusted_proxies", "trusted_proxy_header needs the proxies' addresses, or anyone could send it"
@@ -252,6 +274,8 @@ class _Reader:
             base_url=base_url,
             trusted_proxy_header=header,
             trusted_proxies=tuple(str(p) for p in proxies),
+            metrics_allowed=tuple(str(n) for n in allowed),
+            health_max_wait_seconds=max_wait,
         )
 
     def trust(self) -> TrustSettings:
