@@ -111,7 +111,7 @@ _add("phone", "telephone tel phone mobile number")
 _add("contact", "contact")
 _add("date", "date dated when")
 _add("sign", "signed signature sign signatory completion submission")
-_add("concern", "concern concerns issue issues problem information info referral")
+_add("concern", "concern concerns issue issues problem information info referral worried worry worries")
 _add(
     "details",
     "details detail description describe summary explain explanation account reason reasons outline brief briefly "
@@ -509,6 +509,9 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             return Classification("categories", "synonyms:categories-ticked")
     if "challenge" in found and found <= {"challenge", "@"} and {"relate", "relates", "regarding"} & set(words):
         return Classification("categories", "synonyms:categories")  # "Disagreement relates to"
+    if found <= {"concern", "decision", "challenge", "@"} and "challenge" in found and found & {"concern", "decision"}:
+        if not {"who", "whom", "whose"} & set(words) and not _with_whom(words):
+            return Classification("concern", "synonyms:concern-disputed")  # "Issue in dispute", "Decision being challenged"
     asked = {"who", "whom"} & set(words)
     if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon and not _with_whom(words):
         return Classification("concern", "synonyms:concern-question")  # "What is the disagreement?", "What do you disagree with?"
