@@ -642,8 +642,6 @@ def scoped(found: Classification, scope: str | None) -> Classification:
     or where that side has no such field (the challenged agency's email is not the raiser's)."""
     if found.attribute is None or found.side is not None:
         return found
-    if scope is None and "+" in found.attribute and {"role", "agency"} & set(found.attribute.split("+")):
-        scope = RAISER  # "Name / role / organisation" under no heading: the person completing the form
     if scope is None:
         default = found.path or GENERIC_DEFAULTS.get(found.attribute)
         return Classification(default, found.rule if found.path else "generic-default", None, found.attribute)

@@ -926,7 +926,9 @@ def role_before_name_docx(case: Case, rng: random.Random) -> Rendered:
             (f"Is the {subject_word(case)} at immediate risk?", risk),
         ]
     )
-    printed = SUBJECT | {"raised_by.name", "raised_by.agency"} | CHALLENGED | {"concern", "immediate_risk"}
+    # "Completed by" names the signatory too, as the corpus reads it everywhere (designs.py's "Completed by:");
+    # first measured without it (five of set 6's fields read "invented").
+    printed = SUBJECT | {"raised_by.name", "raised_by.agency", "signed.name"} | CHALLENGED | {"concern", "immediate_risk"}
     return Rendered("docx", form.bytes(), printed)
 
 
