@@ -167,7 +167,7 @@ _PERSON_AFTER = re.compile(
     r"\b(?:decision (?:made )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
     r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|conversation with) "
     r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
-    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? )(?:at|from|of|in) (?=[A-Z])"
+    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )(?:at|from|of|in) (?=[A-Z][A-Za-z])"
 )
 # Words of an agency's name, never of a person's: "Northside Health" is no one.
 _AGENCY_WORDS = frozenset(
@@ -183,15 +183,17 @@ def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     for text, source in lines:
         line = text[: _LONGEST_LINE * 5]
         for match in _PERSON_AFTER.finditer(line):
-            name, role = match.group(1), match.group(2) or match.group(3)
+            name, role = match.group(1), (match.group(2) or match.group(3) or "").strip()
             agency = _proper_name(line[match.end() : match.end() + _LONGEST_LINE])
             if not agency or not _looks_like_name(name) or _AGENCY_WORDS & set(name.casefold().split()):
+                continue
+            if role.casefold().split()[:1] in (["my"], ["our"]):  # "Jo Bloggs (my line manager)": the writer's side
                 continue
             found.setdefault(
                 name.casefold(),
                 [
                     LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
-                    LabelledValue("sentence", role.strip(), source, "challenged.role", SENTENCE_RULE),
+                    *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
                     LabelledValue("sentence", agency, source, "challenged.agency", SENTENCE_RULE),
                 ],
             )

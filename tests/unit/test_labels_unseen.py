@@ -360,3 +360,10 @@ def test_name_role_organisation_after_the_subject_is_the_writers():
         "Health Visitor",
         "Bury Health Visiting",
     )
+
+
+def test_a_person_at_an_agency_without_a_role_and_never_the_writers_own_manager():
+    notice = read("Hi,\n\nI discussed this with Al Smith at Bury CSC on Monday.\n")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", None, "Bury CSC")
+    own = read("Hi,\n\nI discussed this with Jo Bloggs (my line manager) at Bury Health Visiting.\n")
+    assert own.challenged.name is None
