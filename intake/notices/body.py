@@ -167,7 +167,7 @@ _PERSON_AFTER = re.compile(
     r"\b(?:decision (?:made )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
     r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|conversation with) "
     r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
-    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )(?:at|from|of|in) (?=[A-Z][A-Za-z])"
+    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )(?:at|from|of|in) (?=[A-Z][\w&'’])"
 )
 # Words of an agency's name, never of a person's: "Northside Health" is no one.
 _AGENCY_WORDS = frozenset(
@@ -239,7 +239,7 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         for sentence in _SENTENCE_END.split(text[: _LONGEST_LINE * 5]):
             if not _IMMEDIATE.search(sentence) or sentence.rstrip().endswith("?") or _CONDITION.search(sentence):
                 continue
-            if ":" in sentence.split(_IMMEDIATE.search(sentence).group(0))[0]:  # "Immediate risk: …": a label's
+            if ":" in sentence:  # "Immediate risk: Low risk": a label's answer, read (or left unclear) by its label
                 continue
             answers.setdefault(not _NEGATION.search(sentence), (sentence.strip(), source))
     if len(answers) != 1:

@@ -585,8 +585,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
                 colon
                 or "details" in found
                 or (
-                    found - _AT_RISK <= {"subj", "person", "@"}  # "Young person", "Adult at risk", "Child"
-                    and (len(words) > 1 or _WORDS.get(words[0]) == "subj")
+                    found - _AT_RISK <= {"subj", "person", "@"}  # "Young person", "Adult at risk"
+                    and len(words) > 1  # not "Child" alone: the answer to "Child or adult?" as often as a label
                     and not {"child", "adult"} <= set(words)
                     and all(_WORDS[w] != "@" or w in _PERSON_FILLERS for w in words)
                 )

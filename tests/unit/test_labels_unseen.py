@@ -280,7 +280,8 @@ def test_concerns_with_the_decision_of_an_agency_name_it():
         ("Name of decision maker", "challenged.name"),
         ("Date of decision", None),  # neither the decision nor whose
         ("Immediate risk of harm identified", "immediate_risk"),
-        ("Child", "subject.name"),  # beside its answer; also its section's heading
+        ("The child", "subject.name"),  # beside its answer; also its section's heading
+        ("Child", None),  # alone, as often the answer to "Child or adult?" as a label: a heading only
         ("Name of person", None),  # generic: whose, the section says
     ],
 )
@@ -367,3 +368,20 @@ def test_a_person_at_an_agency_without_a_role_and_never_the_writers_own_manager(
     assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", None, "Bury CSC")
     own = read("Hi,\n\nI discussed this with Jo Bloggs (my line manager) at Bury Health Visiting.\n")
     assert own.challenged.name is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "risk"),
+    [
+        ("There is no immediate risk", False),
+        ("The risk is not immediate", False),
+        ("Ruby is at immediate risk of harm", True),
+        ("Police called as she is in immediate danger", True),
+        ("Not known", None),  # unsure is no answer, not a no
+        ("Low risk", None),  # a level of risk says nothing of its immediacy
+        ("High risk of harm", None),
+        ("She may be at immediate risk", None),
+    ],
+)
+def test_an_immediate_risk_answer_in_words(answer, risk):
+    assert read(f"Immediate risk: {answer}\n").immediate_risk is risk
