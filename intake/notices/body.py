@@ -226,8 +226,6 @@ def _writer_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 # Immediate risk said in a sentence: "There is no immediate risk to Ruby", "I do not consider Ruby to be
 # at immediate risk" (no); "Ruby is at immediate risk of harm", "in immediate danger", "police called" (yes).
 _IMMEDIATE = re.compile(r"\bimmediate(?:ly)? (?:risk|danger|harm)\b|\b(?:risk|danger) of immediate harm\b", re.I)
-_NEGATION = re.compile(r"\b(?:no|not|none|nor|never|without|neither)\b|n['’]t\b", re.IGNORECASE)
-_CONDITION = re.compile(r"\b(?:if|whether|unless|should|could|might|may)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -237,11 +235,11 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     answers: dict[bool, tuple[str, str]] = {}
     for text, source in lines:
         for sentence in _SENTENCE_END.split(text[: _LONGEST_LINE * 5]):
-            if not _IMMEDIATE.search(sentence) or sentence.rstrip().endswith("?") or _CONDITION.search(sentence):
+            if not _IMMEDIATE.search(sentence) or sentence.rstrip().endswith("?") or n.CONDITIONAL.search(sentence):
                 continue
             if ":" in sentence:  # "Immediate risk: Low risk": a label's answer, read (or left unclear) by its label
                 continue
-            answers.setdefault(not _NEGATION.search(sentence), (sentence.strip(), source))
+            answers.setdefault(not n.NEGATION.search(sentence), (sentence.strip(), source))
     if len(answers) != 1:
         return []
     risk, (sentence, source) = next(iter(answers.items()))

@@ -226,9 +226,10 @@ _RISK_WORDS = re.compile(r"\b(?:risk|harm|danger)", re.IGNORECASE)
 _NO_RISK = re.compile(r"(?:no|not|none)\b", re.IGNORECASE)  # used with match(): the answer's first word
 
 
-_NEGATED = re.compile(r"\b(?:no|not|none|nor|never|neither|without)\b|n['’]t\b", re.IGNORECASE)
+# One rule for a negated or conditional statement of risk, here and in an email's sentences (body.py).
+NEGATION = re.compile(r"\b(?:no|not|none|nor|never|neither|without)\b|n['’]t\b", re.IGNORECASE)
+CONDITIONAL = re.compile(r"\b(?:if|whether|unless|should|might|may|could)\b", re.IGNORECASE)
 _UNSURE = re.compile(r"\b(?:unknown|not known|unsure|not sure|unclear|don['’]t know|do not know|n/a)\b", re.IGNORECASE)
-_CONDITIONAL = re.compile(r"\b(?:if|whether|unless|might|may|could)\b", re.IGNORECASE)
 
 
 def _risk_sentence(text: str) -> bool | None:
@@ -244,9 +245,9 @@ def _risk_sentence(text: str) -> bool | None:
         return True
     if _NO_RISK.fullmatch(first):
         return None if mixed else False
-    if mixed or "?" in text or _CONDITIONAL.search(text):
+    if mixed or "?" in text or CONDITIONAL.search(text):
         return None
-    if _NEGATED.search(text):
+    if NEGATION.search(text):
         return False  # "There is no immediate risk", "The risk is not immediate"
     return True if _IMMEDIACY.search(text) else None  # "Ruby is at immediate risk": yes; "High risk": not said
 
