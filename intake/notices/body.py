@@ -145,6 +145,9 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         for match in _DISAGREED_WITH.finditer(line):
             if agency := _proper_name(line[match.end() : match.end() + _LONGEST_LINE]):
                 agencies.setdefault(agency.casefold(), (agency, source))
+    people = _challenged_people(lines)
+    if people:  # "the decision of Kwame Maguire, Health Visitor at Northside Health": the person's agency
+        agencies = {}
     values = []
     if len(found) == 1:
         number, (said, source) = next(iter(found.items()))
@@ -155,7 +158,92 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     if len(agencies) == 1:
         said, source = next(iter(agencies.values()))
         values.append(LabelledValue("sentence", said, source, "challenged.agency", SENTENCE_RULE))
-    return values
+    return values + people + _writer_values(lines) + _risk_values(lines)
+
+
+# "the decision of <Name>, <Role> at <Agency>", "I spoke to <Name> (<Role>) at <Agency>": the person on
+# the other side, named with their role and agency in one phrase after a word of challenge or contact.
+_PERSON_AFTER = re.compile(
+    r"\b(?:decision (?:made )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
+    r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|conversation with) "
+    r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
+    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )(?:at|from|of|in) (?=[A-Z][\w&'’])"
+)
+# Words of an agency's name, never of a person's: "Northside Health" is no one.
+_AGENCY_WORDS = frozenset(
+    "health care services service police school academy nhs trust council team housing social children's children "
+    "hospital practice partnership board department unit".split()
+)
+
+
+def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
+    """The challenged person, role and agency from one sentence naming all three; only when one
+    person is named so (two would leave whose decision it is unclear)."""
+    found: dict[str, list[LabelledValue]] = {}
+    for text, source in lines:
+        line = text[: _LONGEST_LINE * 5]
+        for match in _PERSON_AFTER.finditer(line):
+            name, role = match.group(1), (match.group(2) or match.group(3) or "").strip()
+            agency = _proper_name(line[match.end() : match.end() + _LONGEST_LINE])
+            if not agency or not _looks_like_name(name) or _AGENCY_WORDS & set(name.casefold().split()):
+                continue
+            if role.casefold().split()[:1] in (["my"], ["our"]):  # "Jo Bloggs (my line manager)": the writer's side
+                continue
+            found.setdefault(
+                name.casefold(),
+                [
+                    LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
+                    *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
+                    LabelledValue("sentence", agency, source, "challenged.agency", SENTENCE_RULE),
+                ],
+            )
+    return next(iter(found.values())) if len(found) == 1 else []
+
+
+# "I am the Safeguarding Lead Nurse working with Tyler at Northside Health", "I'm a school nurse at
+# Oakfield Primary": the writer's role and agency, said of themselves.
+_WRITER = re.compile(
+    r"\bI(?: am|'m|’m) (?:a|an|the) ([A-Za-z][\w'’-]*(?: [A-Za-z][\w'’-]*){0,4}?)"
+    r"(?: (?:working|based) (?:with|for) [A-Z][\w'’-]{1,30})? (?:at|from|for|in|with) (?=[A-Z])"
+)
+_NOT_ROLES = frozenset({"bit", "little", "parent", "relative", "friend", "member", "lot"})
+
+
+def _writer_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
+    for text, source in lines:
+        line = text[: _LONGEST_LINE * 5]
+        match = _WRITER.search(line)
+        if not match or _NOT_ROLES & set(match.group(1).casefold().split()):
+            continue
+        if agency := _proper_name(line[match.end() : match.end() + _LONGEST_LINE]):
+            return [
+                LabelledValue("sentence", match.group(1), source, "raised_by.role", SENTENCE_RULE),
+                LabelledValue("sentence", agency, source, "raised_by.agency", SENTENCE_RULE),
+            ]
+    return []
+
+
+# Immediate risk said in a sentence: "There is no immediate risk to Ruby", "I do not consider Ruby to be
+# at immediate risk" (no); "Ruby is at immediate risk of harm", "in immediate danger", "police called" (yes).
+_IMMEDIATE = re.compile(r"\bimmediate(?:ly)? (?:risk|danger|harm)\b|\b(?:risk|danger) of immediate harm\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
+    """Yes or no from the sentences that speak of immediate risk: a negated one says no, any other
+    (not a question, not a condition) yes; nothing when they differ."""
+    answers: dict[bool, tuple[str, str]] = {}
+    for text, source in lines:
+        for sentence in _SENTENCE_END.split(text[: _LONGEST_LINE * 5]):
+            if not _IMMEDIATE.search(sentence) or sentence.rstrip().endswith("?") or n.CONDITIONAL.search(sentence):
+                continue
+            if ":" in sentence:  # "Immediate risk: Low risk": a label's answer, read (or left unclear) by its label
+                continue
+            answers.setdefault(not n.NEGATION.search(sentence), (sentence.strip(), source))
+    if len(answers) != 1:
+        return []
+    risk, (sentence, source) = next(iter(answers.items()))
+    return [LabelledValue("sentence", "yes" if risk else "no", source, "immediate_risk", SENTENCE_RULE)]
 
 
 _NAMED_WITH_DOB = re.compile(
@@ -178,6 +266,8 @@ def _proper_name(text: str) -> str | None:
     taken: list[str] = []
     for word in words:
         bare = word.rstrip(".,;:)")
+        if bare == "I":  # "Northside Health, and I want…": the writer, after the name has ended
+            break
         capital = bool(bare) and (bare[0].isupper() or bare[0].isdigit() or bare[0] in "&(")
         if not capital and not (bare in _NAME_JOINERS and taken):
             break

@@ -131,7 +131,7 @@ def _join_halves(found: dict[str, list[tuple[Any, str]]], readings: dict[str, li
 
 FALLBACK = "fallback:"  # a rule whose reading counts only when nothing else gives the field
 _PEOPLE = ("raised_by.name", "signed.name", "challenged.name")
-_SEPARATORS = re.compile(r"\s*(?:,|;|\n|\s[-–—|]\s)\s*")
+_SEPARATORS = re.compile(r"\s*(?:,|;|\n|\s[-–—|/]\s)\s*")
 _DOB_WORD = re.compile(r"[\s(,]*(?:d\.?\s?o\.?\s?b\.?|date of birth|born)[\s:]*$", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")
 
@@ -272,7 +272,31 @@ def _person(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:
     match = _NAME_AND_ROLE.fullmatch(text) if attribute == "name" and role in RULES else None
     if match and n.clean_name(match.group(1)) and 2 <= len(match.group(1).split()) <= 5:
         return [(path, match.group(1), rule), (role, match.group(2), f"{rule} bracketed")]
+    if attribute == "name" and role in RULES and (titled := _role_first(text)):
+        return [(path, titled[1], rule), (role, titled[0], f"{rule} role before the name")]
     return [(path, text, rule)]
+
+
+# The last word of a job title ("Senior Practitioner", "Detective Sergeant", "Team Manager"): a person's
+# name written after their title ("Team Manager Siobhan Adeyemi") starts after it.
+_TITLE_ENDS = frozenset(
+    "practitioner worker manager officer nurse visitor constable sergeant inspector lead headteacher teacher "
+    "mentor coordinator co-ordinator adviser advisor consultant paediatrician midwife therapist director "
+    "psychologist psychiatrist gp clinician navigator".split()
+)
+
+
+def _role_first(text: str) -> tuple[str, str] | None:
+    """(role, name) for "<Title> <Name>": every word capitalised, the title ending in a job-title word,
+    two or three words of a name after it; ``None`` for anything else ("Dr Jane Smith" has no role)."""
+    words = text.split()
+    if not 3 <= len(words) <= 8 or not all(word[:1].isupper() for word in words):
+        return None
+    ends = [at for at, word in enumerate(words) if word.casefold().strip(",.") in _TITLE_ENDS]
+    if not ends or not 2 <= len(words) - ends[-1] - 1 <= 3:
+        return None
+    role, name = " ".join(words[: ends[-1] + 1]), " ".join(words[ends[-1] + 1 :])
+    return (role, name) if n.clean_name(name) else None
 
 
 _PROSE_WORDS = 12  # a list of categories is short phrases; a concern is sentences

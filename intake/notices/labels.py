@@ -87,7 +87,7 @@ _add(
 )
 _add("person", "person people anyone anybody someone")
 _add("agency", "agency organisation organization service team department provider trust employer")
-_add("prof", "professional practitioner worker colleague staff clinician officer")
+_add("prof", "professional practitioner worker colleague staff clinician officer maker")
 _add("roleword", "manager lead")
 _add(
     "challenge",
@@ -111,7 +111,7 @@ _add("phone", "telephone tel phone mobile number")
 _add("contact", "contact")
 _add("date", "date dated when")
 _add("sign", "signed signature sign signatory completion submission")
-_add("concern", "concern concerns issue issues problem information info referral")
+_add("concern", "concern concerns issue issues problem information info referral worried worry worries")
 _add(
     "details",
     "details detail description describe summary explain explanation account reason reasons outline brief briefly "
@@ -123,7 +123,7 @@ _add("kind", "kind")
 _add("category", "category categories type types theme themes area areas nature")
 _add("stage", "stage step level tier")
 _add("risk", "risk harm danger")
-_add("urgent", "immediate imminent urgent significant")
+_add("urgent", "immediate imminent urgent significant now")
 _add("outcome", "outcome outcomes resolution result")
 _add("seek", "seek seeking sought desired want like hope hoping wish expected proposed looking")
 _add("attempt", "attempt attempts action actions steps done tried")
@@ -140,7 +140,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding am believe think feel consider secure known happened",
+    "policy safeguarding am believe think feel consider secure known happened identified",
 )
 
 
@@ -283,7 +283,9 @@ def classify(text: str) -> Classification:
     if sentence and result.path is None and not result.parts:
         return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
     named = result.side is not None and result.attribute in (None, "agency", "name")
-    heading = not sentence and (section or ("details" in found and named) or _names_a_side(found, result, text))
+    heading = not sentence and (
+        section or ("details" in found and named) or _names_a_side(found, result, text) or _names_subject(found, result, text)
+    )
     if heading and not result.heading:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
     return result
@@ -297,6 +299,12 @@ def _names_a_side(found: set[str], result: Classification, text: str) -> bool:
     verbs = {"raise", "challenge", "escalate"} & found
     said = found & {"name", "role", "email", "phone", "dob", "contact", "your", "their", "letter", "details"}
     return bool(verbs) and not said and bool(found & {"prof", "agency", "person"})
+
+
+def _names_subject(found: set[str], result: Classification, text: str) -> bool:
+    """ "Child", "The young person" standing alone, no colon: the label for the subject's name beside
+    its answer, and the heading of the subject's section ("Name:", "D.O.B.:") when labels follow."""
+    return result.path == "subject.name" and "name" not in found and not text.rstrip().endswith((":", "?"))
 
 
 def _with_whom(words: list[str]) -> bool:
@@ -509,6 +517,10 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             return Classification("categories", "synonyms:categories-ticked")
     if "challenge" in found and found <= {"challenge", "@"} and {"relate", "relates", "regarding"} & set(words):
         return Classification("categories", "synonyms:categories")  # "Disagreement relates to"
+    disputed = {"concern", "decision", "challenge", "@", "your", "why"}
+    if found <= disputed and "challenge" in found and found & {"concern", "decision"}:
+        if not {"who", "whom", "whose"} & set(words) and (not _with_whom(words) or words[0] in ("decision", "what")):
+            return Classification("concern", "synonyms:concern-disputed")  # "Issue in dispute", "Decision being challenged"
     asked = {"who", "whom"} & set(words)
     if not asked and "challenge" in found and found <= {"challenge", "@", "your"} and colon and not _with_whom(words):
         return Classification("concern", "synonyms:concern-question")  # "What is the disagreement?", "What do you disagree with?"
@@ -574,7 +586,7 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
                 or "details" in found
                 or (
                     found - _AT_RISK <= {"subj", "person", "@"}  # "Young person", "Adult at risk"
-                    and len(words) > 1
+                    and len(words) > 1  # not "Child" alone: the answer to "Child or adult?" as often as a label
                     and not {"child", "adult"} <= set(words)
                     and all(_WORDS[w] != "@" or w in _PERSON_FILLERS for w in words)
                 )
@@ -598,14 +610,18 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         elif side == CHALLENGED and ({"who", "whom"} & set(words) or _with_whom(words)) and "details" not in found:
             # "Who is the disagreement with?": an agency, perhaps a person too; "(name)" in brackets: a person
             attribute = next((a for a in ("name", "role", "agency") if any(a in aside for aside in asides)), "agency")
-        elif side == CHALLENGED and "decision" in found:
+        elif side == CHALLENGED and "decision" in found and ({"who", "whose", "which"} & set(words) or colon is False):
+            # "Whose decision…?", "Which agency's decision…": the side; "Date of decision" asks neither
+            if found & {"date", "outcome"}:
+                return None
             attribute = "name" if "who" in words else "agency"
     if attribute is None or attribute not in SIDE_ATTRIBUTES[side]:
         if "details" in found or attribute is None:
             return Classification(None, f"section:{side}", side, None, heading=True)
         return None
     if side == SUBJECT and attribute == "name" and not ({"subj"} & found):
-        return None  # "Name of person" alone says nobody in particular
+        # "Name of person" alone says nobody in particular: a generic name, whose the section says
+        return Classification(None, "generic", None, "name") if found <= {"person", "name", "@"} else None
     return Classification(f"{SIDE_PATHS[side]}.{attribute}", f"synonyms:{side}-{attribute}", side, attribute)
 
 
@@ -632,6 +648,8 @@ def scoped(found: Classification, scope: str | None) -> Classification:
     if found.attribute == "contact":
         parts = CONTACT_PARTS if scope == RAISER else ()
         return Classification(None, f"section:{scope}", scope, found.attribute, parts=parts)
+    if "+" in found.attribute and scope == SUBJECT and set(found.attribute.split("+")) - SIDE_ATTRIBUTES[SUBJECT]:
+        scope = RAISER  # "Name / role / organisation" after the child's name: the subject has no role; the writer's
     if "+" in found.attribute:  # "Role and agency" in the raiser's section: the raiser's role, then agency
         allowed = SIDE_ATTRIBUTES.get(scope, set())
         parts = tuple(f"{SIDE_PATHS[scope]}.{a}" for a in found.attribute.split("+") if a in allowed)

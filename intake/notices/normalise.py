@@ -226,17 +226,33 @@ _RISK_WORDS = re.compile(r"\b(?:risk|harm|danger)", re.IGNORECASE)
 _NO_RISK = re.compile(r"(?:no|not|none)\b", re.IGNORECASE)  # used with match(): the answer's first word
 
 
+# One rule for a negated or conditional statement of risk, here and in an email's sentences (body.py).
+NEGATION = re.compile(r"\b(?:no|not|none|nor|never|neither|without)\b|n['’]t\b", re.IGNORECASE)
+CONDITIONAL = re.compile(r"\b(?:if|whether|unless|should|might|may|could)\b", re.IGNORECASE)
+_UNSURE = re.compile(r"\b(?:unknown|not known|unsure|not sure|unclear|don['’]t know|do not know|n/a)\b", re.IGNORECASE)
+
+
 def _risk_sentence(text: str) -> bool | None:
-    """ "No immediate risk identified", "Not at immediate risk": no; "Yes there is a risk": yes.
-    Only a short answer about the risk itself, opening with the word that answers it."""
+    """ "No immediate risk identified", "Not at immediate risk", "There is no immediate risk": no;
+    "Yes there is a risk", "Ruby is at immediate risk of harm": yes. Only a short answer about the risk
+    itself; one that is unsure, conditional, asks, or says both yes and no is no answer."""
     words = text.split()
-    if not 2 <= len(words) <= 12 or not _RISK_WORDS.search(text):
+    if not 2 <= len(words) <= 25 or not _RISK_WORDS.search(text) or _UNSURE.search(text):  # noqa: PLR2004
         return None
     first = words[0].lower().strip(",.;:")
+    mixed = any(word.lower().strip(",.;:") == "yes" for word in words[1:])
     if first == "yes" and not _NO_RISK.search(" ".join(words[1:])):
         return True
-    mixed = any(word.lower().strip(",.;:") == "yes" for word in words[1:])
-    return False if _NO_RISK.fullmatch(first) and not mixed else None
+    if _NO_RISK.fullmatch(first):
+        return None if mixed else False
+    if mixed or "?" in text or CONDITIONAL.search(text):
+        return None
+    if NEGATION.search(text):
+        return False  # "There is no immediate risk", "The risk is not immediate"
+    return True if _IMMEDIACY.search(text) else None  # "Ruby is at immediate risk": yes; "High risk": not said
+
+
+_IMMEDIACY = re.compile(r"\b(?:immediate|immediately|imminent|danger|urgent|999|police)\b", re.IGNORECASE)
 
 
 def has_boxes(text: str) -> bool:

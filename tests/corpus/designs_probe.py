@@ -852,3 +852,308 @@ DESIGNS += (
     Design("probe5-writing-to-escalate", writing_to_escalate.__doc__, "email-text", ALL, writing_to_escalate),
     Design("probe5-outlook-nbsp", outlook_nbsp_labels.__doc__, "email-html", ALL, outlook_nbsp_labels),
 )
+
+
+# --- sixth probe set (round 2): the challenged side's person in prose and in role-name order, written
+# --- after the held-out figures said that person, the concern and immediate risk were weak; measured
+# --- before any change for it ---
+
+
+def _risk_sentence(case: Case) -> str:
+    first = case.subject_first
+    if case.immediate_risk:
+        return f"I believe {first} is at immediate risk of significant harm."
+    return f"There is no immediate risk to {first} at present."
+
+
+def decision_of_person_email(case: Case, rng: random.Random) -> Rendered:
+    """A plain email challenging "the decision of <Name>, <Role> at <Agency>", the concern in its own
+    paragraph, the risk as a sentence (often a negative one), and a signature."""
+    body = (
+        "Dear colleagues,\n\n"
+        f"I am writing to challenge the decision of {case.challenged_name}, {case.challenged_role} at "
+        f"{case.challenged_agency_written}, regarding {case.subject_name} (DOB {date_text(case.dob, 'slash')}).\n\n"
+        f"{case.concern}\n\n"
+        f"{_risk_sentence(case)}\n\n"
+        "Kind regards\n\n"
+        f"{case.raiser_name}\n{case.raiser_role}\n{case.raiser_agency_written}\n"
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency"} | CHALLENGED | {"concern", "immediate_risk"}
+    return Rendered("email-text", body, printed)
+
+
+def spoke_to_outlook(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook email: the subject as two labelled lines, then "I spoke to <Name> (<Role>) at <Agency>",
+    the concern under a bold "What I am worried about", and a signature."""
+    inner = (
+        mso("Hi,")
+        + mso("")
+        + mso(f"{subject_word(case).title()}: {case.subject_name}")
+        + mso(f"DOB: {date_text(case.dob, 'long')}")
+        + mso("")
+        + mso(
+            f"I spoke to {case.challenged_name} ({case.challenged_role}) at {case.challenged_agency_written} "
+            "last week and we were not able to agree, so I am escalating."
+        )
+        + mso("")
+        + mso("What I am worried about", bold=True)
+        + mso(case.concern)
+        + mso("")
+        + mso("Many thanks,")
+        + mso(case.raiser_name)
+        + mso(case.raiser_role)
+        + mso(case.raiser_agency_written)
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency"} | CHALLENGED | {"concern"}
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+def role_before_name_docx(case: Case, rng: random.Random) -> Rendered:
+    """A Word table naming the other professional as "<Role> <Name>" in one cell, the concern as
+    "Background", and immediate risk as boxes in the answer cell."""
+    form = WordDocument()
+    form.heading("Escalation – Professional Disagreement")
+    risk = "☒ Yes   ☐ No" if case.immediate_risk else "☐ Yes   ☒ No"
+    form.table(
+        [
+            (f"{subject_word(case).title()}", case.subject_name),
+            ("Date of birth", date_text(case.dob, "slash")),
+            ("Completed by", case.raiser_name),
+            ("Agency", case.raiser_agency_written),
+            ("Professional you disagree with", f"{case.challenged_role} {case.challenged_name}"),
+            ("Their agency", case.challenged_agency_written),
+            ("Background", case.concern),
+            (f"Is the {subject_word(case)} at immediate risk?", risk),
+        ]
+    )
+    # "Completed by" names the signatory too, as the corpus reads it everywhere (designs.py's "Completed by:");
+    # first measured without it (five of set 6's fields read "invented").
+    printed = SUBJECT | {"raised_by.name", "raised_by.agency", "signed.name"} | CHALLENGED | {"concern", "immediate_risk"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def other_agency_section_docx(case: Case, rng: random.Random) -> Rendered:
+    """A Word form of headed paragraphs: "The other agency" section holding the agency and a contact as
+    "<Name> – <Role>", the concern under "Decision being challenged"."""
+    form = WordDocument()
+    form.heading("Professional Challenge")
+    form.paragraph(f"The {subject_word(case)}", bold=True)
+    form.inline("Name:", case.subject_name)
+    form.inline("D.O.B.:", date_text(case.dob, "dots"))
+    form.paragraph("You", bold=True)
+    form.inline("Name:", case.raiser_name)
+    form.inline("Role:", case.raiser_role)
+    form.inline("Organisation:", case.raiser_agency_written)
+    form.inline("Email:", case.raiser_email)
+    form.paragraph("The other agency", bold=True)
+    form.inline("Organisation:", case.challenged_agency_written)
+    form.inline("Contact:", f"{case.challenged_name} – {case.challenged_role}")
+    form.paragraph("Decision being challenged", bold=True)
+    form.paragraph(case.concern)
+    printed = SUBJECT | RAISER - {"raised_by.phone"} | CHALLENGED | {"concern"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+DESIGNS += (
+    Design("probe6-decision-of-person", decision_of_person_email.__doc__, "email-text", ALL, decision_of_person_email),
+    Design("probe6-spoke-to", spoke_to_outlook.__doc__, "email-html", ALL, spoke_to_outlook),
+    Design("probe6-role-before-name", role_before_name_docx.__doc__, "docx", ALL, role_before_name_docx),
+    Design("probe6-other-agency-section", other_agency_section_docx.__doc__, "docx", ALL, other_agency_section_docx),
+)
+
+
+# --- seventh probe set: the concern under labels the reader was not given, and in unlabelled prose ---
+
+
+def issue_label_docx(case: Case, rng: random.Random) -> Rendered:
+    """A Word table whose concern label is one of several a form might use ("What happened?", "Reason for
+    disagreement", "Summary of the issue", "Why do you disagree?"), beside a long "Actions taken" answer
+    the canonical notice has no field for."""
+    label = rng.choice(("What happened?", "Reason for disagreement", "Summary of the issue", "Why do you disagree?"))
+    form = WordDocument()
+    form.heading("Escalation Form")
+    form.table(
+        [
+            ("Name of person", case.subject_name),
+            ("Date of birth", date_text(case.dob, "long")),
+            ("Name of practitioner", case.raiser_name),
+            ("Job title", case.raiser_role),
+            ("Organisation", case.raiser_agency_written),
+            ("Organisation disagreed with", case.challenged_agency_written),
+            (label, case.concern),
+            ("Outcome you are seeking", "A multi-agency meeting within ten working days."),
+        ]
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "concern"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def unlabelled_prose_email(case: Case, rng: random.Random) -> Rendered:
+    """A plain email with a "Re:" line for the subject, who the writer is in a sentence, the concern as a
+    paragraph of its own with no label, the stage in a sentence, and a signature."""
+    body = (
+        "Hello,\n\n"
+        f"Re: {case.subject_name}, DOB {date_text(case.dob, 'slash')}\n\n"
+        f"I am the {case.raiser_role} working with {case.subject_first} at {case.raiser_agency_written}, and I "
+        f"want to escalate a disagreement with {case.challenged_agency_written}.\n\n"
+        f"{case.concern}\n\n"
+        f"Please treat this as stage {case.stage}.\n\n"
+        "Thank you,\n"
+        f"{case.raiser_name}\n"
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "concern", "stage"}
+    return Rendered("email-text", body, printed)
+
+
+def details_label_outlook(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook email with "Label:" lines, the concern under "Details" on the lines below its label,
+    and a sentence about the stage."""
+    inner = (
+        mso("Good afternoon,")
+        + mso("")
+        + mso(f"Name: {case.subject_name}")
+        + mso(f"Date of birth: {date_text(case.dob, 'slash')}")
+        + mso(f"Other agency: {case.challenged_agency_written}")
+        + mso("")
+        + mso("Details:", bold=True)
+        + mso(case.concern)
+        + mso("")
+        + mso(f"We are now at stage {case.stage} of the escalation policy.")
+        + mso("")
+        + mso("Regards,")
+        + mso(case.raiser_name)
+        + mso(f"{case.raiser_role}, {case.raiser_agency_written}")
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "concern", "stage"}
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+def issue_numbered_pdf(case: Case, rng: random.Random) -> Rendered:
+    """A printed PDF with "Issue in dispute" and "Agency/agencies involved" rows, and the raiser as one
+    "Name / role / organisation" answer split by slashes."""
+    blocks = [
+        ("h", "Part A"),
+        (
+            "t",
+            [
+                (f"{subject_word(case).title()}'s name", case.subject_name),
+                ("DOB", date_text(case.dob, "slash")),
+                ("Name / role / organisation", f"{case.raiser_name} / {case.raiser_role} / {case.raiser_agency_written}"),
+            ],
+        ),
+        ("h", "Part B"),
+        ("t", [("Agency/agencies involved", case.challenged_agency_written), ("Issue in dispute", case.concern)]),
+    ]
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "concern"}
+    return Rendered("pdf", printed_pdf("Escalation", blocks), printed)
+
+
+DESIGNS += (
+    Design("probe7-issue-label", issue_label_docx.__doc__, "docx", ALL, issue_label_docx),
+    Design("probe7-unlabelled-prose", unlabelled_prose_email.__doc__, "email-text", ALL, unlabelled_prose_email),
+    Design("probe7-details-label", details_label_outlook.__doc__, "email-html", ALL, details_label_outlook),
+    Design("probe7-issue-numbered", issue_numbered_pdf.__doc__, "pdf", ALL, issue_numbered_pdf),
+)
+
+
+# --- eighth probe set: immediate risk as prose, ticks and short answers, negatives included ---
+
+
+def risk_prose_email(case: Case, rng: random.Random) -> Rendered:
+    """A plain labelled email whose risk line is prose: "No immediate risk identified" or "Yes - police
+    called (999) this morning"."""
+    risk = "Yes - police called (999) this morning" if case.immediate_risk else "No immediate risk identified"
+    body = (
+        "Hi all,\n\n"
+        f"Name: {case.subject_name}\n"
+        f"DOB: {date_text(case.dob, 'slash')}\n"
+        f"Referrer: {case.raiser_name}, {case.raiser_role}\n"
+        f"Agency disagreed with: {case.challenged_agency_written}\n"
+        f"Concern: {case.concern}\n"
+        f"Immediate risk: {risk}\n\n"
+        "Thanks\n"
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "challenged.agency", "concern", "immediate_risk"}
+    return Rendered("email-text", body, printed)
+
+
+def danger_question_docx(case: Case, rng: random.Random) -> Rendered:
+    """A Word table asking "Is anyone in immediate danger?" answered "Y"/"N", among a "Safeguarding
+    concerns known?" row that is no risk answer."""
+    form = WordDocument()
+    form.heading("Escalation of concern")
+    form.table(
+        [
+            ("Subject", case.subject_name),
+            ("DOB", date_text(case.dob, "short")),
+            ("Raised by", case.raiser_name),
+            ("Agency", case.raiser_agency_written),
+            ("Agency challenged", case.challenged_agency_written),
+            ("Concern", case.concern),
+            ("Is anyone in immediate danger?", yes_no(case.immediate_risk, "Y", "N")),
+        ]
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.agency", "challenged.agency", "concern", "immediate_risk"}
+    return Rendered("docx", form.bytes(), printed)
+
+
+def risk_sentence_outlook(case: Case, rng: random.Random) -> Rendered:
+    """An Outlook email in sentences: who and about whom, the concern, then "I do not consider <first>
+    to be at immediate risk" or "<first> is at immediate risk of harm and I have contacted the police"."""
+    first = case.subject_first
+    risk = (
+        f"{first} is at immediate risk of harm and I have contacted the police."
+        if case.immediate_risk
+        else f"I do not consider {first} to be at immediate risk."
+    )
+    inner = (
+        mso("Dear Safeguarding Team,")
+        + mso("")
+        + mso(
+            f"I am raising a professional disagreement with {case.challenged_agency_written} about "
+            f"{case.subject_name}, date of birth {date_text(case.dob, 'long')}."
+        )
+        + mso("")
+        + mso(case.concern)
+        + mso("")
+        + mso(risk)
+        + mso("")
+        + mso("Kind regards,")
+        + mso(case.raiser_name)
+        + mso(case.raiser_role)
+        + mso(case.raiser_agency_written)
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency", "concern", "immediate_risk"}
+    return Rendered("email-html", outlook_html(inner), printed)
+
+
+def risk_checkbox_acroform(case: Case, rng: random.Random) -> Rendered:
+    """A fillable PDF with a check box for immediate risk (ticked or not) named "chkRisk" with a tooltip,
+    and text fields with tooltips and Acrobat's own names."""
+    texts = [
+        ("Name of child / adult", "Text1", "Name of child or adult", case.subject_name, 1),
+        ("Date of birth", "Text2", "Date of birth", date_text(case.dob, "slash"), 1),
+        ("Your name", "Text3", "Your name", case.raiser_name, 1),
+        ("Your organisation", "Text4", "Your organisation", case.raiser_agency_written, 1),
+        ("Organisation you disagree with", "Text5", "Organisation you disagree with", case.challenged_agency_written, 1),
+        ("The disagreement", "Text6", "Describe the disagreement", case.concern, 4),
+    ]
+    fields = [{"label": a, "name": b, "tooltip": c, "value": d, "lines": e} for a, b, c, d, e in texts]
+    fields.append(
+        {
+            "label": "Tick if the person is at immediate risk of harm",
+            "name": "chkRisk",
+            "tooltip": "Immediate risk of harm",
+            "checked": case.immediate_risk,
+        }
+    )
+    printed = SUBJECT | {"raised_by.name", "raised_by.agency", "challenged.agency", "concern", "immediate_risk"}
+    return Rendered("pdf", fillable_pdf("Escalation Notification", fields), printed)
+
+
+DESIGNS += (
+    Design("probe8-risk-prose", risk_prose_email.__doc__, "email-text", ALL, risk_prose_email),
+    Design("probe8-danger-question", danger_question_docx.__doc__, "docx", ALL, danger_question_docx),
+    Design("probe8-risk-sentence", risk_sentence_outlook.__doc__, "email-html", ALL, risk_sentence_outlook),
+    Design("probe8-risk-checkbox", risk_checkbox_acroform.__doc__, "pdf", ALL, risk_checkbox_acroform),
+)

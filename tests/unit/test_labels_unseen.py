@@ -263,3 +263,125 @@ def test_under_the_subjects_heading_a_role_is_never_the_signatorys():
 def test_concerns_with_the_decision_of_an_agency_name_it():
     notice = read("I'm writing to escalate. My concerns are with the decision of Bury Children's Services.\n")
     assert notice.challenged.agency == "Bury Children's Services"
+
+
+# --- round 2: the challenged person, the concern and immediate risk on forms not seen (probe sets 6-8) ---
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("Issue in dispute", "concern"),
+        ("Decision being challenged", "concern"),
+        ("Decision you disagree with", "concern"),
+        ("What is the decision you disagree with?", "concern"),
+        ("What I am worried about", "concern"),
+        ("Whose decision are you challenging?", "challenged.agency"),  # a side, not the decision
+        ("Name of decision maker", "challenged.name"),
+        ("Date of decision", None),  # neither the decision nor whose
+        ("Immediate risk of harm identified", "immediate_risk"),
+        ("The child", "subject.name"),  # beside its answer; also its section's heading
+        ("Child", None),  # alone, as often the answer to "Child or adult?" as a label: a heading only
+        ("Name of person", None),  # generic: whose, the section says
+    ],
+)
+def test_round_two_wordings(label, path):
+    assert classify(label).path == path
+
+
+def test_a_lone_subject_word_heads_its_section():
+    notice = read("The child\nName: Ruby Whittaker\nD.O.B.: 01.02.2019\n")
+    assert (notice.subject.name, notice.subject.dob) == ("Ruby Whittaker", date(2019, 2, 1))
+
+
+def test_the_decision_of_a_person_names_them_their_role_and_agency():
+    notice = read(
+        "Dear colleagues,\n\nI am writing to challenge the decision of Al Smith, Team Manager at Bury CSC, regarding "
+        "Ruby Whittaker (DOB 01/02/2019).\n\nThe referral was closed without a home visit and nobody has seen Ruby.\n\n"
+        "Kind regards\n\nJo Bloggs\nHealth Visitor\nBury Health Visiting\n"
+    )
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+    assert notice.concern == "The referral was closed without a home visit and nobody has seen Ruby."
+
+
+def test_spoke_to_a_person_with_the_role_in_brackets():
+    notice = read("Hi,\n\nI spoke to Al Smith (Team Manager) at Bury CSC last week and we could not agree.\n")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+
+
+def test_an_agency_named_like_a_person_is_no_person():
+    notice = read("I disagree with Bury Health, Health Visiting at Bury Council about Ruby.\n")
+    assert notice.challenged.name is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "risk"),
+    [
+        ("There is no immediate risk to Ruby at present.", False),
+        ("I do not consider Ruby to be at immediate risk.", False),
+        ("Ruby isn't in immediate danger.", False),
+        ("I believe Ruby is at immediate risk of significant harm.", True),
+        ("Ruby is in immediate danger and the police have been called.", True),
+        ("If Ruby were at immediate risk I would call 999.", None),  # a condition says nothing
+        ("Is Ruby at immediate risk?", None),
+    ],
+)
+def test_immediate_risk_in_a_sentence_with_negation(sentence, risk):
+    assert read(f"Hi,\n\n{sentence}\n\nThanks\nJo Bloggs\n").immediate_risk is risk
+
+
+def test_two_sentences_that_differ_on_the_risk_give_nothing():
+    notice = read("Ruby is at immediate risk of harm. Her brother is not at immediate risk.\n")
+    assert notice.immediate_risk is None
+
+
+def test_the_writers_role_and_agency_from_i_am_the():
+    notice = read("I am the Health Visitor working with Ruby at Bury Health Visiting, and I want to escalate this.\n")
+    assert (notice.raised_by.role, notice.raised_by.agency) == ("Health Visitor", "Bury Health Visiting")
+
+
+@pytest.mark.parametrize(
+    ("answer", "name", "role"),
+    [
+        ("Senior Practitioner Bronwen Rhys", "Bronwen Rhys", "Senior Practitioner"),
+        ("Detective Sergeant Declan Ogunleye", "Declan Ogunleye", "Detective Sergeant"),
+        ("Dr Jane Smith", "Dr Jane Smith", None),  # a title is no role
+    ],
+)
+def test_a_role_before_the_name_is_split(answer, name, role):
+    notice = read(f"Professional you disagree with: {answer}\n")
+    assert (notice.challenged.name, notice.challenged.role) == (name, role)
+
+
+def test_name_role_organisation_after_the_subject_is_the_writers():
+    notice = read("Child's name: Ruby Whittaker\nName / role / organisation: Jo Bloggs / Health Visitor / Bury Health Visiting\n")
+    assert notice.subject.name == "Ruby Whittaker"
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Jo Bloggs",
+        "Health Visitor",
+        "Bury Health Visiting",
+    )
+
+
+def test_a_person_at_an_agency_without_a_role_and_never_the_writers_own_manager():
+    notice = read("Hi,\n\nI discussed this with Al Smith at Bury CSC on Monday.\n")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", None, "Bury CSC")
+    own = read("Hi,\n\nI discussed this with Jo Bloggs (my line manager) at Bury Health Visiting.\n")
+    assert own.challenged.name is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "risk"),
+    [
+        ("There is no immediate risk", False),
+        ("The risk is not immediate", False),
+        ("Ruby is at immediate risk of harm", True),
+        ("Police called as she is in immediate danger", True),
+        ("Not known", None),  # unsure is no answer, not a no
+        ("Low risk", None),  # a level of risk says nothing of its immediacy
+        ("High risk of harm", None),
+        ("She may be at immediate risk", None),
+    ],
+)
+def test_an_immediate_risk_answer_in_words(answer, risk):
+    assert read(f"Immediate risk: {answer}\n").immediate_risk is risk
