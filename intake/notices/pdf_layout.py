@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pdfplumber.page import Page
 
 from escalations.intake.notices import labels as meaning
+from escalations.intake.notices.pdf_columns import reading_order
 from escalations.intake.notices.fields import (
     LabelledValue,
     Line,
@@ -55,6 +56,7 @@ class TextLine:
     number: int
     words: list[Word]
     segments: list[list[Word]] = field(default_factory=list)
+    right: float | None = None  # where its text wraps, when not at the page's right edge (a column's)
 
     def __post_init__(self) -> None:
         self.segments = _segments(self.words)
@@ -149,7 +151,7 @@ def layout_values(pages: Sequence[PageLayout], vocabulary: Vocabulary) -> list[L
     edges = {page.number: page.right_edge for page in pages}
     found = [value for line in margins for value in _read([line], vocabulary, edges)]
     running: list[TextLine] = []
-    for block in _blocks(pages, body):
+    for block in _blocks(pages, body, vocabulary):
         if isinstance(block, Table):
             found += _read(running, vocabulary, edges) + _table_values(block, vocabulary)
             running = []
@@ -202,13 +204,27 @@ def _lines(words: Iterable[Word], page: int) -> list[TextLine]:
 
 
 def _segments(words: list[Word]) -> list[list[Word]]:
+    """Runs of words split at gaps wider than an em, and at leaders ("Name ........ Jo Bloggs"):
+    dots or underscores printed to lead the eye from a label to its answer are a gap."""
     segments: list[list[Word]] = []
+    cut = False
     for word in words:
-        if segments and word.x0 - segments[-1][-1].x1 <= _em(segments[-1][-1], word):
+        text = word.text.rstrip(_LEADERS)
+        leader = len(word.text) - len(text) >= _LEADER_LENGTH
+        if leader and not text:
+            cut = True
+            continue
+        word = replace(word, text=text) if leader else word
+        if segments and not cut and word.x0 - segments[-1][-1].x1 <= _em(segments[-1][-1], word):
             segments[-1].append(word)
         else:
             segments.append([word])
+        cut = leader
     return segments
+
+
+_LEADERS = "._…"
+_LEADER_LENGTH = 3  # "..." after a label; an abbreviation's one full stop is not a leader
 
 
 def _em(left: Word, right: Word) -> float:
@@ -258,12 +274,21 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.split()).casefold())
 
 
-def _blocks(pages: Sequence[PageLayout], body: set[int]) -> Iterator[TextLine | Table]:
+def _blocks(pages: Sequence[PageLayout], body: set[int], vocabulary: Vocabulary) -> Iterator[TextLine | Table]:
+    """Each page's tables and running text top to bottom; the text between two tables in
+    reading order (``pdf_columns``: a band of two columns, the left column first)."""
     for page in pages:
         blocks: list[tuple[float, TextLine | Table]] = [(t.top, t) for t in page.tables]
         blocks += [(line.top, line) for line in page.lines if id(line) in body]
+        running: list[TextLine] = []
         for _, block in sorted(blocks, key=lambda item: item[0]):
-            yield block
+            if isinstance(block, Table):
+                yield from reading_order(running, vocabulary)
+                running = []
+                yield block
+            else:
+                running.append(block)
+        yield from reading_order(running, vocabulary)
 
 
 # --- lines into the reader's lines --------------------------------------------------------------
@@ -317,14 +342,14 @@ def _continuation(prev: _Logical, line: TextLine, edges: dict[int, float]) -> st
     over_page = line.page == last.page + 1  # the foot of one page to the head of the next
     if len(line.segments) != 1 or not (line.page == last.page or over_page):
         return None
-    if not over_page and line.top - last.bottom > 0.8 * em:
-        return None
+    if not over_page and (line.top - last.bottom > 0.8 * em or line.top <= last.top):
+        return None  # a gap between, or the top of the next column
     if prev.value_x is not None:  # the answer column, to the right of a label
         if abs(line.x0 - prev.value_x) > em:
             return None
-        return " " if _wrapped(last, line, edges[last.page]) else "\n"
+        return " " if _wrapped(last, line, last.right or edges[last.page]) else "\n"
     paragraph = len(prev.first.segments) == 1 and abs(line.x0 - prev.first.x0) <= em
-    return " " if paragraph and _wrapped(last, line, edges[last.page]) else None
+    return " " if paragraph and _wrapped(last, line, last.right or edges[last.page]) else None
 
 
 def _wrapped(last: TextLine, line: TextLine, right: float) -> bool:
