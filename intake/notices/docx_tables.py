@@ -19,10 +19,12 @@ from escalations.intake.notices.fields import (
     LabelledValue,
     Vocabulary,
     attribute_columns,
+    column_sides,
     side_row_values,
     heading_marker,
     is_heading,
 )
+from escalations.intake.notices import labels as meaning
 from escalations.intake.notices.labels import SIDE_ATTRIBUTES, SIDE_PATHS
 from escalations.intake.notices.normalise import has_boxes
 from escalations.intake.notices.wordml import MARKS, Cell, Paragraph, Table
@@ -67,6 +69,10 @@ class TableReader:
         # a merged cell appears again in every row and column it spans.
         self.read: set[int] = set()
         self.header: dict[int, str] = {}  # grid column -> label, from a row of labels
+        # grid column -> side, from a row of headings naming both sides ("Person raising the
+        # disagreement | Person whose decision is disputed"): a generic label under it
+        # ("Role | Role") in a later row is that column's side's, until the next section.
+        self.sides: dict[int, str] = {}
         self.pending: _Pending | None = None
         self.continuing: tuple[str, str] | None = None  # (label, field) a blank-label row adds to
 
@@ -92,7 +98,7 @@ class TableReader:
             found.append(heading_marker(cells[0].text, source))
             if not labels[0]:
                 self._mark(cells)
-                self.header, self.continuing = {}, None
+                self.header, self.continuing, self.sides = {}, None, {}
                 return found
         return found + self.laid_out(grid, cells, labels, texts, source)
 
@@ -108,6 +114,8 @@ class TableReader:
         filled = [label for cell, label in zip(cells, labels) if cell.text]
         if len(filled) >= 2 and all(filled):
             self.header = {col: cell.text for col, cell in enumerate(grid) if self.label(cell)}
+            named = column_sides(list(self.header.values()), self.vocabulary)
+            self.sides = dict(zip(self.header, named)) if named and len(named) == len(self.header) else self.sides
             self.continuing = None
             return []
         if self.header and not any(labels):
@@ -152,8 +160,16 @@ class TableReader:
         for col, cell in enumerate(grid):
             label, value = self.header.get(col), by_column[col]
             if label and value and self._first_time(cell):
-                found.append(LabelledValue(label, value, source))
+                found.append(self._placed(label, value, self.sides.get(col), source))
         return found
+
+    def _placed(self, label: str, value: str, side: str | None, source: str) -> LabelledValue:
+        """An answer under its label; a generic label in a column a heading row gave a side to is that side's."""
+        found = self.vocabulary.classify(label)
+        placed = meaning.scoped(found, side) if side and found.attribute and found.side is None else None
+        if placed is None or not placed.path:
+            return LabelledValue(label, value, source)
+        return LabelledValue(label, value, source, placed.path, f"column:{side}")
 
     def _by_side(self, grid: list[Cell], texts: list[str], source: str) -> list[LabelledValue]:
         """A row of a table whose columns are the two sides ("| Agency A (raising the concern) |

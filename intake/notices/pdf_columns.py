@@ -5,9 +5,11 @@ in two columns of questions ("1. The child" beside "3. The agency you disagree
 with") interleaves the two, and every answer lands beside the wrong label. A
 band of lines is two columns when a vertical gutter runs through it that no word
 crosses, and right of the gutter lines open questions of their own (labels or
-headings, at least ``_RIGHT_QUESTIONS``). A label column with its answers to the
-right ("Name      Jo Bloggs") has a gutter too, but nothing right of it is a
-question, so it stays one column: its lines pair labels with answers.
+headings, at least ``_RIGHT_QUESTIONS``, one a heading: a column of its own has
+sections). A label column with its answers to the right ("Name      Jo Bloggs")
+has a gutter too, but nothing right of it is a question, so it stays one column:
+its lines pair labels with answers; a tabbed form's second label on a line
+("Name: Jo<tab>D.O.B: 1/2/2017") opens no section, so its lines stay whole.
 """
 
 from __future__ import annotations
@@ -58,21 +60,26 @@ def _right_column(lines: Sequence[TextLine], vocabulary: Vocabulary) -> float | 
 
 
 def _is_question(segment: list[Word], vocabulary: Vocabulary) -> bool:
-    """A label ("Agency", "Date of birth") or a heading (every word bold)."""
+    """A label ("Agency", "Date of birth") or a heading."""
+    return _is_heading(segment, vocabulary) or vocabulary.match(" ".join(word.text for word in segment)) is not None
+
+
+def _is_heading(segment: list[Word], vocabulary: Vocabulary) -> bool:
+    """Every word bold, and not a label: a section of the form ("3. The agency you disagree with")."""
     printed = [word for word in segment if word.size]
-    text = " ".join(word.text for word in segment)
-    return (bool(printed) and all(word.bold for word in printed)) or vocabulary.match(text) is not None
+    return bool(printed) and all(word.bold for word in printed) and vocabulary.match(" ".join(w.text for w in segment)) is None
 
 
 def _read_band(band: list[TextLine], edge: float, vocabulary: Vocabulary) -> list[TextLine]:
     """Lines the gutter runs through: the left column, then the right, when the right opens
     questions of its own; otherwise the lines as they are."""
-    right = [_side(line, edge, right=True) for line in band]
-    questions = sum(1 for line in right if line and _is_question(line.segments[0], vocabulary))
-    if len(band) < _MIN_LINES or questions < _RIGHT_QUESTIONS:
+    right = [part for line in band if (part := _side(line, edge, right=True))]
+    questions = sum(1 for line in right if _is_question(line.segments[0], vocabulary))
+    headed = any(_is_heading(line.segments[0], vocabulary) for line in right)
+    if len(band) < _MIN_LINES or questions < _RIGHT_QUESTIONS or not headed:
         return band
-    left = [_side(line, edge, right=False) for line in band]
-    return [line for line in left + right if line is not None]
+    left = [part for line in band if (part := _side(line, edge, right=False))]
+    return left + right
 
 
 def _side(line: TextLine, edge: float, *, right: bool) -> TextLine | None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from escalations.intake.notices import conversion
+from escalations.intake.notices.formats import Format
 from escalations.intake.notices.reader import DOCX_TYPE, Attachment, read_notice
 from tests.corpus import layouts
 from tests.corpus.build import DEVELOPMENT, seed
@@ -160,7 +161,16 @@ def back_to_docx(files: Mapping[str, tuple[str, bytes]], soffice: str) -> dict[s
             env={"PATH": os.environ.get("PATH", os.defpath), "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8"},
         )
         made = {name: (folder / "out" / f"{name}.docx") for name in files}
-        return {name: path.read_bytes() if path.is_file() else b"" for name, path in made.items()}
+        return {name: path.read_bytes() if path.is_file() else _alone(*files[name]) for name, path in made.items()}
+
+
+def _alone(suffix: str, data: bytes) -> bytes:
+    """A file a batch run of LibreOffice left out (it gives up on the rest after some files),
+    converted on its own as the reader converts: empty when that fails too (nothing is read)."""
+    try:
+        return conversion.to_docx(data, Format(f".{suffix}"))
+    except conversion.ConversionFailed:
+        return b""
 
 
 def reading(kind: str, data: bytes, partnership: str) -> dict[str, Any]:
@@ -183,39 +193,39 @@ def libreoffice_comparisons(found: Sequence[Source], soffice: str) -> list[Compa
     for ident, source in by_id.items():
         reference = reading("docx", files[f"{ident}.docx"], source.partnership)
         for target in TARGETS:
-            kind = "pdf" if target == "pdf" else "docx"
-            results += compare(source, target, reference, reading(kind, files[f"{ident}.{target}.{kind}"], source.partnership))
+            read = ("pdf", files[f"{ident}.pdf"]) if target == "pdf" else ("docx", files[f"{ident}.{target}.docx"])
+            results += compare(source, target, reference, reading(*read, source.partnership))
     return results
 
 
 def converted_files(found: Sequence[Source], soffice: str) -> dict[str, bytes]:
-    """``<id>.docx`` (the reference) and ``<id>.<target>.docx|pdf`` (what the reader reads of each
-    target), made once and kept under the temporary directory by a hash of the sources: the
-    files depend on the designs and LibreOffice, never on the reader."""
+    """``<id>.docx`` (the reference), ``<id>.<target>`` (what LibreOffice wrote) and
+    ``<id>.<legacy target>.docx`` (the reader's own conversion of it back), kept under the
+    temporary directory by a hash of the sources: the files depend on the designs and
+    LibreOffice, never on the reader, so each is made once."""
     digest = hashlib.sha256(soffice.encode())
     for source in found:
         digest.update(source.id.encode() + source.kind.encode() + hashlib.sha256(source.data).digest())
     folder = Path(tempfile.gettempdir()) / f"escalations-equivalence-{digest.hexdigest()[:16]}"
-    if (folder / "done").is_file():
-        return {path.name: path.read_bytes() for path in folder.iterdir() if path.name != "done"}
-    files = _convert_all(found, soffice)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    (folder / "done").write_text("", encoding="ascii")
-    return files
-
-
-def _convert_all(found: Sequence[Source], soffice: str) -> dict[str, bytes]:
     originals = {s.id: (s.kind, s.data) for s in found}
-    references = {s.id: s.data for s in found if s.kind == "docx"}
-    references |= soffice_convert({i: v for i, v in originals.items() if v[0] != "docx"}, "docx", soffice)
-    converted = {target: soffice_convert(originals, target, soffice) for target in TARGETS}
-    legacy = {f"{i}--{t}": (t, data) for t in ("doc", "rtf", "odt") for i, data in converted[t].items()}
-    files = {f"{i}.docx": data for i, data in references.items()}
-    files |= {f"{name.replace('--', '.')}.docx": data for name, data in back_to_docx(legacy, soffice).items()}
-    files |= {f"{i}.pdf.pdf": data for i, data in converted["pdf"].items()}
-    return files
+    _make(folder, {f"{s.id}.docx": s.data for s in found if s.kind == "docx"})
+    missing = {i: v for i, v in originals.items() if v[0] != "docx" and not (folder / f"{i}.docx").is_file()}
+    _make(folder, {f"{i}.docx": data for i, data in soffice_convert(missing, "docx", soffice).items()})
+    for target in TARGETS:
+        missing = {i: v for i, v in originals.items() if not (folder / f"{i}.{target}").is_file()}
+        _make(folder, {f"{i}.{target}": data for i, data in soffice_convert(missing, target, soffice).items()})
+    for target in ("doc", "rtf", "odt"):
+        missing = {i: (target, (folder / f"{i}.{target}").read_bytes()) for i in originals}
+        missing = {i: v for i, v in missing.items() if not (folder / f"{i}.{target}.docx").is_file()}
+        _make(folder, {f"{i}.{target}.docx": data for i, data in back_to_docx(missing, soffice).items()})
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+def _make(folder: Path, files: Mapping[str, bytes]) -> None:
+    for name, data in files.items():
+        if not (folder / name).is_file():
+            (folder / name).write_bytes(data)
 
 
 def agreement(results: Iterable[Comparison], key: str = "format") -> dict[str, tuple[int, int]]:
