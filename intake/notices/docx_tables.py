@@ -159,7 +159,9 @@ class TableReader:
         by_column = _texts_by_column(grid, texts)
         for col, cell in enumerate(grid):
             label, value = self.header.get(col), by_column[col]
-            if label and value and self._first_time(cell):
+            if _holds_table(cell) and self._first_time(cell):
+                found += self.read_cell(cell, f"{source} cell {col + 1}")  # a form of its own, not an answer
+            elif label and value and self._first_time(cell):
                 found.append(self._placed(label, value, self.sides.get(col), source))
         return found
 
@@ -234,6 +236,12 @@ class TableReader:
         return found
 
     def _pair(self, cells: list[Cell], texts: list[str], at: int, end: int, source: str) -> list[LabelledValue]:
+        if end == at + 2 and _holds_table(cells[at + 1]) and self._first_time(cells[at + 1]):
+            # "Your details | (a table: Name | Jo, Role | HV)": the inner table's labels answer, when it has any
+            inner = self.read_cell(cells[at + 1], f"{source} cell {at + 2}")
+            if inner:
+                return inner
+            self.read.discard(id(cells[at + 1]))
         label = cells[at].text
         value = texts[at + 1] if end == at + 2 else _joined(map(wordml.as_box, texts[at + 1 : end]))
         path = self.label(cells[at]) or ""
@@ -249,6 +257,11 @@ class TableReader:
 
     def _mark(self, cells: list[Cell]) -> None:
         self.read.update(id(cell) for cell in cells)
+
+
+def _holds_table(cell: Cell) -> bool:
+    """A cell with a table in it (a nested form, or two tables .doc ran together)."""
+    return any(isinstance(block, Table) for block in cell.blocks)
 
 
 def _distinct(cells: list[Cell]) -> list[Cell]:

@@ -21,6 +21,7 @@ import random
 import subprocess
 import tempfile
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,16 +153,22 @@ def back_to_docx(files: Mapping[str, tuple[str, bytes]], soffice: str) -> dict[s
             (folder / "in" / f"{name}.{suffix}").write_bytes(data)
         conversion.write_profile(folder / "profile")
         arguments = conversion._arguments(folder, folder / "in" / "x")[:-1]
-        subprocess.run(
-            [soffice, *arguments, *(str(folder / "in" / f"{name}.{suffix}") for name, (suffix, _) in files.items())],
-            check=True,
-            capture_output=True,
-            timeout=900,
-            cwd=folder,
-            env={"PATH": os.environ.get("PATH", os.defpath), "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8"},
-        )
+        try:
+            subprocess.run(
+                [soffice, *arguments, *(str(folder / "in" / f"{name}.{suffix}") for name, (suffix, _) in files.items())],
+                check=False,  # a batch LibreOffice gives up on is finished file by file below
+                capture_output=True,
+                timeout=300,
+                cwd=folder,
+                env={"PATH": os.environ.get("PATH", os.defpath), "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8"},
+            )
+        except subprocess.TimeoutExpired:
+            pass  # as above
         made = {name: (folder / "out" / f"{name}.docx") for name in files}
-        return {name: path.read_bytes() if path.is_file() else _alone(*files[name]) for name, path in made.items()}
+        left_out = [name for name, path in made.items() if not path.is_file()]
+        with ThreadPoolExecutor(2) as pool:
+            alone = dict(zip(left_out, pool.map(lambda name: _alone(*files[name]), left_out)))
+        return {name: alone[name] if name in alone else path.read_bytes() for name, path in made.items()}
 
 
 def _alone(suffix: str, data: bytes) -> bytes:
@@ -203,10 +210,7 @@ def converted_files(found: Sequence[Source], soffice: str) -> dict[str, bytes]:
     ``<id>.<legacy target>.docx`` (the reader's own conversion of it back), kept under the
     temporary directory by a hash of the sources: the files depend on the designs and
     LibreOffice, never on the reader, so each is made once."""
-    digest = hashlib.sha256(soffice.encode())
-    for source in found:
-        digest.update(source.id.encode() + source.kind.encode() + hashlib.sha256(source.data).digest())
-    folder = Path(tempfile.gettempdir()) / f"escalations-equivalence-{digest.hexdigest()[:16]}"
+    folder = cache_folder(found, soffice)
     folder.mkdir(parents=True, exist_ok=True)
     originals = {s.id: (s.kind, s.data) for s in found}
     _make(folder, {f"{s.id}.docx": s.data for s in found if s.kind == "docx"})
@@ -220,6 +224,14 @@ def converted_files(found: Sequence[Source], soffice: str) -> dict[str, bytes]:
         missing = {i: v for i, v in missing.items() if not (folder / f"{i}.{target}.docx").is_file()}
         _make(folder, {f"{i}.{target}.docx": data for i, data in back_to_docx(missing, soffice).items()})
     return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+def cache_folder(found: Sequence[Source], soffice: str) -> Path:
+    """Named by the designs' code, not the sources' bytes: python-docx stamps each .docx with the time."""
+    digest = hashlib.sha256(soffice.encode() + " ".join(s.id for s in found).encode())
+    for code in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(code.read_bytes())
+    return Path(tempfile.gettempdir()) / f"escalations-equivalence-{digest.hexdigest()[:16]}"
 
 
 def _make(folder: Path, files: Mapping[str, bytes]) -> None:
