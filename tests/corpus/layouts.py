@@ -5,7 +5,8 @@ as a Word form (a heading and a two-column table per section), the reference
 reading, and each function in ``LAYOUTS`` prints the same content as a PDF:
 labels left of their answers, labels above, answers in boxes, two columns of
 sections, two pages with a running header and footer, ruled tables, and dotted
-leaders between label and answer. The equivalence oracle
+leaders between label and answer; and as fillable forms whose fields are named
+"Text1", "Text2"…, with the label as tooltip or printed only. The equivalence oracle
 (``tests.corpus.equivalence``) holds each PDF's reading to the .docx's.
 """
 
@@ -214,6 +215,36 @@ def ruled_tables(sections: Sequence[Section]) -> bytes:
     return printed_pdf(TITLE, blocks)
 
 
+def acroform(sections: Sequence[Section], *, tooltips: bool) -> bytes:
+    """A fillable form as Acrobat names its fields ("Text1", "Text2"…): each label printed left of
+    its box, the answer in the box; the label also the field's tooltip when ``tooltips``."""
+    page = _Page()
+    page.title()
+    number = 0
+    for heading, rows in sections:
+        page.heading(heading)
+        for label, value in rows:
+            number += 1
+            tall = len(_wrapped(value, _RIGHT - 230 - 8))
+            height = 16 * tall + 4
+            page.need(height + 8)
+            page.text(_LEFT, page.y, label, bold=True)
+            page.canvas.acroForm.textfield(
+                name=f"Text{number}",
+                tooltip=label if tooltips else "",
+                x=225,
+                y=page.y - height + 12,
+                width=_RIGHT - 225,
+                height=height,
+                value=value,
+                fontSize=9,
+                fieldFlags="multiline" if tall > 1 else "",
+                borderWidth=1,
+            )
+            page.y -= height + 8
+    return page.bytes()
+
+
 LAYOUTS: dict[str, Callable[[Sequence[Section]], bytes]] = {
     "labels-left": labels_left,
     "labels-above": labels_above,
@@ -222,4 +253,6 @@ LAYOUTS: dict[str, Callable[[Sequence[Section]], bytes]] = {
     "two-pages": lambda sections: labels_left(sections, running=True, break_after=2),
     "ruled-tables": ruled_tables,
     "leaders": leaders,
+    "acroform-tooltips": lambda sections: acroform(sections, tooltips=True),
+    "acroform-printed-labels": lambda sections: acroform(sections, tooltips=False),
 }
