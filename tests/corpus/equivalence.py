@@ -146,6 +146,8 @@ def _convert_batch(batch: Mapping[str, bytes], suffix: str, target: str, soffice
 
 def back_to_docx(files: Mapping[str, tuple[str, bytes]], soffice: str) -> dict[str, bytes]:
     """Each .doc, .rtf and .odt as the reader's own conversion (``conversion.to_docx``'s options) makes it."""
+    if not files:
+        return {}  # LibreOffice given no file waits for one
     with tempfile.TemporaryDirectory(prefix="escalations-equivalence-back-") as tmp:
         folder = Path(tmp)
         (folder / "in").mkdir()
@@ -226,11 +228,15 @@ def converted_files(found: Sequence[Source], soffice: str) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in folder.iterdir()}
 
 
+# What the converted files depend on: the development designs and the tools that make them.
+_MADE_BY = ("cases.py", "design.py", "designs.py", "designs_more.py", "designs_legacy.py", "tools.py")
+
+
 def cache_folder(found: Sequence[Source], soffice: str) -> Path:
     """Named by the designs' code, not the sources' bytes: python-docx stamps each .docx with the time."""
     digest = hashlib.sha256(soffice.encode() + " ".join(s.id for s in found).encode())
-    for code in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(code.read_bytes())
+    for name in _MADE_BY:
+        digest.update((Path(__file__).parent / name).read_bytes())
     return Path(tempfile.gettempdir()) / f"escalations-equivalence-{digest.hexdigest()[:16]}"
 
 
