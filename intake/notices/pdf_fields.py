@@ -140,7 +140,8 @@ def _read(item: _Field, vocabulary: Vocabulary, pages: dict[int, int], form: For
         # Placed already: a field has no place among the page's section headings to be scoped by.
         source = f"pdf page {page} field '{item.name or label}'"
         placed = not path.startswith(GENERIC)  # a generic name ("Name") is placed by the notice's scopes
-        form.values.append(LabelledValue(label, value, source, path if placed else None, "form-field" if placed else None))
+        rule = (vocabulary.classify(label).rule or "form-field") if placed else None
+        form.values.append(LabelledValue(label, value, source, path if placed else None, rule))
 
 
 def _kind(attrs: dict[str, Any]) -> str | None:
