@@ -87,7 +87,10 @@ class TableReader:
         cells = _distinct(grid)
         labels = [self.label(cell) for cell in cells]
         found: list[LabelledValue] = []
-        section = len(cells) == 1 and is_heading(cells[0].text, self.vocabulary)
+        # A heading across the table, or alone in its row beside blank cells ("Section 3: Details of
+        # the agency you disagree with | (blank)"), as a ruled PDF's table and some Word forms have it.
+        shown = [(cell, label) for cell, label in zip(cells, labels) if cell.text]
+        section = len(shown) == 1 and (len(cells) == 1 or not shown[0][1]) and is_heading(shown[0][0].text, self.vocabulary)
         if self.pending:
             if not any(labels) and not section and not _heading_row(cells) and self.pending.takes(grid):
                 self.pending.rows.append(grid)
@@ -95,8 +98,8 @@ class TableReader:
                 return []
             found, self.pending = self.pending.answer(), None
         if section:  # "Section 3: Details of the agency you disagree with" across the table
-            found.append(heading_marker(cells[0].text, source))
-            if not labels[0]:
+            found.append(heading_marker(shown[0][0].text, source))
+            if not shown[0][1]:
                 self._mark(cells)
                 self.header, self.continuing, self.sides = {}, None, {}
                 return found

@@ -169,3 +169,25 @@ def test_a_tabbed_form_with_a_second_label_on_a_line_is_not_two_columns(in_proce
 
     found = pdf_values(draw)
     assert found.index(("D.O.B", "09/03/2023")) < found.index(("Name", "Claire Sutcliffe"))
+
+
+def test_a_section_heading_beside_a_blank_cell_scopes_the_generic_labels_below(in_process):
+    """A ruled table whose heading row is not merged: "Section 3: … you disagree with | (blank)"."""
+    from tests.corpus.tools import printed_pdf
+
+    data = printed_pdf(
+        "Form",
+        [
+            (
+                "t",
+                [
+                    ("Section 2 – Your details", ""),
+                    ("Name", "Jo Bloggs"),
+                    ("Section 3 – Details of the agency you disagree with", ""),
+                    ("Name", "Al Smith"),
+                ],
+            )
+        ],
+    )
+    paths = {value.value: value.path for value in read_pdf(data).values if value.value}
+    assert paths == {"Jo Bloggs": "raised_by.name", "Al Smith": "challenged.name"}
