@@ -119,6 +119,38 @@ def _cell(pair: tuple[int, int] | None) -> str:
     return "–" if not pair or not pair[1] else f"{percent(pair):.1f}% ({pair[0]}/{pair[1]})"
 
 
+# --- reader-formats: every format against the .docx (tests/corpus/equivalence.py) -------------------
+
+
+def equivalence_table() -> str:
+    """Fields each format reads as the .docx of the same notice reads them (LibreOffice's conversions
+    of every development Word/HTML/RTF design, and seven reportlab layouts of one content)."""
+    from escalations.intake.notices import conversion
+    from tests.corpus import equivalence
+
+    results = equivalence.layout_comparisons()
+    soffice = conversion.soffice()
+    if soffice:
+        results = equivalence.libreoffice_comparisons(equivalence.sources(), soffice) + results
+    rows = [f"| {fmt} | {_cell(pair)} |" for fmt, pair in equivalence.agreement(results).items()]
+    missing = (
+        "" if soffice else "\n\nLibreOffice is not installed here: the .doc, .rtf, .odt and .pdf conversions were not measured."
+    )
+    return (
+        "\n".join(
+            [
+                "Every format against the .docx (fields agreeing with the .docx reading, of the fields either reading fills in;",
+                "LibreOffice conversions of the development designs, and reportlab layouts of one content):",
+                "",
+                "| format | agrees with the .docx |",
+                "|---|---|",
+                *rows,
+            ]
+        )
+        + missing
+    )
+
+
 def timings(corpus, repeat: int) -> str:
     rows = [
         "| notice | median | p95 | first read | parsing alone (CPU, median) | reader child peak RSS |",
@@ -194,6 +226,7 @@ def main() -> None:
     args = parser.parse_args()
     corpus = build()
     accuracy, results = accuracy_tables(corpus)
+    accuracy += "\n\n" + equivalence_table()
     timing = timings(corpus, args.repeat)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     notices = {part: len(corpus.part(part)) for part in PARTS}

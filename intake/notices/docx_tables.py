@@ -19,10 +19,12 @@ from escalations.intake.notices.fields import (
     LabelledValue,
     Vocabulary,
     attribute_columns,
+    column_sides,
     side_row_values,
     heading_marker,
     is_heading,
 )
+from escalations.intake.notices import labels as meaning
 from escalations.intake.notices.labels import SIDE_ATTRIBUTES, SIDE_PATHS
 from escalations.intake.notices.normalise import has_boxes
 from escalations.intake.notices.wordml import MARKS, Cell, Paragraph, Table
@@ -67,6 +69,10 @@ class TableReader:
         # a merged cell appears again in every row and column it spans.
         self.read: set[int] = set()
         self.header: dict[int, str] = {}  # grid column -> label, from a row of labels
+        # grid column -> side, from a row of headings naming both sides ("Person raising the
+        # disagreement | Person whose decision is disputed"): a generic label under it
+        # ("Role | Role") in a later row is that column's side's, until the next section.
+        self.sides: dict[int, str] = {}
         self.pending: _Pending | None = None
         self.continuing: tuple[str, str] | None = None  # (label, field) a blank-label row adds to
 
@@ -81,7 +87,10 @@ class TableReader:
         cells = _distinct(grid)
         labels = [self.label(cell) for cell in cells]
         found: list[LabelledValue] = []
-        section = len(cells) == 1 and is_heading(cells[0].text, self.vocabulary)
+        # A heading across the table, or alone in its row beside blank cells ("Section 3: Details of
+        # the agency you disagree with | (blank)"), as a ruled PDF's table and some Word forms have it.
+        shown = [(cell, label) for cell, label in zip(cells, labels) if cell.text]
+        section = len(shown) == 1 and (len(cells) == 1 or not shown[0][1]) and is_heading(shown[0][0].text, self.vocabulary)
         if self.pending:
             if not any(labels) and not section and not _heading_row(cells) and self.pending.takes(grid):
                 self.pending.rows.append(grid)
@@ -89,10 +98,10 @@ class TableReader:
                 return []
             found, self.pending = self.pending.answer(), None
         if section:  # "Section 3: Details of the agency you disagree with" across the table
-            found.append(heading_marker(cells[0].text, source))
-            if not labels[0]:
+            found.append(heading_marker(shown[0][0].text, source))
+            if not shown[0][1]:
                 self._mark(cells)
-                self.header, self.continuing = {}, None
+                self.header, self.continuing, self.sides = {}, None, {}
                 return found
         return found + self.laid_out(grid, cells, labels, texts, source)
 
@@ -108,6 +117,8 @@ class TableReader:
         filled = [label for cell, label in zip(cells, labels) if cell.text]
         if len(filled) >= 2 and all(filled):
             self.header = {col: cell.text for col, cell in enumerate(grid) if self.label(cell)}
+            named = column_sides(list(self.header.values()), self.vocabulary)
+            self.sides = dict(zip(self.header, named)) if named and len(named) == len(self.header) else self.sides
             self.continuing = None
             return []
         if self.header and not any(labels):
@@ -151,9 +162,19 @@ class TableReader:
         by_column = _texts_by_column(grid, texts)
         for col, cell in enumerate(grid):
             label, value = self.header.get(col), by_column[col]
-            if label and value and self._first_time(cell):
-                found.append(LabelledValue(label, value, source))
+            if _holds_table(cell) and self._first_time(cell):
+                found += self.read_cell(cell, f"{source} cell {col + 1}")  # a form of its own, not an answer
+            elif label and value and self._first_time(cell):
+                found.append(self._placed(label, value, self.sides.get(col), source))
         return found
+
+    def _placed(self, label: str, value: str, side: str | None, source: str) -> LabelledValue:
+        """An answer under its label; a generic label in a column a heading row gave a side to is that side's."""
+        found = self.vocabulary.classify(label)
+        placed = meaning.scoped(found, side) if side and found.attribute and found.side is None else None
+        if placed is None or not placed.path:
+            return LabelledValue(label, value, source)
+        return LabelledValue(label, value, source, placed.path, f"column:{side}")
 
     def _by_side(self, grid: list[Cell], texts: list[str], source: str) -> list[LabelledValue]:
         """A row of a table whose columns are the two sides ("| Agency A (raising the concern) |
@@ -218,6 +239,12 @@ class TableReader:
         return found
 
     def _pair(self, cells: list[Cell], texts: list[str], at: int, end: int, source: str) -> list[LabelledValue]:
+        if end == at + 2 and _holds_table(cells[at + 1]) and self._first_time(cells[at + 1]):
+            # "Your details | (a table: Name | Jo, Role | HV)": the inner table's labels answer, when it has any
+            inner = self.read_cell(cells[at + 1], f"{source} cell {at + 2}")
+            if inner:
+                return inner
+            self.read.discard(id(cells[at + 1]))
         label = cells[at].text
         value = texts[at + 1] if end == at + 2 else _joined(map(wordml.as_box, texts[at + 1 : end]))
         path = self.label(cells[at]) or ""
@@ -233,6 +260,11 @@ class TableReader:
 
     def _mark(self, cells: list[Cell]) -> None:
         self.read.update(id(cell) for cell in cells)
+
+
+def _holds_table(cell: Cell) -> bool:
+    """A cell with a table in it (a nested form, or two tables .doc ran together)."""
+    return any(isinstance(block, Table) for block in cell.blocks)
 
 
 def _distinct(cells: list[Cell]) -> list[Cell]:

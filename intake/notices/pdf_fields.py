@@ -1,7 +1,9 @@
 """A fillable PDF's form fields (AcroForm): text boxes, choices, check boxes and radio groups.
 
 A field whose tooltip or full name is a label ("Date of birth", "DOB", our own
-forms' "subject.dob") gives its value directly. A check box named under a
+forms' "subject.dob") gives its value directly; a tooltip that names no side
+("Name", "Role" in a section "Details of the agency you disagree with") leaves
+the field to be read on its page, beside its printed label, under its heading. A check box named under a
 labelled field ("Nature of disagreement.Thresholds", "categories.thresholds",
 "Immediate risk.No") is one option of that field. Any other field ("Text1",
 "Check Box3") is handed back as a ``Widget``, with what it shows and where, for
@@ -19,7 +21,8 @@ from pdfminer.pdftypes import PDFObjRef, resolve1
 from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 
-from escalations.intake.notices.fields import LabelledValue, Vocabulary, field_path
+from escalations.intake.notices.fields import GENERIC, LabelledValue, Vocabulary, field_path
+from escalations.intake.notices.labels import SIDE_ATTRIBUTES
 
 TICKED, UNTICKED = "☒", "☐"
 MAX_FIELDS = 2000
@@ -134,7 +137,11 @@ def _read(item: _Field, vocabulary: Vocabulary, pages: dict[int, int], form: For
     else:
         value = _value(item.attrs)
     if value:
-        form.values.append(LabelledValue(label, value, f"pdf page {page} field '{item.name or label}'"))
+        # Placed already: a field has no place among the page's section headings to be scoped by.
+        source = f"pdf page {page} field '{item.name or label}'"
+        placed = not path.startswith(GENERIC)  # a generic name ("Name") is placed by the notice's scopes
+        rule = (vocabulary.classify(label).rule or "form-field") if placed else None
+        form.values.append(LabelledValue(label, value, source, path if placed else None, rule))
 
 
 def _kind(attrs: dict[str, Any]) -> str | None:
@@ -164,7 +171,7 @@ def _named(item: _Field, vocabulary: Vocabulary, kind: str) -> tuple[str, str, s
         path, option = exact
         return path, path if option else item.name, option and option.replace("_", " ")
     if item.tooltip and (path := vocabulary.match(item.tooltip)):
-        return path, item.tooltip, None
+        return None if _scoped_by_page(item.tooltip, vocabulary) else (path, item.tooltip, None)
     parts = [part.strip() for name in item.names for part in name.split(".") if part.strip()]
     if parts and (path := _match(vocabulary, parts)):
         return path, item.name, None
@@ -173,6 +180,14 @@ def _named(item: _Field, vocabulary: Vocabulary, kind: str) -> tuple[str, str, s
             option = " ".join(parts[cut:]).replace("_", " ")
             return path, ".".join(parts[:cut]), option
     return None
+
+
+def _scoped_by_page(tooltip: str, vocabulary: Vocabulary) -> bool:
+    """A tooltip that says what but not whose ("Name", "Role", "Email"): the field is read where it
+    sits on the page instead, beside its printed label and under the section heading that says whose."""
+    found = vocabulary.classify(tooltip)
+    shared = sum(found.attribute in attributes for attributes in SIDE_ATTRIBUTES.values()) > 1
+    return found.side is None and shared
 
 
 def _match(vocabulary: Vocabulary, parts: list[str]) -> str | None:

@@ -13,22 +13,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pdfplumber.page import Page
 
-from escalations.intake.notices import labels as meaning
+from escalations.intake.notices.pdf_columns import reading_order
 from escalations.intake.notices.fields import (
     LabelledValue,
     Line,
     Vocabulary,
-    column_sides,
-    heading_marker,
-    is_heading,
     labelled_values,
 )
 from escalations.intake.notices.pdf_fields import Widget
+from escalations.intake.notices.pdf_tables import table_values
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"(page\s*)?\d+(\s*(of|/)\s*\d+)?", re.IGNORECASE)
@@ -55,6 +53,7 @@ class TextLine:
     number: int
     words: list[Word]
     segments: list[list[Word]] = field(default_factory=list)
+    right: float | None = None  # where its text wraps, when not at the page's right edge (a column's)
 
     def __post_init__(self) -> None:
         self.segments = _segments(self.words)
@@ -97,6 +96,7 @@ class TextLine:
 @dataclass
 class Cell:
     right: float  # the cell's right edge, where its text wraps
+    bottom: float  # how far down the page it reaches (a merged cell, over the rows it covers)
     lines: list[TextLine]
 
 
@@ -106,6 +106,7 @@ class Table:
     number: int
     top: float
     rows: list[list[Cell | None]]  # None: a cell merged into its neighbour
+    row_bounds: list[tuple[float, float, float, float]]  # each row's box
 
 
 @dataclass
@@ -133,7 +134,8 @@ def page_layout(page: Page, widgets: Sequence[Widget]) -> PageLayout:
         inside = [w for w in outside if _within(w, bbox)]
         outside = [w for w in outside if not _within(w, bbox)]
         cells = [[_cell(inside, c, page.page_number) if c else None for c in row.cells] for row in rows]
-        tables.append(Table(page.page_number, number, float(bbox[1]), cells))
+        bounds = [tuple(float(v) for v in row.bbox) for row in rows]
+        tables.append(Table(page.page_number, number, float(bbox[1]), cells, bounds))  # type: ignore[arg-type]
     lines = _lines(outside, page.page_number)
     right = max((line.x1 for line in lines), default=float(page.width))
     return PageLayout(page.page_number, height, lines, tables, bool(page.chars), bool(page.images), right)
@@ -149,7 +151,7 @@ def layout_values(pages: Sequence[PageLayout], vocabulary: Vocabulary) -> list[L
     edges = {page.number: page.right_edge for page in pages}
     found = [value for line in margins for value in _read([line], vocabulary, edges)]
     running: list[TextLine] = []
-    for block in _blocks(pages, body):
+    for block in _blocks(pages, body, vocabulary):
         if isinstance(block, Table):
             found += _read(running, vocabulary, edges) + _table_values(block, vocabulary)
             running = []
@@ -181,7 +183,7 @@ def _widget_word(widget: Widget, height: float) -> Word:
 
 
 def _cell(words: list[Word], bbox: tuple[float, float, float, float], page: int) -> Cell:
-    return Cell(float(bbox[2]) - 2, _lines([w for w in words if _within(w, bbox)], page))
+    return Cell(float(bbox[2]) - 2, float(bbox[3]), _lines([w for w in words if _within(w, bbox)], page))
 
 
 def _within(word: Word, bbox: tuple[float, float, float, float]) -> bool:
@@ -202,13 +204,27 @@ def _lines(words: Iterable[Word], page: int) -> list[TextLine]:
 
 
 def _segments(words: list[Word]) -> list[list[Word]]:
+    """Runs of words split at gaps wider than an em, and at leaders ("Name ........ Jo Bloggs"):
+    dots or underscores printed to lead the eye from a label to its answer are a gap."""
     segments: list[list[Word]] = []
+    cut = False
     for word in words:
-        if segments and word.x0 - segments[-1][-1].x1 <= _em(segments[-1][-1], word):
+        text = word.text.rstrip(_LEADERS)
+        leader = len(word.text) - len(text) >= _LEADER_LENGTH
+        if leader and not text:
+            cut = True
+            continue
+        word = replace(word, text=text) if leader else word
+        if segments and not cut and word.x0 - segments[-1][-1].x1 <= _em(segments[-1][-1], word):
             segments[-1].append(word)
         else:
             segments.append([word])
+        cut = leader
     return segments
+
+
+_LEADERS = "._…"
+_LEADER_LENGTH = 3  # "..." after a label; an abbreviation's one full stop is not a leader
 
 
 def _em(left: Word, right: Word) -> float:
@@ -258,12 +274,21 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", " ".join(text.split()).casefold())
 
 
-def _blocks(pages: Sequence[PageLayout], body: set[int]) -> Iterator[TextLine | Table]:
+def _blocks(pages: Sequence[PageLayout], body: set[int], vocabulary: Vocabulary) -> Iterator[TextLine | Table]:
+    """Each page's tables and running text top to bottom; the text between two tables in
+    reading order (``pdf_columns``: a band of two columns, the left column first)."""
     for page in pages:
         blocks: list[tuple[float, TextLine | Table]] = [(t.top, t) for t in page.tables]
         blocks += [(line.top, line) for line in page.lines if id(line) in body]
+        running: list[TextLine] = []
         for _, block in sorted(blocks, key=lambda item: item[0]):
-            yield block
+            if isinstance(block, Table):
+                yield from reading_order(running, vocabulary)
+                running = []
+                yield block
+            else:
+                running.append(block)
+        yield from reading_order(running, vocabulary)
 
 
 # --- lines into the reader's lines --------------------------------------------------------------
@@ -315,16 +340,52 @@ def _continuation(prev: _Logical, line: TextLine, edges: dict[int, float]) -> st
     last = prev.last
     em = last.size or line.size or 10.0
     over_page = line.page == last.page + 1  # the foot of one page to the head of the next
-    if len(line.segments) != 1 or not (line.page == last.page or over_page):
+    if not (line.page == last.page or over_page):
         return None
-    if not over_page and line.top - last.bottom > 0.8 * em:
+    if not over_page and (line.top - last.bottom > 0.8 * em or line.top <= last.top):
+        return None  # a gap between, or the top of the next column
+    if _wraps_back(prev, line, edges, em):
+        return " "
+    if len(line.segments) != 1:
         return None
     if prev.value_x is not None:  # the answer column, to the right of a label
         if abs(line.x0 - prev.value_x) > em:
             return None
-        return " " if _wrapped(last, line, edges[last.page]) else "\n"
+        joiner = _wrap_joiner(last, line, last.right or edges[last.page])
+        return "\n" if joiner is None else joiner
     paragraph = len(prev.first.segments) == 1 and abs(line.x0 - prev.first.x0) <= em
-    return " " if paragraph and _wrapped(last, line, edges[last.page]) else None
+    return _wrap_joiner(last, line, last.right or edges[last.page]) if paragraph else None
+
+
+def _wraps_back(prev: _Logical, line: TextLine, edges: dict[int, float], em: float) -> bool:
+    """A tabbed line ("Name:<tab>Jo Bloggs<tab>Role:<tab>Deputy") that ran past the right
+    margin and went on at the paragraph's left edge ("Headteacher"), as a word processor
+    wraps a paragraph laid out with tab stops."""
+    first = prev.first
+    return (
+        prev.last is first
+        and prev.value_x is not None
+        and len(first.segments) > 2
+        and abs(line.x0 - first.x0) <= em
+        and _wrapped(first, line, first.right or edges[first.page])
+    )
+
+
+def _wrap_joiner(last: TextLine, line: TextLine, right: float) -> str | None:
+    """How a wrapped line joins the line above: at a space; with nothing between after a
+    hyphen ("Amelia-" / "Rose") or where one word too long for its box was broken at the
+    box's edge (an email address in a narrow cell); ``None`` when the line above was not wrapped."""
+    if not _wrapped(last, line, right):
+        return None
+    tail = last.words[-1].text
+    if len(tail) > 1 and tail.endswith("-") and tail[-2].isalpha():
+        return ""
+    if len(last.words) == 1 and line.words[0].text[:1].islower() and right - last.x1 < _BROKEN_WORD * (last.size or 10.0):
+        return ""
+    return " "
+
+
+_BROKEN_WORD = 1.0  # ems left at the edge (a cell's padding) by a word broken there
 
 
 def _wrapped(last: TextLine, line: TextLine, right: float) -> bool:
@@ -344,74 +405,9 @@ def _opens_with_label(line: TextLine, vocabulary: Vocabulary) -> bool:
 
 
 def _table_values(table: Table, vocabulary: Vocabulary) -> list[LabelledValue]:
-    """Label | answer rows, or a row of labels over rows of answers (B&NES "Dates | Outcome")."""
-    found: list[LabelledValue] = []
-    header: dict[int, str] = {}
-    sides: dict[int, str] = {}  # a column's side, named by a heading row above ("Person raising… | Person whose…")
-    for number, row in enumerate(table.rows, start=1):
-        source = f"pdf page {table.page} table {table.number} row {number}"
-        cells = [_Answer.of(col, cell, vocabulary) for col, cell in enumerate(row) if cell is not None]
-        filled = [cell for cell in cells if cell.text]
-        if len(filled) == 1 and not filled[0].path and is_heading(filled[0].text, vocabulary):
-            found.append(heading_marker(filled[0].text, source))
-            header, sides = {}, {}
-            continue
-        if len(filled) >= 2 and all(cell.path for cell in filled):
-            header = {cell.col: cell.text for cell in filled}
-            named = column_sides([cell.text for cell in filled], vocabulary)
-            sides = dict(zip([cell.col for cell in filled], named)) if named else sides
-            continue
-        if header and not any(cell.path for cell in filled):
-            found += [_under(header[c.col], c.text, sides.get(c.col), source, vocabulary) for c in filled if c.col in header]
-            continue
-        header = {}
-        found += _pairs(cells, vocabulary, source)
-    return found
+    """A ruled table read by the Word table reader, each cell's lines joined as running text's are."""
 
+    def lines_of(cell: Cell) -> list[Line]:
+        return logical_lines(cell.lines, vocabulary, {cell.lines[0].page: cell.right} if cell.lines else {})
 
-def _under(label: str, value: str, side: str | None, source: str, vocabulary: Vocabulary) -> LabelledValue:
-    """An answer below its label; a generic label ("Role", "Agency") in a column a row above
-    gave a side to is that side's."""
-    found = vocabulary.classify(label)
-    if side is None or not found.attribute or found.side is not None:
-        return LabelledValue(label, value, source)
-    placed = meaning.scoped(found, side)
-    return (
-        LabelledValue(label, value, source, placed.path, f"column:{side}") if placed.path else LabelledValue(label, value, source)
-    )
-
-
-@dataclass
-class _Answer:
-    """One cell: its lines as the reader's lines, its text, and the field its text labels."""
-
-    col: int
-    lines: list[Line]
-    text: str
-    path: str | None
-
-    @classmethod
-    def of(cls, col: int, cell: Cell, vocabulary: Vocabulary) -> _Answer:
-        edges = {cell.lines[0].page: cell.right} if cell.lines else {}
-        lines = logical_lines(cell.lines, vocabulary, edges)
-        text = "\n".join(line.text.replace("\t", " ") for line in lines).strip()
-        return cls(col, lines, text, vocabulary.match(text) if text else None)
-
-
-def _pairs(cells: list[_Answer], vocabulary: Vocabulary, source: str) -> list[LabelledValue]:
-    """A label cell and the answer in the cell after it; any other cell read as lines of its own."""
-    found: list[LabelledValue] = []
-    at = 0
-    while at < len(cells):
-        cell = cells[at]
-        if cell.path and at + 1 < len(cells) and not cells[at + 1].path:
-            if cells[at + 1].text:
-                found.append(LabelledValue(cell.text, cells[at + 1].text, source))
-            at += 2
-            continue
-        if cell.text and not cell.path:
-            where = f"{source} cell {cell.col + 1}"
-            lines = [Line(line.text, where, line.ends_answer) for line in cell.lines]
-            found += labelled_values(lines, vocabulary=vocabulary)
-        at += 1
-    return found
+    return table_values(table, vocabulary, lines_of)

@@ -337,6 +337,14 @@ class _Inline:
     after: list[Block] = field(default_factory=list)  # its text boxes and named controls
     runs: int = 0
     bold: int = 0
+    last_bold: bool = False  # the last run with text was bold
+
+    def _label_ends(self, text: str, bold: bool) -> str:
+        """A tab where a bold label runs straight into its plain answer ("<b>Name of child</b>Jo
+        Bloggs", as LibreOffice writes an HTML label set in a box of fixed width); else nothing."""
+        before = next((piece for piece in reversed(self.pieces) if piece), "")
+        glued = before[-1:].isalnum() and text[:1].isalnum()
+        return "\t" if glued and self.last_bold and not bold else ""
 
     def paragraph(self, p: _Element) -> list[Block]:
         self.walk(p)
@@ -371,6 +379,8 @@ class _Inline:
             text = symbols.decode(child.text or "", font)
             if text.strip():
                 self.runs, self.bold = self.runs + 1, self.bold + bold
+                self.pieces.append(self._label_ends(text, bold))
+                self.last_bold = bold
             self.pieces.append(text)
         elif tag in (W + "tab", W + "ptab"):
             self.pieces.append("\t")
