@@ -46,6 +46,17 @@ class Action:
     reason: str
 
 
+def chased(kind: str, awaiting_information: bool) -> bool:
+    """Whether a deadline of this kind is chased in this state: a held notice for its information only,
+    a routed case for its stages. The scheduler and the board report's "overdue" follow this one rule."""
+    return (kind == INFORMATION) == awaiting_information
+
+
+def overdue(kind: str, due: datetime, met: bool, awaiting_information: bool, now: datetime) -> bool:
+    """Past due, unmet, and chased: what the scheduler is chasing (or has moved on) at ``now``."""
+    return not met and chased(kind, awaiting_information) and now >= due
+
+
 def action_key(deadline: OpenDeadline, kind: str, day: date) -> str:
     stage = f"{deadline.stage}" if deadline.level <= 1 else f"{deadline.stage}.{deadline.level}"
     return f"case:{deadline.case_id}:stage:{stage}:{deadline.kind}:{kind}:{day.isoformat()}"

@@ -409,3 +409,18 @@ class ConsoleAccess(Base):
     action: Mapped[str] = mapped_column(String(24))  # case_view | document_download
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     what: Mapped[str] = mapped_column(Text)
+
+
+class ReportSend(Base):
+    """The board report sent without asking: one row per partnership and period (a second scheduler's insert fails)."""
+
+    __tablename__ = "report_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+    __table_args__ = (UniqueConstraint("partnership", "period_start"),)
