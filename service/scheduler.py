@@ -16,11 +16,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.outbound.compose import ROLE_LABELS, Letter, chaser_context, simple_letter, stage_context
 from escalations.routing import escalation as engine
-from escalations.routing.deadlines import CHASER, ESCALATE, INFORMATION, OVERRUN, REMINDER, Action, OpenDeadline, due_actions
+from escalations.routing.deadlines import (
+    CHASER,
+    ESCALATE,
+    INFORMATION,
+    OVERRUN,
+    REMINDER,
+    Action,
+    OpenDeadline,
+    chased,
+    due_actions,
+)
 from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseView
 from escalations.service.pipeline import Context
 from escalations.routing.policy import Policy
 from escalations.service.directory import load_directory
+from escalations.service.report_sends import send_due_reports
 from escalations.service.quarantine_report import failure_kind, partnerships_of
 from escalations.service.views import waiting as views_waiting
 from escalations.service.views import waiting_text
@@ -34,9 +45,10 @@ CHASED = (CaseState.OPEN, CaseState.AWAITING_INFORMATION)
 
 
 class Scheduler:
-    def __init__(self, sessions: sessionmaker[Session], context: Context) -> None:
+    def __init__(self, sessions: sessionmaker[Session], context: Context, report_period: str | None = None) -> None:
         self.sessions = sessions
         self.context = context
+        self.report_period = report_period  # [reports] period: the board report sent without asking (None: not sent)
 
     def run_once(self) -> int:
         """One pass over every open case with a deadline near or past; returns the actions taken."""
@@ -50,6 +62,8 @@ class Scheduler:
         for policy in self.context.policies.values():
             with self.sessions.begin() as session:
                 taken += self._review_summary(session, policy)
+        if self.report_period is not None:
+            taken += send_due_reports(self.sessions, self.context, self.report_period)
         return taken
 
     def _review_summary(self, session: Session, policy: Policy) -> int:
@@ -123,7 +137,7 @@ class Scheduler:
         for deadline in list(case.deadlines):
             if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
                 continue
-            if (deadline.kind == INFORMATION) != (case.state == CaseState.AWAITING_INFORMATION):
+            if not chased(deadline.kind, case.state == CaseState.AWAITING_INFORMATION):
                 continue  # a held notice is chased for its information only; a routed case for its stages
             open_deadline = OpenDeadline(
                 deadline.id,
