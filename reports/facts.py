@@ -14,25 +14,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy.orm import Session
 
 from escalations.routing.deadlines import ESCALATE, INFORMATION, overdue
 from escalations.routing.policy import Policy
-from escalations.storage.models import Agency, Case, CaseEvent, CaseState, Chaser, InboundMessage, NoticeRecord
+from escalations.storage.models import Agency, Case, CaseEvent, CaseState, Chaser, Deadline, InboundMessage, NoticeRecord
 
 RESPONSE_KINDS = ("stage_response", "immediate_risk")
 OPEN_STATES = (CaseState.OPEN, CaseState.AWAITING_INFORMATION)
-BATCH = 900  # ids per IN list: under SQLite's oldest limit of 999 bound values
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StageFact:
     stage: int
     entered: datetime
     due: datetime
     concluded: datetime | None
     moved_on_unanswered: bool
+    days: int | None = None  # working days from entering the stage to its answer (None: not answered)
 
     @property
     def answered(self) -> bool:
@@ -116,27 +116,32 @@ def _minus_year(day: date) -> date:
 
 
 def load(session: Session, policy: Policy, period: Period, now: datetime, personal: bool = False) -> Facts:
-    """Every fact a report on ``policy``'s partnership for ``period`` needs, as of ``now``."""
+    """Every fact a report on ``policy``'s partnership for ``period`` needs, as of ``now``.
+
+    Plain rows (no ORM objects: a year of cases is tens of thousands of rows), each
+    table read once, joined to the same choice of cases: raised in the period, or open."""
     start, end = period.bounds(policy)
-    in_period = (Case.partnership == policy.id) & (Case.opened_at >= start) & (Case.opened_at < end)
-    rows = session.scalars(
-        select(Case)
-        .where(in_period | ((Case.partnership == policy.id) & Case.state.in_(OPEN_STATES)))
-        .options(selectinload(Case.deadlines))
-        .order_by(Case.opened_at, Case.id)
-    ).all()
-    agencies = {a.id: a.name for a in session.scalars(select(Agency).where(Agency.partnership == policy.id))}
-    ids = [c.id for c in rows]
-    notices = _first_notices(session, ids)
-    unanswered = _moved_on(session, ids)
-    answers = _first_answers(session, ids, unanswered)
-    facts = {c.id: _case_fact(c, agencies, notices.get(c.id, {}), unanswered, answers.get(c.id), now, personal) for c in rows}
+    chosen = (Case.partnership == policy.id) & (
+        ((Case.opened_at >= start) & (Case.opened_at < end)) | Case.state.in_(OPEN_STATES)
+    )
+    cases = session.execute(select(*CASE_COLUMNS).where(chosen).order_by(Case.opened_at, Case.id)).all()
+    agencies = dict(session.execute(select(Agency.id, Agency.name).where(Agency.partnership == policy.id)).all())
+    deadlines = _by_case(session.execute(select(*DEADLINE_COLUMNS).join(Case, Case.id == Deadline.case_id).where(chosen)))
+    notices = _first_notices(session, chosen)
+    moved = _moved_on(session, chosen)
+    answers = _first_answers(session, chosen, moved)
+    facts = {
+        c.id: _case_fact(
+            policy, c, deadlines.get(c.id, ()), agencies, notices.get(c.id, {}), moved, answers.get(c.id), now, personal
+        )
+        for c in cases
+    }
     before_start, before_end = period.year_before().bounds(policy)
     return Facts(
         period=period,
         now=now,
-        cases=tuple(facts[c.id] for c in rows if start <= c.opened_at < end),
-        open_now=tuple(facts[c.id] for c in rows if c.state in OPEN_STATES and c.opened_at <= now),
+        cases=tuple(facts[c.id] for c in cases if start <= c.opened_at < end),
+        open_now=tuple(facts[c.id] for c in cases if c.state in OPEN_STATES and c.opened_at <= now),
         raised_year_before=session.scalar(
             select(func.count(Case.id)).where(
                 Case.partnership == policy.id, Case.opened_at >= before_start, Case.opened_at < before_end
@@ -148,65 +153,92 @@ def load(session: Session, policy: Policy, period: Period, now: datetime, person
     )
 
 
-def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), BATCH):
-        yield ids[i : i + BATCH]
+CASE_COLUMNS = (
+    Case.id,
+    Case.reference,
+    Case.opened_at,
+    Case.closed_at,
+    Case.state,
+    Case.stage,
+    Case.outcome,
+    Case.raising_agency_id,
+    Case.challenged_agency_id,
+    Case.immediate_risk,
+)
+DEADLINE_COLUMNS = (
+    Deadline.case_id,
+    Deadline.kind,
+    Deadline.stage,
+    Deadline.due,
+    Deadline.set_at,
+    Deadline.met,
+    Deadline.met_at,
+)
 
 
-def _first_notices(session: Session, ids: Sequence[int]) -> dict[int, dict]:
-    """Each case's first notice as read (its categories; the subject's name and date of birth)."""
-    found: dict[int, dict] = {}
-    for batch in _batches(ids):
-        for case_id, data in session.execute(
-            select(NoticeRecord.case_id, NoticeRecord.data).where(NoticeRecord.case_id.in_(batch)).order_by(NoticeRecord.id)
-        ):
-            found.setdefault(case_id, data or {})
+def _by_case(rows: Iterable[Row]) -> dict[int, list[Row]]:
+    found: dict[int, list[Row]] = {}
+    for row in rows:
+        found.setdefault(row.case_id, []).append(row)
     return found
 
 
-def _moved_on(session: Session, ids: Sequence[int]) -> set[tuple[int, datetime]]:
+def _first_notices(session: Session, chosen: ColumnElement[bool]) -> dict[int, dict]:
+    """Each case's first notice as read (its categories; the subject's name and date of birth)."""
+    found: dict[int, dict] = {}
+    rows = session.execute(
+        select(NoticeRecord.case_id, NoticeRecord.data)
+        .join(Case, Case.id == NoticeRecord.case_id)
+        .where(chosen)
+        .order_by(NoticeRecord.id)
+    )
+    for case_id, data in rows:
+        found.setdefault(case_id, data or {})
+    return found
+
+
+def _moved_on(session: Session, chosen: ColumnElement[bool]) -> set[tuple[int, datetime]]:
     """(case id, moment) of each move-on the scheduler took because a deadline went unanswered: whatever
     that case's deadlines were concluded at that moment was concluded for want of an answer."""
-    moved: set[tuple[int, datetime]] = set()
-    for batch in _batches(ids):
-        found = session.execute(
-            select(Chaser.case_id, Chaser.created_at).where(Chaser.case_id.in_(batch), Chaser.kind == ESCALATE)
-        )
-        moved.update((case_id, at) for case_id, at in found)
-    return moved
+    rows = session.execute(
+        select(Chaser.case_id, Chaser.created_at).join(Case, Case.id == Chaser.case_id).where(chosen, Chaser.kind == ESCALATE)
+    )
+    return {(case_id, at) for case_id, at in rows}
 
 
-def _first_answers(session: Session, ids: Sequence[int], moved: set[tuple[int, datetime]]) -> dict[int, datetime]:
+def _first_answers(session: Session, chosen: ColumnElement[bool], moved: set[tuple[int, datetime]]) -> dict[int, datetime]:
     """Each case's first answer: the first time one of its response deadlines was concluded other than by a move-on.
     Read from the timeline, which keeps every level and every stage entered again (the deadline rows keep the last)."""
     rules = [f"met:{kind}" for kind in RESPONSE_KINDS]
+    rows = session.execute(
+        select(CaseEvent.case_id, CaseEvent.at)
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(chosen, CaseEvent.rule.in_(rules))
+        .distinct()
+    )
     first: dict[int, datetime] = {}
-    for batch in _batches(ids):
-        found = session.execute(
-            select(CaseEvent.case_id, func.min(CaseEvent.at))
-            .where(CaseEvent.case_id.in_(batch), CaseEvent.rule.in_(rules))
-            .group_by(CaseEvent.case_id, CaseEvent.at)
-        )
-        for case_id, at in found:
-            if (case_id, at) not in moved and (case_id not in first or at < first[case_id]):
-                first[case_id] = at
+    for case_id, at in rows:
+        if (case_id, at) not in moved and (case_id not in first or at < first[case_id]):
+            first[case_id] = at
     return first
 
 
 def _case_fact(
-    case: Case, agencies: dict[int, str], notice: dict, moved: set, first_answer: datetime | None, now: datetime, personal: bool
+    policy: Policy,
+    case: Row,
+    deadlines: Sequence[Row],
+    agencies: dict[int, str],
+    notice: dict,
+    moved: set,
+    first_answer: datetime | None,
+    now: datetime,
+    personal: bool,
 ) -> CaseFact:
     stages = tuple(
-        sorted(
-            (
-                StageFact(d.stage, d.set_at or case.opened_at, d.due, d.met_at if d.met else None, (case.id, d.met_at) in moved)
-                for d in case.deadlines
-                if d.kind == "stage_response"
-            ),
-            key=lambda s: s.stage,
-        )
+        sorted((_stage(policy, case, d, moved) for d in deadlines if d.kind == "stage_response"), key=lambda s: s.stage)
     )
     subject = notice.get("subject") or {}
+    awaiting = case.state == CaseState.AWAITING_INFORMATION
     return CaseFact(
         reference=case.reference,
         opened=case.opened_at,
@@ -220,15 +252,24 @@ def _case_fact(
         categories=tuple(notice.get("categories") or ()),
         stages=stages,
         first_response=first_answer,
-        information_holds=tuple(Hold(d.set_at or case.opened_at, d.met_at) for d in case.deadlines if d.kind == INFORMATION),
+        information_holds=tuple(Hold(d.set_at or case.opened_at, d.met_at) for d in deadlines if d.kind == INFORMATION),
         overdue=tuple(
             (d.kind, d.stage, d.due)
-            for d in case.deadlines
-            if case.state in OPEN_STATES and overdue(d.kind, d.due, d.met, case.state == CaseState.AWAITING_INFORMATION, now)
+            for d in deadlines
+            if case.state in OPEN_STATES and overdue(d.kind, d.due, d.met, awaiting, now)
         ),
         subject_name=subject.get("name") if personal else None,
         subject_dob=subject.get("dob") if personal else None,
     )
+
+
+def _stage(policy: Policy, case: Row, d: Row, moved: set) -> StageFact:
+    entered = d.set_at or case.opened_at
+    concluded = d.met_at if d.met else None
+    unanswered = (case.id, d.met_at) in moved
+    answered = concluded is not None and not unanswered
+    days = policy.calendar.working_days_between(entered, concluded) if answered else None
+    return StageFact(d.stage, entered, d.due, concluded, unanswered, days)
 
 
 def _review_holds(session: Session, policy: Policy, start: datetime, end: datetime) -> tuple[ReviewHold, ...]:

@@ -197,7 +197,6 @@ def stage_timeliness(policy: Policy, cases: Sequence[CaseFact], number: int, now
 
 def timeliness(policy: Policy, label: str, scale: str, stages: Sequence[StageFact], now: datetime) -> Timeliness:
     """Of the stage responses given: how many were judged (answered, or past due), how many were in time."""
-    calendar = policy.calendar
     answered = [s for s in stages if s.answered]
     past_due = [s for s in stages if s.concluded is None and now >= s.due]
     moved_on = [s for s in stages if s.moved_on_unanswered]
@@ -208,7 +207,7 @@ def timeliness(policy: Policy, label: str, scale: str, stages: Sequence[StageFac
         judged=len(answered) + len(past_due) + len(moved_on),
         timely=sum(1 for s in answered if s.timely),
         waiting=len(stages) - len(answered) - len(past_due) - len(moved_on),
-        days=spread(calendar.working_days_between(s.entered, s.concluded) for s in answered if s.concluded is not None),
+        days=spread(s.days for s in answered if s.days is not None),
     )
 
 
