@@ -65,17 +65,25 @@ def seed(runtime: Runtime, count: int, rng: random.Random) -> None:
         )
         session.add(inbound)
         session.flush()
+        chasers: list[Chaser | NoticeRecord] = []
         for n in range(1, count + 1):
             day = calendar.working_day_on_or_after(date(2026, 1, 1) + timedelta(days=rng.randrange(365)))
             if day.year != 2026:
                 day = date(2026, 12, 31)
             opened = calendar.start_of_day(day) + timedelta(minutes=rng.randrange(8 * 60))
-            _case(session, policy, inbound.id, n, opened, agencies, rng)
+            chasers += _case(session, policy, inbound.id, n, opened, agencies, rng)
             if n % 1000 == 0:
                 session.flush()
+        session.flush()  # these name cases and deadlines by id, with no relationship to order them after
+        session.add_all(chasers)
 
 
-def _case(session, policy, inbound_id: int, n: int, opened: datetime, agencies, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def _case(
+    session, policy, inbound_id: int, n: int, opened: datetime, agencies, rng: random.Random
+) -> list[Chaser | NoticeRecord]:  # type: ignore[no-untyped-def]
+    """One case as the pipeline would have left it; the rows naming it without a relationship (the scheduler's
+    move-ons, the notice as read) come back to be added once the cases and deadlines are in."""
+    chasers = []
     calendar = policy.calendar
     top = rng.choice([1, 1, 1, 2, 2, 3][: len(policy.stages) * 2])
     still_open = rng.random() < 0.125
@@ -117,7 +125,7 @@ def _case(session, policy, inbound_id: int, n: int, opened: datetime, agencies, 
         if not last_open:
             session.add(CaseEvent(case_id=case.id, at=answered, kind="deadline", rule="met:stage_response", reason="", data={}))
             if answered > due and rng.random() < 0.3:
-                session.add(
+                chasers.append(
                     Chaser(
                         case_id=case.id,
                         deadline_id=deadline.id,
@@ -145,7 +153,7 @@ def _case(session, policy, inbound_id: int, n: int, opened: datetime, agencies, 
                 reason="b",
             )
         )
-    session.add(
+    chasers.append(
         NoticeRecord(
             case_id=case.id,
             inbound_id=inbound_id,
@@ -157,6 +165,7 @@ def _case(session, policy, inbound_id: int, n: int, opened: datetime, agencies, 
             read_at=opened,
         )
     )
+    return chasers
 
 
 def best(work: Callable[[], object], times: int = 3) -> tuple[float, float]:
