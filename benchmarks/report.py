@@ -10,8 +10,8 @@ through 2026 at random working hours, spread over its agencies, with the deadlin
 notices, move-ons and timeline entries the pipeline would have left: each case
 reaches a random stage, each stage's response answered in or out of time or moved
 on, one in ten with immediate risk, one in twenty held for information, one in
-eight still open. Then it times, three times each, the best kept: the HTML report
-for the whole year, the PDF for the whole year, and the CSV escalation log.
+eight still open. Then it times the HTML report and the CSV escalation log for
+the whole year (three times each, the best kept) and the PDF (once: it runs long).
 ``--write`` replaces this benchmark's figures in benchmarks/README.md.
 """
 
@@ -142,6 +142,7 @@ def _case(
     if rng.random() < 0.05:
         session.add(
             Deadline(
+                id=n * 10,
                 case_id=case.id,
                 kind="information",
                 stage=1,
@@ -192,7 +193,7 @@ def measure(url: str, count: int, directory: Path) -> dict[str, tuple[float, flo
 
             return run
 
-        return {fmt: best(report(fmt)) for fmt in ("html", "csv", "pdf")}
+        return {fmt: best(report(fmt), times=1 if fmt == "pdf" else 3) for fmt in ("html", "csv", "pdf")}
     finally:
         runtime.close()
 
@@ -227,7 +228,7 @@ def _table(rows: list[tuple[str, dict[str, tuple[float, float]]]], count: int) -
     ]
     lines += [
         "",
-        f"{count:,} cases over 2026, one partnership; best of three; {platform.python_implementation()} {platform.python_version()}, "
+        f"{count:,} cases over 2026, one partnership; HTML and CSV the best of three, the PDF once; {platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs, load average {load:.1f} at the end; measured {date.today().isoformat()}. "
         "CPU is this process's (the database server's is apart): on a busy machine the wall time is mostly waiting for a core.",
     ]

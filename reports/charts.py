@@ -66,7 +66,7 @@ def by_agency(f: Figures) -> Chart:
     ax.set_yticks(list(ys), names)
     ax.invert_yaxis()
     ax.set_xlabel("escalations")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="best", frameon=True, framealpha=1, edgecolor=GREY)  # opaque: never lost against a black bar
     rows = tuple(zip(names, raised, received))
     alt = "; ".join(f"{a}: raised {r}, challenged {c}" for a, r, c in rows) or "no escalations"
     return Chart(
