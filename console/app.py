@@ -164,7 +164,7 @@ async def read_form(request: Request) -> FormData | Response:
 
 def create_app(runtime: Runtime) -> Starlette:
     console = Console(runtime)
-    from escalations.console import directory, health, routes
+    from escalations.console import directory, health, reports, routes
 
     app = Starlette(
         routes=[
@@ -173,6 +173,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *routes.sign_in_routes(console),
             *routes.page_routes(console),
             *directory.directory_routes(console),
+            *reports.report_routes(console),
         ],
         exception_handlers={
             404: lambda _r, _e: console.problem(404, "Not found", "There is no such page, or it is not yours to see."),

@@ -134,6 +134,7 @@ class WorkingCalendar:
         self.tz = ZoneInfo(timezone)
         self.opens, self.closes, self.same_day_cutoff = opens, closes, cutoff
         self.closures = frozenset(_require_day(day) for day in closures)
+        self._years: dict[int, list[int]] = {}  # per year: working days from 1 January through each day
 
     def is_working_day(self, day: date) -> bool:
         _require_day(day)
@@ -182,12 +183,36 @@ class WorkingCalendar:
         return self.end_of_day(last_day)
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
-        """Working days after the effective day of ``start`` that had closed by ``end``."""
-        _require_aware(end)
-        count, day = 0, self.next_working_day(self._effective_day(start))
-        while self.end_of_day(day) <= end:
-            count, day = count + 1, self.next_working_day(day)
+        """Working days after the effective day of ``start`` that had closed by ``end``.
+
+        Counted from a table of each year's working days, so a board report's
+        thousands of spans of months cost a look-up each, not a walk day by day."""
+        here = self.local(end)
+        last_closed = here.date() if here.time() >= self.closes else here.date() - timedelta(days=1)
+        return max(0, self._working_days_after(self._effective_day(start), last_closed))
+
+    def _working_days_after(self, first: date, last: date) -> int:
+        """Working days in (first, last]; negative when last is before first."""
+        if last < first:
+            return -self._working_days_after(last, first)
+        count = self._through(last) - self._through(first)
+        for year in range(first.year, last.year):
+            count += self._year(year)[-1]
         return count
+
+    def _through(self, day: date) -> int:
+        return self._year(day.year)[day.timetuple().tm_yday - 1]
+
+    def _year(self, year: int) -> list[int]:
+        table = self._years.get(year)
+        if table is None:
+            table, count, day = [], 0, date(year, 1, 1)
+            while day.year == year:
+                count += self.is_working_day(day)
+                table.append(count)
+                day += timedelta(days=1)
+            self._years[year] = table
+        return table
 
     def _same_day_deadline_day(self, received: datetime) -> date:
         # Barnet 3: the same working day; after the cut-off (by default the close) the next.

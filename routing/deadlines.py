@@ -64,7 +64,7 @@ def breached(due: datetime, now: datetime) -> bool:
 
 def overdue(kind: str, due: datetime, met: bool, awaiting_information: bool, now: datetime) -> bool:
     """The chasers' rule for "overdue", and the only one: an unmet deadline its case is chased for, past its due
-    moment. The scheduler chases exactly these; the console counts and filters by them."""
+    moment. The scheduler chases exactly these; the console and the board report count and filter by them."""
     return not met and chased(kind, awaiting_information) and breached(due, now)
 
 

@@ -213,6 +213,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--email", required=True, metavar="ADDRESS")
     p.set_defaults(handler=cmd_console_revoke)
 
+    p = command("report", cmd_report, "a partnership's board report for a period: html, pdf, or the csv escalation log")
+    p.add_argument("--partnership", required=True, metavar="ID")
+    p.add_argument("--from", required=True, dest="start", type=date.fromisoformat, metavar="DATE")
+    p.add_argument("--to", required=True, dest="end", type=date.fromisoformat, metavar="DATE")
+    p.add_argument("--format", required=True, choices=("html", "pdf", "csv"), dest="report_format")
+    p.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write it (default stdout)")
+    p.add_argument("--include-personal-data", action="store_true", help="names and dates of birth in the csv (access-logged)")
+
     forms = sub.add_parser("forms", help="the partnerships' own notice forms").add_subparsers(dest="action", metavar="ACTION")
     p = forms.add_parser(
         "make",
@@ -602,6 +610,13 @@ def cmd_console_revoke(args: argparse.Namespace) -> int:
             ended = revoke_sessions(session, args.email, runtime.clock())
     print(f"{ended} console session(s) of {args.email.strip().lower()} ended")
     return EX_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from escalations.reports.cli import run_report
+
+    with _runtime(args) as runtime:
+        return run_report(args, runtime.sessions, runtime.policies, runtime.clock())
 
 
 def cmd_forms_make(args: argparse.Namespace) -> int:

@@ -114,7 +114,9 @@ class Runtime:
         return Worker(self.sessions, self.context(), budget_seconds)
 
     def scheduler(self) -> Scheduler:
-        return Scheduler(self.sessions, self.context())
+        return Scheduler(
+            self.sessions, self.context(), report_period=self.settings.reports.period if self.settings.reports.send else None
+        )
 
     def transport(self) -> Transport:
         o = self.settings.outbound

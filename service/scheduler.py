@@ -33,6 +33,7 @@ from escalations.service.case_actions import AWAITING_RULE, CaseActions, CaseVie
 from escalations.service.pipeline import Context
 from escalations.routing.policy import Policy
 from escalations.service.directory import load_directory
+from escalations.service.report_sends import send_due_reports
 from escalations.service.quarantine_report import failure_kind, partnerships_of
 from escalations.service.views import waiting as views_waiting
 from escalations.service.views import waiting_text
@@ -47,9 +48,10 @@ CHASED = (CaseState.OPEN, CaseState.AWAITING_INFORMATION)
 
 
 class Scheduler:
-    def __init__(self, sessions: sessionmaker[Session], context: Context) -> None:
+    def __init__(self, sessions: sessionmaker[Session], context: Context, report_period: str | None = None) -> None:
         self.sessions = sessions
         self.context = context
+        self.report_period = report_period  # [reports] period: the board report sent without asking (None: not sent)
 
     def run_once(self) -> int:
         """One pass over every open case with a deadline near or past; returns the actions taken.
@@ -74,6 +76,8 @@ class Scheduler:
                 with self.sessions.begin() as session:
                     taken += self._review_summary(session, policy, review, quarantined)
         taken += retention.daily(self.sessions, self.context.policies, now)  # issue 16: once a day
+        if self.report_period is not None:
+            taken += send_due_reports(self.sessions, self.context, self.report_period)
         return taken
 
     def _review_summary(
@@ -155,7 +159,7 @@ class Scheduler:
             if deadline.met:  # met before this pass, or by an escalation a moment ago in this one
                 continue
             if not chased(deadline.kind, case.state == CaseState.AWAITING_INFORMATION):
-                continue
+                continue  # a held notice is chased for its information only; a routed case for its stages
             open_deadline = OpenDeadline(
                 deadline.id,
                 case.id,

@@ -117,6 +117,15 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """The board report sent without asking (issue 14). A local setting: no policy says how often the
+    business manager reports; monthly by default, or quarterly, on the first working day of the period."""
+
+    period: str = "monthly"  # monthly | quarterly
+    send: bool = True  # false: nothing is sent without asking (the command and the console still make reports)
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     storage_url: str
@@ -129,6 +138,7 @@ class Settings:
     trust: TrustSettings = TrustSettings()
     console: ConsoleSettings = ConsoleSettings()
     encryption_key_file: Path | None = None  # [storage]: raw messages sealed at rest (storage.crypto); None: plain
+    reports: ReportSettings = ReportSettings()
 
 
 def _network(text: str) -> object:
@@ -189,6 +199,7 @@ class _Reader:
             "worker",
             "trust",
             "console",
+            "reports",
         }
         if unknown:
             raise self.fail(sorted(unknown)[0], "is not a settings table this service knows")
@@ -213,6 +224,7 @@ class _Reader:
             trust=self.trust(),
             console=self.console(),
             encryption_key_file=self.key_file(),
+            reports=self.reports(),
         )
 
     def key_file(self) -> Path | None:
@@ -222,6 +234,16 @@ class _Reader:
             raise self.fail(f"storage.{sorted(unknown)[0]}", "is not a setting this service knows")
         value = self.value(self.table("storage"), "storage", "encryption_key_file", str, None)
         return self.base / value if value else None
+
+    def reports(self) -> ReportSettings:
+        t = self.table("reports")
+        unknown = set(t) - {"period", "send"}
+        if unknown:
+            raise self.fail(f"reports.{sorted(unknown)[0]}", "is not a setting this service knows")
+        period = self.value(t, "reports", "period", str, "monthly")
+        if period not in ("monthly", "quarterly"):
+            raise self.fail("reports.period", "must be monthly or quarterly")
+        return ReportSettings(period=period, send=self.value(t, "reports", "send", bool, True))
 
     def console(self) -> ConsoleSettings:
         t = self.table("console")

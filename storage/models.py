@@ -434,3 +434,18 @@ class Anonymisation(Base):
     decision: Mapped[str | None] = mapped_column(Text)  # an erasure: the decision as recorded by the person who made it
     by: Mapped[str | None] = mapped_column(String(320))
     removed: Mapped[dict[str, Any]] = mapped_column(default=dict)  # counts of what was removed, no content
+
+
+class ReportSend(Base):
+    """The board report sent without asking: one row per partnership and period (a second scheduler's insert fails)."""
+
+    __tablename__ = "report_sends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+    __table_args__ = (UniqueConstraint("partnership", "period_start"),)

@@ -79,11 +79,12 @@ class Comparison:
         return same(self.path, self.reference, self.got)
 
 
-def sources(designs: Iterable = DEVELOPMENT) -> list[Source]:
-    """Every development notice that is a Word document or Word's HTML or RTF, as its design renders it."""
+def sources(designs: Iterable = DEVELOPMENT, per_design: int | None = None) -> list[Source]:
+    """Every development notice (or the first ``per_design`` of each design) that is a Word document or Word's
+    HTML or RTF, as its design renders it."""
     found = []
     for design in designs:
-        for number in range(1, design.count + 1):
+        for number in range(1, min(design.count, per_design or design.count) + 1):
             case = make_case(seed(design.name, number), design.partnerships[(number - 1) % len(design.partnerships)])
             rendered = design.render(case, random.Random(case.seed))
             kind = _source_kind(rendered.kind, rendered.payload)

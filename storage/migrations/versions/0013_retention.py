@@ -1,7 +1,7 @@
 """Data protection (issue 16): cases anonymised by retention or erasure, and the record of each.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01
 
 Sealed documents need no schema change: a sealed blob names its key inside
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = "0013"
-down_revision: Union[str, Sequence[str], None] = "0011"
+down_revision: Union[str, Sequence[str], None] = "0012"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,86 @@
+"""The board report sent without asking: on the first working day of each month (or quarter), each
+partnership's business manager(s) get the period just ended as a PDF, with the headline figures in the email.
+
+Once per partnership and period (storage.report_sends: a unique row claimed in
+the same transaction as the outbox row), so a restart, a rerun or two
+schedulers never send it twice. How often is the local setting ``[reports]
+period`` (no policy says; the business manager reports to the board: Salford
+4.2, Barnet 4, B&NES Appendix A). A partnership with no business manager in the
+directory gets nothing and is logged: nothing is claimed, so once one is added
+that day's pass sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from escalations.intake.notices.reader import Attachment
+from escalations.outbound.compose import Letter
+from escalations.reports import figures as board_figures
+from escalations.reports import render
+from escalations.reports.facts import load
+from escalations.reports.periods import due_on
+from escalations.reports.summary import summary
+from escalations.routing import escalation as engine
+from escalations.routing.policy import Policy
+from escalations.service.case_actions import CaseActions
+from escalations.service.directory import load_directory
+from escalations.service.pipeline import Context
+from escalations.storage.report_sends import ReportSendRepository
+
+log = logging.getLogger(__name__)
+
+
+def send_due_reports(sessions: sessionmaker[Session], context: Context, period: str) -> int:
+    """One pass: each partnership whose report is due and not yet sent gets it; returns how many were queued."""
+    sent = 0
+    for policy in context.policies.values():
+        with sessions.begin() as session:
+            sent += _send(session, context, policy, period)
+    return sent
+
+
+def _send(session: Session, context: Context, policy: Policy, period: str) -> int:
+    now = context.clock()
+    calendar = policy.calendar
+    today = calendar.local(now).date()
+    if not calendar.is_working_day(today) or now < calendar.start_of_day(today):
+        return 0
+    span = due_on(calendar, today, period)
+    if span is None:
+        return 0
+    directory, _ = load_directory(session, policy.id)
+    managers = tuple(dict.fromkeys(r.email for r in engine.business_managers(directory)))
+    if not managers:
+        log.warning("report: %s has no business manager in the directory; its report waits for one", policy.id)
+        return 0
+    claimed = ReportSendRepository(session).take(policy.id, span.start, span.end, now)
+    if claimed is None:
+        return 0
+    figures = board_figures.compute(policy, load(session, policy, span, now))
+    name = f"{policy.prefix}-report-{span.start.isoformat()}-{span.end.isoformat()}.pdf"
+    letter = Letter(
+        "board_report",
+        "business_manager/board-report",
+        f"{policy.short_name} escalations report, {span.start:%-d %b %Y} to {span.end:%-d %b %Y}",
+        managers,
+        attachments=((name, Attachment(name, "application/pdf", render.pdf(policy, figures))),),
+    )
+    row = CaseActions(session, context.policies, context.sender, now).queue(None, policy, letter, headline(policy, figures))
+    claimed.outbox_id = row.id
+    log.info("report: %s report for %s to %s queued", policy.id, span.start.isoformat(), len(managers))
+    return 1
+
+
+def headline(policy: Policy, f: board_figures.Figures) -> dict[str, object]:
+    """What the email's body says: the period, the partnership, and the summary's sentences (figures only)."""
+    return {
+        "reference": None,
+        "partnership": {"id": policy.id, "name": policy.name, "short_name": policy.short_name},
+        "start": f"{f.start:%-d %B %Y}",
+        "end": f"{f.end:%-d %B %Y}",
+        "sentences": summary(f),
+        "sent_at": f"{policy.calendar.local(f.now):%-d %B %Y}",
+    }
