@@ -39,6 +39,7 @@ SUBJECT_VALUES = {
     "partnership": SHORT_NAME,  # the policy's acronym ("SSCB"), checked when the policy is loaded
     "mailbox": re.compile(r"[A-Za-z0-9._-]{1,40}"),  # a mailbox's configured name
     "counts": re.compile(r"\d+ [a-z ]+(?:, \d+ [a-z ]+)*"),  # "3 waiting for review, 1 in quarantine"
+    "period": re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4} to \d{1,2} [A-Z][a-z]{2} \d{4}"),  # "1 Mar 2026 to 31 Mar 2026"
 }
 
 
@@ -185,6 +186,13 @@ CATALOGUE = _kinds(
         "{partnership} escalations: {counts}",
         (BUSINESS_MANAGER,),
         "daily review summary",
+    ),
+    LetterKind(
+        "board_report",
+        "business_manager/board-report",
+        "{partnership} escalations report, {period}",
+        (BUSINESS_MANAGER,),
+        "board report",
     ),
     LetterKind(
         "mailbox_alert",

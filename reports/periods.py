@@ -1,7 +1,8 @@
 """Reporting periods: a month or a quarter, and which one the report sent on a given day covers.
 
 The report goes on the first working day of a month (monthly), or of January,
-April, July and October (quarterly), and covers the period just ended.
+April, July and October (quarterly), and covers the period just ended; if the
+service was not running that day, it goes on the next day it runs in the period.
 """
 
 from __future__ import annotations
@@ -35,9 +36,14 @@ def ended_before(day: date, kind: str) -> Period:
 
 
 def due_on(calendar: WorkingCalendar, today: date, kind: str) -> Period | None:
-    """The period whose report goes out today, if today is the first working day of a month (or quarter)."""
-    if kind == "quarterly" and today.month not in (1, 4, 7, 10):
-        return None
-    if today != first_working_day(calendar, today):
+    """The period whose report is due today: the one just ended, from the first working day of the month (or
+    quarter) on. Every later day of the period asks again, so a report missed because the service was down on
+    that first working day still goes (the unique claim in storage.report_sends sends it once)."""
+    if kind not in KINDS:
+        raise ValueError(f"a report period is one of {', '.join(KINDS)}, not {kind!r}")
+    start = today.replace(day=1)
+    if kind == "quarterly":
+        start = start.replace(month=(start.month - 1) // 3 * 3 + 1)
+    if today < first_working_day(calendar, start):
         return None
     return ended_before(today, kind)

@@ -13,14 +13,15 @@ that day's pass sends it.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalations.intake.notices.reader import Attachment
-from escalations.outbound.compose import Letter
+from escalations.outbound.letters import letter as catalogue_letter
 from escalations.reports import figures as board_figures
 from escalations.reports import render
-from escalations.reports.facts import load
+from escalations.reports.facts import Period, load
 from escalations.reports.periods import due_on
 from escalations.reports.summary import summary
 from escalations.routing import escalation as engine
@@ -35,20 +36,30 @@ log = logging.getLogger(__name__)
 
 def send_due_reports(sessions: sessionmaker[Session], context: Context, period: str) -> int:
     """One pass: each partnership whose report is due and not yet sent gets it; returns how many were queued."""
+    now = context.clock()
+    due = {p.id: span for p in context.policies.values() if (span := _due(p, now, period)) is not None}
+    if not due:
+        return 0
+    with sessions() as session:  # one read: which of them are sent already (every pass after the first, nearly all)
+        done = ReportSendRepository(session).sent(due)
     sent = 0
-    for policy in context.policies.values():
+    for pid in [p for p in due if p not in done]:  # in the policies' order
         with sessions.begin() as session:
-            sent += _send(session, context, policy, period)
+            sent += _send(session, context, context.policies[pid], period)
     return sent
+
+
+def _due(policy: Policy, now: datetime, period: str) -> Period | None:
+    calendar = policy.calendar
+    today = calendar.local(now).date()
+    if not calendar.is_working_day(today) or now < calendar.start_of_day(today):
+        return None
+    return due_on(calendar, today, period)
 
 
 def _send(session: Session, context: Context, policy: Policy, period: str) -> int:
     now = context.clock()
-    calendar = policy.calendar
-    today = calendar.local(now).date()
-    if not calendar.is_working_day(today) or now < calendar.start_of_day(today):
-        return 0
-    span = due_on(calendar, today, period)
+    span = _due(policy, now, period)
     if span is None:
         return 0
     directory, _ = load_directory(session, policy.id)
@@ -61,12 +72,12 @@ def _send(session: Session, context: Context, policy: Policy, period: str) -> in
         return 0
     figures = board_figures.compute(policy, load(session, policy, span, now))
     name = f"{policy.prefix}-report-{span.start.isoformat()}-{span.end.isoformat()}.pdf"
-    letter = Letter(
+    letter = catalogue_letter(
         "board_report",
-        "business_manager/board-report",
-        f"{policy.short_name} escalations report, {span.start:%-d %b %Y} to {span.end:%-d %b %Y}",
         managers,
         attachments=((name, Attachment(name, "application/pdf", render.pdf(policy, figures))),),
+        partnership=policy.short_name,
+        period=f"{span.start:%-d %b %Y} to {span.end:%-d %b %Y}",
     )
     row = CaseActions(session, context.policies, context.sender, now).queue(None, policy, letter, headline(policy, figures))
     claimed.outbox_id = row.id

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+
+from sqlalchemy import select
 
 from escalations.storage.models import ReportSend
 from escalations.storage.repositories import _Repository
@@ -19,3 +22,11 @@ class ReportSendRepository(_Repository):
         )
         claimed = self.session.execute(stmt).scalar_one_or_none()
         return self.session.get(ReportSend, claimed) if claimed is not None else None
+
+    def sent(self, due: Mapping[str, object]) -> set[str]:
+        """Of the partnerships in ``due`` (id -> period with a ``start``), those whose report for it is claimed."""
+        starts = {pid: span.start for pid, span in due.items()}  # type: ignore[attr-defined]
+        rows = self.session.execute(
+            select(ReportSend.partnership, ReportSend.period_start).where(ReportSend.partnership.in_(starts))
+        )
+        return {pid for pid, start in rows if starts.get(pid) == start}

@@ -11,7 +11,14 @@ from escalations.outbound.letters import CATALOGUE, SUBJECT_VALUES, UnsafeSubjec
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"
-SAFE = {"reference": "SAL-2026-0007", "stage": 3, "partnership": "SSCB", "mailbox": "bsp", "counts": "2 waiting for review"}
+SAFE = {
+    "reference": "SAL-2026-0007",
+    "stage": 3,
+    "partnership": "SSCB",
+    "mailbox": "bsp",
+    "counts": "2 waiting for review",
+    "period": "1 Mar 2026 to 31 Mar 2026",
+}
 # What a careless caller might hand a subject: a child's name, a date of birth, a concern, a header injection.
 PERSONAL = ["Jo Bloggs", "14/02/2017", "Jo missed three appointments", "SAL-2026-0007\r\nBcc: x@evil.example", ""]
 KINDS = [pytest.param(name, id=name) for name in CATALOGUE]

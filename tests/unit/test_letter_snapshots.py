@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from escalations.intake.notices.reader import Attachment
+
 from escalations.outbound.compose import (
     Letter,
     build,
@@ -242,6 +244,29 @@ def _mailbox_alert() -> Example:
     return letter("mailbox_alert", [BUSINESS_MANAGER], mailbox="salford"), context, SAL, None
 
 
+def _board_report() -> Example:
+    context = {
+        "reference": None,
+        "partnership": partnership_context(SAL),
+        "start": "1 February 2026",
+        "end": "28 February 2026",
+        "sentences": [
+            "Four escalations were raised, one more than in the same period a year before.",
+            "Three were resolved, all at stage one.",
+        ],
+        "sent_at": "2 March 2026",
+    }
+    pdf = Attachment("SAL-report-2026-02-01-2026-02-28.pdf", "application/pdf", b"%PDF-1.7 example")
+    made = letter(
+        "board_report",
+        [BUSINESS_MANAGER],
+        attachments=((pdf.filename, pdf),),
+        partnership=SAL.short_name,
+        period="1 Feb 2026 to 28 Feb 2026",
+    )
+    return made, context, SAL, None
+
+
 def _console_sign_in() -> Example:
     context = {
         "link": "https://escalations.salford.example/sign-in/confirm?token=EXAMPLE",
@@ -285,6 +310,7 @@ EXAMPLES: dict[str, Callable[[], Example]] = {
     "delivery_failure_without_case": lambda: _delivery_failure(False),
     "review_summary": _review_summary,
     "mailbox_alert": _mailbox_alert,
+    "board_report": _board_report,
     "console_sign_in": _console_sign_in,
 }
 

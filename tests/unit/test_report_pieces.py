@@ -36,16 +36,28 @@ def test_the_period_just_ended(today: date, kind: str, period: Period) -> None:
     ("today", "kind", "due"),
     [
         (date(2026, 4, 1), "monthly", True),  # Wednesday 1 April
-        (date(2026, 4, 2), "monthly", False),
+        (date(2026, 4, 2), "monthly", True),  # missed on the 1st (the service was down): it goes the next day
         (date(2026, 3, 1), "monthly", False),  # Sunday: the first working day is Monday 2 March
         (date(2026, 3, 2), "monthly", True),
         (date(2027, 1, 1), "monthly", False),  # New Year's Day
         (date(2027, 1, 4), "quarterly", True),
-        (date(2026, 5, 1), "quarterly", False),  # not a quarter's first month
+        (date(2026, 5, 1), "quarterly", True),  # a quarter's later month: the first quarter's, if it was missed
+        (date(2026, 7, 1), "quarterly", True),
     ],
 )
-def test_the_report_goes_on_the_first_working_day_only(today: date, kind: str, due: bool) -> None:
+def test_the_report_is_due_from_the_first_working_day_of_the_period(today: date, kind: str, due: bool) -> None:
     assert (due_on(ENG, today, kind) is not None) == due
+
+
+@pytest.mark.parametrize(
+    ("today", "kind", "period"),
+    [
+        (date(2026, 4, 20), "monthly", Period(date(2026, 3, 1), date(2026, 3, 31))),
+        (date(2026, 5, 1), "quarterly", Period(date(2026, 1, 1), date(2026, 3, 31))),
+    ],
+)
+def test_a_report_missed_on_the_first_working_day_is_the_one_still_due(today: date, kind: str, period: Period) -> None:
+    assert due_on(ENG, today, kind) == period
 
 
 def test_a_period_a_year_before_keeps_29_february_inside_its_month() -> None:
