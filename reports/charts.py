@@ -66,6 +66,7 @@ def by_agency(f: Figures) -> Chart:
     ax.set_yticks(list(ys), names)
     ax.invert_yaxis()
     ax.set_xlabel("escalations")
+    _counts(ax.xaxis, ax.set_xlim)
     ax.legend(loc="best", frameon=True, framealpha=1, edgecolor=GREY)  # opaque: never lost against a black bar
     rows = tuple(zip(names, raised, received))
     alt = "; ".join(f"{a}: raised {r}, challenged {c}" for a, r, c in rows) or "no escalations"
@@ -84,6 +85,7 @@ def stage_reached(f: Figures) -> Chart:
     fig, ax = _axes()
     ax.bar(labels, counts, color=INK)
     ax.set_ylabel("escalations")
+    _counts(ax.yaxis, ax.set_ylim)
     alt = "; ".join(f"{s}: {n}" for s, n in f.stage_reached)
     return Chart(
         "stages",
@@ -103,6 +105,7 @@ def timeliness(f: Figures) -> Chart:
     ax.bar(labels, within, color=INK, label="within the timescale")
     ax.bar(labels, late, bottom=within, color=LIGHT, edgecolor=INK, hatch="...", label="late or unanswered")
     ax.set_ylabel("stage responses due")
+    _counts(ax.yaxis, ax.set_ylim)
     ax.legend(loc="upper right", frameon=False)
     rows = tuple((t.label, t.timescale, t.timely, t.judged - t.timely, _percent(t.share)) for t in f.timeliness)
     alt = "; ".join(f"{label}: {w} within, {late_} late or unanswered" for label, w, late_ in zip(labels, within, late))
@@ -120,8 +123,8 @@ def trend(f: Figures) -> Chart:
     labels, counts = [m for m, _ in f.by_month], [n for _, n in f.by_month]
     fig, ax = _axes()
     ax.plot(labels, counts, color=INK, marker="o")
-    ax.set_ylim(bottom=0)
     ax.set_ylabel("escalations raised")
+    _counts(ax.yaxis, ax.set_ylim)
     ax.tick_params(axis="x", labelrotation=45 if len(labels) > 4 else 0)
     alt = "; ".join(f"{m}: {n}" for m, n in f.by_month)
     return Chart(
@@ -132,6 +135,15 @@ def trend(f: Figures) -> Chart:
         ("Month", "Raised"),
         tuple(f.by_month),
     )
+
+
+def _counts(axis: Any, set_limits: Any) -> None:
+    """A count axis: whole numbers only, from nought, and at least up to one (an empty period is not 0.05)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+    low, high = axis.get_view_interval()
+    set_limits(0, max(1, high))
 
 
 def _percent(share: float | None) -> str:

@@ -362,6 +362,13 @@ def test_a_business_manager_signs_in_by_the_emailed_link_in_a_real_browser(
     _see(chrome, "GMP Salford")
     _shot(chrome, "08a-directory-agencies-read-only")
 
+    # The board report on the console (issue 14): the figures, their charts and tables, checked like every page.
+    chrome.find_element(By.LINK_TEXT, "Reports").send_keys(Keys.ENTER)
+    _see(chrome, "Choose a report")
+    chrome.find_element(By.CSS_SELECTOR, "form.filters button").send_keys(Keys.ENTER)
+    _see(chrome, "Timeliness")
+    _shot(chrome, "09-reports")
+
     # The link was used: opening it again, in this browser, signs nobody in.
     chrome.find_element(By.CSS_SELECTOR, "form.signout button").send_keys(Keys.ENTER)
     _until(lambda: chrome.current_url == base + "/sign-in", timeout=20, what="the sign-in page after signing out")
