@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from escalations.reports import escalation_log, render
+from escalations.reports.facts import Period, load
+from escalations.reports.figures import compute
 from escalations.service import retention
 from escalations.service.cli import main
 from escalations.service.runtime import Runtime
@@ -25,6 +28,15 @@ from tests.support.privacy import (
 )
 
 T = lambda *a: datetime(*a, tzinfo=UTC)  # noqa: E731
+
+
+def board_report(runtime: Runtime, now: datetime) -> tuple[str, str]:
+    """Salford's board report for 2026 (issue 14), as HTML and as the escalation log: what a board is shown."""
+    policy = runtime.policies["salford"]
+    with runtime.sessions() as session:
+        facts = load(session, policy, Period(date(2026, 1, 1), date(2026, 12, 31)), now)
+    return render.html(policy, compute(policy, facts)), escalation_log.write(policy, facts.cases)
+
 
 # Salford keeps 6 years after a case closes; Barnet has set nothing, so nothing of its goes.
 YEARS = {"salford": 6}
@@ -55,6 +67,7 @@ def test_retention_removes_what_is_due_keeps_the_rest_and_the_figures(tmp_path: 
         assert ("thresholds",) in {n[3] for n in before["notices"]}, "the seeded notices carry a category"
 
         now = T(2032, 3, 13, 2)  # six years and a day after the first closed
+        report_before = board_report(runtime, now)
         dry = retention.run(runtime.sessions, runtime.policies, now, dry_run=True)
         assert [c.reference for c in dry.cases] == [refs["gone"]]
         assert [(m.table, m.rule) for m in dry.mail] == [("inbound", RULE)], "the auto-reply on no case, same rule"
@@ -68,6 +81,7 @@ def test_retention_removes_what_is_due_keeps_the_rest_and_the_figures(tmp_path: 
         for kept in ("Rufus Notyet", "Oona Stillopen", "Bartholomew Unset", "Bartholomew seen at school", "referral for Rufus"):
             assert kept in after_text, f"{kept!r} went too early"
         assert figures(runtime) == before, "every figure reports count is unchanged"
+        assert board_report(runtime, now) == report_before, "the board report of the period adds up the same"
 
         with runtime.sessions() as session:
             case = session.scalars(select(Case).where(Case.reference == refs["gone"])).one()
