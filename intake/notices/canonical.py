@@ -160,7 +160,7 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
     if (lines := _labelled_lines(path, value.value, rule, vocabulary)) is not None:
         return lines
     if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
-        return [("categories", value.value, f"{rule} ticked")]
+        return _boxes_and_prose(value.value, rule)
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
         return [("concern", value.value, f"{rule} prose")]
     if path == "subject.kind" and n.parse_subject_kind(value.value) is None and n.clean_name(value.value):
@@ -300,6 +300,17 @@ def _role_first(text: str) -> tuple[str, str] | None:
 
 
 _PROSE_WORDS = 12  # a list of categories is short phrases; a concern is sentences
+
+
+def _boxes_and_prose(text: str, rule: str) -> list[tuple[str, str, str]]:
+    """The answer to "What the disagreement is about": its ticked lines are the categories and, where
+    the lines without boxes are sentences, those are the concern (the form's two answers run on)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    boxed = [line for line in lines if n.has_boxes(line)]
+    prose = "\n".join(line for line in lines if not n.has_boxes(line))
+    if not _prose(prose):
+        return [("categories", text, f"{rule} ticked")]
+    return [("categories", "\n".join(boxed), f"{rule} ticked"), ("concern", prose, f"{rule} prose after the boxes")]
 
 
 def _prose(text: str) -> bool:

@@ -140,7 +140,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding am believe think feel consider secure known happened identified",
+    "policy safeguarding am believe think feel consider secure known happened identified face facing",
 )
 
 
@@ -223,6 +223,33 @@ def classify(text: str) -> Classification:
     """The field a label asks for, by meaning; ``UNKNOWN`` when the rules cannot place it."""
     if len(text) > MAX_LABEL:
         return UNKNOWN
+    found = _classify(text)
+    if found is UNKNOWN and _TRANSLATED.search(text) and not re.search(r"[\t\n]", text.strip()):
+        return _translated(text)
+    return found
+
+
+# "Enw'r plentyn / Name of child": a bilingual form gives each label in two languages, apart by a spaced
+# slash ("Name/DOB", unspaced, is one label asking for either). At most three versions.
+_TRANSLATED = re.compile(r" / ")
+
+
+def _translated(text: str) -> Classification:
+    """The label a translated label states: one version the rules place, every other version in words no
+    label here has ("Enw'r plentyn", "Cam"). A version in known words ("Name of child / adult Zainab
+    Morgan": "adult Zainab Morgan") means the slash is not between languages."""
+    versions = [version for version in _TRANSLATED.split(text) if version.strip()]
+    if not 2 <= len(versions) <= 3:  # noqa: PLR2004
+        return UNKNOWN
+    found = [_classify(version) for version in versions]
+    placed = [one for one in found if one is not UNKNOWN]
+    foreign = [version for version, one in zip(versions, found) if one is UNKNOWN]
+    if len(placed) != 1 or any(_WORDS.get(word, "@") != "@" for version in foreign for word in tokens(version)):
+        return UNKNOWN
+    return placed[0]
+
+
+def _classify(text: str) -> Classification:
     text = _HINT.sub(" ", text).replace("\n", " ")  # guidance under a label says nothing of its field
     text = _REQUIRED.sub("", text)  # "Name of child *:", "(mandatory)": the form's marks, not words
     if "\t" in text.strip():  # "Their role<tab>Team Manager": a label and its answer in two cells
@@ -283,8 +310,13 @@ def classify(text: str) -> Classification:
     if sentence and result.path is None and not result.parts:
         return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
     named = result.side is not None and result.attribute in (None, "agency", "name")
+    about = words[0] == "about" and named and not text.rstrip().endswith((":", "?"))  # "About the agency you…"
     heading = not sentence and (
-        section or ("details" in found and named) or _names_a_side(found, result, text) or _names_subject(found, result, text)
+        section
+        or ("details" in found and named)
+        or about
+        or _names_a_side(found, result, text)
+        or _names_subject(found, result, text)
     )
     if heading and not result.heading:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)

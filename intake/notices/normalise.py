@@ -189,7 +189,14 @@ def parse_yes_no(text: str) -> bool | None:
         ticked = {word for word, is_ticked in items if is_ticked}
         answers = {_yes_no_word(word) for word in ticked} - {None}
         return answers.pop() if len(answers) == 1 else None
-    return _yes_no_word(_without_prompt(text))
+    found = _yes_no_word(_without_prompt(text))
+    if found is None and _TRANSLATED.search(text):  # "Ie / Yes", "Na / No": a bilingual form's answer
+        versions = {_yes_no_word(version) for version in _TRANSLATED.split(text)[:3]} - {None}
+        return versions.pop() if len(versions) == 1 else None  # "Yes / No" left as printed: no answer
+    return found
+
+
+_TRANSLATED = re.compile(r"\s/\s")  # as labels.py's: the versions of one text in two languages
 
 
 # Searched without a leading "\s*" (which would read a long run of spaces once per
