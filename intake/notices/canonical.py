@@ -159,6 +159,12 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         return []  # unknown, or B&NES's panel where the form does not have it
     if (lines := _labelled_lines(path, value.value, rule, vocabulary)) is not None:
         return lines
+    if path == "concern" and (party := _party_named(value.label, value.value)):
+        # "Concern about: Bury Police (Declan Rhys, Detective Sergeant)": whom the concern is about, not what
+        agency, person = party
+        return [("challenged.agency", agency, f"{rule} names a party")] + _person_parts(
+            "challenged.name", person, f"{rule} names a party"
+        )
     if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
         return _boxes_and_prose(value.value, rule)
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
@@ -300,6 +306,21 @@ def _role_first(text: str) -> tuple[str, str] | None:
 
 
 _PROSE_WORDS = 12  # a list of categories is short phrases; a concern is sentences
+_AGENCY_AND_PERSON = re.compile(r"([A-Z][^()\n.:;?!]{1,80}?)\s*\(([^()\n]{3,80})\)\s*")
+_ABOUT = ("about", "regarding", "with", "against")  # "Concern about:", "Disagreement with:": its object
+
+
+def _party_named(label: str, text: str) -> tuple[str, str] | None:
+    """(agency, "Name, Role") when a label asking what the concern is about is answered by an agency
+    and, in brackets, its worker and their role: a party named, not a concern described."""
+    words = normalise_label(label).split()
+    match = _AGENCY_AND_PERSON.fullmatch(text.strip())
+    if not words or words[-1] not in _ABOUT or not match or len(match.group(1).split()) > 8:  # noqa: PLR2004
+        return None
+    pieces = _pieces(match.group(2))
+    if len(pieces) != 2 or not n.clean_name(pieces[0]) or not 2 <= len(pieces[0].split()) <= 5:  # noqa: PLR2004
+        return None
+    return match.group(1).strip(), match.group(2)
 
 
 def _boxes_and_prose(text: str, rule: str) -> list[tuple[str, str, str]]:

@@ -458,6 +458,8 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         return (CHALLENGED, "challenged") if _escalating_to(words) else (RAISER, "raiser")
     if "letter" in every and "agency" in every and len(words) <= 3:  # "Agency A", "Agency B"
         return (RAISER, "agency-letter") if "a" in words else (CHALLENGED, "agency-letter")
+    if len(words) > 1 and _WORDS.get(words[-2]) == "agency" and words[-1] in ("a", "b"):  # "Name of worker in Agency B"
+        return (RAISER, "agency-letter") if words[-1] == "a" else (CHALLENGED, "agency-letter")
     if "challenge" in every and not (_PARTY & every):
         return None, ""  # "Section 4: The disagreement": about the dispute, not a side
     if "challenge" in every or ("concern" in every and "agency" in found and "details" not in found and "raise" not in every):
