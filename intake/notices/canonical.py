@@ -159,12 +159,13 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         return []  # unknown, or B&NES's panel where the form does not have it
     if (lines := _labelled_lines(path, value.value, rule, vocabulary)) is not None:
         return lines
-    if path == "concern" and (party := _party_named(value.label, value.value)):
+    if path == "concern" and _asks_about(value.label) and (party := _agency_and_person(value.value)):
         # "Concern about: Bury Police (Declan Rhys, Detective Sergeant)": whom the concern is about, not what
-        agency, person = party
-        return [("challenged.agency", agency, f"{rule} names a party")] + _person_parts(
-            "challenged.name", person, f"{rule} names a party"
-        )
+        path, rule = "challenged.agency", f"{rule} names a party"
+    if path in _AGENCIES and (party := _agency_and_person(value.value)):
+        # "Disagreement with: Bury Police (Declan Rhys, Detective Sergeant)": the agency, and its worker
+        side = path.split(".")[0]
+        return [(path, party[0], rule)] + _person_parts(f"{side}.name", party[1], f"{rule} bracketed")
     if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
         return _boxes_and_prose(value.value, rule)
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
@@ -310,12 +311,16 @@ _AGENCY_AND_PERSON = re.compile(r"([A-Z][^()\n.:;?!]{1,80}?)\s*\(([^()\n]{3,80})
 _ABOUT = ("about", "regarding", "with", "against")  # "Concern about:", "Disagreement with:": its object
 
 
-def _party_named(label: str, text: str) -> tuple[str, str] | None:
-    """(agency, "Name, Role") when a label asking what the concern is about is answered by an agency
-    and, in brackets, its worker and their role: a party named, not a concern described."""
+def _asks_about(label: str) -> bool:
+    """A label ending in its object word ("Concern about", "Concerns regarding"): what, or whom."""
     words = normalise_label(label).split()
+    return bool(words) and words[-1] in _ABOUT
+
+
+def _agency_and_person(text: str) -> tuple[str, str] | None:
+    """(agency, "Name, Role") for an agency's name followed, in brackets, by a worker's name and role."""
     match = _AGENCY_AND_PERSON.fullmatch(text.strip())
-    if not words or words[-1] not in _ABOUT or not match or len(match.group(1).split()) > 8:  # noqa: PLR2004
+    if not match or len(match.group(1).split()) > 8:  # noqa: PLR2004
         return None
     pieces = _pieces(match.group(2))
     if len(pieces) != 2 or not n.clean_name(pieces[0]) or not 2 <= len(pieces[0].split()) <= 5:  # noqa: PLR2004
