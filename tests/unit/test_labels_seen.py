@@ -47,6 +47,7 @@ def test_a_label_given_in_two_languages_is_read_by_the_version_the_rules_place(l
         "Name of child / adult Zainab Morgan",  # a label and its answer: "adult Zainab Morgan" is in known words
         "Professional / agency you disagree with\tSalford Police",  # a table row, label and answer
         "Nain / Taid",  # two words no label has: nothing placed
+        "Is the child at immediate risk of significant harm?  / No",  # "Yes" struck through: a question, its answer
     ],
 )
 def test_a_spaced_slash_between_known_words_is_no_translation(text):
