@@ -246,8 +246,9 @@ def _translated(text: str) -> Classification:
     foreign = [version for version, one in zip(versions, found) if one is UNKNOWN]
     if len(placed) != 1 or any(_WORDS.get(word, "@") != "@" for version in foreign for word in tokens(version)):
         return UNKNOWN
-    if len({version.strip()[-1:] in "?:" for version in versions}) > 1:  # "…harm? / No": a question, its answer
-        return UNKNOWN  # a translation keeps the label's question mark or colon
+    asked = [version.strip()[-1:] in ("?", ":") for version in versions]
+    if any(asked[:-1]) and not asked[-1]:  # "…harm?  / No": a question and its answer; a translation keeps
+        return UNKNOWN  # the question mark (a colon after the last version may be the whole label's)
     return placed[0]
 
 

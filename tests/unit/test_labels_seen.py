@@ -35,6 +35,7 @@ def read(body: str):
         ("Disgrifiad o'r anghytundeb / Description of the disagreement", "concern"),
         ("Cam / Stage", "stage"),
         ("Risg uniongyrchol? / Immediate risk?", "immediate_risk"),
+        ("Dyddiad geni / Date of birth of the child:", "subject.dob"),  # the colon ends the whole label
     ],
 )
 def test_a_label_given_in_two_languages_is_read_by_the_version_the_rules_place(label, path):
