@@ -30,6 +30,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from escalations.intake.notices.normalise import TRANSLATED
+
 MAX_LABEL = 150  # characters
 MAX_WORDS = 16
 
@@ -224,21 +226,20 @@ def classify(text: str) -> Classification:
     if len(text) > MAX_LABEL:
         return UNKNOWN
     found = _classify(text)
-    if found is UNKNOWN and _TRANSLATED.search(text) and not re.search(r"[\t\n]", text.strip()):
+    if found is UNKNOWN and TRANSLATED.search(text) and not re.search(r"[\t\n]", text.strip()):
         return _translated(text)
     return found
 
 
 # "Enw'r plentyn / Name of child": a bilingual form gives each label in two languages, apart by a spaced
 # slash ("Name/DOB", unspaced, is one label asking for either). At most three versions.
-_TRANSLATED = re.compile(r" / ")
 
 
 def _translated(text: str) -> Classification:
     """The label a translated label states: one version the rules place, every other version in words no
     label here has ("Enw'r plentyn", "Cam"). A version in known words ("Name of child / adult Zainab
     Morgan": "adult Zainab Morgan") means the slash is not between languages."""
-    versions = [version for version in _TRANSLATED.split(text) if version.strip()]
+    versions = [version for version in TRANSLATED.split(text) if version.strip()]
     if not 2 <= len(versions) <= 3:  # noqa: PLR2004
         return UNKNOWN
     found = [_classify(version) for version in versions]
