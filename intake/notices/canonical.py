@@ -159,8 +159,15 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         return []  # unknown, or B&NES's panel where the form does not have it
     if (lines := _labelled_lines(path, value.value, rule, vocabulary)) is not None:
         return lines
+    if path == "concern" and _asks_about(value.label) and (party := _agency_and_person(value.value)):
+        # "Concern about: Bury Police (Declan Rhys, Detective Sergeant)": whom the concern is about, not what
+        path, rule = "challenged.agency", f"{rule} names a party"
+    if path in _AGENCIES and (party := _agency_and_person(value.value)):
+        # "Disagreement with: Bury Police (Declan Rhys, Detective Sergeant)": the agency, and its worker
+        side = path.split(".")[0]
+        return [(path, party[0], rule)] + _person_parts(f"{side}.name", party[1], f"{rule} bracketed")
     if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
-        return [("categories", value.value, f"{rule} ticked")]
+        return _boxes_and_prose(value.value, rule)
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
         return [("concern", value.value, f"{rule} prose")]
     if path == "subject.kind" and n.parse_subject_kind(value.value) is None and n.clean_name(value.value):
@@ -300,6 +307,36 @@ def _role_first(text: str) -> tuple[str, str] | None:
 
 
 _PROSE_WORDS = 12  # a list of categories is short phrases; a concern is sentences
+_AGENCY_AND_PERSON = re.compile(r"([A-Z][^()\n.:;?!]{1,80}?)\s*\(([^()\n]{3,80})\)\s*")
+_ABOUT = ("about", "regarding", "with", "against")  # "Concern about:", "Disagreement with:": its object
+
+
+def _asks_about(label: str) -> bool:
+    """A label ending in its object word ("Concern about", "Concerns regarding"): what, or whom."""
+    words = normalise_label(label).split()
+    return bool(words) and words[-1] in _ABOUT
+
+
+def _agency_and_person(text: str) -> tuple[str, str] | None:
+    """(agency, "Name, Role") for an agency's name followed, in brackets, by a worker's name and role."""
+    match = _AGENCY_AND_PERSON.fullmatch(text.strip())
+    if not match or len(match.group(1).split()) > 8:  # noqa: PLR2004
+        return None
+    pieces = _pieces(match.group(2))
+    if len(pieces) != 2 or not n.clean_name(pieces[0]) or not 2 <= len(pieces[0].split()) <= 5:  # noqa: PLR2004
+        return None
+    return match.group(1).strip(), match.group(2)
+
+
+def _boxes_and_prose(text: str, rule: str) -> list[tuple[str, str, str]]:
+    """The answer to "What the disagreement is about": its ticked lines are the categories and, where
+    the lines without boxes are sentences, those are the concern (the form's two answers run on)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    boxed = [line for line in lines if n.has_boxes(line)]
+    prose = "\n".join(line for line in lines if not n.has_boxes(line))
+    if not _prose(prose):
+        return [("categories", text, f"{rule} ticked")]
+    return [("categories", "\n".join(boxed), f"{rule} ticked"), ("concern", prose, f"{rule} prose after the boxes")]
 
 
 def _prose(text: str) -> bool:

@@ -30,6 +30,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from escalations.intake.notices.normalise import TRANSLATED
+
 MAX_LABEL = 150  # characters
 MAX_WORDS = 16
 
@@ -140,7 +142,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding am believe think feel consider secure known happened identified",
+    "policy safeguarding am believe think feel consider secure known happened identified face facing",
 )
 
 
@@ -223,6 +225,35 @@ def classify(text: str) -> Classification:
     """The field a label asks for, by meaning; ``UNKNOWN`` when the rules cannot place it."""
     if len(text) > MAX_LABEL:
         return UNKNOWN
+    found = _classify(text)
+    if found is UNKNOWN and TRANSLATED.search(text) and not re.search(r"[\t\n]", text.strip()):
+        return _translated(text)
+    return found
+
+
+# "Enw'r plentyn / Name of child": a bilingual form gives each label in two languages, apart by a spaced
+# slash ("Name/DOB", unspaced, is one label asking for either). At most three versions.
+
+
+def _translated(text: str) -> Classification:
+    """The label a translated label states: one version the rules place, every other version in words no
+    label here has ("Enw'r plentyn", "Cam"). A version in known words ("Name of child / adult Zainab
+    Morgan": "adult Zainab Morgan") means the slash is not between languages."""
+    versions = [version for version in TRANSLATED.split(text) if version.strip()]
+    if not 2 <= len(versions) <= 3:  # noqa: PLR2004
+        return UNKNOWN
+    found = [_classify(version) for version in versions]
+    placed = [one for one in found if one is not UNKNOWN]
+    foreign = [version for version, one in zip(versions, found) if one is UNKNOWN]
+    if len(placed) != 1 or any(_WORDS.get(word, "@") != "@" for version in foreign for word in tokens(version)):
+        return UNKNOWN
+    asked = [version.strip()[-1:] in ("?", ":") for version in versions]
+    if any(asked[:-1]) and not asked[-1]:  # "…harm?  / No": a question and its answer; a translation keeps
+        return UNKNOWN  # the question mark (a colon after the last version may be the whole label's)
+    return placed[0]
+
+
+def _classify(text: str) -> Classification:
     text = _HINT.sub(" ", text).replace("\n", " ")  # guidance under a label says nothing of its field
     text = _REQUIRED.sub("", text)  # "Name of child *:", "(mandatory)": the form's marks, not words
     if "\t" in text.strip():  # "Their role<tab>Team Manager": a label and its answer in two cells
@@ -283,8 +314,13 @@ def classify(text: str) -> Classification:
     if sentence and result.path is None and not result.parts:
         return UNKNOWN  # "reason or a date.": the end of a sentence, not a heading
     named = result.side is not None and result.attribute in (None, "agency", "name")
+    about = words[0] == "about" and named and not text.rstrip().endswith((":", "?"))  # "About the agency you…"
     heading = not sentence and (
-        section or ("details" in found and named) or _names_a_side(found, result, text) or _names_subject(found, result, text)
+        section
+        or ("details" in found and named)
+        or about
+        or _names_a_side(found, result, text)
+        or _names_subject(found, result, text)
     )
     if heading and not result.heading:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
@@ -426,6 +462,8 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
         return (CHALLENGED, "challenged") if _escalating_to(words) else (RAISER, "raiser")
     if "letter" in every and "agency" in every and len(words) <= 3:  # "Agency A", "Agency B"
         return (RAISER, "agency-letter") if "a" in words else (CHALLENGED, "agency-letter")
+    if len(words) > 1 and _WORDS.get(words[-2]) == "agency" and words[-1] in ("a", "b"):  # "Name of worker in Agency B"
+        return (RAISER, "agency-letter") if words[-1] == "a" else (CHALLENGED, "agency-letter")
     if "challenge" in every and not (_PARTY & every):
         return None, ""  # "Section 4: The disagreement": about the dispute, not a side
     if "challenge" in every or ("concern" in every and "agency" in found and "details" not in found and "raise" not in every):

@@ -189,7 +189,15 @@ def parse_yes_no(text: str) -> bool | None:
         ticked = {word for word, is_ticked in items if is_ticked}
         answers = {_yes_no_word(word) for word in ticked} - {None}
         return answers.pop() if len(answers) == 1 else None
-    return _yes_no_word(_without_prompt(text))
+    found = _yes_no_word(_without_prompt(text))
+    if found is None and TRANSLATED.search(text):  # "Ie / Yes", "Na / No": a bilingual form's answer
+        versions = {_yes_no_word(version) for version in TRANSLATED.split(text)[:3]} - {None}
+        return versions.pop() if len(versions) == 1 else None  # "Yes / No" left as printed: no answer
+    return found
+
+
+# A text given in two languages, its versions apart by a spaced slash ("Ie / Yes"); labels.py reads labels so.
+TRANSLATED = re.compile(r" / ")
 
 
 # Searched without a leading "\s*" (which would read a long run of spaces once per

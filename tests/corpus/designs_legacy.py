@@ -1,4 +1,4 @@
-"""Development designs, third set: legacy and printed layouts the held-out figures said were weak.
+"""Development designs, third set: legacy and printed layouts the held-out aggregates said were weak.
 
 Old Word forms resaved as .rtf and .doc (tab-separated labels and answers, runs of
 underscores and dots, several facts in one table cell with line breaks, a label

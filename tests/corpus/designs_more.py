@@ -4,7 +4,7 @@ Outlook emails with bold inline labels, a letter with a "Re:" line, a Word table
 with each label across its row and the answer below, a Word checkbox grid, a form
 whose headings are its labels, a plain email of "Label - value" lines, and a
 fillable PDF whose fields are named Text1… with no tooltips. Written for the
-general case; the held-out part (``heldout/``) was not looked at.
+general case; the designs now in ``designs_seen.py`` (then held out) were not looked at.
 """
 
 from __future__ import annotations

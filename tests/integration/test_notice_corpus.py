@@ -1,8 +1,8 @@
 """The notice reader over the corpus: field-level accuracy, and nothing invented.
 
-Every corpus notice (tests/corpus: 40 designs in other partnerships' styles, six
-of them held out, 9 more held out written later by someone who had not read the
-reader, 44 probe designs each measured before the reader changed for it, plus the
+Every corpus notice (tests/corpus: 34 development designs in other partnerships' styles,
+six seen designs (once held out, now spent), 9 held out written by someone who had not
+read the reader, 44 probe designs each measured before the reader changed for it, plus the
 forms ``forms make`` writes, filled in) is read
 as production reads it: the email parsed, each .docx and .pdf read in the
 sandbox, with the partnership's form profile. The floors below are today's
@@ -35,16 +35,21 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # rules of meaning for the challenged person in sentences and "<Role> <Name>", the concern's labels, and
 # immediate risk in words with negation; probe 2181/2200 (the rest left missing rather than guessed).
 # Held-out parts, measured once at the end and only in aggregate: unchanged at 270/390 and 550/635.
+# Branch reader-seen (2026-12-01): the first held-out part spent as the "seen" part (designs_seen.py). Read
+# before any change made for it: 265/390 (67.9%). Then opened, and the reader taught what it missed by rules of
+# layout and meaning (bilingual labels, "About …" headings, ticked lines then prose, "Agency B", an agency with
+# its worker in brackets): seen 390/390; development, probe and forms-make unchanged. Held-out 2, measured once
+# at the end and only in aggregate (benchmarks/notices.py --write): unchanged at 550/635.
 MEASURED = {
     "development": (1980, 1980),
     "probe": (2181, 2200),
-    "heldout": (270, 390),
+    "seen": (390, 390),
     "heldout2": (550, 635),
     "forms-make": (180, 180),
 }
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
-TARGETS = {"development": 97.0, "probe": 97.0, "heldout": 97.0, "heldout2": 97.0, "forms-make": 100.0}  # issue 9
+TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "heldout2": 97.0, "forms-make": 100.0}  # issue 9
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
 # Each is a reader fault to fix; remove the line when it is fixed.
@@ -79,15 +84,15 @@ def test_libreoffice_made_notices_are_in_the_corpus(corpus):
 
 
 def test_the_held_out_designs_are_a_part_of_their_own(corpus):
-    development, held_out, second = ({d.name for d in PARTS[part]} for part in ("development", "heldout", "heldout2"))
+    development, seen, held_out = ({d.name for d in PARTS[part]} for part in ("development", "seen", "heldout2"))
     probe = {d.name for d in PARTS["probe"]}
-    assert not development & held_out and not (development | held_out) & second
-    assert not probe & (development | held_out | second)
-    # A fifth of the designs at least, not counting the probe designs: those were themselves written as
+    assert not development & seen and not (development | seen | probe) & held_out
+    assert not probe & (development | seen)
+    # A fifth of the designs at least, not counting the probe and seen designs: those were written as
     # unseen forms and measured before the reader changed for them (their first figures are kept).
-    assert (len(held_out) + len(second)) * 5 >= len(development | held_out | second)
-    assert {n.design for n in corpus.part("heldout")} <= held_out
-    assert {n.design for n in corpus.part("heldout2")} <= second
+    assert len(held_out) * 5 >= len(development | held_out)
+    assert {n.design for n in corpus.part("seen")} <= seen
+    assert {n.design for n in corpus.part("heldout2")} <= held_out
 
 
 def test_the_second_held_out_part_has_enough_notices_designs_and_tools(corpus):
@@ -98,7 +103,7 @@ def test_the_second_held_out_part_has_enough_notices_designs_and_tools(corpus):
 
 
 def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
-    for notice in corpus.part("development") + corpus.part("probe") + corpus.part("heldout") + corpus.part("heldout2"):
+    for notice in corpus.part("development") + corpus.part("probe") + corpus.part("seen") + corpus.part("heldout2"):
         email = notice.expected["raised_by.email"]
         assert email is None or email.endswith(".example"), notice.id
         names = {agency.name for agency in AGENCIES[notice.partnership]}
@@ -106,7 +111,7 @@ def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
             assert set(notice.accepted[path]) <= names, (notice.id, path)
 
 
-@pytest.mark.parametrize("part", ["development", "probe", "heldout", "heldout2", "forms-make"])
+@pytest.mark.parametrize("part", ["development", "probe", "seen", "heldout2", "forms-make"])
 def test_field_accuracy_is_at_least_the_floor(results, part):
     right, stated = accuracy(r for r in results if r.part == part)
     assert stated, f"no {part} notices"
