@@ -15,7 +15,8 @@ from escalations.storage.models import Agency, CaseEvent, Contact, InboundStatus
 from tests.support.console import BNES_MANAGER, case_id, held_message, sign_in, stored_case
 
 BASE = "http://127.0.0.1:8025"
-PUBLIC = {"/sign-in", "/sign-in/confirm", "/sign-in/{token}", "/healthz", "/metrics"}  # sign-in itself, and probes
+# Sign-in itself, the probes, and the report's stylesheet (fixed text, like /static: no data in it).
+PUBLIC = {"/sign-in", "/sign-in/confirm", "/sign-in/{token}", "/healthz", "/metrics", "/reports/report.css"}
 
 
 def _routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
