@@ -41,7 +41,7 @@ def send_due_reports(sessions: sessionmaker[Session], context: Context, period: 
     if not due:
         return 0
     with sessions() as session:  # one read: which of them are sent already (every pass after the first, nearly all)
-        done = ReportSendRepository(session).sent(due)
+        done = ReportSendRepository(session).sent({pid: span.start for pid, span in due.items()})
     sent = 0
     for pid in [p for p in due if p not in done]:  # in the policies' order
         with sessions.begin() as session:

@@ -23,9 +23,8 @@ class ReportSendRepository(_Repository):
         claimed = self.session.execute(stmt).scalar_one_or_none()
         return self.session.get(ReportSend, claimed) if claimed is not None else None
 
-    def sent(self, due: Mapping[str, object]) -> set[str]:
-        """Of the partnerships in ``due`` (id -> period with a ``start``), those whose report for it is claimed."""
-        starts = {pid: span.start for pid, span in due.items()}  # type: ignore[attr-defined]
+    def sent(self, starts: Mapping[str, date]) -> set[str]:
+        """Of the partnerships in ``starts`` (id -> the due period's first day), those whose report for it is claimed."""
         rows = self.session.execute(
             select(ReportSend.partnership, ReportSend.period_start).where(ReportSend.partnership.in_(starts))
         )
