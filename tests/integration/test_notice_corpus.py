@@ -40,12 +40,15 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # layout and meaning (bilingual labels, "About …" headings, ticked lines then prose, "Agency B", an agency with
 # its worker in brackets): seen 390/390; development, probe and forms-make unchanged. Held-out 2, measured once
 # at the end and only in aggregate (benchmarks/notices.py --write): unchanged at 550/635.
+# "heldout3" (tests/corpus/heldout3/, thirteen designs, 65 notices) first measured on 2026-12-02 at main 997e87a
+# (the reader as at 375b0d5), LibreOffice 7.4, before its reader saw any change made for it: 821/1065 (77.1%),
+# nothing invented; reported only in aggregate. Its floor is that figure in whole percent, less one point.
 MEASURED = {
     "development": (1980, 1980),
     "probe": (2181, 2200),
     "seen": (390, 390),
     "heldout2": (550, 635),
-    "heldout3": (0, 0),
+    "heldout3": (821, 1065),
     "forms-make": (180, 180),
 }
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
