@@ -12,14 +12,14 @@ assembles an email or an outbox row itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from string import Formatter
 from typing import Any
 
 from escalations.intake.notices.reader import Attachment
-from escalations.outbound.compose import Letter, Sender, attachment_name, build
+from escalations.outbound.compose import Letter, Outgoing, Sender, attachment_name, build
 from escalations.routing.escalation import Decision
 from escalations.routing.policy import SHORT_NAME, Policy
 from escalations.storage.models import OutboxMessage
@@ -295,9 +295,11 @@ def outbox_row(
     reference: str | None = None,
     case_id: int | None = None,
     dedupe_key: str | None = None,
+    render: Callable[..., Outgoing] = build,
 ) -> OutboxMessage:
-    """The one way an outgoing email becomes an outbox row (DESIGN.md invariant 4 and STYLE.md 5: one outbox)."""
-    out = build(letter, context, policy, sender, now, reference)
+    """The one way an outgoing email becomes an outbox row (DESIGN.md invariant 4 and STYLE.md 5: one outbox).
+    ``render``: ``compose.build``, or a rehearsal's (service.rehearsal), which may have built it already."""
+    out = render(letter, context, policy, sender, now, reference)
     return OutboxMessage(
         case_id=case_id,
         kind=out.kind,

@@ -13,6 +13,7 @@ from escalations.storage.text import make_text_storable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "escalations_read_only"  # an execution option: this connection's transactions only read
+REHEARSAL = "escalations.rehearsal"  # in a session's info: a rehearsal (service.rehearsal), which reads and never writes
 # A server that accepts the connection but never answers (frozen, not down) must not hold a
 # thread for ever at connect; a peer that vanished is noticed by TCP keepalives.
 POSTGRES_CONNECT = {
