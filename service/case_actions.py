@@ -22,7 +22,6 @@ from escalations.intake.notices.reader import Attachment
 from escalations.outbound.compose import (
     Letter,
     Sender,
-    build,
     case_context,
     deadline_lines,
     partnership_context,
@@ -675,7 +674,7 @@ class CaseActions:
                 self.now,
                 reference,
                 case.id if case else None,
-                render=self.rehearsal.build if self.rehearsal is not None else build,
+                kept=self.rehearsal.letters if self.rehearsal is not None else None,
             )
         )
         if case is not None:

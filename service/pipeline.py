@@ -874,7 +874,7 @@ def rehearse_message(
     """The message's decision run ahead in a read snapshot (service.rehearsal): its letters rendered there, not under the lock."""
 
     def run(session: Session, rehearsal: Rehearsal) -> None:
-        inbound = session.get(InboundMessage, inbound_id)
+        inbound = session.get(InboundMessage, inbound_id, options=[defer(InboundMessage.raw)])  # read only if a letter carries it
         if inbound is not None:
             Apply(session, inbound, prepared, context, premise, now=now, rehearsal=rehearsal).run()
 

@@ -19,15 +19,13 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from escalations.outbound.compose import Letter, Outgoing, Sender, build
-from escalations.routing.policy import Policy
+from escalations.outbound.letters import KeptLetters
 from escalations.service.budget import BudgetExceeded
 from escalations.storage.engine import REHEARSAL, read_sessions
 
@@ -51,35 +49,16 @@ class RehearsalWrite(Exception):
 
 
 class Rehearsal:
-    """What a rehearsal made ahead, for the write transaction to take: rendered letters and messages read.
-
-    A rendered letter is kept under everything that went into it (the letter, the plain values of its
-    template context, the partnership, the case reference and the time), and each is taken at most
-    once: two letters alike in one decision still get a Message-ID each.
-    """
+    """What a rehearsal made ahead, for the write transaction to take: its letters and the messages it read again."""
 
     def __init__(self) -> None:
-        self.rehearsing = True
-        self._letters: dict[tuple[Any, ...], list[Outgoing]] = {}
+        self.letters = KeptLetters()
         self.read: dict[tuple[int, int], Any] = {}  # an earlier message prepared again, by (inbound id, hash of its bytes)
-        self.rendered = 0  # letters rendered inside the write transaction (none, when nothing changed)
-        self.taken = 0
 
-    def build(
-        self, letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None
-    ) -> Outgoing:
-        key = _key(letter, context, policy, now, reference)
-        if self.rehearsing:
-            out = build(letter, context, policy, sender, now, reference)
-            if key is not None:
-                self._letters.setdefault(key, []).append(out)
-            return out
-        kept = self._letters.get(key, []) if key is not None else []
-        if kept:
-            self.taken += 1
-            return kept.pop(0)
-        self.rendered += 1
-        return build(letter, context, policy, sender, now, reference)
+    @property
+    def rendered(self) -> int:
+        """Letters rendered in the write transaction: those whose inputs changed since the rehearsal."""
+        return self.letters.rendered
 
     def prepared(self, inbound_id: int, raw: bytes, prepare: Callable[[], Any]) -> Any:
         """An earlier message read again (a notice held in review that a reply completes): once, in the rehearsal."""
@@ -90,17 +69,8 @@ class Rehearsal:
 
     def applying(self) -> Rehearsal:
         """From now on, for the write transaction: letters are taken, not kept."""
-        self.rehearsing = False
+        self.letters.take_from_now()
         return self
-
-
-def _key(letter: Letter, context: dict[str, Any], policy: Policy, now: datetime, reference: str | None) -> tuple | None:
-    # The contexts are plain values (outbound.compose), so their repr says all a template can read.
-    try:
-        hash(letter)
-    except TypeError:
-        return None
-    return (letter, repr(context), policy.id, id(policy), now, reference)
 
 
 @contextmanager
