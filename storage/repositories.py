@@ -577,6 +577,8 @@ class BounceRepository(_Repository):
         outbox_id: int | None,
         inbound_id: int | None,
     ) -> None:
+        if self._rehearsing:
+            return  # a count, read by nothing the decision goes on to do: the write transaction keeps it
         insert = self._insert()
         self.session.execute(
             insert(BouncingAddress)
