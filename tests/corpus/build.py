@@ -26,6 +26,7 @@ from tests.corpus.designs import DESIGNS as FIRST_DESIGNS
 from tests.corpus.designs_legacy import DESIGNS as LEGACY_DESIGNS
 from tests.corpus.designs_more import DESIGNS as MORE_DESIGNS
 from tests.corpus.designs_probe import DESIGNS as PROBE_DESIGNS
+from tests.corpus.designs_probe3 import DESIGNS as PROBE3_DESIGNS
 from tests.corpus.designs_seen import DESIGNS as SEEN_DESIGNS
 from tests.corpus.heldout2.designs import DESIGNS as HELD_OUT_2
 from tests.corpus.tools import email, libreoffice_batch
@@ -37,7 +38,7 @@ DEVELOPMENT = FIRST_DESIGNS + MORE_DESIGNS + LEGACY_DESIGNS
 # before the reader was changed for it (benchmarks/notices.py keeps those first figures); reported apart.
 # The seen designs (designs_seen.py): the first held-out part, read at 265/390 (67.9%) before any change
 # made for it, then spent to teach the reader; reported apart too.
-PARTS = {"development": DEVELOPMENT, "probe": PROBE_DESIGNS, "seen": SEEN_DESIGNS, "heldout2": HELD_OUT_2}
+PARTS = {"development": DEVELOPMENT, "probe": PROBE_DESIGNS + PROBE3_DESIGNS, "seen": SEEN_DESIGNS, "heldout2": HELD_OUT_2}
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def _make(folder: Path) -> tuple[list[CorpusNotice], list[str]]:
     skipped = []
     for part, designs in PARTS.items():
         for design in designs:
-            if design.kind in LIBREOFFICE_KINDS and not soffice:
+            if (design.kind in LIBREOFFICE_KINDS or design.printer) and not soffice:
                 skipped.append(f"{design.name}: LibreOffice (soffice) is not installed")
                 continue
             for number in range(1, design.count + 1):
@@ -170,7 +171,8 @@ def _make(folder: Path) -> tuple[list[CorpusNotice], list[str]]:
                 planned.append((part, design, case, design.render(case, random.Random(case.seed))))
     converted = (
         libreoffice_batch(
-            {f"{d.name}-{c.seed}": (r.payload, r.kind) for _, d, c, r in planned if r.kind in LIBREOFFICE_KINDS}, soffice
+            {f"{d.name}-{c.seed}": (r.payload, r.kind) for _, d, c, r in planned if r.kind in LIBREOFFICE_KINDS or d.printer},
+            soffice,
         )
         if soffice
         else {}

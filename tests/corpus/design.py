@@ -68,10 +68,12 @@ class Design:
     partnerships: tuple[str, ...]
     render: Callable[[Case, random.Random], Rendered]
     count: int = 5
+    # "libreoffice": ``render`` gives a .docx that LibreOffice prints as ``kind`` (a PDF), as "Save as PDF" does.
+    printer: str = ""
 
     @property
     def tool(self) -> str:
-        return TOOLS[self.kind]
+        return f"{TOOLS['docx']}, printed by {self.printer}" if self.printer else TOOLS[self.kind]
 
 
 # --- how forms print things ---------------------------------------------------------------------------

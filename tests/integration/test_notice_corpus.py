@@ -40,9 +40,13 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # layout and meaning (bilingual labels, "About …" headings, ticked lines then prose, "Agency B", an agency with
 # its worker in brackets): seen 390/390; development, probe and forms-make unchanged. Held-out 2, measured once
 # at the end and only in aggregate (benchmarks/notices.py --write): unchanged at 550/635.
+# Branch reader-probe3 (2026-12-02): probe sets 9 and 10 (designs_probe3.py, ten designs: printed two-page
+# and fillable PDFs, a Word form printed to PDF by LibreOffice, Outlook replies above quoted threads, names
+# as "SURNAME, Forename", "Baby …", "aka …", the other side as "<Role> <Name>"), read before any change made
+# for them: 197/305 (64.6%, 5 invented) and 200/290 (69.0%); the probe part 2578/2795 as they stood.
 MEASURED = {
     "development": (1980, 1980),
-    "probe": (2181, 2200),
+    "probe": (2578, 2795),
     "seen": (390, 390),
     "heldout2": (550, 635),
     "forms-make": (180, 180),
@@ -53,7 +57,7 @@ TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "heldout2": 97.0, "
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
 # Each is a reader fault to fix; remove the line when it is fixed.
-KNOWN_INVENTIONS: set[tuple[str, str]] = set()  # none today
+KNOWN_INVENTIONS: set[tuple[str, str]] = {(f"probe9-lscp-two-page-{n}", "signed.role") for n in range(1, 6)}
 
 
 @pytest.fixture(scope="session")
