@@ -466,6 +466,43 @@ def clean_name(text: str) -> str | None:
     return None if re.search(r"[\d@<>]", name) else name
 
 
+# Another name the person is known by, after theirs: "Ruby Evans (aka Ruby Nowak)", "… also known as …".
+_ALIAS = re.compile(r"\s*\(?\b(?:aka|a\.k\.a\.?|also known as|known as|previously known as)\b", re.IGNORECASE)
+_INFANT = re.compile(r"baby\s+(?=\S+\s+\S)", re.IGNORECASE)  # "Baby Ruby Evans": the word is no part of her name
+
+
+def clean_subject_name(text: str) -> str | None:
+    """The name of the child or adult: as ``clean_name``, without another name they are known by, the
+    word "Baby" before a named infant, and in forename-surname order where the surname was written
+    first in capitals ("SMITH, Jayden", as case records write it)."""
+    name = clean_name(text)
+    if name is None:
+        return None
+    if alias := _ALIAS.search(name[:200]):
+        name = name[: alias.start()].strip(" ,;-–") or name
+    name = _INFANT.sub("", name, count=1) if _INFANT.match(name) else name
+    return _surname_first(name) or name
+
+
+def _surname_first(name: str) -> str | None:
+    """ "SMITH, Jayden" → "Jayden SMITH": one comma, capitals before it and a written name after it."""
+    surname, comma, forenames = name.partition(",")
+    letters = [ch for ch in surname if ch.isalpha()]
+    if not comma or "," in forenames or not letters or not all(ch.isupper() for ch in letters):
+        return None
+    if not forenames.strip() or forenames.strip().isupper() or len(surname.split()) > 3:  # noqa: PLR2004
+        return None
+    return f"{forenames.strip()} {surname.strip()}"
+
+
+def reorder_surname_first(name: str) -> str:
+    """ "Evans, Ruby" → "Ruby Evans": a name under a label that says the surname comes first."""
+    surname, comma, forenames = name.partition(",")
+    if not comma or "," in forenames or not forenames.strip() or len(surname.split()) > 3:  # noqa: PLR2004
+        return name
+    return f"{forenames.strip()} {surname.strip()}"
+
+
 _EMAIL = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")

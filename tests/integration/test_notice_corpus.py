@@ -43,10 +43,12 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # Branch reader-probe3 (2026-12-02): probe sets 9 and 10 (designs_probe3.py, ten designs: printed two-page
 # and fillable PDFs, a Word form printed to PDF by LibreOffice, Outlook replies above quoted threads, names
 # as "SURNAME, Forename", "Baby …", "aka …", the other side as "<Role> <Name>"), read before any change made
-# for them: 197/305 (64.6%, 5 invented) and 200/290 (69.0%); the probe part 2578/2795 as they stood.
+# for them: 197/305 (64.6%, 5 invented) and 200/290 (69.0%); the probe part 2578/2795 as they stood. Then
+# rules of meaning (the subject's name as records write it, a worker with their agency in brackets, "Escalating
+# to", a reply read without the earlier mail quoted under it): probe 2624/2795; the other parts unchanged.
 MEASURED = {
     "development": (1980, 1980),
-    "probe": (2578, 2795),
+    "probe": (2624, 2795),
     "seen": (390, 390),
     "heldout2": (550, 635),
     "forms-make": (180, 180),

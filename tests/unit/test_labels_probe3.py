@@ -1,0 +1,85 @@
+"""Rules of meaning taught by probe sets 9 and 10 (issue 9, round 3), each on a minimal example of its own.
+
+The subject's name as records write it (surname first, "Baby …", "… aka …"), a worker named with their
+agency in brackets, "Escalating to:" as the other agency, and a reply read without the earlier messages
+quoted under it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from escalations.intake.notices.fields import EVERY_FIELD
+from escalations.intake.notices.normalise import clean_subject_name
+from escalations.intake.notices.reader import read_notice
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("WHITTAKER, Ruby", "Ruby WHITTAKER"),
+        ("O'CONNOR, Amelia-Rose", "Amelia-Rose O'CONNOR"),
+        ("Baby Ruby Whittaker", "Ruby Whittaker"),
+        ("Baby Whittaker", "Baby Whittaker"),  # no other name: the word is all there is
+        ("Ruby Whittaker (aka Ruby Nowak)", "Ruby Whittaker"),
+        ("Ruby Whittaker aka Rubes", "Ruby Whittaker"),
+        ("Ruby Whittaker (also known as Rubes)", "Ruby Whittaker"),
+        ("Whittaker, Ruby", "Whittaker, Ruby"),  # mixed case: which is the surname the label must say
+        ("Ruby Whittaker", "Ruby Whittaker"),
+    ],
+)
+def test_the_subjects_name_as_records_write_it(written, name):
+    assert clean_subject_name(written) == name
+
+
+def test_a_label_that_says_surname_first_puts_the_name_in_order():
+    notice = read_notice((), "Name (Surname, Forename): Whittaker, Ruby\nDOB: 01/02/2019\n", today=TODAY)
+    assert notice.subject.name == "Ruby Whittaker"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["Team Manager Tom Reid (Bury CSC)", "Tom Reid, Team Manager (Bury CSC)"],
+)
+def test_a_worker_with_their_agency_in_brackets(answer):
+    notice = read_notice((), f"Agency you disagree with: {answer}\n", today=TODAY)
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Tom Reid", "Team Manager", "Bury CSC")
+
+
+def test_an_agency_named_with_a_place_in_brackets_is_one_agency():
+    notice = read_notice((), "Agency you disagree with: Children's Services (Salford)\n", today=TODAY)
+    assert (notice.challenged.agency, notice.challenged.name) == ("Children's Services (Salford)", None)
+
+
+@pytest.mark.parametrize("label", ["Escalating to", "Escalated to"])
+def test_escalating_to_names_the_other_agency(label):
+    assert EVERY_FIELD.match(label) == "challenged.agency"
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        "From: Business Support <bsp@bury.example>\nSent: 27 February 2026 15:02\nTo: Jo Bloggs\nSubject: RE: Escalation\n",
+        "On Fri, 27 Feb 2026 at 15:02, Business Support <bsp@bury.example> wrote:\n",
+        "-----Original Message-----\nFrom: Business Support\n",
+    ],
+)
+def test_a_reply_is_read_without_the_earlier_mail_quoted_under_it(earlier):
+    body = (
+        "Child: Ruby Whittaker\nAgency I disagree with: Bury CSC\n\nThanks\nJo Bloggs\n\n"
+        f"{earlier}\nDear Jo,\nPlease send the name of the child.\nChild: Tyler Nowak\nRegards\nAl Smith\nTeam Manager\n"
+    )
+    notice = read_notice((), body, today=TODAY)
+    assert (notice.subject.name, notice.challenged.agency) == ("Ruby Whittaker", "Bury CSC")
+
+
+def test_a_forward_whose_own_lines_answer_nothing_is_read_below_the_header():
+    body = (
+        "FYI, see below.\n\nFrom: Jo Bloggs <jo@bury.example>\nSent: 27 February 2026 15:02\nTo: Team\n"
+        "Subject: Escalation\n\nChild: Ruby Whittaker\nAgency I disagree with: Bury CSC\n"
+    )
+    assert read_notice((), body, today=TODAY).subject.name == "Ruby Whittaker"
