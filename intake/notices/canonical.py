@@ -407,6 +407,8 @@ def split_answer(parts: list[str], text: str) -> list[tuple[str, str]]:
         chosen = [(dated[0], dates[0].strip("() "))] if len(dates) == 1 else []
         rest = [p for p in parts if p not in dated]
         return chosen + ([(rest[0], others[0])] if rest and len(others) == 1 else [])
+    if len(pieces) > len(parts) and "\n" in text and len(flat := _pieces(" ".join(text.split()))) == len(parts):
+        pieces = flat  # "Jo Bloggs, Neighbourhood\nManager": the line ran out in a printed cell; commas part it
     if len(pieces) < len(parts):
         return [(parts[0], pieces[0])] if pieces else []
     if len(pieces) > len(parts):

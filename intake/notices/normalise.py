@@ -271,9 +271,32 @@ def has_boxes(text: str) -> bool:
 def _hand_boxes(text: str) -> str:
     for pattern, glyph in _HAND_BOXES:
         text = pattern.sub(glyph, text)
+    text = _drawn_boxes(text)
     if any(box in text for box in _BOXES):
         text = _TYPED_X.sub("☒", text)
     return text
+
+
+_ITEM_SEPARATORS = re.compile(r"([\n\t])")
+_LONGEST_OPTION = 80  # characters: an option of a list, not a sentence
+_MOST_OPTIONS = 40
+
+
+def _drawn_boxes(text: str) -> str:
+    """A printed list of options whose boxes are drawn, not written: the ticked ones carry an "X" typed
+    in the box ("X Information sharing"), the others nothing before their words. With both kinds among
+    short items (lines or columns), each item gets its box."""
+    if len(text) > _LONGEST_OPTION * _MOST_OPTIONS or any(box in text for box in _BOXES):
+        return text
+    parts = _ITEM_SEPARATORS.split(text)
+    items = [part.strip() for part in parts[::2]]
+    if not 2 <= len(items) <= _MOST_OPTIONS or not all(0 < len(item) <= _LONGEST_OPTION for item in items):  # noqa: PLR2004
+        return text
+    marked = [item[:2] in ("X ", "x ") and len(item) > 2 for item in items]  # noqa: PLR2004
+    if all(marked) or not any(marked):
+        return text
+    boxed = [f"☒ {item[2:]}" if ticked else f"☐ {item}" for item, ticked in zip(items, marked)]
+    return "".join(box + (parts[2 * at + 1] if 2 * at + 1 < len(parts) else "") for at, box in enumerate(boxed))
 
 
 def _ticked_text(text: str) -> str:

@@ -11,8 +11,9 @@ from datetime import date
 
 import pytest
 
+from escalations.intake.notices.canonical import split_answer
 from escalations.intake.notices.fields import EVERY_FIELD
-from escalations.intake.notices.normalise import clean_subject_name
+from escalations.intake.notices.normalise import clean_subject_name, parse_categories
 from escalations.intake.notices.reader import read_notice
 
 TODAY = date(2026, 3, 2)
@@ -83,3 +84,29 @@ def test_a_forward_whose_own_lines_answer_nothing_is_read_below_the_header():
         "Subject: Escalation\n\nChild: Ruby Whittaker\nAgency I disagree with: Bury CSC\n"
     )
     assert read_notice((), body, today=TODAY).subject.name == "Ruby Whittaker"
+
+
+@pytest.mark.parametrize(
+    ("text", "categories"),
+    [
+        ("Information sharing\nX Referral not accepted\nUnilateral decision making", ["referral_not_accepted"]),
+        ("X Information sharing\tReferral not accepted", ["information_sharing"]),
+        ("Information sharing\nReferral not accepted", ["information_sharing", "referral_not_accepted"]),  # no marks: named
+    ],
+)
+def test_options_whose_boxes_are_drawn_count_those_with_an_x(text, categories):
+    assert sorted(parse_categories(text)) == sorted(categories)
+
+
+def test_a_name_and_role_wrapped_in_a_printed_cell_part_at_the_comma():
+    assert split_answer(["challenged.name", "challenged.role"], "Jo Bloggs, Neighbourhood\nManager") == [
+        ("challenged.name", "Jo Bloggs"),
+        ("challenged.role", "Neighbourhood Manager"),
+    ]
+
+
+def test_a_subjects_label_with_an_aside_about_other_names_keeps_the_subjects_section():
+    notice = read_notice(
+        (), "Name of adult (include any other names used): Ruby Whittaker\nDate of birth: 01/02/1970\n", today=TODAY
+    )
+    assert (notice.subject.name, notice.subject.dob) == ("Ruby Whittaker", date(1970, 2, 1))
