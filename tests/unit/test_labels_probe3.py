@@ -110,3 +110,36 @@ def test_a_subjects_label_with_an_aside_about_other_names_keeps_the_subjects_sec
         (), "Name of adult (include any other names used): Ruby Whittaker\nDate of birth: 01/02/1970\n", today=TODAY
     )
     assert (notice.subject.name, notice.subject.dob) == ("Ruby Whittaker", date(1970, 2, 1))
+
+
+def test_a_sentence_naming_the_subject_with_another_name_before_the_date_of_birth():
+    body = (
+        "Hello,\n\nI would like to escalate my concerns about Ruby Whittaker (aka Ruby Nowak), date of birth "
+        "1 February 2019. Nothing has changed since we last spoke about her.\n"
+    )
+    notice = read_notice((), body, today=TODAY)
+    assert (notice.subject.name, notice.subject.dob) == ("Ruby Whittaker", date(2019, 2, 1))
+
+
+def test_a_sentence_naming_the_other_side_by_role_and_agency_before_the_name():
+    body = (
+        "Hello,\n\nI have discussed the case with the Team Manager at Bury Children's Social Care, Al Smith, and "
+        "we could not agree.\n"
+    )
+    notice = read_notice((), body, today=TODAY)
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == (
+        "Al Smith",
+        "Team Manager",
+        "Bury Children's Social Care",
+    )
+
+
+def test_a_signature_with_the_role_in_brackets_after_the_name():
+    body = "Child: Ruby Whittaker\n\nBest wishes,\nJo Bloggs (Health Visitor)\nBury 0-19 Service\n0161 496 0123\n"
+    notice = read_notice((), body, today=TODAY)
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency, notice.raised_by.phone) == (
+        "Jo Bloggs",
+        "Health Visitor",
+        "Bury 0-19 Service",
+        "0161 496 0123",
+    )
