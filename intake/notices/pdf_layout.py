@@ -360,7 +360,8 @@ def _continuation(prev: _Logical, line: TextLine, edges: dict[int, float]) -> st
             return None
         joiner = _wrap_joiner(last, line, last.right or edges[last.page])
         return "\n" if joiner is None else joiner
-    paragraph = len(prev.first.segments) == 1 and abs(line.x0 - prev.first.x0) <= em
+    # a wrapped line keeps its weight: a bold label alone does not run on into the plain answer under it
+    paragraph = len(prev.first.segments) == 1 and abs(line.x0 - prev.first.x0) <= em and last.bold == line.bold
     return _wrap_joiner(last, line, last.right or edges[last.page]) if paragraph else None
 
 

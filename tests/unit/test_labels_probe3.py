@@ -14,7 +14,7 @@ import pytest
 from escalations.intake.notices.canonical import split_answer
 from escalations.intake.notices.fields import EVERY_FIELD
 from escalations.intake.notices.normalise import clean_subject_name, parse_categories
-from escalations.intake.notices.reader import read_notice
+from escalations.intake.notices.reader import DOCX_TYPE, Attachment, read_notice
 
 TODAY = date(2026, 3, 2)
 
@@ -143,3 +143,22 @@ def test_a_signature_with_the_role_in_brackets_after_the_name():
         "Bury 0-19 Service",
         "0161 496 0123",
     )
+
+
+def test_a_word_grid_of_tick_boxes_under_its_label_gives_the_ticked_options():
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Category of disagreement (tick all that apply)")
+    table = document.add_table(rows=2, cols=2)
+    for cell, words in zip(
+        (c for row in table.rows for c in row.cells),
+        ("☐ Information sharing", "☒ Referral not accepted", "☒ Unilateral decision making", "☐ Progression of plans"),
+    ):
+        cell.text = words
+    buffer = io.BytesIO()
+    document.save(buffer)
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, buffer.getvalue())], None, today=TODAY)
+    assert notice.categories == ["referral_not_accepted", "unilateral_decision"]

@@ -116,3 +116,34 @@ def test_options_with_drawn_boxes_count_only_those_with_an_x_typed_in():
     from escalations.intake.notices.normalise import parse_categories
 
     assert parse_categories(read_pdf(_page(draw)).values[0].value) == ["referral_not_accepted"]
+
+
+def test_a_bold_label_alone_does_not_run_on_into_the_wide_field_under_it():
+    def draw(page: Canvas) -> None:
+        _text(page, 50, 760, "Concern", bold=True)
+        page.acroForm.textfield(
+            name="untitled9", tooltip="", x=50, y=690, width=490, height=60, value=CONCERN, fieldFlags="multiline", fontSize=9
+        )
+
+    assert _fields(_page(draw))["concern"] == CONCERN
+
+
+CONCERN = "Nobody from the other agency came to the last two core group meetings about Ruby."
+
+
+def test_check_boxes_under_a_printed_question_beside_a_text_field_asking_the_same():
+    def draw(page: Canvas) -> None:
+        _text(page, 50, 780, "Describe the disagreement", bold=True)
+        page.acroForm.textfield(
+            name="Text Field 1", tooltip="What the disagreement is about", x=50, y=740, width=490, height=30, value=CONCERN
+        )
+        _text(page, 50, 720, "What is the disagreement about? (tick all that apply)", bold=True)
+        for row, (words, ticked) in enumerate((("Information sharing", False), ("Referral not accepted", True))):
+            y = 700 - 16 * row
+            page.acroForm.checkbox(name=f"Check Box {row + 1}", tooltip=words, x=50, y=y - 3, size=11, checked=ticked)
+            _text(page, 68, y, words)
+
+    reading = read_pdf(_page(draw)).values
+    boxes = [value for value in reading if value.path is None or value.path == "concern"]
+    assert any(value.value == CONCERN for value in reading)
+    assert any("☒ Referral not accepted" in value.value for value in boxes)
