@@ -1,8 +1,8 @@
 """The notice reader over the corpus: field-level accuracy, and nothing invented.
 
 Every corpus notice (tests/corpus: 34 development designs in other partnerships' styles,
-six seen designs (once held out, now spent), 9 held out written by someone who had not
-read the reader, 44 probe designs each measured before the reader changed for it, plus the
+six seen designs (once held out, now spent), 9 + 13 held out in two parts written by people who
+had not read the reader, 44 probe designs each measured before the reader changed for it, plus the
 forms ``forms make`` writes, filled in) is read
 as production reads it: the email parsed, each .docx and .pdf read in the
 sandbox, with the partnership's form profile. The floors below are today's
@@ -40,6 +40,9 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # layout and meaning (bilingual labels, "About …" headings, ticked lines then prose, "Agency B", an agency with
 # its worker in brackets): seen 390/390; development, probe and forms-make unchanged. Held-out 2, measured once
 # at the end and only in aggregate (benchmarks/notices.py --write): unchanged at 550/635.
+# "heldout3" (tests/corpus/heldout3/, thirteen designs, 65 notices) first measured on 2026-12-02 at main 997e87a
+# (the reader as at 375b0d5), LibreOffice 7.4, before its reader saw any change made for it: 821/1065 (77.1%),
+# nothing invented; reported only in aggregate. Its floor is that figure in whole percent, less one point.
 # Branch reader-probe3 (2026-12-02): probe sets 9 and 10 (designs_probe3.py, ten designs: printed two-page
 # and fillable PDFs, a Word form printed to PDF by LibreOffice, Outlook replies above quoted threads, names
 # as "SURNAME, Forename", "Baby …", "aka …", the other side as "<Role> <Name>"), read before any change made
@@ -57,11 +60,13 @@ MEASURED = {
     "probe": (2776, 2795),
     "seen": (390, 390),
     "heldout2": (550, 635),
+    "heldout3": (821, 1065),
     "forms-make": (180, 180),
 }
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
-TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "heldout2": 97.0, "forms-make": 100.0}  # issue 9
+FLOORS["heldout3"] = int(percent(MEASURED["heldout3"])) - 1  # its first reading, whole percent, less one point
+TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "heldout2": 97.0, "heldout3": 97.0, "forms-make": 100.0}  # issue 9
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
 # Each is a reader fault to fix; remove the line when it is fixed.
@@ -96,15 +101,20 @@ def test_libreoffice_made_notices_are_in_the_corpus(corpus):
 
 
 def test_the_held_out_designs_are_a_part_of_their_own(corpus):
-    development, seen, held_out = ({d.name for d in PARTS[part]} for part in ("development", "seen", "heldout2"))
+    development, seen, held_out, third = (
+        {d.name for d in PARTS[part]} for part in ("development", "seen", "heldout2", "heldout3")
+    )
     probe = {d.name for d in PARTS["probe"]}
-    assert not development & seen and not (development | seen | probe) & held_out
-    assert not probe & (development | seen)
+    assert not development & seen and not (development | seen | probe) & (held_out | third)
+    assert not probe & (development | seen) and not held_out & third
     # A fifth of the designs at least, not counting the probe and seen designs: those were written as
     # unseen forms and measured before the reader changed for them (their first figures are kept).
     assert len(held_out) * 5 >= len(development | held_out)
+    # The third part alone is a fifth, even once the second is spent as a development part.
+    assert len(third) * 5 >= len(development | held_out | third)
     assert {n.design for n in corpus.part("seen")} <= seen
     assert {n.design for n in corpus.part("heldout2")} <= held_out
+    assert {n.design for n in corpus.part("heldout3")} <= third
 
 
 def test_the_second_held_out_part_has_enough_notices_designs_and_tools(corpus):
@@ -114,8 +124,20 @@ def test_the_second_held_out_part_has_enough_notices_designs_and_tools(corpus):
     assert {n.tool for n in second} >= {"python-docx", "reportlab", "email"}
 
 
+def test_the_third_held_out_part_has_enough_notices_designs_tools_and_partnerships(corpus):
+    third = corpus.part("heldout3")
+    libreoffice = [d for d in PARTS["heldout3"] if d.kind in LIBREOFFICE_KINDS]
+    assert len(third) >= 60 - sum(d.count for d in libreoffice) * bool(corpus.skipped)
+    assert len({n.design for n in third}) >= 10 - len(libreoffice) * bool(corpus.skipped)
+    assert {n.tool for n in third} >= {"python-docx", "reportlab", "email"}
+    assert {n.kind for n in third} >= {"docx", "pdf", "email-text", "email-html"}
+    assert {d.kind for d in PARTS["heldout3"]} >= set(LIBREOFFICE_KINDS)  # built where soffice is installed
+    assert {n.partnership for n in third} == {"salford", "barnet", "bury-children", "bury-adults", "bnes"}
+
+
 def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
-    for notice in corpus.part("development") + corpus.part("probe") + corpus.part("seen") + corpus.part("heldout2"):
+    written = ("development", "probe", "seen", "heldout2", "heldout3")
+    for notice in (notice for part in written for notice in corpus.part(part)):
         email = notice.expected["raised_by.email"]
         assert email is None or email.endswith(".example"), notice.id
         names = {agency.name for agency in AGENCIES[notice.partnership]}
@@ -123,7 +145,7 @@ def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
             assert set(notice.accepted[path]) <= names, (notice.id, path)
 
 
-@pytest.mark.parametrize("part", ["development", "probe", "seen", "heldout2", "forms-make"])
+@pytest.mark.parametrize("part", ["development", "probe", "seen", "heldout2", "heldout3", "forms-make"])
 def test_field_accuracy_is_at_least_the_floor(results, part):
     right, stated = accuracy(r for r in results if r.part == part)
     assert stated, f"no {part} notices"
