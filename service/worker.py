@@ -208,6 +208,7 @@ class Worker:
 
         def read() -> None:
             try:
+                ahead.day = self.context.clock().astimezone(LONDON).date()  # as prepare takes it, a moment later
                 ahead.prepared = prepare(ahead.raw, envelope_from, self.context, origin)
             except BaseException as exc:  # given to the worker when it takes this message, as its own failure
                 ahead.error = exc
