@@ -88,7 +88,7 @@ def _send(sessions: sessionmaker[Session], context: Context, policy: Policy, per
         return catalogue_letter("board_report", to, attachments=(attachment,), partnership=policy.short_name, period=period_text)
 
     made = Rehearsal()  # the email built here and taken by the write transaction below (outbound.letters.KeptLetters)
-    made.letters.build(letter(managers), said, policy, context.sender, now, None)
+    made.letters.keep(letter(managers), said, policy, context.sender, now)
     made.applying()
     # The write transaction: still not sent, still someone to send it to, then the claim and the row.
     with sessions.begin() as session:
