@@ -1,9 +1,9 @@
 """The notice reader over the corpus: field-level accuracy, and nothing invented.
 
 Every corpus notice (tests/corpus: 34 development designs in other partnerships' styles,
-six seen designs (once held out, now spent), 9 held out written by someone who had not
-read the reader, 44 probe designs each measured before the reader changed for it, plus the
-forms ``forms make`` writes, filled in) is read
+six seen and nine seen-2 designs (held-out parts 1 and 2, written by someone who had not read
+the reader, now spent), 44 probe designs each measured before the reader changed for it, any
+held-out part, plus the forms ``forms make`` writes, filled in) is read
 as production reads it: the email parsed, each .docx and .pdf read in the
 sandbox, with the partnership's form profile. The floors below are today's
 measured accuracy less a margin: raise them as the reader improves (the issue's
@@ -12,6 +12,8 @@ field and per format.
 """
 
 from __future__ import annotations
+
+from itertools import combinations
 
 import pytest
 
@@ -40,20 +42,28 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # layout and meaning (bilingual labels, "About …" headings, ticked lines then prose, "Agency B", an agency with
 # its worker in brackets): seen 390/390; development, probe and forms-make unchanged. Held-out 2, measured once
 # at the end and only in aggregate (benchmarks/notices.py --write): unchanged at 550/635.
+# Branch reader-seen2 (2026-12-02): held-out part 2 spent as the "seen2" part (designs_seen2.py). Read before any
+# change made for it: 550/635 (86.6%; .doc 40/75, pdf 115/155; subject.name 35/45, raised_by.role 35/45,
+# challenged.name 30/45, challenged.role 15/25, categories 10/15, signed.name 10/15).
 MEASURED = {
     "development": (1980, 1980),
     "probe": (2181, 2200),
     "seen": (390, 390),
-    "heldout2": (550, 635),
+    "seen2": (550, 635),
     "forms-make": (180, 180),
 }
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
-TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "heldout2": 97.0, "forms-make": 100.0}  # issue 9
+TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "seen2": 97.0, "forms-make": 100.0}  # issue 9
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
 # Each is a reader fault to fix; remove the line when it is fixed.
 KNOWN_INVENTIONS: set[tuple[str, str]] = set()  # none today
+
+# The part standing for forms nobody here has read, whose share of the designs is checked below. Held-out part 3
+# once it lands (branch heldout3): then this line reads HELD_OUT = "heldout3". Until then the second seen part,
+# the last part written by someone who had not read the reader, so the checks have a part to count.
+HELD_OUT = "seen2"
 
 
 @pytest.fixture(scope="session")
@@ -84,26 +94,25 @@ def test_libreoffice_made_notices_are_in_the_corpus(corpus):
 
 
 def test_the_held_out_designs_are_a_part_of_their_own(corpus):
-    development, seen, held_out = ({d.name for d in PARTS[part]} for part in ("development", "seen", "heldout2"))
-    probe = {d.name for d in PARTS["probe"]}
-    assert not development & seen and not (development | seen | probe) & held_out
-    assert not probe & (development | seen)
+    names = {part: {d.name for d in designs} for part, designs in PARTS.items()}
+    for first, second in combinations(names, 2):
+        assert not names[first] & names[second], (first, second)
     # A fifth of the designs at least, not counting the probe and seen designs: those were written as
     # unseen forms and measured before the reader changed for them (their first figures are kept).
-    assert len(held_out) * 5 >= len(development | held_out)
-    assert {n.design for n in corpus.part("seen")} <= seen
-    assert {n.design for n in corpus.part("heldout2")} <= held_out
+    assert len(names[HELD_OUT]) * 5 >= len(names["development"] | names[HELD_OUT])
+    for part, designs in names.items():
+        assert {n.design for n in corpus.part(part)} <= designs
 
 
-def test_the_second_held_out_part_has_enough_notices_designs_and_tools(corpus):
-    second = corpus.part("heldout2")
-    assert len(second) >= 30 - 15 * bool(corpus.skipped)  # three LibreOffice designs of five notices
-    assert len({n.design for n in second}) >= 6
-    assert {n.tool for n in second} >= {"python-docx", "reportlab", "email"}
+def test_the_held_out_part_has_enough_notices_designs_and_tools(corpus):
+    held_out = corpus.part(HELD_OUT)
+    assert len(held_out) >= 30 - 15 * bool(corpus.skipped)  # three LibreOffice designs of five notices
+    assert len({n.design for n in held_out}) >= 6
+    assert {n.tool for n in held_out} >= {"python-docx", "reportlab", "email"}
 
 
 def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
-    for notice in corpus.part("development") + corpus.part("probe") + corpus.part("seen") + corpus.part("heldout2"):
+    for notice in (n for n in corpus.notices if n.part != "forms-make"):
         email = notice.expected["raised_by.email"]
         assert email is None or email.endswith(".example"), notice.id
         names = {agency.name for agency in AGENCIES[notice.partnership]}
@@ -111,7 +120,7 @@ def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
             assert set(notice.accepted[path]) <= names, (notice.id, path)
 
 
-@pytest.mark.parametrize("part", ["development", "probe", "seen", "heldout2", "forms-make"])
+@pytest.mark.parametrize("part", list(MEASURED))
 def test_field_accuracy_is_at_least_the_floor(results, part):
     right, stated = accuracy(r for r in results if r.part == part)
     assert stated, f"no {part} notices"
