@@ -148,6 +148,8 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     people = _challenged_people(lines)
     if people:  # "the decision of Kwame Maguire, Health Visitor at Northside Health": the person's agency
         agencies = {}
+    else:  # "I have spoken to Callum Ogunleye": the person, the agency said elsewhere
+        people = _contacted_person(lines)
     values = []
     if len(found) == 1:
         number, (said, source) = next(iter(found.items()))
@@ -195,6 +197,44 @@ def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
                     LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
                     *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
                     LabelledValue("sentence", agency, source, "challenged.agency", SENTENCE_RULE),
+                ],
+            )
+    return next(iter(found.values())) if len(found) == 1 else []
+
+
+# "I have spoken to Callum Ogunleye and we could not agree", "I discussed it with Jo Bloggs (Team Manager)":
+# the person on the other side, named after a word of contact with no agency beside them.
+_CONTACTED = re.compile(
+    r"\b(?:spoken|spoke|talked|speaking) (?:to|with) |\bdiscussed (?:this |it |the case |my concerns? )?with |"
+    r"\b(?:met|meeting|conversation|call) with |\braised (?:this|it|my concerns?) with "
+)
+_PERSON = re.compile(r"([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})(?: \(([^()]{3,60})\))?")
+
+
+def _contacted_person(lines: list[tuple[str, str]]) -> list[LabelledValue]:
+    """The challenged person from a sentence of contact ("I have spoken to <Name>", "I discussed it
+    with <Name> (<Role>)"): a person's name (capitalised words, none an agency's or an acronym), not
+    the writer's own side ("(my manager)"); only when one person is named so."""
+    found: dict[str, list[LabelledValue]] = {}
+    for text, source in lines:
+        line = text[: _LONGEST_LINE * 5]
+        for contact in _CONTACTED.finditer(line):
+            match = _PERSON.match(line, contact.end())
+            if match is None:
+                continue
+            name, role = match.group(1), (match.group(2) or "").strip()
+            words = name.split()
+            if not _looks_like_name(name) or _AGENCY_WORDS & {w.casefold() for w in words}:
+                continue
+            if not all(any(ch.islower() for ch in word) for word in words):  # "Salford CSC": an agency's letters
+                continue
+            if role.casefold().split()[:1] in (["my"], ["our"]) or line[match.end() :].startswith((", my ", ", our ")):
+                continue
+            found.setdefault(
+                name.casefold(),
+                [
+                    LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
+                    *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
                 ],
             )
     return next(iter(found.values())) if len(found) == 1 else []

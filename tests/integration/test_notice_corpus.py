@@ -44,12 +44,16 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # at the end and only in aggregate (benchmarks/notices.py --write): unchanged at 550/635.
 # Branch reader-seen2 (2026-12-02): held-out part 2 spent as the "seen2" part (designs_seen2.py). Read before any
 # change made for it: 550/635 (86.6%; .doc 40/75, pdf 115/155; subject.name 35/45, raised_by.role 35/45,
-# challenged.name 30/45, challenged.role 15/25, categories 10/15, signed.name 10/15).
+# challenged.name 30/45, challenged.role 15/25, categories 10/15, signed.name 10/15). Then opened, and the reader
+# taught what it missed by rules of meaning and structure (a side's label standing alone heads its section, "Who is
+# this about?", "Which of these…", "How can we contact you?", "Who have you spoken to?", a signing word first, a
+# question's bracketed guidance before its colon, the signature of the labelled raiser, "I have spoken to <Name>"):
+# seen2 635/635; development, probe, seen and forms-make unchanged.
 MEASURED = {
     "development": (1980, 1980),
     "probe": (2181, 2200),
     "seen": (390, 390),
-    "seen2": (550, 635),
+    "seen2": (635, 635),
     "forms-make": (180, 180),
 }
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
