@@ -548,7 +548,17 @@ class Vocabulary:
         whole = f"{asked.rstrip('?:').rstrip()} {aside.group(1)}{'?' if asked.endswith('?') else ':'}" if aside else ""
         if aside and (longer := self.match(whole)):
             return longer, _tidy_label(f"{label} {aside.group(1)}"), _tidy_value(rest[aside.end() :])
-        return path, _tidy_label(label), _tidy_value(rest)
+        value = _tidy_value(rest)
+        return path, _tidy_label(label), "" if self._describes_side(label, value) else value
+
+    def _describes_side(self, label: str, value: str) -> bool:
+        """ "Agency B: agency being challenged", "Agency A: referring agency": words after the colon that say
+        again, in lower case, which side the label is, are the label's description, not its answer (a
+        heading over that side's details)."""
+        if not value[:1].islower() or len(value.split()) > _DESCRIPTION_WORDS:
+            return False
+        side = self.classify(label).side
+        return side in (meaning.RAISER, meaning.CHALLENGED) and self.classify(value).side == side
 
     def _dashed(self, stripped: str) -> tuple[str, str, str] | None:
         """ "Worker - Jo Bloggs (Social Worker)": a label by its meaning, a dash, the answer."""
@@ -574,6 +584,7 @@ class Vocabulary:
         return None
 
 
+_DESCRIPTION_WORDS = 8
 _ASIDE_THEN_COLON = re.compile(r"\s*(\([^()]{1,60}\))\s*:")
 
 

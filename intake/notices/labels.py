@@ -296,8 +296,8 @@ def _classify(text: str) -> Classification:
     if "we" in found and not _PAREN.sub("", text).strip().endswith("?"):
         return UNKNOWN  # "We disagree with the agency": a sentence of the writer's; only a question asks with "we"
     found.discard("we")
-    if "spoke" in found and not {"who", "whom"} & set(words):
-        return UNKNOWN  # "Date you spoke to them": a question of the attempts, not a person
+    if "spoke" in found and ("date" in found or not ({"who", "whom"} & set(words) or found & {"person", "prof", "name"})):
+        return UNKNOWN  # "Date you spoke to them", "What was said when you spoke?": the attempts, not a person
     if {"person", "risk"} <= found and "urgent" not in found:  # "Name of the person at risk": the subject
         found.add("subj")
     aside_words = [tokens(aside) for aside in asides]

@@ -120,6 +120,8 @@ def test_a_contact_question_answered_with_an_address_and_a_number_splits_them():
         ("Who have you spoken to?", "challenged.name", ()),
         ("Who in the other service did you speak to?", "challenged.name", ()),
         ("Who have you discussed this with? (name and role)", None, ("challenged.name", "challenged.role")),
+        ("Name of person spoken to", "challenged.name", ()),
+        ("Professional spoken to (name, role)", None, ("challenged.name", "challenged.role")),
     ],
 )
 def test_who_you_spoke_to_is_the_challenged_person(label, path, parts):
@@ -132,6 +134,8 @@ def test_who_you_spoke_to_is_the_challenged_person(label, path, parts):
     [
         "Who in your own team have you spoken to?",  # the writer's own side: no field for it
         "Date you spoke to them",  # a date of an attempt, not a person
+        "Date spoken to",
+        "What was said when you spoke?",
     ],
 )
 def test_speaking_that_asks_no_other_sides_person_is_not_the_challenged_person(label):
@@ -266,3 +270,69 @@ def test_guidance_in_brackets_between_a_question_and_its_colon_is_the_labels(lin
 
     found = EVERY_FIELD.split(line)
     assert found is not None and (found[0], found[2]) == (path, value)
+
+
+def _word_form(blocks) -> bytes:
+    """A .docx of headings, paragraphs and two-column tables: ("h", text), ("p", text), ("t", rows)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for kind, content in blocks:
+        if kind == "h":
+            document.add_heading(content, 2)
+        elif kind == "p":
+            document.add_paragraph(content)
+        else:
+            table = document.add_table(rows=0, cols=2)
+            for label, answer in content:
+                cells = table.add_row().cells
+                cells[0].text, cells[1].text = label, answer
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("challenged_heading", "raiser_heading"),
+    [
+        ("Agency B: agency being challenged", "Agency A: referring agency"),  # the side described after a colon
+        ("Agency B (the agency you disagree with)", "Agency A (raising the concern)"),
+        ("Their agency:", "Your agency:"),
+    ],
+)
+def test_a_side_label_over_a_word_table_of_generic_rows_heads_that_sides_section(challenged_heading, raiser_heading):
+    from escalations.intake.notices.reader import DOCX_TYPE, Attachment
+
+    form = _word_form(
+        [
+            ("p", "Child: Ruby Whittaker"),
+            ("h", challenged_heading),
+            ("t", [("Name", "Al Smith"), ("Role", "Team Manager"), ("Organisation", "Bury CSC")]),
+            ("p", raiser_heading),
+            ("t", [("Name", "Jo Bloggs"), ("Role", "School Nurse"), ("Organisation", "Bury 0-19 Service")]),
+        ]
+    )
+    notice = read_notice([Attachment("form.docx", DOCX_TYPE, form)], None, today=TODAY)
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == ("Al Smith", "Team Manager", "Bury CSC")
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Jo Bloggs",
+        "School Nurse",
+        "Bury 0-19 Service",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("Agency B: agency being challenged", ""),
+        ("Your agency: agency raising the concern", ""),
+        ("Agency you disagree with: Bury CSC", "Bury CSC"),  # an answer
+        ("Referrer: health visitor", "health visitor"),  # lower case, but no side said again
+    ],
+)
+def test_words_after_a_colon_that_say_the_labels_side_again_are_no_answer(line, value):
+    from escalations.intake.notices.fields import EVERY_FIELD
+
+    assert EVERY_FIELD.split(line)[2] == value
