@@ -145,6 +145,8 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         for match in _DISAGREED_WITH.finditer(line):
             if agency := _proper_name(line[match.end() : match.end() + _LONGEST_LINE]):
                 agencies.setdefault(agency.casefold(), (agency, source))
+    for name, (said, source) in list(agencies.items()):  # "Bury CSC for Ruby Whittaker (DOB …)": the agency
+        agencies[name] = (_before_subject(said, subjects), source)  # ends before the person it is about
     people = _challenged_people(lines)
     if people:  # "the decision of Kwame Maguire, Health Visitor at Northside Health": the person's agency
         agencies = {}
@@ -287,15 +289,32 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 
 
 _NAMED_WITH_DOB = re.compile(
-    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3}),? \(?(?:DOB|D\.O\.B\.?|born|date of birth)[:\s]\s?"
+    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3}),? \(?(?i:d\.?o\.?b\.?|born(?: on)?|date of birth)[:\s]\s?"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8} \d{4})"
 )
 _DISAGREED_WITH = re.compile(
-    r"\b(?:disagree(?:ing|ment)? with|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
-    r"challeng(?:e|ing)|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
+    r"\b(?:disagree(?:ing|ment)? with|(?:in )?dispute with|(?:disagreement|dispute) (?:I|we) (?:have|had) with|"
+    r"escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
+    r"challeng(?:e|ing)(?: to)?|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
     r"(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
 )
 _NAME_JOINERS = frozenset({"of", "and", "&", "the", "for"})
+
+
+def _before_subject(agency: str, subjects: dict[str, tuple[str, str]]) -> str:
+    """The agency's name up to a joining word before the subject's name, where the capitalised run went on
+    into it ("Bury CSC for Ruby Whittaker" -> "Bury CSC")."""
+    folded = agency.casefold()
+    for subject in subjects:
+        at = folded.find(subject)
+        if at > 0:
+            head = agency[:at].split()
+            while head and head[-1].casefold() in _NAME_JOINERS:
+                head.pop()
+            return " ".join(head) or agency
+    return agency
+
+
 _NOT_NAMES = frozenset({"stage", "step", "level", "tier", "i", "we", "they", "this", "it", "my", "our", "your", "their"})
 
 

@@ -146,7 +146,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding am believe think feel consider secure known happened identified face facing following best",
+    "policy safeguarding am believe think feel consider secure known happened identified face facing following best based call",
 )
 
 
@@ -583,6 +583,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("categories", "synonyms:categories-which")
     if "category" in found and ({"challenge", "concern"} & found):
         return Classification("categories", "synonyms:categories")
+    if "kind" in found and {"challenge", "concern"} & found and not found & {"subj", "person", "agency", "prof", "name"}:
+        return Classification("categories", "synonyms:categories-kind")  # "What kind of disagreement is it?"
     if (
         "details" in found
         and "challenge" in found
@@ -673,6 +675,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             )
         ):
             attribute = "name"  # "Adult:", "Child/Young Person:", "Young person" (not "Child": an answer)
+        elif side in (RAISER, CHALLENGED) and "where" in words and "details" not in found:
+            attribute = "agency"  # "Where do you work?", "Where are you based?": a place of work
         elif side in (RAISER, CHALLENGED) and found & {"prof", "roleword", "person"} and "details" not in found:
             attribute = "name"  # "Practitioner you disagree with", "Referrer", "Completed by"
         elif (

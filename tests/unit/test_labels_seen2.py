@@ -336,3 +336,57 @@ def test_words_after_a_colon_that_say_the_labels_side_again_are_no_answer(line, 
     from escalations.intake.notices.fields import EVERY_FIELD
 
     assert EVERY_FIELD.split(line)[2] == value
+
+
+# --- questions a form asks in the second person ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("Where do you work?", "raised_by.agency"),
+        ("Where are you based?", "raised_by.agency"),
+        ("Where does the other worker work?", "challenged.agency"),
+        ("What is the best number to call you on?", "raised_by.phone"),
+        ("What kind of disagreement is it?", "categories"),
+        ("What kind of concern is this?", "categories"),
+    ],
+)
+def test_where_you_work_a_number_to_call_and_the_kind_of_dispute(label, path):
+    assert classify(label).path == path
+
+
+@pytest.mark.parametrize("label", ["Where did this happen?", "Date of call", "Kind regards"])
+def test_where_a_call_and_kind_that_ask_no_field_stay_unknown(label):
+    assert classify(label).path is None
+
+
+# --- the subject and the other agency in the sentences of a mail ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "about Ruby Whittaker (d.o.b. 03/03/2015).",
+        "about Ruby Whittaker (born on 3rd March 2015).",
+        "about Ruby Whittaker (Date of Birth: 03/03/2015).",
+        "about Ruby Whittaker, dob 03.03.2015, who moved in May.",
+    ],
+)
+def test_the_subject_named_with_a_date_of_birth_in_a_sentence_however_the_birth_is_worded(said):
+    notice = read(f"Hello,\n\nI am escalating a disagreement with Bury CSC {said}\n\nThanks,\nJo Bloggs\n")
+    assert (notice.subject.name, notice.subject.dob) == ("Ruby Whittaker", date(2015, 3, 3))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I wish to raise a professional challenge to Bury CSC regarding Ruby Whittaker (DOB 03/03/2015).",
+        "We are in dispute with Bury CSC about Ruby Whittaker (DOB 03/03/2015).",
+        "I would like to escalate a disagreement I have with Bury CSC about Ruby Whittaker (DOB 03/03/2015).",
+        "I disagree with the decision made by Bury CSC for Ruby Whittaker (DOB 03/03/2015).",  # ends before the child
+    ],
+)
+def test_the_agency_disputed_in_a_sentence(sentence):
+    notice = read(f"Hello,\n\n{sentence}\n\nThanks,\nJo Bloggs\n")
+    assert (notice.challenged.agency, notice.subject.name) == ("Bury CSC", "Ruby Whittaker")
