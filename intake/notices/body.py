@@ -68,25 +68,21 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     (two to four words, each capitalised, no digits); the next lines, up to a blank,
     are the role and the agency, an address or a telephone number going to its field.
     """
-    start = None
-    for at, (text, _) in enumerate(lines):
+    start, signed = None, None
+    for at, (text, source) in enumerate(lines):
         words = text.strip().rstrip(",.!").strip().casefold()
         if words in CLOSINGS or text.strip() == "--":
-            start = at + 1
+            start, signed = at + 1, None
+        elif (closed := _closing_with_name(text)) is not None:  # "Many thanks, Jo Bloggs"
+            start, signed = at + 1, (closed, source)
     if start is None:
         return []
-    block: list[tuple[str, str]] = []
-    for text, source in lines[start:]:
-        stripped = text.strip()
-        if not stripped:
-            if block:
-                break
-            continue
-        if stripped.startswith(">") or len(stripped) > _LONGEST_LINE:
-            break
-        block.append((stripped, source))
-        if len(block) >= _SIGNATURE_LINES:
-            break
+    block, end = _block(lines, start, [signed] if signed else [])
+    if len(block) == 1 and len(block[0][0].split()) == 1:  # "Thanks\nJo" and, after a blank, the full signature
+        later, _ = _block(lines, end, [])
+        block = later if later and _looks_like_name(later[0][0]) else block
+    if block and (bracketed := _NAME_THEN_ROLE.fullmatch(block[0][0])) and _looks_like_name(bracketed.group(1)):
+        block = [(bracketed.group(1), block[0][1]), (bracketed.group(2), block[0][1])] + block[1:]  # "Jo Bloggs (HV)"
     if block and not _looks_like_name(block[0][0]):  # "Jo Bloggs | Health Visitor | Bury 0-19": one line
         pieces = [piece.strip() for piece in re.split(r"\s[|•·–—-]\s|,\s", block[0][0]) if piece.strip()]
         if 2 <= len(pieces) <= 3 and _looks_like_name(pieces[0]):
@@ -103,6 +99,36 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         elif wanted and sum(ch.isdigit() for ch in text) <= 4:  # "Bury 0-19 Health Visiting"; not an address
             found.append(LabelledValue("signature", text, source, wanted.pop(0), SIGNATURE_RULE))
     return found
+
+
+def _block(lines: list[tuple[str, str]], start: int, block: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+    """The lines of a signature from ``start`` to the first blank after some text (at most ``_SIGNATURE_LINES``),
+    and where it ended."""
+    at = start
+    for at in range(start, len(lines)):
+        stripped = lines[at][0].strip()
+        if not stripped:
+            if block:
+                break
+            continue
+        if stripped.startswith(">") or len(stripped) > _LONGEST_LINE or len(block) >= _SIGNATURE_LINES:
+            break
+        block.append((stripped, lines[at][1]))
+    return block, at
+
+
+_NAME_THEN_ROLE = re.compile(r"([^()]{3,60}?)\s*\(([^()]{3,60})\)")
+
+
+def _closing_with_name(text: str) -> str | None:
+    """ "Many thanks, Jo Bloggs", "Regards - Jo Bloggs": a closing and the writer's name on one line."""
+    head, comma, name = text.strip()[:_LONGEST_LINE].partition(",")
+    if not comma:
+        head, dash, name = text.strip()[:_LONGEST_LINE].partition(" - ")
+        if not dash:
+            return None
+    name = name.strip().rstrip(".!")
+    return name if head.strip().casefold() in CLOSINGS and _looks_like_name(name) else None
 
 
 def _role_and_agency_apart(block: list[tuple[str, str]]) -> list[tuple[str, str]]:

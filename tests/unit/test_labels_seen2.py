@@ -390,3 +390,29 @@ def test_the_subject_named_with_a_date_of_birth_in_a_sentence_however_the_birth_
 def test_the_agency_disputed_in_a_sentence(sentence):
     notice = read(f"Hello,\n\n{sentence}\n\nThanks,\nJo Bloggs\n")
     assert (notice.challenged.agency, notice.subject.name) == ("Bury CSC", "Ruby Whittaker")
+
+
+# --- a signature however the sign-off is laid out -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Many thanks, Jo Bloggs\nHealth Visitor\nBury 0-19 Service\n",  # the name on the closing's line
+        "Regards\nJo Bloggs (Health Visitor)\nBury 0-19 Service\n",  # the role in brackets after the name
+        "Thanks\nJo\n\nJo Bloggs\nHealth Visitor\nBury 0-19 Service\n",  # a first name, then the full signature
+    ],
+)
+def test_the_signatory_however_the_sign_off_is_laid_out(signature):
+    notice = read(f"Hello,\n\nI disagree with Bury CSC about Ruby Whittaker (DOB 03/03/2015).\n\n{signature}")
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Jo Bloggs",
+        "Health Visitor",
+        "Bury 0-19 Service",
+    )
+
+
+@pytest.mark.parametrize("signature", ["Thanks\nJo\n", "Thanks, see you Monday\nJo Bloggs\n", "Thanks\nJo\n\n> earlier mail\n"])
+def test_a_sign_off_that_gives_no_full_name_names_no_raiser(signature):
+    notice = read(f"Hello,\n\nI disagree with Bury CSC about Ruby Whittaker (DOB 03/03/2015).\n\n{signature}")
+    assert notice.raised_by.name is None
