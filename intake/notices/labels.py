@@ -583,6 +583,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("categories", "synonyms:categories-which")
     if "category" in found and ({"challenge", "concern"} & found):
         return Classification("categories", "synonyms:categories")
+    if found == {"category"} and words in (["category"], ["categories"], ["theme"], ["themes"]):
+        return Classification("categories", "synonyms:categories-alone")  # "Category:", "Theme(s):" on a notice
     if "kind" in found and {"challenge", "concern"} & found and not found & {"subj", "person", "agency", "prof", "name"}:
         return Classification("categories", "synonyms:categories-kind")  # "What kind of disagreement is it?"
     if (

@@ -416,3 +416,26 @@ def test_the_signatory_however_the_sign_off_is_laid_out(signature):
 def test_a_sign_off_that_gives_no_full_name_names_no_raiser(signature):
     notice = read(f"Hello,\n\nI disagree with Bury CSC about Ruby Whittaker (DOB 03/03/2015).\n\n{signature}")
     assert notice.raised_by.name is None
+
+
+# --- categories named by a label of one word, and options marked yes or no --------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("Theme(s): Thresholds, Information sharing", ["information_sharing", "thresholds"]),
+        ("Category: Threshold for services / Information sharing", ["information_sharing", "thresholds"]),
+        ("Categories\n☒ Thresholds\n☐ Resources", ["thresholds"]),
+        ("Areas of disagreement: Thresholds (Y) Resources (N) Information sharing (Y)", ["information_sharing", "thresholds"]),
+        ("Areas of disagreement: Thresholds (yes), Resources (no)", ["thresholds"]),
+    ],
+)
+def test_categories_under_a_one_word_label_or_marked_yes_and_no(lines, expected):
+    notice = read(f"Child: Ruby Whittaker\n{lines}\n")
+    assert sorted(notice.categories) == expected
+
+
+@pytest.mark.parametrize("label", ["Type:", "Nature:", "Themes of the week's newsletter"])
+def test_a_vaguer_one_word_label_is_not_the_categories(label):
+    assert classify(label).path != "categories"
