@@ -4,7 +4,7 @@ Run from the repository root with the test dependencies installed:
 
     .venv/bin/python benchmarks/notices.py [--repeat 50] [--write]
 
-Accuracy: every notice of tests/corpus (development, probe, seen, seen 2 and any held-out designs apart,
+Accuracy: every notice of tests/corpus (development, probe, seen, seen 2 and held-out 3 designs apart,
 and the five partnerships' ``forms make`` forms filled in), read as production
 reads it, scored field by field (tests/corpus/README.md says how), per field and
 per format. Time: one notice read in the worker's way (``read_notice``, the
@@ -42,12 +42,13 @@ from tests.corpus.cases import TODAY  # noqa: E402
 from tests.corpus.design import SCORED  # noqa: E402
 from tests.corpus.reading import POLICIES, by, convert_legacy, percent, read_all, score  # noqa: E402
 
-PARTS = ("development", "probe", "seen", "seen2", "forms-make")
+PARTS = ("development", "probe", "seen", "seen2", "heldout3", "forms-make")
 TITLES = {
     "development": "development",
     "probe": "probe",
     "seen": "seen",
     "seen2": "seen 2",
+    "heldout3": "held-out 3",
     "forms-make": "`forms make`",
 }
 # Each probe set (tests/corpus/designs_probe.py) read by the reader as it was before any change made for

@@ -215,10 +215,7 @@ class Service:
     # -- the processing process -----------------------------------------------
 
     def _run_processing(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda _s, _f: self._wake_all())
-        signal.signal(signal.SIGUSR1, lambda _s, _f: self.work_waiting.set())
-        signal.siginterrupt(signal.SIGUSR1, False)  # a wake-up must not interrupt a database call
+        self._relay_signals()
         _stop_with_parent()
         self._supervise_console()
         if "sender" in self.only:
@@ -238,6 +235,36 @@ class Service:
 
         _stop_with_parent()
         serve_console(self.runtime)  # on the main thread: uvicorn takes SIGTERM and SIGINT itself
+
+    def _relay_signals(self) -> None:
+        """SIGTERM, SIGINT and SIGUSR1 reach the loops through a pipe that a thread reads.
+
+        A Python signal handler runs on the main thread between two bytecodes, wherever
+        that thread is: inside ``Event.set`` or ``Event.wait`` of the very Event the
+        handler would set, say, whose lock is not re-entrant. A handler that called
+        ``work_waiting.set()`` deadlocked the worker there, holding SQLite's write lock,
+        and every store answered 451 from then on (a burst of wake-ups in
+        ``benchmarks/intake.py`` did it). So the handlers do nothing: the interpreter's
+        own C handler writes each signal's number to the pipe (``signal.set_wakeup_fd``),
+        and the ``signals`` thread turns it into the events' ``set()``, as any thread may.
+        """
+        read, write = os.pipe()
+        os.set_blocking(write, False)  # set_wakeup_fd requires it; a full pipe drops a wake-up, not the process
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+            signal.signal(sig, _noted)
+        signal.siginterrupt(signal.SIGUSR1, False)  # a wake-up must not interrupt a database call
+        signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+
+        def relay() -> None:
+            while data := os.read(read, 64):
+                if signal.SIGTERM in data or signal.SIGINT in data:
+                    self._wake_all()
+                    return
+                if signal.SIGUSR1 in data:
+                    self.work_waiting.set()
+
+        thread = threading.Thread(target=relay, name="signals", daemon=True)  # ends with the stop, or with us
+        thread.start()
 
     def _wake_all(self) -> None:
         self.stopping.set()
@@ -276,6 +303,10 @@ class Service:
             if _guarded("scheduler", scheduler.run_once):
                 self.mail_waiting.set()
             self.stopping.wait(every)
+
+
+def _noted(_signum: int, _frame: object) -> None:
+    """A handler that does nothing: the signal's number is in the wakeup pipe (``_relay_signals``)."""
 
 
 def _stop_with_parent() -> None:

@@ -222,7 +222,7 @@ class Case:
 
     @property
     def raiser_email(self) -> str:
-        return f"{self.raiser_first.lower()}.{self.raiser_last.lower().replace(chr(39), '')}@{self.raiser_agency.domain}"
+        return f"{self.raiser_first.lower()}.{self.raiser_last.lower().replace(chr(39), '').replace(' ', '')}@{self.raiser_agency.domain}"
 
     @property
     def mailbox(self) -> str:

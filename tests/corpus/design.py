@@ -68,6 +68,9 @@ class Design:
     partnerships: tuple[str, ...]
     render: Callable[[Case, random.Random], Rendered]
     count: int = 5
+    # The design's own people and wordings (names with particles, roles as abbreviations, agencies as
+    # people write them): the case as ``make_case`` made it, changed before it is printed and scored.
+    cast: Callable[[Case, random.Random], Case] | None = None
 
     @property
     def tool(self) -> str:

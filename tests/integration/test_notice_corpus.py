@@ -1,9 +1,10 @@
 """The notice reader over the corpus: field-level accuracy, and nothing invented.
 
 Every corpus notice (tests/corpus: 34 development designs in other partnerships' styles,
-six seen and nine seen-2 designs (held-out parts 1 and 2, written by someone who had not read
-the reader, now spent), 44 probe designs each measured before the reader changed for it, any
-held-out part, plus the forms ``forms make`` writes, filled in) is read
+six seen and nine seen-2 designs (held-out parts 1 and 2, written by people who had not read
+the reader, now spent), 13 held out (part 3) written by people who had not read the reader, 44
+probe designs each measured before the reader changed for it, plus the forms ``forms make``
+writes, filled in) is read
 as production reads it: the email parsed, each .docx and .pdf read in the
 sandbox, with the partnership's form profile. The floors below are today's
 measured accuracy less a margin: raise them as the reader improves (the issue's
@@ -42,6 +43,9 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # layout and meaning (bilingual labels, "About …" headings, ticked lines then prose, "Agency B", an agency with
 # its worker in brackets): seen 390/390; development, probe and forms-make unchanged. Held-out 2, measured once
 # at the end and only in aggregate (benchmarks/notices.py --write): unchanged at 550/635.
+# "heldout3" (tests/corpus/heldout3/, thirteen designs, 65 notices) first measured on 2026-12-02 at main 997e87a
+# (the reader as at 375b0d5), LibreOffice 7.4, before its reader saw any change made for it: 821/1065 (77.1%),
+# nothing invented; reported only in aggregate. Its floor is that figure in whole percent, less one point.
 # Branch reader-seen2 (2026-12-02): held-out part 2 spent as the "seen2" part (designs_seen2.py). Read before any
 # change made for it: 550/635 (86.6%; .doc 40/75, pdf 115/155; subject.name 35/45, raised_by.role 35/45,
 # challenged.name 30/45, challenged.role 15/25, categories 10/15, signed.name 10/15). Then opened, and the reader
@@ -54,20 +58,20 @@ MEASURED = {
     "probe": (2181, 2200),
     "seen": (390, 390),
     "seen2": (635, 635),
+    "heldout3": (821, 1065),
     "forms-make": (180, 180),
 }
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
-TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "seen2": 97.0, "forms-make": 100.0}  # issue 9
+FLOORS["heldout3"] = int(percent(MEASURED["heldout3"])) - 1  # its first reading, whole percent, less one point
+TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "seen2": 97.0, "heldout3": 97.0, "forms-make": 100.0}  # issue 9
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
 # Each is a reader fault to fix; remove the line when it is fixed.
 KNOWN_INVENTIONS: set[tuple[str, str]] = set()  # none today
 
-# The part standing for forms nobody here has read, whose share of the designs is checked below. Held-out part 3
-# once it lands (branch heldout3): then this line reads HELD_OUT = "heldout3". Until then the second seen part,
-# the last part written by someone who had not read the reader, so the checks have a part to count.
-HELD_OUT = "seen2"
+# The part standing for forms nobody here has read, whose share of the designs is checked below.
+HELD_OUT = "heldout3"
 
 
 @pytest.fixture(scope="session")
@@ -102,17 +106,22 @@ def test_the_held_out_designs_are_a_part_of_their_own(corpus):
     for first, second in combinations(names, 2):
         assert not names[first] & names[second], (first, second)
     # A fifth of the designs at least, not counting the probe and seen designs: those were written as
-    # unseen forms and measured before the reader changed for them (their first figures are kept).
-    assert len(names[HELD_OUT]) * 5 >= len(names["development"] | names[HELD_OUT])
+    # unseen forms and measured before the reader changed for them (their first figures are kept). The
+    # spent seen-2 designs are counted as development ones here.
+    assert len(names[HELD_OUT]) * 5 >= len(names["development"] | names["seen2"] | names[HELD_OUT])
     for part, designs in names.items():
         assert {n.design for n in corpus.part(part)} <= designs
 
 
-def test_the_held_out_part_has_enough_notices_designs_and_tools(corpus):
-    held_out = corpus.part(HELD_OUT)
-    assert len(held_out) >= 30 - 15 * bool(corpus.skipped)  # three LibreOffice designs of five notices
-    assert len({n.design for n in held_out}) >= 6
-    assert {n.tool for n in held_out} >= {"python-docx", "reportlab", "email"}
+def test_the_third_held_out_part_has_enough_notices_designs_tools_and_partnerships(corpus):
+    third = corpus.part("heldout3")
+    libreoffice = [d for d in PARTS["heldout3"] if d.kind in LIBREOFFICE_KINDS]
+    assert len(third) >= 60 - sum(d.count for d in libreoffice) * bool(corpus.skipped)
+    assert len({n.design for n in third}) >= 10 - len(libreoffice) * bool(corpus.skipped)
+    assert {n.tool for n in third} >= {"python-docx", "reportlab", "email"}
+    assert {n.kind for n in third} >= {"docx", "pdf", "email-text", "email-html"}
+    assert {d.kind for d in PARTS["heldout3"]} >= set(LIBREOFFICE_KINDS)  # built where soffice is installed
+    assert {n.partnership for n in third} == {"salford", "barnet", "bury-children", "bury-adults", "bnes"}
 
 
 def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
