@@ -62,6 +62,8 @@ PROBES_FIRST_READ = (
     ("6 (four; round 2, branch reader-text2)", 145, 210, 5),
     ("7 (four)", 131, 170, 0),
     ("8 (four)", 151, 165, 0),
+    ("9 (five; round 3, branch reader-probe3: printed and fillable PDFs)", 197, 305, 5),
+    ("10 (five; mail and Word: names and roles written every way)", 200, 290, 0),
 )
 # The seen designs (tests/corpus/designs_seen.py, the first held-out part until branch reader-seen spent
 # it; designs_seen2.py, the second until branch reader-seen2 spent it) as the reader read them before any

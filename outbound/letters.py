@@ -19,7 +19,7 @@ from string import Formatter
 from typing import Any
 
 from escalations.intake.notices.reader import Attachment
-from escalations.outbound.compose import Letter, Sender, attachment_name, build
+from escalations.outbound.compose import Letter, Outgoing, Sender, attachment_name, build
 from escalations.routing.escalation import Decision
 from escalations.routing.policy import SHORT_NAME, Policy
 from escalations.storage.models import OutboxMessage
@@ -295,9 +295,15 @@ def outbox_row(
     reference: str | None = None,
     case_id: int | None = None,
     dedupe_key: str | None = None,
+    kept: KeptLetters | None = None,
 ) -> OutboxMessage:
-    """The one way an outgoing email becomes an outbox row (DESIGN.md invariant 4 and STYLE.md 5: one outbox)."""
-    out = build(letter, context, policy, sender, now, reference)
+    """The one way an outgoing email becomes an outbox row (DESIGN.md invariant 4 and STYLE.md 5: one outbox).
+    ``kept``: letters rendered ahead of the write transaction (service.rehearsal), taken where they fit."""
+    out = (
+        kept.build(letter, context, policy, sender, now, reference)
+        if kept is not None
+        else build(letter, context, policy, sender, now, reference)
+    )
     return OutboxMessage(
         case_id=case_id,
         kind=out.kind,
@@ -309,3 +315,47 @@ def outbox_row(
         next_attempt_at=now,
         created_at=now,
     )
+
+
+class KeptLetters:
+    """Letters rendered ahead of a write transaction (service.rehearsal), for it to take instead of rendering.
+
+    While ``keeping``, each letter is rendered and kept under everything that went into it: the
+    letter, the plain values of its template context (outbound.compose: their repr says all a
+    template can read), the partnership, the time and the case reference. After ``take_from_now``,
+    a letter is taken where one was kept with exactly the same inputs, each at most once (two
+    letters alike still get a Message-ID each), and rendered anew where none was.
+    """
+
+    def __init__(self) -> None:
+        self.keeping = True
+        self._kept: dict[tuple[Any, ...], list[Outgoing]] = {}
+        self.taken = 0
+        self.rendered = 0  # rendered after keeping stopped: their inputs changed since
+
+    def build(
+        self, letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None
+    ) -> Outgoing:
+        key = _inputs(letter, context, policy, now, reference)
+        if self.keeping:
+            out = build(letter, context, policy, sender, now, reference)
+            if key is not None:
+                self._kept.setdefault(key, []).append(out)
+            return out
+        kept = self._kept.get(key, []) if key is not None else []
+        if kept:
+            self.taken += 1
+            return kept.pop(0)
+        self.rendered += 1
+        return build(letter, context, policy, sender, now, reference)
+
+    def take_from_now(self) -> None:
+        self.keeping = False
+
+
+def _inputs(letter: Letter, context: dict[str, Any], policy: Policy, now: datetime, reference: str | None) -> tuple | None:
+    try:
+        hash(letter)
+    except TypeError:
+        return None
+    return (letter, repr(context), policy.id, id(policy), now, reference)

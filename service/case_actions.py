@@ -39,6 +39,7 @@ from escalations.routing.escalation import Decision, DeadlinePlan, Parties, Reci
 from escalations.routing.policy import Policy, Stage
 from escalations.service.directory import load_directory
 from escalations.service.matching import matching_columns
+from escalations.service.rehearsal import Rehearsal
 from escalations.storage.models import Case, CaseEvent, CaseState, Deadline, InboundMessage, NoticeRecord, OutboxMessage
 from escalations.storage.repositories import CaseRepository, ChaserRepository, OutboxRepository
 
@@ -73,8 +74,11 @@ class CaseActions:
         now: datetime,
         inbound_id: int | None = None,
         directories: dict[str, tuple[Directory, dict[str, int]]] | None = None,
+        rehearsal: Rehearsal | None = None,
     ) -> None:
         self.session = session
+        # Letters rendered ahead of the write transaction (service.rehearsal), or rendered here and kept for it.
+        self.rehearsal = rehearsal
         # Shared by the caller across its actions (the scheduler: one load per partnership per pass).
         self.directories: dict[str, tuple[Directory, dict[str, int]]] = {} if directories is None else directories
         self.policies = policies
@@ -662,7 +666,16 @@ class CaseActions:
     def queue(self, case: Case | None, policy: Policy, letter: Letter, context: dict[str, Any]) -> OutboxMessage:
         reference = case.reference if case else None
         row = OutboxRepository(self.session).add(
-            outbox_row(letter, context, policy, self.sender, self.now, reference, case.id if case else None)
+            outbox_row(
+                letter,
+                context,
+                policy,
+                self.sender,
+                self.now,
+                reference,
+                case.id if case else None,
+                kept=self.rehearsal.letters if self.rehearsal is not None else None,
+            )
         )
         if case is not None:
             self.event(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from escalations.intake import mime
 from escalations.intake.authentication import Authentication, Authenticator, Origin, unauthenticated
@@ -52,10 +52,11 @@ from escalations.service import reply_updates, top_tiers
 from escalations.service.delivery import DeliveryAlerts, record_bounce
 from escalations.service.directory import load_directory
 from escalations.service.matching import Premise, decide_match, notice_candidates
+from escalations.service.rehearsal import Rehearsal, quiet_in_rehearsal, rehearse
 from escalations.storage.models import Case, CaseState, InboundMessage, InboundStatus, OutboxMessage
 from escalations.storage.repositories import CaseRepository, InboundRepository
 
-log = logging.getLogger(__name__)
+log = quiet_in_rehearsal(logging.getLogger(__name__))
 # A notice's "today" (for ages) before its partnership is known: all five are in England.
 LONDON = ZoneInfo("Europe/London")
 
@@ -136,16 +137,24 @@ class Apply:
     """Records what one prepared message means, in the caller's transaction."""
 
     def __init__(
-        self, session: Session, inbound: InboundMessage, prepared: Prepared, context: Context, premise: Premise | None = None
+        self,
+        session: Session,
+        inbound: InboundMessage,
+        prepared: Prepared,
+        context: Context,
+        premise: Premise | None = None,
+        now: datetime | None = None,
+        rehearsal: Rehearsal | None = None,
     ) -> None:
         self.session = session
         self.premise = premise  # layer 3 decided before the transaction (service.matching), checked again here
         self.inbound = inbound
         self.p = prepared
         self.context = context
-        self.now = context.clock()
+        self.now = now or context.clock()  # the rehearsal's time, so that its letters (dated) stand
+        self.rehearsal = rehearsal  # the slow work done ahead of the transaction (service.rehearsal)
         self.cases = CaseRepository(session)
-        self.actions = CaseActions(session, context.policies, context.sender, self.now, inbound.id)
+        self.actions = CaseActions(session, context.policies, context.sender, self.now, inbound.id, rehearsal=rehearsal)
         self.sender_address = prepared.mail.from_address
         self.authentication = prepared.authentication
         self._authentication_recorded = False
@@ -402,7 +411,12 @@ class Apply:
         held = InboundRepository(self.session).asked_in_review(answered)
         if held is None:
             return False
-        earlier = prepare(held.raw, held.envelope_from, self.context)
+        raw, envelope_from = held.raw, held.envelope_from
+        earlier = (
+            self.rehearsal.prepared(held.id, raw, lambda: prepare(raw, envelope_from, self.context))
+            if self.rehearsal is not None
+            else prepare(raw, envelope_from, self.context)
+        )
         if earlier.verdict is not None or earlier.mail.from_address != self.sender_address:
             return False  # only the person who sent the notice completes it
         answer = self.p.words_notice if self.p.words_notice is not None and self.p.words_notice.has_content else None
@@ -852,6 +866,19 @@ def premise_for(reads: Callable[[], Session], inbound_id: int, prepared: Prepare
     with reads() as session:
         inbound = session.get(InboundMessage, inbound_id, options=[defer(InboundMessage.raw)])
         return Apply(session, inbound, prepared, context).decide_ahead() if inbound is not None else None
+
+
+def rehearse_message(
+    sessions: sessionmaker[Session], inbound_id: int, prepared: Prepared, context: Context, premise: Premise | None, now: datetime
+) -> Rehearsal:
+    """The message's decision run ahead in a read snapshot (service.rehearsal): its letters rendered there, not under the lock."""
+
+    def run(session: Session, rehearsal: Rehearsal) -> None:
+        inbound = session.get(InboundMessage, inbound_id, options=[defer(InboundMessage.raw)])  # read only if a letter carries it
+        if inbound is not None:
+            Apply(session, inbound, prepared, context, premise, now=now, rehearsal=rehearsal).run()
+
+    return rehearse(sessions, run)
 
 
 def missing_fields(notice: Notice, policy: Policy) -> list[str]:

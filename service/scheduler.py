@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,13 +36,14 @@ from escalations.routing.policy import Policy
 from escalations.service.directory import load_directory
 from escalations.service.report_sends import send_due_reports
 from escalations.service.quarantine_report import failure_kind, partnerships_of
+from escalations.service.rehearsal import Rehearsal, quiet_in_rehearsal, rehearse
 from escalations.service.views import waiting as views_waiting
 from escalations.service.views import waiting_text
 from escalations.storage.models import Case, CaseState, Chaser, Deadline, InboundMessage, InboundStatus, OutboxMessage
 from escalations.storage.listings import held_query
 from escalations.storage.repositories import CaseRepository, ChaserRepository, NotificationRepository
 
-log = logging.getLogger(__name__)
+log = quiet_in_rehearsal(logging.getLogger(__name__))
 
 LOOKAHEAD = timedelta(hours=12)  # reminders go out before the due time
 CHASED = (CaseState.OPEN, CaseState.AWAITING_INFORMATION)
@@ -69,8 +71,12 @@ class Scheduler:
         taken = 0
         directories: dict = {}  # each partnership's directory, loaded once for the whole pass
         for case_id in case_ids:
+            # Rehearsed in a read snapshot first (service.rehearsal): the chasers' letters are rendered
+            # there, and the write transaction holds SQLite's write lock for reads and rows only.
+            moment = self.context.clock()
+            rehearsal = rehearse(self.sessions, partial(self._case, case_id=case_id, directories=directories, now=moment))
             with self.sessions.begin() as session:
-                taken += self._case(session, case_id, directories)
+                taken += self._case(session, rehearsal, case_id, directories, moment)
         for policy in self.context.policies.values():
             if policy.id in holding or any(policy.id in theirs for _, theirs in quarantined) or _for(review, policy):
                 with self.sessions.begin() as session:
@@ -144,13 +150,14 @@ class Scheduler:
         )
         return 1
 
-    def _case(self, session: Session, case_id: int, directories: dict | None = None) -> int:
-        now = self.context.clock()
+    def _case(self, session: Session, rehearsal: Rehearsal, case_id: int, directories: dict, now: datetime) -> int:
         case = session.get(Case, case_id)
         if case is None or case.state not in CHASED or case.partnership not in self.context.policies:
             return 0
         state = case.state
-        actions = CaseActions(session, self.context.policies, self.context.sender, now, directories=directories)
+        actions = CaseActions(
+            session, self.context.policies, self.context.sender, now, directories=directories, rehearsal=rehearsal
+        )
         view = actions.view(case)
         sent = ChaserRepository(session).keys_for_case(case.id)
         paused = reply_updates.chasers_paused(CaseRepository(session), case, now)

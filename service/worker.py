@@ -21,7 +21,7 @@ from escalations.intake.authentication import Origin
 from escalations.intake.mime import MalformedMessage
 from escalations.service.budget import budget
 from escalations.service import faults
-from escalations.service.pipeline import Apply, Context, premise_for, prepare
+from escalations.service.pipeline import Apply, Context, premise_for, prepare, rehearse_message
 from escalations.storage.claims import HEARTBEAT_SECONDS, LEASE, Heartbeat
 from escalations.storage.engine import read_sessions
 from escalations.storage.logs import log_failure
@@ -127,12 +127,22 @@ class Worker:
         prepared = prepare(work.raw, work.envelope_from, self.context, work.origin)
         faults.point("worker-prepared")
         premise = premise_for(read_sessions(self.sessions), work.claim.id, prepared, self.context)  # matching, lock-free
+        # The decision rehearsed in a read snapshot, its letters rendered there: the write transaction
+        # below holds SQLite's write lock for reads and rows only (issue 15: the intake waits on it).
+        now = self.context.clock()
+        rehearsal = rehearse_message(self.sessions, work.claim.id, prepared, self.context, premise, now)
         with self.sessions.begin() as session:
             message = InboundRepository(session).lock_claimed(work.claim)
             if message is None:
                 log.warning("inbound %s: claim lost (lease expired); another worker has it", work.claim.id)
                 return
-            Apply(session, message, prepared, self.context, premise).run()
+            Apply(session, message, prepared, self.context, premise, now=now, rehearsal=rehearsal).run()
+        if rehearsal.rendered:
+            log.debug(
+                "inbound %s: %s letter(s) rendered in the transaction (changed since the rehearsal)",
+                work.claim.id,
+                rehearsal.rendered,
+            )
 
     def _failed(self, claim: Claim, error: str, permanent: bool) -> None:
         with self.sessions.begin() as session:

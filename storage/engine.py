@@ -20,6 +20,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 GATE_SUFFIX = ".writers"  # beside the database file: the queue its writers wait in (WriterGate)
 GATE_POLL_SECONDS = (0.0002, 0.0005, 0.001, 0.002)  # then every 2 ms until SQLITE_BUSY_TIMEOUT_MS
 READ_ONLY = "escalations_read_only"  # an execution option: this connection's transactions only read
+REHEARSAL = "escalations.rehearsal"  # in a session's info: a rehearsal (service.rehearsal), which reads and never writes
 # A server that accepts the connection but never answers (frozen, not down) must not hold a
 # thread for ever at connect; a peer that vanished is noticed by TCP keepalives.
 POSTGRES_CONNECT = {

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from escalations.storage.claims import holder_gone, this_process
+from escalations.storage.engine import REHEARSAL
 from escalations.storage.inbound_store import store_inbound
 from escalations.storage.models import (
     Agency,
@@ -65,6 +66,11 @@ class _Repository:
     @property
     def _postgres(self) -> bool:
         return self.session.get_bind().dialect.name == "postgresql"
+
+    @property
+    def _rehearsing(self) -> bool:
+        """A rehearsal (service.rehearsal) reads only: what would be written is answered from a read."""
+        return bool(self.session.info.get(REHEARSAL))
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,11 @@ def _dead_holders(session: Session, model: Any, held: Any, now: datetime, gone: 
 class CaseRepository(_Repository):
     def next_number(self, partnership: str, year: int) -> int:
         """Issue the next case number; the row lock makes it safe across workers."""
+        if self._rehearsing:  # the number the write transaction will issue, unless another case is opened first
+            last = self.session.scalar(
+                select(CaseSequence.last).where(CaseSequence.partnership == partnership, CaseSequence.year == year)
+            )
+            return int(last or 0) + 1
         insert = self._insert()
         self.session.execute(
             insert(CaseSequence)
@@ -506,6 +517,9 @@ class ChaserRepository(_Repository):
 
     def take(self, chaser: Chaser) -> Chaser | None:
         """Record the action unless its key is taken (by an earlier pass or another scheduler)."""
+        if self._rehearsing:
+            taken = self.session.scalar(select(Chaser.id).where(Chaser.key == chaser.key))
+            return None if taken is not None else chaser
         insert = self._insert()
         values = {c.key: getattr(chaser, c.key) for c in Chaser.__table__.columns if c.key not in ("id", "outbox_id")}
         stmt = insert(Chaser).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(Chaser.id)
@@ -544,6 +558,8 @@ class SecretRepository(_Repository):
 class NotificationRepository(_Repository):
     def take(self, key: str, kind: str, now: datetime) -> bool:
         """Claim a once-only notification; False when another pass or process already has."""
+        if self._rehearsing:
+            return self.session.scalar(select(Notification.id).where(Notification.key == key)) is None
         insert = self._insert()
         stmt = insert(Notification).values(key=key, kind=kind, created_at=now).on_conflict_do_nothing(index_elements=["key"])
         return self.session.execute(stmt.returning(Notification.id)).scalar_one_or_none() is not None

@@ -81,7 +81,7 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     if len(block) == 1 and len(block[0][0].split()) == 1:  # "Thanks\nJo" and, after a blank, the full signature
         later, _ = _block(lines, end, [])
         block = later if later and _looks_like_name(later[0][0]) else block
-    if block and (bracketed := _NAME_THEN_ROLE.fullmatch(block[0][0])) and _looks_like_name(bracketed.group(1)):
+    if block and (bracketed := _NAME_AND_ROLE.fullmatch(block[0][0])) and _looks_like_name(bracketed.group(1)):
         block = [(bracketed.group(1), block[0][1]), (bracketed.group(2), block[0][1])] + block[1:]  # "Jo Bloggs (HV)"
     if block and not _looks_like_name(block[0][0]):  # "Jo Bloggs | Health Visitor | Bury 0-19": one line
         pieces = [piece.strip() for piece in re.split(r"\s[|•·–—-]\s|,\s", block[0][0]) if piece.strip()]
@@ -117,7 +117,7 @@ def _block(lines: list[tuple[str, str]], start: int, block: list[tuple[str, str]
     return block, at
 
 
-_NAME_THEN_ROLE = re.compile(r"([^()]{3,60}?)\s*\(([^()]{3,60})\)")
+_NAME_AND_ROLE = re.compile(r"([^()]{3,60}?)\s?\(([^()]{2,60})\)")
 
 
 def _closing_with_name(text: str) -> str | None:
@@ -206,12 +206,36 @@ _AGENCY_WORDS = frozenset(
 )
 
 
+# "I have discussed the case with the <Role> at <Agency>, <Name>,": the person after their role and agency.
+_ROLE_AT_AGENCY = re.compile(
+    r"\b(?:spoke (?:to|with)|speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|"
+    r"conversation with|disagree(?:ment)? with) the ([A-Z][\w'’-]*(?: [A-Za-z0-9][\w'’-]*){0,5}) (?:at|from|of|in) (?=[A-Z])"
+)
+
+
+def _role_agency_person(line: str, source: str) -> list[LabelledValue]:
+    """ "with the Team Manager at Bury CSC, Al Smith, and …": the role, the agency, then the name."""
+    match = _ROLE_AT_AGENCY.search(line)
+    run = _proper_name(line[match.end() : match.end() + _LONGEST_LINE]) if match else None
+    parts = [part.strip() for part in (run or "").split(", ")]
+    at = next((k for k in range(len(parts) - 1, 0, -1) if _looks_like_name(parts[k])), None)
+    if match is None or at is None or _AGENCY_WORDS & set(parts[at].casefold().split()):
+        return []
+    return [
+        LabelledValue("sentence", parts[at], source, "challenged.name", SENTENCE_RULE),
+        LabelledValue("sentence", match.group(1), source, "challenged.role", SENTENCE_RULE),
+        LabelledValue("sentence", ", ".join(parts[:at]), source, "challenged.agency", SENTENCE_RULE),
+    ]
+
+
 def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     """The challenged person, role and agency from one sentence naming all three; only when one
     person is named so (two would leave whose decision it is unclear)."""
     found: dict[str, list[LabelledValue]] = {}
     for text, source in lines:
         line = text[: _LONGEST_LINE * 5]
+        if said := _role_agency_person(line, source):
+            found.setdefault(said[0].value.casefold(), said)
         for match in _PERSON_AFTER.finditer(line):
             name, role = match.group(1), (match.group(2) or match.group(3) or "").strip()
             agency = _proper_name(line[match.end() : match.end() + _LONGEST_LINE])
@@ -315,7 +339,9 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 
 
 _NAMED_WITH_DOB = re.compile(
-    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3}),? \(?(?i:d\.?o\.?b\.?|born(?: on)?|date of birth)[:\s]\s?"
+    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
+    r"(?: \(?(?:aka|also known as|known as) [^,()]{1,60}\)?)?"  # "Ruby Evans (aka Ruby Nowak)": her name, not the other
+    r",? \(?(?i:d\.?o\.?b\.?|born(?: on)?|date of birth)[:\s]\s?"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8} \d{4})"
 )
 _DISAGREED_WITH = re.compile(
