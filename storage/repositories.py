@@ -156,6 +156,11 @@ class InboundRepository(_Repository):
     def get(self, message_id: int) -> InboundMessage | None:
         return self.session.get(InboundMessage, message_id)
 
+    def next_waiting(self, after: int) -> InboundMessage | None:
+        """The oldest message waiting to be claimed, other than ``after`` (a look, never a claim: the worker's read-ahead)."""
+        query = select(InboundMessage).where(InboundMessage.status == InboundStatus.RECEIVED, InboundMessage.id != after)
+        return self.session.scalars(query.order_by(InboundMessage.id).limit(1)).first()
+
     def asked_in_review(self, message_ids: Collection[str]) -> InboundMessage | None:
         """The message held in review whose sender we asked for more by one of ``message_ids`` (our
         question's Message-ID, kept in its review record), still undecided; raw bytes loaded only if used."""
@@ -435,6 +440,23 @@ class DirectoryRepository(_Repository):
             query = query.where(Contact.partnership == partnership)
         return self.session.scalars(query).all()
 
+    def view_rows(self, partnership: str) -> tuple[Sequence[Any], Sequence[Any]]:
+        """What routing's directory view holds, as plain rows (no ORM objects to build and track: the worker
+        reads it inside its write transaction): agencies (id, name, domains, aliases) in the order of
+        ``agencies``, and contacts (name, email, role, agency name, phone) in the order of ``contacts``."""
+        agencies = self.session.execute(
+            select(Agency.id, Agency.name, Agency.domains, Agency.aliases)
+            .where(Agency.partnership == partnership)
+            .order_by(Agency.partnership, Agency.name)
+        ).all()
+        contacts = self.session.execute(
+            select(Contact.name, Contact.email, Contact.role, Agency.name, Contact.phone)
+            .outerjoin(Agency, Agency.id == Contact.agency_id)
+            .where(Contact.partnership == partnership)
+            .order_by(Contact.partnership, Contact.id)
+        ).all()
+        return agencies, contacts
+
     def is_empty(self) -> bool:
         return self.session.scalar(select(func.count()).select_from(Contact)) == 0
 
@@ -577,6 +599,8 @@ class BounceRepository(_Repository):
         outbox_id: int | None,
         inbound_id: int | None,
     ) -> None:
+        if self._rehearsing:
+            return  # a count, read by nothing the decision goes on to do: the write transaction keeps it
         insert = self._insert()
         self.session.execute(
             insert(BouncingAddress)
