@@ -8,7 +8,6 @@ only where a crash cannot be placed by timing alone:
 
 - ``worker-claimed``: a message claimed (committed), its reading not begun;
 - ``worker-prepared``: the message read and routed in memory, nothing committed;
-- ``worker-reading-ahead``: that, and the next waiting message (not claimed) being read ahead;
 - ``imap-stored``: an IMAP message committed, not yet moved out of the folder.
 
 The relay's ``250`` before the outbox row is marked sent needs no hook: the
@@ -30,7 +29,7 @@ log = logging.getLogger(__name__)
 
 ENV = "ESCALATIONS_FAULT_KILL_AT"
 PARENT_ENV = "ESCALATIONS_SERVE_PARENT"  # as service/serve.py sets it in the processing process
-POINTS = frozenset({"worker-claimed", "worker-prepared", "worker-reading-ahead", "imap-stored"})
+POINTS = frozenset({"worker-claimed", "worker-prepared", "imap-stored"})
 
 _KILL_AT = os.environ.get(ENV, "")
 if _KILL_AT and _KILL_AT not in POINTS:

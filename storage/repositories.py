@@ -156,11 +156,6 @@ class InboundRepository(_Repository):
     def get(self, message_id: int) -> InboundMessage | None:
         return self.session.get(InboundMessage, message_id)
 
-    def next_waiting(self, after: int) -> InboundMessage | None:
-        """The oldest message waiting to be claimed, other than ``after`` (a look, never a claim: the worker's read-ahead)."""
-        query = select(InboundMessage).where(InboundMessage.status == InboundStatus.RECEIVED, InboundMessage.id != after)
-        return self.session.scalars(query.order_by(InboundMessage.id).limit(1)).first()
-
     def asked_in_review(self, message_ids: Collection[str]) -> InboundMessage | None:
         """The message held in review whose sender we asked for more by one of ``message_ids`` (our
         question's Message-ID, kept in its review record), still undecided; raw bytes loaded only if used."""
