@@ -26,6 +26,7 @@ from tests.corpus.designs import DESIGNS as FIRST_DESIGNS
 from tests.corpus.designs_legacy import DESIGNS as LEGACY_DESIGNS
 from tests.corpus.designs_more import DESIGNS as MORE_DESIGNS
 from tests.corpus.designs_probe import DESIGNS as PROBE_DESIGNS
+from tests.corpus.designs_probe4 import DESIGNS as PROBE4_DESIGNS
 from tests.corpus.designs_seen import DESIGNS as SEEN_DESIGNS
 from tests.corpus.heldout2.designs import DESIGNS as HELD_OUT_2
 from tests.corpus.heldout3.designs import DESIGNS as HELD_OUT_3
@@ -42,7 +43,7 @@ DEVELOPMENT = FIRST_DESIGNS + MORE_DESIGNS + LEGACY_DESIGNS
 # in aggregate (tests/corpus/README.md).
 PARTS = {
     "development": DEVELOPMENT,
-    "probe": PROBE_DESIGNS,
+    "probe": PROBE_DESIGNS + PROBE4_DESIGNS,
     "seen": SEEN_DESIGNS,
     "heldout2": HELD_OUT_2,
     "heldout3": HELD_OUT_3,
