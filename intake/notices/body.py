@@ -58,7 +58,12 @@ _STAGE_IN_SENTENCE = (
         r"\b(?:stage|step|level|tier)\s*(\d) of (?:the|our|your) (?:escalation|resolution|policy|procedure|process)\b",
         re.IGNORECASE,
     ),
+    # "a level 2 escalation", "– stage 3 escalation", "stage 2 now": the stage the escalation is at
+    re.compile(r"\b(?:stage|step|level|tier)\s*(\d)(?: escalation\b| now\b)", re.IGNORECASE),
+    # "this is the second stage of the process": the stage as an ordinal word
+    re.compile(r"\bthe (first|second|third|fourth|fifth) (?:stage|step|level|tier)\b", re.IGNORECASE),
 )
+_ORDINAL_WORDS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5"}
 
 
 def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
@@ -82,7 +87,7 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
             if block:
                 break
             continue
-        if stripped.startswith(">") or len(stripped) > _LONGEST_LINE:
+        if stripped.startswith(">") or len(stripped) > _LONGEST_LINE or _COPIES.match(stripped):
             break
         block.append((stripped, source))
         if len(block) >= _SIGNATURE_LINES:
@@ -91,11 +96,16 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         pieces = [piece.strip() for piece in re.split(r"\s[|•·–—-]\s|,\s", block[0][0]) if piece.strip()]
         if 2 <= len(pieces) <= 3 and _looks_like_name(pieces[0]):
             block = [(piece, block[0][1]) for piece in pieces] + block[1:]
+    signed = bool(block) and _SIGNED.match(block[0][0]) is not None
+    if signed:  # "Signed: Jo Bloggs" over the role: the signatory's own block
+        block[0] = (_SIGNED.sub("", block[0][0]), block[0][1])
     if not block or not _looks_like_name(block[0][0]):
         return []
     found = [LabelledValue("signature", block[0][0], block[0][1], "raised_by.name", SIGNATURE_RULE)]
     wanted = ["raised_by.role", "raised_by.agency"]
     for text, source in _role_and_agency_apart(block[1:]):
+        if signed and wanted == ["raised_by.role", "raised_by.agency"] and not (n.clean_email(text) or n.clean_phone(text)):
+            found.append(LabelledValue("signature", text, source, "signed.role", SIGNATURE_RULE))
         if n.clean_email(text):
             found.append(LabelledValue("signature", text, source, "raised_by.email", SIGNATURE_RULE))
         elif n.clean_phone(text):
@@ -103,6 +113,11 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         elif wanted and sum(ch.isdigit() for ch in text) <= 4:  # "Bury 0-19 Health Visiting"; not an address
             found.append(LabelledValue("signature", text, source, wanted.pop(0), SIGNATURE_RULE))
     return found
+
+
+# A letter's lines under its signature that are no part of it: "cc: Jo Bloggs", "Enc.", "bcc:".
+_COPIES = re.compile(r"(?:b?cc|c\.c\.|encl?s?\.?|enclosures?)\s*[:.]", re.IGNORECASE)
+_SIGNED = re.compile(r"^(?:signed|signature)\s*:\s*", re.IGNORECASE)
 
 
 def _role_and_agency_apart(block: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -139,7 +154,8 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         line = text[: _LONGEST_LINE * 5]
         for pattern in _STAGE_IN_SENTENCE:
             for match in pattern.finditer(line):
-                found.setdefault(match.group(1), (match.group(0), source))
+                number = _ORDINAL_WORDS.get(match.group(1).casefold(), match.group(1))
+                found.setdefault(number, (match.group(0), source))
         for match in _NAMED_WITH_DOB.finditer(line):
             subjects.setdefault(match.group(1).casefold(), (f"{match.group(1)}, {match.group(2)}", source))
         for match in _DISAGREED_WITH.finditer(line):
@@ -158,7 +174,25 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     if len(agencies) == 1:
         said, source = next(iter(agencies.values()))
         values.append(LabelledValue("sentence", said, source, "challenged.agency", SENTENCE_RULE))
-    return values + people + _writer_values(lines) + _risk_values(lines)
+    return values + people + _writer_values(lines) + _risk_values(lines) + _category_values(lines)
+
+
+# "My concerns are about neglect and the threshold decision", "It is about information sharing": the
+# kinds of disagreement named in the sentence after such words (a kind of harm is none of them).
+_ABOUT = re.compile(
+    r"\b(?:concerns? (?:are|is|relates?) (?:about|around|regarding|to)|(?:it|this|the disagreement) "
+    r"(?:is about|relates to|concerns))\s",
+    re.IGNORECASE,
+)
+
+
+def _category_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
+    for text, source in lines:
+        for sentence in _SENTENCE_END.split(text[: _LONGEST_LINE * 5]):
+            match = _ABOUT.search(sentence)
+            if match and n.parse_categories(sentence[match.end() :]):
+                return [LabelledValue("sentence", sentence[match.end() :], source, "categories", SENTENCE_RULE)]
+    return []
 
 
 # "the decision of <Name>, <Role> at <Agency>", "I spoke to <Name> (<Role>) at <Agency>": the person on
@@ -167,7 +201,8 @@ _PERSON_AFTER = re.compile(
     r"\b(?:decision (?:made )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
     r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|conversation with) "
     r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
-    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )(?:at|from|of|in) (?=[A-Z][\w&'’])"
+    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )"
+    r"(?:(?:at|from|of|in) |(?<=, ))(?=[A-Z][\w&'’])"  # "<Name>, <Role>, <Agency>": the agency after a comma
 )
 # Words of an agency's name, never of a person's: "Northside Health" is no one.
 _AGENCY_WORDS = frozenset(
@@ -183,7 +218,7 @@ def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     for text, source in lines:
         line = text[: _LONGEST_LINE * 5]
         for match in _PERSON_AFTER.finditer(line):
-            name, role = match.group(1), (match.group(2) or match.group(3) or "").strip()
+            name, role = match.group(1), re.sub(r"^(?:the|a|an) ", "", (match.group(2) or match.group(3) or "").strip())
             agency = _proper_name(line[match.end() : match.end() + _LONGEST_LINE])
             if not agency or not _looks_like_name(name) or _AGENCY_WORDS & set(name.casefold().split()):
                 continue
@@ -246,8 +281,10 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     return [LabelledValue("sentence", "yes" if risk else "no", source, "immediate_risk", SENTENCE_RULE)]
 
 
+# "Ruby Whittaker (DOB 01/02/2019)", "RUBY WHITTAKER – d.o.b. 3rd Sept 2019", "Ruby Whittaker, aged 4 (DOB …)"
 _NAMED_WITH_DOB = re.compile(
-    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3}),? \(?(?:DOB|D\.O\.B\.?|born|date of birth)[:\s]\s?"
+    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})(?:,| [–—-])?(?: aged \d{1,3})? \(?"
+    r"(?:[Dd][Oo][Bb]|[Dd]\.[Oo]\.[Bb]\.?|born|date of birth)[:\s]\s?"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8} \d{4})"
 )
 _DISAGREED_WITH = re.compile(

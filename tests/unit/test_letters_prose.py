@@ -1,0 +1,126 @@
+"""Letters and mail in sentences (issue 9, branch reader-probe4: probe sets 11 and 12).
+
+Each rule is one of structure or meaning, tested on examples of its own, not the probe designs':
+a Word document that opens "Dear …" or closes "Yours …" read as a mail's body is; the stage,
+the date of birth, the categories and the other professional said in sentences; a signature
+block that ends at a copy list, or that is labelled "Signed:".
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import docx
+import pytest
+
+from escalations.intake.notices.reader import DOCX_TYPE, Attachment, read_notice
+
+TODAY = date(2026, 3, 2)
+CONCERN = "The hospital discharged Tia home to an address we had not assessed. Nobody told the school until a week later."
+
+
+def read(body: str):
+    return read_notice((), body, today=TODAY)
+
+
+def word(*paragraphs: str) -> Attachment:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return Attachment("letter.docx", DOCX_TYPE, buffer.getvalue())
+
+
+def read_word(*paragraphs: str):
+    return read_notice([word(*paragraphs)], "Please see the attached letter.", today=TODAY)
+
+
+def test_a_word_letter_with_no_labels_is_read_by_its_sentences_and_signature():
+    notice = read_word(
+        "Hillcrest Medical Practice",
+        "14 February 2026",
+        "Dear Partnership Manager,",
+        "Re: Tia Marsh (date of birth 02/11/2016), a level 3 escalation",
+        "I have discussed this with Aled Price, Duty Manager, Riverside Children's Services, without agreement.",
+        CONCERN,
+        "Yours faithfully,",
+        "",
+        "Dr Nia Rowe\nGeneral Practitioner\nHillcrest Medical Practice",
+    )
+    assert (notice.subject.name, notice.subject.dob) == ("Tia Marsh", date(2016, 11, 2))
+    assert (notice.raised_by.name, notice.raised_by.role) == ("Dr Nia Rowe", "General Practitioner")
+    assert (notice.challenged.name, notice.challenged.role) == ("Aled Price", "Duty Manager")
+    assert notice.challenged.agency == "Riverside Children's Services"
+    assert notice.concern == CONCERN and notice.stage == 3
+
+
+def test_a_forms_guidance_paragraphs_are_no_letter():
+    notice = read_word(
+        "Escalation form",
+        "If a child is at immediate risk of harm, telephone the police before you complete this form.",
+        "Complete every section and email the form to the partnership's business unit within two days.",
+    )
+    assert notice.immediate_risk is None and notice.concern is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stage"),
+    [
+        ("Please log this as a level 2 escalation.", 2),
+        ("Sam is now at stage 3 escalation after my manager's call.", 3),
+        ("Escalating Sam to the partnership, stage 4 now, as agreed.", 4),
+        ("My manager says this is the second stage of the procedure.", 2),
+        ("We are past the first step and this is the third level.", None),  # two stages: unclear
+    ],
+)
+def test_the_stage_said_in_a_sentence(sentence, stage):
+    assert read(f"Hello,\n\n{sentence}\n\nThanks\n").stage == stage
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Re: Sam Okoro – d.o.b. 4th Sept 2018",
+        "I am writing about SAM OKORO, dob 4.9.18, again.",
+        "This concerns Sam Okoro, aged 7 (DOB 04/09/2018).",
+        "Re: Sam Okoro - D.O.B: 04-09-2018",
+    ],
+)
+def test_a_date_of_birth_beside_the_name_however_typed(line):
+    notice = read(f"Hello,\n\n{line}\n\nThanks\n")
+    assert notice.subject.name.casefold() == "sam okoro" and notice.subject.dob == date(2018, 9, 4)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "categories"),
+    [
+        ("My concerns relate to information sharing and drift in the plan.", ["information_sharing", "plan_progression"]),
+        ("The disagreement concerns the step-down to early help.", ["step_up_down"]),
+        ("It is about neglect and the capacity of the team.", ["resources"]),  # neglect is a harm, no category
+        ("This is about Sam Okoro.", []),
+    ],
+)
+def test_categories_named_in_a_sentence(sentence, categories):
+    assert read(f"Hello,\n\n{sentence}\n\nThanks\n").categories == categories
+
+
+def test_a_copy_list_under_a_signature_is_no_part_of_it():
+    notice = read("Hello,\n\nPlease see my concern.\n\nRegards\nJo Lamb\nYouth Worker\ncc: Ben Hart, Eastfield School\n")
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == ("Jo Lamb", "Youth Worker", None)
+
+
+def test_a_signature_labelled_signed_is_the_signatorys_with_its_role():
+    notice = read("Hello,\n\nPlease see my concern.\n\nYours sincerely\nSigned: Jo Lamb\nYouth Worker\nEastfield School\n")
+    assert (notice.signed.name, notice.signed.role) == ("Jo Lamb", "Youth Worker")
+    assert (notice.raised_by.name, notice.raised_by.agency) == ("Jo Lamb", "Eastfield School")
+
+
+def test_the_other_professional_as_name_then_the_role_at_the_agency():
+    notice = read("Hello,\n\nI spoke with Ben Hart, the Duty Manager at Eastfield School, on Monday.\n\nThanks\n")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == (
+        "Ben Hart",
+        "Duty Manager",
+        "Eastfield School",
+    )
