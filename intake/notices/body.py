@@ -161,6 +161,8 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         for match in _DISAGREED_WITH.finditer(line):
             if agency := _proper_name(line[match.end() : match.end() + _LONGEST_LINE]):
                 agencies.setdefault(agency.casefold(), (agency, source))
+        for match in _THE_AGENCYS_DECISION.finditer(line):
+            agencies.setdefault(match.group(1).casefold(), (match.group(1), source))
     people = _challenged_people(lines)
     if people:  # "the decision of Kwame Maguire, Health Visitor at Northside Health": the person's agency
         agencies = {}
@@ -190,18 +192,25 @@ def _category_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     for text, source in lines:
         for sentence in _SENTENCE_END.split(text[: _LONGEST_LINE * 5]):
             match = _ABOUT.search(sentence)
-            if match and n.parse_categories(sentence[match.end() :]):
-                return [LabelledValue("sentence", sentence[match.end() :], source, "categories", SENTENCE_RULE)]
+            if match and (slugs := n.parse_categories(sentence[match.end() :])):
+                # the categories named, not the sentence: a sentence is read as a concern, never as a list
+                named = "; ".join(slug.replace("_", " ") for slug in slugs)
+                return [LabelledValue("sentence", named, source, "categories", SENTENCE_RULE)]
     return []
 
 
 # "the decision of <Name>, <Role> at <Agency>", "I spoke to <Name> (<Role>) at <Agency>": the person on
 # the other side, named with their role and agency in one phrase after a word of challenge or contact.
-_PERSON_AFTER = re.compile(
+_CONTACT = (
     r"\b(?:decision (?:made )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
-    r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|conversation with) "
+    r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|conversation with|"
+    r"(?:e-?mail|message|letter) (?:below )?to) "
     r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
-    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )"
+)
+# "my email below to Jo Bloggs (Team Manager, Bury CSC)": the role and the agency both in the brackets
+_PERSON_BRACKETED = re.compile(_CONTACT + r" \(([^(),]{3,60}), ([A-Z][^(),]{2,60})\)")
+_PERSON_AFTER = re.compile(
+    _CONTACT + r"(?:, ([A-Za-z][\w'’&/-]*(?: (?!(?:at|from|of|in) )[A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )"
     r"(?:(?:at|from|of|in) |(?<=, ))(?=[A-Z][\w&'’])"  # "<Name>, <Role>, <Agency>": the agency after a comma
 )
 # Words of an agency's name, never of a person's: "Northside Health" is no one.
@@ -224,15 +233,20 @@ def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
                 continue
             if role.casefold().split()[:1] in (["my"], ["our"]):  # "Jo Bloggs (my line manager)": the writer's side
                 continue
-            found.setdefault(
-                name.casefold(),
-                [
-                    LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
-                    *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
-                    LabelledValue("sentence", agency, source, "challenged.agency", SENTENCE_RULE),
-                ],
-            )
+            found.setdefault(name.casefold(), _person_values(name, role, agency, source))
+        for match in _PERSON_BRACKETED.finditer(line):
+            name, role, agency = match.groups()
+            if _looks_like_name(name) and not _AGENCY_WORDS & set(name.casefold().split()):
+                found.setdefault(name.casefold(), _person_values(name, role.strip(), agency.strip(), source))
     return next(iter(found.values())) if len(found) == 1 else []
+
+
+def _person_values(name: str, role: str, agency: str, source: str) -> list[LabelledValue]:
+    return [
+        LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
+        *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
+        LabelledValue("sentence", agency, source, "challenged.agency", SENTENCE_RULE),
+    ]
 
 
 # "I am the Safeguarding Lead Nurse working with Tyler at Northside Health", "I'm a school nurse at
@@ -262,6 +276,7 @@ def _writer_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 # at immediate risk" (no); "Ruby is at immediate risk of harm", "in immediate danger", "police called" (yes).
 _IMMEDIATE = re.compile(r"\bimmediate(?:ly)? (?:risk|danger|harm)\b|\b(?:risk|danger) of immediate harm\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SAID_OF = re.compile(r"\s(?:is|are|am|was|were)\s")  # "Ruby is at immediate risk: …" is a sentence, no label
 
 
 def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
@@ -272,8 +287,8 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         for sentence in _SENTENCE_END.split(text[: _LONGEST_LINE * 5]):
             if not _IMMEDIATE.search(sentence) or sentence.rstrip().endswith("?") or n.CONDITIONAL.search(sentence):
                 continue
-            if ":" in sentence:  # "Immediate risk: Low risk": a label's answer, read (or left unclear) by its label
-                continue
+            if ":" in sentence and not _SAID_OF.search(sentence.split(":", 1)[0]):
+                continue  # "Immediate risk: Low risk": a label's answer, read (or left unclear) by its label
             answers.setdefault(not n.NEGATION.search(sentence), (sentence.strip(), source))
     if len(answers) != 1:
         return []
@@ -291,6 +306,11 @@ _DISAGREED_WITH = re.compile(
     r"\b(?:disagree(?:ing|ment)? with|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
     r"challeng(?:e|ing)|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
     r"(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
+)
+# "I disagree with the Bury CSC decision": the agency's name as the decision's adjective (a person's is "'s")
+_THE_AGENCYS_DECISION = re.compile(
+    r"\b(?:disagree(?:ing|ment)? with|challeng(?:e|ing)) the ((?:[A-Z&][\w&'’-]*)(?: [A-Z&][\w&'’-]*){0,5}) "
+    r"(?:decision|view|response|outcome)\b"
 )
 _NAME_JOINERS = frozenset({"of", "and", "&", "the", "for"})
 _NOT_NAMES = frozenset({"stage", "step", "level", "tier", "i", "we", "they", "this", "it", "my", "our", "your", "their"})
@@ -356,3 +376,23 @@ def prose_values(lines: list[tuple[str, str]], values: list[LabelledValue]) -> l
                 best = (words, joined, paragraph[0][1])
         paragraph = []
     return [LabelledValue("paragraph", best[1], best[2], "concern", PROSE_RULE)] if best else []
+
+
+# An earlier mail forwarded under a covering note: Outlook's "-----Original Message-----" or its
+# "From: … / Sent: …" header block, Gmail's "---------- Forwarded message ---------", Apple's "Begin
+# forwarded message:".
+_FORWARD_RULE = re.compile(r"\s*(?:-{2,}\s*(?:original message|forwarded message)\s*-{2,}|begin forwarded message:)\s*", re.I)
+_HEADER = re.compile(r"\s*(?:from|sent|date|to|cc|subject)\s*:", re.IGNORECASE)
+
+
+def forwarded(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The forwarded mail's own lines (its header block left out), or [] when none is forwarded."""
+    for at, (text, _) in enumerate(lines):
+        ruled = _FORWARD_RULE.fullmatch(text[:_LONGEST_LINE]) is not None
+        header = text.lstrip().casefold().startswith("from:") and at + 1 < len(lines)
+        if ruled or (header and re.match(r"\s*(?:sent|date)\s*:", lines[at + 1][0], re.IGNORECASE)):
+            rest = lines[at + 1 if ruled else at :]
+            while rest and (not rest[0][0].strip() or _HEADER.match(rest[0][0])):
+                rest = rest[1:]
+            return rest
+    return []

@@ -244,7 +244,9 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
     values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
     own = [(text, f"email body line {number}") for number, text in numbered if not text.lstrip().startswith(">")]
     sentences = body.sentence_values(own)  # a paragraph saying whom and which agency is no concern's text
-    return values + body.signature_values(own) + sentences + body.prose_values(own, values + sentences)
+    # A covering note over a forwarded mail: the concern is the forwarded mail's paragraph.
+    prose = body.prose_values(own, values + sentences) or body.prose_values(body.forwarded(own), values + sentences)
+    return values + body.signature_values(own) + sentences + prose
 
 
 _LONGEST_QUESTION = 150

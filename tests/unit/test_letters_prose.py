@@ -124,3 +124,43 @@ def test_the_other_professional_as_name_then_the_role_at_the_agency():
         "Duty Manager",
         "Eastfield School",
     )
+
+
+def test_a_categories_sentence_longer_than_the_concern_is_no_concern():
+    notice = read(
+        f"Hello,\n\n{CONCERN}\n\nMy concerns are about neglect, information sharing between the hospital and "
+        "the school, and the capacity of the ward team.\n\nThanks\n"
+    )
+    assert notice.concern == CONCERN and notice.categories == ["information_sharing", "resources"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "risk"),
+    [
+        ("Tia is at immediate risk: the police are with her now.", True),
+        ("Immediate risk: not known.", None),  # a label's answer, left to its label
+    ],
+)
+def test_a_risk_sentence_with_a_colon_is_no_label(sentence, risk):
+    assert read(f"Hello,\n\n{sentence}\n\nThanks\n").immediate_risk is risk
+
+
+def test_the_agency_named_before_its_decision():
+    notice = read("Hello,\n\nI am challenging the Riverside Housing Trust decision to end the tenancy.\n\nThanks\n")
+    assert notice.challenged.agency == "Riverside Housing Trust"
+
+
+def test_a_persons_role_and_agency_both_in_brackets_after_a_message_to_them():
+    notice = read("Hello,\n\nSee my message below to Aled Price (Duty Manager, Riverside Housing).\n\nThanks\n")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == (
+        "Aled Price",
+        "Duty Manager",
+        "Riverside Housing",
+    )
+
+
+@pytest.mark.parametrize("rule", ["---------- Forwarded message ---------", "Begin forwarded message:", ""])
+def test_the_concern_of_a_mail_forwarded_under_a_covering_note(rule):
+    header = "From: Nia Rowe <nia.rowe@hillcrest.example>\nDate: 3 February 2026\nTo: Aled Price\nSubject: Tia"
+    notice = read(f"Hi,\n\nForwarding the email below, as asked.\n\nThanks\nNia\n\n{rule}\n{header}\n\nAled,\n\n{CONCERN}\n")
+    assert notice.concern == CONCERN
