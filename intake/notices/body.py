@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from escalations.intake.notices import normalise as n
+from escalations.intake.notices.canonical import role_first
 from escalations.intake.notices.fields import LabelledValue
 
 SIGNATURE_RULE = "fallback:signature"
@@ -79,6 +80,8 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         if words in CLOSINGS or text.strip() == "--":
             start = at + 1
     if start is None:
+        start = _unsigned_block(lines)
+    if start is None:
         return []
     block: list[tuple[str, str]] = []
     for text, source in lines[start:]:
@@ -113,6 +116,26 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         elif wanted and sum(ch.isdigit() for ch in text) <= 4:  # "Bury 0-19 Health Visiting"; not an address
             found.append(LabelledValue("signature", text, source, wanted.pop(0), SIGNATURE_RULE))
     return found
+
+
+# What a mail program adds under a mail: "Sent from my iPhone", "Get Outlook for Android".
+_DEVICE = re.compile(r"\s*(?:sent from my|get outlook for)\b", re.IGNORECASE)
+_UNSIGNED_LINES = range(2, 5)
+
+
+def _unsigned_block(lines: list[tuple[str, str]]) -> int | None:
+    """Where a signature with no sign-off starts: the mail's last block of two to four lines
+    (a device line under it aside), a name first and no label in it, after the mail's text."""
+    end = len(lines)
+    while end and (not lines[end - 1][0].strip() or _DEVICE.match(lines[end - 1][0])):
+        end -= 1
+    start = end
+    while start and lines[start - 1][0].strip():
+        start -= 1
+    block = [text for text, _ in lines[start:end]]
+    if not start or len(block) not in _UNSIGNED_LINES or any(":" in text or text.lstrip().startswith(">") for text in block):
+        return None
+    return start if _looks_like_name(block[0].strip()) else None
 
 
 # A letter's lines under its signature that are no part of it: "cc: Jo Bloggs", "Enc.", "bcc:".
@@ -203,9 +226,9 @@ def _category_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 # the other side, named with their role and agency in one phrase after a word of challenge or contact.
 _CONTACT = (
     r"\b(?:decision (?:made )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
-    r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|conversation with|"
+    r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met(?: with)?|conversation with|"
     r"(?:e-?mail|message|letter) (?:below )?to) "
-    r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
+    r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,6})"
 )
 # "my email below to Jo Bloggs (Team Manager, Bury CSC)": the role and the agency both in the brackets
 _PERSON_BRACKETED = re.compile(_CONTACT + r" \(([^(),]{3,60}), ([A-Z][^(),]{2,60})\)")
@@ -229,6 +252,8 @@ def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         for match in _PERSON_AFTER.finditer(line):
             name, role = match.group(1), re.sub(r"^(?:the|a|an) ", "", (match.group(2) or match.group(3) or "").strip())
             agency = _proper_name(line[match.end() : match.end() + _LONGEST_LINE])
+            if not role and (titled := role_first(name)):  # "I met Team Manager Jo Bloggs from Bury CSC"
+                role, name = titled
             if not agency or not _looks_like_name(name) or _AGENCY_WORDS & set(name.casefold().split()):
                 continue
             if role.casefold().split()[:1] in (["my"], ["our"]):  # "Jo Bloggs (my line manager)": the writer's side

@@ -306,6 +306,9 @@ def _role_first(text: str) -> tuple[str, str] | None:
     return (role, name) if n.clean_name(name) else None
 
 
+role_first = _role_first  # the body's sentences name people so too ("I met Team Manager Jo Bloggs from …")
+
+
 _PROSE_WORDS = 12  # a list of categories is short phrases; a concern is sentences
 _AGENCY_AND_PERSON = re.compile(r"([A-Z][^()\n.:;?!]{1,80}?)\s*\(([^()\n]{3,80})\)\s*")
 _ABOUT = ("about", "regarding", "with", "against")  # "Concern about:", "Disagreement with:": its object

@@ -164,3 +164,28 @@ def test_the_concern_of_a_mail_forwarded_under_a_covering_note(rule):
     header = "From: Nia Rowe <nia.rowe@hillcrest.example>\nDate: 3 February 2026\nTo: Aled Price\nSubject: Tia"
     notice = read(f"Hi,\n\nForwarding the email below, as asked.\n\nThanks\nNia\n\n{rule}\n{header}\n\nAled,\n\n{CONCERN}\n")
     assert notice.concern == CONCERN
+
+
+def test_the_other_professional_met_as_role_then_name():
+    notice = read("Hello,\n\nYesterday I met Duty Team Manager Aled Price from Riverside Housing about Tia.\n\nThanks\n")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == (
+        "Aled Price",
+        "Duty Team Manager",
+        "Riverside Housing",
+    )
+
+
+def test_a_signature_with_no_sign_off_is_the_last_block_of_lines():
+    notice = read(
+        f"Hi, escalating Tia's case.\n\n{CONCERN}\n\nNia Rowe\nPractice Nurse, Hillcrest Surgery\n\nSent from my iPhone\n"
+    )
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Nia Rowe",
+        "Practice Nurse",
+        "Hillcrest Surgery",
+    )
+
+
+def test_a_mail_ending_in_labelled_lines_has_no_unsigned_signature():
+    notice = read(f"Hello,\n\n{CONCERN}\n\nTia Marsh\nStage: 2\n")
+    assert notice.raised_by.name is None
