@@ -62,6 +62,8 @@ PROBES_FIRST_READ = (
     ("6 (four; round 2, branch reader-text2)", 145, 210, 5),
     ("7 (four)", 131, 170, 0),
     ("8 (four)", 151, 165, 0),
+    ("9 (five; round 3, branch reader-probe3: printed and fillable PDFs)", 197, 305, 5),
+    ("10 (five; mail and Word: names and roles written every way)", 200, 290, 0),
     ("11 (six; round 4, branch reader-probe4: letters, mail in sentences)", 152, 355, 0),
     ("12 (five; letters with traps, categories, stage and risk in prose)", 108, 310, 0),
 )

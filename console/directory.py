@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from escalations.console import auth
 from escalations.console.app import Console, signed_in
-from escalations.console.routes import _challenged, _raiser, _text
+from escalations.console.routes import reassign_challenged_action, reassign_raiser_action, form_text
 from escalations.routing.directory import (
     AGENCY_ROLES,
     CONSOLE_ROLES,
@@ -134,17 +134,17 @@ def directory_routes(console: Console) -> list[Route]:
         if not admin or form is None or (contact is None and "id" in request.path_params):
             return admins_only(person)
         before = row_of(contact) if contact is not None else None
-        partnership = before.partnership if before is not None else _text(form, "partnership")
+        partnership = before.partnership if before is not None else form_text(form, "partnership")
         if partnership not in admin:
             return admins_only(person)
         row = DirectoryRow(
             partnership=partnership,
-            agency=_text(form, "agency") or None,
+            agency=form_text(form, "agency") or None,
             agency_domains=(),
-            name=_text(form, "name")[:200],
-            email=_text(form, "email").lower()[:320],
-            role=_text(form, "role"),
-            phone=_text(form, "phone")[:40] or None,
+            name=form_text(form, "name")[:200],
+            email=form_text(form, "email").lower()[:320],
+            role=form_text(form, "role"),
+            phone=form_text(form, "phone")[:40] or None,
         )
         rows = current_rows(session, partnership)
         if row.agency and row.agency not in {r.agency for r in rows}:
@@ -204,7 +204,7 @@ def directory_routes(console: Console) -> list[Route]:
         if contact is None or form is None:
             return admins_only(person)
         row = row_of(contact)
-        takeover = _text(form, "takeover").lower()
+        takeover = form_text(form, "takeover").lower()
         actions = CaseActions(session, console.runtime.policies, console.sender, console.now())
         rows = current_rows(session, row.partnership)
         held = [h for h in holdings(actions, row, staying=staying(rows, row)) if h.handed_over]
@@ -213,7 +213,9 @@ def directory_routes(console: Console) -> list[Route]:
 
         def hand_over_and_remove() -> list[str] | None:
             for holding in held:
-                reassign = _raiser if holding.side == RAISING else _challenged  # the case page's own actions
+                reassign = (
+                    reassign_raiser_action if holding.side == RAISING else reassign_challenged_action
+                )  # the case page's own actions
                 refused = reassign(actions, holding.case, FormData({"email": takeover}), person)
                 if refused:
                     return [f"{holding.case.reference}: {refused}"]
@@ -237,7 +239,7 @@ def directory_routes(console: Console) -> list[Route]:
         agency = next((a for a in _agencies(session, admin) if a.id == request.path_params["id"] and a.domains), None)
         if agency is None or form is None:
             return admins_only(person)
-        aliases = [a for line in _text(form, "aliases").splitlines() for a in line.split(";")]
+        aliases = [a for line in form_text(form, "aliases").splitlines() for a in line.split(";")]
         rows = with_aliases(current_rows(session, agency.partnership), agency.partnership, agency.name, aliases)
         problems = attempt(session, lambda: apply(session, rows, agency.partnership))
         if problems:

@@ -216,7 +216,7 @@ def page_routes(console: Console) -> list[Route]:
         message = pages.reviewable(session, person.partnerships, policies, request.path_params["id"])
         if message is None or form is None:
             return console.problem(404, "Not found", "That message is not waiting in review for your partnership.", person)
-        kind, reference, partnership = _text(form, "kind"), _text(form, "reference"), _text(form, "partnership")
+        kind, reference, partnership = form_text(form, "kind"), form_text(form, "reference"), form_text(form, "partnership")
         if kind == "case" and pages.find_case(session, person.partnerships, reference) is None:
             return console.problem(400, "Not done", "Choose one of your partnership's cases.", person)
         if kind == "new" and pages.policy_undecided(message.review or {}):
@@ -231,7 +231,7 @@ def page_routes(console: Console) -> list[Route]:
                 message.id,
                 kind,
                 reference or None,
-                _text(form, "note")[:MAX_NOTE],
+                form_text(form, "note")[:MAX_NOTE],
                 console.now(),
                 person.email,
                 policies=console.runtime.policies,
@@ -279,18 +279,18 @@ def page_routes(console: Console) -> list[Route]:
         Route("/cases/{reference}/close", signed_in(console, action(_close)), methods=["POST"]),
         Route("/cases/{reference}/reopen", signed_in(console, action(_reopen)), methods=["POST"]),
         Route("/cases/{reference}/escalate", signed_in(console, action(_escalate)), methods=["POST"]),
-        Route("/cases/{reference}/raiser", signed_in(console, action(_raiser)), methods=["POST"]),
-        Route("/cases/{reference}/challenged", signed_in(console, action(_challenged)), methods=["POST"]),
+        Route("/cases/{reference}/raiser", signed_in(console, action(reassign_raiser_action)), methods=["POST"]),
+        Route("/cases/{reference}/challenged", signed_in(console, action(reassign_challenged_action)), methods=["POST"]),
         Route("/cases/{reference}/stage", signed_in(console, action(_stage)), methods=["POST"]),
     ]
 
 
-def _text(form: FormData, name: str) -> str:
+def form_text(form: FormData, name: str) -> str:
     return str(form.get(name) or "").strip()
 
 
 def _note(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
-    text = _text(form, "text")
+    text = form_text(form, "text")
     if not text or len(text) > MAX_NOTE:
         return f"A note needs some text, at most {MAX_NOTE} characters."
     actions.note(case, text, person.email)
@@ -298,7 +298,7 @@ def _note(actions: CaseActions, case: Case, form: FormData, person: auth.Person)
 
 
 def _agency(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
-    side, name = _text(form, "side"), _text(form, "agency")
+    side, name = form_text(form, "side"), form_text(form, "agency")
     view = actions.view(case)
     if side not in ("raising", "challenged") or name not in view.agency_ids:
         return "Choose a side and one of the partnership's agencies."
@@ -309,7 +309,7 @@ def _agency(actions: CaseActions, case: Case, form: FormData, person: auth.Perso
 
 
 def _close(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
-    state, outcome = _text(form, "state"), _text(form, "outcome")
+    state, outcome = form_text(form, "state"), form_text(form, "outcome")
     if case.state not in pages.OPEN_STATES:
         return "The case is closed already."
     if state not in ("resolved", "withdrawn") or not outcome or len(outcome) > MAX_NOTE:
@@ -320,7 +320,7 @@ def _close(actions: CaseActions, case: Case, form: FormData, person: auth.Person
 
 def _escalate(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
     """As the emailed "escalate" command: the next stage's people are written to, or the business manager at the last."""
-    why = _text(form, "why")
+    why = form_text(form, "why")
     if case.state != CaseState.OPEN:
         return "Only an open case can be escalated (a case waiting for information is not routed yet)."
     if not why or len(why) > MAX_NOTE:
@@ -332,8 +332,8 @@ def _escalate(actions: CaseActions, case: Case, form: FormData, person: auth.Per
     return None
 
 
-def _raiser(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
-    email = _text(form, "email").lower()
+def reassign_raiser_action(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    email = form_text(form, "email").lower()
     if email not in pages.side_contacts(actions.view(case), "raising"):
         return "Choose a contact of the raising agency."
     if email == (case.raised_by_email or "").lower():
@@ -342,8 +342,8 @@ def _raiser(actions: CaseActions, case: Case, form: FormData, person: auth.Perso
     return None
 
 
-def _challenged(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
-    email = _text(form, "email").lower()
+def reassign_challenged_action(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
+    email = form_text(form, "email").lower()
     view = actions.view(case)
     if case.state not in pages.OPEN_STATES:
         return "The case is closed: reopen it first."
@@ -355,7 +355,7 @@ def _challenged(actions: CaseActions, case: Case, form: FormData, person: auth.P
 
 def _stage(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
     """Set the stage, up or down: the stage's people get the case and its deadlines run from now."""
-    why, wanted = _text(form, "why"), _text(form, "stage")
+    why, wanted = form_text(form, "why"), form_text(form, "stage")
     view = actions.view(case)
     numbers = {s.number for s in view.policy.stages}
     if case.state != CaseState.OPEN:
@@ -371,7 +371,7 @@ def _stage(actions: CaseActions, case: Case, form: FormData, person: auth.Person
 
 
 def _reopen(actions: CaseActions, case: Case, form: FormData, person: auth.Person) -> str | None:
-    why = _text(form, "why")
+    why = form_text(form, "why")
     if case.state in pages.OPEN_STATES:
         return "The case is open already."
     if case.anonymised_at is not None:  # issue 16: its person, words and documents are gone; nothing to work from

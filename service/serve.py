@@ -217,6 +217,11 @@ class Service:
     def _run_processing(self) -> None:
         self._relay_signals()
         _stop_with_parent()
+        if os.environ.get(PARENT_ENV):
+            # Started by the intake process on this machine: when both want a CPU, the intake
+            # (SMTP clients waiting for their 250) goes first; the worker's queue waits a little.
+            # Its notice readers, started from here, inherit this.
+            os.nice(self.runtime.settings.worker.nice)
         self._supervise_console()
         if "sender" in self.only:
             self._start_thread("sender", self._sender_loop)

@@ -82,6 +82,7 @@ class WorkerSettings:
     sender_poll_seconds: float = 2.0
     scheduler_seconds: float = 60.0
     message_budget_seconds: float = 60.0  # one message's processing, then it is stopped (a failed try)
+    nice: int = 5  # serve's processing process yields the CPU to its intake by this much (0: not at all)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ class _Reader:
                 sender_poll_seconds=float(self.value(self.table("worker"), "worker", "sender_poll_seconds", (int, float), 2.0)),
                 scheduler_seconds=float(self.value(self.table("worker"), "worker", "scheduler_seconds", (int, float), 60.0)),
                 message_budget_seconds=self.budget(),
+                nice=self.nice(),
             ),
             trust=self.trust(),
             console=self.console(),
@@ -332,6 +334,12 @@ class _Reader:
             except ValueError as exc:
                 raise self.fail(f"trust.{key}", f"{v!r}: {exc}") from None
         return values
+
+    def nice(self) -> int:
+        value = self.value(self.table("worker"), "worker", "nice", int, 5)
+        if isinstance(value, bool) or not 0 <= value <= 19:
+            raise self.fail("worker.nice", "must be a whole number from 0 (the intake's priority) to 19 (the lowest)")
+        return value
 
     def budget(self) -> float:
         seconds = float(self.value(self.table("worker"), "worker", "message_budget_seconds", (int, float), 60.0))

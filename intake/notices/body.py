@@ -11,6 +11,7 @@ field, and every line is bounded before it is matched.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from escalations.intake.notices import normalise as n
 from escalations.intake.notices.canonical import role_first
@@ -95,6 +96,8 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         block.append((stripped, source))
         if len(block) >= _SIGNATURE_LINES:
             break
+    if block and (bracketed := _NAME_AND_ROLE.fullmatch(block[0][0])) and _looks_like_name(bracketed.group(1)):
+        block = [(bracketed.group(1), block[0][1]), (bracketed.group(2), block[0][1])] + block[1:]  # "Jo Bloggs (HV)"
     if block and not _looks_like_name(block[0][0]):  # "Jo Bloggs | Health Visitor | Bury 0-19": one line
         pieces = [piece.strip() for piece in re.split(r"\s[|•·–—-]\s|,\s", block[0][0]) if piece.strip()]
         if 2 <= len(pieces) <= 3 and _looks_like_name(pieces[0]):
@@ -141,6 +144,9 @@ def _unsigned_block(lines: list[tuple[str, str]]) -> int | None:
 # A letter's lines under its signature that are no part of it: "cc: Jo Bloggs", "Enc.", "bcc:".
 _COPIES = re.compile(r"(?:b?cc|c\.c\.|encl?s?\.?|enclosures?)\s*[:.]", re.IGNORECASE)
 _SIGNED = re.compile(r"^(?:signed|signature)\s*:\s*", re.IGNORECASE)
+
+
+_NAME_AND_ROLE = re.compile(r"([^()]{3,60}?)\s?\(([^()]{2,60})\)")
 
 
 def _role_and_agency_apart(block: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -243,12 +249,36 @@ _AGENCY_WORDS = frozenset(
 )
 
 
+# "I have discussed the case with the <Role> at <Agency>, <Name>,": the person after their role and agency.
+_ROLE_AT_AGENCY = re.compile(
+    r"\b(?:spoke (?:to|with)|speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|"
+    r"conversation with|disagree(?:ment)? with) the ([A-Z][\w'’-]*(?: [A-Za-z0-9][\w'’-]*){0,5}) (?:at|from|of|in) (?=[A-Z])"
+)
+
+
+def _role_agency_person(line: str, source: str) -> list[LabelledValue]:
+    """ "with the Team Manager at Bury CSC, Al Smith, and …": the role, the agency, then the name."""
+    match = _ROLE_AT_AGENCY.search(line)
+    run = _proper_name(line[match.end() : match.end() + _LONGEST_LINE]) if match else None
+    parts = [part.strip() for part in (run or "").split(", ")]
+    at = next((k for k in range(len(parts) - 1, 0, -1) if _looks_like_name(parts[k])), None)
+    if match is None or at is None or _AGENCY_WORDS & set(parts[at].casefold().split()):
+        return []
+    return [
+        LabelledValue("sentence", parts[at], source, "challenged.name", SENTENCE_RULE),
+        LabelledValue("sentence", match.group(1), source, "challenged.role", SENTENCE_RULE),
+        LabelledValue("sentence", ", ".join(parts[:at]), source, "challenged.agency", SENTENCE_RULE),
+    ]
+
+
 def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     """The challenged person, role and agency from one sentence naming all three; only when one
     person is named so (two would leave whose decision it is unclear)."""
     found: dict[str, list[LabelledValue]] = {}
     for text, source in lines:
         line = text[: _LONGEST_LINE * 5]
+        if said := _role_agency_person(line, source):
+            found.setdefault(said[0].value.casefold(), said)
         for match in _PERSON_AFTER.finditer(line):
             name, role = match.group(1), re.sub(r"^(?:the|a|an) ", "", (match.group(2) or match.group(3) or "").strip())
             agency = _proper_name(line[match.end() : match.end() + _LONGEST_LINE])
@@ -323,8 +353,9 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 
 # "Ruby Whittaker (DOB 01/02/2019)", "RUBY WHITTAKER – d.o.b. 3rd Sept 2019", "Ruby Whittaker, aged 4 (DOB …)"
 _NAMED_WITH_DOB = re.compile(
-    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})(?:,| [–—-])?(?: aged \d{1,3})? \(?"
-    r"(?:[Dd][Oo][Bb]|[Dd]\.[Oo]\.[Bb]\.?|born|date of birth)[:\s]\s?"
+    r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
+    r"(?: \(?(?:aka|also known as|known as) [^,()]{1,60}\)?)?"  # "Ruby Evans (aka Ruby Nowak)": her name, not the other
+    r"(?:,| [–—-])?(?: aged \d{1,3})? \(?(?:[Dd][Oo][Bb]|[Dd]\.[Oo]\.[Bb]\.?|born|date of birth)[:\s]\s?"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8} \d{4})"
 )
 _DISAGREED_WITH = re.compile(
@@ -421,3 +452,29 @@ def forwarded(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 rest = rest[1:]
             return rest
     return []
+
+
+# "I am escalating the reply below", "I do not agree with the response below": the earlier mail quoted
+# under this one is the other side's, and "On 3 March 2026, Jo Bloggs wrote:" names its writer.
+_ESCALATES_BELOW = re.compile(
+    r"\b(?:escalat\w*|disagree\w* with|challeng\w*|(?:do not|don['’]t) agree with)\b[^.\n]{0,40}?\b"
+    r"(?:reply|response|e-?mail|answer|decision) below\b",
+    re.IGNORECASE,
+)
+_WROTE = re.compile(r"On [^\n]{5,80}?, ([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})(?: <[^<>\s]{3,100}>)? wrote:\s*")
+_SIDES = {"raised_by.name": "challenged.name", "raised_by.role": "challenged.role", "raised_by.agency": "challenged.agency"}
+
+
+def quoted_author_values(own: list[tuple[str, str]], quoted: list[tuple[str, str]]) -> list[LabelledValue]:
+    """The other side as the writer of the reply this mail escalates: the name in "On …, <Name> wrote:",
+    its role and agency from the quoted reply's signature, when that signature is theirs."""
+    if not any(_ESCALATES_BELOW.search(text[: _LONGEST_LINE * 5]) for text, _ in own):
+        return []
+    authors = {match.group(1) for text, _ in own if (match := _WROTE.fullmatch(text[:_LONGEST_LINE]))}
+    if len(authors) != 1:
+        return []
+    author = authors.pop()
+    signed = signature_values(quoted)
+    if not signed or signed[0].value.casefold() != author.casefold():
+        return [LabelledValue("sentence", author, own[0][1], "challenged.name", SENTENCE_RULE)]
+    return [replace(value, path=_SIDES[value.path]) for value in signed if value.path in _SIDES]

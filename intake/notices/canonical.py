@@ -45,7 +45,7 @@ def _outcomes(text: str) -> list[str] | None:
 _HALVED = ("subject", "raised_by", "challenged")
 
 RULES: dict[str, _Rule] = {
-    "subject.name": _Rule(n.clean_name, "is not a name"),
+    "subject.name": _Rule(n.clean_subject_name, "is not a name"),
     "subject.dob": _Rule(n.parse_uk_date, "is not a date"),
     "subject.kind": _Rule(n.parse_subject_kind, "does not say child or adult"),
     "raised_by.name": _Rule(n.clean_name, "is not a name"),
@@ -166,12 +166,18 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         # "Disagreement with: Bury Police (Declan Rhys, Detective Sergeant)": the agency, and its worker
         side = path.split(".")[0]
         return [(path, party[0], rule)] + _person_parts(f"{side}.name", party[1], f"{rule} bracketed")
+    if path in _AGENCIES and (worker := _person_and_agency(value.value)):
+        # "Professional / agency you disagree with: Team Manager Al Smith (Bury CSC)": the worker, and their agency
+        side = path.split(".")[0]
+        return [(path, worker[1], f"{rule} bracketed")] + _worker(f"{side}.name", worker[0], rule)
     if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
         return _boxes_and_prose(value.value, rule)
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
         return [("concern", value.value, f"{rule} prose")]
     if path == "subject.kind" and n.parse_subject_kind(value.value) is None and n.clean_name(value.value):
         path, rule = "subject.name", f"{rule} answered by a name"  # "Child / adult: Harley Nowak": who, not which
+    if path == "subject.name" and _surname_first_asked(value.label):  # "Name (Surname, Forename)": "Evans, Ruby"
+        return [(path, n.reorder_surname_first(value.value), f"{rule} surname first")]
     if path == "subject.name" and _NUMERIC_DATE.search(value.value):  # "Tyler Whittaker (DOB 08/12/2022)"
         path = "subject.name+subject.dob"
     if "+" in path:
@@ -183,6 +189,16 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
             found += [(f"signed.{p.split('.')[1]}", text, f"{why} signatory") for p, text, why in found if p in _SIGNS]
         return found
     return [(path, value.value, rule)]
+
+
+_FORENAME_WORDS = frozenset({"forename", "forenames", "first", "given"})
+
+
+def _surname_first_asked(label: str) -> bool:
+    """A label that says the surname is written before the forename: "Name (SURNAME, Forename)"."""
+    words = re.findall(r"[a-z]+", label[:200].casefold())  # the brackets too: that is where forms say it
+    later = [at for at, word in enumerate(words) if word in _FORENAME_WORDS]
+    return "surname" in words and bool(later) and words.index("surname") < later[0]
 
 
 _SIDES = {path: side for side, path in meaning.SIDE_PATHS.items()}
@@ -331,6 +347,26 @@ def _agency_and_person(text: str) -> tuple[str, str] | None:
     return match.group(1).strip(), match.group(2)
 
 
+def _person_and_agency(text: str) -> tuple[str, str] | None:
+    """("<Role> <Name>" or "<Name>, <Role>", agency) for a worker with their agency in brackets after them;
+    ``None`` where the words before the brackets are not a name with a role ("Children's Services (Salford)")."""
+    match = _AGENCY_AND_PERSON.fullmatch(text.strip())
+    if not match or _agency_and_person(text) or len(match.group(1).split()) > 8:  # noqa: PLR2004
+        return None
+    person = match.group(1).strip()
+    return (person, match.group(2).strip()) if _worker("challenged.name", person, "") else None
+
+
+def _worker(path: str, text: str, rule: str) -> list[tuple[str, str, str]]:
+    """A name with its role, in either order ("Team Manager Al Smith", "Al Smith, Team Manager"); [] otherwise."""
+    pieces = _pieces(text)
+    if len(pieces) == 2 and n.clean_name(pieces[0]) and 2 <= len(pieces[0].split()) <= 5:  # noqa: PLR2004
+        return [(path, pieces[0], f"{rule} part"), (path.replace(".name", ".role"), pieces[1], f"{rule} part")]
+    if titled := _role_first(text):
+        return [(path, titled[1], rule), (path.replace(".name", ".role"), titled[0], f"{rule} role before the name")]
+    return []
+
+
 def _boxes_and_prose(text: str, rule: str) -> list[tuple[str, str, str]]:
     """The answer to "What the disagreement is about": its ticked lines are the categories and, where
     the lines without boxes are sentences, those are the concern (the form's two answers run on)."""
@@ -374,6 +410,8 @@ def split_answer(parts: list[str], text: str) -> list[tuple[str, str]]:
         chosen = [(dated[0], dates[0].strip("() "))] if len(dates) == 1 else []
         rest = [p for p in parts if p not in dated]
         return chosen + ([(rest[0], others[0])] if rest and len(others) == 1 else [])
+    if len(pieces) > len(parts) and "\n" in text and len(flat := _pieces(" ".join(text.split()))) == len(parts):
+        pieces = flat  # "Jo Bloggs, Neighbourhood\nManager": the line ran out in a printed cell; commas part it
     if len(pieces) < len(parts):
         return [(parts[0], pieces[0])] if pieces else []
     if len(pieces) > len(parts):

@@ -45,6 +45,7 @@ from escalations.intake.notices.fields import (
     labelled_values,
     resolve_scopes,
 )
+from escalations.intake.notices.normalise import has_boxes
 from escalations.intake.notices.wordml import Cell, Control, Paragraph, Table, TextBox
 
 __all__ = ["LabelledValue", "UnreadableDocument", "read_docx"]
@@ -218,6 +219,9 @@ class _Reading:
                 self.controls += _control_values(block, source, self.vocabulary)
             elif len(block.rows) == 1 and len(block.rows[0]) == 1:  # a box drawn as a one-cell table
                 self._blocks(block.rows[0][0].blocks, source, lines)  # its text runs on, as a text box's does
+            elif _option_grid(block):  # "☐ Information sharing | ☒ Referral not accepted | …" under its label
+                for cell in _unique_cells(block):
+                    self._blocks(cell.blocks, source, lines)
             else:
                 self.found += labelled_values(lines, vocabulary=self.vocabulary)
                 lines.clear()
@@ -249,6 +253,20 @@ class _Reading:
 
     def _key(self, value: LabelledValue) -> tuple[str | None, str]:
         return self.vocabulary.match(value.label), " ".join(value.value.split()).casefold()
+
+
+def _unique_cells(table: Table) -> list[Cell]:
+    """The table's cells row by row, a merged cell once."""
+    seen: list[Cell] = []
+    for row in table.rows:
+        seen += [cell for cell in row if cell.text and not any(cell is other for other in seen)]
+    return seen
+
+
+def _option_grid(table: Table) -> bool:
+    """A table of tick boxes alone, no label among them: the options of the label above it."""
+    cells = _unique_cells(table)
+    return len(cells) >= 2 and all(has_boxes(cell.text) for cell in cells)  # noqa: PLR2004
 
 
 _KINDS = {Paragraph: "paragraph", Table: "table", TextBox: "text box", Control: "content control"}

@@ -730,11 +730,24 @@ class _Open:
         if not self.parts:  # a name, agency, date…: a short answer, not a paragraph of guidance
             boxes = self.path in OPTION_FIELDS and has_boxes(lead)  # "☐ 1 Practitioner ☒ 2 Manager …"
             return self.path in TICK_LISTS or boxes or len(lead.split()) <= _LONGEST_SHORT_ANSWER
-        return self.path in TICK_LISTS and has_boxes(lead)
+        if self.path not in TICK_LISTS:
+            return False
+        # a list whose boxes are printed as glyphs runs on while its lines carry them; one whose boxes are
+        # drawn (an "X" typed in the ticked ones, nothing before the others) while its lines are options
+        return has_boxes(lead) or (not has_boxes(self.parts[0]) and _options(lead))
 
     def answer(self) -> list[LabelledValue]:
         text = "\n".join(self.parts).strip()
         return [LabelledValue(self.label, text, self.source)] if text else []
+
+
+_LONGEST_OPTION = 8  # words of one option of a list ("Service provision and timeliness of interventions")
+
+
+def _options(line: str) -> bool:
+    """A line of one or more options (cells apart): short phrases, not a sentence."""
+    cells = [cell.strip() for cell in line.split("\t")]
+    return all(cell and len(cell.split()) <= _LONGEST_OPTION and not cell.endswith(".") for cell in cells)
 
 
 def heading_marker(text: str, source: str) -> LabelledValue:
@@ -772,8 +785,8 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
         if found.path is None and not found.parts and value.value:  # "Child:" was read as a label
             found = vocabulary.classify(value.label + ":")
         generic = bool(found.attribute) and found.side is None
-        if found.side:
-            scope = found.side
+        if found.side:  # the side its field is on, where it has one ("Name of adult (any other names)")
+            scope = _SIDES_OF_PATHS.get((found.path or "").partition(".")[0], found.side)
         elif found.path and not generic and "+" not in found.path:
             scope = _carried(found.path)  # "Job title" worded as the raiser's: the raiser's section goes on
         if generic and scope is None and found.attribute == "name" and _date_of_birth_next(values, at, vocabulary):
@@ -787,6 +800,7 @@ def resolve_scopes(values: Iterable[LabelledValue], vocabulary: Vocabulary) -> l
 
 
 _SIDES_BY_PATH = {path: side for side, path in meaning.SIDE_PATHS.items() if side != meaning.SIGNED}
+_SIDES_OF_PATHS = {path: side for side, path in meaning.SIDE_PATHS.items()}
 
 
 def _carried(path: str | None) -> str | None:
@@ -919,7 +933,7 @@ def labelled_values(
         before = waiting
         taken = len(before.parts) if before else 0
         if waiting and _answer_ends(waiting, line, bool(entries), lead, blank_ends):
-            found += waiting.answer()
+            found += waiting.answer() or _unanswered_side(waiting, bool(entries), vocabulary)
             waiting = None
         taken = bool(before) and len(before.parts) > taken  # the line answered the label above
         if not taken and (entries and not entries[0][2] or not entries and lead) and is_heading(line.text, vocabulary):
@@ -936,6 +950,13 @@ def labelled_values(
             found.pop()
             waiting = _Open(entries[-1][0], entries[-1][1], line.source, [entries[-1][2]])
     return found + (waiting.answer() if waiting else [])
+
+
+def _unanswered_side(waiting: _Open, labelled: bool, vocabulary: Vocabulary) -> list[LabelledValue]:
+    """A label naming a side ("Referrer", "Agency you are escalating to") left unanswered because
+    labels follow it: the heading of that side's section, which those labels are in."""
+    side = vocabulary.classify(waiting.label).side
+    return [heading_marker(waiting.label, waiting.source)] if labelled and side in (meaning.RAISER, meaning.CHALLENGED) else []
 
 
 _GUIDANCE = re.compile(r"\([^()]{1,120}\)")

@@ -648,6 +648,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         elif side == CHALLENGED and ({"who", "whom"} & set(words) or _with_whom(words)) and "details" not in found:
             # "Who is the disagreement with?": an agency, perhaps a person too; "(name)" in brackets: a person
             attribute = next((a for a in ("name", "role", "agency") if any(a in aside for aside in asides)), "agency")
+        elif side == CHALLENGED and _escalating_to(words) and "details" not in found:
+            attribute = "agency"  # "Escalating to:", "Escalated to": where the matter goes, an organisation
         elif side == CHALLENGED and "decision" in found and ({"who", "whose", "which"} & set(words) or colon is False):
             # "Whose decision…?", "Which agency's decision…": the side; "Date of decision" asks neither
             if found & {"date", "outcome"}:

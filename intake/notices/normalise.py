@@ -223,7 +223,16 @@ def _without_dangling(text: str) -> str:
     return text
 
 
+# "Not that I know of", "None that I am aware of", "Not as far as I know": a no, however hedged.
+_NOT_AWARE = re.compile(
+    r"\s*(?:not|none|no)\s+(?:that I(?:'m|’m| am)? (?:know|aware)(?: of)?|as far as I(?:'m|’m| am)? (?:know|aware))\W*",
+    re.IGNORECASE,
+)
+
+
 def _yes_no_word(text: str) -> bool | None:
+    if _NOT_AWARE.fullmatch(text[:100]):
+        return False
     match = re.fullmatch(r"\s*(yes|no|y|n|true|false)\b\s*(?:[-–—,.;:(].*)?", text, re.I | re.S)
     if not match:
         return _risk_sentence(text)
@@ -271,9 +280,32 @@ def has_boxes(text: str) -> bool:
 def _hand_boxes(text: str) -> str:
     for pattern, glyph in _HAND_BOXES:
         text = pattern.sub(glyph, text)
+    text = _drawn_boxes(text)
     if any(box in text for box in _BOXES):
         text = _TYPED_X.sub("☒", text)
     return text
+
+
+_ITEM_SEPARATORS = re.compile(r"([\n\t])")
+_LONGEST_OPTION = 80  # characters: an option of a list, not a sentence
+_MOST_OPTIONS = 40
+
+
+def _drawn_boxes(text: str) -> str:
+    """A printed list of options whose boxes are drawn, not written: the ticked ones carry an "X" typed
+    in the box ("X Information sharing"), the others nothing before their words. With both kinds among
+    short items (lines or columns), each item gets its box."""
+    if len(text) > _LONGEST_OPTION * _MOST_OPTIONS or any(box in text for box in _BOXES):
+        return text
+    parts = _ITEM_SEPARATORS.split(text)
+    items = [part.strip() for part in parts[::2]]
+    if not 2 <= len(items) <= _MOST_OPTIONS or not all(0 < len(item) <= _LONGEST_OPTION for item in items):  # noqa: PLR2004
+        return text
+    marked = [item[:2] in ("X ", "x ") and len(item) > 2 for item in items]  # noqa: PLR2004
+    if all(marked) or not any(marked):
+        return text
+    boxed = [f"☒ {item[2:]}" if ticked else f"☐ {item}" for item, ticked in zip(items, marked)]
+    return "".join(box + (parts[2 * at + 1] if 2 * at + 1 < len(parts) else "") for at, box in enumerate(boxed))
 
 
 def _ticked_text(text: str) -> str:
@@ -464,6 +496,43 @@ def clean_name(text: str) -> str | None:
     if not name or len(name) > 100 or not re.search(r"[^\W\d_]", name):
         return None
     return None if re.search(r"[\d@<>]", name) else name
+
+
+# Another name the person is known by, after theirs: "Ruby Evans (aka Ruby Nowak)", "… also known as …".
+_ALIAS = re.compile(r"\s*\(?\b(?:aka|a\.k\.a\.?|also known as|known as|previously known as)\b", re.IGNORECASE)
+_INFANT = re.compile(r"baby\s+(?=\S+\s+\S)", re.IGNORECASE)  # "Baby Ruby Evans": the word is no part of her name
+
+
+def clean_subject_name(text: str) -> str | None:
+    """The name of the child or adult: as ``clean_name``, without another name they are known by, the
+    word "Baby" before a named infant, and in forename-surname order where the surname was written
+    first in capitals ("SMITH, Jayden", as case records write it)."""
+    name = clean_name(text)
+    if name is None:
+        return None
+    if alias := _ALIAS.search(name[:200]):
+        name = name[: alias.start()].strip(" ,;-–") or name
+    name = _INFANT.sub("", name, count=1) if _INFANT.match(name) else name
+    return _surname_first(name) or name
+
+
+def _surname_first(name: str) -> str | None:
+    """ "SMITH, Jayden" → "Jayden SMITH": one comma, capitals before it and a written name after it."""
+    surname, comma, forenames = name.partition(",")
+    letters = [ch for ch in surname if ch.isalpha()]
+    if not comma or "," in forenames or not letters or not all(ch.isupper() for ch in letters):
+        return None
+    if not forenames.strip() or forenames.strip().isupper() or len(surname.split()) > 3:  # noqa: PLR2004
+        return None
+    return f"{forenames.strip()} {surname.strip()}"
+
+
+def reorder_surname_first(name: str) -> str:
+    """ "Evans, Ruby" → "Ruby Evans": a name under a label that says the surname comes first."""
+    surname, comma, forenames = name.partition(",")
+    if not comma or "," in forenames or not forenames.strip() or len(surname.split()) > 3:  # noqa: PLR2004
+        return name
+    return f"{forenames.strip()} {surname.strip()}"
 
 
 _EMAIL = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")

@@ -38,11 +38,20 @@ def reading_order(lines: Sequence[TextLine], vocabulary: Vocabulary) -> list[Tex
     band: list[TextLine] = []
     for line in lines:
         if any(word.x0 < edge < word.x1 for word in line.words):  # a line across the gutter ends a band
-            out += _read_band(band, edge, vocabulary) + [line]
+            tail = _left_tail(band, edge)  # "Concern" alone above a full-width answer: it heads that answer
+            out += _read_band(band[: len(band) - len(tail)], edge, vocabulary) + tail + [line]
             band = []
         else:
             band.append(line)
     return out + _read_band(band, edge, vocabulary)
+
+
+def _left_tail(band: list[TextLine], edge: float) -> list[TextLine]:
+    """The band's last lines with nothing right of the gutter."""
+    count = 0
+    while count < len(band) and _side(band[-1 - count], edge, right=True) is None:
+        count += 1
+    return band[len(band) - count :]
 
 
 def _right_column(lines: Sequence[TextLine], vocabulary: Vocabulary) -> float | None:
@@ -70,12 +79,19 @@ def _is_heading(segment: list[Word], vocabulary: Vocabulary) -> bool:
     return bool(printed) and all(word.bold for word in printed) and vocabulary.match(" ".join(w.text for w in segment)) is None
 
 
+def _bold_alone(line: TextLine) -> bool:
+    """One segment, every printed word bold: a column's heading, though it is worded as a label."""
+    printed = [word for word in line.words if word.size]
+    return len(line.segments) == 1 and bool(printed) and all(word.bold for word in printed)
+
+
 def _read_band(band: list[TextLine], edge: float, vocabulary: Vocabulary) -> list[TextLine]:
     """Lines the gutter runs through: the left column, then the right, when the right opens
     questions of its own; otherwise the lines as they are."""
     right = [part for line in band if (part := _side(line, edge, right=True))]
     questions = sum(1 for line in right if _is_question(line.segments[0], vocabulary))
-    headed = any(_is_heading(line.segments[0], vocabulary) for line in right)
+    # a heading of its own, or a bold label alone on its side of the line ("Agency you are escalating to")
+    headed = any(_is_heading(line.segments[0], vocabulary) or _bold_alone(line) for line in right)
     if len(band) < _MIN_LINES or questions < _RIGHT_QUESTIONS or not headed:
         return band
     left = [part for line in band if (part := _side(line, edge, right=False))]

@@ -19,6 +19,7 @@ from typing import Any
 from pdfplumber.page import Page
 
 from escalations.intake.notices.pdf_columns import reading_order
+from escalations.intake.notices.pdf_rows import label_row_runs
 from escalations.intake.notices.fields import (
     LabelledValue,
     Line,
@@ -283,12 +284,18 @@ def _blocks(pages: Sequence[PageLayout], body: set[int], vocabulary: Vocabulary)
         running: list[TextLine] = []
         for _, block in sorted(blocks, key=lambda item: item[0]):
             if isinstance(block, Table):
-                yield from reading_order(running, vocabulary)
+                yield from _in_reading_order(running, vocabulary)
                 running = []
                 yield block
             else:
                 running.append(block)
-        yield from reading_order(running, vocabulary)
+        yield from _in_reading_order(running, vocabulary)
+
+
+def _in_reading_order(lines: list[TextLine], vocabulary: Vocabulary) -> Iterator[TextLine]:
+    """Rows of labels above their answers column by column (``pdf_rows``), the rest in reading order."""
+    for band, run in label_row_runs(lines, vocabulary):
+        yield from run if band else reading_order(run, vocabulary)
 
 
 # --- lines into the reader's lines --------------------------------------------------------------
@@ -353,7 +360,8 @@ def _continuation(prev: _Logical, line: TextLine, edges: dict[int, float]) -> st
             return None
         joiner = _wrap_joiner(last, line, last.right or edges[last.page])
         return "\n" if joiner is None else joiner
-    paragraph = len(prev.first.segments) == 1 and abs(line.x0 - prev.first.x0) <= em
+    # a wrapped line keeps its weight: a bold label alone does not run on into the plain answer under it
+    paragraph = len(prev.first.segments) == 1 and abs(line.x0 - prev.first.x0) <= em and last.bold == line.bold
     return _wrap_joiner(last, line, last.right or edges[last.page]) if paragraph else None
 
 

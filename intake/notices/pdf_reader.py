@@ -21,6 +21,7 @@ from pdfplumber.pdf import PDF
 
 from escalations.intake.notices.docx_reader import UnreadableDocument
 from escalations.intake.notices.fields import EVERY_FIELD, LabelledValue, Vocabulary, resolve_scopes
+from escalations.intake.notices.normalise import has_boxes
 from escalations.intake.notices.pdf_fields import form_fields
 from escalations.intake.notices.pdf_layout import layout_values, page_layout
 
@@ -83,7 +84,9 @@ def _read(pdf: PDF, vocabulary: Vocabulary, max_pages: int) -> PdfReading:
     ]
     # A field of the form is the answer to its question: the printed label beside
     # it, read from the page, must not take whatever text follows instead.
-    printed = [v for v in layout_values(layouts, vocabulary) if vocabulary.match(v.label) not in form.paths]
+    # Ticked boxes under it are the page's own answer, though: "What is it about? (tick all that apply)" over
+    # check boxes, beside a text field whose tooltip asks the same, gives the categories the field does not.
+    printed = [v for v in layout_values(layouts, vocabulary) if vocabulary.match(v.label) not in form.paths or has_boxes(v.value)]
     return PdfReading(resolve_scopes(form.values + printed, vocabulary), notes)
 
 

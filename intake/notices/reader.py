@@ -239,6 +239,8 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
     """The labelled lines of a plain email; quoted earlier mail and the signature are skipped."""
     body_text = _EMPHASIS.sub(r"\1", body_text)  # "*Child's name:* Ruby": bold as a plain-text mail writes it
     numbered = _forward_unquoted(list(enumerate(body_text.splitlines(), start=1)), vocabulary)
+    earlier = numbered  # with any earlier mail under a reply: whose reply is escalated (body.quoted_author_values)
+    numbered = _before_earlier_mail(numbered, vocabulary)
     numbered = unwrapped([(number, _pipe_row(text)) for number, text in numbered], vocabulary)
     lines = [_body_line(text, f"email body line {number}", vocabulary) for number, text in numbered]
     values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
@@ -246,7 +248,15 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
     sentences = body.sentence_values(own)  # a paragraph saying whom and which agency is no concern's text
     # A covering note over a forwarded mail: the concern is the forwarded mail's paragraph.
     prose = body.prose_values(own, values + sentences) or body.prose_values(body.forwarded(own), values + sentences)
-    return values + body.signature_values(own) + sentences + prose
+    return values + body.signature_values(own) + sentences + prose + _quoted_author(earlier)
+
+
+def _quoted_author(numbered: list[tuple[int, str]]) -> list[LabelledValue]:
+    own = [(text, f"email body line {number}") for number, text in numbered if not text.lstrip().startswith(">")]
+    quoted = [
+        (text.lstrip().lstrip(">").strip(), f"email body line {n}") for n, text in numbered if text.lstrip().startswith(">")
+    ]
+    return body.quoted_author_values(own, quoted)
 
 
 _LONGEST_QUESTION = 150
@@ -291,6 +301,38 @@ def _forward_unquoted(numbered: list[tuple[int, str]], vocabulary: Vocabulary) -
     if sum(answered(text) for text in quoted) < _FORWARDED_LABELS:
         return numbered
     return [(number, text.lstrip().lstrip(">").lstrip() if text.lstrip().startswith(">") else text) for number, text in numbered]
+
+
+_HEADER_LINES = 5  # an earlier message's "From:" line and the "Sent:"/"Subject:" lines under it
+_SENT = ("sent:", "date:")
+
+
+def _earlier_mail_starts(numbered: list[tuple[int, str]], at: int) -> bool:
+    """Whether an earlier message quoted under a reply starts at line ``at``: Outlook's "From: …" with
+    "Sent:"/"Date:" and "Subject:" lines under it, "-----Original Message-----", or "On …, … wrote:"."""
+    text = numbered[at][1].strip().casefold()
+    if text.startswith("-----original message") or (text.startswith("on ") and text.endswith("wrote:")):
+        return True
+    if not text.startswith("from:"):
+        return False
+    following = [line.strip().casefold() for _, line in numbered[at + 1 : at + _HEADER_LINES]]
+    return any(line.startswith(_SENT) for line in following) and any(line.startswith("subject:") for line in following)
+
+
+def _before_earlier_mail(numbered: list[tuple[int, str]], vocabulary: Vocabulary) -> list[tuple[int, str]]:
+    """A reply's own lines, without the earlier messages quoted under it (their greetings, requests and
+    signatures are someone else's), when its own lines answer at least one label; else (a forward
+    with a line of its own above the notice) every line."""
+    start = next((at for at in range(len(numbered)) if _earlier_mail_starts(numbered, at)), None)
+    if start is None:
+        return numbered
+
+    def answered(text: str) -> bool:
+        split = vocabulary.split(_pipe_row(text)) if len(text) <= _LONGEST_QUESTION * 4 else None
+        return bool(split and split[2])
+
+    own = numbered[:start]
+    return own if any(answered(text) for _, text in own) else numbered
 
 
 def unwrapped(numbered: list[tuple[int, str]], vocabulary: Vocabulary = EVERY_FIELD) -> list[tuple[int, str]]:

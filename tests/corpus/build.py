@@ -26,6 +26,7 @@ from tests.corpus.designs import DESIGNS as FIRST_DESIGNS
 from tests.corpus.designs_legacy import DESIGNS as LEGACY_DESIGNS
 from tests.corpus.designs_more import DESIGNS as MORE_DESIGNS
 from tests.corpus.designs_probe import DESIGNS as PROBE_DESIGNS
+from tests.corpus.designs_probe3 import DESIGNS as PROBE3_DESIGNS
 from tests.corpus.designs_probe4 import DESIGNS as PROBE4_DESIGNS
 from tests.corpus.designs_seen import DESIGNS as SEEN_DESIGNS
 from tests.corpus.heldout2.designs import DESIGNS as HELD_OUT_2
@@ -43,7 +44,7 @@ DEVELOPMENT = FIRST_DESIGNS + MORE_DESIGNS + LEGACY_DESIGNS
 # in aggregate (tests/corpus/README.md).
 PARTS = {
     "development": DEVELOPMENT,
-    "probe": PROBE_DESIGNS + PROBE4_DESIGNS,
+    "probe": PROBE_DESIGNS + PROBE3_DESIGNS + PROBE4_DESIGNS,
     "seen": SEEN_DESIGNS,
     "heldout2": HELD_OUT_2,
     "heldout3": HELD_OUT_3,
@@ -172,7 +173,7 @@ def _make(folder: Path) -> tuple[list[CorpusNotice], list[str]]:
     skipped = []
     for part, designs in PARTS.items():
         for design in designs:
-            if design.kind in LIBREOFFICE_KINDS and not soffice:
+            if (design.kind in LIBREOFFICE_KINDS or design.printer) and not soffice:
                 skipped.append(f"{design.name}: LibreOffice (soffice) is not installed")
                 continue
             for number in range(1, design.count + 1):
@@ -182,7 +183,8 @@ def _make(folder: Path) -> tuple[list[CorpusNotice], list[str]]:
                 planned.append((part, design, case, design.render(case, random.Random(case.seed))))
     converted = (
         libreoffice_batch(
-            {f"{d.name}-{c.seed}": (r.payload, r.kind) for _, d, c, r in planned if r.kind in LIBREOFFICE_KINDS}, soffice
+            {f"{d.name}-{c.seed}": (r.payload, r.kind) for _, d, c, r in planned if r.kind in LIBREOFFICE_KINDS or d.printer},
+            soffice,
         )
         if soffice
         else {}

@@ -71,10 +71,12 @@ class Design:
     # The design's own people and wordings (names with particles, roles as abbreviations, agencies as
     # people write them): the case as ``make_case`` made it, changed before it is printed and scored.
     cast: Callable[[Case, random.Random], Case] | None = None
+    # "libreoffice": ``render`` gives a .docx that LibreOffice prints as ``kind`` (a PDF), as "Save as PDF" does.
+    printer: str = ""
 
     @property
     def tool(self) -> str:
-        return TOOLS[self.kind]
+        return f"{TOOLS['docx']}, printed by {self.printer}" if self.printer else TOOLS[self.kind]
 
 
 # --- how forms print things ---------------------------------------------------------------------------

@@ -80,7 +80,7 @@ class WordDocument:
 
 # --- LibreOffice, from HTML -------------------------------------------------------------------------
 
-FILTERS = {"odt": "odt:writer8", "doc": "doc:MS Word 97", "rtf": "rtf:Rich Text Format"}
+FILTERS = {"odt": "odt:writer8", "doc": "doc:MS Word 97", "rtf": "rtf:Rich Text Format", "pdf": "pdf:writer_pdf_Export"}
 
 
 def html_page(body: str, title: str = "Escalation form") -> str:
@@ -108,21 +108,19 @@ def _lines(text: str) -> str:
     return "<br>".join(escape(line) for line in text.split("\n"))
 
 
-def libreoffice_batch(jobs: Mapping[str, tuple[str, str]], soffice: str) -> dict[str, bytes]:
-    """``{name: (source, "odt"|"doc"|"rtf")}`` converted by one LibreOffice per target format and
-    source kind, run side by side. The source is HTML, or RTF as Word writes it (``rtf_document``):
-    an RTF source wanted as .rtf is sent as it is."""
-    done = {name: source.encode("ascii") for name, (source, t) in jobs.items() if t == "rtf" and _is_rtf(source)}
-    groups = sorted(
-        {(target, "rtf" if _is_rtf(source) else "html") for name, (source, target) in jobs.items() if name not in done}
-    )
+def libreoffice_batch(jobs: Mapping[str, tuple[str | bytes, str]], soffice: str) -> dict[str, bytes]:
+    """``{name: (source, "odt"|"doc"|"rtf"|"pdf")}`` converted by one LibreOffice per target format and
+    source kind, run side by side. The source is HTML, RTF as Word writes it (``rtf_document``), or a
+    .docx (bytes: printed to PDF as Word's "Save as PDF" would); an RTF source wanted as .rtf is sent as it is."""
+    done = {
+        name: source.encode("ascii")
+        for name, (source, t) in jobs.items()
+        if t == "rtf" and isinstance(source, str) and _is_rtf(source)
+    }
+    groups = sorted({(target, _source_kind(source)) for name, (source, target) in jobs.items() if name not in done})
     with tempfile.TemporaryDirectory(prefix="escalations-corpus-lo-") as tmp, ThreadPoolExecutor(len(groups) or 1) as pool:
         batches = [
-            {
-                name: source
-                for name, (source, t) in jobs.items()
-                if name not in done and (t, "rtf" if _is_rtf(source) else "html") == group
-            }
+            {name: source for name, (source, t) in jobs.items() if name not in done and (t, _source_kind(source)) == group}
             for group in groups
         ]
         results = pool.map(
@@ -140,11 +138,18 @@ def _is_rtf(source: str) -> bool:
     return source.startswith("{\\rtf")
 
 
-def _convert(batch: Mapping[str, str], target: str, folder: Path, soffice: str, kind: str = "html") -> dict[str, bytes]:
-    """One LibreOffice, its own profile, converting ``batch`` (HTML or RTF by name) to ``target``."""
+def _source_kind(source: str | bytes) -> str:
+    if isinstance(source, bytes):
+        return "docx"
+    return "rtf" if _is_rtf(source) else "html"
+
+
+def _convert(batch: Mapping[str, str | bytes], target: str, folder: Path, soffice: str, kind: str = "html") -> dict[str, bytes]:
+    """One LibreOffice, its own profile, converting ``batch`` (HTML, RTF or .docx by name) to ``target``."""
     (folder / "in").mkdir(parents=True)
     for name, source in batch.items():
-        (folder / "in" / f"{name}.{kind}").write_text(source, encoding="utf-8")
+        path = folder / "in" / f"{name}.{kind}"
+        path.write_bytes(source) if isinstance(source, bytes) else path.write_text(source, encoding="utf-8")
     subprocess.run(
         [
             soffice,

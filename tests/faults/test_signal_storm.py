@@ -53,6 +53,7 @@ def test_a_storm_of_wake_ups_neither_freezes_the_worker_nor_the_intake(
     match = PROCESSING.search(serve.text())
     assert match, serve.text()
     child = int(match.group(1))
+    assert os.getpriority(os.PRIO_PROCESS, child) - os.getpriority(os.PRIO_PROCESS, serve.pid) == 5, "[worker] nice"
 
     stop = threading.Event()
     sent = [0]

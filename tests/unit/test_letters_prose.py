@@ -189,3 +189,28 @@ def test_a_signature_with_no_sign_off_is_the_last_block_of_lines():
 def test_a_mail_ending_in_labelled_lines_has_no_unsigned_signature():
     notice = read(f"Hello,\n\n{CONCERN}\n\nTia Marsh\nStage: 2\n")
     assert notice.raised_by.name is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "risk"), [("Not that I know of", False), ("Not that I'm aware of", False), ("Not known", None)]
+)
+def test_a_hedged_no_to_the_risk_question(answer, risk):
+    assert read(f"Hello,\n\nIs the child at immediate risk of harm? {answer}\n\nThanks\n").immediate_risk is risk
+
+
+def test_the_writer_of_the_reply_a_mail_escalates_is_the_other_side():
+    quoted = "> Dear Nia,\n>\n> We will not be reopening the referral.\n>\n> Aled Price\n> Duty Manager\n> Riverside Housing"
+    notice = read(
+        f"Hi,\n\nI disagree with the response below.\n\n{CONCERN}\n\nThanks\nNia\n\nOn 2 March 2026, Aled Price wrote:\n{quoted}\n"
+    )
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == (
+        "Aled Price",
+        "Duty Manager",
+        "Riverside Housing",
+    )
+
+
+def test_a_reply_under_a_mail_that_escalates_nothing_below_names_no_other_side():
+    quoted = "> Thanks Nia, noted.\n>\n> Aled Price\n> Duty Manager\n> Riverside Housing"
+    notice = read(f"Hi,\n\n{CONCERN}\n\nThanks\nNia\n\nOn 2 March 2026, Aled Price wrote:\n{quoted}\n")
+    assert notice.challenged.name is None and notice.challenged.agency is None

@@ -172,6 +172,18 @@ def test_message_budget_defaults_to_a_minute_and_must_be_positive(tmp_path: Path
         load_settings(path)
 
 
+def test_the_processing_process_yields_the_cpu_by_a_nice_from_0_to_19(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("")
+    assert load_settings(path).worker.nice == 5
+    path.write_text("[worker]\nnice = 0\n")
+    assert load_settings(path).worker.nice == 0
+    for wrong in ("-1", "20", "true", '"low"'):
+        path.write_text(f"[worker]\nnice = {wrong}\n")
+        with pytest.raises(ConfigError, match="worker.nice"):
+            load_settings(path)
+
+
 def test_check_config_explain_prints_rules_with_clauses_and_local_settings_apart(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-config", "--config", str(PACKAGED), "--explain", "salford"]) == 0
     captured = capsys.readouterr()
