@@ -15,6 +15,7 @@ import re
 from escalations.intake.notices import body
 from escalations.intake.notices.fields import LabelledValue
 
+LETTERHEAD_RULE = "fallback:letterhead"
 _SALUTATION = re.compile(r"^\s*Dear\s+\S")
 _SHORT_LINE_WORDS = 8  # a line of an address or a signature block, not a sentence
 
@@ -31,7 +32,28 @@ def letter_values(lines: list[tuple[str, str]], labelled: list[LabelledValue]) -
         return []
     spaced = paragraphs(lines)
     sentences = body.sentence_values(spaced)
-    return body.signature_values(spaced) + sentences + body.prose_values(spaced, labelled + sentences)
+    prose = body.prose_values(spaced, labelled + sentences)
+    return body.signature_values(spaced) + _letterhead(lines) + sentences + prose
+
+
+# Words of an organisation's name: a letterhead of them is the writer's organisation.
+_ORGANISATION_WORDS = frozenset(
+    "health care services service police constabulary school academy college nhs trust council housing social "
+    "hospital practice surgery nursing partnership board department unit".split()
+)
+_LETTERHEAD_WORDS = 8
+
+
+def _letterhead(lines: list[tuple[str, str]]) -> list[LabelledValue]:
+    """The letter's first line, where it names an organisation ("Oakfield Primary School"): the writer's
+    agency, after the signature's (a fallback after a fallback: the first given counts)."""
+    text, source = next(((text.strip(), source) for text, source in lines if text.strip()), ("", ""))
+    words = text.casefold().replace(",", " ").split()
+    if not 1 < len(words) <= _LETTERHEAD_WORDS or any(ch.isdigit() for ch in text) or not _ORGANISATION_WORDS & set(words):
+        return []
+    if not all(word[:1].isupper() or word in ("of", "and", "&", "for", "the") for word in text.split()):
+        return []
+    return [LabelledValue("letterhead", text, source, "raised_by.agency", LETTERHEAD_RULE)]
 
 
 def paragraphs(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -214,3 +214,20 @@ def test_a_reply_under_a_mail_that_escalates_nothing_below_names_no_other_side()
     quoted = "> Thanks Nia, noted.\n>\n> Aled Price\n> Duty Manager\n> Riverside Housing"
     notice = read(f"Hi,\n\n{CONCERN}\n\nThanks\nNia\n\nOn 2 March 2026, Aled Price wrote:\n{quoted}\n")
     assert notice.challenged.name is None and notice.challenged.agency is None
+
+
+def test_a_letters_letterhead_naming_an_organisation_is_the_writers_agency():
+    notice = read_word(
+        "Eastfield Community Nursing Team", "Dear colleague,", CONCERN, "Yours sincerely,", "", "Nia Rowe\nDistrict Nurse"
+    )
+    assert (notice.raised_by.name, notice.raised_by.agency) == ("Nia Rowe", "Eastfield Community Nursing Team")
+
+
+def test_a_letterhead_of_an_address_names_no_agency():
+    notice = read_word("12 Oak Road", "Dear colleague,", CONCERN, "Yours sincerely,", "", "Nia Rowe\nDistrict Nurse")
+    assert notice.raised_by.agency is None
+
+
+def test_a_concern_answered_by_a_list_of_categories_then_sentences():
+    notice = read(f"Hello,\n\nConcern:\nThresholds\nInformation sharing\n{CONCERN}\n\nThanks\n")
+    assert notice.categories == ["thresholds", "information_sharing"] and notice.concern == CONCERN
