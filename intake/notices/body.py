@@ -478,3 +478,19 @@ def quoted_author_values(own: list[tuple[str, str]], quoted: list[tuple[str, str
     if not signed or signed[0].value.casefold() != author.casefold():
         return [LabelledValue("sentence", author, own[0][1], "challenged.name", SENTENCE_RULE)]
     return [replace(value, path=_SIDES[value.path]) for value in signed if value.path in _SIDES]
+
+
+_FROM = re.compile(r"\s*From:\s*([^<>\n]{3,80}?)\s*<([^<>\s]{3,100})>\s*")
+
+
+def forwarded_sender(lines: list[tuple[str, str]], signature: list[LabelledValue]) -> list[LabelledValue]:
+    """A writer forwarding their own earlier mail: the forwarded header's "From: <Name> <address>", when
+    it names the signature's person, gives their email address."""
+    names = [value.value.casefold() for value in signature if value.path == "raised_by.name"]
+    if not names or any(value.path == "raised_by.email" for value in signature):
+        return []
+    for text, source in lines:
+        match = _FROM.fullmatch(text[:_LONGEST_LINE])
+        if match and match.group(1).strip("\"' ").casefold() == names[0] and n.clean_email(match.group(2)):
+            return [LabelledValue("From", match.group(2), source, "raised_by.email", SIGNATURE_RULE)]
+    return []

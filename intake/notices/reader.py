@@ -248,7 +248,8 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
     sentences = body.sentence_values(own)  # a paragraph saying whom and which agency is no concern's text
     # A covering note over a forwarded mail: the concern is the forwarded mail's paragraph.
     prose = body.prose_values(own, values + sentences) or body.prose_values(body.forwarded(own), values + sentences)
-    return values + body.signature_values(own) + sentences + prose + _quoted_author(earlier)
+    signature = body.signature_values(own)
+    return values + signature + body.forwarded_sender(own, signature) + sentences + prose + _quoted_author(earlier)
 
 
 def _quoted_author(numbered: list[tuple[int, str]]) -> list[LabelledValue]:

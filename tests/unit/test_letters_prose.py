@@ -231,3 +231,10 @@ def test_a_letterhead_of_an_address_names_no_agency():
 def test_a_concern_answered_by_a_list_of_categories_then_sentences():
     notice = read(f"Hello,\n\nConcern:\nThresholds\nInformation sharing\n{CONCERN}\n\nThanks\n")
     assert notice.categories == ["thresholds", "information_sharing"] and notice.concern == CONCERN
+
+
+def test_a_writer_forwarding_their_own_mail_gives_their_address_in_its_header():
+    header = "From: Nia Rowe <nia.rowe@hillcrest.example>\nSent: 3 February 2026 10:00\nTo: Aled Price"
+    body = f"Hi,\n\nSee my email below.\n\nThanks\nNia\n\n-----Original Message-----\n{header}\n\nAled,\n\n{CONCERN}\n\n"
+    assert read(body + "Regards\nNia Rowe\nPractice Nurse\n").raised_by.email == "nia.rowe@hillcrest.example"
+    assert read(body + "Regards\nJo Lamb\nPractice Nurse\n").raised_by.email is None  # someone else's mail
