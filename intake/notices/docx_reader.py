@@ -158,9 +158,10 @@ def _document_values(document: Document, vocabulary: Vocabulary) -> list[Labelle
     reading = _Reading(vocabulary)
     headers, footers = _headers_and_footers(document)
     for element, where in [*headers, (body, "docx"), *footers]:
-        reading.container(wordml.blocks(element), where)
+        items = wordml.blocks(element)
+        reading.container(items, where)
         if where == "docx":
-            reading.letter(wordml.blocks(element))
+            reading.letter(items)
     return reading.result()
 
 
