@@ -66,6 +66,7 @@ PROBES_FIRST_READ = (
     ("10 (five; mail and Word: names and roles written every way)", 200, 290, 0),
     ("11 (six; round 4, branch reader-probe4: letters, mail in sentences)", 152, 355, 0),
     ("12 (five; letters with traps, categories, stage and risk in prose)", 108, 310, 0),
+    ("13 (two; a letter printed to PDF and one Word saved as RTF, read by reader-probe4's reader)", 55, 110, 0),
 )
 # The seen designs (tests/corpus/designs_seen.py, the first held-out part until branch reader-seen spent
 # it) as the reader read them before any change made for them: (right, given).

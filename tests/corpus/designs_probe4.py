@@ -23,7 +23,7 @@ from html import escape
 
 from tests.corpus.cases import TODAY, Case
 from tests.corpus.design import CHALLENGED, SUBJECT, Design, Rendered, date_text, subject_word
-from tests.corpus.tools import WordDocument, html_page, mso, outlook_html
+from tests.corpus.tools import WordDocument, html_page, mso, outlook_html, printed_pdf, rtf_document
 
 ALL = ("salford", "barnet", "bury-children", "bury-adults", "bnes")
 
@@ -504,3 +504,73 @@ PROBE_12 = (
     Design("probe12-brief-mail", brief_mail_no_labels.__doc__, "email-text", ALL, brief_mail_no_labels),
 )
 DESIGNS = PROBE_11 + PROBE_12
+
+
+# --- probe set 13: the letter printed to PDF and saved by Word as RTF ---------------------------------
+
+
+def letter_pdf(case: Case, rng: random.Random) -> Rendered:
+    """A letter printed to PDF: the letterhead as the title, the address and date as paragraphs, "Dear …",
+    a "Re:" line with "born <date>", the other professional as "<Name> (<Role>) at <Agency>", the concern,
+    the stage in a sentence ("we are now at stage N of the procedure"), and "Kind regards" over a signature
+    of name, role, agency and telephone."""
+    # one printed line a paragraph (reportlab's paragraphs take no bare line breaks)
+    blocks: list[tuple[str, object]] = [
+        *(("p", line) for line in _address(case, rng)),
+        ("p", date_text(case.signed_date, "ordinal")),
+        ("p", "Safeguarding Business Unit"),
+        ("p", _business_unit(case)),
+        ("p", "Dear Colleague,"),
+        ("p", f"Re: {case.subject_name}, born {date_text(case.dob, 'long')}"),
+        (
+            "p",
+            f"I am writing because I disagree with a decision taken by {case.challenged_name} "
+            f"({case.challenged_role}) at {case.challenged_agency_written}.",
+        ),
+        ("p", case.concern),
+        ("p", f"We have tried to resolve this between us and are now at stage {case.stage} of the procedure."),
+        ("p", "Kind regards,"),
+        *(("p", line) for line in (case.raiser_name, case.raiser_role, case.raiser_agency_written, f"Tel: {case.raiser_phone}")),
+    ]
+    printed = (
+        SUBJECT | {"raised_by.name", "raised_by.role", "raised_by.agency", "raised_by.phone"} | CHALLENGED | {"concern", "stage"}
+    )
+    return Rendered("pdf", printed_pdf(case.raiser_agency_written, blocks), printed)
+
+
+def letter_rtf(case: Case, rng: random.Random) -> Rendered:
+    """A letter Word saved as RTF: the letterhead in bold, "Our ref" and the date tabbed on one line, "Dear …",
+    a bold "Subject:" line with "DOB:", the categories in a sentence ("The disagreement relates to …"),
+    immediate risk as a sentence, and "Yours sincerely" over name and role with the agency on its own line."""
+    first = case.subject_first
+    risk = (
+        f"{first} is in immediate danger and the police have been informed."
+        if case.immediate_risk
+        else f"{first} is not in immediate danger."
+    )
+    blocks: list[tuple[str, object]] = [
+        ("b", case.raiser_agency_written),
+        ("p", f"Our ref: SG/{rng.randint(100, 999)}\t{date_text(case.signed_date, 'long')}"),
+        ("p", f"Dear {_business_unit(case)},"),
+        ("b", f"Subject: {case.subject_name} – DOB: {date_text(case.dob, 'slash')}"),
+        ("p", f"I am writing to escalate my disagreement with {case.challenged_agency_written}."),
+        ("p", case.concern),
+        ("p", f"The disagreement relates to {_prose_categories(case)}."),
+        ("p", risk),
+        ("p", "Yours sincerely,"),
+        ("p", ""),
+        ("p", f"{case.raiser_name}\n{case.raiser_role}\n{case.raiser_agency_written}"),
+    ]
+    printed = (
+        SUBJECT
+        | {"raised_by.name", "raised_by.role", "raised_by.agency", "challenged.agency"}
+        | {"concern", "categories", "immediate_risk"}
+    )
+    return Rendered("rtf", rtf_document(blocks), printed)
+
+
+PROBE_13 = (
+    Design("probe13-letter-pdf", letter_pdf.__doc__, "pdf", ALL, letter_pdf),
+    Design("probe13-letter-rtf", letter_rtf.__doc__, "rtf", ALL, letter_rtf),
+)
+DESIGNS += PROBE_13
