@@ -231,7 +231,7 @@ def _category_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 # "the decision of <Name>, <Role> at <Agency>", "I spoke to <Name> (<Role>) at <Agency>": the person on
 # the other side, named with their role and agency in one phrase after a word of challenge or contact.
 _CONTACT = (
-    r"\b(?:decision (?:made )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
+    r"\b(?:decision (?:made |taken )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
     r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met(?: with)?|conversation with|"
     r"(?:e-?mail|message|letter) (?:below )?to) "
     r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,6})"

@@ -238,3 +238,27 @@ def test_a_writer_forwarding_their_own_mail_gives_their_address_in_its_header():
     body = f"Hi,\n\nSee my email below.\n\nThanks\nNia\n\n-----Original Message-----\n{header}\n\nAled,\n\n{CONCERN}\n\n"
     assert read(body + "Regards\nNia Rowe\nPractice Nurse\n").raised_by.email == "nia.rowe@hillcrest.example"
     assert read(body + "Regards\nJo Lamb\nPractice Nurse\n").raised_by.email is None  # someone else's mail
+
+
+def test_a_letter_printed_to_pdf_is_read_by_its_sentences_and_signature():
+    from tests.corpus.tools import printed_pdf
+
+    lines = [
+        "Dear Partnership Manager,",
+        "Re: Tia Marsh, born 2 November 2016",
+        "I disagree with a decision taken by Aled Price (Duty Manager) at Riverside Housing.",
+        CONCERN,
+        "Kind regards,",
+        "Nia Rowe",
+        "Practice Nurse",
+    ]
+    data = printed_pdf("Hillcrest Surgery", [("p", line) for line in lines])
+    notice = read_notice([Attachment("letter.pdf", "application/pdf", data)], "Attached.", today=TODAY)
+    assert (notice.subject.name, notice.subject.dob) == ("Tia Marsh", date(2016, 11, 2))
+    assert (notice.raised_by.name, notice.raised_by.role, notice.raised_by.agency) == (
+        "Nia Rowe",
+        "Practice Nurse",
+        "Hillcrest Surgery",
+    )
+    assert (notice.challenged.name, notice.challenged.role) == ("Aled Price", "Duty Manager")
+    assert notice.concern == CONCERN
