@@ -52,20 +52,22 @@ CLOSINGS = frozenset(
         "warmest regards",
     }
 )
+_N = r"\s*(\d|one|two|three|four|five)\b"  # a stage's number, in figures or in words ("stage two")
 _STAGE_IN_SENTENCE = (
-    re.compile(r"\((?:stage|step|level|tier)\s*(\d)\)", re.IGNORECASE),
-    re.compile(r"\b(?:to|at|now at|reached|as)\s+(?:stage|step|level|tier)\s*(\d)\b", re.IGNORECASE),
+    re.compile(r"\((?:stage|step|level|tier)" + _N + r"\)", re.IGNORECASE),
+    re.compile(r"\b(?:to|at|now at|reached|as)\s+(?:stage|step|level|tier)" + _N, re.IGNORECASE),
     # "stage 3 of the escalation policy": a stage of the procedure, whatever verb comes before it
     re.compile(
-        r"\b(?:stage|step|level|tier)\s*(\d) of (?:the|our|your) (?:escalation|resolution|policy|procedure|process)\b",
+        r"\b(?:stage|step|level|tier)" + _N + r" of (?:the|our|your) (?:escalation|resolution|policy|procedure|process)\b",
         re.IGNORECASE,
     ),
     # "a level 2 escalation", "– stage 3 escalation", "stage 2 now": the stage the escalation is at
-    re.compile(r"\b(?:stage|step|level|tier)\s*(\d)(?: escalation\b| now\b)", re.IGNORECASE),
+    re.compile(r"\b(?:stage|step|level|tier)" + _N + r"(?: escalation\b| now\b)", re.IGNORECASE),
     # "this is the second stage of the process": the stage as an ordinal word
     re.compile(r"\bthe (first|second|third|fourth|fifth) (?:stage|step|level|tier)\b", re.IGNORECASE),
 )
 _ORDINAL_WORDS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5"}
+_ORDINAL_WORDS |= {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 
 
 def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
@@ -355,8 +357,9 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 _NAMED_WITH_DOB = re.compile(
     r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
     r"(?: \(?(?:aka|also known as|known as) [^,()]{1,60}\)?)?"  # "Ruby Evans (aka Ruby Nowak)": her name, not the other
-    r"(?:,| [–—-])?(?: aged \d{1,3})? \(?(?:[Dd][Oo][Bb]|[Dd]\.[Oo]\.[Bb]\.?|born|date of birth)[:\s]\s?"
-    r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8} \d{4})"
+    r"(?:,| [–—-])?(?: \(?(?:aged \d{1,3}|\d{1,3} years? old),?)? \(?(?:whose )?"
+    r"(?:[Dd][Oo][Bb]|[Dd]\.[Oo]\.[Bb]\.?|born(?: on)?|date of birth(?: is)?)[:\s]\s?"
+    r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?(?: of)? [A-Z][a-z]{2,8} \d{4}|\d{4}-\d{2}-\d{2})"
 )
 _DISAGREED_WITH = re.compile(
     r"\b(?:disagree(?:ing|ment)? with|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"

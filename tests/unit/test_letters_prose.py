@@ -72,6 +72,8 @@ def test_a_forms_guidance_paragraphs_are_no_letter():
         ("Sam is now at stage 3 escalation after my manager's call.", 3),
         ("Escalating Sam to the partnership, stage 4 now, as agreed.", 4),
         ("My manager says this is the second stage of the procedure.", 2),
+        ("I am now escalating this to stage two.", 2),
+        ("Please treat it as a Stage Three escalation.", 3),
         ("We are past the first step and this is the third level.", None),  # two stages: unclear
     ],
 )
@@ -86,6 +88,10 @@ def test_the_stage_said_in_a_sentence(sentence, stage):
         "I am writing about SAM OKORO, dob 4.9.18, again.",
         "This concerns Sam Okoro, aged 7 (DOB 04/09/2018).",
         "Re: Sam Okoro - D.O.B: 04-09-2018",
+        "I am writing about Sam Okoro, born on 4th of September 2018.",
+        "Sam Okoro, whose date of birth is 04/09/2018, was seen.",
+        "Sam Okoro (aged 7, DOB 2018-09-04) was seen.",
+        "Sam Okoro, 7 years old (d.o.b. 4 Sep 2018), was seen.",
     ],
 )
 def test_a_date_of_birth_beside_the_name_however_typed(line):
