@@ -233,8 +233,9 @@ def _category_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 # "the decision of <Name>, <Role> at <Agency>", "I spoke to <Name> (<Role>) at <Agency>": the person on
 # the other side, named with their role and agency in one phrase after a word of challenge or contact.
 _CONTACT = (
-    r"\b(?:decision (?:made |taken )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
-    r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met(?: with)?|conversation with|"
+    r"\b(?:decision (?:was )?(?:made |taken )?(?:of|by)|disagree(?:ment)? (?:is )?with(?: is)?|challeng(?:e|ing)|"
+    r"spoke (?:to|with)|speaking (?:to|with)|(?:discussed|raised) (?:this |it |the case |the matter |my concerns? )?with|"
+    r"met(?: with)?|conversation with|"
     r"(?:e-?mail|message|letter) (?:below )?to) "
     r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,6})"
 )
@@ -362,7 +363,7 @@ _NAMED_WITH_DOB = re.compile(
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?(?: of)? [A-Z][a-z]{2,8} \d{4}|\d{4}-\d{2}-\d{2})"
 )
 _DISAGREED_WITH = re.compile(
-    r"\b(?:disagree(?:ing|ment)? with|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
+    r"\b(?:disagree(?:ing|ment)? (?:is )?with(?: is)?|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
     r"challeng(?:e|ing)|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
     r"(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
 )

@@ -268,3 +268,33 @@ def test_a_letter_printed_to_pdf_is_read_by_its_sentences_and_signature():
     )
     assert (notice.challenged.name, notice.challenged.role) == ("Aled Price", "Duty Manager")
     assert notice.concern == CONCERN
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "My disagreement is with Aled Price, Duty Manager, Riverside Housing.",
+        "The professional I disagree with is Aled Price (Duty Manager) at Riverside Housing.",
+        "I have raised this with Aled Price, Duty Manager at Riverside Housing, without agreement.",
+        "The decision was made by Aled Price, Duty Manager, Riverside Housing.",
+    ],
+)
+def test_the_other_professional_in_more_sentences(sentence):
+    notice = read(f"Hello,\n\n{sentence}\n\nThanks\n")
+    assert (notice.challenged.name, notice.challenged.role, notice.challenged.agency) == (
+        "Aled Price",
+        "Duty Manager",
+        "Riverside Housing",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "agency"),
+    [
+        ("The disagreement is with Riverside Housing.", "Riverside Housing"),
+        ("The agency I disagree with is Riverside Housing.", "Riverside Housing"),
+        ("I have raised this with my manager.", None),
+    ],
+)
+def test_the_other_agency_in_more_sentences(sentence, agency):
+    assert read(f"Hello,\n\n{sentence}\n\nThanks\n").challenged.agency == agency
