@@ -332,7 +332,11 @@ def _writer_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 
 # Immediate risk said in a sentence: "There is no immediate risk to Ruby", "I do not consider Ruby to be
 # at immediate risk" (no); "Ruby is at immediate risk of harm", "in immediate danger", "police called" (yes).
-_IMMEDIATE = re.compile(r"\bimmediate(?:ly)? (?:risk|danger|harm)\b|\b(?:risk|danger) of immediate harm\b", re.I)
+_IMMEDIATE = re.compile(
+    r"\b(?:immediate(?:ly)?|imminent) (?:safeguarding )?(?:risk|danger|harm)\b|\bimmediate safeguarding concerns?\b|"
+    r"\b(?:risk|danger) of (?:immediate|imminent) harm\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _SAID_OF = re.compile(r"\s(?:is|are|am|was|were)\s")  # "Ruby is at immediate risk: …" is a sentence, no label
 

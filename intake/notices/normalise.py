@@ -230,8 +230,13 @@ _NOT_AWARE = re.compile(
 )
 
 
+# "None identified", "Nil": nothing of the risk asked about.
+_NONE = re.compile(r"\s*(?:none|nil)(?: (?:identified|noted|reported|at present|currently|at this time))?\W*", re.I)
+
+
 def _yes_no_word(text: str) -> bool | None:
-    if _NOT_AWARE.fullmatch(text[:100]):
+    text = text.lstrip(" -–—:")  # "Immediate risk? - No": the dash between question and answer
+    if _NOT_AWARE.fullmatch(text[:100]) or _NONE.fullmatch(text[:100]):
         return False
     match = re.fullmatch(r"\s*(yes|no|y|n|true|false)\b\s*(?:[-–—,.;:(].*)?", text, re.I | re.S)
     if not match:

@@ -298,3 +298,19 @@ def test_the_other_professional_in_more_sentences(sentence):
 )
 def test_the_other_agency_in_more_sentences(sentence, agency):
     assert read(f"Hello,\n\n{sentence}\n\nThanks\n").challenged.agency == agency
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("There are no immediate safeguarding concerns for Tia.", False),
+        ("Tia is not at imminent risk.", False),
+        ("There is an imminent risk of harm to Tia.", True),
+        ("Is the child at immediate risk? - No", False),
+        ("Immediate risk: none identified", False),
+        ("Immediate risk: Nil", False),
+        ("Immediate risk: not known", None),
+    ],
+)
+def test_immediate_risk_in_other_words(text, risk):
+    assert read(f"Hello,\n\n{text}\n\nThanks\n").immediate_risk is risk
