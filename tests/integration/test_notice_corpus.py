@@ -2,7 +2,7 @@
 
 Every corpus notice (tests/corpus: 34 development designs in other partnerships' styles,
 six seen designs (once held out, now spent), 9 + 13 held out in two parts written by people who
-had not read the reader, 44 probe designs each measured before the reader changed for it, plus the
+had not read the reader, 67 probe designs each measured before the reader changed for it, plus the
 forms ``forms make`` writes, filled in) is read
 as production reads it: the email parsed, each .docx and .pdf read in the
 sandbox, with the partnership's form profile. The floors below are today's
