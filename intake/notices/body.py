@@ -77,42 +77,36 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     (two to four words, each capitalised, no digits); the next lines, up to a blank,
     are the role and the agency, an address or a telephone number going to its field.
     """
-    start = None
-    for at, (text, _) in enumerate(lines):
+    start, signed = None, None
+    for at, (text, source) in enumerate(lines):
         words = text.strip().rstrip(",.!").strip().casefold()
         if words in CLOSINGS or text.strip() == "--":
-            start = at + 1
+            start, signed = at + 1, None
+        elif (closed := _closing_with_name(text)) is not None:  # "Many thanks, Jo Bloggs"
+            start, signed = at + 1, (closed, source)
     if start is None:
         start = _unsigned_block(lines)
     if start is None:
         return []
-    block: list[tuple[str, str]] = []
-    for text, source in lines[start:]:
-        stripped = text.strip()
-        if not stripped:
-            if block:
-                break
-            continue
-        if stripped.startswith(">") or len(stripped) > _LONGEST_LINE or _COPIES.match(stripped):
-            break
-        block.append((stripped, source))
-        if len(block) >= _SIGNATURE_LINES:
-            break
+    block, end = _block(lines, start, [signed] if signed else [])
+    if len(block) == 1 and len(block[0][0].split()) == 1:  # "Thanks\nJo" and, after a blank, the full signature
+        later, _ = _block(lines, end, [])
+        block = later if later and _looks_like_name(later[0][0]) else block
     if block and (bracketed := _NAME_AND_ROLE.fullmatch(block[0][0])) and _looks_like_name(bracketed.group(1)):
         block = [(bracketed.group(1), block[0][1]), (bracketed.group(2), block[0][1])] + block[1:]  # "Jo Bloggs (HV)"
     if block and not _looks_like_name(block[0][0]):  # "Jo Bloggs | Health Visitor | Bury 0-19": one line
         pieces = [piece.strip() for piece in re.split(r"\s[|•·–—-]\s|,\s", block[0][0]) if piece.strip()]
         if 2 <= len(pieces) <= 3 and _looks_like_name(pieces[0]):
             block = [(piece, block[0][1]) for piece in pieces] + block[1:]
-    signed = bool(block) and _SIGNED.match(block[0][0]) is not None
-    if signed:  # "Signed: Jo Bloggs" over the role: the signatory's own block
+    labelled = bool(block) and _SIGNED.match(block[0][0]) is not None
+    if labelled:  # "Signed: Jo Bloggs" over the role: the signatory's own block
         block[0] = (_SIGNED.sub("", block[0][0]), block[0][1])
     if not block or not _looks_like_name(block[0][0]):
         return []
     found = [LabelledValue("signature", block[0][0], block[0][1], "raised_by.name", SIGNATURE_RULE)]
     wanted = ["raised_by.role", "raised_by.agency"]
     for text, source in _role_and_agency_apart(block[1:]):
-        if signed and wanted == ["raised_by.role", "raised_by.agency"] and not (n.clean_email(text) or n.clean_phone(text)):
+        if labelled and wanted == ["raised_by.role", "raised_by.agency"] and not (n.clean_email(text) or n.clean_phone(text)):
             found.append(LabelledValue("signature", text, source, "signed.role", SIGNATURE_RULE))
         if n.clean_email(text):
             found.append(LabelledValue("signature", text, source, "raised_by.email", SIGNATURE_RULE))
@@ -148,7 +142,36 @@ _COPIES = re.compile(r"(?:b?cc|c\.c\.|encl?s?\.?|enclosures?)\s*[:.]", re.IGNORE
 _SIGNED = re.compile(r"^(?:signed|signature)\s*:\s*", re.IGNORECASE)
 
 
+def _block(lines: list[tuple[str, str]], start: int, block: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+    """The lines of a signature from ``start`` to the first blank after some text (at most ``_SIGNATURE_LINES``),
+    and where it ended."""
+    at = start
+    for at in range(start, len(lines)):
+        stripped = lines[at][0].strip()
+        if not stripped:
+            if block:
+                break
+            continue
+        if stripped.startswith(">") or len(stripped) > _LONGEST_LINE or len(block) >= _SIGNATURE_LINES:
+            break
+        if _COPIES.match(stripped):  # "cc: Jo Bloggs" under a letter's signature
+            break
+        block.append((stripped, lines[at][1]))
+    return block, at
+
+
 _NAME_AND_ROLE = re.compile(r"([^()]{3,60}?)\s?\(([^()]{2,60})\)")
+
+
+def _closing_with_name(text: str) -> str | None:
+    """ "Many thanks, Jo Bloggs", "Regards - Jo Bloggs": a closing and the writer's name on one line."""
+    head, comma, name = text.strip()[:_LONGEST_LINE].partition(",")
+    if not comma:
+        head, dash, name = text.strip()[:_LONGEST_LINE].partition(" - ")
+        if not dash:
+            return None
+    name = name.strip().rstrip(".!")
+    return name if head.strip().casefold() in CLOSINGS and _looks_like_name(name) else None
 
 
 def _role_and_agency_apart(block: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -194,9 +217,13 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
                 agencies.setdefault(agency.casefold(), (agency, source))
         for match in _THE_AGENCYS_DECISION.finditer(line):
             agencies.setdefault(match.group(1).casefold(), (match.group(1), source))
+    for name, (said, source) in list(agencies.items()):  # "Bury CSC for Ruby Whittaker (DOB …)": the agency
+        agencies[name] = (_before_subject(said, subjects), source)  # ends before the person it is about
     people = _challenged_people(lines)
     if people:  # "the decision of Kwame Maguire, Health Visitor at Northside Health": the person's agency
         agencies = {}
+    else:  # "I have spoken to Callum Ogunleye": the person, the agency said elsewhere
+        people = _contacted_person(lines)
     values = []
     if len(found) == 1:
         number, (said, source) = next(iter(found.items()))
@@ -307,6 +334,44 @@ def _person_values(name: str, role: str, agency: str, source: str) -> list[Label
     ]
 
 
+# "I have spoken to Callum Ogunleye and we could not agree", "I discussed it with Jo Bloggs (Team Manager)":
+# the person on the other side, named after a word of contact with no agency beside them.
+_CONTACTED = re.compile(
+    r"\b(?:spoken|spoke|talked|speaking) (?:to|with) |\bdiscussed (?:this |it |the case |my concerns? )?with |"
+    r"\b(?:met|meeting|conversation|call) with |\braised (?:this|it|my concerns?) with "
+)
+_PERSON = re.compile(r"([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})(?: \(([^()]{3,60})\))?")
+
+
+def _contacted_person(lines: list[tuple[str, str]]) -> list[LabelledValue]:
+    """The challenged person from a sentence of contact ("I have spoken to <Name>", "I discussed it
+    with <Name> (<Role>)"): a person's name (capitalised words, none an agency's or an acronym), not
+    the writer's own side ("(my manager)"); only when one person is named so."""
+    found: dict[str, list[LabelledValue]] = {}
+    for text, source in lines:
+        line = text[: _LONGEST_LINE * 5]
+        for contact in _CONTACTED.finditer(line):
+            match = _PERSON.match(line, contact.end())
+            if match is None:
+                continue
+            name, role = match.group(1), (match.group(2) or "").strip()
+            words = name.split()
+            if not _looks_like_name(name) or _AGENCY_WORDS & {w.casefold() for w in words}:
+                continue
+            if not all(any(ch.islower() for ch in word) for word in words):  # "Salford CSC": an agency's letters
+                continue
+            if role.casefold().split()[:1] in (["my"], ["our"]) or line[match.end() :].startswith((", my ", ", our ")):
+                continue
+            found.setdefault(
+                name.casefold(),
+                [
+                    LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
+                    *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
+                ],
+            )
+    return next(iter(found.values())) if len(found) == 1 else []
+
+
 # "I am the Safeguarding Lead Nurse working with Tyler at Northside Health", "I'm a school nurse at
 # Oakfield Primary": the writer's role and agency, said of themselves.
 _WRITER = re.compile(
@@ -363,12 +428,13 @@ _NAMED_WITH_DOB = re.compile(
     r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
     r"(?: \(?(?:aka|also known as|known as) [^,()]{1,60}\)?)?"  # "Ruby Evans (aka Ruby Nowak)": her name, not the other
     r"(?:,| [–—-])?(?: \(?(?:aged \d{1,3}|\d{1,3} years? old),?)? \(?(?:whose )?"
-    r"(?:[Dd][Oo][Bb]|[Dd]\.[Oo]\.[Bb]\.?|born(?: on)?|date of birth(?: is)?)[:\s]\s?"
+    r"(?i:d\.?o\.?b\.?|born(?: on)?|date of birth(?: is)?)[:\s]\s?"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?(?: of)? [A-Z][a-z]{2,8} \d{4}|\d{4}-\d{2}-\d{2})"
 )
 _DISAGREED_WITH = re.compile(
-    r"\b(?:disagree(?:ing|ment)? (?:is )?with(?: is)?|escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
-    r"challeng(?:e|ing)|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
+    r"\b(?:disagree(?:ing|ment)? (?:is )?with(?: is)?|(?:in )?dispute with|(?:disagreement|dispute) (?:I|we) (?:have|had) with|"
+    r"escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
+    r"challeng(?:e|ing)(?: to)?|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
     r"(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
 )
 # "I disagree with the Bury CSC decision": the agency's name as the decision's adjective (a person's is "'s")
@@ -377,6 +443,22 @@ _THE_AGENCYS_DECISION = re.compile(
     r"(?:decision|view|response|outcome)\b"
 )
 _NAME_JOINERS = frozenset({"of", "and", "&", "the", "for"})
+
+
+def _before_subject(agency: str, subjects: dict[str, tuple[str, str]]) -> str:
+    """The agency's name up to a joining word before the subject's name, where the capitalised run went on
+    into it ("Bury CSC for Ruby Whittaker" -> "Bury CSC")."""
+    folded = agency.casefold()
+    for subject in subjects:
+        at = folded.find(subject)
+        if at > 0:
+            head = agency[:at].split()
+            while head and head[-1].casefold() in _NAME_JOINERS:
+                head.pop()
+            return " ".join(head) or agency
+    return agency
+
+
 _NOT_NAMES = frozenset({"stage", "step", "level", "tier", "i", "we", "they", "this", "it", "my", "our", "your", "their"})
 
 

@@ -104,7 +104,7 @@ def fill(notice: Notice, values: list[LabelledValue], vocabulary: Vocabulary) ->
                     continue
                 found.setdefault(part, []).append((item, value.source))
                 notice.readings.setdefault(part, []).append(_reading(value, rule_name))
-    named = "raised_by.name" in found  # the signatory is the raiser only when nothing else names one
+    named = "raised_by.name" in found and not _signed_by_raiser(found, fallbacks)
     for part, items in fallbacks.items():
         signature = items[0][3] == "fallback:signature"
         if part not in found and not (signature and named):
@@ -117,6 +117,19 @@ def fill(notice: Notice, values: list[LabelledValue], vocabulary: Vocabulary) ->
             _assign(notice, path, items)
     notice.attempts = _all_attempts(found)
     notice.sources = {path: _unique([source for _, source in items]) for path, items in found.items()}
+
+
+def _signed_by_raiser(found: dict[str, list[tuple[Any, str]]], fallbacks: dict[str, list[tuple[Any, str, str, str]]]) -> bool:
+    """The signatory is the raiser only when nothing else names one, or when what names the raiser
+    names the signatory too ("Agency A contact: Lucy Harrington" over "Kind regards, Lucy Harrington,
+    Detective Constable"): then the signature's role and agency are the raiser's where no label gave them."""
+    signed = [item for item, _, _, rule in fallbacks.get("raised_by.name", []) if rule == "fallback:signature"]
+    named = {_same_name(item) for item, _ in found.get("raised_by.name", [])}
+    return len(named) == 1 and bool(signed) and _same_name(signed[0]) in named
+
+
+def _same_name(name: Any) -> str:
+    return " ".join(str(name).replace("\u2019", "'").split()).casefold()
 
 
 def _join_halves(found: dict[str, list[tuple[Any, str]]], readings: dict[str, list[str]]) -> None:

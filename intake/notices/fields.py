@@ -537,8 +537,28 @@ class Vocabulary:
             if separator.group().strip()[:1] in (*_LEADER_CHARS, ""):  # "Agency ........ Bury Police", "Agency    Bury Police"
                 label = stripped[: separator.start()].rstrip() + ":"  # the dotted line or the spaces stand for a colon
             if path := self.match(label):
-                return path, _tidy_label(label), _tidy_value(stripped[separator.end() :])
+                return self._with_aside(path, label, stripped[separator.end() :])
         return self._bare(stripped) or self._dashed(stripped)
+
+    def _with_aside(self, path: str, label: str, rest: str) -> tuple[str, str, str]:
+        """ "Who is the disagreement with? (agency): Bury CSC": the question's guidance in brackets after
+        its question mark, then a colon, is the label's; the answer is after the colon."""
+        aside = _ASIDE_THEN_COLON.match(rest)
+        asked = label.rstrip()
+        whole = f"{asked.rstrip('?:').rstrip()} {aside.group(1)}{'?' if asked.endswith('?') else ':'}" if aside else ""
+        if aside and (longer := self.match(whole)):
+            return longer, _tidy_label(f"{label} {aside.group(1)}"), _tidy_value(rest[aside.end() :])
+        value = _tidy_value(rest)
+        return path, _tidy_label(label), "" if self._describes_side(label, value) else value
+
+    def _describes_side(self, label: str, value: str) -> bool:
+        """ "Agency B: agency being challenged", "Agency A: referring agency": words after the colon that say
+        again, in lower case, which side the label is, are the label's description, not its answer (a
+        heading over that side's details)."""
+        if not value[:1].islower() or len(value.split()) > _DESCRIPTION_WORDS:
+            return False
+        side = self.classify(label).side
+        return side in (meaning.RAISER, meaning.CHALLENGED) and self.classify(value).side == side
 
     def _dashed(self, stripped: str) -> tuple[str, str, str] | None:
         """ "Worker - Jo Bloggs (Social Worker)": a label by its meaning, a dash, the answer."""
@@ -562,6 +582,10 @@ class Vocabulary:
             if match and (value := _tidy_value(match.group(2))) and _bare_ok(path, known, value):
                 return path, match.group(1), value
         return None
+
+
+_DESCRIPTION_WORDS = 8
+_ASIDE_THEN_COLON = re.compile(r"\s*(\([^()]{1,60}\))\s*:")
 
 
 def _misspelt(word: str, known: str) -> bool:
@@ -738,7 +762,16 @@ class _Open:
 
     def answer(self) -> list[LabelledValue]:
         text = "\n".join(self.parts).strip()
-        return [LabelledValue(self.label, text, self.source)] if text else []
+        if text:
+            return [LabelledValue(self.label, text, self.source)]
+        if self.path and not self.path.startswith(GENERIC) and self.path not in _DEFAULTED:
+            # "Agency B – agency the disagreement is with" over a table of Name / Position / Agency: a
+            # label naming a side with no answer of its own heads that side's section, as when answered
+            return [heading_marker(self.label, self.source)]
+        return []
+
+
+_DEFAULTED = frozenset(meaning.GENERIC_DEFAULTS.values())  # a generic label's usual field: no side named
 
 
 _LONGEST_OPTION = 8  # words of one option of a list ("Service provision and timeliness of interventions")

@@ -111,6 +111,10 @@ _add("role", "role title designation position post job rank grade")
 _add("email", "email e-mail emailaddress")
 _add("phone", "telephone tel phone mobile number")
 _add("contact", "contact")
+# Speaking with someone: "Who have you spoken to?" asks for the person on the other side.
+_add("spoke", "spoken spoke speak speaking talked discussed")
+# The service asking: "How can we contact you?"; a label only in a question.
+_add("we", "we")
 _add("date", "date dated when")
 _add("sign", "signed signature sign signatory completion submission")
 _add("concern", "concern concerns issue issues problem information info referral worried worry worries")
@@ -142,7 +146,7 @@ _add(
     "form notice escalation would could should can will so far taken resolve resolved already "
     "yet currently current where how them txt fld field text box reached else there here these "
     "those then than address off made work works employed relate relates related relating regarding process procedure "
-    "policy safeguarding am believe think feel consider secure known happened identified face facing",
+    "policy safeguarding am believe think feel consider secure known happened identified face facing following best based call",
 )
 
 
@@ -289,6 +293,11 @@ def _classify(text: str) -> Classification:
     if any(cls is None for cls in classes):  # a word no label has, even allowing a slip
         return UNKNOWN
     found = {cls for cls in classes if cls}
+    if "we" in found and not _PAREN.sub("", text).strip().endswith("?"):
+        return UNKNOWN  # "We disagree with the agency": a sentence of the writer's; only a question asks with "we"
+    found.discard("we")
+    if "spoke" in found and ("date" in found or not ({"who", "whom"} & set(words) or found & {"person", "prof", "name"})):
+        return UNKNOWN  # "Date you spoke to them", "What was said when you spoke?": the attempts, not a person
     if {"person", "risk"} <= found and "urgent" not in found:  # "Name of the person at risk": the subject
         found.add("subj")
     aside_words = [tokens(aside) for aside in asides]
@@ -325,6 +334,29 @@ def _classify(text: str) -> Classification:
     if heading and not result.heading:
         result = Classification(result.path, result.rule, result.side, result.attribute, True, result.parts)
     return result
+
+
+def _who_about(words: list[str], found: set[str]) -> bool:
+    """ "Who is this about?", "Whom does the escalation relate to?": a question for a person that names
+    nobody but the dispute; the person a notice is about is its subject. Not "Who are you concerned
+    about?" (the other side, on these forms), nor a question naming an agency or a worker."""
+    asked = {"who", "whom"} & set(words)
+    ends = words[-1:] in (["about"], ["regarding"]) or words[-2:] in (["relate", "to"], ["relates", "to"])
+    return bool(asked) and ends and found <= {"@", "challenge", "escalate", "name"}
+
+
+_PICK_WORDS = frozenset({"these", "following"})
+
+
+def _picked(words: list[str], found: set[str]) -> bool:
+    """ "Which of these describe the disagreement?", "Which of the following apply to the concern?":
+    a question over a list of options, about the dispute: its categories, not its account."""
+    return (
+        words[:1] == ["which"]
+        and bool(_PICK_WORDS & set(words))
+        and bool({"challenge", "concern", "details", "category"} & found)
+        and not found & {"agency", "prof", "name", "subj", "person", "role"}
+    )
 
 
 def _names_a_side(found: set[str], result: Classification, text: str) -> bool:
@@ -444,6 +476,10 @@ _ABBREVIATED = re.compile(r"\b(?:no|tel|ref|dept|org)\.$", re.IGNORECASE)  # "Co
 
 def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[str | None, str]:
     """Whose field: (side, why). A side said in brackets ("Agency B (concern about)") counts."""
+    if _WORDS.get(words[0]) == "sign" and "date" not in found:
+        return SIGNED, "signed"  # "Signature of the person completing the form": whoever it is of, the signatory
+    if "spoke" in found:  # "Who in that agency have you spoken to?": the worker on the other side
+        return (None, "") if "own" in words else (CHALLENGED, "spoken-to")
     for aside in asides:  # "(raising the concern)", "(concern about)": the brackets say it
         if "raise" in aside or ("your" in aside and "challenge" not in aside):
             return RAISER, "raiser"
@@ -488,6 +524,8 @@ def _side(words: list[str], found: set[str], asides: list[set[str]]) -> tuple[st
 
 
 def _attribute(words: list[str], found: set[str]) -> str | None:
+    if "spoke" in found and not found & {"name", "role"}:
+        return "name"  # "Who in that organisation have you spoken to?": a person, not the organisation
     if "dob" in found:
         return "dob"
     if "email" in found:
@@ -507,8 +545,8 @@ def _attribute(words: list[str], found: set[str]) -> str | None:
         "number" in words or "telephone" in words or "tel" in words or "phone" in words or "mobile" in words
     ):
         return "phone"
-    if "contact" in found:
-        return "contact" if "details" in found else "name"  # "Contact details"; "Contact", "Contact person"
+    if "contact" in found:  # "Contact details", "How can we contact you?"; "Contact", "Contact person"
+        return "contact" if "details" in found or words[0] == "how" else "name"
     if "agency" in found:
         return "agency"
     return None
@@ -539,8 +577,16 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
         return Classification("attempts", "synonyms:attempts")
     if "stage" in found and not ({"subj", "agency", "name", "category"} & found) and "need" not in words:
         return Classification("stage", "synonyms:stage")
+    if _who_about(words, found):  # "Who is this about?", "Who is the disagreement about?": the person the notice is about
+        return Classification("subject.name", "synonyms:who-about", SUBJECT, "name")
+    if _picked(words, found):  # "Which of these describe the disagreement?": options, picked
+        return Classification("categories", "synonyms:categories-which")
     if "category" in found and ({"challenge", "concern"} & found):
         return Classification("categories", "synonyms:categories")
+    if found == {"category"} and words in (["category"], ["categories"], ["theme"], ["themes"]):
+        return Classification("categories", "synonyms:categories-alone")  # "Category:", "Theme(s):" on a notice
+    if "kind" in found and {"challenge", "concern"} & found and not found & {"subj", "person", "agency", "prof", "name"}:
+        return Classification("categories", "synonyms:categories-kind")  # "What kind of disagreement is it?"
     if (
         "details" in found
         and "challenge" in found
@@ -631,6 +677,8 @@ def _decide(words: list[str], found: set[str], asides: list[set[str]], *, colon:
             )
         ):
             attribute = "name"  # "Adult:", "Child/Young Person:", "Young person" (not "Child": an answer)
+        elif side in (RAISER, CHALLENGED) and "where" in words and "details" not in found:
+            attribute = "agency"  # "Where do you work?", "Where are you based?": a place of work
         elif side in (RAISER, CHALLENGED) and found & {"prof", "roleword", "person"} and "details" not in found:
             attribute = "name"  # "Practitioner you disagree with", "Referrer", "Completed by"
         elif (

@@ -282,15 +282,22 @@ def has_boxes(text: str) -> bool:
     return any(box in _hand_boxes(text) for box in _BOXES)
 
 
+# "Thresholds (Y) Resources (N)": a yes or no typed after each option, read as its box when there are two or more.
+_TYPED_YES_NO = re.compile(r"\((?:(y|yes)|n|no)\)", re.IGNORECASE)
+
+
 def _hand_boxes(text: str) -> str:
     for pattern, glyph in _HAND_BOXES:
         text = pattern.sub(glyph, text)
+    if len(_TYPED_YES_NO.findall(text, 0, _MAX_TYPED)) >= 2:  # noqa: PLR2004
+        text = _TYPED_YES_NO.sub(lambda match: " ☒" if match.group(1) else " ☐", text)
     text = _drawn_boxes(text)
     if any(box in text for box in _BOXES):
         text = _TYPED_X.sub("☒", text)
     return text
 
 
+_MAX_TYPED = 5_000
 _ITEM_SEPARATORS = re.compile(r"([\n\t])")
 _LONGEST_OPTION = 80  # characters: an option of a list, not a sentence
 _MOST_OPTIONS = 40

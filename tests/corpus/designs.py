@@ -1,6 +1,6 @@
 """The development designs: forms in other partnerships' styles that the reader's work may look at.
 
-The held-out designs live in ``tests.corpus.heldout2``; see README.md.
+The held-out designs, when there are any, live in ``tests.corpus.heldout<n>``; see README.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The notice reader over the corpus: field-level accuracy, and nothing invented.
 
 Every corpus notice (tests/corpus: 34 development designs in other partnerships' styles,
-six seen designs (once held out, now spent), 9 + 13 held out in two parts written by people who
-had not read the reader, 67 probe designs each measured before the reader changed for it, plus the
-forms ``forms make`` writes, filled in) is read
+six seen and nine seen-2 designs (held-out parts 1 and 2, written by people who had not read
+the reader, now spent), 13 held out (part 3) written by people who had not read the reader, 67
+probe designs each measured before the reader changed for it, plus the forms ``forms make``
+writes, filled in) is read
 as production reads it: the email parsed, each .docx and .pdf read in the
 sandbox, with the partnership's form profile. The floors below are today's
 measured accuracy less a margin: raise them as the reader improves (the issue's
@@ -12,6 +13,8 @@ field and per format.
 """
 
 from __future__ import annotations
+
+from itertools import combinations
 
 import pytest
 
@@ -56,6 +59,13 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # beside a text field asking the same: sets 9 and 10 read 595/595, probe 2776/2795, nothing invented;
 # development, seen and forms-make unchanged; held-out 2 unchanged at 550/635, held-out 3 840/1065 (from 821),
 # both looked at only in aggregate, after the merge of main.
+# Branch reader-seen2 (2026-12-02): held-out part 2 spent as the "seen2" part (designs_seen2.py). Read before any
+# change made for it: 550/635 (86.6%; .doc 40/75, pdf 115/155; subject.name 35/45, raised_by.role 35/45,
+# challenged.name 30/45, challenged.role 15/25, categories 10/15, signed.name 10/15). Then opened, and the reader
+# taught what it missed by rules of meaning and structure (a side's label standing alone heads its section, "Who is
+# this about?", "Which of these…", "How can we contact you?", "Who have you spoken to?", a signing word first, a
+# question's bracketed guidance before its colon, the signature of the labelled raiser, "I have spoken to <Name>"):
+# seen2 635/635; development, probe, seen and forms-make unchanged.
 # Branch reader-probe4 (2026-12-02): probe sets 11 and 12 (designs_probe4.py, eleven designs: letters as .odt,
 # .docx and .doc, plain and Outlook mail in sentences, a forwarded earlier mail, categories as prose and lists,
 # the stage and immediate risk in prose, dates of birth as typed), read by main's reader (cec5784) before any
@@ -71,23 +81,27 @@ from tests.support.libreoffice import REQUIRE_SERVICES, soffice_binary
 # Probe set 13 (a letter printed to PDF, a Word letter saved as RTF), written after those changes and read by
 # the reader as it then stood (fae9cac): 55/110 (50.0%; the RTF letter 50/50, the PDF letter 5/60), nothing
 # invented. Then a PDF's running text read as a letter too, and "a decision taken by": set 13 110/110, probe
-# 3534/3570, nothing invented, other parts unchanged.
+# 3534/3570, nothing invented, other parts unchanged. After the merge of reader-seen2: probe 3539/3570 (sets
+# 11-13 763/775), seen2 635/635, held-out 3 902/1065 (855 at main), looked at only in aggregate.
 MEASURED = {
     "development": (1980, 1980),
-    "probe": (3534, 3570),
+    "probe": (3539, 3570),
     "seen": (390, 390),
-    "heldout2": (554, 635),
+    "seen2": (635, 635),
     "heldout3": (821, 1065),
     "forms-make": (180, 180),
 }
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
 FLOORS["heldout3"] = int(percent(MEASURED["heldout3"])) - 1  # its first reading, whole percent, less one point
-TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "heldout2": 97.0, "heldout3": 97.0, "forms-make": 100.0}  # issue 9
+TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "seen2": 97.0, "heldout3": 97.0, "forms-make": 100.0}  # issue 9
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
 # Each is a reader fault to fix; remove the line when it is fixed.
 KNOWN_INVENTIONS: set[tuple[str, str]] = set()  # none today
+
+# The part standing for forms nobody here has read, whose share of the designs is checked below.
+HELD_OUT = "heldout3"
 
 
 @pytest.fixture(scope="session")
@@ -118,27 +132,15 @@ def test_libreoffice_made_notices_are_in_the_corpus(corpus):
 
 
 def test_the_held_out_designs_are_a_part_of_their_own(corpus):
-    development, seen, held_out, third = (
-        {d.name for d in PARTS[part]} for part in ("development", "seen", "heldout2", "heldout3")
-    )
-    probe = {d.name for d in PARTS["probe"]}
-    assert not development & seen and not (development | seen | probe) & (held_out | third)
-    assert not probe & (development | seen) and not held_out & third
+    names = {part: {d.name for d in designs} for part, designs in PARTS.items()}
+    for first, second in combinations(names, 2):
+        assert not names[first] & names[second], (first, second)
     # A fifth of the designs at least, not counting the probe and seen designs: those were written as
-    # unseen forms and measured before the reader changed for them (their first figures are kept).
-    assert len(held_out) * 5 >= len(development | held_out)
-    # The third part alone is a fifth, even once the second is spent as a development part.
-    assert len(third) * 5 >= len(development | held_out | third)
-    assert {n.design for n in corpus.part("seen")} <= seen
-    assert {n.design for n in corpus.part("heldout2")} <= held_out
-    assert {n.design for n in corpus.part("heldout3")} <= third
-
-
-def test_the_second_held_out_part_has_enough_notices_designs_and_tools(corpus):
-    second = corpus.part("heldout2")
-    assert len(second) >= 30 - 15 * bool(corpus.skipped)  # three LibreOffice designs of five notices
-    assert len({n.design for n in second}) >= 6
-    assert {n.tool for n in second} >= {"python-docx", "reportlab", "email"}
+    # unseen forms and measured before the reader changed for them (their first figures are kept). The
+    # spent seen-2 designs are counted as development ones here.
+    assert len(names[HELD_OUT]) * 5 >= len(names["development"] | names["seen2"] | names[HELD_OUT])
+    for part, designs in names.items():
+        assert {n.design for n in corpus.part(part)} <= designs
 
 
 def test_the_third_held_out_part_has_enough_notices_designs_tools_and_partnerships(corpus):
@@ -153,8 +155,7 @@ def test_the_third_held_out_part_has_enough_notices_designs_tools_and_partnershi
 
 
 def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
-    written = ("development", "probe", "seen", "heldout2", "heldout3")
-    for notice in (notice for part in written for notice in corpus.part(part)):
+    for notice in (n for n in corpus.notices if n.part != "forms-make"):
         email = notice.expected["raised_by.email"]
         assert email is None or email.endswith(".example"), notice.id
         names = {agency.name for agency in AGENCIES[notice.partnership]}
@@ -162,7 +163,7 @@ def test_corpus_people_are_fictional_and_agencies_are_the_directorys(corpus):
             assert set(notice.accepted[path]) <= names, (notice.id, path)
 
 
-@pytest.mark.parametrize("part", ["development", "probe", "seen", "heldout2", "heldout3", "forms-make"])
+@pytest.mark.parametrize("part", list(MEASURED))
 def test_field_accuracy_is_at_least_the_floor(results, part):
     right, stated = accuracy(r for r in results if r.part == part)
     assert stated, f"no {part} notices"
