@@ -349,6 +349,13 @@ class KeptLetters:
         self.rendered += 1
         return build(letter, context, policy, sender, now, reference)
 
+    def keep(
+        self, letter: Letter, context: dict[str, Any], policy: Policy, sender: Sender, now: datetime, reference: str | None = None
+    ) -> None:
+        """Render a letter now, ahead of its write transaction, for ``outbox_row`` to take there (before ``take_from_now``)."""
+        assert self.keeping, "letters are kept before take_from_now"
+        self.build(letter, context, policy, sender, now, reference)
+
     def take_from_now(self) -> None:
         self.keeping = False
 

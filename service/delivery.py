@@ -32,6 +32,7 @@ from escalations.routing.directory import Directory
 from escalations.routing.policy import Policy
 from escalations.service.case_actions import CaseActions
 from escalations.service.directory import load_directory
+from escalations.service.rehearsal import Rehearsal
 from escalations.storage.models import Case, CaseEvent, InboundMessage, OutboxMessage, OutboxStatus
 from escalations.storage.repositories import BounceRepository, CaseRepository, OutboxRepository
 
@@ -43,9 +44,10 @@ ALERT_KIND = "delivery_failure"
 class DeliveryAlerts:
     """Records on the case and tells the business manager about recipients not reached."""
 
-    def __init__(self, policies: Mapping[str, Policy], sender: Sender) -> None:
+    def __init__(self, policies: Mapping[str, Policy], sender: Sender, rehearsal: Rehearsal | None = None) -> None:
         self.policies = policies
         self.sender = sender
+        self.rehearsal = rehearsal  # a bounce read by the worker: its alert rendered ahead (service.rehearsal)
 
     def undelivered(self, session: Session, row: OutboxMessage, failures: Sequence[Undelivered], now: datetime) -> None:
         policy = self._policy(session, row)
@@ -55,7 +57,7 @@ class DeliveryAlerts:
         directory, _ = load_directory(session, policy.id)
         people = [_person(directory, f) for f in failures]
         case = session.get(Case, row.case_id) if row.case_id is not None else None
-        actions = CaseActions(session, self.policies, self.sender, now)
+        actions = CaseActions(session, self.policies, self.sender, now, rehearsal=self.rehearsal)
         if case is not None:
             actions.event(
                 case,

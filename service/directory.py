@@ -265,14 +265,15 @@ DIRECTORY_VIEWS = "escalations.directory_views"
 
 
 def _read_directory(session: Session, partnership: str) -> tuple[Directory, dict[str, int]]:
-    agencies = DirectoryRepository(session).agencies(partnership)
-    contacts = DirectoryRepository(session).contacts(partnership)
+    agencies, contacts = DirectoryRepository(session).view_rows(partnership)
     view = Directory(
         partnership=partnership,
-        agencies=tuple(AgencyEntry(a.name, tuple(a.domains), tuple(a.aliases or ())) for a in agencies if a.domains),
-        contacts=tuple(ContactEntry(c.name, c.email, c.role, c.agency.name if c.agency else None, c.phone) for c in contacts),
+        agencies=tuple(
+            AgencyEntry(name, tuple(domains), tuple(aliases or ())) for _, name, domains, aliases in agencies if domains
+        ),
+        contacts=tuple(ContactEntry(*row) for row in contacts),
     )
-    return view, {a.name: a.id for a in agencies}
+    return view, {name: i for i, name, _, _ in agencies}
 
 
 def _key(r: DirectoryRow, new_name: Mapping[str, str] | None = None) -> tuple[str | None, str, str]:

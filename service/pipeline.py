@@ -343,7 +343,7 @@ class Apply:
         """A bounce of our mail: recorded on its outbox row, the address marked bouncing, the business manager told."""
         if self.p.bounce is None:
             return None
-        alerts = DeliveryAlerts(self.context.policies, self.context.sender)
+        alerts = DeliveryAlerts(self.context.policies, self.context.sender, self.rehearsal)
         row = record_bounce(self.session, alerts, self.inbound, self.p.bounce, self.now)
         return self.session.get(Case, row.case_id) if row is not None and row.case_id is not None else None
 

@@ -94,6 +94,12 @@ class _NoWrites(Session):
     def commit(self) -> None:
         raise RehearsalWrite("a rehearsal never commits")
 
+    @contextmanager  # type: ignore[override]
+    def begin_nested(self) -> Iterator[None]:
+        """No savepoint: one is released by flushing what it holds, and nothing here is flushed. A failure
+        inside (caught by the caller) leaves its pending rows in this session, which rolls back unwritten."""
+        yield None
+
 
 def _refuse_writes(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:

@@ -26,7 +26,7 @@ from escalations.service.scheduler import Scheduler
 from escalations.service.settings import Settings
 from escalations.service.worker import Worker
 from escalations.storage.crypto import Keyring, SealError, load_keyring, use_keyring
-from escalations.storage.engine import make_engine, make_session_factory
+from escalations.storage.engine import make_engine, make_session_factory, read_sessions
 from escalations.storage.keys import check_keys
 from escalations.storage.migrate import upgrade
 from escalations.storage.repositories import DirectoryRepository, SecretRepository
@@ -101,7 +101,7 @@ class Runtime:
             clock=self.clock,
             authenticator=self.authenticator(),
             require_authentication=self.settings.trust.require_authentication,
-            known_sender=directory_senders(self.sessions, self.policies),
+            known_sender=directory_senders(read_sessions(self.sessions), self.policies),  # a read: no write lock
             max_message_bytes=self.settings.smtp.max_message_bytes,
         )
 

@@ -9,7 +9,7 @@ rerun never send anything twice (DESIGN.md invariant 2).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -39,6 +39,7 @@ from escalations.service.quarantine_report import failure_kind, partnerships_of
 from escalations.service.rehearsal import Rehearsal, quiet_in_rehearsal, rehearse
 from escalations.service.views import waiting as views_waiting
 from escalations.service.views import waiting_text
+from escalations.storage.engine import read_sessions
 from escalations.storage.models import Case, CaseState, Chaser, Deadline, InboundMessage, InboundStatus, OutboxMessage
 from escalations.storage.listings import held_query
 from escalations.storage.repositories import CaseRepository, ChaserRepository, NotificationRepository
@@ -62,7 +63,7 @@ class Scheduler:
         deadlines due soon, what waits in review or quarantine (without the raw
         bytes), and whether any partnership has a case held for information."""
         now = self.context.clock()
-        with self.sessions() as session:
+        with read_sessions(self.sessions)() as session:  # reads only: no write lock on SQLite
             case_ids = ChaserRepository(session).cases_with_open_deadlines(now + LOOKAHEAD)
             review = session.scalars(held_query(InboundStatus.REVIEW).order_by(InboundMessage.id)).all()
             stuck = session.scalars(held_query(InboundStatus.QUARANTINED).order_by(InboundMessage.id)).all()
@@ -74,13 +75,23 @@ class Scheduler:
             # Rehearsed in a read snapshot first (service.rehearsal): the chasers' letters are rendered
             # there, and the write transaction holds SQLite's write lock for reads and rows only.
             moment = self.context.clock()
-            rehearsal = rehearse(self.sessions, partial(self._case, case_id=case_id, directories=directories, now=moment))
+            rehearsal, nothing = _rehearse(
+                self.sessions, partial(self._case, case_id=case_id, directories=directories, now=moment)
+            )
+            if nothing:
+                continue  # nothing due yet (a reminder already sent, say): no write transaction at all
             with self.sessions.begin() as session:
                 taken += self._case(session, rehearsal, case_id, directories, moment)
         for policy in self.context.policies.values():
             if policy.id in holding or any(policy.id in theirs for _, theirs in quarantined) or _for(review, policy):
+                # The same for the summary: its letter rendered ahead, and no write at all once today's is sent.
+                moment = self.context.clock()
+                summary = partial(self._review_summary, policy=policy, review=review, quarantine=quarantined, now=moment)
+                rehearsal, nothing = _rehearse(self.sessions, summary)
+                if nothing:
+                    continue
                 with self.sessions.begin() as session:
-                    taken += self._review_summary(session, policy, review, quarantined)
+                    taken += summary(session, rehearsal)
         taken += retention.daily(self.sessions, self.context.policies, now)  # issue 16: once a day
         if self.report_period is not None:
             taken += send_due_reports(self.sessions, self.context, self.report_period)
@@ -89,12 +100,13 @@ class Scheduler:
     def _review_summary(
         self,
         session: Session,
+        rehearsal: Rehearsal,
         policy: Policy,
         review: Sequence[InboundMessage],
         quarantine: Sequence[tuple[InboundMessage, set[str]]],
+        now: datetime,
     ) -> int:
         """Once a working day, from opening time: what waits in review, and what is in quarantine, for this partnership."""
-        now = self.context.clock()
         waiting = _for(review, policy)
         quarantined = [m for m, theirs in quarantine if policy.id in theirs]
         held = CaseRepository(session).awaiting_information(policy.id)
@@ -140,7 +152,9 @@ class Scheduler:
         counts += [f"{len(stuck)} in quarantine"] if stuck else []
         counts += [f"{len(information)} waiting for information"] if information else []
         letter = catalogue_letter("review_summary", tuple(managers), partnership=policy.short_name, counts=", ".join(counts))
-        CaseActions(session, self.context.policies, self.context.sender, now).queue(None, policy, letter, context)
+        CaseActions(session, self.context.policies, self.context.sender, now, rehearsal=rehearsal).queue(
+            None, policy, letter, context
+        )
         log.info(
             "scheduler: review summary for %s (%s waiting, %s in quarantine, %s held for information)",
             policy.id,
@@ -279,6 +293,18 @@ class Scheduler:
         )
         letter = catalogue_letter("overrun", [r.email for r in to], reference=view.case.reference, stage=stage.number)
         actions.queue(view.case, view.policy, letter, context)
+
+
+def _rehearse(sessions: sessionmaker[Session], run: Callable[[Session, Rehearsal], int]) -> tuple[Rehearsal, bool]:
+    """A rehearsal of one of the pass's write transactions, and whether it found nothing to do there.
+
+    Only a rehearsal that ran to its end and took nothing says so; one that stopped (before a
+    write, or on a failure) leaves the decision to the write transaction, as ever. The pass's
+    time is the rehearsal's, so what it saw due is what the write transaction would see, but
+    for another process's change in between, which the next pass takes."""
+    said: list[int] = []
+    rehearsal = rehearse(sessions, lambda session, r: said.append(run(session, r)))
+    return rehearsal, said == [0]
 
 
 def _for(review: Sequence[InboundMessage], policy: Policy) -> list[InboundMessage]:

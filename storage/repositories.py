@@ -435,6 +435,23 @@ class DirectoryRepository(_Repository):
             query = query.where(Contact.partnership == partnership)
         return self.session.scalars(query).all()
 
+    def view_rows(self, partnership: str) -> tuple[Sequence[Any], Sequence[Any]]:
+        """What routing's directory view holds, as plain rows (no ORM objects to build and track: the worker
+        reads it inside its write transaction): agencies (id, name, domains, aliases) in the order of
+        ``agencies``, and contacts (name, email, role, agency name, phone) in the order of ``contacts``."""
+        agencies = self.session.execute(
+            select(Agency.id, Agency.name, Agency.domains, Agency.aliases)
+            .where(Agency.partnership == partnership)
+            .order_by(Agency.partnership, Agency.name)
+        ).all()
+        contacts = self.session.execute(
+            select(Contact.name, Contact.email, Contact.role, Agency.name, Contact.phone)
+            .outerjoin(Agency, Agency.id == Contact.agency_id)
+            .where(Contact.partnership == partnership)
+            .order_by(Contact.partnership, Contact.id)
+        ).all()
+        return agencies, contacts
+
     def is_empty(self) -> bool:
         return self.session.scalar(select(func.count()).select_from(Contact)) == 0
 
@@ -577,6 +594,8 @@ class BounceRepository(_Repository):
         outbox_id: int | None,
         inbound_id: int | None,
     ) -> None:
+        if self._rehearsing:
+            return  # a count, read by nothing the decision goes on to do: the write transaction keeps it
         insert = self._insert()
         self.session.execute(
             insert(BouncingAddress)
