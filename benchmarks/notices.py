@@ -64,6 +64,9 @@ PROBES_FIRST_READ = (
     ("8 (four)", 151, 165, 0),
     ("9 (five; round 3, branch reader-probe3: printed and fillable PDFs)", 197, 305, 5),
     ("10 (five; mail and Word: names and roles written every way)", 200, 290, 0),
+    ("11 (six; round 4, branch reader-probe4: letters, mail in sentences)", 152, 355, 0),
+    ("12 (five; letters with traps, categories, stage and risk in prose)", 108, 310, 0),
+    ("13 (two; a letter printed to PDF and one Word saved as RTF, read by reader-probe4's reader)", 55, 110, 0),
 )
 # The seen designs (tests/corpus/designs_seen.py, the first held-out part until branch reader-seen spent
 # it; designs_seen2.py, the second until branch reader-seen2 spent it) as the reader read them before any

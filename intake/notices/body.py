@@ -11,8 +11,10 @@ field, and every line is bounded before it is matched.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from escalations.intake.notices import normalise as n
+from escalations.intake.notices.canonical import role_first
 from escalations.intake.notices.fields import LabelledValue
 
 SIGNATURE_RULE = "fallback:signature"
@@ -50,15 +52,22 @@ CLOSINGS = frozenset(
         "warmest regards",
     }
 )
+_N = r"\s*(\d|one|two|three|four|five)\b"  # a stage's number, in figures or in words ("stage two")
 _STAGE_IN_SENTENCE = (
-    re.compile(r"\((?:stage|step|level|tier)\s*(\d)\)", re.IGNORECASE),
-    re.compile(r"\b(?:to|at|now at|reached|as)\s+(?:stage|step|level|tier)\s*(\d)\b", re.IGNORECASE),
+    re.compile(r"\((?:stage|step|level|tier)" + _N + r"\)", re.IGNORECASE),
+    re.compile(r"\b(?:to|at|now at|reached|as)\s+(?:stage|step|level|tier)" + _N, re.IGNORECASE),
     # "stage 3 of the escalation policy": a stage of the procedure, whatever verb comes before it
     re.compile(
-        r"\b(?:stage|step|level|tier)\s*(\d) of (?:the|our|your) (?:escalation|resolution|policy|procedure|process)\b",
+        r"\b(?:stage|step|level|tier)" + _N + r" of (?:the|our|your) (?:escalation|resolution|policy|procedure|process)\b",
         re.IGNORECASE,
     ),
+    # "a level 2 escalation", "– stage 3 escalation", "stage 2 now": the stage the escalation is at
+    re.compile(r"\b(?:stage|step|level|tier)" + _N + r"(?: escalation\b| now\b)", re.IGNORECASE),
+    # "this is the second stage of the process": the stage as an ordinal word
+    re.compile(r"\bthe (first|second|third|fourth|fifth) (?:stage|step|level|tier)\b", re.IGNORECASE),
 )
+_ORDINAL_WORDS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5"}
+_ORDINAL_WORDS |= {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
 
 
 def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
@@ -76,6 +85,8 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         elif (closed := _closing_with_name(text)) is not None:  # "Many thanks, Jo Bloggs"
             start, signed = at + 1, (closed, source)
     if start is None:
+        start = _unsigned_block(lines)
+    if start is None:
         return []
     block, end = _block(lines, start, [signed] if signed else [])
     if len(block) == 1 and len(block[0][0].split()) == 1:  # "Thanks\nJo" and, after a blank, the full signature
@@ -87,11 +98,16 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         pieces = [piece.strip() for piece in re.split(r"\s[|•·–—-]\s|,\s", block[0][0]) if piece.strip()]
         if 2 <= len(pieces) <= 3 and _looks_like_name(pieces[0]):
             block = [(piece, block[0][1]) for piece in pieces] + block[1:]
+    labelled = bool(block) and _SIGNED.match(block[0][0]) is not None
+    if labelled:  # "Signed: Jo Bloggs" over the role: the signatory's own block
+        block[0] = (_SIGNED.sub("", block[0][0]), block[0][1])
     if not block or not _looks_like_name(block[0][0]):
         return []
     found = [LabelledValue("signature", block[0][0], block[0][1], "raised_by.name", SIGNATURE_RULE)]
     wanted = ["raised_by.role", "raised_by.agency"]
     for text, source in _role_and_agency_apart(block[1:]):
+        if labelled and wanted == ["raised_by.role", "raised_by.agency"] and not (n.clean_email(text) or n.clean_phone(text)):
+            found.append(LabelledValue("signature", text, source, "signed.role", SIGNATURE_RULE))
         if n.clean_email(text):
             found.append(LabelledValue("signature", text, source, "raised_by.email", SIGNATURE_RULE))
         elif n.clean_phone(text):
@@ -99,6 +115,31 @@ def signature_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         elif wanted and sum(ch.isdigit() for ch in text) <= 4:  # "Bury 0-19 Health Visiting"; not an address
             found.append(LabelledValue("signature", text, source, wanted.pop(0), SIGNATURE_RULE))
     return found
+
+
+# What a mail program adds under a mail: "Sent from my iPhone", "Get Outlook for Android".
+_DEVICE = re.compile(r"\s*(?:sent from my|get outlook for)\b", re.IGNORECASE)
+_UNSIGNED_LINES = range(2, 5)
+
+
+def _unsigned_block(lines: list[tuple[str, str]]) -> int | None:
+    """Where a signature with no sign-off starts: the mail's last block of two to four lines
+    (a device line under it aside), a name first and no label in it, after the mail's text."""
+    end = len(lines)
+    while end and (not lines[end - 1][0].strip() or _DEVICE.match(lines[end - 1][0])):
+        end -= 1
+    start = end
+    while start and lines[start - 1][0].strip():
+        start -= 1
+    block = [text for text, _ in lines[start:end]]
+    if not start or len(block) not in _UNSIGNED_LINES or any(":" in text or text.lstrip().startswith(">") for text in block):
+        return None
+    return start if _looks_like_name(block[0].strip()) else None
+
+
+# A letter's lines under its signature that are no part of it: "cc: Jo Bloggs", "Enc.", "bcc:".
+_COPIES = re.compile(r"(?:b?cc|c\.c\.|encl?s?\.?|enclosures?)\s*[:.]", re.IGNORECASE)
+_SIGNED = re.compile(r"^(?:signed|signature)\s*:\s*", re.IGNORECASE)
 
 
 def _block(lines: list[tuple[str, str]], start: int, block: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
@@ -112,6 +153,8 @@ def _block(lines: list[tuple[str, str]], start: int, block: list[tuple[str, str]
                 break
             continue
         if stripped.startswith(">") or len(stripped) > _LONGEST_LINE or len(block) >= _SIGNATURE_LINES:
+            break
+        if _COPIES.match(stripped):  # "cc: Jo Bloggs" under a letter's signature
             break
         block.append((stripped, lines[at][1]))
     return block, at
@@ -165,12 +208,15 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         line = text[: _LONGEST_LINE * 5]
         for pattern in _STAGE_IN_SENTENCE:
             for match in pattern.finditer(line):
-                found.setdefault(match.group(1), (match.group(0), source))
+                number = _ORDINAL_WORDS.get(match.group(1).casefold(), match.group(1))
+                found.setdefault(number, (match.group(0), source))
         for match in _NAMED_WITH_DOB.finditer(line):
             subjects.setdefault(match.group(1).casefold(), (f"{match.group(1)}, {match.group(2)}", source))
         for match in _DISAGREED_WITH.finditer(line):
             if agency := _proper_name(line[match.end() : match.end() + _LONGEST_LINE]):
                 agencies.setdefault(agency.casefold(), (agency, source))
+        for match in _THE_AGENCYS_DECISION.finditer(line):
+            agencies.setdefault(match.group(1).casefold(), (match.group(1), source))
     for name, (said, source) in list(agencies.items()):  # "Bury CSC for Ruby Whittaker (DOB …)": the agency
         agencies[name] = (_before_subject(said, subjects), source)  # ends before the person it is about
     people = _challenged_people(lines)
@@ -188,16 +234,43 @@ def sentence_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     if len(agencies) == 1:
         said, source = next(iter(agencies.values()))
         values.append(LabelledValue("sentence", said, source, "challenged.agency", SENTENCE_RULE))
-    return values + people + _writer_values(lines) + _risk_values(lines)
+    return values + people + _writer_values(lines) + _risk_values(lines) + _category_values(lines)
+
+
+# "My concerns are about neglect and the threshold decision", "It is about information sharing": the
+# kinds of disagreement named in the sentence after such words (a kind of harm is none of them).
+_ABOUT = re.compile(
+    r"\b(?:concerns? (?:are|is|relates?) (?:about|around|regarding|to)|(?:it|this|the disagreement) "
+    r"(?:is about|relates to|concerns))\s",
+    re.IGNORECASE,
+)
+
+
+def _category_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
+    for text, source in lines:
+        for sentence in _SENTENCE_END.split(text[: _LONGEST_LINE * 5]):
+            match = _ABOUT.search(sentence)
+            if match and (slugs := n.parse_categories(sentence[match.end() :])):
+                # the categories named, not the sentence: a sentence is read as a concern, never as a list
+                named = "; ".join(slug.replace("_", " ") for slug in slugs)
+                return [LabelledValue("sentence", named, source, "categories", SENTENCE_RULE)]
+    return []
 
 
 # "the decision of <Name>, <Role> at <Agency>", "I spoke to <Name> (<Role>) at <Agency>": the person on
 # the other side, named with their role and agency in one phrase after a word of challenge or contact.
+_CONTACT = (
+    r"\b(?:decision (?:was )?(?:made |taken )?(?:of|by)|disagree(?:ment)? (?:is )?with(?: is)?|challeng(?:e|ing)|"
+    r"spoke (?:to|with)|speaking (?:to|with)|(?:discussed|raised) (?:this |it |the case |the matter |my concerns? )?with|"
+    r"met(?: with)?|conversation with|"
+    r"(?:e-?mail|message|letter) (?:below )?to) "
+    r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,6})"
+)
+# "my email below to Jo Bloggs (Team Manager, Bury CSC)": the role and the agency both in the brackets
+_PERSON_BRACKETED = re.compile(_CONTACT + r" \(([^(),]{3,60}), ([A-Z][^(),]{2,60})\)")
 _PERSON_AFTER = re.compile(
-    r"\b(?:decision (?:made )?(?:of|by)|disagree(?:ment)? with|challeng(?:e|ing)|spoke (?:to|with)|"
-    r"speaking (?:to|with)|discussed (?:this |it |the case |my concerns? )?with|met with|conversation with) "
-    r"(?:the decision of )?([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
-    r"(?:, ([A-Za-z][\w'’&/-]*(?: [A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )(?:at|from|of|in) (?=[A-Z][\w&'’])"
+    _CONTACT + r"(?:, ([A-Za-z][\w'’&/-]*(?: (?!(?:at|from|of|in) )[A-Za-z][\w'’&/-]*){0,5}),? | \(([^()]{3,60})\),? | )"
+    r"(?:(?:at|from|of|in) |(?<=, ))(?=[A-Z][\w&'’])"  # "<Name>, <Role>, <Agency>": the agency after a comma
 )
 # Words of an agency's name, never of a person's: "Northside Health" is no one.
 _AGENCY_WORDS = frozenset(
@@ -237,21 +310,28 @@ def _challenged_people(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         if said := _role_agency_person(line, source):
             found.setdefault(said[0].value.casefold(), said)
         for match in _PERSON_AFTER.finditer(line):
-            name, role = match.group(1), (match.group(2) or match.group(3) or "").strip()
+            name, role = match.group(1), re.sub(r"^(?:the|a|an) ", "", (match.group(2) or match.group(3) or "").strip())
             agency = _proper_name(line[match.end() : match.end() + _LONGEST_LINE])
+            if not role and (titled := role_first(name)):  # "I met Team Manager Jo Bloggs from Bury CSC"
+                role, name = titled
             if not agency or not _looks_like_name(name) or _AGENCY_WORDS & set(name.casefold().split()):
                 continue
             if role.casefold().split()[:1] in (["my"], ["our"]):  # "Jo Bloggs (my line manager)": the writer's side
                 continue
-            found.setdefault(
-                name.casefold(),
-                [
-                    LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
-                    *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
-                    LabelledValue("sentence", agency, source, "challenged.agency", SENTENCE_RULE),
-                ],
-            )
+            found.setdefault(name.casefold(), _person_values(name, role, agency, source))
+        for match in _PERSON_BRACKETED.finditer(line):
+            name, role, agency = match.groups()
+            if _looks_like_name(name) and not _AGENCY_WORDS & set(name.casefold().split()):
+                found.setdefault(name.casefold(), _person_values(name, role.strip(), agency.strip(), source))
     return next(iter(found.values())) if len(found) == 1 else []
+
+
+def _person_values(name: str, role: str, agency: str, source: str) -> list[LabelledValue]:
+    return [
+        LabelledValue("sentence", name, source, "challenged.name", SENTENCE_RULE),
+        *([LabelledValue("sentence", role, source, "challenged.role", SENTENCE_RULE)] if role else []),
+        LabelledValue("sentence", agency, source, "challenged.agency", SENTENCE_RULE),
+    ]
 
 
 # "I have spoken to Callum Ogunleye and we could not agree", "I discussed it with Jo Bloggs (Team Manager)":
@@ -317,8 +397,13 @@ def _writer_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
 
 # Immediate risk said in a sentence: "There is no immediate risk to Ruby", "I do not consider Ruby to be
 # at immediate risk" (no); "Ruby is at immediate risk of harm", "in immediate danger", "police called" (yes).
-_IMMEDIATE = re.compile(r"\bimmediate(?:ly)? (?:risk|danger|harm)\b|\b(?:risk|danger) of immediate harm\b", re.I)
+_IMMEDIATE = re.compile(
+    r"\b(?:immediate(?:ly)?|imminent) (?:safeguarding )?(?:risk|danger|harm)\b|\bimmediate safeguarding concerns?\b|"
+    r"\b(?:risk|danger) of (?:immediate|imminent) harm\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SAID_OF = re.compile(r"\s(?:is|are|am|was|were)\s")  # "Ruby is at immediate risk: …" is a sentence, no label
 
 
 def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
@@ -329,8 +414,8 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
         for sentence in _SENTENCE_END.split(text[: _LONGEST_LINE * 5]):
             if not _IMMEDIATE.search(sentence) or sentence.rstrip().endswith("?") or n.CONDITIONAL.search(sentence):
                 continue
-            if ":" in sentence:  # "Immediate risk: Low risk": a label's answer, read (or left unclear) by its label
-                continue
+            if ":" in sentence and not _SAID_OF.search(sentence.split(":", 1)[0]):
+                continue  # "Immediate risk: Low risk": a label's answer, read (or left unclear) by its label
             answers.setdefault(not n.NEGATION.search(sentence), (sentence.strip(), source))
     if len(answers) != 1:
         return []
@@ -338,17 +423,24 @@ def _risk_values(lines: list[tuple[str, str]]) -> list[LabelledValue]:
     return [LabelledValue("sentence", "yes" if risk else "no", source, "immediate_risk", SENTENCE_RULE)]
 
 
+# "Ruby Whittaker (DOB 01/02/2019)", "RUBY WHITTAKER – d.o.b. 3rd Sept 2019", "Ruby Whittaker, aged 4 (DOB …)"
 _NAMED_WITH_DOB = re.compile(
     r"\b([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})"
     r"(?: \(?(?:aka|also known as|known as) [^,()]{1,60}\)?)?"  # "Ruby Evans (aka Ruby Nowak)": her name, not the other
-    r",? \(?(?i:d\.?o\.?b\.?|born(?: on)?|date of birth)[:\s]\s?"
-    r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? [A-Z][a-z]{2,8} \d{4})"
+    r"(?:,| [–—-])?(?: \(?(?:aged \d{1,3}|\d{1,3} years? old),?)? \(?(?:whose )?"
+    r"(?i:d\.?o\.?b\.?|born(?: on)?|date of birth(?: is)?)[:\s]\s?"
+    r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?(?: of)? [A-Z][a-z]{2,8} \d{4}|\d{4}-\d{2}-\d{2})"
 )
 _DISAGREED_WITH = re.compile(
-    r"\b(?:disagree(?:ing|ment)? with|(?:in )?dispute with|(?:disagreement|dispute) (?:I|we) (?:have|had) with|"
+    r"\b(?:disagree(?:ing|ment)? (?:is )?with(?: is)?|(?:in )?dispute with|(?:disagreement|dispute) (?:I|we) (?:have|had) with|"
     r"escalat(?:e|ing) (?:this |my concerns? |the matter |the case )?to|"
     r"challeng(?:e|ing)(?: to)?|concerns? (?:are|is) with(?: the decision)?|the decision (?=(?:made )?(?:of|by) ))"
     r"(?: the decision| the view| the response)?(?: (?:made )?(?:of|by|from))? (?=[A-Z])"
+)
+# "I disagree with the Bury CSC decision": the agency's name as the decision's adjective (a person's is "'s")
+_THE_AGENCYS_DECISION = re.compile(
+    r"\b(?:disagree(?:ing|ment)? with|challeng(?:e|ing)) the ((?:[A-Z&][\w&'’-]*)(?: [A-Z&][\w&'’-]*){0,5}) "
+    r"(?:decision|view|response|outcome)\b"
 )
 _NAME_JOINERS = frozenset({"of", "and", "&", "the", "for"})
 
@@ -430,3 +522,65 @@ def prose_values(lines: list[tuple[str, str]], values: list[LabelledValue]) -> l
                 best = (words, joined, paragraph[0][1])
         paragraph = []
     return [LabelledValue("paragraph", best[1], best[2], "concern", PROSE_RULE)] if best else []
+
+
+# An earlier mail forwarded under a covering note: Outlook's "-----Original Message-----" or its
+# "From: … / Sent: …" header block, Gmail's "---------- Forwarded message ---------", Apple's "Begin
+# forwarded message:".
+_FORWARD_RULE = re.compile(r"\s*(?:-{2,}\s*(?:original message|forwarded message)\s*-{2,}|begin forwarded message:)\s*", re.I)
+_HEADER = re.compile(r"\s*(?:from|sent|date|to|cc|subject)\s*:", re.IGNORECASE)
+
+
+def forwarded(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The forwarded mail's own lines (its header block left out), or [] when none is forwarded."""
+    for at, (text, _) in enumerate(lines):
+        ruled = _FORWARD_RULE.fullmatch(text[:_LONGEST_LINE]) is not None
+        header = text.lstrip().casefold().startswith("from:") and at + 1 < len(lines)
+        if ruled or (header and re.match(r"\s*(?:sent|date)\s*:", lines[at + 1][0], re.IGNORECASE)):
+            rest = lines[at + 1 if ruled else at :]
+            while rest and (not rest[0][0].strip() or _HEADER.match(rest[0][0])):
+                rest = rest[1:]
+            return rest
+    return []
+
+
+# "I am escalating the reply below", "I do not agree with the response below": the earlier mail quoted
+# under this one is the other side's, and "On 3 March 2026, Jo Bloggs wrote:" names its writer.
+_ESCALATES_BELOW = re.compile(
+    r"\b(?:escalat\w*|disagree\w* with|challeng\w*|(?:do not|don['’]t) agree with)\b[^.\n]{0,40}?\b"
+    r"(?:reply|response|e-?mail|answer|decision) below\b",
+    re.IGNORECASE,
+)
+_WROTE = re.compile(r"On [^\n]{5,80}?, ([A-Z][\w'’-]{1,30}(?: [A-Z][\w'’-]{1,30}){1,3})(?: <[^<>\s]{3,100}>)? wrote:\s*")
+_SIDES = {"raised_by.name": "challenged.name", "raised_by.role": "challenged.role", "raised_by.agency": "challenged.agency"}
+
+
+def quoted_author_values(own: list[tuple[str, str]], quoted: list[tuple[str, str]]) -> list[LabelledValue]:
+    """The other side as the writer of the reply this mail escalates: the name in "On …, <Name> wrote:",
+    its role and agency from the quoted reply's signature, when that signature is theirs."""
+    if not any(_ESCALATES_BELOW.search(text[: _LONGEST_LINE * 5]) for text, _ in own):
+        return []
+    authors = {match.group(1) for text, _ in own if (match := _WROTE.fullmatch(text[:_LONGEST_LINE]))}
+    if len(authors) != 1:
+        return []
+    author = authors.pop()
+    signed = signature_values(quoted)
+    if not signed or signed[0].value.casefold() != author.casefold():
+        return [LabelledValue("sentence", author, own[0][1], "challenged.name", SENTENCE_RULE)]
+    return [replace(value, path=_SIDES[value.path]) for value in signed if value.path in _SIDES]
+
+
+_FROM = re.compile(r"\s*From:\s*([^<>\n]{3,80}?)\s*<([^<>\s]{3,100})>\s*")
+
+
+def forwarded_sender(lines: list[tuple[str, str]], signature: list[LabelledValue]) -> list[LabelledValue]:
+    """A writer forwarding their own earlier mail: the forwarded header's "From: <Name> <address>", when
+    it names the signature's person, gives their email address."""
+    names = [value.value.casefold() for value in signature if value.path == "raised_by.name"]
+    if not names or any(value.path == "raised_by.email" for value in signature):
+        return []
+    for text, source in lines:
+        match = _FROM.fullmatch(text[:_LONGEST_LINE])
+        if match and match.group(1).strip("\"' ").casefold() == names[0] and n.clean_email(match.group(2)):
+            return [LabelledValue("From", match.group(2), source, "raised_by.email", SIGNATURE_RULE)]
+    return []

@@ -185,6 +185,8 @@ def _placed(value: LabelledValue, vocabulary: Vocabulary) -> list[tuple[str, str
         return [(path, worker[1], f"{rule} bracketed")] + _worker(f"{side}.name", worker[0], rule)
     if path == "concern" and n.has_boxes(value.value):  # "What is it about? (tick all that apply)" and boxes
         return _boxes_and_prose(value.value, rule)
+    if path == "concern" and (listed := _category_lines(value.value, rule)):  # "Concerns:" / "Thresholds" / "…"
+        return listed
     if path == "categories" and _prose(value.value):  # "Nature of disagreement" answered in sentences
         return [("concern", value.value, f"{rule} prose")]
     if path == "subject.kind" and n.parse_subject_kind(value.value) is None and n.clean_name(value.value):
@@ -335,9 +337,32 @@ def _role_first(text: str) -> tuple[str, str] | None:
     return (role, name) if n.clean_name(name) else None
 
 
+role_first = _role_first  # the body's sentences name people so too ("I met Team Manager Jo Bloggs from …")
+
+
 _PROSE_WORDS = 12  # a list of categories is short phrases; a concern is sentences
 _AGENCY_AND_PERSON = re.compile(r"([A-Z][^()\n.:;?!]{1,80}?)\s*\(([^()\n]{3,80})\)\s*")
 _ABOUT = ("about", "regarding", "with", "against")  # "Concern about:", "Disagreement with:": its object
+
+
+_LIST_ITEM_WORDS = 6  # a list's item is a few words with no full stop; a concern is sentences
+
+
+def _category_lines(text: str, rule: str) -> list[tuple[str, str, str]]:
+    """An answer whose first lines are a list, each item naming a category ("Thresholds", "Information
+    sharing"): those lines are the categories, the sentences after them the concern ([] for any other)."""
+    lines = [line.strip(" •-–*\t") for line in text.splitlines() if line.strip()]
+    listed = 0
+    while listed < len(lines) and len(lines[listed].split()) <= _LIST_ITEM_WORDS and not lines[listed].endswith("."):
+        if not n.parse_categories(lines[listed]):
+            return []
+        listed += 1
+    if not listed:
+        return []
+    prose = "\n".join(lines[listed:])
+    return [("categories", "\n".join(lines[:listed]), f"{rule} listed")] + (
+        [("concern", prose, f"{rule} after the list")] if prose else []
+    )
 
 
 def _asks_about(label: str) -> bool:

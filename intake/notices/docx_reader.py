@@ -34,7 +34,7 @@ from docx.oxml.exceptions import InvalidXmlError
 from docx.section import Section, _Footer, _Header
 from lxml.etree import LxmlError, _Element
 
-from escalations.intake.notices import wordml
+from escalations.intake.notices import letter, wordml
 from escalations.intake.notices.docx_tables import TableReader
 from escalations.intake.notices.fields import (
     EVERY_FIELD,
@@ -158,7 +158,10 @@ def _document_values(document: Document, vocabulary: Vocabulary) -> list[Labelle
     reading = _Reading(vocabulary)
     headers, footers = _headers_and_footers(document)
     for element, where in [*headers, (body, "docx"), *footers]:
-        reading.container(wordml.blocks(element), where)
+        items = wordml.blocks(element)
+        reading.container(items, where)
+        if where == "docx":
+            reading.letter(items)
     return reading.result()
 
 
@@ -225,6 +228,12 @@ class _Reading:
                 lines.clear()
                 self.tagged += _tagged_in(block.rows, source)  # an answer cell is read as text
                 self.found += TableReader(self.vocabulary, self.cell, source).values(block)
+
+    def letter(self, items: list[wordml.Block]) -> None:
+        """The body's running paragraphs read as a letter's (``letter``), where it is one."""
+        numbered = [block for block in items if isinstance(block, Paragraph)]
+        lines = [(text, f"docx paragraph {at}") for at, block in enumerate(numbered, 1) for text in block.text.split("\n")]
+        self.found += letter.letter_values(lines, self.found)
 
     def cell(self, cell: Cell, where: str) -> list[LabelledValue]:
         """A cell that is not a label or its answer, read like a page ("Name: Jo Bloggs")."""

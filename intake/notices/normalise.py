@@ -223,7 +223,21 @@ def _without_dangling(text: str) -> str:
     return text
 
 
+# "Not that I know of", "None that I am aware of", "Not as far as I know": a no, however hedged.
+_NOT_AWARE = re.compile(
+    r"\s*(?:not|none|no)\s+(?:that I(?:'m|’m| am)? (?:know|aware)(?: of)?|as far as I(?:'m|’m| am)? (?:know|aware))\W*",
+    re.IGNORECASE,
+)
+
+
+# "None identified", "Nil": nothing of the risk asked about.
+_NONE = re.compile(r"\s*(?:none|nil)(?: (?:identified|noted|reported|at present|currently|at this time))?\W*", re.I)
+
+
 def _yes_no_word(text: str) -> bool | None:
+    text = text.lstrip(" -–—:")  # "Immediate risk? - No": the dash between question and answer
+    if _NOT_AWARE.fullmatch(text[:100]) or _NONE.fullmatch(text[:100]):
+        return False
     match = re.fullmatch(r"\s*(yes|no|y|n|true|false)\b\s*(?:[-–—,.;:(].*)?", text, re.I | re.S)
     if not match:
         return _risk_sentence(text)

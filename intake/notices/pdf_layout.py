@@ -18,6 +18,7 @@ from typing import Any
 
 from pdfplumber.page import Page
 
+from escalations.intake.notices import letter
 from escalations.intake.notices.pdf_columns import reading_order
 from escalations.intake.notices.pdf_rows import label_row_runs
 from escalations.intake.notices.fields import (
@@ -152,13 +153,19 @@ def layout_values(pages: Sequence[PageLayout], vocabulary: Vocabulary) -> list[L
     edges = {page.number: page.right_edge for page in pages}
     found = [value for line in margins for value in _read([line], vocabulary, edges)]
     running: list[TextLine] = []
+    text: list[TextLine] = []  # all the running text, for a letter's sentences (``letter``)
     for block in _blocks(pages, body, vocabulary):
         if isinstance(block, Table):
             found += _read(running, vocabulary, edges) + _table_values(block, vocabulary)
             running = []
         else:
             running.append(block)
-    return found + _read(running, vocabulary, edges)
+            text.append(block)
+    found += _read(running, vocabulary, edges)
+    if not letter.is_letter([(line.text, line.source) for line in text]):  # a form: no lines joined again
+        return found
+    paragraphs = [(line.text, line.source) for line in logical_lines(text, vocabulary, edges)]
+    return found + letter.letter_values(paragraphs, found)
 
 
 def _read(lines: Sequence[TextLine], vocabulary: Vocabulary, edges: dict[int, float]) -> list[LabelledValue]:

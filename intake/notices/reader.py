@@ -239,13 +239,25 @@ def body_values(body_text: str, vocabulary: Vocabulary = EVERY_FIELD) -> list[La
     """The labelled lines of a plain email; quoted earlier mail and the signature are skipped."""
     body_text = _EMPHASIS.sub(r"\1", body_text)  # "*Child's name:* Ruby": bold as a plain-text mail writes it
     numbered = _forward_unquoted(list(enumerate(body_text.splitlines(), start=1)), vocabulary)
+    earlier = numbered  # with any earlier mail under a reply: whose reply is escalated (body.quoted_author_values)
     numbered = _before_earlier_mail(numbered, vocabulary)
     numbered = unwrapped([(number, _pipe_row(text)) for number, text in numbered], vocabulary)
     lines = [_body_line(text, f"email body line {number}", vocabulary) for number, text in numbered]
     values = resolve_scopes(labelled_values(lines, blank_ends=True, vocabulary=vocabulary), vocabulary)
     own = [(text, f"email body line {number}") for number, text in numbered if not text.lstrip().startswith(">")]
     sentences = body.sentence_values(own)  # a paragraph saying whom and which agency is no concern's text
-    return values + body.signature_values(own) + sentences + body.prose_values(own, values + sentences)
+    # A covering note over a forwarded mail: the concern is the forwarded mail's paragraph.
+    prose = body.prose_values(own, values + sentences) or body.prose_values(body.forwarded(own), values + sentences)
+    signature = body.signature_values(own)
+    return values + signature + body.forwarded_sender(own, signature) + sentences + prose + _quoted_author(earlier)
+
+
+def _quoted_author(numbered: list[tuple[int, str]]) -> list[LabelledValue]:
+    own = [(text, f"email body line {number}") for number, text in numbered if not text.lstrip().startswith(">")]
+    quoted = [
+        (text.lstrip().lstrip(">").strip(), f"email body line {n}") for n, text in numbered if text.lstrip().startswith(">")
+    ]
+    return body.quoted_author_values(own, quoted)
 
 
 _LONGEST_QUESTION = 150

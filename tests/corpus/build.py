@@ -27,6 +27,7 @@ from tests.corpus.designs_legacy import DESIGNS as LEGACY_DESIGNS
 from tests.corpus.designs_more import DESIGNS as MORE_DESIGNS
 from tests.corpus.designs_probe import DESIGNS as PROBE_DESIGNS
 from tests.corpus.designs_probe3 import DESIGNS as PROBE3_DESIGNS
+from tests.corpus.designs_probe4 import DESIGNS as PROBE4_DESIGNS
 from tests.corpus.designs_seen import DESIGNS as SEEN_DESIGNS
 from tests.corpus.designs_seen2 import DESIGNS as SEEN_2_DESIGNS
 from tests.corpus.heldout3.designs import DESIGNS as HELD_OUT_3
@@ -44,7 +45,7 @@ DEVELOPMENT = FIRST_DESIGNS + MORE_DESIGNS + LEGACY_DESIGNS
 # (tests/corpus/README.md).
 PARTS = {
     "development": DEVELOPMENT,
-    "probe": PROBE_DESIGNS + PROBE3_DESIGNS,
+    "probe": PROBE_DESIGNS + PROBE3_DESIGNS + PROBE4_DESIGNS,
     "seen": SEEN_DESIGNS,
     "seen2": SEEN_2_DESIGNS,
     "heldout3": HELD_OUT_3,
