@@ -88,12 +88,12 @@ MEASURED = {
     "probe": (3539, 3570),
     "seen": (390, 390),
     "seen2": (635, 635),
-    "heldout3": (821, 1065),
+    "heldout3": (902, 1065),  # first read 821/1065; 902 on main after reader-probe3, -seen2 and -probe4
     "forms-make": (180, 180),
 }
 MARGIN = 2.0  # percentage points: room for another LibreOffice's or PDF library's layout, not for a regression
 FLOORS = {part: 100.0 if part == "forms-make" else min(100.0, int(percent(pair) - MARGIN)) for part, pair in MEASURED.items()}
-FLOORS["heldout3"] = int(percent(MEASURED["heldout3"])) - 1  # its first reading, whole percent, less one point
+FLOORS["heldout3"] = int(percent(MEASURED["heldout3"])) - 1  # its reading at merge, whole percent, less one point
 TARGETS = {"development": 97.0, "probe": 97.0, "seen": 97.0, "seen2": 97.0, "heldout3": 97.0, "forms-make": 100.0}  # issue 9
 
 # Fields today's reader fills in although the notice does not give them (notice id, field).
