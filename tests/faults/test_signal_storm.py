@@ -18,6 +18,7 @@ import re
 import signal
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,10 @@ PROCESSING = re.compile(r"scheduler, sender, worker running in process (\d+)")
 
 
 def _notice(n: int) -> bytes:
-    return wire(notice_email(salford_notice(dob=f"{n % 28 + 1:02d}/03/2016"), message_id=f"<storm-{n}@northside-health.example>"))
+    # A child of its own each time (a date of birth never repeated): each notice opens a case, none is
+    # taken for a reply to an earlier one.
+    born = date(2016, 3, 1) + timedelta(days=n)
+    return wire(notice_email(salford_notice(dob=f"{born:%d/%m/%Y}"), message_id=f"<storm-{n}@northside-health.example>"))
 
 
 def test_a_storm_of_wake_ups_neither_freezes_the_worker_nor_the_intake(
