@@ -6,6 +6,7 @@ import fcntl
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,7 @@ class GatedConnection(sqlite3.Connection):
                 self._gate = -1
 
 
-def _pauses() -> Any:
+def _pauses() -> Iterator[float]:
     yield from GATE_POLL_SECONDS
     while True:
         yield GATE_POLL_SECONDS[-1]

@@ -26,7 +26,7 @@ import docx
 from docx.shared import Pt
 
 from tests.corpus.cases import AGENCY_ALIASES, CATEGORY_TEXT, REPO, Case
-from tests.corpus.design import RAISER, SUBJECT, Design, Rendered, date_text, stage_names
+from tests.corpus.design import CHALLENGED, RAISER, SIGNED, SUBJECT, Design, Rendered, date_text, stage_names
 from tests.corpus.tools import (
     fillable_pdf,
     html_page,
@@ -37,22 +37,7 @@ from tests.corpus.tools import (
     rtf_document,
 )
 
-ALL = frozenset(
-    SUBJECT
-    | RAISER
-    | {
-        "challenged.agency",
-        "challenged.name",
-        "challenged.role",
-        "categories",
-        "concern",
-        "immediate_risk",
-        "stage",
-        "signed.name",
-        "signed.role",
-        "signed.date",
-    }
-)
+ALL = frozenset(SUBJECT | RAISER | CHALLENGED | SIGNED | {"categories", "concern", "immediate_risk", "stage"})
 
 BOARDS = {
     "salford": "Salford Safeguarding Children Board",
